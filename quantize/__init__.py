@@ -80,6 +80,8 @@ io -> features -> kmeans -> reconstruct -> reduce / segment -> batch -> cli:
     superpixels       an image -> superpixels by local k-means (SLIC's clustering)
     pixel_kmeans      a working copy + weights -> pixels clustered by kmeans, borders
                       refined, regions numbered at full size (segment's -k path)
+    classes           feature samples of many images -> one set of k-means classes
+                      (SharedClasses), saved to and read from a JSON file
     reduce            an image -> a palette + indices (image, fit, quality, result);
                       a file -> a reduced file (file_job) and its record (records); many
                       images -> one palette (shared); options validated once (options)

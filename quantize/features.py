@@ -472,14 +472,18 @@ def build_features(
 
 
 def feature_array(rgb: np.ndarray, w: dict[str, float], space: str,
-                  scales: tuple[float, ...], lab: np.ndarray | None = None
+                  scales: tuple[float, ...], lab: np.ndarray | None = None,
+                  divisors: Mapping[str, float] | None = None
                   ) -> tuple[np.ndarray, FeatureSpec]:
     """:func:`build_features` on validated input, group by group.
 
     ``rgb`` is ``(H, W, 3)`` uint8, ``w`` every group's weight (from
     :func:`check_weights`), ``scales`` from :func:`check_texture_scales`; ``lab``
     the Lab planes of ``rgb`` (:func:`lab_planes`) when the caller has them, read and
-    left as they are (otherwise converted here when a group needs them).
+    left as they are (otherwise converted here when a group needs them). ``divisors``,
+    one per active group, replace the image's own (``spec.scales``), so that the
+    features of several images are on one scale (shared classes,
+    :mod:`quantize.classes`).
     """
     h, wd, _ = rgb.shape
     active = [g for g in GROUPS if w[g] > 0]
@@ -495,10 +499,12 @@ def feature_array(rgb: np.ndarray, w: dict[str, float], space: str,
     sigma = (min(_COLOR_SIGMA_WITH_TEXTURE, max(h, wd) / _BLUR_PER_SIDE) if w["texture"] > 0
              else _COLOR_SIGMA)
     blur = (min(sigma, h / _BLUR_PER_AXIS), min(sigma, wd / _BLUR_PER_AXIS))  # (rows, columns)
-    divisors, applied = {}, dict.fromkeys(GROUPS, 0.0)
+    given, divisors, applied = divisors, {}, dict.fromkeys(GROUPS, 0.0)
     for g in active:
         cols = X[:, columns[g]]
         divisors[g], kept = _FILL[g](cols, rgb, lab, space, scales, blur)
+        if given is not None:
+            divisors[g] = given[g]
         cols *= np.float32(math.sqrt(w[g]) / divisors[g])
         applied[g] = w[g] * kept
     spec = FeatureSpec((h, wd), space, w, columns, divisors, scales, applied)

@@ -27,6 +27,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -44,6 +45,9 @@ from .texture import (
     resize_plane,
     texture_planes,
 )
+
+if TYPE_CHECKING:
+    from .classes import SharedClasses
 
 __all__ = ["FIT_SAMPLE", "PIECE_PIXELS", "STRETCH_ADVICE", "ClusterCountWarning",
            "cluster_pixels", "levels_too_close", "refine_borders", "spanned_levels",
@@ -102,7 +106,7 @@ def cluster_pixels(work: np.ndarray, shape: tuple[int, int], factor: int, k: int
                    w: dict[str, float], space: str, scales: tuple[float, ...],
                    min_region: int, rng: np.random.Generator,
                    image: np.ndarray | None = None, smooth: int | None = None,
-                   hidden: np.ndarray | None = None
+                   hidden: np.ndarray | None = None, shared: SharedClasses | None = None
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, np.ndarray | None, int]:
     """Cluster the pixels of ``work`` into ``k`` clusters; regions at full size ``shape``.
 
@@ -119,7 +123,11 @@ def cluster_pixels(work: np.ndarray, shape: tuple[int, int], factor: int, k: int
     image (some pixel visible, ``image`` given): k-means is fitted on the other pixels
     alone, into at most ``k`` clusters, and the hidden ones are a cluster of their own,
     the last (:func:`_set_apart`), in regions of their own (none merged with a visible
-    one). A working pixel is hidden when its whole box is.
+    one). A working pixel is hidden when its whole box is. With ``shared``
+    (:class:`~quantize.classes.SharedClasses`, of ``k`` centres fitted on ``w``, ``space``
+    and ``scales``), the features are scaled by its divisors and each pixel is assigned to
+    the nearest of its centres: no fit and no uniting, so that cluster ``i`` is its class
+    ``i`` in every image.
 
     Returns
     -------
@@ -146,16 +154,21 @@ def cluster_pixels(work: np.ndarray, shape: tuple[int, int], factor: int, k: int
         nothing (or with ``smooth=0``).
     """
     lab = lab_planes(work)  # for the features and unite_alike
-    X, spec = feature_array(work, w, space, scales, lab)
+    X, spec = feature_array(work, w, space, scales, lab,
+                            None if shared is None else shared.divisors)
     boxes = None if hidden is None else _hidden_boxes(hidden, factor)
-    centers, pixel_clusters = _cluster(X, k, rng, None if boxes is None else ~boxes.ravel())
+    if shared is None:
+        centers, pixel_clusters = _cluster(X, k, rng, None if boxes is None else ~boxes.ravel())
+    else:
+        centers, pixel_clusters = shared.centers, nearest(X, shared.centers).astype(np.int32)
     small_map = pixel_clusters.reshape(work.shape[:2])
     if boxes is not None:
         centers = _set_apart(small_map, boxes, X, centers, last_is_hidden=False)
     n_centers = centers.shape[0]
     if "texture" in spec.columns:
         refine_borders(small_map, X, work, spec, n_centers, lab[0])
-    centers = unite_alike(small_map, lab, X, spec, centers)
+    if shared is None:
+        centers = unite_alike(small_map, lab, X, spec, centers)
     if boxes is not None:
         centers = _set_apart(small_map, boxes, X, centers, last_is_hidden=True)
     apart = int(boxes is not None)  # the hidden pixels' cluster is not one k-means found

@@ -55,8 +55,9 @@ from __future__ import annotations
 
 import io
 import math
+import os
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import MAX_EMAX, MIN_EMIN, ROUND_CEILING, Decimal, localcontext
 from functools import cached_property
@@ -88,6 +89,7 @@ from ._validation import (
     handed_out,
     shown_step,
 )
+from .classes import SAMPLES_PER_IMAGE, SharedClasses
 from .errors import QuantizeWarning, warn_caller
 from .features import (  # AlphaIgnoredWarning: build_features says it too
     DEFAULT_TEXTURE_SCALES,
@@ -97,6 +99,7 @@ from .features import (  # AlphaIgnoredWarning: build_features says it too
     alpha_advice,
     check_texture_scales,
     check_weights,
+    feature_array,
     warn_alpha_ignored,
 )
 from .io import DARK_TOP, DEFAULT_MAX_PIXELS, LoadedImage, StretchAdvice, as_rgba, as_rgba_ranged
@@ -661,6 +664,8 @@ class SegmentResult(ReadOnlyArrays, ArrayResult):
         or when colour and texture cannot tell some clusters apart, which are
         then one (its centre their centres' mean, weighted by their pixels; a
         :class:`ClusterCountWarning` when one cluster is left).
+        With ``classes_in``, the shared classes' centres (all of them, whether or not
+        this image holds each; then the transparent pixels' one, when some are).
         From the region hierarchy, the mean colour (r, g, b, 0..255) of each
         region, as :meth:`SegmentResult.region_stats` gives it (of its visible
         pixels): ``centers[r - 1]`` is that of region ``r``.
@@ -891,7 +896,8 @@ class SegmentResult(ReadOnlyArrays, ArrayResult):
         paints of a paint-by-numbers page, ``cluster`` of :meth:`SegmentResult.region_stats`
         naming each region's.
 
-        Keys: ``cluster``; ``regions``, how many are in it; ``area``, their pixels; and
+        Keys: ``cluster``; ``regions``, how many are in it; ``area``, their pixels;
+        ``fraction``, that area over the image's pixels (6 decimals); and
         ``mean_color`` as ``[r, g, b]``, the mean of their visible pixels (see ``alpha``),
         0..255 with one decimal (unrounded with ``exact=True``), as a region's is worked
         out; ``"transparent": true`` last when none of them is visible. With
@@ -945,6 +951,7 @@ def segment(
     superpixels: int | None = None,
     smooth: int | None = None,
     working_size: int | str | None = None,
+    classes_in: SharedClasses | str | os.PathLike[str] | None = None,
 ) -> SegmentResult:
     """Segment ``image`` into regions of similar colour, texture and position.
 
@@ -1106,6 +1113,15 @@ def segment(
         The speck size of the majority smoothing is in working pixels (13 at most), so
         it shrinks in pixels of the image too. Texture is still measured on a copy of at
         most 1024 pixels a side.
+    classes_in : SharedClasses, str or path, optional
+        K-means classes fitted on many images (:func:`fit_classes`), or
+        the JSON file they were saved to (:func:`quantize.classes.read_classes`): each
+        pixel is assigned to the nearest of their centres, the features scaled by their
+        divisors, with no fit and no uniting of clusters, so that cluster ``i`` is class
+        ``i`` of every image segmented with them (``centers`` are theirs). ``n_clusters``,
+        ``weights``, ``space`` and ``texture_scales`` are theirs: given, they must match.
+        An image need not hold every class: no :class:`RegionCountWarning` says that
+        fewer regions came out than classes.
 
     Returns
     -------
@@ -1201,7 +1217,7 @@ def segment(
                           space=space, min_region=min_region, texture_scales=texture_scales,
                           seed=seed, advice=alpha_advice(image, _ALPHA_ADVICE),
                           superpixels=superpixels, smooth=smooth, working_size=working_size,
-                          stretch_range=stretch_range)
+                          stretch_range=stretch_range, classes_in=classes_in)
 
 
 @foreign_keywords
@@ -1221,6 +1237,7 @@ def segment_pixels(
     smooth: int | None = None,
     working_size: int | str | None = None,
     stretch_range: tuple[float, float] | None = None,
+    classes_in: SharedClasses | str | os.PathLike[str] | None = None,
 ) -> SegmentResult:
     """:func:`segment` of an image read already, as :func:`~quantize.io.as_rgba` gives it:
     ``rgb`` ``(H, W, 3)`` uint8, which the result keeps (it is not copied; nor modified),
@@ -1230,6 +1247,10 @@ def segment_pixels(
     255 (:attr:`~quantize.io.LoadedImage.stretch_range`), gives its statistics their
     ``mean_input``. The other parameters are checked, as :func:`segment` checks them.
     """
+    shared = None
+    if classes_in is not None:
+        shared, n_clusters, weights, space, texture_scales = classes_settings(
+            classes_in, n_clusters, regions, weights, space, texture_scales)
     w = check_weights(weights)
     scales = check_texture_scales(texture_scales)
     rng = check_seed(seed)
@@ -1257,12 +1278,135 @@ def segment_pixels(
         return result._with_stretch_range(stretch_range)
     limit = default_min_region(h, wd) if given is None else _min_region_pixels(given, h, wd)
     result, unmerged, speck, pieces, large_pieces = _segment_kmeans(
-        rgb, alpha, k, w, space, scales, limit, rng, smooth, working_size)
-    _warn_if_one_region(result, k, limit, unmerged, speck, given=given,
-                        large_pieces=large_pieces)
+        rgb, alpha, k, w, space, scales, limit, rng, smooth, working_size, shared)
+    if shared is None:  # with shared classes, an image need not hold every class
+        _warn_if_one_region(result, k, limit, unmerged, speck, given=given,
+                            large_pieces=large_pieces)
     if pieces is not None:
         _warn_if_pieces_lost(result, pieces, k, speck, unmerged, limit, given, working_size)
     return result._with_stretch_range(stretch_range)
+
+
+def classes_settings(classes: Any, n_clusters: Any, regions: Any, weights: Any, space: Any,
+                  texture_scales: Any) -> tuple[SharedClasses, int, dict[str, float], str,
+                                                tuple[float, ...]]:
+    """The shared ``classes`` (read when a path: :func:`quantize.classes.read_classes`),
+    and the ``n_clusters``, weights, space and texture scales they were fitted with, which
+    a segmentation with them takes; for drivers that read a classes file once
+    (:func:`quantize.segment_file.segment_file`).
+
+    Raises
+    ------
+    ValueError
+        When the given settings differ from theirs (None or the defaults: theirs), or
+        with ``regions``; an :class:`~quantize.errors.ImageReadError` (a ValueError) for a
+        file that is not a classes file.
+    TypeError
+        When ``classes`` is neither SharedClasses nor a path.
+    """
+    from .classes import check_classes_fit, read_classes
+
+    name = "classes_in"
+    if isinstance(classes, (str, os.PathLike)):
+        name = f"classes file {os.fspath(classes)!r}"
+        classes = read_classes(classes)
+    elif not isinstance(classes, SharedClasses):
+        raise TypeError(f"classes_in={classes!r}: expected SharedClasses, a path to a classes "
+                        "file or None")
+    if regions is not None:
+        raise ValueError(f"regions={regions!r} with classes_in: shared classes are k-means "
+                         "clusters; expected regions=None")
+    check_classes_fit(classes, None if n_clusters is None else check_n_clusters(n_clusters),
+                      weights, space, texture_scales, name)
+    return (classes, classes.n_clusters, classes.weights, classes.space,
+            classes.texture_scales)
+
+
+def fit_classes(images: Iterable[Any], n_clusters: int, *,
+                weights: Mapping[str, float] | None = None, space: Space = "lab",
+                texture_scales: Sequence[float] = DEFAULT_TEXTURE_SCALES,
+                seed: Seed = None, samples_per_image: int = SAMPLES_PER_IMAGE,
+                working_size: int | str | None = None) -> SharedClasses:
+    """Fit ``n_clusters`` k-means classes on feature vectors sampled from all ``images``.
+
+    Each image contributes ``samples_per_image`` of its working copy's visible pixels
+    (all of them when it has fewer), so each weighs the same; the features of every image
+    are divided by the root mean square of the images' own group divisors
+    (:func:`quantize.classes.classes_from_samples`). Segment each image with
+    ``segment(image, classes_in=result)``: its pixels are assigned to these centres, so
+    that class ``i`` means the same in all of them.
+
+    Parameters
+    ----------
+    images : iterable of image
+        Arrays or PIL images, as :func:`segment` takes them, or paths, read with
+        :func:`quantize.io.load_image`; read one at a time, so a generator holds one
+        image in memory at once.
+    n_clusters : int
+        The number of classes, 1 to :data:`MAX_CLUSTERS`.
+    weights, space, texture_scales, working_size
+        As in :func:`segment`, but ``xy`` must be 0 (the default here).
+    seed : int, numpy.random.Generator or None
+        Randomness of the samples and of k-means.
+    samples_per_image : int
+        Pixels drawn from each image, >= 1.
+
+    Returns
+    -------
+    quantize.classes.SharedClasses
+
+    Raises
+    ------
+    ValueError
+        For ``xy`` above 0, no image, a bad weight or parameter, or fewer distinct
+        feature vectors in the pooled sample than ``n_clusters``.
+
+    Examples
+    --------
+    >>> a = np.zeros((8, 8, 3), np.uint8); a[:, 4:] = 200
+    >>> b = np.full((8, 8, 3), 200, np.uint8); b[:2] = 0
+    >>> classes = fit_classes([a, b], 2, weights={"texture": 0}, seed=0)
+    >>> classes.n_clusters, classes.weights["xy"]
+    (2, 0.0)
+    """
+    from .classes import check_shared_weights, classes_from_samples
+
+    k = check_n_clusters(n_clusters)
+    w = check_shared_weights(weights)
+    space = check_choice(space, "space", SPACES)
+    scales = check_texture_scales(texture_scales)
+    n = check_int(samples_per_image, "samples_per_image", minimum=1)
+    working_size = check_working_size(working_size, k)
+    rng = check_seed(seed)
+    samples = [_class_sample(image, w, space, scales, n, rng, working_size) for image in images]
+    return classes_from_samples(samples, k, w, space, scales, rng)
+
+
+def _class_sample(image: Any, w: dict[str, float], space: str, scales: tuple[float, ...],
+                  n: int, rng: np.random.Generator, working_size: int | str | None
+                  ) -> tuple[np.ndarray, dict[str, float]]:
+    """Up to ``n`` feature rows of the visible pixels of ``image``'s working copy, scaled
+    by its own divisors, and those divisors."""
+    from .io import load_image
+
+    if isinstance(image, (str, os.PathLike)):
+        image = load_image(image)
+    rgb, alpha = as_rgba(image)
+    work, factor = _working_copy(rgb, working_size)
+    X, spec = feature_array(work, w, space, scales)
+    rows = np.arange(X.shape[0]) if alpha is None else _visible_rows(alpha, factor)
+    if rows.size > n:
+        rows = np.sort(rng.choice(rows, size=n, replace=False))
+    return X[rows], dict(spec.scales)
+
+
+def _visible_rows(alpha: np.ndarray, factor: int) -> np.ndarray:
+    """The working pixels (boxes of ``factor``) of which some pixel has alpha above 0."""
+    h, w = alpha.shape
+    shown = np.zeros((-(-h // factor), -(-w // factor)), bool)
+    ys, xs = np.nonzero(alpha)
+    shown[ys // factor, xs // factor] = True
+    return np.flatnonzero(shown)
 
 
 class SpecksRemovedWarning(QuantizeWarning):
@@ -3336,7 +3480,8 @@ def _box_index(shape: tuple[int, ...], factor: int) -> tuple[np.ndarray, np.ndar
 def _segment_kmeans(rgb: np.ndarray, alpha: np.ndarray | None, k: int, w: dict[str, float],
                     space: str, scales: tuple[float, ...], limit: int,
                     rng: np.random.Generator, smooth: int | None = None,
-                    working_size: int | str | None = None
+                    working_size: int | str | None = None,
+                    shared: SharedClasses | None = None
                     ) -> tuple[SegmentResult, int, int, np.ndarray | None, int]:
     """The k-means path (:mod:`quantize.pixel_kmeans`) on the working copy, the number
     of regions before those under ``limit`` pixels merged, the speck size in pixels
@@ -3347,7 +3492,7 @@ def _segment_kmeans(rgb: np.ndarray, alpha: np.ndarray | None, k: int, w: dict[s
     work, factor = _working_copy(rgb, working_size)
     labels, clusters, centers, unmerged, pieces, large_pieces = cluster_pixels(
         work, rgb.shape[:2], factor, k, w, space, scales, limit, rng, image=rgb, smooth=smooth,
-        hidden=_hidden_apart(alpha))
+        hidden=_hidden_apart(alpha), shared=shared)
     result = SegmentResult(labels, clusters, centers, rgb, w, limit, alpha)
     return (result, unmerged, speck_side(work.shape[:2], factor, smooth), pieces,
             large_pieces)

@@ -39,7 +39,7 @@ from .errors import (
     SharedOutputError,
     warn_caller,
 )
-from .features import Space, check_weights
+from .features import DEFAULT_TEXTURE_SCALES, Space, check_weights
 from .io import (
     DEFAULT_MAX_PIXELS,
     NoData,
@@ -71,6 +71,7 @@ from .segment import (
     check_space,
     check_superpixels,
     check_working_size,
+    classes_settings,
     segment_pixels,
     working_shape,
 )
@@ -133,6 +134,7 @@ def segment_file(
     strip: bool = False,
     keep_gps: bool = False,
     nodata: NoData = "tag",
+    classes_in: str | os.PathLike[str] | None = None,
 ) -> dict[str, Any]:
     """Segment an image file and write the results into ``outdir``.
 
@@ -247,6 +249,12 @@ def segment_file(
         Keep the GPS directory of the input's EXIF (where the picture was taken) in
         ``segmented.png`` and ``overlay.png``, which leave it out by default. Recorded
         (``"keep_gps": true``) when given.
+    classes_in : path, optional
+        A classes file (:meth:`quantize.classes.SharedClasses.save`, or a batch's
+        ``shared-classes.json``): the pixels are assigned to its classes, as
+        :func:`quantize.segment.segment` does with ``classes_in``, and ``n_clusters``,
+        ``weights`` and ``space`` are its own (given, they must match). Recorded
+        (``"classes_in"``) when given.
 
     Returns
     -------
@@ -306,6 +314,11 @@ def segment_file(
     strip, keep_gps = check_bool(strip, "strip"), check_bool(keep_gps, "keep_gps")
     overlay_color = check_color(overlay_color, "overlay_color")
     nodata = check_nodata(nodata)
+    shared = None
+    if classes_in is not None:  # read once; its k, weights and space are the job's
+        shared, n_clusters, weights, space, _ = classes_settings(
+            check_path(classes_in, "classes_in"), n_clusters, regions, weights or None, space,
+            DEFAULT_TEXTURE_SCALES)
     params = _check_job_params(n_clusters, regions, weights, space, min_region, seed, edges,
                                superpixels, smooth, working_size)
     names = output_names(edges, classes)
@@ -326,7 +339,7 @@ def segment_file(
                             dark_advice=DARK_ADVICE, nodata=nodata)
         _warn_if_animated(input, loaded.n_frames, loaded.format)
         result = segment_pixels(loaded.rgb, loaded.alpha, **params,
-                                stretch_range=loaded.stretch_range)
+                                stretch_range=loaded.stretch_range, classes_in=shared)
         dpi, exif = loaded.dpi, kept_exif(loaded.exif, strip, keep_gps)
         shown = _regions.shown_alpha(loaded.alpha)
         stretched = _stretch_record(stretch, loaded.stretch_range)
@@ -358,7 +371,8 @@ def segment_file(
                   "outputs": list(names), **stretched,
                   **_given("superpixels", params["superpixels"]),
                   **_given("smooth", params["smooth"]),
-                  **_given("working_size", params["working_size"]), **_switches(strip, keep_gps)}
+                  **_given("working_size", params["working_size"]), **_switches(strip, keep_gps),
+                  **_given("classes_in", None if classes_in is None else str(classes_in))}
         _write_outputs(paths, result, record, stats, levels, input_path, overlay_color, dpi,
                        alpha=shown, exif=exif, replace=force, classes=classes,
                        stale=(lambda: _stale_outputs(folder, input, names)) if force else None)
@@ -545,7 +559,8 @@ def check_segment_options(*, n_clusters: int | None = None, regions: int | None 
                           stretch: bool = False, superpixels: int | None = None,
                           smooth: int | None = None, working_size: int | str | None = None,
                           classes: bool = False, strip: bool = False,
-                          keep_gps: bool = False, nodata: NoData = "tag") -> dict[str, Any]:
+                          keep_gps: bool = False, nodata: NoData = "tag",
+                          classes_in: str | os.PathLike[str] | None = None) -> dict[str, Any]:
     """Validate the keyword options of :func:`segment_file` and fill in their defaults.
 
     For drivers (batch runs) that check options once, before any file is read,
@@ -557,6 +572,9 @@ def check_segment_options(*, n_clusters: int | None = None, regions: int | None 
     ``strip`` and ``keep_gps``, only when True, and ``nodata``, only when not ``"tag"``
     (:func:`_nodata_given`). ``classes`` is returned always (False left out of a batch's
     settings as earlier versions lack it: :mod:`quantize.batch.manifest`).
+    ``classes_in`` is read once here (a file that is not a classes file is named before any
+    image is read), its ``n_clusters``, weights and space returned as the options', and
+    itself returned only when given.
 
     Raises
     ------
@@ -576,6 +594,12 @@ def check_segment_options(*, n_clusters: int | None = None, regions: int | None 
     edges = check_bool(edges, "edges")
     classes = check_bool(classes, "classes")
     color = check_color(overlay_color, "overlay_color")
+    shared = {}
+    if classes_in is not None:
+        _, n_clusters, weights, space, _ = classes_settings(
+            check_path(classes_in, "classes_in"), n_clusters, regions, weights or None, space,
+            DEFAULT_TEXTURE_SCALES)
+        shared = {"classes_in": classes_in}
     params = _check_job_params(n_clusters, regions, weights, space, min_region, seed, edges,
                                superpixels, smooth, working_size)
     max_pixels = check_max_pixels(max_pixels)
@@ -584,7 +608,7 @@ def check_segment_options(*, n_clusters: int | None = None, regions: int | None 
     switches = _switches(check_bool(strip, "strip"), check_bool(keep_gps, "keep_gps"))
     return {**params, "seed": seed, "force": check_bool(force, "force"),
             "max_pixels": max_pixels, "edges": edges, "classes": classes, **drawn,
-            **stretched, **switches, **_nodata_given(nodata)}
+            **stretched, **switches, **_nodata_given(nodata), **shared}
 
 
 def _nodata_given(nodata: Any) -> dict[str, Any]:

@@ -48,7 +48,7 @@ def test_the_readme_shows_python_examples():
     names = [re.search(r"^from (\S+) import", code, flags=re.M)[1]
              for code in _python_examples()]
     assert names == ["quantize", "quantize", "quantize", "quantize", "quantize",
-                     "quantize.batch"]
+                     "quantize", "quantize.batch"]
 
 
 def _overview_done(ns: dict) -> None:
@@ -90,17 +90,25 @@ def _features_done(ns: dict) -> None:
     assert labels.shape == (24, 36) and set(np.unique(labels)) <= {0, 1, 2, 3}
 
 
+def _classes_done(ns: dict) -> None:
+    assert ns["classes"].n_clusters == 4 and Path("classes.json").is_file()
+    assert ns["result"].centers.tolist() == ns["classes"].centers.tolist()
+    assert sum(c["area"] for c in ns["stats"]) == 24 * 36
+    assert abs(sum(c["fraction"] for c in ns["stats"]) - 1) < 1e-5
+
+
 def _batch_imported(ns: dict) -> None:
     assert all(callable(ns[name]) for name in ("plan_batch", "run_batch", "write_html_report"))
 
 
 # In the manual's order (checked above): what each example leaves behind.
 DONE = [_overview_done, _kmeans_done, _reduce_done, _segment_done, _features_done,
-        _batch_imported]
+        _classes_done, _batch_imported]
 
 
 @pytest.mark.parametrize("code, done", list(zip(_python_examples(), DONE, strict=True)),
-                         ids=["overview", "kmeans", "reduce", "segment", "features", "batch"])
+                         ids=["overview", "kmeans", "reduce", "segment", "features", "classes",
+                              "batch"])
 def test_each_readme_python_example_runs(code, done, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # the examples save small.png and out.gif
     photo = _photo()
@@ -142,13 +150,17 @@ def test_the_json_keys_the_manual_and_the_help_list_are_those_written(command, t
     """With every key written: segment's ``stretch`` is written with --stretch only,
     ``superpixels`` with --superpixels only (not with -k), ``smooth`` and ``working_size``
     with --smooth and --working-size only (with -k only), ``min_region_share`` with a
-    --min-region percentage only, and ``strip`` and ``keep_gps`` with --strip and
-    --keep-gps only."""
+    --min-region percentage only, ``strip`` and ``keep_gps`` with --strip and
+    --keep-gps only, and ``classes_in`` with --classes-in only."""
+    from quantize.segment import fit_classes
+
     monkeypatch.chdir(tmp_path)
     Image.fromarray(_photo()).save("a.png")
+    fit_classes([_photo()], 2, seed=0).save("classes.json")
     extras = ([["--superpixels", "700", "--stretch", "--min-region", "1%", "--strip",
                 "--keep-gps"],
-               ["-k", "2", "--smooth", "5", "--working-size", "full", "--force"]]
+               ["-k", "2", "--smooth", "5", "--working-size", "full", "--force"],
+               ["--classes-in", "classes.json", "--force"]]
               if command == "segment" else [[]])
     written: list[str] = []
     for extra in extras:

@@ -296,8 +296,9 @@ def test_a_cluster_record_sums_its_regions():
     rgb = np.array([[[10, 0, 0], [20, 0, 0], [0, 90, 0], [30, 0, 3]]], np.uint8)
     sums = regions.region_sums(labels, rgb, 3)
     assert regions.cluster_stats(sums, np.array([1, 0, 1]), 3) == [
-        {"cluster": 0, "regions": 1, "area": 1, "mean_color": [0.0, 90.0, 0.0]},
-        {"cluster": 1, "regions": 2, "area": 3, "mean_color": [20.0, 0.0, 1.0]}]
+        {"cluster": 0, "regions": 1, "area": 1, "fraction": 0.25, "mean_color": [0.0, 90.0, 0.0]},
+        {"cluster": 1, "regions": 2, "area": 3, "fraction": 0.75,
+         "mean_color": [20.0, 0.0, 1.0]}]
 
 
 def test_region_perimeters_count_the_pixels_on_each_region_s_edge():

@@ -2673,6 +2673,7 @@ def test_cluster_stats_of_the_hierarchy_are_its_regions():
     result = segment(img, regions=4)
     assert result.cluster_stats() == [
         {"cluster": s["label"] - 1, "regions": 1, "area": s["area"],
+         "fraction": round(s["area"] / img[..., 0].size, 6),
          "mean_color": s["mean_color"]} for s in result.region_stats()]
 
 
@@ -2983,8 +2984,8 @@ def test_stats_of_a_stretched_image_give_the_means_in_its_own_values():
     expected = [[1000.0] * 3, [3000.0, 3000.0, 2003.92]]
     assert [s["mean_input"] for s in result.region_stats()] == expected
     assert [s["mean_input"] for s in result.cluster_stats()] == expected
-    assert list(result.cluster_stats()[0]) == ["cluster", "regions", "area", "mean_color",
-                                               "mean_input"]
+    assert list(result.cluster_stats()[0]) == ["cluster", "regions", "area", "fraction",
+                                               "mean_color", "mean_input"]
     exact = result.cluster_stats(exact=True)[1]["mean_input"]
     assert exact == [3000.0, 3000.0, 1000.0 + 128.0 * 2000.0 / 255.0]
     with warnings.catch_warnings():  # read as counts, dark: said, and one cluster

@@ -992,9 +992,9 @@ def test_segments_json_gives_each_cluster_a_mean_colour_and_its_pixels(tmp_path)
     regions = {r["cluster"]: r["mean_color"] for r in document["region_stats"]}
     assert sorted(document["cluster_stats"], key=lambda c: c["mean_color"]) == [
         {"cluster": next(c for c, m in regions.items() if m == [0.0, 0.0, 0.0]), "regions": 1,
-         "area": 300, "mean_color": [0.0, 0.0, 0.0]},
+         "area": 300, "fraction": 0.5, "mean_color": [0.0, 0.0, 0.0]},
         {"cluster": next(c for c, m in regions.items() if m == [200.0, 100.0, 0.0]),
-         "regions": 1, "area": 300, "mean_color": [200.0, 100.0, 0.0]}]
+         "regions": 1, "area": 300, "fraction": 0.5, "mean_color": [200.0, 100.0, 0.0]}]
     assert list(document)[-3:] == ["cluster_stats", "region_stats_units", "region_stats"]
 
 
@@ -1010,7 +1010,8 @@ def test_segments_json_of_a_stretch_gives_each_cluster_its_mean_in_the_input_s_v
     document = json.loads((tmp_path / "out" / "segments.json").read_text())
     assert sorted(c["mean_input"] for c in document["cluster_stats"]) == [
         [1000.0] * 3, [1501.96] * 3, [3000.0] * 3]
-    assert all(list(c)[3:5] == ["mean_color", "mean_input"] for c in document["cluster_stats"])
+    assert all(list(c)[3:6] == ["fraction", "mean_color", "mean_input"]
+               for c in document["cluster_stats"])
     regions = {r["cluster"]: r["mean_input"] for r in document["region_stats"]}
     assert all(regions[c["cluster"]] == c["mean_input"] for c in document["cluster_stats"])
 

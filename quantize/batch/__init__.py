@@ -12,6 +12,9 @@ and never prints. The modules, in the order data flows through them:
   :func:`segment_mode`);
 - :mod:`~quantize.batch.shared`: one palette for a whole reduce plan (the fit is
   reduce's; this drives it across files and returns a plan mapping onto it);
+- :mod:`~quantize.batch.classes`: one set of k-means classes for a whole
+  segment plan (the fit is :mod:`quantize.classes`'), and the ``classes.csv`` of
+  their areas;
 - :mod:`~quantize.batch.run`: :func:`run_batch` turns jobs into calls, runs them
   on an executor and settles each file into a :class:`FileResult`;
 - :mod:`~quantize.batch.calls`: what a worker runs, whatever the executor; a
@@ -104,6 +107,8 @@ _SOURCES = {
     "shared": (
         "SAMPLES_PER_FILE", "SHARED_PALETTE_NAME", "InputsChangedWarning", "SharedPalette",
         "WorkerFailedError", "remove_unused_palette", "shared_palette"),
+    "classes": ("CLASS_TABLE_NAME", "SHARED_CLASSES_NAME", "BatchClasses",
+                       "shared_classes", "write_class_table"),
 }
 _MODULE_OF = {name: module for module, names in _SOURCES.items() for name in names}
 

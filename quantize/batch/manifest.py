@@ -87,6 +87,9 @@ DAMAGED_SUFFIX = ".damaged"
 #: File in the output folder holding the palette of a ``--shared-palette`` run, which the
 #: records of the files mapped onto it name as their ``palette_in``.
 SHARED_PALETTE_NAME = "shared-palette.json"
+#: File in the output folder holding the classes of a ``--shared-classes`` segment run,
+#: which the records of the files assigned to them name as their ``classes_in``.
+SHARED_CLASSES_NAME = "shared-classes.json"
 
 #: Options that decide whether a file is processed or its output kept, not what it holds
 #: (dropped from settings read back too: earlier versions recorded skip_if_larger).
@@ -103,22 +106,26 @@ _NOT_SHAPING = frozenset({"force", "max_pixels", "skip_if_larger", "copy_if_larg
 #: (among the file job's checked options, None: batch writes no masks); segment's
 #: ``superpixels`` (None: about 600, as before it was added), ``smooth`` (None: the
 #: speck size of 1/30 of the longer side, as before it was added), ``working_size``
-#: (None: a working copy of at most 1024 pixels a side, as before it was added) and
-#: ``classes`` (False: no classes.png, as before it was added); of both, ``nodata``
-#: ("tag": a TIFF's GDAL_NODATA tag read, which earlier versions left out; a folder of
-#: tiles that have none is made alike).
+#: (None: a working copy of at most 1024 pixels a side, as before it was added),
+#: ``classes`` (False: no classes.png, as before it was added), ``classes_in`` (None: each
+#: image fits its own k-means, as before it was added; the jobs of shared classes are
+#: given it by the batch) and the setting ``shared_classes`` (False: no shared classes,
+#: as before it was added; :func:`output_settings` writes it only when True); of both,
+#: ``nodata`` ("tag": a TIFF's GDAL_NODATA tag read, which earlier versions left out; a
+#: folder of tiles that have none is made alike).
 _LEFT_OUT_UNLESS_GIVEN: dict[str, Any] = {"quality_limit": None, "palette_fitted": False,
                                           "max_bytes": None, "matte": None, "strip": False,
                                           "keep_gps": False, "superpixels": None,
                                           "smooth": None, "working_size": None,
-                                          "masks": None, "classes": False, "nodata": "tag"}
+                                          "masks": None, "classes": False, "nodata": "tag",
+                                          "classes_in": None, "shared_classes": False}
 #: Options that shape animations only (the palette of each frame): a still is made alike.
 _ANIMATION_ONLY = frozenset({"palette"})
 #: Options that name the outputs, their extension picking the format (reduce's ``ext``):
 #: an output found under the name a run gives it is in the format that name says, alike.
 _NAMING_ONLY = frozenset({"ext"})
 #: Options that name a file whose contents shape the outputs (the settings hold a digest too).
-_READ_FILES = frozenset({"palette_in"})
+_READ_FILES = frozenset({"palette_in", "classes_in"})
 _VERSION = 1
 #: The key of a record's palette packed in columns in a manifest line (:func:`_record_written`);
 #: read back, it is the record's ``palette`` again (lines of earlier versions hold that list).
@@ -317,13 +324,15 @@ or choose another output_dir to keep both sets
 
 
 def output_settings(options: Mapping[str, Any], *,
-                    shared_palette: bool = False) -> dict[str, Any]:
+                    shared_palette: bool = False, shared_classes: bool = False
+                    ) -> dict[str, Any]:
     """The settings that shape a job's outputs, as JSON values.
 
     That is every checked job option but ``force``, ``max_pixels`` and
     ``skip_if_larger`` (which only decide whether a file is processed or its
     output kept), and whether the outputs map onto
-    one palette shared by the batch. Paths become absolute strings, so one file
+    one palette shared by the batch, and, only when they do, onto shared classes
+    (``shared_classes``: segment mode). Paths become absolute strings, so one file
     named two ways compares equal. A palette file read by the job
     (``palette_in``) also adds ``palette_in_digest``, the first 16 hex digits
     of the SHA-256 of its bytes (None when it cannot be read), so that editing
@@ -336,6 +345,8 @@ def output_settings(options: Mapping[str, Any], *,
     """
     shaping = _as_checked(options)
     shaping["shared_palette"] = bool(shared_palette)
+    if shared_classes:  # left out otherwise, as earlier versions' settings lack it
+        shaping["shared_classes"] = True
     for key in _READ_FILES & shaping.keys():
         if shaping[key] is not None:
             shaping[f"{key}_digest"] = _file_digest(shaping[key])

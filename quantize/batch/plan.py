@@ -740,7 +740,8 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
                mode: JobMode, *, options: Mapping[str, Any] | None = None,
                recursive: bool = False, pattern: str | Sequence[str] | None = None,
                exclude_pattern: str | Sequence[str] | None = None,
-               force: bool = False, shared_palette: bool = False) -> BatchPlan:
+               force: bool = False, shared_palette: bool = False,
+               shared_classes: bool = False) -> BatchPlan:
     """Find the images, map each to an output mirroring the input tree, decide what to run.
 
     Parameters
@@ -768,6 +769,10 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
     shared_palette : bool
         The jobs will map onto one palette fitted by
         :func:`~quantize.batch.shared_palette`; recorded with the options.
+    shared_classes : bool
+        Segment mode, with ``n_clusters``: the jobs will assign their pixels to classes
+        fitted on every file by :func:`~quantize.batch.shared_classes`; recorded with the
+        options.
 
     Returns
     -------
@@ -836,7 +841,8 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
         where it cannot be copied (a read-only folder), it is left as it is.
     """
     checked = mode.checked_options(options)
-    settings = output_settings(checked, shared_palette=shared_palette)
+    settings = output_settings(checked, shared_palette=shared_palette,
+                               shared_classes=shared_classes)
     chosen = Selection.of(pattern, exclude_pattern)
     src = Path(input_dir)
     dst = Path(output_dir)

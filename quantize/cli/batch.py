@@ -130,7 +130,7 @@ _REDUCE_ONLY = ("--quality", "--quality-limit", "--max-bytes", "--dither", "--ex
                 "--palette-in", "--palette-fitted", "--shared-palette", "--palette", "--optimize",
                 "--skip-if-larger", "--copy-if-larger", "--ext", "--matte")
 _SEGMENT_ONLY = ("--regions", "--superpixels", "--smooth", "--working-size", "--edges",
-                 "--classes", "--stretch",
+                 "--classes", "--shared-classes", "--stretch",
                  "-w/--weight", "--min-region", "--overlay-color")
 #: Added to the error of a batch that found no input, with --remove-orphans and outputs on
 #: record: why they are not removed, and how to remove them.
@@ -419,6 +419,13 @@ def batch(
     shared_palette: Annotated[bool, typer.Option(
         "--shared-palette", help="reduce: fit one palette on colours sampled from all "
         "images and map every image onto it.")] = False,
+    shared_classes: Annotated[bool, typer.Option(
+        "--shared-classes", help="segment, with -k K: fit K k-means classes once on feature "
+        "vectors sampled from all images (saved as OUT_DIR/shared-classes.json) and assign "
+        "every image's pixels to them, so that class i is the same colour and texture in "
+        "every output; -w xy defaults to 0 and must be 0 (positions differ between images). "
+        "Also writes OUT_DIR/classes.csv: file, class, pixels, fraction. Local only (not "
+        "with --scheduler).")] = False,
     report_name: Annotated[str | None, typer.Option(
         "--report", metavar="FILE",
         help="Write per-file results to FILE (.json or .csv; UTF-8, a CSV "
@@ -507,6 +514,7 @@ def batch(
                  "--regions": regions is not None, "--superpixels": superpixels is not None,
                  "--smooth": smooth is not None, "--working-size": working_size is not None,
                  "--edges": edges, "--classes": classes, "--stretch": stretch,
+                 "--shared-classes": shared_classes,
                  "-w/--weight": bool(weights),
                  "--min-region": min_region is not None,
                  "--overlay-color": overlay_color is not None}
@@ -521,6 +529,8 @@ def batch(
                          if palette_in is not None else "--max-bytes")
                 raise ValueError(f"--shared-palette and {other} both given; expected "
                                  "--shared-palette with -k/--colors")
+            if shared_classes:
+                _check_shared_classes(colors, scheduler)
             if shared_palette and palette == "per-frame":
                 raise ValueError("--shared-palette and --palette='per-frame' both given; expected "
                                  "one of them (a shared palette is one palette for every frame "
@@ -534,7 +544,7 @@ def batch(
                        if mode == "reduce" else
                        _segment_options(colors, regions, edges, space, weights or [], min_region,
                                         overlay_color, seed, stretch, superpixels, smooth,
-                                        working_size, classes))
+                                        working_size, classes, shared_classes))
             options["max_pixels"] = check_max_pixels(max_pixels, "--max-pixels")
             if copy_if_larger:  # left out when not given, as ext is
                 options["copy_if_larger"] = True
@@ -572,7 +582,8 @@ def batch(
                         plan = lib.plan_batch(input_dir, output_dir, job, options=options,
                                               recursive=recursive, pattern=glob,
                                               exclude_pattern=exclude, force=force,
-                                              shared_palette=shared_palette)
+                                              shared_palette=shared_palette,
+                                              shared_classes=shared_classes)
                     _say_planning_warnings(caught, output_dir)
                     for name, target in (("report", report), ("html", html)):
                         if target is not None:
@@ -599,6 +610,8 @@ def batch(
                 lost = None  # the cluster, gone while the shared palette's files were sampled
                 if shared_palette:
                     plan, lost = _with_shared_palette(plan, jobs, scheduler, show, worker_timeout)
+                if shared_classes:
+                    plan = _with_shared_classes(plan, show)
             except KeyboardInterrupt:
                 fail_interrupted("interrupted before any file was processed")
             results, summary, stopped, abandoned = _run(plan, jobs, scheduler, show, named,
@@ -607,6 +620,8 @@ def batch(
             count = Counter(u.status for u in unsettled)  # the files left unsettled, by status
             if mode == "reduce" and not shared_palette:
                 _remove_unused_palette(output_dir, show)
+            if shared_classes:
+                _write_class_table(output_dir, results, show)
             if show == "json":  # one object for every file, as the reports have one row each
                 _json_unsettled(unsettled, mode)
             written = [r.record for r in results if r.status == "ok"]
@@ -1518,7 +1533,8 @@ def _segment_options(colors: int | None, regions: int | None, edges: bool, space
                      seed: int, stretch: bool = False,
                      superpixels: int | None = None,
                      smooth: int | None = None, working_size: int | str | None = None,
-                     classes: bool = False) -> dict[str, Any]:
+                     classes: bool = False, shared_classes: bool = False) -> dict[str, Any]:
+    from ..classes import check_shared_weights
     from ..features import check_weights
     from ..segment import (
         check_cut,
@@ -1538,7 +1554,9 @@ def _segment_options(colors: int | None, regions: int | None, edges: bool, space
         options["regions"] = regions
     if space is not None:
         options["space"] = check_choice(space, "--space", segment_spaces())
-    if weights:
+    if shared_classes:  # xy 0 unless given, and refused above 0
+        options["weights"] = check_shared_weights(parse_weights(weights))
+    elif weights:
         options["weights"] = check_weights(parse_weights(weights))
     if min_region is not None:
         options["min_region"] = check_min_region(min_region, "--min-region")
@@ -1605,6 +1623,60 @@ def _with_shared_palette(plan: "lib.BatchPlan", jobs: int | None, scheduler: str
     else:
         say(f"shared palette: reusing {colours} from {palette.path}", err=show == "json")
     return palette.plan, None
+
+
+# --------------------------------------------------------------------------
+# Shared classes
+# --------------------------------------------------------------------------
+
+
+def _check_shared_classes(colors: int | None, scheduler: str | None) -> None:
+    """Refuse --shared-classes without -k, or with --scheduler (the fit reads the images
+    in this process)."""
+    if colors is None:
+        raise ValueError("--shared-classes without -k: shared classes are k-means classes; "
+                         "expected --shared-classes -k K")
+    if scheduler is not None:
+        raise ValueError("--shared-classes with --scheduler: the classes are fitted on this "
+                         "machine only; expected --shared-classes without --scheduler (run "
+                         "locally, or fit them with fit_classes of quantize.segment and give "
+                         "each file segment --classes-in)")
+
+
+def _with_shared_classes(plan: "lib.BatchPlan", show: str) -> "lib.BatchPlan":
+    """``plan`` assigning every file to its shared classes, fitted (or reused) and said."""
+    from .. import batch as lib
+    from ..batch.calls import warning_lines
+
+    with user_errors(), _options_changed(), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fitted = lib.shared_classes(plan)
+    for line in warning_lines(caught):
+        warn("shared classes", line)
+    for file, why in fitted.left_out.items():
+        warn(file, f"left out of the shared classes: {why}")
+    if show == "quiet" or fitted.classes is None:
+        return fitted.plan
+    k = fitted.classes.n_clusters
+    if fitted.n_files:
+        files = "1 file" if fitted.n_files == 1 else f"{fitted.n_files} files"
+        say(f"shared classes: {k} fitted on {files} -> {fitted.path}", err=show == "json")
+    else:
+        say(f"shared classes: reusing {k} from {fitted.path}", err=show == "json")
+    return fitted.plan
+
+
+def _write_class_table(output_dir: Path, results: "list[lib.FileResult]", show: str) -> None:
+    """Write OUT_DIR/classes.csv of the outputs' class areas; a failure is warned."""
+    from .. import batch as lib
+
+    try:
+        path = lib.write_class_table(output_dir, results)
+    except OSError as exc:
+        warn(output_dir, f"classes.csv not written: {exc}")
+        return
+    if path is not None and show == "lines":
+        say(f"class areas -> {path}")
 
 
 # --------------------------------------------------------------------------

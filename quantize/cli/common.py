@@ -1540,14 +1540,15 @@ FLAGS = {"n_colors": "-k/--colors", "n_clusters": "-k/--clusters", "regions": "-
          "overlay_color": "--overlay-color", "ext": "--ext", "max_bytes": "--max-bytes",
          "matte": "--matte", "strip": "--strip", "keep_gps": "--keep-gps",
          "smooth": "--smooth", "superpixels": "--superpixels", "masks": "--masks",
-         "working_size": "--working-size", "nodata": "--nodata", "fps": "--fps", "loop": "--loop"}
+         "working_size": "--working-size", "nodata": "--nodata", "fps": "--fps", "loop": "--loop",
+         "shared_classes": "--shared-classes", "classes_in": "--classes-in"}
 
 #: The parameters that are flags on the command line: ``name=True`` is written as the flag
 #: alone, as it is typed (``--exact-colors``, not ``--exact-colors=True``).
 SWITCHES = {"dither": "--dither", "force": "--force", "exact_colors": "--exact-colors",
             "strip": "--strip", "keep_gps": "--keep-gps",
             "optimize": "--optimize", "edges": "--edges", "classes": "--classes",
-            "shared_palette": "--shared-palette",
+            "shared_palette": "--shared-palette", "shared_classes": "--shared-classes",
             "skip_if_larger": "--skip-if-larger", "stretch": "--stretch",
             "copy_if_larger": "--copy-if-larger", "palette_fitted": "--palette-fitted"}
 

@@ -247,6 +247,13 @@ def segment_command(
         "--classes", help="Also write classes.png: the cluster of each pixel (a class map; "
         "with -k, 0..K-1 and fully transparent pixels the last), as cluster_stats numbers "
         "them, 8-bit grayscale up to 256 clusters, else 16-bit.")] = False,
+    classes_in: Annotated[str | None, typer.Option(
+        "--classes-in", metavar="FILE", help="Assign the pixels to the k-means classes "
+        "saved in FILE (shared-classes.json of batch --mode segment --shared-classes, or "
+        "quantize.classes.SharedClasses.save) instead of fitting k-means on this image: "
+        "class i is then the same colour and texture as in every image segmented with "
+        "FILE. -k, -w and --space are FILE's (given, they must match).",
+        show_default=False, parser=file_name)] = None,
     stretch: Annotated[bool, typer.Option(
         "--stretch", help="Map the image's own range (darkest to brightest value, all "
         "channels together) onto 0..255 before segmenting, as a display stretch does: for "
@@ -298,7 +305,8 @@ def segment_command(
         "stretch (true, with --stretch only), stretch_range (the input's values read as 0 "
         "and 255, with --stretch only), superpixels (with --superpixels only), "
         "smooth (with --smooth only), working_size (with --working-size only), strip (true, "
-        "with --strip only), keep_gps (true, with --keep-gps only), seconds.")] = False,
+        "with --strip only), keep_gps (true, with --keep-gps only), classes_in (with "
+        "--classes-in only), seconds.")] = False,
     quiet: Annotated[bool, typer.Option(
         "-q", "--quiet", help="Print only warnings and errors, no summary line.")] = False,
     force: Annotated[bool, typer.Option(
@@ -335,7 +343,7 @@ def segment_command(
         refuse_stream_without_output(input, "-o")
     carried = [("-k", n_clusters), ("--regions", regions), ("--superpixels", superpixels),
                ("--smooth", smooth), ("--working-size", working_size), ("--edges", edges),
-               ("--classes", classes),
+               ("--classes", classes), ("--classes-in", classes_in),
                ("--stretch", stretch), ("--nodata", nodata),
                ("--space", None if space == "lab" else space),
                *(("-w", w) for w in weights or ()), ("--min-region", min_region),
@@ -361,7 +369,7 @@ def segment_command(
                                   edges=edges, overlay_color=color, stretch=stretch,
                                   superpixels=superpixels, smooth=smooth,
                                   working_size=working_size, classes=classes, strip=strip,
-                                  keep_gps=keep_gps, nodata=missing)
+                                  keep_gps=keep_gps, nodata=missing, classes_in=classes_in)
         fail(f"{printable_line(str(input))}: is a directory, expected an image file{hint}",
              ExitCode.FAILED)
     refuse_closed_stdout("quiet" if quiet else "json" if as_json else "lines")
@@ -406,7 +414,7 @@ def segment_command(
                            "input_name": input if stream else None, "stretch": stretch,
                            "superpixels": superpixels, "smooth": smooth,
                            "working_size": working_size, "classes": classes, "strip": strip,
-                           "keep_gps": keep_gps, "nodata": missing}
+                           "keep_gps": keep_gps, "nodata": missing, "classes_in": classes_in}
                 record = recorded_call(segment_file, (source, target), options,
                                        format_advice=True)
             with interrupts_held():

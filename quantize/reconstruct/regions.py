@@ -860,7 +860,8 @@ def cluster_stats(sums: RegionSums, clusters: np.ndarray, k: int, *,
                   ) -> list[dict[str, Any]]:
     """One JSON-ready record per cluster 0..k-1 that some region is in, in cluster order.
 
-    Each has ``cluster``, ``regions`` (how many), ``area`` (their pixels) and
+    Each has ``cluster``, ``regions`` (how many), ``area`` (their pixels), ``fraction``
+    (``area`` over the image's pixels, 6 decimals; unrounded with ``exact``) and
     ``mean_color``, the mean of their visible pixels as :func:`region_stats` works a
     region's out (one decimal; unrounded with ``exact``), with ``stretch_range``
     ``mean_input`` after it (:func:`input_mean`), and ``"transparent": true`` last
@@ -870,23 +871,31 @@ def cluster_stats(sums: RegionSums, clusters: np.ndarray, k: int, *,
     >>> sums = region_sums(np.array([[1, 2, 3]]), np.array([[[0, 0, 0], [9, 9, 9], [3, 0, 0]]],
     ...                    np.uint8), 3)
     >>> cluster_stats(sums, np.array([1, 0, 1]), 2)[1]
-    {'cluster': 1, 'regions': 2, 'area': 2, 'mean_color': [1.5, 0.0, 0.0]}
+    {'cluster': 1, 'regions': 2, 'area': 2, 'fraction': 0.666667, 'mean_color': [1.5, 0.0, 0.0]}
     """
     mapping = np.concatenate([[0], clusters.astype(np.intp) + 1])
     merged = sums.merged(mapping, k)
     means = merged.shown_means()
     visible = merged.area if merged.hidden is None else merged.area - merged.hidden
     regions = np.bincount(clusters, minlength=k)
+    total = int(merged.area[1:].sum())
     shown = float if exact else (lambda v: round(float(v), 1))
     records = []
     for c in np.flatnonzero(regions):
         record = {"cluster": int(c), "regions": int(regions[c]), "area": int(merged.area[c + 1]),
+                  "fraction": _fraction(int(merged.area[c + 1]), total, exact),
                   "mean_color": [shown(v) for v in means[c + 1]],
                   **input_mean(means[c + 1], stretch_range, exact)}
         if visible[c + 1] == 0:
             record["transparent"] = True
         records.append(record)
     return records
+
+
+def _fraction(area: int, total: int, exact: bool) -> float:
+    """``area / total``, rounded to 6 decimals unless ``exact``; 0 of an empty image."""
+    share = area / total if total else 0.0
+    return share if exact else round(share, 6)
 
 
 def region_perimeters(labels: np.ndarray, n: int, *, inside: np.ndarray | None = None

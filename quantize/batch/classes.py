@@ -1,0 +1,234 @@
+"""One set of k-means classes for a whole segment batch (``batch --shared-classes``).
+
+The fit belongs to :mod:`quantize.classes`; this module drives it across the files of a
+plan: it samples every image (locally, one at a time), fits once, saves the classes in
+the output folder as ``shared-classes.json`` and returns a plan whose jobs assign their
+pixels to them (``classes_in``), so that class ``i`` is the same in every output. A
+rerun reuses the saved file, so resumed files match the others. After the run,
+:func:`write_class_table` gathers every output's class areas into ``classes.csv``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..classes import SAMPLES_PER_IMAGE, SharedClasses, read_classes
+from ..errors import ImageReadError, OutputExistsError, QuantizeError
+from ..io import folder_made
+from ..segment import fit_classes
+from .manifest import (
+    SHARED_CLASSES_NAME,
+    find_conflict,
+    manifest_key,
+    record_forced_run,
+    record_output,
+)
+from .plan import BatchPlan
+from .results import FileResult, is_folder
+from .run import check_writable_output
+
+__all__ = ["CLASS_TABLE_NAME", "SHARED_CLASSES_NAME", "BatchClasses", "shared_classes",
+           "write_class_table"]
+
+#: The per-file, per-class areas of a shared-classes batch, in its output folder.
+CLASS_TABLE_NAME = "classes.csv"
+
+
+@dataclass(frozen=True)
+class BatchClasses:
+    """Shared classes of a segment batch, and the plan that assigns every file to them.
+
+    ``classes`` were saved at ``path`` (None when no file was left to run and none was
+    saved); ``n_files`` images were sampled to fit them (0 when
+    an earlier run's file was reused); ``left_out``: the inputs that could not be read,
+    each with why, which the classes were fitted without.
+    """
+
+    classes: SharedClasses | None
+    path: Path
+    n_files: int
+    plan: BatchPlan
+    left_out: Mapping[Path, str] = field(default_factory=dict)
+
+
+def shared_classes(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_IMAGE
+                   ) -> BatchClasses:
+    """Fit k-means classes on feature vectors sampled from every image of a segment plan.
+
+    Each image gives ``samples_per_file`` pixels of its working copy
+    (:func:`quantize.segment.fit_classes`, with the plan's ``n_clusters``, weights, space,
+    seed and working size); the classes are written to ``OUT_DIR/shared-classes.json``
+    and recorded in the manifest with the plan's settings. A rerun reuses that file
+    (unless the plan was made with ``force``, and does not finish the stopped run with
+    force that fitted it: :attr:`BatchPlan.finishing`) when it was fitted with the same
+    settings,
+    and refuses it otherwise. Local only: the images are read in this process.
+
+    Parameters
+    ----------
+    plan : BatchPlan
+        A segment plan made with ``shared_classes=True`` and ``n_clusters``.
+    samples_per_file : int
+        Pixels drawn from each image.
+
+    Returns
+    -------
+    BatchClasses
+        With a plan whose jobs are given the file (``classes_in=path``).
+
+    Raises
+    ------
+    ValueError
+        If the plan is not such a plan, or its weights give ``xy`` above 0.
+    ImageReadError
+        If no image could be read (the first failure is named).
+    OptionsChangedError
+        If the saved classes were fitted with other settings.
+    OutputExistsError
+        If the saved classes are missing while recorded outputs were assigned to them.
+    """
+    _check_plan(plan)
+    path = plan.output_dir / SHARED_CLASSES_NAME
+    if path.exists() and (not plan.force or _fitted_by_run(plan, path)):
+        _check_saved_settings(plan, path)
+        return BatchClasses(read_classes(path), path, 0, _onto(plan, path))
+    if not plan.jobs:
+        return BatchClasses(None, path, 0, plan)
+    if not plan.force:
+        _check_none_assigned(plan, path)
+    check_writable_output(plan.output_dir)  # not after every file is sampled
+    made = [r.input for r in plan.settled if r.status == "skipped" and r.output is not None]
+    inputs = [j.input for j in plan.jobs] + made
+    left_out: dict[Path, str] = {}
+    opts = plan.options
+    classes = fit_classes(_readable(inputs, opts.get("max_pixels"), left_out),
+                          opts["n_clusters"], weights=opts.get("weights"),
+                          space=opts.get("space", "lab"), seed=opts.get("seed"),
+                          samples_per_image=samples_per_file,
+                          working_size=opts.get("working_size"))
+    with folder_made(plan.output_dir):  # not left behind, empty, when the write fails
+        classes.save(path)
+    n = len(inputs) - len(left_out)
+    record_output(plan.output_dir, path, plan.settings,
+                  {"k": classes.n_clusters, "files": n, "bytes_out": path.stat().st_size},
+                  run=plan.run)
+    if plan.run is not None:  # a rerun with force that finds it unfinished keeps the classes
+        record_forced_run(plan.output_dir, plan.settings, plan.run, plan.mode.name)
+    return BatchClasses(classes, path, n, _onto(plan, path), left_out)
+
+
+def _check_plan(plan: BatchPlan) -> None:
+    """Refuse a plan that is not a segment plan of shared classes with ``n_clusters``."""
+    if plan.mode.name != "segment" or not plan.settings.get("shared_classes"):
+        raise ValueError(f"plan of mode {plan.mode.name!r} made without shared_classes=True; "
+                         "expected plan_batch(..., segment_mode(), shared_classes=True)")
+    if plan.options.get("n_clusters") is None:
+        raise ValueError("shared classes without n_clusters: they are k-means classes; "
+                         "expected options with n_clusters=K (-k K)")
+
+
+def _readable(inputs: Sequence[Path], max_pixels: int | None,
+              left_out: dict[Path, str]) -> Iterator[Any]:
+    """Each input read in turn (one in memory at a time); one that cannot be read is
+    left out, with why; none read at all raises :class:`ImageReadError`."""
+    from ..io import load_image
+
+    read = 0
+    for path in inputs:
+        try:
+            image = load_image(path, max_pixels=max_pixels)
+        except (QuantizeError, OSError) as exc:
+            left_out[path] = str(exc)
+            continue
+        read += 1
+        yield image
+    if not read:
+        first = inputs[0] if inputs else None
+        raise ImageReadError("no image could be read for the shared classes"
+                             + (f"; {first}: {left_out[first]}" if first in left_out else ""),
+                             path=first)
+
+
+def _fitted_by_run(plan: BatchPlan, path: Path) -> bool:
+    """Whether the saved classes ``path`` were fitted by the stopped run with force that
+    ``plan`` finishes (:attr:`BatchPlan.finishing`): its outputs were assigned to them."""
+    if not plan.finishing:
+        return False
+    entry = plan.manifest.finished().get(manifest_key(plan.output_dir, path))
+    return entry is not None and entry.run == plan.run
+
+
+def _check_saved_settings(plan: BatchPlan, path: Path) -> None:
+    """Refuse saved classes fitted with other settings (a file of no record is reused)."""
+    entry = plan.manifest.finished().get(manifest_key(plan.output_dir, path))
+    conflict = find_conflict([entry] if entry is not None else [], plan.settings,
+                             plan.output_dir, plan.manifest.forced)
+    if conflict is not None:
+        raise conflict
+
+
+def _check_none_assigned(plan: BatchPlan, path: Path) -> None:
+    """Refuse to fit anew when recorded outputs were assigned to saved classes now
+    missing: the files still to do would be numbered otherwise than those done."""
+    done = sum(1 for r in plan.settled
+               if r.status == "skipped" and r.record and not is_folder(r.record))
+    if done:
+        raise OutputExistsError(f"{path.name} is missing, while {done} outputs were assigned "
+                                "to its classes; new classes would not match them: use "
+                                "force=True to redo every file, or choose another output "
+                                "folder", path=plan.output_dir)
+
+
+def _onto(plan: BatchPlan, path: Path) -> BatchPlan:
+    """``plan`` with every job assigning its pixels to the classes saved at ``path``."""
+    return plan.with_options({**plan.options, "classes_in": path})
+
+
+def write_class_table(output_dir: str | Path, results: Sequence[FileResult]) -> Path | None:
+    """Write ``classes.csv`` in ``output_dir``: one row per output and class, ``file``
+    (the input, as the results name it), ``class``, ``pixels`` and ``fraction`` (of the
+    image's pixels), read from each output folder's ``segments.json``; None, and nothing
+    written, when no result has one.
+
+    >>> import tempfile
+    >>> out = Path(tempfile.mkdtemp()); (out / "a").mkdir()
+    >>> _ = (out / "a" / "segments.json").write_text(json.dumps({"cluster_stats": [
+    ...     {"cluster": 0, "area": 3, "fraction": 0.75}, {"cluster": 2, "area": 1,
+    ...     "fraction": 0.25}]}))
+    >>> path = write_class_table(out, [FileResult(Path("a.png"), out / "a", "ok")])
+    >>> print(path.read_text(), end="")
+    file,class,pixels,fraction
+    a.png,0,3,0.75
+    a.png,2,1,0.25
+    """
+    rows = list(_class_rows(results))
+    if not rows:
+        return None
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(["file", "class", "pixels", "fraction"])
+    writer.writerows(rows)
+    path = Path(output_dir) / CLASS_TABLE_NAME
+    from ..io.write import atomic_write
+
+    atomic_write(path, lambda tmp: tmp.write_text(text.getvalue(), encoding="utf-8"))
+    return path
+
+
+def _class_rows(results: Sequence[FileResult]) -> Iterator[list[Any]]:
+    """``[file, class, pixels, fraction]`` of every class of every readable output."""
+    for r in results:
+        if r.output is None or r.status not in ("ok", "skipped"):
+            continue
+        try:
+            stats = json.loads((Path(r.output) / "segments.json").read_text("utf-8"))
+        except (OSError, ValueError):
+            continue
+        for c in stats.get("cluster_stats", []):
+            yield [str(r.input), c["cluster"], c["area"], c.get("fraction")]

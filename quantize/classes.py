@@ -1,0 +1,220 @@
+"""One set of k-means classes for many images (``segment -k N --classes-in``).
+
+``segment -k N`` fits k-means on each image alone, so cluster 0 of one image need
+not be cluster 0 of the next. Shared classes are fitted once on feature vectors
+sampled from all the images (:func:`quantize.segment.fit_classes`, which samples them, and
+:func:`classes_from_samples`, which fits), then every image's pixels are
+assigned to their centres (``segment(image, classes=...)``): class ``i`` is the same
+thing in every image. Two things make the features of different images comparable:
+
+- every group is divided by one divisor per group, the root mean square of the
+  images' own (:attr:`quantize.features.FeatureSpec.scales`), instead of each
+  image's own standardisation;
+- position (the ``xy`` group) means nothing across images: its weight must be 0
+  (the default here).
+
+The classes are saved as JSON (:meth:`SharedClasses.save`, :func:`read_classes`)
+with the settings they were fitted with, which an image segmented with them takes.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ._validation import check_choice
+from .errors import ImageReadError
+from .features import DEFAULT_TEXTURE_SCALES, SPACES, check_texture_scales, check_weights
+
+__all__ = ["CLASSES_FORMAT", "SAMPLES_PER_IMAGE", "SharedClasses",
+           "check_classes_fit", "check_shared_weights", "classes_from_samples", "read_classes"]
+
+#: The ``format`` field of a classes file.
+CLASSES_FORMAT = "quantize-classes"
+#: Pixels drawn from each image's working copy for :func:`quantize.segment.fit_classes`.
+SAMPLES_PER_IMAGE = 20_000
+
+
+@dataclass(frozen=True)
+class SharedClasses:
+    """K-means classes fitted on many images, and how their features were built.
+
+    Attributes
+    ----------
+    centers : (k, d) ndarray of float64
+        The class centres in the weighted feature space.
+    weights : dict of str to float
+        Every group's weight (``xy`` 0).
+    space : str
+        Colour space of the ``color`` group.
+    texture_scales : tuple of float
+        Derivative scales of the texture bank.
+    divisors : dict of str to float
+        What each group weighted above 0 is divided by, in every image.
+    """
+
+    centers: np.ndarray
+    weights: dict[str, float]
+    space: str
+    texture_scales: tuple[float, ...]
+    divisors: dict[str, float]
+
+    @property
+    def n_clusters(self) -> int:
+        """The number of classes, ``k``."""
+        return int(self.centers.shape[0])
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON-ready record :meth:`SharedClasses.save` writes."""
+        return {"format": CLASSES_FORMAT, "version": 1, "n_clusters": self.n_clusters,
+                "space": self.space, "weights": dict(self.weights),
+                "texture_scales": list(self.texture_scales), "divisors": dict(self.divisors),
+                "centers": self.centers.tolist()}
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the classes to ``path`` as JSON, atomically (:func:`read_classes` reads it).
+
+        >>> import tempfile, numpy as np
+        >>> c = SharedClasses(np.zeros((2, 1)), {"color": 0.0, "intensity": 1.0, "xy": 0.0,
+        ...                   "texture": 0.0}, "lab", (1.0,), {"intensity": 10.0})
+        >>> p = Path(tempfile.mkdtemp()) / "classes.json"
+        >>> c.save(p)
+        >>> read_classes(p).n_clusters
+        2
+        """
+        from .io.write import atomic_write
+
+        text = json.dumps(self.to_json(), indent=1) + "\n"
+        atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def check_shared_weights(weights: Mapping[str, Any] | None) -> dict[str, float]:
+    """:func:`~quantize.features.check_weights` with ``xy`` 0 unless named, and refused
+    above 0: a pixel's position in one image says nothing of its class in another.
+
+    >>> check_shared_weights(None)["xy"]
+    0.0
+    >>> check_shared_weights({"xy": 0.3})
+    Traceback (most recent call last):
+    ...
+    ValueError: weights xy=0.3 with shared classes: a position in one image is not one in \
+another, so expected xy=0 (the default with shared classes)
+    """
+    w = check_weights({"xy": 0, **(weights or {})})
+    if w["xy"] > 0:
+        raise ValueError(f"weights xy={w['xy']:g} with shared classes: a position in one image "
+                         "is not one in another, so expected xy=0 (the default with shared "
+                         "classes)")
+    if not any(w[g] > 0 for g in ("color", "intensity", "texture")):
+        raise ValueError("weights color, intensity and texture all 0 with shared classes; "
+                         "expected one of them above 0")
+    return w
+
+
+def classes_from_samples(samples: Sequence[tuple[np.ndarray, Mapping[str, float]]], k: int,
+                         w: dict[str, float], space: str, scales: tuple[float, ...],
+                         rng: np.random.Generator) -> SharedClasses:
+    """Fit ``k`` classes on feature rows sampled from several images: ``samples`` holds,
+    for each image, its rows ``(n, d)`` scaled by its own divisors and those divisors
+    (:attr:`~quantize.features.FeatureSpec.scales`, one per active group, in column
+    order). Each group is divided instead by the root mean square of the images'
+    divisors, and the pooled rows are clustered. For
+    :func:`quantize.segment.fit_classes`, which samples the images; prior validation
+    of ``k``, ``w`` (``xy`` 0: :func:`check_shared_weights`), ``space`` and ``scales``
+    is assumed.
+
+    Raises
+    ------
+    ValueError
+        For no sample, or fewer distinct pooled rows than ``k``.
+    """
+    from .kmeans import MiniBatchKMeans
+
+    if not samples:
+        raise ValueError("images=[] : expected at least one image to fit shared classes on")
+    divisors = {g: math.sqrt(float(np.mean([own[g] ** 2 for _, own in samples])))
+                for g in samples[0][1]}
+    pooled = np.concatenate([_rescaled(X, own, divisors) for X, own in samples])
+    distinct = np.unique(pooled, axis=0).shape[0]
+    if distinct < k:
+        raise ValueError(f"n_clusters={k} but the images have only {distinct} distinct "
+                         f"feature vectors; expected n_clusters <= {distinct}")
+    centers = MiniBatchKMeans(k, seed=rng).fit(pooled).cluster_centers_
+    return SharedClasses(np.asarray(centers, np.float64), w, space, scales, divisors)
+
+
+def _rescaled(X: np.ndarray, own: Mapping[str, float], divisors: dict[str, float]
+              ) -> np.ndarray:
+    """``X`` (columns of the groups in ``own`` order) divided by ``divisors`` instead."""
+    out, start = X.astype(np.float64), 0
+    widths = _widths(X.shape[1], list(own))
+    for g in own:
+        out[:, start:start + widths[g]] *= own[g] / divisors[g]
+        start += widths[g]
+    return out
+
+
+def _widths(d: int, groups: list[str]) -> dict[str, int]:
+    """Columns of each group of a feature array of ``d`` columns (texture takes the rest)."""
+    fixed = {"color": 3, "intensity": 1, "xy": 2}
+    rest = d - sum(fixed[g] for g in groups if g != "texture")
+    return {g: fixed.get(g, rest) for g in groups}
+
+
+def read_classes(path: str | os.PathLike[str]) -> SharedClasses:
+    """Read a classes file that :meth:`SharedClasses.save` wrote.
+
+    Raises
+    ------
+    quantize.errors.ImageReadError
+        If the file cannot be read or is not a classes file (the message names it), as
+        a palette file that cannot be read is (exit 1 on the command line).
+    """
+    try:
+        record = json.loads(Path(path).read_text(encoding="utf-8"))
+        if record.get("format") != CLASSES_FORMAT:
+            raise KeyError(f'"format": "{CLASSES_FORMAT}"')
+        centers = np.asarray(record["centers"], np.float64)
+        classes = SharedClasses(centers, check_shared_weights(record["weights"]),
+                                check_choice(record["space"], "space", SPACES),
+                                check_texture_scales(record["texture_scales"]),
+                                {g: float(v) for g, v in record["divisors"].items()})
+    except OSError as e:
+        raise ImageReadError(f"classes file cannot be read: {e.strerror or e}",
+                             path=path) from None
+    except (ValueError, KeyError, TypeError, AttributeError) as e:
+        why = f"no {e.args[0]} field" if isinstance(e, KeyError) else str(e)
+        raise ImageReadError(f"not a quantize classes file ({why}); expected one written by "
+                             "SharedClasses.save() or batch --shared-classes",
+                             path=path) from None
+    if centers.ndim != 2 or centers.shape[0] != record["n_clusters"]:
+        raise ImageReadError(f"holds centres of shape {centers.shape}, expected "
+                             f"{record['n_clusters']} rows of a classes file", path=path)
+    return classes
+
+
+def check_classes_fit(classes: SharedClasses, n_clusters: int | None,
+                      weights: Mapping[str, Any] | None, space: str,
+                      texture_scales: Sequence[float], name: str = "classes") -> None:
+    """Refuse ``classes`` when the segmentation asks for another ``n_clusters``, weights,
+    space or texture scales than they were fitted with (None or the default: theirs)."""
+    if n_clusters is not None and n_clusters != classes.n_clusters:
+        raise ValueError(f"n_clusters={n_clusters} but {name} holds {classes.n_clusters} "
+                         f"classes; expected n_clusters={classes.n_clusters} or none")
+    if weights is not None and check_shared_weights(weights) != classes.weights:
+        raise ValueError(f"weights={dict(weights)!r} but {name} was fitted with "
+                         f"{classes.weights!r}; expected those weights or none")
+    if space != "lab" and space != classes.space:
+        raise ValueError(f"space={space!r} but {name} was fitted in {classes.space!r}; "
+                         f"expected {classes.space!r}")
+    if tuple(texture_scales) != tuple(DEFAULT_TEXTURE_SCALES) and \
+            check_texture_scales(texture_scales) != classes.texture_scales:
+        raise ValueError(f"texture_scales={list(texture_scales)!r} but {name} was fitted with "
+                         f"{list(classes.texture_scales)!r}; expected those")

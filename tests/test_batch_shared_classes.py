@@ -1,0 +1,115 @@
+"""batch --mode segment --shared-classes, segment --classes-in: one set of classes."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+from typer.testing import CliRunner
+
+from quantize import batch
+from quantize.cli import app
+
+RED, BLUE = (200, 30, 30), (30, 30, 200)
+
+
+def _image(red_rows: slice) -> Image.Image:
+    img = np.empty((40, 40, 3), np.uint8)
+    img[:] = BLUE
+    img[red_rows] = RED
+    return Image.fromarray(img)
+
+
+@pytest.fixture
+def folder(tmp_path):
+    # The same two colours in other layouts and proportions.
+    src = tmp_path / "in"
+    src.mkdir()
+    _image(slice(0, 10)).save(src / "a.png")
+    _image(slice(10, 40)).save(src / "b.png")
+    return src
+
+
+def _batch(src, out, *more):
+    jobs = () if "--scheduler" in more else ("-j", "1")
+    return CliRunner().invoke(app, ["batch", str(src), "-o", str(out), "--mode", "segment",
+                                    *jobs, *more])
+
+
+def _classes_of(folder) -> dict[tuple[float, ...], int]:
+    stats = json.loads((folder / "segments.json").read_text())["cluster_stats"]
+    return {tuple(c["mean_color"]): c["cluster"] for c in stats}
+
+
+def test_shared_classes_number_a_colour_alike_in_every_file(folder, tmp_path):
+    out = tmp_path / "out"
+    result = _batch(folder, out, "-k", "2", "--shared-classes", "-w", "texture=0")
+    assert result.exit_code == 0, result.output
+    a, b = _classes_of(out / "a"), _classes_of(out / "b")
+    assert a == b and sorted(a.values()) == [0, 1]
+    red = a[tuple(map(float, RED))]
+    with open(out / "classes.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    assert rows[0] == ["file", "class", "pixels", "fraction"]
+    assert sorted((_file_name(r[0]), int(r[1]), int(r[2]), float(r[3])) for r in rows[1:]) == [
+        ("a.png", red, 400, 0.25), ("a.png", 1 - red, 1200, 0.75),
+        ("b.png", red, 1200, 0.75), ("b.png", 1 - red, 400, 0.25)]
+    saved = json.loads((out / batch.SHARED_CLASSES_NAME).read_text())
+    assert saved["n_clusters"] == 2 and saved["weights"]["xy"] == 0.0
+
+
+def _file_name(name: str) -> str:
+    return name.replace("\\", "/").rsplit("/", 1)[-1]
+
+
+def test_saved_classes_apply_to_a_new_image_with_segment_classes_in(folder, tmp_path):
+    out = tmp_path / "out"
+    assert _batch(folder, out, "-k", "2", "--shared-classes", "-w", "texture=0").exit_code == 0
+    _image(slice(20, 30)).save(tmp_path / "c.png")
+    result = CliRunner().invoke(app, ["segment", str(tmp_path / "c.png"), "-o",
+                                      str(tmp_path / "c"), "--classes-in",
+                                      str(out / batch.SHARED_CLASSES_NAME), "--json"])
+    assert result.exit_code == 0, result.output
+    assert _classes_of(tmp_path / "c") == _classes_of(out / "a")
+    assert json.loads(result.stdout)["classes_in"] == str(out / batch.SHARED_CLASSES_NAME)
+
+
+def test_a_rerun_reuses_the_saved_classes_and_one_without_them_is_refused(folder, tmp_path):
+    out = tmp_path / "out"
+    args = ("-k", "2", "--shared-classes", "-w", "texture=0")
+    assert _batch(folder, out, *args).exit_code == 0
+    saved = (out / batch.SHARED_CLASSES_NAME).read_bytes()
+    again = _batch(folder, out, *args)
+    assert again.exit_code == 0 and "reusing 2 from" in again.output
+    assert (out / batch.SHARED_CLASSES_NAME).read_bytes() == saved
+    without = _batch(folder, out, "-k", "2", "-w", "texture=0", "-w", "xy=0")
+    assert without.exit_code != 0
+    assert "made with --shared-classes, while this run asks for no --shared-classes" in \
+        without.output
+
+
+@pytest.mark.parametrize(("args", "match"), [
+    (("--shared-classes",), "--shared-classes without -k: shared classes are k-means classes"),
+    (("-k", "2", "--shared-classes", "-w", "xy=0.5"),
+     "xy=0.5 with shared classes: a position in one image is not one in another"),
+    (("-k", "2", "--shared-classes", "--scheduler", "tcp://127.0.0.1:1"),
+     "--shared-classes with --scheduler: the classes are fitted on this machine only"),
+])
+def test_shared_classes_errors_are_one_line(folder, tmp_path, args, match):
+    result = _batch(folder, tmp_path / "out", *args)
+    assert result.exit_code == 2
+    assert match in result.output and "Traceback" not in result.output
+
+
+def test_classes_in_of_another_k_is_refused_by_segment(folder, tmp_path):
+    out = tmp_path / "out"
+    assert _batch(folder, out, "-k", "2", "--shared-classes", "-w", "texture=0").exit_code == 0
+    result = CliRunner().invoke(app, ["segment", str(folder / "a.png"), "-o",
+                                      str(tmp_path / "s"), "-k", "3", "--classes-in",
+                                      str(out / batch.SHARED_CLASSES_NAME)])
+    assert result.exit_code == 2
+    assert "-k/--clusters=3 but classes file" in result.output
+    assert "holds 2 classes; expected -k/--clusters=2 or none" in result.output

@@ -1,0 +1,140 @@
+"""Shared k-means classes across images (quantize.classes, segment(classes_in=...))."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from quantize import segment
+from quantize.classes import SharedClasses, read_classes
+from quantize.errors import ImageReadError
+from quantize.segment import fit_classes
+
+RED, BLUE, GREEN = (200, 30, 30), (30, 30, 200), (40, 180, 40)
+FLAT = {"texture": 0}  # colour alone: exact answers on tiny images
+
+
+def _two_colours(red_rows: slice, shape=(40, 40)) -> np.ndarray:
+    img = np.empty(shape + (3,), np.uint8)
+    img[:] = BLUE
+    img[red_rows] = RED
+    return img
+
+
+@pytest.fixture
+def pair():
+    # The same two colours in other layouts and proportions: red a quarter of one, the
+    # bottom three quarters of the other.
+    return _two_colours(slice(0, 10)), _two_colours(slice(10, 40))
+
+
+def _class_of(result, colour) -> int:
+    (c,) = {r["cluster"] for r in result.cluster_stats() if r["mean_color"] == list(
+        map(float, colour))}
+    return c
+
+
+def test_a_colour_is_one_class_in_every_image(pair):
+    classes = fit_classes(pair, 2, weights=FLAT, seed=0)
+    a, b = (segment(img, classes_in=classes, seed=0) for img in pair)
+    red = _class_of(a, RED)
+    assert _class_of(b, RED) == red and _class_of(a, BLUE) == _class_of(b, BLUE) == 1 - red
+    assert np.array_equal(a.cluster_map(), np.where((pair[0] == RED).all(axis=2), red, 1 - red))
+    assert np.array_equal(b.cluster_map(), np.where((pair[1] == RED).all(axis=2), red, 1 - red))
+    assert np.array_equal(a.centers, classes.centers)
+
+
+def test_saved_classes_apply_to_a_third_image(pair, tmp_path):
+    classes = fit_classes(pair, 2, weights=FLAT, seed=0)
+    path = tmp_path / "classes.json"
+    classes.save(path)
+    third = _two_colours(slice(20, 30))  # red in a band across the middle
+    result = segment(third, classes_in=path, seed=0, min_region=0)
+    red = _class_of(segment(pair[0], classes_in=classes, seed=0), RED)
+    assert _class_of(result, RED) == red
+    assert read_classes(path).n_clusters == 2
+    assert np.array_equal(read_classes(path).centers, classes.centers)
+
+
+def test_a_class_absent_from_an_image_keeps_the_others_ids(pair):
+    classes = fit_classes([*pair, np.full((40, 40, 3), GREEN, np.uint8)], 3, weights=FLAT,
+                          seed=0)
+    ids = [_class_of(segment(img, classes_in=classes, seed=0), RED) for img in pair]
+    blue = np.full((40, 40, 3), BLUE, np.uint8)
+    only = segment(blue, classes_in=classes, seed=0)
+    assert ids[0] == ids[1]
+    assert [r["cluster"] for r in only.cluster_stats()] == [_class_of(
+        segment(pair[0], classes_in=classes, seed=0), BLUE)]
+
+
+def test_fitting_leaves_the_images_unchanged(pair):
+    copies = [img.copy() for img in pair]
+    fit_classes(pair, 2, weights=FLAT, seed=0)
+    assert all(np.array_equal(a, b) for a, b in zip(pair, copies, strict=True))
+
+
+def test_features_of_every_image_take_the_classes_divisors(pair):
+    classes = fit_classes(pair, 2, weights=FLAT, seed=0)
+    assert set(classes.divisors) == {"color"}
+    assert classes.weights["xy"] == 0.0
+
+
+def test_cluster_stats_give_each_clusters_fraction_of_the_image():
+    img = _two_colours(slice(0, 3), shape=(10, 10))  # 30 red pixels of 100
+    stats = segment(img, 2, weights={"xy": 0, "texture": 0}, seed=0, min_region=0
+                    ).cluster_stats()
+    assert sorted((r["area"], r["fraction"]) for r in stats) == [(30, 0.3), (70, 0.7)]
+    exact = segment(_two_colours(slice(0, 1), shape=(3, 3)), 2,
+                    weights={"xy": 0, "texture": 0}, seed=0, min_region=0
+                    ).cluster_stats(exact=True)
+    assert sorted(r["fraction"] for r in exact) == [1 / 3, 2 / 3]
+
+
+@pytest.mark.parametrize(("call", "match"), [
+    (lambda p, c: fit_classes(p, 2, weights={"xy": 0.3}),
+     r"weights xy=0\.3 with shared classes: .* expected xy=0"),
+    (lambda p, c: fit_classes([], 2), r"images=\[\] : expected at least one image"),
+    (lambda p, c: fit_classes(p, 3, weights=FLAT, seed=0),
+     r"n_clusters=3 but the images have only 2 distinct feature vectors"),
+    (lambda p, c: segment(p[0], 3, classes_in=c),
+     r"n_clusters=3 but classes_in holds 2 classes; expected n_clusters=2 or none"),
+    (lambda p, c: segment(p[0], classes_in=c, weights={"texture": 1}),
+     r"weights=\{'texture': 1\} but classes_in was fitted with .*; expected those weights"),
+    (lambda p, c: segment(p[0], classes_in=c, space="rgb"),
+     r"space='rgb' but classes_in was fitted in 'lab'"),
+    (lambda p, c: segment(p[0], classes_in=c, regions=3),
+     r"regions=3 with classes_in: shared classes are k-means clusters; expected regions=None"),
+])
+def test_wrong_parameters_are_refused(pair, call, match):
+    classes = fit_classes(pair, 2, weights=FLAT, seed=0)
+    with pytest.raises(ValueError, match=match):
+        call(pair, classes)
+
+
+def test_classes_in_of_the_wrong_type_is_refused(pair):
+    with pytest.raises(TypeError, match=r"classes_in=3: expected SharedClasses, a path"):
+        segment(pair[0], classes_in=3)
+
+
+def test_a_file_of_another_kind_is_refused(tmp_path, pair):
+    path = tmp_path / "palette.json"
+    path.write_text(json.dumps({"colors": ["#ff0000"]}))
+    with pytest.raises(ImageReadError, match=r"palette\.json: not a quantize classes file"):
+        segment(pair[0], classes_in=path)
+    with pytest.raises(ImageReadError, match=r"missing\.json: classes file cannot be read"):
+        read_classes(tmp_path / "missing.json")
+
+
+def test_a_classes_file_of_another_feature_set_is_refused(tmp_path, pair):
+    classes = fit_classes(pair, 2, weights=FLAT, seed=0)
+    path = tmp_path / "classes.json"
+    classes.save(path)
+    with pytest.raises(ValueError, match=r"n_clusters=4 but classes file .*classes\.json' "
+                                         r"holds 2 classes"):
+        segment(pair[0], 4, classes_in=path)
+    with pytest.raises(ValueError, match=r"weights=\{'color': 0, 'intensity': 1\} but classes "
+                                         r"file"):
+        segment(pair[0], classes_in=path, weights={"color": 0, "intensity": 1})
+    assert isinstance(read_classes(path), SharedClasses)
