@@ -510,8 +510,9 @@ def _refine_pass(cluster_map: np.ndarray, X: np.ndarray, fine: np.ndarray, tex: 
     if idx.size == 0:
         return False
     flat_map = cluster_map.reshape(-1)
-    centers = _cluster_means(X, flat_map, k)
-    centers[:, tex] = _cluster_means(fine, flat_map, k)
+    if by_texture:
+        centers = _cluster_means(X, flat_map, k)
+        centers[:, tex] = _cluster_means(fine, flat_map, k)
     # Colour and position against each cluster's pixels away from its borders: the band
     # of edge texture a cluster took holds colours of the other side.
     plain = np.ones(X.shape[1], dtype=bool)
