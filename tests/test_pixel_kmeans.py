@@ -269,3 +269,44 @@ def test_refine_borders_compares_a_bounded_block_of_pixels_with_the_centres(rng,
     blocks = cluster_map.copy()
     refine_borders(blocks, X, img, spec, 128, lightness)
     np.testing.assert_array_equal(blocks, refined)
+
+
+def _blurred_edge(h: int, w: int, at: float, seed: int) -> np.ndarray:
+    """Skin colour left of column ``at``, a dark brown right of it, the change a Gaussian
+    ramp of sigma 2 pixels centred on ``at``, plus seeded noise of sigma 8."""
+    from scipy.special import erf
+
+    share = 0.5 * (1 + erf((np.arange(w) - at) / (2.0 * np.sqrt(2))))[None, :, None]
+    img = np.array([222.0, 178, 155]) * (1 - share) + np.array([110.0, 65, 48]) * share
+    img = img + np.random.default_rng(seed).normal(0.0, 8.0, (h, w, 3))
+    return np.clip(img, 0, 255).round().astype(np.uint8)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_blurred_colour_edge_is_cut_where_the_colour_changes(seed):
+    # Texture's window gives the ramp a band of strong texture that k-means gave the dark
+    # side: its border landed at columns 53 to 56 of this 80 x 120 image, not 40.
+    from quantize import segment
+
+    img = _blurred_edge(80, 120, 39.5, seed)
+    result = segment(img, 2, seed=0)
+    firsts = [int(np.argmax(row != row[0])) for row in result.labels]
+    assert result.n_regions == 2
+    assert min(firsts) >= 39 and max(firsts) <= 41  # the midpoint lies between 39 and 40
+
+
+def test_a_blurred_dark_blob_keeps_its_area():
+    # Texture's edge band went to the blob: its area came out 8 % too large.
+    from scipy import ndimage
+
+    from quantize import segment
+
+    h, w = 240, 320
+    yy, xx = np.mgrid[:h, :w]
+    blob = ((yy - h / 2) / (0.28 * h)) ** 2 + ((xx - w / 2) / (0.3 * w)) ** 2 < 1
+    soft = ndimage.gaussian_filter(blob.astype(float), 3.0)[..., None]
+    img = np.array([222.0, 178, 155]) * (1 - soft) + np.array([110.0, 65, 48]) * soft
+    img = np.clip(img + np.random.default_rng(0).normal(0.0, 8.0, img.shape), 0, 255)
+    labels = segment(img.round().astype(np.uint8), 2, seed=0).labels
+    found = labels == labels[h // 2, w // 2]
+    assert abs(found.sum() / blob.sum() - 1) < 0.03
