@@ -22,16 +22,11 @@ from ..classes import SAMPLES_PER_IMAGE, SharedClasses, read_classes
 from ..errors import ImageReadError, OutputExistsError, QuantizeError
 from ..io import folder_made
 from ..segment import fit_classes
-from .manifest import (
-    SHARED_CLASSES_NAME,
-    find_conflict,
-    manifest_key,
-    record_forced_run,
-    record_output,
-)
+from .manifest import SHARED_CLASSES_NAME, record_forced_run, record_output
 from .plan import BatchPlan
-from .results import FileResult, is_folder
+from .results import FileResult
 from .run import check_writable_output
+from .shared import check_saved_settings, fitted_by_run, recorded_outputs
 
 __all__ = ["CLASS_TABLE_NAME", "SHARED_CLASSES_NAME", "BatchClasses", "shared_classes",
            "write_class_table"]
@@ -95,8 +90,8 @@ def shared_classes(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_IMAGE
     """
     _check_plan(plan)
     path = plan.output_dir / SHARED_CLASSES_NAME
-    if path.exists() and (not plan.force or _fitted_by_run(plan, path)):
-        _check_saved_settings(plan, path)
+    if path.exists() and (not plan.force or fitted_by_run(plan, path)):
+        check_saved_settings(plan, path)
         return BatchClasses(read_classes(path), path, 0, _onto(plan, path))
     if not plan.jobs:
         return BatchClasses(None, path, 0, plan)
@@ -155,29 +150,10 @@ def _readable(inputs: Sequence[Path], max_pixels: int | None,
                              path=first)
 
 
-def _fitted_by_run(plan: BatchPlan, path: Path) -> bool:
-    """Whether the saved classes ``path`` were fitted by the stopped run with force that
-    ``plan`` finishes (:attr:`BatchPlan.finishing`): its outputs were assigned to them."""
-    if not plan.finishing:
-        return False
-    entry = plan.manifest.finished().get(manifest_key(plan.output_dir, path))
-    return entry is not None and entry.run == plan.run
-
-
-def _check_saved_settings(plan: BatchPlan, path: Path) -> None:
-    """Refuse saved classes fitted with other settings (a file of no record is reused)."""
-    entry = plan.manifest.finished().get(manifest_key(plan.output_dir, path))
-    conflict = find_conflict([entry] if entry is not None else [], plan.settings,
-                             plan.output_dir, plan.manifest.forced)
-    if conflict is not None:
-        raise conflict
-
-
 def _check_none_assigned(plan: BatchPlan, path: Path) -> None:
     """Refuse to fit anew when recorded outputs were assigned to saved classes now
     missing: the files still to do would be numbered otherwise than those done."""
-    done = sum(1 for r in plan.settled
-               if r.status == "skipped" and r.record and not is_folder(r.record))
+    done = recorded_outputs(plan)
     if done:
         raise OutputExistsError(f"{path.name} is missing, while {done} outputs were assigned "
                                 "to its classes; new classes would not match them: use "

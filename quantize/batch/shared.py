@@ -51,7 +51,8 @@ from .run import (
 )
 
 __all__ = ["SAMPLES_PER_FILE", "SHARED_PALETTE_NAME", "InputsChangedWarning", "SharedPalette",
-           "WorkerFailedError", "remove_unused_palette", "shared_palette"]
+           "WorkerFailedError", "check_saved_settings", "fitted_by_run", "recorded_outputs",
+           "remove_unused_palette", "shared_palette"]
 
 #: Pixels drawn from each image for the shared palette.
 SAMPLES_PER_FILE = 20_000
@@ -161,8 +162,8 @@ def shared_palette(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_FILE,
     if scheduler is not None:
         scheduler = check_scheduler_address(scheduler)
     path = plan.output_dir / SHARED_PALETTE_NAME
-    if path.exists() and (not plan.force or _fitted_by_run(plan, path)):
-        _check_saved_settings(plan, path)
+    if path.exists() and (not plan.force or fitted_by_run(plan, path)):
+        check_saved_settings(plan, path)
         colors = read_palette(path)
         _warn_changed_inputs(plan)
         return SharedPalette(colors, path, 0, _onto(plan, path))
@@ -201,22 +202,32 @@ def _with_clear_entry(palette: np.ndarray, transparent: bool) -> np.ndarray:
     return rgba
 
 
-def _fitted_by_run(plan: BatchPlan, path: Path) -> bool:
-    """Whether the saved palette ``path`` was fitted by the stopped run with force that
-    ``plan`` finishes (:attr:`BatchPlan.finishing`): its outputs were mapped onto it."""
+def fitted_by_run(plan: BatchPlan, path: Path) -> bool:
+    """Whether the file ``path`` a batch fits once for all its files (a shared palette,
+    shared classes) was fitted by the stopped run with force that ``plan`` finishes
+    (:attr:`BatchPlan.finishing`): its outputs were made with it."""
     if not plan.finishing:
         return False
     entry = plan.manifest.finished().get(manifest_key(plan.output_dir, path))
     return entry is not None and entry.run == plan.run
 
 
-def _check_saved_settings(plan: BatchPlan, path: Path) -> None:
-    """Refuse a saved palette fitted with other settings (one with no record is reused)."""
+def check_saved_settings(plan: BatchPlan, path: Path) -> None:
+    """Refuse a saved file of :func:`fitted_by_run`'s kind fitted with other settings (one
+    with no record is reused)."""
     entry = plan.manifest.finished().get(manifest_key(plan.output_dir, path))
     conflict = find_conflict([entry] if entry is not None else [], plan.settings,
                              plan.output_dir, plan.manifest.forced)
     if conflict is not None:
         raise conflict
+
+
+def recorded_outputs(plan: BatchPlan) -> int:
+    """How many outputs of ``plan``'s inputs are recorded done (made with the saved file
+    of :func:`fitted_by_run`'s kind, if any). A sub-folder skipped unsearched (a symbolic
+    link, an earlier batch's output folder) has a record too, but no output."""
+    return sum(1 for r in plan.settled
+               if r.status == "skipped" and r.record and not is_folder(r.record))
 
 
 class InputsChangedWarning(QuantizeWarning):
@@ -238,11 +249,9 @@ def _check_none_mapped(plan: BatchPlan, path: Path) -> None:
     """Refuse to fit a palette anew when recorded outputs were mapped onto a saved one.
 
     The saved palette is missing (deleted?): the files still to do would get
-    other colours than those done. A sub-folder skipped unsearched (a symbolic link, an
-    earlier batch's output folder) has a record too, but no output mapped onto anything.
+    other colours than those done (:func:`recorded_outputs`).
     """
-    mapped = sum(1 for r in plan.settled
-                 if r.status == "skipped" and r.record and not is_folder(r.record))
+    mapped = recorded_outputs(plan)
     if mapped:
         outputs, them = ("output was", "it") if mapped == 1 else ("outputs were", "them")
         raise OutputExistsError(f"{path.name} is missing, while {mapped} {outputs} mapped onto "
