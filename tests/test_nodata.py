@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import warnings
 
 import numpy as np
@@ -174,3 +175,15 @@ def test_a_batch_rerun_without_nodata_finds_the_outputs_made_with_it_changed(tmp
     assert (classes[_BORDER] == 2).all()
     assert runner.invoke(app, [*args, "--nodata", "0"]).exit_code == 0  # done: skipped
     assert runner.invoke(app, args).exit_code == 15  # made with other settings
+
+
+def test_palette_reads_the_gdal_nodata_tag_as_reduce_does(tmp_path):
+    """quantize palette fits what reduce fits: the tag's pixels are no colour of it (they
+    were the largest, #000000 at 75 %, while reduce --palette-out left them out)."""
+    src = _tile(tmp_path, "0")
+    result = runner.invoke(app, ["palette", str(src), "-k", "3", "--json"])
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout)
+    assert [(c["hex"], c["share"]) for c in record["palette"]] == [("#040404", 0.5),
+                                                                   ("#c3c3c3", 0.5)]
+    assert "its GDAL_NODATA tag names 0 as no data" in result.stderr

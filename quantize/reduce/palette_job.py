@@ -82,7 +82,8 @@ def extract_palette(input: str | os.PathLike[str], output: str | os.PathLike[str
     Parameters
     ----------
     input : path
-        A still image file (any Pillow reads; upright by its EXIF orientation, in sRGB).
+        A still image file (any Pillow reads; upright by its EXIF orientation, in sRGB;
+        a TIFF's GDAL_NODATA pixels transparent, as ``reduce_file`` reads them).
     output : path, optional
         A palette file (.gpl, .json, .hex, .act, .pal, .txt or .css:
         :func:`~quantize.palette_files.palette_file_bytes`) or a swatch image (.png: one
@@ -155,7 +156,8 @@ def extract_palette(input: str | os.PathLike[str], output: str | os.PathLike[str
                 f"has {source.n_frames} frames (an animation, or pages); a palette is "
                 "extracted from a still image: reduce_file(input, palette_out=...) fits one "
                 "palette for all the frames", path=src)
-        loaded = source.load(dark_advice=DARK_OUTPUT).on_matte(opts["matte"])
+        loaded = source.load(dark_advice=DARK_OUTPUT,
+                             nodata=opts["nodata"]).on_matte(opts["matte"])
     job = FileJob(None, "palette", None, k)  # as reduce_file fits for its default .png
     result, _ = reduce_within_limit(loaded.rgb, loaded.alpha, fit_options(job, loaded, opts),
                                     check_seed(opts["seed"]),
