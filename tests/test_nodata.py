@@ -187,3 +187,25 @@ def test_palette_reads_the_gdal_nodata_tag_as_reduce_does(tmp_path):
     assert [(c["hex"], c["share"]) for c in record["palette"]] == [("#040404", 0.5),
                                                                    ("#c3c3c3", 0.5)]
     assert "its GDAL_NODATA tag names 0 as no data" in result.stderr
+
+
+def test_shared_classes_are_fitted_without_the_nodata_pixels(tmp_path):
+    """The batch's fit read the tiles without their tag while each file's segment read it:
+    the border's zeros were one of the two classes, and the columns of levels 100 and 195
+    both fell in the other."""
+    tile = _TILE.copy()
+    tile[1:3, 1] = 25700  # level 100
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("a", "b"):
+        Image.fromarray(tile).save(folder / f"{name}.tif", tiffinfo=_tagged("0"))
+    out = tmp_path / "out"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = runner.invoke(app, ["batch", str(folder), "-o", str(out), "--mode", "segment",
+                                     "-k", "2", "--shared-classes", "--classes", "--min-region",
+                                     "0", "--smooth", "0", "-q"])
+    assert result.exit_code == 0, result.output
+    for name in ("a", "b"):
+        _two_classes_inside_and_the_last_on_the_border(
+            np.asarray(Image.open(out / name / "classes.png")))

@@ -102,7 +102,8 @@ def shared_classes(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_IMAGE
     inputs = [j.input for j in plan.jobs] + made
     left_out: dict[Path, str] = {}
     opts = plan.options
-    classes = fit_classes(_readable(inputs, opts.get("max_pixels"), left_out),
+    classes = fit_classes(_readable(inputs, opts.get("max_pixels"), left_out,
+                                    opts.get("nodata", "tag")),
                           opts["n_clusters"], weights=opts.get("weights"),
                           space=opts.get("space", "lab"), seed=opts.get("seed"),
                           samples_per_image=samples_per_file,
@@ -129,15 +130,16 @@ def _check_plan(plan: BatchPlan) -> None:
 
 
 def _readable(inputs: Sequence[Path], max_pixels: int | None,
-              left_out: dict[Path, str]) -> Iterator[Any]:
-    """Each input read in turn (one in memory at a time); one that cannot be read is
+              left_out: dict[Path, str], nodata: Any = "tag") -> Iterator[Any]:
+    """Each input read in turn (one in memory at a time), its ``nodata`` pixels transparent
+    as its job reads them (:func:`~quantize.io.load_image`); one that cannot be read is
     left out, with why; none read at all raises :class:`ImageReadError`."""
     from ..io import load_image
 
     read = 0
     for path in inputs:
         try:
-            image = load_image(path, max_pixels=max_pixels)
+            image = load_image(path, max_pixels=max_pixels, nodata=nodata)
         except (QuantizeError, OSError) as exc:
             left_out[path] = str(exc)
             continue
