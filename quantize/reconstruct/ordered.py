@@ -280,10 +280,11 @@ def _mixing_plans(x: np.ndarray, entries: np.ndarray, space: str) -> np.ndarray:
     m = x.shape[0]
     # A step's picks for all the colours are one contiguous row, written at once.
     steps = np.empty((_PLAN_ENTRIES, m), dtype=np.int16 if e32.shape[0] <= 1 << 15 else np.intp)
-    total = np.zeros_like(x, dtype=np.float32)
+    total, target = np.zeros_like(x, dtype=np.float32), np.empty_like(x, dtype=np.float32)
     for i in range(_PLAN_ENTRIES):
-        steps[i] = nearest(x * np.float32(i + 1) - total, e32)
-        total += e32[steps[i]]
+        np.subtract(np.multiply(x, np.float32(i + 1), out=target), total, out=target)
+        steps[i] = nearest(target, e32)
+        total += e32.take(steps[i], axis=0)  # a row at a time, where indexing copies
     return _lightest_first(steps, _lightness(e32, space))
 
 
