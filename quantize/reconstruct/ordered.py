@@ -213,7 +213,9 @@ def _mixed(x: np.ndarray, entries: np.ndarray, first: np.ndarray | None,
     with."""
     m, k = x.shape[0], entries.shape[0]
     x64 = x.astype(np.float64)
-    dist = sq_dist_to(x, np.einsum("ij,ij->i", x, x), entries.astype(np.float32))
+    # float32, as computed: compared alone, they pick as their float64 copies would
+    dist = sq_dist_to(x, np.einsum("ij,ij->i", x, x), entries.astype(np.float32),
+                      as_float64=False)
     rows = np.arange(m)
     first = dist.argmin(axis=1) if first is None else first.astype(np.intp)
     if k < 2:
