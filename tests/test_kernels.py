@@ -259,6 +259,18 @@ def test_sq_dist_to_a_few_rows():
     assert d.tolist() == [[0.0, 9.0], [25.0, 16.0]]
 
 
+def test_sq_dist_to_keeps_float32_distances_on_request_with_the_same_values(rng):
+    """What ordered dithering compares: the float32 table, not its float64 copy."""
+    X = rng.normal(0, 100, (5000, 4)).astype(np.float32)
+    C = rng.normal(0, 100, (300, 4))
+    x_sq = np.einsum("ij,ij->i", X, X)
+    kept = kern.sq_dist_to(X, x_sq, C, as_float64=False)
+    copied = kern.sq_dist_to(X, x_sq, C)
+    assert kept.dtype == np.float32 and copied.dtype == np.float64
+    assert np.array_equal(kept.astype(np.float64), copied)
+    assert np.array_equal(kept.argmin(axis=1), copied.argmin(axis=1))
+
+
 @pytest.mark.parametrize("d", [3, 4, 8])
 def test_sq_dist_from_a_few_rows_is_sq_dist_to_transposed(rng, d):
     # Integer colours far from 0: the expansion rounds, and must round alike.

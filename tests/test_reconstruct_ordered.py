@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from quantize.colors import features_of
-from quantize.reconstruct.ordered import BAYER_8, ordered_indices
+from quantize.reconstruct.ordered import BAYER_8, _lightest_first, ordered_indices
 
 # The 8 x 8 Bayer matrix as published (ranks 0..63), written out to pin the tiling.
 BAYER = np.array([
@@ -138,6 +138,60 @@ def test_a_given_palette_mixes_the_opaque_pixels_of_an_image_with_alpha_as_witho
     assert out[2, 3] == 7
     alpha_kept = alpha == 255
     assert np.array_equal(out[alpha_kept], opaque[alpha_kept])
+
+
+def cube_and_greys():
+    """256 entries: a 6 x 6 x 6 cube and 40 greys, the last six replaced by copies of
+    earlier entries and entries one level off them, with many entries as light as
+    others (equal sums of the levels)."""
+    six = np.linspace(0, 255, 6).round()
+    cube = np.array(np.meshgrid(six, six, six, indexing="ij")).reshape(3, -1).T
+    greys = np.repeat(np.linspace(0, 255, 42).round()[1:-1, None], 3, axis=1)
+    palette = np.vstack([cube, greys]).astype(np.uint8)
+    palette[250:] = palette[[0, 43, 43, 100, 7, 215]] + np.array(
+        [[0, 0, 0], [0, 0, 0], [1, 0, 0], [0, 0, 1], [0, 1, 0], [0, 0, 0]], np.uint8)
+    return palette
+
+
+# The picks of 8 x 8 seeded noise (its top two rows one violet) onto cube_and_greys(),
+# given, as the mixing plans have drawn them since they came in: a faster sort of the
+# plans must keep them.
+PINNED_GIVEN = [[118, 82, 118, 87, 118, 82, 118, 82], [82, 118, 82, 118, 82, 118, 82, 88],
+                [79, 104, 178, 123, 56, 66, 47, 139], [117, 22, 116, 106, 52, 201, 20, 15],
+                [165, 200, 127, 20, 122, 52, 87, 195], [92, 242, 182, 85, 16, 53, 150, 145],
+                [133, 121, 213, 202, 200, 49, 176, 109], [64, 164, 11, 79, 112, 200, 158, 88]]
+
+
+def pinned_noise():
+    rgb = np.random.default_rng(7).integers(0, 256, (8, 8, 3)).astype(np.uint8)
+    rgb[:2] = [120, 60, 200]
+    return rgb
+
+
+def test_the_picks_onto_256_entries_with_copies_and_translucent_pixels_are_pinned():
+    palette, rgb = cube_and_greys(), pinned_noise()
+    assert ordered_indices(rgb, palette, given=True).tolist() == PINNED_GIVEN
+    # with alpha: entry 255 transparent and 254 half, pixels of row 6 half, of row 7 clear
+    with_alpha = np.column_stack([palette, np.full(256, 255, np.uint8)])
+    with_alpha[254:, 3] = [128, 0]
+    alpha = np.full((8, 8), 255, np.uint8)
+    alpha[6, :4], alpha[7, :2] = 128, 0
+    out = ordered_indices(rgb, with_alpha, alpha=alpha, given=True, keep_opaque=True)
+    expected = np.array(PINNED_GIVEN)
+    expected[6, :4], expected[7, :2] = [91, 254, 240, 242], [255, 255]
+    assert out.tolist() == expected.tolist()
+
+
+@pytest.mark.parametrize("k", [256, 6000])  # keys of 32 bits, and of 64 beyond 5,792 entries
+def test_a_plan_is_sorted_lightest_first_as_a_stable_argsort_sorts_it(rng, k):
+    """Entries of equal lightness (a third of them share one with another) keep the
+    order they were picked in."""
+    steps = rng.integers(0, k, (64, 500)).astype(np.int16)
+    lightness = rng.integers(0, 2 * k // 3, k).astype(np.float32)
+    expected = np.take_along_axis(
+        steps.T, np.argsort(-lightness[steps.T], axis=1, kind="stable"), axis=1)
+    plans = _lightest_first(steps, lightness)
+    assert plans.dtype == steps.dtype and np.array_equal(plans, expected)
 
 
 PICO8 = np.array([[int(h[i:i + 2], 16) for i in (0, 2, 4)] for h in (
