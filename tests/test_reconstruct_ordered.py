@@ -247,3 +247,17 @@ def test_a_pattern_keeps_opaque_pixels_on_opaque_entries_and_the_transparent_one
     assert out[2, 3] == 16
     kept = alpha == 255
     assert np.array_equal(out[kept], ordered_indices(image, PICO8, pattern=True)[kept])
+
+
+@pytest.mark.parametrize("mode", [{"pattern": True}, {"given": True}])
+def test_onto_a_palette_without_an_opaque_entry_every_pixel_is_mixed_between_two(mode):
+    # A fit to a soft alpha ramp can leave no entry fully opaque: then no pixel has a
+    # plan of opaque entries, and each is mixed between two entries, as without a plan.
+    palette = np.array([[0, 0, 0, 0], [250, 250, 250, 254], [90, 40, 20, 200]], np.uint8)
+    image = flat((128, 128, 128), 8, 8)
+    alpha = np.full((8, 8), 254, np.uint8)
+    alpha[0, :4] = 255
+    alpha[7, :] = 0
+    out = ordered_indices(image, palette, alpha=alpha, keep_opaque=True, **mode)
+    assert np.array_equal(out, ordered_indices(image, palette, alpha=alpha, keep_opaque=True))
+    assert set(np.unique(out).tolist()) <= {0, 1, 2}

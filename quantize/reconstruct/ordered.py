@@ -163,7 +163,7 @@ def ordered_indices(rgb: np.ndarray, palette: np.ndarray, *, alpha: np.ndarray |
     if (given or pattern) and pal.shape[0] > 1:
         picks = _pattern_picks if pattern else _mixing_picks
         mixed = _plan_opaque(colors, a, pal, space, out, h, w, picks)
-        if mixed is None or not mixed.size:
+        if mixed is not None and not mixed.size:
             return out.reshape(h, w)
 
     def part(rows: slice) -> None:
@@ -189,7 +189,7 @@ def _plan_opaque(colors: np.ndarray, alpha: np.ndarray | None, pal: np.ndarray, 
     translucent entry would show what lies behind the pixel.
     Returns the flat indices of the pixels left to mix between two entries (the
     translucent and transparent ones), or None when no pixel was planned (no opaque
-    entry)."""
+    entry: then every pixel is mixed between two)."""
     ranks = BAYER_8[np.arange(h) % 8][:, np.arange(w) % 8].reshape(-1)
     if alpha is None:
         out[:] = _planned(colors, features_of(pal[:, :3], space), space, ranks, picks)
