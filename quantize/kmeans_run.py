@@ -371,7 +371,7 @@ def seed_after_fixed(X: np.ndarray, w: np.ndarray, fixed: np.ndarray, k: int, me
     run out of points away from every centre chosen, the centres left repeat the first
     fixed one (no row is labelled with a repeat: ties go to the lower index).
 
-    >>> X = np.array([[0.], [1.], [10.], [11.]], np.float32)
+    >>> X = np.array([[0.], [1.], [10.], [10.]], np.float32)
     >>> seed_after_fixed(X, np.ones(4), np.array([[0.5]]), 2, "k-means++",
     ...                  np.random.default_rng(0))[:, 0].tolist()
     [0.5, 10.0]
