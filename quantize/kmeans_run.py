@@ -365,9 +365,14 @@ def seed_after_fixed(X: np.ndarray, w: np.ndarray, fixed: np.ndarray, k: int, me
     """``k`` initial centres ``(k, d)`` float64: the ``fixed`` ones first, then rows of ``X``
     chosen by ``method``; prior validation is assumed.
 
-    k-means++ starts from the fixed centres, each row's distance being to the nearest of
-    them, and adds the candidate that lowers the weighted potential most, as
-    :func:`plusplus_indices` does; "random" draws distinct rows by weight. When the rows
+    k-means++ starts from the fixed centres: its first row is drawn by weight, as
+    :func:`plusplus_indices` draws its first, and each next is the candidate (drawn by
+    weight times squared distance to the nearest centre so far, the fixed ones included)
+    that lowers the weighted potential most; "random" draws distinct rows by weight. (Drawn
+    by its distance to the fixed centres, the first row lay far from them: a colour key
+    such as #ff00ff, far from a photo's colours, put it among the photo's greens, and the
+    fit on astronaut's colour summary at k = 64 ended 1.2 % higher in inertia than the fit
+    of 63 colours without it, mean of seeds 0-5; drawn by weight, within 0.1 %.) When the rows
     run out of points away from every centre chosen, the centres left repeat the first
     fixed one (no row is labelled with a repeat: ties go to the lower index).
 
@@ -396,9 +401,12 @@ def _plusplus_after(X: np.ndarray, w: np.ndarray, fixed: np.ndarray, n: int,
     every row of positive weight sits on a centre)."""
     n_trials = 2 + int(math.log(n + fixed.shape[0]))
     x_sq = np.einsum("ij,ij->i", X, X)
-    closest = sq_dist_to(X, x_sq, fixed.astype(X.dtype)).min(axis=1)
-    indices: list[int] = []
-    for _ in range(n):
+    first = int(_draw_weighted(np.cumsum(w), 1, rng)[0])
+    closest = np.minimum(sq_dist_to(X, x_sq, fixed.astype(X.dtype)).min(axis=1),
+                         sq_dist_to(X, x_sq, X[[first]])[:, 0])
+    closest[first] = 0.0
+    indices = [first]
+    for _ in range(n - 1):
         potential = w * closest
         if float(potential.sum()) <= 0.0:
             break
@@ -933,7 +941,8 @@ def _settle(X: np.ndarray, w: np.ndarray | None, centers: np.ndarray,
 _SWAP_CANDIDATES = 3
 
 
-def swap_search(X: np.ndarray, w: np.ndarray, centers: np.ndarray, trials: int) -> np.ndarray:
+def swap_search(X: np.ndarray, w: np.ndarray, centers: np.ndarray, trials: int,
+                fixed: int = 0) -> np.ndarray:
     """Settled centres improved by up to ``trials`` tried swaps; prior validation is assumed.
 
     A swap takes one centre from the cluster whose removal costs least (its
@@ -947,7 +956,8 @@ def swap_search(X: np.ndarray, w: np.ndarray, centers: np.ndarray, trials: int) 
 
     ``X`` is ``(n, d)`` float32, ``w`` its ``(n,)`` float64 weights (> 0),
     ``centers`` ``(k, d)``, settled by Lloyd passes on them. Returns ``(k, d)``
-    float64 centres; the inertia never rises.
+    float64 centres; the inertia never rises. The first ``fixed`` centres are neither taken
+    nor split, and the Lloyd passes leave them where they are.
 
     Lloyd passes leave one centre on each of 0 and 1, one between the pairs
     near 10 and 20; a swap gives each pair its centre:
@@ -962,17 +972,18 @@ def swap_search(X: np.ndarray, w: np.ndarray, centers: np.ndarray, trials: int) 
     while trials > 0:
         removal = _removal_costs(w, centers, labels, gap)
         gains, halves = _split_gains(X, w, centers, labels)
+        removal[:fixed], gains[:fixed] = np.inf, 0.0
         worst = np.argsort(removal, kind="stable")[:_SWAP_CANDIDATES]
         best = np.argsort(-gains, kind="stable")[:_SWAP_CANDIDATES + 1]
         pairs = sorted(((gains[i] - removal[j], i, j) for j in worst for i in best
-                        if i != j and gains[i] > 0), key=lambda p: -p[0])
+                        if i != j and gains[i] > 0 and j >= fixed), key=lambda p: -p[0])
         improved = False
         for _, i, j in pairs[:trials]:
             trials -= 1
             trial = centers.copy()
             trial[j], trial[i] = halves[i]
             trial, trial_labels, _ = lloyd(X, w, trial, _POLISH_MAX_PASSES,
-                                           max_changed=_POLISH_CHANGED)
+                                           max_changed=_POLISH_CHANGED, fixed=fixed)
             trial_inertia = _weighted_inertia(X, w, trial, trial_labels)
             if trial_inertia < inertia:
                 centers, inertia, improved = trial, trial_inertia, True

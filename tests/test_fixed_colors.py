@@ -47,6 +47,17 @@ def test_lloyd_keeps_fixed_centres_in_place_and_refills_only_free_empty_ones():
     assert labels.tolist() == [1, 1, 2, 2]
 
 
+def test_swaps_neither_take_nor_split_fixed_centres():
+    from quantize.kmeans_run import swap_search
+
+    X = np.array([[0.], [1.], [10.], [11.], [20.], [21.]], np.float32)
+    start = np.array([[0.], [1.], [15.5]])
+    # the free centre at 1 is taken to split the pair around 15.5; the fixed one at 0 stays
+    assert swap_search(X, np.ones(6), start, 4, fixed=1).ravel().tolist() == [0.0, 10.5, 20.5]
+    # with both centres on the left fixed, no free centre is left to take
+    assert swap_search(X, np.ones(6), start, 4, fixed=2).ravel().tolist() == [0.0, 1.0, 15.5]
+
+
 @pytest.mark.parametrize("n_init", [1, 3])
 @pytest.mark.parametrize("rows", [300, 30_000])  # Lloyd passes alone; the mini-batch phase
 def test_fixed_centres_do_not_move_and_their_members_count(n_init, rows):

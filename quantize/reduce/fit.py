@@ -603,7 +603,10 @@ def fit_with_fixed(colors: np.ndarray, counts: np.ndarray, features: np.ndarray,
 
     The k-means centres of the fixed colours never move (``MiniBatchKMeans``'s
     ``fixed_centers``, :func:`~quantize._kernels.lloyd`'s ``fixed``); its seedings are
-    not made on a summary of the cells and take no swaps (both would move them). The
+    not made on a summary of the cells (its runs would move them), and swaps take and
+    split only the others (:func:`~quantize.kmeans_run.swap_search`'s ``fixed``); how many
+    runs and swaps the fit makes is set by the ``k - f`` centres that move, as for a fit of
+    ``k - f`` colours. The
     fitted entries follow in :func:`distinct_rows` order, less any that rounds to a
     fixed colour. Colours as near to a fixed entry as to a fitted one take the fixed one.
     Prior validation is assumed.
@@ -705,12 +708,14 @@ def _fit_centers(colors: np.ndarray, counts: np.ndarray, features: np.ndarray, k
             cell_data, cell_weights = _summary(colors, counts, features, shift, apart)
         if cell_data.shape[0] >= 4 * k:
             data, weights = cell_data, cell_weights
-    km = MiniBatchKMeans(k, n_init=_runs(data.shape[0], k), refine=refine,
+    n_fixed = 0 if fixed is None else fixed.shape[0]
+    free = k - n_fixed  # the runs and swaps suit the centres that move
+    km = MiniBatchKMeans(k, n_init=_runs(data.shape[0], max(free, 1)), refine=refine,
                          fixed_centers=fixed, seed=rng)
     centers = km.fit(data, sample_weight=weights).cluster_centers_
-    trials = 0 if fixed is not None else _swap_trials(data.shape[0], k)
+    trials = _swap_trials(data.shape[0], free)
     if trials:
-        centers = swap_search(data, weights.astype(np.float64), centers, trials)
+        centers = swap_search(data, weights.astype(np.float64), centers, trials, n_fixed)
     return centers
 
 
