@@ -240,6 +240,24 @@ def test_reduce_refuses_bad_fixed_colours_in_one_line(tmp_path, args, error):
     assert not (tmp_path / "o.png").exists()
 
 
+def test_a_size_budget_tries_no_fewer_colours_than_the_fixed_ones(tmp_path):
+    from skimage import data
+
+    src = tmp_path / "a.png"
+    Image.fromarray(data.astronaut()[::8, ::8]).save(src)
+    fixed = ["--fixed-color", "red", "--fixed-color", "lime", "--fixed-color", "blue"]
+    done = run_in_process(["reduce", src, "--max-bytes", "100", *fixed, "-o",
+                           tmp_path / "o.png"])
+    assert done.returncode == 99
+    assert "--max-bytes=100: even 3 colours take" in done.stderr
+    done = run_in_process(["reduce", src, "--max-bytes", "2KB", *fixed, "-o",
+                           tmp_path / "o.png", "--json"])
+    assert done.returncode == 0, done.stderr
+    record = json.loads(done.stdout)
+    assert 3 <= record["k"] < 256
+    assert [e["hex"] for e in record["palette"][:3]] == ["#ff0000", "#00ff00", "#0000ff"]
+
+
 def test_palette_command_lists_fixed_colours_first(tmp_path):
     src = tmp_path / "a.png"
     Image.fromarray(_four_colours()).save(src)

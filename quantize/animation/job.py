@@ -590,7 +590,8 @@ def _within_budget(animation: OpenAnimation, opts: AnimationOptions, per_frame: 
 
     try:
         return most_fitting(make, lambda made: len(made[2][0]), opts.max_bytes,
-                            opts.n_colors)
+                            opts.n_colors, 0 if opts.fixed_colors is None
+                            else opts.fixed_colors.shape[0])
     except SizeBudgetError as exc:
         raise SizeBudgetError(exc.reason, path=animation.path) from None
 

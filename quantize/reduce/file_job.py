@@ -569,8 +569,9 @@ def _within_budget(loaded: Any, checked: Options, job: FileJob, opts: dict[str, 
         return (result, numbered), _encoded(result, numbered, loaded, out, job,
                                             opts["optimize"], _exif_kept(loaded, opts))
 
+    fixed = checked.fixed_colors  # counted in every k tried
     return most_fitting(make, lambda made: len(made[1][0]), opts["max_bytes"],
-                        checked.n_colors)
+                        checked.n_colors, 0 if fixed is None else fixed.shape[0])
 
 
 def _blurred_psnr(loaded: Any, result: ReduceResult) -> float:
