@@ -715,7 +715,8 @@ def _fit_centers(colors: np.ndarray, counts: np.ndarray, features: np.ndarray, k
     centers = km.fit(data, sample_weight=weights).cluster_centers_
     trials = _swap_trials(data.shape[0], free)
     if trials:
-        centers = swap_search(data, weights.astype(np.float64), centers, trials, n_fixed)
+        centers = swap_search(data, weights.astype(np.float64), centers, trials,
+                              fixed=n_fixed)
     return centers
 
 
