@@ -436,27 +436,35 @@ Empty = Literal["farthest", "keep"]
 
 
 def lloyd_update(X: np.ndarray, weights: np.ndarray | None, labels: np.ndarray,
-                 centers: np.ndarray, empty: Empty = "farthest") -> np.ndarray:
+                 centers: np.ndarray, empty: Empty = "farthest", fixed: int = 0) -> np.ndarray:
     """Weighted means ``(k, d)`` float64 of the groups of ``labels``.
 
     A centre with no members (or zero total weight) moves to one of the points
     farthest from their centres (``empty="farthest"``), or stays put
-    (``empty="keep"``).
+    (``empty="keep"``). The first ``fixed`` centres stay where they are, members or not.
+
+    >>> X = np.array([[0.], [2.], [10.]])
+    >>> lloyd_update(X, None, np.array([0, 0, 1]), np.array([[5.], [9.]]), fixed=1).tolist()
+    [[5.0], [10.0]]
     """
     totals, sums = group_sums(X, labels, centers.shape[0], weights)
-    return _means(X, weights, labels, centers, totals, sums, empty)
+    return _means(X, weights, labels, centers, totals, sums, empty, fixed)
 
 
 def _means(X: np.ndarray, weights: np.ndarray | None, labels: np.ndarray,
            centers: np.ndarray, totals: np.ndarray, sums: np.ndarray,
-           empty: Empty) -> np.ndarray:
+           empty: Empty, fixed: int = 0) -> np.ndarray:
     """:func:`lloyd_update` from the groups' ``totals`` and ``sums``."""
     full = totals > 0
-    if full.all():  # the usual case: the same quotients without the masks
+    if fixed:
+        full = full.copy()
+        full[:fixed] = False
+    elif full.all():  # the usual case: the same quotients without the masks
         return sums / totals[:, None]
     new = np.array(centers, dtype=np.float64, copy=True)
     new[full] = sums[full] / totals[full, None]
     vacant = np.flatnonzero(~full)
+    vacant = vacant[vacant >= fixed]
     if vacant.size and empty == "farthest":
         dist = sq_dist_to_labels(X, centers, labels).astype(np.float64)
         if weights is not None:
@@ -468,7 +476,7 @@ def _means(X: np.ndarray, weights: np.ndarray | None, labels: np.ndarray,
 
 def lloyd(X: np.ndarray, weights: np.ndarray | None, centers: np.ndarray, max_passes: int,
           *, max_changed: float = 0.0, tol: float = 0.0, empty: Empty = "farthest",
-          labels_needed: bool = True, overshoot: float = 0.0,
+          labels_needed: bool = True, overshoot: float = 0.0, fixed: int = 0,
           ) -> tuple[np.ndarray, np.ndarray | None, int]:
     """Lloyd passes from ``centers`` until few labels change or the centres settle.
 
@@ -485,6 +493,9 @@ def lloyd(X: np.ndarray, weights: np.ndarray | None, centers: np.ndarray, max_pa
     smaller steps along the same directions; the longer steps get there in
     fewer passes. The last pass, and any pass at which the stop rules fire,
     are plain, so the returned centres are the means of the labels before them.
+
+    The first ``fixed`` centres never move (fixed palette entries): they take part in
+    labelling only, and a pass moves, overshoots and refills the others alone.
 
     Relabelling skips the rows whose label cannot change, by Hamerly's bounds
     (see :class:`_HamerlyBounds`), and the group sums are updated by the rows
@@ -516,13 +527,14 @@ def lloyd(X: np.ndarray, weights: np.ndarray | None, centers: np.ndarray, max_pa
     if max_passes <= _PLAIN_MAX_PASSES or (
             overshoot <= 0 and X.shape[0] * centers.shape[0] <= _PLAIN_MAX_PAIRS):
         return _plain_lloyd(X, weights, centers, max_passes, max_changed, tol, empty,
-                            labels_needed)
+                            labels_needed, fixed)
     bounds = _HamerlyBounds(X, centers)
     limit = max_changed * X.shape[0]
     groups = _Groups(X, weights, bounds.labels, centers.shape[0])
     done = 0
     for _ in range(max_passes):
-        new = _means(X, weights, bounds.labels, centers, groups.totals, groups.sums, empty)
+        new = _means(X, weights, bounds.labels, centers, groups.totals, groups.sums, empty,
+                     fixed)
         settled = tol > 0 and float(((new - centers) ** 2).sum()) <= tol
         done += 1
         if done == max_passes and not labels_needed:
@@ -599,13 +611,14 @@ _PLAIN_MAX_PAIRS = 1 << 16
 
 def _plain_lloyd(X: np.ndarray, weights: np.ndarray | None, centers: np.ndarray,
                  max_passes: int, max_changed: float, tol: float, empty: Empty,
-                 labels_needed: bool) -> tuple[np.ndarray, np.ndarray | None, int]:
+                 labels_needed: bool, fixed: int = 0,
+                 ) -> tuple[np.ndarray, np.ndarray | None, int]:
     """:func:`lloyd` without bounds: every row is compared with every centre in each pass."""
     labels = nearest(X, centers)
     limit = max_changed * X.shape[0]
     done = 0
     for _ in range(max_passes):
-        new = lloyd_update(X, weights, labels, centers, empty)
+        new = lloyd_update(X, weights, labels, centers, empty, fixed)
         settled = tol > 0 and float(((new - centers) ** 2).sum()) <= tol
         centers = new
         done += 1

@@ -565,6 +565,17 @@ class MiniBatchKMeans:
         point of Lloyd's algorithm, pass a large ``refine`` (such as 1000:
         31 passes there, ``n_iter_`` 32) and check ``converged_``. 0 skips
         refinement.
+    fixed_centers : (f, d) array_like, optional
+        Centres that never move, ``1 <= f <= n_clusters``: they are the first ``f``
+        rows of ``cluster_centers_``, exactly as given, and take part in labelling
+        (their points count in ``inertia_``), but no Lloyd pass, mini-batch step
+        (``partial_fit``'s too) or reassignment of an empty or starving cluster moves
+        them. Seeding starts from them: k-means++ adds the other centres, each row's
+        distance being to the nearest centre so far; ``"random"`` draws the others.
+        When the rows hold too few points away from them, the centres left over
+        repeat the first fixed one and no row is labelled with them. Not with an
+        ``init`` array. Fixed palette entries (``quantize reduce --fixed-color``) are
+        fitted so.
     seed : int, numpy.random.Generator or None
         Source of randomness; a fixed int (>= 0) gives identical results, a
         Generator is used as is, None draws fresh entropy. A Generator is
@@ -692,6 +703,7 @@ class MiniBatchKMeans:
         tol: float = 0.0,
         max_no_improvement: int | None = 10,
         refine: int = 5,
+        fixed_centers: Any = None,
         seed: Seed = None,
     ):
         self.n_clusters = n_clusters
@@ -702,6 +714,7 @@ class MiniBatchKMeans:
         self.tol = tol
         self.max_no_improvement = max_no_improvement
         self.refine = refine
+        self.fixed_centers = fixed_centers
         self.seed = seed
 
     # -- scikit-learn style parameter access ---------------------------------
@@ -813,7 +826,25 @@ class MiniBatchKMeans:
                     f"n_init={p['n_init']} should be 1 when init is an array of centres"
                 )
             p["init"] = init
+        p["fixed"] = self._checked_fixed(p, d)
         return p
+
+    def _checked_fixed(self, p: dict[str, Any], d: int) -> np.ndarray | None:
+        """``fixed_centers`` as an ``(f, d)`` float64 array, ``1 <= f <= n_clusters``, or
+        None; refused beside an ``init`` array."""
+        if self.fixed_centers is None:
+            return None
+        fixed = check_data(self.fixed_centers, "fixed_centers",
+                           shape=f"(f, n_features) with f <= n_clusters={p['k']}")
+        wide = _wide(self.fixed_centers)
+        fixed = (fixed if wide is None else wide).astype(np.float64)
+        if fixed.shape[1] != d or not 1 <= fixed.shape[0] <= p["k"]:
+            raise ValueError(f"fixed_centers should have shape (f, {d}) with 1 <= f <= "
+                             f"n_clusters={p['k']}, got {fixed.shape}")
+        if isinstance(p["init"], np.ndarray):
+            raise ValueError("fixed_centers goes with init='k-means++' or 'random', not "
+                             "with an init array of centres")
+        return fixed
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "cluster_centers_"):
@@ -889,6 +920,9 @@ class MiniBatchKMeans:
         rng = check_seed(self.seed)
         _check_enough_rows(w, p["k"])
         rngs = _run_generators(rng, p["n_init"])
+        given_fixed = p["fixed"]
+        if given_fixed is not None:
+            p["fixed"] = (np.ldexp(given_fixed, grow) - shift) * scale
         try:
             if isinstance(p["init"], np.ndarray):
                 p["init"] = (np.ldexp(p["init"], grow) - shift) * scale
@@ -899,7 +933,8 @@ class MiniBatchKMeans:
                 best = _best_run(data, w, p, rngs)
         except TooFewDistinctError as exc:  # enough rows, but repeated ones
             best = _distinct_run(data, w, p["k"], exc.n_distinct)
-        self.cluster_centers_ = np.ldexp(best.centers / scale + shift, -grow)
+        self.cluster_centers_ = _with_fixed(np.ldexp(best.centers / scale + shift, -grow),
+                                            given_fixed)
         self.labels_ = best.labels
         self.inertia_ = math.ldexp(best.inertia / (scale * scale), -2 * grow)
         self.n_steps_ = best.n_steps
@@ -909,6 +944,7 @@ class MiniBatchKMeans:
         self._keep_feature_names(X)
         self._shift, self._wide_shift, self._grow = shift, wide_shift, grow
         self._float64 = data.dtype == np.float64
+        self._fixed = given_fixed
         # partial_fit continues from here, each centre standing for its points' weight,
         # its reassignments drawing on from the seed's Generator.
         self._counts = np.bincount(best.labels, weights=w, minlength=p["k"])
@@ -1006,8 +1042,13 @@ class MiniBatchKMeans:
             _check_distinct(data, w, p["k"])
             self.cluster_centers_ = p["init"].copy()
         else:
+            given_fixed = p["fixed"]
+            if given_fixed is not None:
+                p["fixed"] = (np.ldexp(given_fixed, grow) - shift) * scale
             seeds = one_seeding(data, w, p, WeightedSampler(w, rng), rng)
-            self.cluster_centers_ = np.ldexp(seeds / scale + shift, -grow)
+            self.cluster_centers_ = _with_fixed(np.ldexp(seeds / scale + shift, -grow),
+                                                given_fixed)
+            self._fixed = given_fixed
         self.n_features_in_ = data.shape[1]
         self._keep_feature_names(X)
         self._shift, self._wide_shift, self._grow = shift, wide_shift, grow
@@ -1022,18 +1063,21 @@ class MiniBatchKMeans:
         (``wide``: as given, when float32 cannot hold them) in batches of ``batch_size``,
         centred as ``predict`` centres them; returns the number of batches."""
         batch = check_int(self.batch_size, "batch_size", minimum=1)
+        fixed = getattr(self, "_fixed", None)  # models pickled before had none
+        n_fixed = 0 if fixed is None else fixed.shape[0]
         counts = self._counts.copy()
         steps = 0
         for rows, part, centers, scale, grow in self._centred(data, wide):
             # centers is one array for every chunk of rows: each step moves it in place.
             for start in range(0, part.shape[0], batch):
                 xb, wb = part[start:start + batch], w[rows][start:start + batch]
-                mini_batch_step(xb, centers, counts, wb)
+                mini_batch_step(xb, centers, counts, wb, fixed=n_fixed)
                 steps += 1
                 if (self.n_steps_ + steps) % REASSIGN_EVERY == 0:  # as fit's steps
-                    reassign_starving(xb, centers, counts, self._rng, wb)
+                    reassign_starving(xb, centers, counts, self._rng, wb, fixed=n_fixed)
             shift = self._shift if not grow else np.ldexp(self._shift, grow - self._grow)
-            self.cluster_centers_ = np.ldexp(centers / scale + shift, -grow)
+            self.cluster_centers_ = _with_fixed(np.ldexp(centers / scale + shift, -grow),
+                                                fixed)
         self._counts = counts
         return steps
 
@@ -1253,6 +1297,14 @@ class MiniBatchKMeans:
             else:
                 part = data[rows]
             yield rows, part, centers, scale, grow
+
+
+def _with_fixed(centers: np.ndarray, fixed: np.ndarray | None) -> np.ndarray:
+    """``centers`` with their first rows the ``fixed`` centres exactly as given (undoing
+    the centring and scaling rounds them by an epsilon)."""
+    if fixed is not None:
+        centers[:fixed.shape[0]] = fixed
+    return centers
 
 
 def _string_names(X: Any) -> np.ndarray | None:

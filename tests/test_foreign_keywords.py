@@ -251,7 +251,7 @@ def test_signature_docstring_and_names_are_the_functions(function):
 def test_the_estimator_keeps_its_signature_and_parameters():
     assert list(inspect.signature(MiniBatchKMeans).parameters) == [
         "n_clusters", "init", "n_init", "batch_size", "max_iter", "tol",
-        "max_no_improvement", "refine", "seed"]
+        "max_no_improvement", "refine", "fixed_centers", "seed"]
     assert MiniBatchKMeans(3, seed=1).get_params()["seed"] == 1
     assert repr(MiniBatchKMeans(3, seed=1)) == "MiniBatchKMeans(n_clusters=3, seed=1)"
 
@@ -262,7 +262,7 @@ def test_set_params_tells_quantize_name_for_a_foreign_parameter():
     assert str(caught.value) == (
         "invalid parameter 'random_state' for MiniBatchKMeans (quantize calls it seed=); "
         "valid parameters are n_clusters, init, n_init, batch_size, max_iter, tol, "
-        "max_no_improvement, refine, seed")
+        "max_no_improvement, refine, fixed_centers, seed")
     with pytest.raises(ValueError) as caught:
         MiniBatchKMeans().set_params(n_jobs=2)
     assert str(caught.value).startswith(
@@ -291,7 +291,7 @@ def test_file_options_name_quantize_name_for_a_foreign_one(tmp_path):
     line = ("unknown reduce option(s) random_state (quantize calls it seed=); expected some of "
             "n_colors, quality, quality_limit, space, dither, exact_colors, palette_in, "
             "palette_fitted, palette_out, seed, force, max_pixels, skip_if_larger, optimize, "
-            "palette, max_bytes, matte, strip, keep_gps, masks, nodata")
+            "palette, max_bytes, matte, strip, keep_gps, masks, nodata, fixed_colors")
     with pytest.raises(TypeError) as caught:
         check_reduce_options(random_state=0)
     assert str(caught.value) == line

@@ -644,7 +644,7 @@ def test_sklearn_clone_and_params_round_trip():
     params = km.get_params()
     assert params == {"n_clusters": 5, "init": "random", "n_init": 2, "batch_size": 128,
                       "max_iter": 100, "tol": 0.0, "max_no_improvement": 10, "refine": 3,
-                      "seed": 7}
+                      "fixed_centers": None, "seed": 7}
     copy = base.clone(km)
     assert copy is not km and copy.get_params() == params
     other = MiniBatchKMeans()

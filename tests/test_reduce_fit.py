@@ -334,14 +334,14 @@ def test_the_summary_fit_tries_swaps_from_32_to_128_colours(monkeypatch, k, tria
 
     seen = []
 
-    def spy(data, weights, centers, n):
-        seen.append((data.shape[0], weights.dtype, centers.shape, n))
+    def spy(data, weights, centers, n, fixed=0):
+        seen.append((data.shape[0], weights.dtype, centers.shape, n, fixed))
         return centers
 
     monkeypatch.setattr(fit_module, "swap_search", spy)
     colors = np.random.default_rng(0).integers(0, 256, (3000, 3), dtype=np.uint8)
     fit_palette(colors, np.ones(len(colors)), k, seed=0)
-    assert seen == ([(3000, np.float64, (k, 3), trials)] if trials else [])
+    assert seen == ([(3000, np.float64, (k, 3), trials, 0)] if trials else [])
 
 
 def test_fully_transparent_colours_share_one_alpha_0_entry_outside_the_fit():

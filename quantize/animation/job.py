@@ -85,9 +85,9 @@ from ..io import (
 )
 from ..names import output_stem, reduced_name
 from ..palette_files import palette_file_bytes
-from ..reconstruct.palette import last_entry_rank, palette_order
+from ..reconstruct.palette import last_entry_rank
 from ..reduce.budget import budget_bound, most_fitting
-from ..reduce.fit import DEFAULT_COLORS, distinct_rows, warn_few_colors
+from ..reduce.fit import DEFAULT_COLORS, distinct_rows, fitted_order, warn_few_colors
 from ..reduce.image import DARK_OUTPUT
 from ..reduce.options import (
     check_palette_out_holds,
@@ -475,7 +475,8 @@ def _reduced(animation: OpenAnimation | FrameFiles, shown: ShownOutput | None,
     # The colours drawn, known once every frame is mapped: worked out once, for the palette
     # file and the record.
     drawn = functools.cache(lambda: _drawn_palette(plan, stats,
-                                                   given=opts.palette_in is not None))
+                                                   given=opts.palette_in is not None,
+                                                   fixed=opts.fixed_colors))
     measured = functools.cache(lambda: (stats.psnr(), stats.delta_e_and_tail(),
                                         stats.psnr_shown()))
     remove_stale_parts([out] if opts.palette_out is None else [out, opts.palette_out])
@@ -589,7 +590,8 @@ def _within_budget(animation: OpenAnimation, opts: AnimationOptions, per_frame: 
 
     try:
         return most_fitting(make, lambda made: len(made[2][0]), opts.max_bytes,
-                            opts.n_colors)
+                            opts.n_colors, 0 if opts.fixed_colors is None
+                            else opts.fixed_colors.shape[0])
     except SizeBudgetError as exc:
         raise SizeBudgetError(exc.reason, path=animation.path) from None
 
@@ -975,10 +977,12 @@ def _seconds(ms: float) -> str:
     return f"{round(ms) / 1000:g} s"
 
 
-def _drawn_palette(plan: Any, stats: FrameStats, given: bool) -> tuple[np.ndarray, np.ndarray]:
+def _drawn_palette(plan: Any, stats: FrameStats, given: bool,
+                   fixed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The colours drawn (the global palette, or every per-frame colour) and their shares
-    of the opaque pixels, most used first (then by lightness) as a still's; a ``given``
-    palette keeps its own order."""
+    of the opaque pixels, most used first (then by lightness) as a still's, after the
+    ``fixed`` colours the fitted palette begins with; a ``given`` palette keeps its own
+    order."""
     if not isinstance(plan, PerFramePlan):
         palette = plan.palette
     else:
@@ -986,6 +990,6 @@ def _drawn_palette(plan: Any, stats: FrameStats, given: bool) -> tuple[np.ndarra
         palette = distinct_rows(drawn) if drawn.size else np.zeros((1, 3), np.uint8)
     pixels = stats.entry_pixels(palette)
     if not given:
-        order = palette_order(palette, pixels)
+        order = fitted_order(palette, pixels, fixed)
         palette, pixels = palette[order], pixels[order]
     return palette, pixels / max(pixels.sum(), 1.0)

@@ -19,7 +19,7 @@ from ..errors import (
 )
 from ..io import GIF_ALPHA_THRESHOLD, MAX_PALETTE, check_output_path
 from ..names import extension_words, quoted
-from ..reduce.fit import DEFAULT_COLORS, first_rows
+from ..reduce.fit import DEFAULT_COLORS, check_fixed_colors, first_rows
 from ..reduce.options import (
     PALETTE_MODES,
     PER_FRAME_EXTENSIONS,
@@ -96,6 +96,10 @@ class AnimationOptions:
     #: whether or not a pixel takes it, as a still's do, so that entry i of the palette is
     #: index i of the frames: None without one (or when the entries drawn fill a table)
     clear_color: tuple[int, int, int] | None = None
+    #: Colours the one fitted palette keeps as its first entries (``fixed_colors``, checked:
+    #: ``(f, 3)`` uint8), or None; the entry of transparent pixels then comes after them
+    #: (``clear_at`` is ``f``)
+    fixed_colors: np.ndarray | None = None
 
 
 def check_animation_options(src: Path, output: Any, *, palette: Any = "global",
@@ -141,6 +145,9 @@ def check_animation_options(src: Path, output: Any, *, palette: Any = "global",
     pal_in, clear_at, clear_color = _palette_in(o["palette_in"], suffix, palette_in_read)
     if per_frame:
         check_per_frame_alone(k, o["quality"], o["palette_in"])
+    fixed = _fixed_colors(o["fixed_colors"], k, per_frame)
+    if fixed is not None:
+        clear_at = fixed.shape[0]
     pal_out = None if o["palette_out"] is None else Path(o["palette_out"])
     check_palette_out(o, src)
     if out is not None:
@@ -154,7 +161,20 @@ def check_animation_options(src: Path, output: Any, *, palette: Any = "global",
                             per_frame, palette_in_name(o["palette_in"]),
                             _palette_said(o["palette_in"]), clear_at, o["palette_fitted"],
                             o["quality_limit"], o["max_bytes"], o["matte"], o["strip"],
-                            o["keep_gps"], clear_color)
+                            o["keep_gps"], clear_color, fixed)
+
+
+def _fixed_colors(fixed_colors: list[str] | None, k: int | None, per_frame: bool
+                  ) -> np.ndarray | None:
+    """The checked ``fixed_colors`` (``#rrggbb`` strings) as ``(f, 3)`` uint8, or None;
+    refused with ``palette="per-frame"``, whose frames' palettes are fitted one by one."""
+    if fixed_colors is None:
+        return None
+    if per_frame:
+        raise ValueError(f"fixed_colors={','.join(fixed_colors)} goes with one palette for "
+                         "all the frames, not with palette='per-frame'; expected "
+                         "palette='global'")
+    return check_fixed_colors(fixed_colors, MAX_PALETTE if k is None else k)
 
 
 def _refuse_per_frame_in(suffix: str, *, named: bool) -> None:

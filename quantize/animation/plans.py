@@ -280,7 +280,17 @@ def _spread(palette: np.ndarray, colors: np.ndarray, counts: np.ndarray,
         return palette
     hist = Histogram(colors, counts, opts.space)  # its features: the colours' _features
     labels = nearest(hist.features, _features(palette, opts.space))
-    return spread_for_dither(palette, hist, labels, strength)
+    spread = spread_for_dither(palette, hist, labels, strength)
+    n_fixed = _n_fixed(opts)
+    if n_fixed and spread is not palette:  # the fixed colours stay as they are
+        spread = spread.copy()
+        spread[:n_fixed] = palette[:n_fixed]
+    return spread
+
+
+def _n_fixed(opts: AnimationOptions) -> int:
+    """How many fixed colours (``opts.fixed_colors``) the fitted palette begins with."""
+    return 0 if opts.fixed_colors is None else int(opts.fixed_colors.shape[0])
 
 
 @dataclass(frozen=True)
@@ -637,17 +647,20 @@ class GlobalPlan:
                                                animation.path)
         else:  # asked for 256 with transparency: 255 colours and the transparent entry
             # in a GIF or an APNG (:func:`_colours_held`)
-            k = min(opts.n_colors, _colours_held(transparent, opts.suffix), colors.shape[0])
-            if k < opts.n_colors and k == colors.shape[0]:  # the -k asked for, not 255
-                warn_few_colors(k, opts.n_colors, "all the frames together have")
-            palette = fit_palette(colors, counts, k, space=opts.space,
-                                  exact_colors=opts.exact_colors, seed=opts.rng)
+            n_fixed = _n_fixed(opts)
+            k = min(opts.n_colors, _colours_held(transparent, opts.suffix),
+                    colors.shape[0] + n_fixed)
+            if k < opts.n_colors and k == colors.shape[0] and not n_fixed:  # the -k asked
+                warn_few_colors(k, opts.n_colors, "all the frames together have")  # not 255
+            palette = fit_palette(colors, counts, max(k, n_fixed), space=opts.space,
+                                  exact_colors=opts.exact_colors, seed=opts.rng,
+                                  fixed_colors=opts.fixed_colors)
         if opts.palette_in is None and codes.size:
             palette = _spread(palette, colors, counts, opts)
         labels = (nearest(_features(colors, opts.space), _features(palette, opts.space))
                   if codes.size else np.zeros(0, np.intp))
         if opts.palette_in is None:
-            palette, labels = _moving_first(palette, labels, pooled)
+            palette, labels = _moving_first(palette, labels, pooled, _n_fixed(opts))
         exact = bool(np.isin(codes, pack_rgb(palette)).all())
         return cls(palette, palette.shape[0] if transparent else None, opts.space, codes,
                    srgb_to_lab(colors), code_table(codes, labels, np.uint8), exact,
@@ -1314,9 +1327,10 @@ def _run_rounds(out: np.ndarray, entries: np.ndarray, lab: np.ndarray,
         pending = following[may[following]]
 
 
-def _moving_first(palette: np.ndarray, labels: np.ndarray, pooled: Pooled
+def _moving_first(palette: np.ndarray, labels: np.ndarray, pooled: Pooled, n_fixed: int = 0
                   ) -> tuple[np.ndarray, np.ndarray]:
-    """Order entries by the pixels they draw that change between frames, then by all pixels.
+    """Order entries by the pixels they draw that change between frames, then by all pixels;
+    the first ``n_fixed`` (fixed colours) stay first, in their order.
 
     Difference frames then mostly draw low entries, and GIF codes each frame
     with the fewest bits that hold its largest entry.
@@ -1324,7 +1338,8 @@ def _moving_first(palette: np.ndarray, labels: np.ndarray, pooled: Pooled
     k = palette.shape[0]
     moving = np.bincount(labels, weights=pooled.moving, minlength=k)
     total = np.bincount(labels, weights=pooled.counts, minlength=k)
-    order = np.lexsort((-total, -moving))
+    fixed_first = np.minimum(np.arange(k), n_fixed)  # fixed i: i; the others after them
+    order = np.lexsort((-total, -moving, fixed_first))
     rank = np.empty(k, np.intp)
     rank[order] = np.arange(k)
     return palette[order], rank[labels]
@@ -1337,7 +1352,8 @@ def _search_quality(colors: np.ndarray, counts: np.ndarray, opts: AnimationOptio
     out of reach of ``k_max`` colours, their fit, kept as it meets ``opts.quality_limit``
     (:func:`~quantize.reduce.quality.kept_within_limit`), and what it reaches."""
     lab = srgb_to_lab(colors)
-    k_max = min(opts.n_colors or room, room, colors.shape[0])
+    n_fixed = _n_fixed(opts)
+    k_max = max(n_fixed, min(opts.n_colors or room, room, colors.shape[0] + n_fixed))
     fits: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     means: dict[int, float] = {}
     errors: dict[int, float] = {}
@@ -1345,15 +1361,16 @@ def _search_quality(colors: np.ndarray, counts: np.ndarray, opts: AnimationOptio
 
     def error(k: int) -> float:
         pal = fit_palette(colors, counts, k, space=opts.space,
-                          exact_colors=opts.exact_colors, seed=fresh())
+                          exact_colors=opts.exact_colors, seed=fresh(),
+                          fixed_colors=opts.fixed_colors)
         entries = nearest(_features(colors, opts.space), _features(pal, opts.space))
         fits[k] = pal, entries
         errors[k], means[k] = quality_error(lab, srgb_to_lab(pal), counts, entries)
         return errors[k]
 
-    if k_max < 2:
+    if k_max < 2 and not n_fixed:
         return colors.copy(), None
-    k = smallest_k(error, opts.quality, k_max, k_max, k_min=2)
+    k = smallest_k(error, opts.quality, k_max, k_max, k_min=max(2, n_fixed))
     if k is not None:
         return fits[k][0], None
     pal, entries = fits[k_max]

@@ -81,8 +81,8 @@ class SharedPalette:
 def shared_palette(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_FILE,
                    jobs: int | None = None, scheduler: str | None = None,
                    worker_timeout: float | None = None,
-                   on_workers: Callable[[int, int, float], None] | None = None
-                   ) -> SharedPalette:
+                   on_workers: Callable[[int, int, float], None] | None = None,
+                   palette_out: str | None = None) -> SharedPalette:
     """Fit one palette on colours sampled from every image of a reduce plan.
 
     Each image contributes ``samples_per_file`` pixels drawn uniformly (so each
@@ -112,6 +112,11 @@ def shared_palette(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_FILE,
         told when the last worker leaves and when one is back, and given up after
         ``worker_timeout`` seconds without one (:class:`~quantize.batch.NoWorkerError`);
         None waits until one joins.
+    palette_out : str, optional
+        A file name: the palette is also written as ``OUT_DIR/palette_out`` in the format
+        its extension names (:func:`~quantize.palette_files.palette_file_bytes`: .gpl,
+        .act, ...), entry i being index i of every output, the fixed colours
+        (``fixed_colors``) first; on every call, from the saved palette when reused.
 
     Returns
     -------
@@ -166,6 +171,7 @@ def shared_palette(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_FILE,
         check_saved_settings(plan, path)
         colors = read_palette(path)
         _warn_changed_inputs(plan)
+        _write_palette_out(plan, colors, palette_out)
         return SharedPalette(colors, path, 0, _onto(plan, path))
     if not plan.jobs:
         return SharedPalette(np.zeros((0, 3), np.uint8), path, 0, plan)
@@ -177,10 +183,13 @@ def shared_palette(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_FILE,
                                                   "on_workers": on_workers})
     colors, counts = merge_histograms(samples)
     fitting = {k: v for k, v in plan.options.items() if k != "ext"}  # names, not colours
+    fixed = plan.options.get("fixed_colors")
     palette = _with_clear_entry(fit_shared_palette(colors, counts, fitting,
-                                                   transparent=transparent), transparent)
+                                                   transparent=transparent), transparent,
+                                0 if fixed is None else len(fixed))
     with folder_made(plan.output_dir):  # not left behind, empty, when the write fails
         write_palette(path, palette)
+    _write_palette_out(plan, palette, palette_out)
     record_output(plan.output_dir, path, plan.settings,  # its size: removed only as written
                   {"k": len(palette), "files": len(samples), "bytes_out": path.stat().st_size},
                   run=plan.run)
@@ -190,16 +199,35 @@ def shared_palette(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_FILE,
     return SharedPalette(palette, path, len(samples), mapped, left_out)
 
 
-def _with_clear_entry(palette: np.ndarray, transparent: bool) -> np.ndarray:
-    """``palette`` with a fully transparent entry first, index 0, when some image has
-    transparent pixels: every output mapped onto it holds every entry at its index, that
-    one too (a GIF's transparent index), so index i is the same colour in every file."""
+def _with_clear_entry(palette: np.ndarray, transparent: bool, at: int = 0) -> np.ndarray:
+    """``palette`` with a fully transparent entry at index ``at`` (first, but after the
+    ``at`` fixed colours), when some image has transparent pixels: every output mapped onto
+    it holds every entry at its index, that one too (a GIF's transparent index), so index i
+    is the same colour in every file.
+
+    >>> _with_clear_entry(np.array([[255, 0, 255], [9, 9, 9]], np.uint8), True, 1).tolist()
+    [[255, 0, 255, 255], [0, 0, 0, 0], [9, 9, 9, 255]]
+    """
     if not transparent:
         return palette
     rgba = np.full((palette.shape[0] + 1, 4), 255, np.uint8)
-    rgba[0] = 0
-    rgba[1:, :palette.shape[1]] = palette
+    rgba[:at, :palette.shape[1]] = palette[:at]
+    rgba[at] = 0
+    rgba[at + 1:, :palette.shape[1]] = palette[at:]
     return rgba
+
+
+def _write_palette_out(plan: BatchPlan, palette: np.ndarray, name: str | None) -> None:
+    """The shared ``palette`` written as ``OUT_DIR/name`` in the format its extension names
+    (nothing without ``name``)."""
+    from ..io import write_together
+    from ..palette_files import palette_file_bytes
+
+    if name is None:
+        return
+    out = plan.output_dir / name
+    write_together([(out, palette_file_bytes(out, palette, gpl_alpha=True,
+                                             name="shared palette"))], replace=True)
 
 
 def fitted_by_run(plan: BatchPlan, path: Path) -> bool:

@@ -59,6 +59,7 @@ from .common import (
     CommandFailed,
     DitherLevelCommand,
     DitherLevelOption,
+    FixedColorOption,
     KeepGpsOption,
     LinesOrNothing,
     MatteOption,
@@ -128,7 +129,8 @@ _NOT_PROCESSED_MORE = ("… and {n} more inputs not processed for the same reaso
                        "replaces their outputs")
 _REDUCE_ONLY = ("--quality", "--quality-limit", "--max-bytes", "--dither", "--exact-colors",
                 "--palette-in", "--palette-fitted", "--shared-palette", "--palette", "--optimize",
-                "--skip-if-larger", "--copy-if-larger", "--ext", "--matte")
+                "--skip-if-larger", "--copy-if-larger", "--ext", "--matte", "--fixed-color",
+                "--palette-out")
 _SEGMENT_ONLY = ("--regions", "--superpixels", "--smooth", "--working-size", "--edges",
                  "--classes", "--shared-classes", "--stretch",
                  "-w/--weight", "--min-region", "--overlay-color")
@@ -337,6 +339,13 @@ def batch(
         "palette, as reduce --palette-fitted does, not as onto a device's fixed colours. "
         "Needs --palette-in.")] = False,
     matte: MatteOption = None,
+    fixed_color: FixedColorOption = None,
+    palette_out: Annotated[str | None, typer.Option(
+        "--palette-out", metavar="NAME", help="reduce, with --shared-palette: also write the "
+        "shared palette as NAME in OUT_DIR, beside shared-palette.json, in the format its "
+        "extension names (.gpl, .json, .hex, .act, .pal, .txt, .css, as reduce --palette-out "
+        "writes), entry i being index i of every output; written again on each run.",
+        show_default=False)] = None,
     strip: StripOption = False,
     keep_gps: KeepGpsOption = False,
     nodata: NoDataOption = None,
@@ -507,6 +516,7 @@ def batch(
                  "--copy-if-larger": copy_if_larger,
                  "--exact-colors": exact_colors, "--palette-in": palette_in is not None,
                  "--palette-fitted": palette_fitted, "--matte": matte is not None,
+                 "--fixed-color": bool(fixed_color), "--palette-out": palette_out is not None,
                  "--strip": strip, "--keep-gps": keep_gps,
                  "--shared-palette": shared_palette,
                  "--palette": palette != "global" or "palette" in typed_here,
@@ -531,6 +541,7 @@ def batch(
                                  "--shared-palette with -k/--colors")
             if shared_classes:
                 _check_shared_classes(colors, scheduler)
+            _check_shared_palette_out(palette_out, shared_palette)
             if shared_palette and palette == "per-frame":
                 raise ValueError("--shared-palette and --palette='per-frame' both given; expected "
                                  "one of them (a shared palette is one palette for every frame "
@@ -540,7 +551,7 @@ def batch(
             typed = True if dither and dither_level is None else strength
             options = (_reduce_options(colors, quality, space, typed, exact_colors, palette_in,
                                        seed, optimize, skip_if_larger, palette, ext, quality_limit,
-                                       palette_fitted, matte, max_bytes)
+                                       palette_fitted, matte, max_bytes, fixed_color)
                        if mode == "reduce" else
                        _segment_options(colors, regions, edges, space, weights or [], min_region,
                                         overlay_color, seed, stretch, superpixels, smooth,
@@ -609,7 +620,8 @@ def batch(
                 note_jobs_capped(jobs, len(plan.jobs))  # the files to run, not those settled
                 lost = None  # the cluster, gone while the shared palette's files were sampled
                 if shared_palette:
-                    plan, lost = _with_shared_palette(plan, jobs, scheduler, show, worker_timeout)
+                    plan, lost = _with_shared_palette(plan, jobs, scheduler, show, worker_timeout,
+                                                      palette_out)
                 if shared_classes:
                     plan = _with_shared_classes(plan, show)
             except KeyboardInterrupt:
@@ -1361,13 +1373,16 @@ def _reduce_options(colors: int | None, quality: float | None, space: str | None
                     palette: str, ext: str | None = None,
                     quality_limit: float | None = None,
                     palette_fitted: bool = False, matte: str | None = None,
-                    max_bytes: str | None = None) -> dict[str, Any]:
+                    max_bytes: str | None = None,
+                    fixed_color: list[str] | None = None) -> dict[str, Any]:
+    from ..reduce.fit import DEFAULT_COLORS, check_fixed_colors
     from ..reduce.options import (
         check_budget_alone,
         check_matte,
         check_palette_alone,
         check_palette_mode,
         check_quality_limit,
+        fixed_hex,
     )
     from ..reduce.records import hex_color
 
@@ -1400,10 +1415,34 @@ def _reduce_options(colors: int | None, quality: float | None, space: str | None
         options["quality_limit"] = check_quality_limit(quality_limit, options.get("quality"))
     if matte is not None:  # so too; as #rrggbb, which the settings compare as written
         options["matte"] = hex_color(check_matte(matte, "--matte"))
+    if fixed_color:  # so too; as #rrggbb, in their order
+        if palette_in is not None:
+            raise ValueError("--fixed-color goes with a fit, not with --palette-in: give the "
+                             "fixed colours as the palette's own entries")
+        most = colors if colors is not None else None if quality is not None else DEFAULT_COLORS
+        options["fixed_colors"] = fixed_hex(check_fixed_colors(fixed_color, most,
+                                                               "--fixed-color"))
     if max_bytes is not None:  # so too; in bytes, as the settings hold it
         options["max_bytes"] = check_budget_alone(max_bytes, options.get("quality"),
                                                   palette_in)
     return options
+
+
+def _check_shared_palette_out(palette_out: str | None, shared_palette: bool) -> None:
+    """Refuse ``--palette-out`` without ``--shared-palette``, or not a bare file name with a
+    palette file's extension (it is written in OUT_DIR)."""
+    from ..palette_files import check_palette_path
+
+    if palette_out is None:
+        return
+    if not shared_palette:
+        raise ValueError(f"--palette-out={quoted(palette_out)} writes the shared palette; "
+                         "expected it with --shared-palette (each file's own palette is "
+                         "reduce --palette-out's)")
+    if Path(palette_out).name != palette_out or palette_out in (".", ".."):
+        raise ValueError(f"--palette-out={quoted(palette_out)} should be a file name, "
+                         "written in OUT_DIR; got a path")
+    check_palette_path(palette_out, "--palette-out")
 
 
 def _check_colors(colors: int, quality: float | None = None, ext: str | None = None) -> int:
@@ -1581,7 +1620,8 @@ def _segment_options(colors: int | None, regions: int | None, edges: bool, space
 
 
 def _with_shared_palette(plan: "lib.BatchPlan", jobs: int | None, scheduler: str | None,
-                         show: str, worker_timeout: float | None = None
+                         show: str, worker_timeout: float | None = None,
+                         palette_out: str | None = None,
                          ) -> "tuple[lib.BatchPlan, lib.SchedulerLostError | None]":
     """``plan`` mapped onto its shared palette, fitted (or reused) and said; or, when the
     Dask cluster went away while the files were sampled (its scheduler lost, or no worker
@@ -1597,6 +1637,7 @@ def _with_shared_palette(plan: "lib.BatchPlan", jobs: int | None, scheduler: str
         try:
             palette = lib.shared_palette(plan, jobs=jobs, scheduler=scheduler,
                                          worker_timeout=worker_timeout,
+                                         palette_out=palette_out,
                                          on_workers=None if scheduler is None
                                          else _workers_said(scheduler, worker_timeout))
         except lib.SchedulerLostError as exc:  # its files not reached, as in a run

@@ -183,6 +183,15 @@ MatteOption = Annotated[str | None, typer.Option(
     "in a .png or .webp it flattens the soft alpha too. A colour name (white, ...: the CSS "
     "names), #rrggbb or rgb(r,g,b).", show_default=False,
     autocompletion=offering(color_names))]
+FixedColorOption = Annotated[list[str] | None, typer.Option(
+    "--fixed-color", metavar="COLOUR", help="A colour the fitted palette keeps, exactly, "
+    "as an entry of its own, whether a pixel takes it or not (a colour key such as "
+    "#ff00ff, black, white, a brand's colours); repeat it for more. The fixed colours are "
+    "the first entries, in the order given (index 0 of a .png, .gif or .bmp and of "
+    "--palette-out is the first), the fitted ones follow; they count in -k and in the "
+    "colours --quality chooses. Opaque: a colour with alpha is refused; the entry of "
+    "fully transparent pixels comes after them. A colour name, #rrggbb or rgb(r,g,b). Not "
+    "with --palette-in.", show_default=False, autocompletion=offering(color_names))]
 SeedOption = Annotated[int, typer.Option(
     "--seed", metavar="S", parser=integer, help="Random seed, an integer >= 0; the same "
     "seed gives the same output.")]
@@ -1538,7 +1547,8 @@ FLAGS = {"n_colors": "-k/--colors", "n_clusters": "-k/--clusters", "regions": "-
          "jobs": "-j/--jobs", "palette_in_digest": "--palette-in file's SHA-256",
          "pattern": "--glob", "exclude_pattern": "--exclude",
          "overlay_color": "--overlay-color", "ext": "--ext", "max_bytes": "--max-bytes",
-         "matte": "--matte", "strip": "--strip", "keep_gps": "--keep-gps",
+         "matte": "--matte", "fixed_colors": "--fixed-color", "strip": "--strip",
+         "keep_gps": "--keep-gps",
          "smooth": "--smooth", "superpixels": "--superpixels", "masks": "--masks",
          "working_size": "--working-size", "nodata": "--nodata", "fps": "--fps", "loop": "--loop",
          "shared_classes": "--shared-classes", "classes_in": "--classes-in"}

@@ -28,6 +28,7 @@ from ..reduce.fit import FEATURES
 from .common import (
     USAGE_ERROR,
     CommandFailed,
+    FixedColorOption,
     MatteOption,
     MaxPixelsOption,
     SeedOption,
@@ -86,6 +87,7 @@ def palette_command(
         "--exact-colors", help="Every palette colour occurs in the image (cluster "
         "medoids).")] = False,
     matte: MatteOption = None,
+    fixed_color: FixedColorOption = None,
     seed: SeedOption = 0,
     output: Annotated[str | None, typer.Option(
         "-o", "--output", metavar="FILE", parser=file_name,
@@ -99,15 +101,17 @@ def palette_command(
         show_default=False)] = None,
     as_json: Annotated[bool, typer.Option(
         "--json", help="Print one JSON object per file: input, output (null when none is "
-        "written), k, space, n_colors, exact_colors, seed, matte, palette (a list of hex, "
-        "alpha, share, largest share first), seconds.")] = False,
+        "written), k, space, n_colors, exact_colors, seed, matte (then fixed_colors, with "
+        "--fixed-color), palette (a list of hex, alpha, share, largest share first, after "
+        "the fixed colours), seconds.")] = False,
     force: Annotated[bool, typer.Option(
         "--force", help="Overwrite palette files that exist.")] = False,
     max_pixels: MaxPixelsOption = DEFAULT_MAX_PIXELS,
 ) -> None:
     """Print or write the palette reduce fits for images, largest share first."""
     options = {"n_colors": colors, "space": space, "exact_colors": exact_colors,
-               "matte": matte, "seed": seed, "force": force, "max_pixels": max_pixels}
+               "matte": matte, "seed": seed, "force": force, "max_pixels": max_pixels,
+               "fixed_colors": fixed_color or None}
     options = {key: value for key, value in options.items() if value is not None}
     _check_options(options)
     outputs = _outputs(inputs, output, ext)

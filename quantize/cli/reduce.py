@@ -68,6 +68,7 @@ from .common import (
     DitherLevelCommand,
     DitherLevelOption,
     DitherOption,
+    FixedColorOption,
     KeepGpsOption,
     MatteOption,
     MaxPixelsOption,
@@ -293,6 +294,7 @@ def reduce_command(
         help="With --frames: times the animation plays, 0 (default) forever, up to "
         "65535.", show_default=False)] = None,
     matte: MatteOption = None,
+    fixed_color: FixedColorOption = None,
     strip: StripOption = False,
     keep_gps: KeepGpsOption = False,
     nodata: NoDataOption = None,
@@ -331,8 +333,9 @@ def reduce_command(
         "ends in blurred_psnr: the PSNR after a blur of 1 px), and the options that shaped "
         "the output, with which it is made again, as n_colors, quality, dither, "
         "exact_colors, palette_in, palette_mode, seed, optimize (with --matte, then the "
-        "colour as #rrggbb; with --optimize, also optimized: whether the output's format took "
-        "it, for a GIF animation whether that stored some frame smaller). With -o -, stdout "
+        "colour as #rrggbb; with --fixed-color, then the fixed colours as #rrggbb; with "
+        "--optimize, also optimized: whether the output's format took it, for a GIF "
+        "animation whether that stored some frame smaller). With -o -, stdout "
         "carries the image and the objects go to stderr, each a line starting with {; the "
         "other lines there start with quantize:.")] = False,
     quiet: Annotated[bool, typer.Option(
@@ -369,7 +372,8 @@ def reduce_command(
              "force": force, "max_pixels": max_pixels, "skip_if_larger": skip_if_larger,
              "optimize": optimize, "palette": palette, "max_bytes": max_bytes, "matte": matte,
              "strip": strip, "keep_gps": keep_gps, "masks": masks,
-             "copy_if_larger": copy_if_larger, "nodata": nodata}
+             "copy_if_larger": copy_if_larger, "nodata": nodata,
+             "fixed_colors": fixed_color or None}
     with user_errors():
         check_palette_fitted_given(palette_fitted, palette_in)
         options = check_reduce_options(**{k: v for k, v in given.items()
@@ -443,7 +447,9 @@ def _batch_options(given: dict[str, Any], jobs: int | None, show: str, ext: str 
                ("--space", given["space"]), (dither or "--dither", dither is not None),
                ("--exact-colors", given["exact_colors"]), ("--palette-in", palette_in),
                ("--palette-fitted", given["palette_fitted"] and palette_in is not None),
-               ("--palette", palette), ("--matte", given["matte"]), ("--strip", given["strip"]),
+               ("--palette", palette), ("--matte", given["matte"]),
+               *(("--fixed-color", color) for color in given["fixed_colors"] or ()),
+               ("--strip", given["strip"]),
                ("--keep-gps", given["keep_gps"]), ("--nodata", given["nodata"]),
                ("--seed", given["seed"] or None), ("--optimize", given["optimize"]),
                ("--skip-if-larger", given["skip_if_larger"]),

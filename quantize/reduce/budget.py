@@ -176,13 +176,14 @@ smallest output reached, more than the 50 allowed
 
 
 def most_fitting(make: Callable[[int], _T], size: Callable[[_T], int], max_bytes: int,
-                 k_max: int) -> tuple[_T, bool]:
+                 k_max: int, k_min: int = BUDGET_MIN_COLORS) -> tuple[_T, bool]:
     """What ``make(k)`` makes for the k of :func:`largest_fitting`, the largest found whose
     output, of ``size(made)`` bytes, fits in ``max_bytes``, and whether the budget bounded
     it (``k + 1`` measured over it; False: ``k_max`` fits): the still's and the
     animation's search. Each k's warnings are held back (:func:`quietly`) and those of the
     k kept alone given again (:func:`warn_again`); only the largest k fitting so far is
-    kept (each holds its encoded output, and a plan a table of 16 MB).
+    kept (each holds its encoded output, and a plan a table of 16 MB). ``k_min``: the
+    fewest colours tried (more than the default with fixed colours, which count in k).
 
     >>> most_fitting(lambda k: "x" * (100 * k), len, 1234, 16) == ("x" * 1200, True)
     True
@@ -203,7 +204,7 @@ def most_fitting(make: Callable[[int], _T], size: Callable[[_T], int], max_bytes
             best.update(k=k, made=made, caught=caught)
         return n
 
-    k, _ = largest_fitting(size_of, max_bytes, k_max)
+    k, _ = largest_fitting(size_of, max_bytes, k_max, max(k_min, BUDGET_MIN_COLORS))
     warn_again(best["caught"])
     return best["made"], k < k_max
 

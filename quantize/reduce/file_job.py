@@ -199,7 +199,8 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                 optimize: bool = False, palette: str = "global",
                 max_bytes: int | str | None = None, matte: Any = None, strip: bool = False,
                 keep_gps: bool = False, masks: str | os.PathLike[str] | None = None,
-                shown_as: ShownOutput | None = None, nodata: NoData = "tag") -> dict[str, Any]:
+                shown_as: ShownOutput | None = None, nodata: NoData = "tag",
+                fixed_colors: Any = None) -> dict[str, Any]:
     """Reduce the colours of an image file and write the result; the job behind ``quantize reduce``.
 
     Parameters
@@ -274,6 +275,12 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         every frame of an animation. For a .gif, whose transparency is on or off, this
         keeps the soft edges as they look on that background; in any other format it
         flattens the soft alpha too. Default: None (alpha kept as read).
+    fixed_colors : sequence of colours, optional
+        Colours the fitted palette keeps as its first entries, as
+        :func:`~quantize.reduce.reduce_colors` keeps them (an animation's one palette
+        too; not with ``palette="per-frame"``): index 0 of a .png, .gif or .bmp and of
+        ``palette_out`` is the first; the entry of fully transparent pixels comes after
+        them. Not with ``palette_in``.
     strip : bool
         Write no EXIF. Without it, the output keeps the input's EXIF
         (:attr:`~quantize.io.LoadedImage.exif`: artist, copyright, description, camera,
@@ -397,7 +404,8 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                                 seed=seed, force=force, max_pixels=max_pixels,
                                 skip_if_larger=skip_if_larger, optimize=optimize,
                                 palette=palette, max_bytes=max_bytes, matte=matte,
-                                strip=strip, keep_gps=keep_gps, masks=masks, nodata=nodata)
+                                strip=strip, keep_gps=keep_gps, masks=masks, nodata=nodata,
+                                fixed_colors=fixed_colors)
     src = require_regular_file(input, frames="either")  # a still, or every frame
     if output is not None:
         _check_output_path_given(output)
@@ -561,8 +569,9 @@ def _within_budget(loaded: Any, checked: Options, job: FileJob, opts: dict[str, 
         return (result, numbered), _encoded(result, numbered, loaded, out, job,
                                             opts["optimize"], _exif_kept(loaded, opts))
 
+    fixed = checked.fixed_colors  # counted in every k tried
     return most_fitting(make, lambda made: len(made[1][0]), opts["max_bytes"],
-                        checked.n_colors)
+                        checked.n_colors, 0 if fixed is None else fixed.shape[0])
 
 
 def _blurred_psnr(loaded: Any, result: ReduceResult) -> float:
@@ -659,8 +668,12 @@ def fit_options(job: FileJob, loaded: Any, opts: dict[str, Any],
     k = job.colors_for(loaded, opts["quality"])
     mapped = _drawn_entries(job, _gif_palette(job, loaded.alpha, shown), loaded.alpha)
     checked = check_options(k, opts["quality"], opts["space"], opts["dither"],
-                            opts["exact_colors"], mapped, opts["quality_limit"])
-    return replace(checked, asked=job.n_colors, clear_at=job.clear_entry_at(),
+                            opts["exact_colors"], mapped, opts["quality_limit"],
+                            fixed_colors=opts.get("fixed_colors"))
+    # A fitted palette's transparent entry comes first, but after its fixed colours.
+    clear_at = (job.clear_entry_at() if checked.fixed_colors is None
+                else checked.fixed_colors.shape[0])
+    return replace(checked, asked=job.n_colors, clear_at=clear_at,
                    fitted_palette=opts["palette_fitted"])
 
 

@@ -34,6 +34,7 @@ Prior validation is assumed below :func:`fit_palette`.
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Literal
@@ -55,6 +56,7 @@ from .._validation import (
     as_array,
     check_bool,
     check_choice,
+    check_color,
     check_int,
     check_palette,
     check_seed,
@@ -74,7 +76,8 @@ from ..kmeans_run import seedings_per_run, summary_runs, swap_search
 from ..reconstruct.palette import palette_order
 
 __all__ = ["DEFAULT_COLORS", "FEATURES", "MAX_COLORS", "ColorCountWarning",
-           "FewerColorsWarning", "Histogram", "cell_summary", "check_n_colors",
+           "FewerColorsWarning", "Histogram", "cell_summary", "check_fixed_colors",
+           "check_n_colors", "fitted_order", "fixed_shown", "with_channels",
            "entry_weights", "features_of", "fit", "fit_palette", "lab_of", "premultiply",
            "spread_for_dither", "to_colors", "to_srgb", "warn_few_colors"]
 
@@ -351,7 +354,7 @@ def check_n_colors(n_colors: Any, minimum: int = 1) -> int:
 
 def fit_palette(colors: Any, counts: Any, n_colors: int | None = DEFAULT_COLORS, *,
                 space: Space = "rgb", exact_colors: bool = False,
-                seed: Seed = None) -> np.ndarray:
+                seed: Seed = None, fixed_colors: Any = None) -> np.ndarray:
     """Fit a k-means palette to a weighted list of colours (e.g. merged histograms).
 
     Parameters
@@ -374,11 +377,15 @@ def fit_palette(colors: Any, counts: Any, n_colors: int | None = DEFAULT_COLORS,
         Use each cluster's medoid (a colour from ``colors``) instead of its mean.
     seed : int, numpy.random.Generator or None
         Source of randomness; an int (>= 0) gives the same palette every time.
+    fixed_colors : sequence of colours, optional
+        Opaque colours the palette keeps as its first entries, in the order given, as
+        :func:`quantize.reduce_colors` keeps them (counted in ``n_colors``).
 
     Returns
     -------
     (k, 3) or (k, 4) ndarray of uint8
-        The palette (with alpha when ``colors`` has it), most weight first;
+        The palette (with alpha when ``colors`` has it), most weight first (after the
+        fixed colours);
         ``k < n_colors`` only when there are fewer distinct visible colours
         (then with a :class:`ColorCountWarning`: ``n_colors=16 but colors has only
         3 distinct colours; returning those 3``). When some colour has alpha
@@ -401,17 +408,93 @@ def fit_palette(colors: Any, counts: Any, n_colors: int | None = DEFAULT_COLORS,
     space = check_choice(space, "space", FEATURES)
     exact = check_bool(exact_colors, "exact_colors")
     rng = check_seed(seed)
+    fixed = with_channels(check_fixed_colors(fixed_colors, k), cols.shape[1])
     hidden = cols[:, 3] == 0 if cols.shape[1] == 4 else np.zeros(cols.shape[0], bool)
     transparent = np.zeros((int(hidden.any()), cols.shape[1]), np.uint8)
     cols, cnt = cols[~hidden], cnt[~hidden]
-    if cols.shape[0] == 0:  # every colour is fully transparent
+    if cols.shape[0] == 0 and fixed is None:  # every colour is fully transparent
         return transparent
-    if cols.shape[0] < k:
+    if cols.shape[0] < k and fixed is None:
         warn_few_colors(cols.shape[0], k, "colors has")
     features = features_of(cols, space)
-    palette, labels = fit(cols, cnt, features, k, space, exact, rng, seed_on_cells=False)
-    order = palette_order(palette, entry_weights(labels, cnt, len(palette)))
+    palette, labels = fit(cols, cnt, features, k, space, exact, rng, seed_on_cells=False,
+                          fixed=fixed)
+    order = fitted_order(palette, entry_weights(labels, cnt, len(palette)), fixed)
     return np.vstack([palette[order], transparent])
+
+
+def fitted_order(pal: np.ndarray, counts: np.ndarray, fixed: np.ndarray | None) -> np.ndarray:
+    """:func:`~quantize.reconstruct.palette.palette_order` of a fitted palette, but for its
+    first ``len(fixed)`` entries (the fixed colours, when given), which stay first in
+    their order.
+
+    >>> pal = np.array([[0, 0, 0], [9, 9, 9], [5, 5, 5]], np.uint8)
+    >>> fitted_order(pal, np.array([1, 2, 3]), None).tolist()
+    [2, 1, 0]
+    >>> fitted_order(pal, np.array([1, 2, 3]), pal[:1]).tolist()
+    [0, 2, 1]
+    """
+    f = 0 if fixed is None else fixed.shape[0]
+    if f == 0:
+        return palette_order(pal, counts)
+    return np.concatenate([np.arange(f), f + palette_order(pal[f:], counts[f:])])
+
+
+def check_fixed_colors(fixed_colors: Any, n_colors: int | None,
+                       name: str = "fixed_colors") -> np.ndarray | None:
+    """``fixed_colors``, colours a fitted palette keeps as its first entries, as an
+    ``(f, 3)`` uint8 array, or None when None or empty: each a colour name, ``#rrggbb``,
+    ``rgb(r,g,b)`` or three ints (:func:`~quantize._validation.check_color`), opaque, no
+    two alike, at most ``n_colors`` of them (None: the default palette size). Errors name
+    ``name``.
+
+    >>> check_fixed_colors(["#ff00ff", "black", (255, 255, 255)], 16).tolist()
+    [[255, 0, 255], [0, 0, 0], [255, 255, 255]]
+    >>> check_fixed_colors(["black", "#000"], 16)
+    Traceback (most recent call last):
+    ...
+    ValueError: fixed_colors='#000' repeats #000000, given before it; expected each colour once
+    >>> check_fixed_colors(["red", "lime", "blue"], 2)
+    Traceback (most recent call last):
+    ...
+    ValueError: fixed_colors=red,lime,blue holds 3 colours, more than n_colors=2; expected at most 2
+    """
+    if fixed_colors is None:
+        return None
+    if isinstance(fixed_colors, str) or (isinstance(fixed_colors, tuple | list | np.ndarray)
+                                         and len(fixed_colors) == 3
+                                         and all(isinstance(v, numbers.Integral)
+                                                 for v in fixed_colors)):
+        fixed_colors = [fixed_colors]  # one colour
+    opaque = ("which a fixed entry cannot have (fixed entries are opaque; transparent "
+              "pixels take an entry of their own, after them)")
+    rows: list[tuple[int, int, int]] = []
+    for color in fixed_colors:
+        rgb = check_color(color if isinstance(color, str) else tuple(color), name,
+                          opaque=opaque)
+        if rgb in rows:
+            raise ValueError(f"{name}={color!r} repeats #{bytes(rgb).hex()}, given before "
+                             "it; expected each colour once")
+        rows.append(rgb)
+    if not rows:
+        return None
+    k = DEFAULT_COLORS if n_colors is None else n_colors
+    if len(rows) > k:
+        raise ValueError(f"{fixed_shown(name, fixed_colors)} holds {len(rows)} colours, "
+                         f"more than n_colors={k}; expected at most {k}")
+    return np.array(rows, dtype=np.uint8)
+
+
+def fixed_shown(name: str, fixed_colors: Any) -> str:
+    """``name=`` and the fixed colours as given, joined by commas (as errors show them).
+
+    >>> fixed_shown("fixed_colors", ["red", (0, 0, 255)])
+    'fixed_colors=red,(0, 0, 255)'
+    """
+    if isinstance(fixed_colors, str):
+        return f"{name}={fixed_colors}"
+    return f"{name}=" + ",".join(c if isinstance(c, str) else str(tuple(int(v) for v in c))
+                                 for c in fixed_colors)
 
 
 def check_histogram(colors: Any, counts: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -433,6 +516,13 @@ def check_histogram(colors: Any, counts: Any) -> tuple[np.ndarray, np.ndarray]:
     merged, totals = merge_colors(cols, cnt)
     keep = totals > 0
     return merged[keep], totals[keep]
+
+
+def with_channels(fixed: np.ndarray | None, channels: int) -> np.ndarray | None:
+    """Fixed colours ``(f, 3)`` with an opaque alpha column when ``channels`` is 4."""
+    if fixed is None or channels == 3:
+        return fixed
+    return np.hstack([fixed, np.full((fixed.shape[0], 1), 255, np.uint8)])
 
 
 def warn_few_colors(m: int, k: int, where: str = "the image has",
@@ -464,13 +554,18 @@ def entry_weights(labels: np.ndarray, counts: np.ndarray, k: int) -> np.ndarray:
 
 def fit(colors: np.ndarray, counts: np.ndarray, features: np.ndarray, k: int,
         space: str, exact_colors: bool,
-        rng: np.random.Generator, *, seed_on_cells: bool) -> tuple[np.ndarray, np.ndarray]:
+        rng: np.random.Generator, *, seed_on_cells: bool,
+        fixed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Palette ``(k', 3)`` uint8 and each distinct colour's entry; k' <= k.
 
     ``seed_on_cells``: a still image's fit, whose seedings of ``SUMMARY_SEEDED_FROM`` to
     ``SUMMARY_SEEDED_TO`` colours filling few cells are made on the cells (see the constants);
     false for colours pooled from frames or images (:func:`fit_palette`), fitted on directly.
+    ``fixed``: ``(f, channels)`` uint8 distinct opaque colours, ``f <= k``, that are the
+    palette's first entries, exactly (:func:`fit_with_fixed`).
     """
+    if fixed is not None:
+        return fit_with_fixed(colors, counts, features, k, space, exact_colors, rng, fixed)
     if colors.shape[0] <= k:
         return colors.copy(), np.arange(colors.shape[0])
     passes = max(1, min(EXACT_PASSES, EXACT_WORK // colors.shape[0]))
@@ -495,6 +590,55 @@ def fit(colors: np.ndarray, counts: np.ndarray, features: np.ndarray, k: int,
     # pair) would be listed with a share of 0 and counted in k: -k 5000 on 10,972
     # colours gave 4998 entries, 4997 drawn.
     used = np.bincount(labels, minlength=palette.shape[0]) > 0
+    if not used.all():
+        palette, labels = palette[used], (np.cumsum(used) - 1)[labels]
+    return palette, labels
+
+
+def fit_with_fixed(colors: np.ndarray, counts: np.ndarray, features: np.ndarray, k: int,
+                   space: str, exact_colors: bool, rng: np.random.Generator,
+                   fixed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`fit` whose first ``f`` entries are the colours ``fixed``, kept whether any
+    colour takes them or not; the other ``k - f`` (at most) are fitted around them.
+
+    The k-means centres of the fixed colours never move (``MiniBatchKMeans``'s
+    ``fixed_centers``, :func:`~quantize._kernels.lloyd`'s ``fixed``); its seedings are
+    not made on a summary of the cells (its runs would move them), and swaps take and
+    split only the others (:func:`~quantize.kmeans_run.swap_search`'s ``fixed``); how many
+    runs and swaps the fit makes is set by the ``k - f`` centres that move, as for a fit of
+    ``k - f`` colours. The
+    fitted entries follow in :func:`distinct_rows` order, less any that rounds to a
+    fixed colour. Colours as near to a fixed entry as to a fitted one take the fixed one.
+    Prior validation is assumed.
+    """
+    f = fixed.shape[0]
+    free = ~np.isin(_row_codes(colors), _row_codes(fixed))
+    if np.count_nonzero(free) <= k - f:  # every other colour an entry of its own
+        palette = np.concatenate([fixed, colors[free]])
+        return palette, nearest(features, features_of(palette, space))
+    fixed_features = features_of(fixed, space).astype(np.float64)
+    passes = max(1, min(EXACT_PASSES, EXACT_WORK // colors.shape[0]))
+    refine = 0 if passes == EXACT_PASSES else SUMMARY_REFINE
+    centers = _fit_centers(colors, counts, features, k, refine, rng, False, fixed_features)
+    with_alpha = colors.shape[1] == 4
+    centers, labels, _ = lloyd(features, counts, centers, passes, max_changed=EXACT_SETTLED,
+                               empty="keep", labels_needed=True,
+                               overshoot=EXACT_OVERSHOOT, fixed=f)
+    if exact_colors:
+        most = _mostly_opaque(labels, colors[:, 3], counts, k) if with_alpha else None
+        candidates = None if most is None else ~most[labels] | (colors[:, 3] == 255)
+        fitted = colors[_medoids(features, labels, centers, candidates)][f:]
+    else:
+        if with_alpha:
+            centers = _opaque_where(_mostly_opaque(labels, colors[:, 3], counts, k),
+                                    centers, space)
+        fitted = to_colors(centers[f:], space, colors.shape[1])
+    fitted = distinct_rows(fitted)
+    fitted = fitted[~np.isin(_row_codes(fitted), _row_codes(fixed))]
+    palette = np.concatenate([fixed, fitted])
+    labels = nearest(features, features_of(palette, space))
+    used = np.bincount(labels, minlength=palette.shape[0]) > 0
+    used[:f] = True
     if not used.all():
         palette, labels = palette[used], (np.cumsum(used) - 1)[labels]
     return palette, labels
@@ -541,9 +685,11 @@ def _opaque_where(most: np.ndarray, centers: np.ndarray, space: str) -> np.ndarr
 
 
 def _fit_centers(colors: np.ndarray, counts: np.ndarray, features: np.ndarray, k: int,
-                 refine: int, rng: np.random.Generator, seed_on_cells: bool) -> np.ndarray:
+                 refine: int, rng: np.random.Generator, seed_on_cells: bool,
+                 fixed: np.ndarray | None = None) -> np.ndarray:
     """Weighted mini-batch k-means on the colours, or on their cell summary when many (or
-    seeded on it, with ``seed_on_cells``, when fewer; see ``SUMMARY_SEEDED_FROM``)."""
+    seeded on it, with ``seed_on_cells``, when fewer; see ``SUMMARY_SEEDED_FROM``);
+    ``fixed``: the features of the first centres, which never move (then no swaps)."""
     data, weights = features, counts
     m = colors.shape[0]
     if seed_on_cells and SUMMARY_SEEDED_FROM < m <= SUMMARY_SEEDED_TO:
@@ -562,11 +708,15 @@ def _fit_centers(colors: np.ndarray, counts: np.ndarray, features: np.ndarray, k
             cell_data, cell_weights = _summary(colors, counts, features, shift, apart)
         if cell_data.shape[0] >= 4 * k:
             data, weights = cell_data, cell_weights
-    km = MiniBatchKMeans(k, n_init=_runs(data.shape[0], k), refine=refine, seed=rng)
+    n_fixed = 0 if fixed is None else fixed.shape[0]
+    free = k - n_fixed  # the runs and swaps suit the centres that move
+    km = MiniBatchKMeans(k, n_init=_runs(data.shape[0], max(free, 1)), refine=refine,
+                         fixed_centers=fixed, seed=rng)
     centers = km.fit(data, sample_weight=weights).cluster_centers_
-    trials = _swap_trials(data.shape[0], k)
+    trials = _swap_trials(data.shape[0], free)
     if trials:
-        centers = swap_search(data, weights.astype(np.float64), centers, trials)
+        centers = swap_search(data, weights.astype(np.float64), centers, trials,
+                              fixed=n_fixed)
     return centers
 
 

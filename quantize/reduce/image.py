@@ -44,9 +44,11 @@ from .fit import (
     entry_weights,
     features_of,
     fit,
+    fitted_order,
     spread_for_dither,
     tie_order,
     warn_few_colors,
+    with_channels,
 )
 from .options import (
     PATTERN,
@@ -75,7 +77,8 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
                   quality_limit: float | None = None, space: Space = "rgb",
                   dither: float | bool | Literal["ordered", "pattern"] = 0.0,
                   exact_colors: bool = False, palette: Any = None, seed: Seed = None,
-                  max_pixels: int | None = DEFAULT_MAX_PIXELS) -> ReduceResult:
+                  max_pixels: int | None = DEFAULT_MAX_PIXELS,
+                  fixed_colors: Any = None) -> ReduceResult:
     """Reduce an image to a palette of k colours by weighted k-means on its distinct colours.
 
     Parameters
@@ -211,6 +214,16 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
         :data:`~quantize.io.DEFAULT_MAX_PIXELS`, the limit
         :func:`~quantize.io.load_image` puts on files), checked from its shape before any
         copy; None means no limit.
+    fixed_colors : sequence of colours, optional
+        Colours the fitted palette keeps as its first entries, in the order given,
+        exactly, whether a pixel takes them or not (a colour key, black and white, a
+        brand's colours): each a colour name, ``#rrggbb`` or ``(r, g, b)``, opaque (a
+        colour with alpha is refused), no two alike. They count in ``n_colors`` (at
+        most that many) and in the colours ``quality`` chooses; the k-means keeps them
+        where they are and fits the others around them, so pixels nearest a fixed colour
+        take it. The other entries follow in the order they have without (by share);
+        the entry of fully transparent pixels comes after the fixed ones. Not with
+        ``palette``.
 
     Returns
     -------
@@ -277,7 +290,8 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
     rgb, alpha = as_rgba(image, every_frame="quantize.animation.reduce_animation_file "
                          "reduces every frame of a file", max_pixels=max_pixels,
                          dark_advice=DARK_OUTPUT)
-    opts = check_options(n_colors, quality, space, dither, exact_colors, palette, quality_limit)
+    opts = check_options(n_colors, quality, space, dither, exact_colors, palette, quality_limit,
+                         fixed_colors=fixed_colors)
     rng = check_seed(seed)
     warn_quality_scale(opts.quality)
     if opts.palette is not None:
@@ -395,7 +409,7 @@ def _reduced(rgb: np.ndarray, alpha: np.ndarray | None, opts: Options,
         drawn = flat.ravel() if pixels.visible is None else flat[pixels.visible]
         counts = np.bincount(drawn, minlength=k + 1)[:k]
         if fitted:  # diffusion moved pixels between entries: order by what they draw now
-            order = palette_order(pal, counts)
+            order = fitted_order(pal, counts, opts.fixed_colors)
             rank = np.arange(len(entries), dtype=flat.dtype)
             rank[order] = np.arange(k, dtype=flat.dtype)
             flat, pal, counts = rank[flat], pal[order], counts[order]
@@ -440,7 +454,8 @@ def histogram_entries(hist: Histogram, hidden: bool, opts: Options, rng: np.rand
     pal, labels, fitted, reached = _palette_for(hist, opts, rng)
     strength = diffusion_strength(opts.dither)  # ordered dithering mixes the fitted entries
     if fitted and strength > 0 and not opts.exact_colors and pal.shape[0] > 1:
-        spread = spread_for_dither(pal, hist, labels, strength)
+        spread = _kept_fixed(spread_for_dither(pal, hist, labels, strength), pal,
+                             opts.fixed_colors)
         if spread is not pal:  # ties broken as for a given palette, so that given back
             pal, labels = spread, _nearest_entries(hist.features, spread, spread, opts.space)
     entries = np.vstack([pal, np.zeros((1, 4), np.uint8)]) if hidden else pal
@@ -454,11 +469,22 @@ def histogram_entries(hist: Histogram, hidden: bool, opts: Options, rng: np.rand
         labels = _kept_opaque(hist, entries, labels)
     k = pal.shape[0]
     if fitted and k:  # by share of the final labels; the transparent entry stays last
-        order = palette_order(pal, entry_weights(labels, hist.counts, len(entries))[:k])
+        order = fitted_order(pal, entry_weights(labels, hist.counts, len(entries))[:k],
+                             opts.fixed_colors)
         order = np.append(order, np.arange(k, len(entries)))
         entries, labels = entries[order], np.argsort(order)[labels]
         pal = entries[:k]
     return pal, entries, labels, fitted, reached
+
+
+def _kept_fixed(spread: np.ndarray, pal: np.ndarray, fixed: np.ndarray | None) -> np.ndarray:
+    """A palette ``spread`` for dithering with its fixed entries (the first
+    ``len(fixed)`` of ``pal``) put back where they were."""
+    if fixed is None or spread is pal:
+        return spread
+    spread = spread.copy()
+    spread[:fixed.shape[0]] = pal[:fixed.shape[0]]
+    return spread
 
 
 def _result(pal: np.ndarray, indices: np.ndarray, shares: np.ndarray, transparent: int | None,
@@ -682,14 +708,21 @@ def _palette_for(hist: Histogram, opts: Options, rng: np.random.Generator
         # Only the default cap can be raised: dithering takes at most 256 colours.
         more = "; allow more with n_colors=K" if opts.n_colors is None and not opts.dither else ""
         pal, labels, reached = search_quality(hist, opts.quality, k_max, opts.exact_colors,
-                                              rng, more, opts.quality_limit)
+                                              rng, more, opts.quality_limit,
+                                              _fixed_entries(hist, opts))
         return pal, labels, True, reached
     k = DEFAULT_COLORS if opts.n_colors is None else opts.n_colors
-    if m < k:
+    fixed = _fixed_entries(hist, opts)
+    if m < k and fixed is None:
         warn_few_colors(m, opts.asked or k, opts.where)
     pal, labels = fit(hist.colors, hist.counts, hist.features, k, opts.space,
-                      opts.exact_colors, rng, seed_on_cells=True)
+                      opts.exact_colors, rng, seed_on_cells=True, fixed=fixed)
     return pal, labels, True, None
+
+
+def _fixed_entries(hist: Histogram, opts: Options) -> np.ndarray | None:
+    """``opts.fixed_colors`` with the histogram's channels (opaque alpha for RGBA), or None."""
+    return with_channels(opts.fixed_colors, hist.colors.shape[1])
 
 
 def _own_colors(pal: np.ndarray, hist: Histogram) -> bool:

@@ -64,7 +64,14 @@ from ..palette_files import (
     states_count,
     transparent_index_note,
 )
-from .fit import DEFAULT_COLORS, FEATURES, check_n_colors, first_rows
+from .fit import (
+    DEFAULT_COLORS,
+    FEATURES,
+    check_fixed_colors,
+    check_n_colors,
+    first_rows,
+    fixed_shown,
+)
 from .result import MAX_PALETTE
 
 __all__ = ["PALETTE_FILE_ALPHA_ADVICE", "PALETTE_MODES", "PER_FRAME_EXTENSIONS", "PER_FRAME_NEEDS",
@@ -73,7 +80,7 @@ __all__ = ["PALETTE_FILE_ALPHA_ADVICE", "PALETTE_MODES", "PER_FRAME_EXTENSIONS",
            "refuse_animation_nodata",
            "check_file_name", "positional_meant",
            "diffusion_strength",
-           "check_options", "check_output_names", "check_quality_limit",
+           "check_options", "fixed_hex", "check_output_names", "check_quality_limit",
            "check_palette", "check_palette_alone",
            "check_palette_draws", "check_subset_size", "choose_fewer_advice",
            "clear_entry_at",
@@ -105,6 +112,8 @@ class Options:
     ``fitted_palette``: ``palette`` was fitted to these pixels by the caller (an
     animation's frames, or colours like them: ``reduce_file(palette_fitted=True)``), so it
     is dithered onto as a fitted one, not as a given one.
+    ``fixed_colors``: ``(f, 3)`` uint8 opaque colours that are the fitted palette's first
+    entries (:func:`check_fixed_colors`), or None.
     """
 
     n_colors: int | None
@@ -118,6 +127,7 @@ class Options:
     clear_at: int = 0
     quality_limit: float | None = None
     fitted_palette: bool = False
+    fixed_colors: np.ndarray | None = None
 
 
 #: ``dither="ordered"``: an 8 x 8 Bayer matrix's thresholds instead of error diffusion.
@@ -198,10 +208,11 @@ def diffusion_strength(dither: float | str) -> float:
 
 def check_options(n_colors: Any, quality: Any, space: Any, dither: Any,
                   exact_colors: Any, palette: Any, quality_limit: Any = None,
-                  palette_name: str = "palette") -> Options:
+                  palette_name: str = "palette", fixed_colors: Any = None,
+                  fixed_name: str = "fixed_colors") -> Options:
     """Validate reduce_colors' parameters once; ``palette_name`` names the palette in
-    errors. ``n_colors`` beside a palette is how many of its entries to choose
-    (:func:`check_subset_size`)."""
+    errors, ``fixed_name`` the fixed colours. ``n_colors`` beside a palette is how many of
+    its entries to choose (:func:`check_subset_size`)."""
     k = None if n_colors is None else check_n_colors(n_colors)
     q = None if quality is None else as_typed(quality, check_float(quality, "quality",
                                                                    minimum=0.0))
@@ -223,7 +234,26 @@ def check_options(n_colors: Any, quality: Any, space: Any, dither: Any,
                  else shown_number(strength))  # as given
         raise ValueError(f"dither={shown} supports at most {MAX_PALETTE} "
                          f"colours, got {given}{choose_fewer_advice(k is None)}")
-    return Options(k, q, space, strength, exact, pal, clear_at=clear_at, quality_limit=limit)
+    fixed = check_fixed_colors(fixed_colors, k if k is not None or q is None else MAX_PALETTE,
+                               fixed_name)
+    if fixed is not None and palette is not None:
+        raise ValueError(f"{fixed_shown(fixed_name, fixed_colors)} goes with a fit, not "
+                         f"with {palette_name}: give the fixed colours as the palette's own "
+                         "entries")
+    return Options(k, q, space, strength, exact, pal, clear_at=clear_at, quality_limit=limit,
+                   fixed_colors=fixed)
+
+
+def fixed_hex(fixed: np.ndarray | None) -> list[str] | None:
+    """Checked fixed colours (:func:`check_fixed_colors`) as ``#rrggbb`` strings, as records
+    and settings hold them, or None.
+
+    >>> fixed_hex(np.array([[255, 0, 255]], np.uint8))
+    ['#ff00ff']
+    """
+    if fixed is None:
+        return None
+    return ["#" + bytes(int(v) for v in row).hex() for row in fixed]
 
 
 def check_quality_limit(quality_limit: Any, quality: float | None) -> float | None:
@@ -800,7 +830,7 @@ _FILE_DEFAULTS: dict[str, Any] = {
     "exact_colors": False, "palette_in": None, "palette_fitted": False, "palette_out": None,
     "seed": 0, "force": False, "max_pixels": DEFAULT_MAX_PIXELS, "skip_if_larger": False,
     "optimize": False, "palette": "global", "max_bytes": None, "matte": None, "strip": False,
-    "keep_gps": False, "masks": None, "nodata": "tag",
+    "keep_gps": False, "masks": None, "nodata": "tag", "fixed_colors": None,
 }
 
 #: How an animation's frames get their colours: one palette for all, or one per frame (GIF,
@@ -876,7 +906,8 @@ def check_reduce_options(**options: Any) -> dict[str, Any]:
         Any of ``n_colors``, ``quality``, ``quality_limit``, ``space``, ``dither``,
         ``exact_colors``, ``palette_in``, ``palette_fitted``, ``palette_out``, ``seed``,
         ``force``, ``max_pixels``, ``skip_if_larger``, ``optimize``, ``palette``,
-        ``max_bytes``, ``matte``, ``strip``, ``keep_gps``, ``masks``, ``nodata``.
+        ``max_bytes``, ``matte``, ``strip``, ``keep_gps``, ``masks``, ``nodata``,
+        ``fixed_colors``.
 
     Returns
     -------
@@ -886,7 +917,8 @@ def check_reduce_options(**options: Any) -> dict[str, Any]:
         is given (with ``max_bytes``, 256: its search's most), ``max_bytes`` as an int of bytes
         (:func:`~quantize.reduce.budget.check_max_bytes`), ``matte`` as ``(r, g, b)`` (or
         None), ``nodata`` as a list of numbers, "tag" or None
-        (:func:`~quantize.io.nodata_setting`). Palette files are not read here.
+        (:func:`~quantize.io.nodata_setting`), ``fixed_colors`` as a list of ``#rrggbb``
+        (or None; :func:`check_fixed_colors`). Palette files are not read here.
 
     Raises
     ------
@@ -911,9 +943,14 @@ def check_reduce_options(**options: Any) -> dict[str, Any]:
         palette = check_palette(pal_in, "palette_in", pillow_forms=True)
     check_palette_alone("palette_in", pal_in, opts["n_colors"], opts["quality"],
                         opts["exact_colors"])
+    if opts["fixed_colors"] is not None and pal_in is not None:
+        raise ValueError(f"{fixed_shown('fixed_colors', opts['fixed_colors'])} goes with a "
+                         f"fit, not with {palette_in_name(pal_in)}: give the fixed colours "
+                         "as the palette's own entries")
     checked = check_options(opts["n_colors"], opts["quality"], opts["space"], opts["dither"],
                             opts["exact_colors"], palette, opts["quality_limit"],
-                            "palette_in")
+                            "palette_in", opts["fixed_colors"])
+    opts["fixed_colors"] = fixed_hex(checked.fixed_colors)
     if opts["palette_out"] is not None:
         refuse_stream_output(opts["palette_out"])
         check_palette_path(opts["palette_out"], "palette_out")

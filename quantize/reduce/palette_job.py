@@ -74,8 +74,8 @@ def check_palette_output(output: str | os.PathLike[str], role: str = "output") -
 def extract_palette(input: str | os.PathLike[str], output: str | os.PathLike[str] | None = None,
                     *, n_colors: int | None = None, space: Space = "rgb",
                     exact_colors: bool = False, seed: Seed = 0, matte: Any = None,
-                    force: bool = False, max_pixels: int | None = DEFAULT_MAX_PIXELS
-                    ) -> dict[str, Any]:
+                    force: bool = False, max_pixels: int | None = DEFAULT_MAX_PIXELS,
+                    fixed_colors: Any = None) -> dict[str, Any]:
     """The palette of a still image file, as :func:`~quantize.reduce.reduce_file` fits it,
     its colours by share (largest first); written to ``output`` when given.
 
@@ -97,6 +97,9 @@ def extract_palette(input: str | os.PathLike[str], output: str | os.PathLike[str
         pixels, which is no colour here).
     force : bool
         Overwrite an existing ``output``. The input is never overwritten.
+    fixed_colors : sequence of colours, optional
+        As in :func:`~quantize.reduce_colors`: colours the palette keeps, listed first in
+        the order given (whatever their share), the fitted ones after them by share.
 
     Returns
     -------
@@ -105,7 +108,8 @@ def extract_palette(input: str | os.PathLike[str], output: str | os.PathLike[str
         "palette", "seconds"}``: ``output`` None when not written, ``k`` the colours found,
         ``matte`` as ``#rrggbb`` or None, ``palette`` a list of ``{"hex": "#rrggbb",
         "alpha": 0..255, "share": float}``, largest share first (ties in the fit's order),
-        the shares those of the visible pixels (fully transparent ones are in none).
+        the shares those of the visible pixels (fully transparent ones are in none);
+        with ``fixed_colors``, also ``"fixed_colors"``, a list of ``#rrggbb``.
 
     Raises
     ------
@@ -143,7 +147,8 @@ def extract_palette(input: str | os.PathLike[str], output: str | os.PathLike[str
     """
     start = time.perf_counter()
     opts = check_reduce_options(n_colors=n_colors, space=space, exact_colors=exact_colors,
-                                seed=seed, matte=matte, force=force, max_pixels=max_pixels)
+                                seed=seed, matte=matte, force=force, max_pixels=max_pixels,
+                                fixed_colors=fixed_colors)
     k = check_n_colors(opts["n_colors"])
     check_indexed_colors(k, "n_colors")
     src = require_regular_file(input, frames="either")
@@ -162,7 +167,8 @@ def extract_palette(input: str | os.PathLike[str], output: str | os.PathLike[str
     result, _ = reduce_within_limit(loaded.rgb, loaded.alpha, fit_options(job, loaded, opts),
                                     check_seed(opts["seed"]),
                                     clear_entry=job.room_for_clear_entry())
-    entries, shares = _by_share(result)
+    fixed = opts["fixed_colors"]
+    entries, shares = _by_share(result, 0 if fixed is None else len(fixed))
     if out is not None:
         write_together([(out, _output_bytes(out, entries, shares, src))],
                        replace=opts["force"])
@@ -171,15 +177,18 @@ def extract_palette(input: str | os.PathLike[str], output: str | os.PathLike[str
             "seed": opts["seed"] if isinstance(opts["seed"], int) else None,
             "matte": None if opts["matte"] is None
             else "#{:02x}{:02x}{:02x}".format(*opts["matte"]),
+            **({} if fixed is None else {"fixed_colors": fixed}),
             "palette": palette_entries(entries[:, :3], shares, entries[:, 3]),
             "seconds": round(time.perf_counter() - start, 3)}
 
 
-def _by_share(result: ReduceResult) -> tuple[np.ndarray, np.ndarray]:
+def _by_share(result: ReduceResult, n_fixed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """The ``(k, 4)`` entries of ``result`` (straight RGBA) and their shares, largest share
     first, ties in the fit's order (which puts translucent entries first, for a PNG's
-    ``tRNS`` chunk); without the entry of fully transparent pixels."""
-    order = np.argsort(-result.shares, kind="stable")
+    ``tRNS`` chunk); without the entry of fully transparent pixels. The first ``n_fixed``
+    entries (fixed colours) stay first, in their order."""
+    order = np.concatenate([np.arange(n_fixed),
+                            n_fixed + np.argsort(-result.shares[n_fixed:], kind="stable")])
     return result.full_palette(alpha=True)[:result.k][order], result.shares[order]
 
 

@@ -549,7 +549,8 @@ def _next_k(errors: dict[int, float], target: float) -> int:
 
 
 def search_quality(hist: Histogram, quality: float, k_max: int, exact_colors: bool,
-                   rng: np.random.Generator, more: str = "", limit: float | None = None
+                   rng: np.random.Generator, more: str = "", limit: float | None = None,
+                   fixed: np.ndarray | None = None,
                    ) -> tuple[np.ndarray, np.ndarray, QualityReached | None]:
     """Fewest colours whose CIEDE2000 meets ``quality`` (:func:`quality_error`): palette,
     labels, and None.
@@ -560,6 +561,8 @@ def search_quality(hist: Histogram, quality: float, k_max: int, exact_colors: bo
     a ``quality`` out of reach of ``k_max`` colours whose fit meets ``limit`` by the same
     rule gives that fit, the one the search made (as ``n_colors=k_max`` fits it), and
     what it reaches (:class:`~quantize.errors.QualityReached`) in place of None.
+    ``fixed``: colours every palette tried keeps as its first entries (``fit``'s), counted
+    in its k, so the search starts at their number.
 
     Raises
     ------
@@ -568,10 +571,12 @@ def search_quality(hist: Histogram, quality: float, k_max: int, exact_colors: bo
         message then names both bounds); ``more``, when given, is added to its message
         (how to allow more colours).
     """
-    k_max = min(k_max, hist.colors.shape[0])  # m colours reproduce the image exactly
+    n_fixed = 0 if fixed is None else fixed.shape[0]
+    # m colours reproduce the image exactly (beside the fixed ones)
+    k_max = max(n_fixed, min(k_max, hist.colors.shape[0] + n_fixed))
     fresh = starting_as(rng)  # every full fit as n_colors=k fits it
     areas = accent_areas(hist.lab, hist.counts if hist.inner is None else hist.inner, quality)
-    guess = _summary_guess(hist, quality, k_max, rng, areas)
+    guess = max(n_fixed, _summary_guess(hist, quality, k_max, rng, areas))
     fits: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     means: dict[int, float] = {}
     errors: dict[int, float] = {}
@@ -580,12 +585,13 @@ def search_quality(hist: Histogram, quality: float, k_max: int, exact_colors: bo
 
     def exact(k: int) -> float:
         palette, labels = fits[k] = fit(hist.colors, hist.counts, hist.features, k,
-                                        hist.space, exact_colors, fresh(), seed_on_cells=True)
+                                        hist.space, exact_colors, fresh(), seed_on_cells=True,
+                                        fixed=fixed)
         errors[k], means[k] = quality_error(hist.lab, lab_of(palette), hist.counts, labels,
                                             _with_alpha(hist.colors, palette, white), areas)
         return errors[k]
 
-    k = smallest_k(exact, quality, guess, k_max, k_min=1)
+    k = smallest_k(exact, quality, guess, k_max, k_min=max(1, n_fixed))
     if k is not None:
         return *fits[k], None
     palette, labels = fits[k_max]

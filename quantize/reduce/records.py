@@ -277,7 +277,8 @@ def recorded_options(opts: dict[str, Any]) -> dict[str, Any]:
     fitted), ``palette_fitted`` (only when true: ``palette_in`` is dithered onto as a fitted
     palette), ``palette_mode`` (the ``palette`` option: "global" or "per-frame"),
     ``seed`` (the int given; None for ``seed=None`` or a Generator), ``optimize``,
-    ``matte`` (only when given, as ``#rrggbb``) and ``strip`` (only when true).
+    ``matte`` (only when given, as ``#rrggbb``), ``fixed_colors`` (only when given, a
+    list of ``#rrggbb``) and ``strip`` (only when true).
     ``force``, ``max_pixels``, ``skip_if_larger`` and ``palette_out`` are not among
     them: they decide whether an output is written, not what it holds.
 
@@ -309,6 +310,8 @@ def recorded_options(opts: dict[str, Any]) -> dict[str, Any]:
             "palette_mode": opts["palette"],
             "seed": recorded_seed(opts["seed"]), "optimize": bool(opts["optimize"]),
             **({} if opts.get("matte") is None else {"matte": hex_color(opts["matte"])}),
+            **({} if opts.get("fixed_colors") is None
+               else {"fixed_colors": list(opts["fixed_colors"])}),
             **({"strip": True} if opts.get("strip") else {}),
             **({"keep_gps": True} if opts.get("keep_gps") else {})}
 

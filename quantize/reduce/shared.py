@@ -30,7 +30,7 @@ __all__ = ["check_shared_options", "fit_shared_palette", "merge_histograms",
            "options_with_palette", "sample_colors"]
 
 # Options that fit a palette; a job mapping onto a shared palette drops them.
-_FITTING_OPTIONS = ("n_colors", "quality", "exact_colors")
+_FITTING_OPTIONS = ("n_colors", "quality", "exact_colors", "fixed_colors")
 
 
 def check_shared_options(options: Mapping[str, Any]) -> None:
@@ -285,11 +285,12 @@ def fit_shared_palette(colors: np.ndarray, counts: np.ndarray,
     if 0 < visible < n_colors:  # all kept (the same palette as fit_palette gives), said
         # of the images pooled, naming the n_colors asked, not the cap below
         warn_few_colors(visible, n_colors, "the images together have")
-        n_colors = visible
+        n_colors = max(visible, len(opts["fixed_colors"] or ()))
     if transparent and n_colors > MAX_PALETTE - 1 and visible >= MAX_PALETTE - 1:
         n_colors = MAX_PALETTE - 1
     palette = fit_palette(colors, counts, n_colors, space=opts["space"],
-                          exact_colors=opts["exact_colors"], seed=opts["seed"])
+                          exact_colors=opts["exact_colors"], seed=opts["seed"],
+                          fixed_colors=opts["fixed_colors"])
     return palette[:, :3] if palette.shape[1] == 4 and (palette[:, 3] == 255).all() else palette
 
 
