@@ -2699,3 +2699,28 @@ def test_a_dithered_animation_gives_the_blurred_psnr_of_its_frames_pooled(tmp_pa
     undithered = reduce_animation_file(src, tmp_path / "plain.png",
                                        palette_in=[[0, 0, 0], [255, 255, 255]])
     assert "blurred_psnr" not in undithered
+
+
+@pytest.mark.parametrize("given", ["palette", "fixed"])
+def test_an_opaque_apng_keeps_the_users_palette_order_adding_its_clear_entry_last(
+        tmp_path, monkeypatch, given):
+    # An APNG draws a difference frame's unchanged pixels with a clear entry, which it
+    # added before the others: onto a given palette of 5 entries with none transparent,
+    # entry i of the file was index i + 1 of the frames (and fixed colours 1 and 2).
+    src = _opaque_frames(tmp_path)
+    if given == "palette":
+        listed = tmp_path / "p.hex"
+        listed.write_text("ff00ff\nff0000\n00ff00\n0000ff\nffffff\n")
+        reduce_animation_file(src, tmp_path / "out.png", palette_in=listed)
+        first = [*_MAGENTA, 255, 0, 0, 0, 255, 0, 0, 0, 255, 255, 255, 255]
+    else:
+        reduce_animation_file(src, tmp_path / "out.png", n_colors=5, seed=0,
+                              fixed_colors=["#ff00ff", "#ffffff"])
+        first = [*_MAGENTA, 255, 255, 255]
+    with Image.open(tmp_path / "out.png") as im:
+        assert im.getpalette()[:len(first)] == first
+    shown = _frame_indices(tmp_path / "out.png", monkeypatch)
+    if given == "palette":
+        assert shown[0][0] == [[1, 2, 3, 1]] * 2 + [[3, 3, 2, 2]] * 2
+    assert all(same_picture(a, b) for a, b in zip(composited(tmp_path / "out.png"),
+                                                   composited(src), strict=True))

@@ -605,7 +605,8 @@ def _stream(fp: BinaryIO, named: Path, animation: OpenAnimation, plan: Any,
                      transparent=clear, optimize=opts.optimize, dpi=info.dpi,
                      lzw=None if isinstance(plan, AlphaPlan) else plan.lzw,
                      gif_delays=info.format == "GIF",
-                     exif=kept_exif(info.exif, opts.strip, opts.keep_gps))
+                     exif=kept_exif(info.exif, opts.strip, opts.keep_gps),
+                     keep_order=opts.palette_in is not None or opts.fixed_colors is not None)
     previous: tuple[np.ndarray, np.ndarray] | None = None
     under: np.ndarray | None = None  # the input's canvas the next frame is drawn on
     hidden: tuple[int, int] = (0, 0)  # the last frame's pixels not drawn, and translucent

@@ -331,14 +331,17 @@ class _ApngSink:
     The transparent entry is the palette's, or one added before its first (the others
     renumbered one up: as entry 0 it runs on through each row's filter byte, 0 too, and
     such a box deflated to half the bytes it took as the last entry) where it has fewer
-    than 256 and that keeps the bits a pixel (:func:`_clear_entry`). To a file object that
-    cannot seek the APNG is made in memory and copied on ``close``.
+    than 256 and that keeps the bits a pixel (:func:`_clear_entry`); after its last where
+    the palette's order is the user's (``keep_order``: a given palette, fixed colours), so
+    that entry i of it stays index i. To a file object that cannot seek the APNG is made
+    in memory and copied on ``close``.
     """
 
     def __init__(self, fp: BinaryIO, size: tuple[int, int], palette: np.ndarray, loop: int,
                  optimize: bool, dpi: tuple[float, float] | None = None,
-                 exif: bytes | None = None) -> None:
+                 exif: bytes | None = None, keep_order: bool = False) -> None:
         self._fp, self._size, self._palette, self._loop = fp, size, palette, loop
+        self._keep_order = keep_order
         self.optimized, self._dpi, self._exif = optimize, dpi, exif
         self._out = fp if fp.seekable() else io.BytesIO()
         self._writer: ApngWriter | None = None
@@ -382,8 +385,9 @@ class _ApngSink:
     def _open(self, transparent: int | None) -> ApngWriter:
         levels = ((_PNG_COMPRESS_LEVEL, _PNG_COMPRESS_LEVEL_OPTIMIZE) if self.optimized
                   else (_PNG_COMPRESS_LEVEL,))
-        colours, trns_, self._clear = _clear_entry(self._palette, transparent)
-        self._shift = int(colours.shape[0] > self._palette.shape[0])
+        colours, trns_, self._clear = _clear_entry(self._palette, transparent,
+                                                   last=self._keep_order)
+        self._shift = int(colours.shape[0] > self._palette.shape[0] and self._clear == 0)
         return ApngWriter(self._out, self._size, colours, trns_, self._loop, levels,
                           _MAX_FRAME_MS["PNG"], self._dpi, self._exif)
 
@@ -399,20 +403,22 @@ class _ApngSink:
             self._fp.write(self._out.getvalue())
 
 
-def _clear_entry(palette: np.ndarray, transparent: int | None
+def _clear_entry(palette: np.ndarray, transparent: int | None, *, last: bool = False
                  ) -> tuple[np.ndarray, int | bytes | None, int | None]:
     """The colours (PLTE) and the tRNS an APNG of ``palette`` and its ``transparent`` entry
     is written with, and the entry it draws unchanged pixels with: its first fully
-    transparent one, or else one added before the others (entry 0, black, alpha 0) when the
-    palette has fewer than 256 and one more keeps the bits a pixel
-    (:func:`~quantize.encode.png_bit_depth`: not after 2, 4 or 16 entries); None when
-    neither.
+    transparent one, or else one added before the others (entry 0, black, alpha 0; after
+    them with ``last``, the palette's order kept) when the palette has fewer than 256 and
+    one more keeps the bits a pixel (:func:`~quantize.encode.png_bit_depth`: not after 2,
+    4 or 16 entries); None when neither.
 
     >>> colours, kept, clear = _clear_entry(np.full((5, 3), 7, np.uint8), None)
     >>> colours[:2].tolist(), kept, clear
     ([[0, 0, 0], [7, 7, 7]], b'\\x00', 0)
     >>> _clear_entry(np.zeros((16, 3), np.uint8), None)[1:]
     (None, None)
+    >>> _clear_entry(np.full((5, 3), 7, np.uint8), None, last=True)[1:]
+    (b'\\xff\\xff\\xff\\xff\\xff\\x00', 5)
     """
     table = _rgba(palette, transparent)
     clear = np.flatnonzero(table[:, 3] == 0)
@@ -421,8 +427,9 @@ def _clear_entry(palette: np.ndarray, transparent: int | None
     n = table.shape[0]
     if n >= MAX_PALETTE or png_bit_depth(n + 1) != png_bit_depth(n):
         return palette[:, :3], _trns(palette, transparent), None
-    table = np.vstack([np.zeros((1, 4), np.uint8), table])  # each entry's alpha kept
-    return table[:, :3], trns(table[:, 3]), 0
+    added = np.zeros((1, 4), np.uint8)
+    table = np.vstack([table, added] if last else [added, table])  # each entry's alpha kept
+    return table[:, :3], trns(table[:, 3]), n if last else 0
 
 
 def _unchanged(shown: _Shown, before: _Shown, box: tuple[int, int, int, int]
@@ -573,7 +580,7 @@ def open_sink(fp: BinaryIO, path: Path, size: tuple[int, int], palette: np.ndarr
               plays: int | None, *, transparent: int | None = None,
               optimize: bool = False, dpi: tuple[float, float] | None = None,
               lzw: RecentCodes | None = None, gif_delays: bool = False,
-              exif: bytes | None = None) -> FrameSink:
+              exif: bytes | None = None, keep_order: bool = False) -> FrameSink:
     """A sink for ``path``'s format (by extension; prior validation assumed).
 
     ``palette`` is ``(k, 3)``, or ``(k, 4)`` with each entry's straight alpha (partial
@@ -589,7 +596,9 @@ def open_sink(fp: BinaryIO, path: Path, size: tuple[int, int], palette: np.ndarr
     ``lzw``: the LZW data a GIF writer takes rather than encode again (the plan's).
     ``gif_delays``: the durations are a GIF input's, which a GIF keeps as they are
     (:class:`~quantize.animation.gif.GifWriter`). ``exif``: the input's EXIF block, kept
-    by an APNG, a WebP and a TIFF's first page (a GIF holds none).
+    by an APNG, a WebP and a TIFF's first page (a GIF holds none). ``keep_order``: the
+    palette's order is the user's (given, or fitted with fixed colours), which an APNG
+    keeps, adding the entry of its unchanged pixels after the others, not before.
     """
     fmt = ANIMATION_EXTENSIONS[path.suffix.lower()]
     loop = _stored_loop(fmt, 1 if plays is None else plays)
@@ -603,7 +612,7 @@ def open_sink(fp: BinaryIO, path: Path, size: tuple[int, int], palette: np.ndarr
     if fmt == "TIFF":
         return _TiffSink(fp, palette, transparent, dpi, exif)
     if fmt == "PNG":
-        return _ApngSink(fp, size, palette, loop, optimize, dpi, exif)
+        return _ApngSink(fp, size, palette, loop, optimize, dpi, exif, keep_order)
     return _PillowSink(fp, fmt, size, palette, loop, optimize, dpi, exif)
 
 
