@@ -24,7 +24,13 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.installed
 	$(BIN)/python samples/demo.py samples out
 
+# The suite starts a Python of its own for each test of the process (python -m quantize,
+# import probes, Dask workers). With no bytecode cached, as under PYTHONDONTWRITEBYTECODE=1,
+# each compiles every quantize module it imports: 0.53 s of CPU for a small reduce against
+# 0.26 s. compileall writes the bytecode whatever that setting says, once; where it cannot
+# (a read-only checkout) the suite runs as before.
 test: $(VENV)/.installed-dev
+	-$(BIN)/python -m compileall -qq quantize
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS)
 
 lint: $(VENV)/.installed-dev
