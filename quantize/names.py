@@ -16,8 +16,10 @@ suggests a command quotes them for a shell to read back (:func:`shell_quoted`). 
 made absolute as the system finds it, ".." after a link included (:func:`absolute_path`),
 or with every link to a folder followed, as the name a file written there has
 (:func:`written_path`), and a link of its own name too, as where its bytes land
-(:func:`landing_path`). Two names are one file, through links too, when the system says so
-(:func:`same_file`). :mod:`quantize.io` re-exports all but those four, which only the
+(:func:`landing_path`), or with every link followed, a loop of links left for the read or
+write that meets it to name (:func:`resolved_path`, :func:`is_link_loop`). Two names are
+one file, through links too, when the system says so (:func:`same_file`).
+:mod:`quantize.io` re-exports all but those six, which only the
 commands, ``batch`` and its report use, :func:`extension_words`, which only the option
 checks use, :func:`code_point_escapes` and :func:`repr_bytes_shown`, which only the
 command line uses, and :func:`same_file`.
@@ -25,6 +27,7 @@ command line uses, and :func:`same_file`.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import unicodedata
@@ -32,9 +35,10 @@ from pathlib import Path
 from typing import Any
 
 __all__ = ["absolute_path", "code_point_escapes", "extension_words", "folded_name",
-           "landing_path", "natural_key", "one_file_names", "output_parts", "output_stem",
-           "printable", "printable_data", "printable_line", "quoted", "reduced_name",
-           "repr_bytes_shown", "same_file", "shell_quoted", "written_path"]
+           "is_link_loop", "landing_path", "natural_key", "one_file_names", "output_parts",
+           "output_stem", "printable", "printable_data", "printable_line", "quoted",
+           "reduced_name", "repr_bytes_shown", "resolved_path", "same_file", "shell_quoted",
+           "written_path"]
 
 
 def folded_name(path: str | os.PathLike[str]) -> str:
@@ -383,6 +387,36 @@ def same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
         return False
 
 
+def resolved_path(path: str | os.PathLike[str]) -> Path:
+    """``path`` made absolute with every link followed, as :meth:`pathlib.Path.resolve`
+    makes it, except in a loop of links: there the links are followed up to the loop
+    (:func:`os.path.realpath`), where ``resolve`` raised ``RuntimeError`` (Python 3.11),
+    and the loop is left to the read or write that meets it, which names it in one line.
+
+    >>> resolved_path("/photos/./sub/../a.jpg").as_posix()
+    '/photos/a.jpg'
+    """
+    return Path(os.path.realpath(path))
+
+
+#: What Windows says of a name it cannot resolve, as of a link loop (ERROR_CANT_RESOLVE_FILENAME).
+_WINDOWS_LINK_LOOP = 1921
+
+
+def is_link_loop(path: str | os.PathLike[str]) -> bool:
+    """Whether following ``path`` fails as the system fails a loop of links (Linux
+    refuses a chain of more than 40 links as it refuses a loop).
+
+    >>> is_link_loop("."), is_link_loop("no such file here")
+    (False, False)
+    """
+    try:
+        os.stat(path)
+    except OSError as exc:
+        return exc.errno == errno.ELOOP or getattr(exc, "winerror", None) == _WINDOWS_LINK_LOOP
+    return False
+
+
 def absolute_path(path: str | os.PathLike[str]) -> str:
     """``path`` made absolute, each ".." taken as the system takes it, no other link followed.
 
@@ -425,7 +459,7 @@ def written_path(path: str | os.PathLike[str],
     folder, name = os.path.split(absolute_path(path))
     known = {} if resolved is None else resolved
     if folder not in known:
-        known[folder] = str(Path(folder).resolve())
+        known[folder] = str(resolved_path(folder))
     return os.path.join(known[folder], name)
 
 

@@ -5990,3 +5990,39 @@ def test_nine_patch_outputs_are_checked_as_other_default_outputs(tmp_path, monke
         "quantize: error: b.9.PNG: would be written to the same output file as B.9.png: "
         "'B.k16.9.png' and 'b.k16.9.png', one file where names ignore case (macOS, Windows); "
         "rename one, or reduce each with its own -o")
+
+
+def _link_loop(folder: Path) -> None:
+    """``loop1`` -> ``loop2`` -> ``loop1`` in ``folder``."""
+    (folder / "loop1").symlink_to("loop2")
+    (folder / "loop2").symlink_to("loop1")
+
+
+@pytest.mark.parametrize("inputs", [["loop1", "café é.jpg"], ["café é.jpg", "loop1"]])
+def test_an_input_in_a_link_loop_beside_another_fails_alone(tmp_path, monkeypatch, inputs):
+    """With a second input, the checks of the default outputs resolved the loop's link and
+    ended in RuntimeError('Symlink loop from ...'), a traceback: the loop is named as for
+    one input, and the other input is still reduced (exit 1, that of the failed file)."""
+    monkeypatch.chdir(tmp_path)
+    _link_loop(tmp_path)
+    Image.new("RGB", (4, 4), "red").save("café é.jpg")
+    result = run("-k", 2, *inputs)
+    assert result.exit_code == 1, result.output
+    assert unnoted(result.stderr) == ("quantize: error: loop1: is a link to 'loop2', which "
+                                      "leads into a link loop, never to a file\n")
+    assert Path("café é.k2.png").is_file()
+
+
+@pytest.mark.parametrize("flag, name", [("-o", "x.png"), ("--palette-out", "p.css")])
+def test_an_output_folder_in_a_link_loop_is_a_usage_error(tmp_path, monkeypatch, flag, name):
+    """'-o loop1/x.png' (and --palette-out) ended in RuntimeError('Symlink loop from ...'):
+    refused as a folder that does not exist is, exit 2, naming the loop."""
+    monkeypatch.chdir(tmp_path)
+    _link_loop(tmp_path)
+    Image.new("RGB", (4, 4), "red").save("café é.jpg")
+    result = run("café é.jpg", "-k", 2, flag, f"loop1/{name}")
+    assert result.exit_code == 2, result.output
+    assert one_error_line(result) == (
+        f"quantize: error: {flag}{'/--output' if flag == '-o' else ''}='loop1/{name}': "
+        "folder 'loop1' is a link to 'loop2', which leads into a link loop, never to a folder")
+    assert sorted(os.listdir()) == ["café é.jpg", "loop1", "loop2"]

@@ -44,12 +44,14 @@ from ..io import (
 )
 from ..names import (
     folded_name,
+    is_link_loop,
     one_file_names,
     output_parts,
     output_stem,
     printable_data,
     quoted,
     reduced_name,
+    resolved_path,
     same_file,
     shell_quoted,
 )
@@ -902,7 +904,7 @@ def _folder_of(path: Path) -> Any:
     try:
         info = os.stat(path.parent)
     except OSError:
-        return str(path.parent.resolve())
+        return str(resolved_path(path.parent))
     return info.st_dev, info.st_ino
 
 
@@ -1020,13 +1022,20 @@ def _check_named_outputs(output: str | None, palette_out: str | None) -> None:
 def _refuse_missing_folders(files: Sequence[_File], palette_out: str | None) -> None:
     """Refuse, before any work, an output named with ``-o`` (or the ``--palette-out``
     file) whose folder does not exist (a usage error, as one under an existing file is:
-    ``-o notes.txt/x.png``). The job refused it too, but with exit 1, as a failed file."""
+    ``-o notes.txt/x.png``), or is a link into a loop of links (named as an input in one
+    is, :func:`~quantize.io.missing_file`). The job refused it too, but with exit 1, as a
+    failed file."""
+    from ..io import missing_file
+
     named = [("-o/--output", f.output) for f in files
              if f.output is not None and not f.to_stdout and not f.by_ext]
     if palette_out is not None:
         named.append(("--palette-out", palette_out))
     for flag, output in named:
         folder = Path(output).parent
+        if is_link_loop(folder):
+            fail(f"{flag}={quoted(output)}: folder {quoted(folder)} "
+                 f"{missing_file(folder, 'folder')}", USAGE_ERROR)
         if os.path.lexists(folder) or any(os.path.lexists(above) and not os.path.isdir(above)
                                           for above in folder.parents):
             continue  # there, or under a file: the job says which
@@ -1267,7 +1276,7 @@ def _check_default_outputs(files: Sequence[_File], options: dict[str, Any],
         given = Path(f.input)
         if f.input == STDIO:
             continue
-        for named in (given, given.resolve()) if given.is_symlink() else (given,):
+        for named in (given, resolved_path(given)) if given.is_symlink() else (given,):
             _check_default_output_is_not(named, str(given), by_stem, options, sizes)
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import errno
 import functools
 import io as _io
 import numbers
@@ -47,7 +46,7 @@ from ..errors import (
     QuantizeWarning,
     warn_caller,
 )
-from ..names import quoted
+from ..names import is_link_loop, quoted
 from ..png import (
     check_frame_count,
     check_png_chunks,
@@ -2141,22 +2140,9 @@ def missing_file(p: Path, kind: str = "file") -> str:
     if not p.is_symlink():
         return f"no such {kind}"
     target = quoted(os.readlink(p))
-    if _link_loop(p):
+    if is_link_loop(p):
         return f"is a link to {target}, which leads into a link loop, never to a {kind}"
     return f"is a link to {target}, which leads to no {kind}"
-
-
-#: What Windows says of a name it cannot resolve, as of a link loop (ERROR_CANT_RESOLVE_FILENAME).
-_WINDOWS_LINK_LOOP = 1921
-
-
-def _link_loop(p: Path) -> bool:
-    """Whether following the link ``p`` fails as the system fails a loop of links."""
-    try:
-        os.stat(p)
-    except OSError as exc:
-        return exc.errno == errno.ELOOP or getattr(exc, "winerror", None) == _WINDOWS_LINK_LOOP
-    return False
 
 
 def input_size(p: Path) -> int:

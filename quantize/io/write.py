@@ -45,7 +45,7 @@ from ..errors import (
     OwnFileError,
     WriteRefusedError,
 )
-from ..names import landing_path, quoted
+from ..names import landing_path, quoted, resolved_path
 from .read import is_stream
 
 __all__ = ["GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "STREAM_OUTPUT", "atomic_write",
@@ -322,7 +322,7 @@ def _same_file(a: Path, b: Path) -> bool:
     try:
         return a.exists() and b.exists() and os.path.samefile(a, b)
     except OSError:
-        return a.resolve() == b.resolve()
+        return resolved_path(a) == resolved_path(b)
 
 
 def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], None], *,
