@@ -49,6 +49,7 @@ from .io import (
     folder_made,
     held_dpi,
     kept_exif,
+    link_to_nothing_words,
     load_image,
     nodata_setting,
     probe_image,
@@ -680,8 +681,8 @@ def _output_folder(outdir: Path, names: tuple[str, ...]) -> Iterator[None]:
     link = _link_to_nowhere(outdir)
     if link is not None:  # named as such, not as mkdir's bare "File exists"
         where = "is" if link == outdir else f"lies under {quoted(link)}, which is"
-        raise OutputError(f"{where} a link to {quoted(os.readlink(link))}, which does not "
-                          "exist; expected an output folder", path=outdir)
+        raise OutputError(f"{where} {link_to_nothing_words(link)}; expected an output "
+                          "folder", path=outdir)
     with contextlib.ExitStack() as stack:
         try:
             created = stack.enter_context(folder_made(outdir))

@@ -5915,3 +5915,17 @@ def test_cli_segment_mode_writes_a_class_map_with_classes(photo_tree, tmp_path):
     # a rerun asking for it again finds the outputs made alike; the settings hold it
     assert _cli(photo_tree, "-o", out, "--mode", "segment", "-k", "3", "--classes",
                 "--glob", "astronaut.jpg").exit_code == 0
+
+
+def test_an_output_folder_that_is_a_link_loop_is_said_to_be_one(tmp_path, monkeypatch):
+    """'batch sub -o loop1' printed the chain round the loop, forty links and 840
+    characters ending "which does not exist": the walk stops at the loop."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sub").mkdir()
+    Image.new("RGB", (4, 4), "red").save("sub/a.png")
+    (tmp_path / "loop1").symlink_to("loop2")
+    (tmp_path / "loop2").symlink_to("loop1")
+    result = _cli("sub", "-o", "loop1")
+    assert result.exit_code == 2, result.output
+    assert result.stderr == ("quantize: error: -o/--output='loop1' is a link to 'loop2', which "
+                             "leads into a link loop; expected a folder\n")

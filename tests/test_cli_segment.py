@@ -1968,3 +1968,19 @@ def test_segment_keeps_the_exif_of_its_input_as_reduce_does(photo_path, tmp_path
     assert {key: record.get(key) for key in ("strip", "keep_gps")} == {
         "strip": True if "--strip" in flags else None,
         "keep_gps": True if "--keep-gps" in flags else None}
+
+
+@pytest.mark.parametrize("output, where", [
+    ("loop1", "is"), ("loop1/seg", "lies under 'loop1', which is")])
+def test_an_output_folder_in_a_link_loop_is_said_to_be_one(tmp_path, monkeypatch, output,
+                                                           where):
+    """'segment photo.png -o loop1' printed the chain round the loop, forty links and
+    840 characters ending "which does not exist": the walk stops at the loop."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "loop1").symlink_to("loop2")
+    (tmp_path / "loop2").symlink_to("loop1")
+    Image.fromarray(np.full((12, 12, 3), 90, np.uint8)).save("café é.jpg")
+    result = runner.invoke(app, ["segment", "café é.jpg", "-o", output])
+    assert result.exit_code == 2, result.output
+    assert result.stderr == (f"quantize: error: -o/--output={output!r} {where} a link to "
+                             "'loop2', which leads into a link loop; expected a folder\n")
