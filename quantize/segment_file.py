@@ -79,7 +79,8 @@ from .segment import (
 
 __all__ = ["CLASSES_FILE", "EDGES_FILE", "EXIF_FILES", "INPUT_MEAN_UNITS", "OUTPUT_FILES",
            "OVERLAY_COLOR", "REGIONS_FILE", "STATS_UNITS", "AlphaIgnoredWarning",
-           "check_segment_options", "check_stream_outputs", "class_levels", "output_names",
+           "check_segment_options", "check_stream_outputs", "class_levels", "foreign_entries",
+           "output_names",
            "regions_table", "segment_file"]
 
 #: Files ``segment_file`` writes, in writing order; ``segments.json`` marks completion.
@@ -461,6 +462,23 @@ def output_names(edges: bool = False, classes: bool = False) -> tuple[str, ...]:
 
 #: The outputs a run writes only when asked (:func:`output_names`).
 _OPTIONAL_FILES = (EDGES_FILE, CLASSES_FILE)
+
+
+def foreign_entries(folder: str | os.PathLike[str]) -> list[str]:
+    """The names in ``folder`` that no segment run writes there, sorted: files and
+    folders other than its outputs (:func:`output_names`, with ``edges.png`` and
+    ``classes.png``), hidden ones (a killed run's temporary files, ``.DS_Store``) left
+    aside. Empty when ``folder`` is no folder that can be listed.
+
+    >>> foreign_entries("no/such/folder")
+    []
+    """
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return []
+    ours = set(output_names(edges=True, classes=True))
+    return sorted(name for name in names if name not in ours and not name.startswith("."))
 
 
 def _stale_outputs(folder: Path, input: str | os.PathLike[str],

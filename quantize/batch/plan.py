@@ -1356,7 +1356,31 @@ def _outputs_left(folder: Path) -> FileResult:
                           skipped="folder")
     return FileResult(folder, None, "skipped", "a folder of quantize segment's outputs (it "
                       "holds labels.png and segments.json), not searched: its images are "
-                      "region maps, not photos", {NOT_SEARCHED: True}, skipped="folder")
+                      f"region maps, not photos{_images_among_outputs(folder)}",
+                      {NOT_SEARCHED: True}, skipped="folder")
+
+
+def _images_among_outputs(folder: Path) -> str:
+    """What the skip of a folder of segment's outputs adds of the images in it (and in
+    its sub-folders) that are not segment's: a photo's folder that ``segment -o`` wrote
+    into (which it now refuses) had them left out unseen. Empty when there are none."""
+    from ..segment_file import foreign_entries
+
+    extensions = image_extensions()
+    count = 0
+    for name in foreign_entries(folder):
+        path = folder / name
+        if path.is_dir() and not path.is_symlink():
+            count += sum(1 for _, _, files in os.walk(path) for f in files
+                         if not f.startswith(".") and Path(f).suffix.lower() in extensions)
+        elif Path(name).suffix.lower() in extensions:
+            count += 1
+    if not count:
+        return ""
+    images = "1 image file" if count == 1 else f"{count:,} image files"
+    return (f"; {images} in it that segment did not write {'was' if count == 1 else 'were'} "
+            "not processed either (move segment's outputs out of it to have them "
+            "processed)")
 
 
 # What a file that is neither regular nor a folder is, by its stat mode.
