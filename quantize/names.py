@@ -21,8 +21,8 @@ write that meets it to name (:func:`resolved_path`, :func:`is_link_loop`). Two n
 one file, through links too, when the system says so (:func:`same_file`).
 :mod:`quantize.io` re-exports all but those six, which only the
 commands, ``batch`` and its report use, :func:`extension_words`, which only the option
-checks use, :func:`code_point_escapes` and :func:`repr_bytes_shown`, which only the
-command line uses, and :func:`same_file`.
+checks use, :func:`code_point_escapes`, :func:`repr_bytes_shown` and :func:`apart_by_code_point`,
+which only the command line uses, and :func:`same_file`.
 """
 
 from __future__ import annotations
@@ -31,14 +31,15 @@ import errno
 import os
 import re
 import unicodedata
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["absolute_path", "code_point_escapes", "extension_words", "folded_name",
-           "is_link_loop", "landing_path", "natural_key", "one_file_names", "output_parts",
-           "output_stem", "printable", "printable_data", "printable_line", "quoted",
-           "reduced_name", "repr_bytes_shown", "resolved_path", "same_file", "shell_quoted",
-           "written_path"]
+__all__ = ["absolute_path", "apart_by_code_point", "code_point_escapes", "extension_words",
+           "folded_name", "is_link_loop", "landing_path", "natural_key", "one_file_names",
+           "output_parts", "output_stem", "printable", "printable_data", "printable_line",
+           "quoted", "reduced_name", "repr_bytes_shown", "resolved_path", "same_file",
+           "shell_quoted", "written_path"]
 
 
 def folded_name(path: str | os.PathLike[str]) -> str:
@@ -145,6 +146,22 @@ def one_file_names(first: str, second: str) -> str:
     why = " where names ignore case (macOS, Windows)" if folded_name(first) == folded_name(
         second) else ""
     return f"{quoted(first)} and {quoted(second)}, one file{why}"
+
+
+def apart_by_code_point(names: list[str], among: Iterable[str] = ()) -> list[str]:
+    r"""``names`` as a message lists them: each as it is, but one that looks like another
+    of them or of ``among`` (names the reader sees beside them: the same name in another
+    Unicode form, NFC and NFD) quoted by code point, as :func:`one_file_names` writes two
+    such names, so that the two are told apart.
+
+    >>> print(", ".join(apart_by_code_point(["a.png", "caf\u00e9.png", "cafe\u0301.png"])))
+    a.png, 'caf\u00e9.png', 'cafe\u0301.png'
+    """
+    forms: dict[str, set[str]] = {}
+    for name in (*names, *among):
+        forms.setdefault(unicodedata.normalize("NFC", name), set()).add(name)
+    return [quoted(name, by_code_point=True)
+            if len(forms[unicodedata.normalize("NFC", name)]) > 1 else name for name in names]
 
 
 def printable(text: str) -> str:

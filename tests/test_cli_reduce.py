@@ -6026,3 +6026,22 @@ def test_an_output_folder_in_a_link_loop_is_a_usage_error(tmp_path, monkeypatch,
         f"quantize: error: {flag}{'/--output' if flag == '-o' else ''}='loop1/{name}': "
         "folder 'loop1' is a link to 'loop2', which leads into a link loop, never to a folder")
     assert sorted(os.listdir()) == ["café é.jpg", "loop1", "loop2"]
+
+
+@pytest.mark.parametrize("given, on_disk, hint", [
+    ("café é.jpg\r", "café é.jpg", r" (a Windows line end \r at its end?)"),
+    ("caf\u00e9.jpg", "cafe\u0301.jpg", " (a file by the same name in another Unicode form "
+                                         r"exists: 'cafe\u0301.jpg')"),
+    ("cafe\u0301.jpg", "caf\u00e9.jpg", " (a file by the same name in another Unicode form "
+                                         r"exists: 'caf\u00e9.jpg')"),
+])
+def test_a_missing_input_says_the_name_it_may_have_been_meant_for(tmp_path, monkeypatch,
+                                                                  given, on_disk, hint):
+    """'café é.jpg\\r: no such file', a name read from a list with Windows line ends, and
+    an NFC name beside the file in NFD, which look the same, said no more."""
+    monkeypatch.chdir(tmp_path)
+    Image.new("RGB", (4, 4), "red").save(on_disk, format="JPEG")
+    result = run(given, "-k", 2)
+    assert result.exit_code == 1
+    shown = given.replace("\r", "\\r")
+    assert one_error_line(result) == f"quantize: error: {shown}: no such file{hint}"

@@ -42,7 +42,14 @@ from ..errors import (
     failure_kind_of_code,
 )
 from ..io import DEFAULT_MAX_PIXELS, MAX_PALETTE, folder_made, nodata_setting
-from ..names import found_path, natural_key, printable_data, quoted, shell_quoted
+from ..names import (
+    apart_by_code_point,
+    found_path,
+    natural_key,
+    printable_data,
+    quoted,
+    shell_quoted,
+)
 from ..palette_files import PALETTE_IN_FORMAT_LIST
 from ..reduce.options import (
     PALETTE_FILE_ALPHA_ADVICE,
@@ -1176,19 +1183,23 @@ def _unclaimed_lines(plan: "lib.BatchPlan") -> list[str]:
     (``plan.newly_unclaimed``): one for the outputs of files not among the inputs, one for
     those a stopped run left unfinished, each counting those of its kind found so before."""
     lines, left = [], set(plan.unfinished)
+    made = [str(job.output) for job in plan.jobs] + [
+        str(result.output) for result in plan.settled if result.output is not None]
     for unfinished in (False, True):
         new = [p for p in plan.newly_unclaimed if (p in left) == unfinished]
         total = sum(1 for p in plan.unclaimed if (p in left) == unfinished)
         if new:
-            lines.append(_unclaimed_line(new, total, unfinished=unfinished))
+            lines.append(_unclaimed_line(new, total, unfinished=unfinished, made=made))
     return lines
 
 
 def _unclaimed_line(outputs: list[Path], total: int, shown: int = 3,
-                    unfinished: bool = False) -> str:
+                    unfinished: bool = False, made: Sequence[str] = ()) -> str:
     """Why ``outputs``, made by earlier runs (or, ``unfinished``, left unfinished by a stopped
     run) and found so for the first time, are in no line or report of this one, and that
-    they are left in place; ``total`` counts those found so before too.
+    they are left in place; ``total`` counts those found so before too. A name that looks
+    like another of them or of the outputs this run ``made`` (one name in two Unicode
+    forms) is written by code point.
 
     >>> _unclaimed_line([Path("a.png"), Path("b.png")], 3, shown=1)[-118:-62]
     'in no report: a.png and 1 more (and 1 found so before); '
@@ -1197,7 +1208,7 @@ def _unclaimed_line(outputs: list[Path], total: int, shown: int = 3,
     1 output left unfinished by a stopped run, under a name this run does not make, is left
     in place, in no report: a; later runs do not say it again (--remove-orphans removes them)
     """
-    names = ", ".join(map(str, outputs[:shown]))
+    names = ", ".join(apart_by_code_point(list(map(str, outputs)), made)[:shown])
     more = f" and {len(outputs) - shown} more" if len(outputs) > shown else ""
     what = "1 output" if len(outputs) == 1 else f"{len(outputs)} outputs"
     verb = "is" if len(outputs) == 1 else "are"
@@ -1849,7 +1860,7 @@ def _left_unrecorded_line(outputs: Sequence[Path], shown: int = 3) -> str:
     1 output finished as the run stopped, out/b.png, is left in place, unrecorded, its
     file listed as finished unrecorded; the next run makes it again
     """
-    names = ", ".join(map(str, outputs[:shown]))
+    names = ", ".join(apart_by_code_point(list(map(str, outputs)))[:shown])
     more = f" and {len(outputs) - shown} more" if len(outputs) > shown else ""
     one = len(outputs) == 1
     return (f"{'1 output' if one else f'{len(outputs)} outputs'} finished as the run stopped, "
