@@ -48,6 +48,7 @@ from ..names import (
     natural_key,
     printable_data,
     quoted,
+    same_file,
     shell_quoted,
 )
 from ..palette_files import PALETTE_IN_FORMAT_LIST
@@ -568,7 +569,7 @@ def batch(
         # checked as typed (a final "/", which a Path drops, names a folder), then as paths
         report, html = (None if name is None else Path(name) for name in (report_name, html_name))
         refuse_quality_scale(quality)
-        _note_unquoted_patterns(glob, exclude)
+        _note_unquoted_patterns(glob, exclude, input_dir, recursive)
         # out/new/../o is out/o: no out/new is made to reach it (and left behind, empty)
         output_dir = found_path(output_dir)
         refuse_closed_stdout(show)
@@ -666,14 +667,20 @@ def batch(
             raise typer.Exit(summary.exit_code or unwritten)
 
 
-def _note_unquoted_patterns(glob: Sequence[str] | None, exclude: Sequence[str] | None) -> None:
+def _note_unquoted_patterns(glob: Sequence[str] | None, exclude: Sequence[str] | None,
+                            input_dir: str | os.PathLike[str], recursive: bool) -> None:
     """Warn, before any work, of each --glob or --exclude pattern without a wildcard that
     names a file of the current folder: likely an unquoted pattern the shell expanded into
     the one name it matched (``--glob *.jpg`` where a.jpg alone matches): only files of
     that very name (and those under folders of that name) are then taken (or left out).
     An exact name may be meant, so it is not refused; nor is a folder's name warned of,
     which selects that folder's files, as ``--exclude thumbs`` is meant, nor a pattern of
-    slashes alone, which the plan refuses."""
+    slashes alone, which the plan refuses. Nor is any warned of when the current folder
+    is ``input_dir``, searched without ``recursive``: there the shell's expansion takes
+    the very files the pattern would, and a name quoted on purpose (``--glob noext``) is
+    as likely."""
+    if not recursive and same_file(input_dir, os.curdir):
+        return
     for flag, pattern in _patterns_given(glob, exclude):
         if (any(c in pattern for c in "*?[") or not pattern.strip("/")
                 or not os.path.lexists(pattern) or os.path.isdir(pattern)):
