@@ -148,20 +148,25 @@ def one_file_names(first: str, second: str) -> str:
     return f"{quoted(first)} and {quoted(second)}, one file{why}"
 
 
-def apart_by_code_point(names: list[str], among: Iterable[str] = ()) -> list[str]:
-    r"""``names`` as a message lists them: each as it is, but one that looks like another
-    of them or of ``among`` (names the reader sees beside them: the same name in another
-    Unicode form, NFC and NFD) quoted by code point, as :func:`one_file_names` writes two
-    such names, so that the two are told apart.
+def apart_by_code_point(names: list[str], among: Iterable[str] = (),
+                        quote: bool = False) -> list[str]:
+    r"""``names`` as a message lists them: each as it is (or :func:`quoted`, with
+    ``quote``), but one that looks like another of them or of ``among`` (names the reader
+    sees beside them: the same name in another Unicode form, NFC and NFD) quoted by code
+    point, as :func:`one_file_names` writes two such names, so that the two are told
+    apart. Names that differ to the eye (in case: "Ä.png", "Ä.PNG") stay readable.
 
     >>> print(", ".join(apart_by_code_point(["a.png", "caf\u00e9.png", "cafe\u0301.png"])))
     a.png, 'caf\u00e9.png', 'cafe\u0301.png'
+    >>> print(", ".join(apart_by_code_point(["\u00c4.png", "\u00c4.PNG"], quote=True)))
+    'Ä.png', 'Ä.PNG'
     """
     forms: dict[str, set[str]] = {}
     for name in (*names, *among):
         forms.setdefault(unicodedata.normalize("NFC", name), set()).add(name)
-    return [quoted(name, by_code_point=True)
-            if len(forms[unicodedata.normalize("NFC", name)]) > 1 else name for name in names]
+    alike = [len(forms[unicodedata.normalize("NFC", name)]) > 1 for name in names]
+    return [quoted(name, by_code_point=True) if apart else quoted(name) if quote else name
+            for name, apart in zip(names, alike, strict=True)]
 
 
 def printable(text: str) -> str:

@@ -6045,3 +6045,17 @@ def test_a_missing_input_says_the_name_it_may_have_been_meant_for(tmp_path, monk
     assert result.exit_code == 1
     shown = given.replace("\r", "\\r")
     assert one_error_line(result) == f"quantize: error: {shown}: no such file{hint}"
+
+
+def test_names_that_differ_to_the_eye_are_written_readable(tmp_path, monkeypatch):
+    """'reduce Ä.png -o Ä.PNG' wrote '\\u00c4.PNG' and '\\u00c4.png', names plainly told
+    apart by their case: code points are for names that look identical (two Unicode
+    forms), readable names otherwise."""
+    monkeypatch.chdir(tmp_path)
+    Image.new("RGB", (4, 4), "red").save("Ä.png")
+    result = run("Ä.png", "-o", "Ä.PNG", "-k", 2)
+    assert result.exit_code == 2
+    assert one_error_line(result) == (
+        "quantize: error: Ä.png: its output would be 'Ä.PNG', the input 'Ä.png' where names "
+        "ignore case or Unicode form (macOS, Windows), which is never overwritten (not even "
+        "with --force); name another file with -o")

@@ -40,6 +40,7 @@ from ..errors import ExitCode, FailureKind, ImageReadError, QuantizeError, failu
 from ..io import MAX_PALETTE, check_input_path, is_stream  # noqa: F401 -- commands import is_stream here
 from ..io.streams import STREAM_HEAD, copy_image_stream  # noqa: F401 -- and STREAM_HEAD
 from ..names import (
+    apart_by_code_point,
     folded_name,
     is_link_loop,
     printable,
@@ -2127,14 +2128,14 @@ def name_key(path: Path) -> tuple[Any, str]:
 def output_as_input(output: str, source: str, verb: str = ",") -> str | None:
     """``output`` quoted, ``verb``, and how it is the input ``source``: the input itself
     (:func:`~quantize.names.same_file`), or its name where names ignore case or Unicode
-    form (both then shown by code point, as names in two forms look alike); None when it
-    is neither."""
+    form (both then shown by code point when they look alike, in two Unicode forms:
+    :func:`~quantize.names.apart_by_code_point`); None when it is neither."""
     if same_file(output, source):
         return f"{quoted(output)}{verb} the input itself"
     if name_key(Path(output)) == name_key(Path(source)):
-        return (f"{quoted(output, by_code_point=True)}{verb} the input "
-                f"{quoted(source, by_code_point=True)} where names ignore case or Unicode "
-                "form (macOS, Windows)")
+        out, src = apart_by_code_point([output, source], quote=True)
+        return (f"{out}{verb} the input {src} where names ignore case or Unicode form (macOS, "
+                "Windows)")
     return None
 
 

@@ -43,6 +43,7 @@ from ..io import (
     shared_landing,
 )
 from ..names import (
+    apart_by_code_point,
     folded_name,
     one_file_names,
     output_parts,
@@ -1330,8 +1331,8 @@ def _note_palette_in(palette_in: Any) -> bool:
 def _refuse_output(name: str, verb: str, output: str, other: str) -> None:
     """Refuse the output of the input ``name``, which ``verb`` ("would be", "may be")
     ``output``, the input ``other``: its name, a link to it, or one file with it where names
-    ignore case or Unicode form (both then shown by code point, as names in two forms look
-    alike)."""
+    ignore case or Unicode form (both then shown by code point when they look alike:
+    :func:`~quantize.names.apart_by_code_point`)."""
     if Path(output).name == Path(other).name:
         same = f"{quoted(output)}, which is also an input"
     elif os.path.islink(output) and landing(output) == landing(other):
@@ -1339,9 +1340,9 @@ def _refuse_output(name: str, verb: str, output: str, other: str) -> None:
     elif folded_name(Path(output).name) != folded_name(Path(other).name):
         same = f"{quoted(output)}, which the input {quoted(other)} links to"
     else:
-        same = (f"{quoted(output, by_code_point=True)}, which is also the input "
-                f"{quoted(other, by_code_point=True)} where names ignore case or Unicode form "
-                "(macOS, Windows)")
+        out, input = apart_by_code_point([output, other], quote=True)
+        same = (f"{out}, which is also the input {input} where names ignore case or Unicode "
+                "form (macOS, Windows)")
     fail(f"{name}: its output {verb} {same}; rename that input, or choose other output "
          "names with --ext", USAGE_ERROR)
 
