@@ -6059,3 +6059,18 @@ def test_names_that_differ_to_the_eye_are_written_readable(tmp_path, monkeypatch
         "quantize: error: Ä.png: its output would be 'Ä.PNG', the input 'Ä.png' where names "
         "ignore case or Unicode form (macOS, Windows), which is never overwritten (not even "
         "with --force); name another file with -o")
+
+
+def test_format_beside_an_output_without_an_extension_says_it_has_none(tmp_path,
+                                                                       monkeypatch):
+    """'-o outnoext --format png' said --format contradicts the extension of 'outnoext',
+    which has none."""
+    monkeypatch.chdir(tmp_path)
+    Image.new("RGB", (4, 4), "red").save("noext", format="PNG")
+    result = run("noext", "-k", 2, "-o", "outnoext", "--format", "png")
+    assert result.exit_code == 2
+    assert one_error_line(result) == (
+        "quantize: error: -o/--output='outnoext' has no extension (a file's extension picks "
+        "its format; --format picks that of an image written to stdout, -o -); name the file "
+        "with one: -o outnoext.png")
+    assert sorted(os.listdir()) == ["noext"]

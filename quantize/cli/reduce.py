@@ -667,6 +667,10 @@ def _stdout_suffix(given: str | None, files: Sequence[_File], ext: str | None) -
                  f"(-o -), but {printable_line(f.input)} is written to a file named after it; "
                  f"choose that file's format with --ext (--ext .small{suffix}) or -o",
                  USAGE_ERROR)
+        if not Path(f.output).suffix and not f.by_ext:  # no extension to contradict
+            fail(f"-o/--output={quoted(f.output)} has no extension (a file's extension picks "
+                 "its format; --format picks that of an image written to stdout, -o -); name "
+                 f"the file with one: -o {shell_quoted(f.output + suffix)}", USAGE_ERROR)
         if not _same_format(Path(f.output).suffix, suffix):
             named = f"--ext={quoted(ext)}" if f.by_ext else f"-o/--output={quoted(f.output)}"
             fail(f"--format={quoted(given)} contradicts {named}, whose extension picks the "
