@@ -16,25 +16,30 @@ suggests a command quotes them for a shell to read back (:func:`shell_quoted`). 
 made absolute as the system finds it, ".." after a link included (:func:`absolute_path`),
 or with every link to a folder followed, as the name a file written there has
 (:func:`written_path`), and a link of its own name too, as where its bytes land
-(:func:`landing_path`). Two names are one file, through links too, when the system says so
-(:func:`same_file`). :mod:`quantize.io` re-exports all but those four, which only the
+(:func:`landing_path`), or with every link followed, a loop of links left for the read or
+write that meets it to name (:func:`resolved_path`, :func:`is_link_loop`). Two names are
+one file, through links too, when the system says so (:func:`same_file`).
+:mod:`quantize.io` re-exports all but those six, which only the
 commands, ``batch`` and its report use, :func:`extension_words`, which only the option
-checks use, :func:`code_point_escapes` and :func:`repr_bytes_shown`, which only the
-command line uses, and :func:`same_file`.
+checks use, :func:`code_point_escapes`, :func:`repr_bytes_shown` and :func:`apart_by_code_point`,
+which only the command line uses, and :func:`same_file`.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import unicodedata
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["absolute_path", "code_point_escapes", "extension_words", "folded_name",
-           "landing_path", "natural_key", "one_file_names", "output_parts", "output_stem",
-           "printable", "printable_data", "printable_line", "quoted", "reduced_name",
-           "repr_bytes_shown", "same_file", "shell_quoted", "written_path"]
+__all__ = ["absolute_path", "apart_by_code_point", "code_point_escapes", "extension_words",
+           "folded_name", "is_link_loop", "landing_path", "natural_key", "one_file_names",
+           "output_parts", "output_stem", "printable", "printable_data", "printable_line",
+           "quoted", "reduced_name", "repr_bytes_shown", "resolved_path", "same_file",
+           "shell_quoted", "written_path"]
 
 
 def folded_name(path: str | os.PathLike[str]) -> str:
@@ -141,6 +146,27 @@ def one_file_names(first: str, second: str) -> str:
     why = " where names ignore case (macOS, Windows)" if folded_name(first) == folded_name(
         second) else ""
     return f"{quoted(first)} and {quoted(second)}, one file{why}"
+
+
+def apart_by_code_point(names: list[str], among: Iterable[str] = (),
+                        quote: bool = False) -> list[str]:
+    r"""``names`` as a message lists them: each as it is (or :func:`quoted`, with
+    ``quote``), but one that looks like another of them or of ``among`` (names the reader
+    sees beside them: the same name in another Unicode form, NFC and NFD) quoted by code
+    point, as :func:`one_file_names` writes two such names, so that the two are told
+    apart. Names that differ to the eye (in case: "Ä.png", "Ä.PNG") stay readable.
+
+    >>> print(", ".join(apart_by_code_point(["a.png", "caf\u00e9.png", "cafe\u0301.png"])))
+    a.png, 'caf\u00e9.png', 'cafe\u0301.png'
+    >>> print(", ".join(apart_by_code_point(["\u00c4.png", "\u00c4.PNG"], quote=True)))
+    'Ä.png', 'Ä.PNG'
+    """
+    forms: dict[str, set[str]] = {}
+    for name in (*names, *among):
+        forms.setdefault(unicodedata.normalize("NFC", name), set()).add(name)
+    alike = [len(forms[unicodedata.normalize("NFC", name)]) > 1 for name in names]
+    return [quoted(name, by_code_point=True) if apart else quoted(name) if quote else name
+            for name, apart in zip(names, alike, strict=True)]
 
 
 def printable(text: str) -> str:
@@ -383,6 +409,36 @@ def same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
         return False
 
 
+def resolved_path(path: str | os.PathLike[str]) -> Path:
+    """``path`` made absolute with every link followed, as :meth:`pathlib.Path.resolve`
+    makes it, except in a loop of links: there the links are followed up to the loop
+    (:func:`os.path.realpath`), where ``resolve`` raised ``RuntimeError`` (Python 3.11),
+    and the loop is left to the read or write that meets it, which names it in one line.
+
+    >>> resolved_path("/photos/./sub/../a.jpg").as_posix()
+    '/photos/a.jpg'
+    """
+    return Path(os.path.realpath(path))
+
+
+#: What Windows says of a name it cannot resolve, as of a link loop (ERROR_CANT_RESOLVE_FILENAME).
+_WINDOWS_LINK_LOOP = 1921
+
+
+def is_link_loop(path: str | os.PathLike[str]) -> bool:
+    """Whether following ``path`` fails as the system fails a loop of links (Linux
+    refuses a chain of more than 40 links as it refuses a loop).
+
+    >>> is_link_loop("."), is_link_loop("no such file here")
+    (False, False)
+    """
+    try:
+        os.stat(path)
+    except OSError as exc:
+        return exc.errno == errno.ELOOP or getattr(exc, "winerror", None) == _WINDOWS_LINK_LOOP
+    return False
+
+
 def absolute_path(path: str | os.PathLike[str]) -> str:
     """``path`` made absolute, each ".." taken as the system takes it, no other link followed.
 
@@ -425,7 +481,7 @@ def written_path(path: str | os.PathLike[str],
     folder, name = os.path.split(absolute_path(path))
     known = {} if resolved is None else resolved
     if folder not in known:
-        known[folder] = str(Path(folder).resolve())
+        known[folder] = str(resolved_path(folder))
     return os.path.join(known[folder], name)
 
 

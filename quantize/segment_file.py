@@ -49,6 +49,7 @@ from .io import (
     folder_made,
     held_dpi,
     kept_exif,
+    link_to_nothing_words,
     load_image,
     nodata_setting,
     probe_image,
@@ -78,7 +79,8 @@ from .segment import (
 
 __all__ = ["CLASSES_FILE", "EDGES_FILE", "EXIF_FILES", "INPUT_MEAN_UNITS", "OUTPUT_FILES",
            "OVERLAY_COLOR", "REGIONS_FILE", "STATS_UNITS", "AlphaIgnoredWarning",
-           "check_segment_options", "check_stream_outputs", "class_levels", "output_names",
+           "check_segment_options", "check_stream_outputs", "class_levels", "foreign_entries",
+           "output_names",
            "regions_table", "segment_file"]
 
 #: Files ``segment_file`` writes, in writing order; ``segments.json`` marks completion.
@@ -462,6 +464,23 @@ def output_names(edges: bool = False, classes: bool = False) -> tuple[str, ...]:
 _OPTIONAL_FILES = (EDGES_FILE, CLASSES_FILE)
 
 
+def foreign_entries(folder: str | os.PathLike[str]) -> list[str]:
+    """The names in ``folder`` that no segment run writes there, sorted: files and
+    folders other than its outputs (:func:`output_names`, with ``edges.png`` and
+    ``classes.png``), hidden ones (a killed run's temporary files, ``.DS_Store``) left
+    aside. Empty when ``folder`` is no folder that can be listed.
+
+    >>> foreign_entries("no/such/folder")
+    []
+    """
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return []
+    ours = set(output_names(edges=True, classes=True))
+    return sorted(name for name in names if name not in ours and not name.startswith("."))
+
+
 def _stale_outputs(folder: Path, input: str | os.PathLike[str],
                    names: tuple[str, ...]) -> list[Path]:
     """The ``edges.png`` and ``classes.png`` in ``folder`` that a run not writing them
@@ -680,8 +699,8 @@ def _output_folder(outdir: Path, names: tuple[str, ...]) -> Iterator[None]:
     link = _link_to_nowhere(outdir)
     if link is not None:  # named as such, not as mkdir's bare "File exists"
         where = "is" if link == outdir else f"lies under {quoted(link)}, which is"
-        raise OutputError(f"{where} a link to {quoted(os.readlink(link))}, which does not "
-                          "exist; expected an output folder", path=outdir)
+        raise OutputError(f"{where} {link_to_nothing_words(link)}; expected an output "
+                          "folder", path=outdir)
     with contextlib.ExitStack() as stack:
         try:
             created = stack.enter_context(folder_made(outdir))

@@ -982,3 +982,26 @@ def test_the_plan_names_the_patterns_that_match_no_file(photo_tree, tmp_path):
     deep = batch.plan_batch(photo_tree, tmp_path / "out", batch.reduce_mode(), recursive=True,
                             exclude_pattern=["sub/*", "*.txt"])
     assert deep.unmatched == []
+
+
+def test_a_folder_of_segment_outputs_says_how_many_photos_it_leaves_unprocessed(tmp_path):
+    """'segment in/2024/IMG_1.png -o in/2024' wrote segment's outputs among the photos; a
+    later 'batch in -r' skipped the folder as one of segment's outputs, saying nothing of
+    IMG_1.png, IMG_2.png and the sub-folder's IMG_3.png, none of them processed."""
+    from quantize.segment_file import segment_file
+
+    root = tmp_path / "in"
+    folder = root / "2024"
+    (folder / "deep").mkdir(parents=True)
+    for path in (folder / "IMG_1.png", folder / "IMG_2.png", folder / "deep" / "IMG_3.png"):
+        Image.new("RGB", (8, 8), "red").save(path)
+    (folder / "notes.txt").write_text("not an image")
+    segment_file(folder / "IMG_1.png", tmp_path / "seg", n_clusters=1)
+    for path in (tmp_path / "seg").iterdir():
+        path.rename(folder / path.name)
+    plan = batch.plan_batch(root, tmp_path / "out", COPY, recursive=True)
+    assert [(r.input, r.reason) for r in plan.settled] == [(
+        folder, "a folder of quantize segment's outputs (it holds labels.png and "
+        "segments.json), not searched: its images are region maps, not photos; 3 image "
+        "files in it that segment did not write were not processed either (move segment's "
+        "outputs out of it to have them processed)")]

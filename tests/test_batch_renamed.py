@@ -865,3 +865,19 @@ def test_a_stopped_run_takes_back_the_pending_entries_of_the_files_it_did_not_re
         if r.input.name == "y.png"]
     assert result.status == "skipped"
     assert (out / "y.png").read_bytes() == b"the user's"
+
+
+def test_an_output_left_in_another_unicode_form_of_an_output_made_is_told_apart(tmp_path):
+    """An input renamed from 'café.png' in NFD to the same name in NFC left the NFD output,
+    said 'in no report: out/café.png' beside the NFC output this run made, the two
+    written alike, where other messages write such names by code point."""
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    nfc, nfd = "caf\u00e9.png", "cafe\u0301.png"
+    _still(src / nfd)
+    args = [src, "-o", out, "-k", "2", "-j", "1", "-q"]
+    assert _cli(*args).exit_code == 0
+    (src / nfd).rename(src / nfc)
+    result = _cli(*args)
+    assert result.exit_code == 0, result.output
+    assert f"in no report: {str(out / nfd)!a}; later runs" in result.stderr, result.stderr

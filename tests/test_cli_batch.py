@@ -365,7 +365,7 @@ def test_cli_exclude_pattern_the_shell_expanded_is_told_to_be_quoted(tmp_path, m
         "--exclude='a.png' and they are files here: the shell expands an unquoted pattern "
         "into the names it matches; quote it, as --exclude '*.jpg' "
         "(see 'quantize batch --help')\n"))
-    one = _cli(".", "-o", "out", "--exclude", "a.png", "-q", "-k", "1")
+    one = _cli(".", "-o", "out", "--exclude", "a.png", "-q", "-k", "1", "-r")
     assert (one.exit_code, one.stderr) == (0, (
         "quantize: warning: --exclude='a.png': no wildcard (*, ? or [), so only files of that "
         "very name (and those under folders of that name) are left out, and a file of that "
@@ -5915,3 +5915,32 @@ def test_cli_segment_mode_writes_a_class_map_with_classes(photo_tree, tmp_path):
     # a rerun asking for it again finds the outputs made alike; the settings hold it
     assert _cli(photo_tree, "-o", out, "--mode", "segment", "-k", "3", "--classes",
                 "--glob", "astronaut.jpg").exit_code == 0
+
+
+def test_an_output_folder_that_is_a_link_loop_is_said_to_be_one(tmp_path, monkeypatch):
+    """'batch sub -o loop1' printed the chain round the loop, forty links and 840
+    characters ending "which does not exist": the walk stops at the loop."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sub").mkdir()
+    Image.new("RGB", (4, 4), "red").save("sub/a.png")
+    (tmp_path / "loop1").symlink_to("loop2")
+    (tmp_path / "loop2").symlink_to("loop1")
+    result = _cli("sub", "-o", "loop1")
+    assert result.exit_code == 2, result.output
+    assert result.stderr == ("quantize: error: -o/--output='loop1' is a link to 'loop2', which "
+                             "leads into a link loop; expected a folder\n")
+
+
+def test_cli_a_name_given_as_glob_in_the_folder_searched_is_not_warned_of(tmp_path,
+                                                                          monkeypatch):
+    """'batch . -o out --glob noext', quoted on purpose, was warned of as a pattern the shell
+    expanded: in the current folder searched without -r, an expansion takes the very files
+    the pattern would, so no warning; with -r, or from another folder, it is said."""
+    monkeypatch.chdir(tmp_path)
+    Image.new("RGB", (4, 4), "red").save("noext", format="PNG")
+    Image.new("RGB", (4, 4), "blue").save("b.png")
+    result = _cli(".", "-o", "out", "--glob", "noext", "-q", "-k", "2")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert _made(Path("out")) == ["noext.png"]
+    deep = _cli(".", "-o", "out2", "--glob", "noext", "-q", "-k", "2", "-r")
+    assert deep.stderr.startswith("quantize: warning: --glob='noext': no wildcard")

@@ -483,3 +483,20 @@ def test_batch_segment_keeps_the_exif_and_the_gps_location_only_with_keep_gps(tm
     again = _cli(src, "-o", tmp_path / "kept", "--mode", "segment", "-k", "2", "-q")
     assert again.exit_code == 15
     assert "made with --keep-gps, while this run asks for no --keep-gps;" in again.stderr
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG"])
+def test_ext_same_names_a_file_without_an_extension_as_such(tmp_path, fmt):
+    """A PNG named 'noext' was said to be written 'in a format quantize does not write', and
+    a JPEG so named was to be left out with --exclude='*', which leaves out every file."""
+    src = tmp_path / "in"
+    src.mkdir()
+    _image(1).save(src / "noext", format=fmt)
+    _image(2).save(src / "a.png")
+    result = _cli(src, "-o", tmp_path / "out", "--ext", "same", "-k", "2", "--glob", "*")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"quantize: error: --ext='same' keeps each input's name and format, but "
+        f"{str(src / 'noext')!r} is named without an extension, and an output of its name "
+        "would have none to pick its format by: leave it out (--exclude='noext'), or write "
+        "every file as a PNG (--ext='.png')\n")

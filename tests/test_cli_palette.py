@@ -150,9 +150,32 @@ def test_existing_output_refused_without_force(three, tmp_path):
 
 
 def test_input_never_overwritten(three):
+    """Refused as reduce refuses --palette-out onto its input, a usage error (exit 2), where
+    it was the file's failure (exit 1)."""
     result = run("palette", three, "-o", three, "--force")
-    assert result.exit_code == 1
-    assert "output path is the input file" in result.stderr
+    assert result.exit_code == 2
+    assert result.stderr == (f"quantize: error: {three}: -o/--output={str(three)!r} is the "
+                             "input itself, which is never overwritten (not even with "
+                             "--force); write the palette to another file\n")
+
+
+@pytest.mark.parametrize("output, said", [
+    ("sub", "-o/--output='sub' is a folder; expected a file name"),
+    ("sub/", "-o/--output='sub/' is a folder; expected a file name"),
+    ("nodir/p.css", "-o/--output='nodir/p.css': folder 'nodir' does not exist; expected a "
+                    "file name in an existing folder"),
+    ("/dev/null", "-o/--output='/dev/null' is a pipe, device or socket, not a regular file; "
+                  "expected an output file name (an output is put in place whole, which "
+                  "would replace it)"),
+])
+def test_an_output_no_palette_file_can_be_written_to_is_a_usage_error(
+        three, tmp_path, monkeypatch, output, said):
+    """Each exited 1, as a failed file, where reduce's -o and --palette-out exit 2 for the
+    same mistakes, before any work."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sub").mkdir()
+    result = run("palette", three, "-k", 2, "-o", output)
+    assert (result.exit_code, result.stderr) == (2, f"quantize: error: {said}\n")
 
 
 def test_transparent_pixels_are_no_colour(tmp_path):

@@ -5990,3 +5990,87 @@ def test_nine_patch_outputs_are_checked_as_other_default_outputs(tmp_path, monke
         "quantize: error: b.9.PNG: would be written to the same output file as B.9.png: "
         "'B.k16.9.png' and 'b.k16.9.png', one file where names ignore case (macOS, Windows); "
         "rename one, or reduce each with its own -o")
+
+
+def _link_loop(folder: Path) -> None:
+    """``loop1`` -> ``loop2`` -> ``loop1`` in ``folder``."""
+    (folder / "loop1").symlink_to("loop2")
+    (folder / "loop2").symlink_to("loop1")
+
+
+@pytest.mark.parametrize("inputs", [["loop1", "café é.jpg"], ["café é.jpg", "loop1"]])
+def test_an_input_in_a_link_loop_beside_another_fails_alone(tmp_path, monkeypatch, inputs):
+    """With a second input, the checks of the default outputs resolved the loop's link and
+    ended in RuntimeError('Symlink loop from ...'), a traceback: the loop is named as for
+    one input, and the other input is still reduced (exit 1, that of the failed file)."""
+    monkeypatch.chdir(tmp_path)
+    _link_loop(tmp_path)
+    Image.new("RGB", (4, 4), "red").save("café é.jpg")
+    result = run("-k", 2, *inputs)
+    assert result.exit_code == 1, result.output
+    assert unnoted(result.stderr) == ("quantize: error: loop1: is a link to 'loop2', which "
+                                      "leads into a link loop, never to a file\n")
+    assert Path("café é.k2.png").is_file()
+
+
+@pytest.mark.parametrize("flag, name", [("-o", "x.png"), ("--palette-out", "p.css")])
+def test_an_output_folder_in_a_link_loop_is_a_usage_error(tmp_path, monkeypatch, flag, name):
+    """'-o loop1/x.png' (and --palette-out) ended in RuntimeError('Symlink loop from ...'):
+    refused as a folder that does not exist is, exit 2, naming the loop."""
+    monkeypatch.chdir(tmp_path)
+    _link_loop(tmp_path)
+    Image.new("RGB", (4, 4), "red").save("café é.jpg")
+    result = run("café é.jpg", "-k", 2, flag, f"loop1/{name}")
+    assert result.exit_code == 2, result.output
+    assert one_error_line(result) == (
+        f"quantize: error: {flag}{'/--output' if flag == '-o' else ''}='loop1/{name}': "
+        "folder 'loop1' is a link to 'loop2', which leads into a link loop, never to a folder")
+    assert sorted(os.listdir()) == ["café é.jpg", "loop1", "loop2"]
+
+
+@pytest.mark.parametrize("given, on_disk, hint", [
+    ("café é.jpg\r", "café é.jpg", r" (a Windows line end \r at its end?)"),
+    ("caf\u00e9.jpg", "cafe\u0301.jpg", " (a file by the same name in another Unicode form "
+                                         r"exists: 'cafe\u0301.jpg')"),
+    ("cafe\u0301.jpg", "caf\u00e9.jpg", " (a file by the same name in another Unicode form "
+                                         r"exists: 'caf\u00e9.jpg')"),
+])
+def test_a_missing_input_says_the_name_it_may_have_been_meant_for(tmp_path, monkeypatch,
+                                                                  given, on_disk, hint):
+    """'café é.jpg\\r: no such file', a name read from a list with Windows line ends, and
+    an NFC name beside the file in NFD, which look the same, said no more."""
+    monkeypatch.chdir(tmp_path)
+    Image.new("RGB", (4, 4), "red").save(on_disk, format="JPEG")
+    result = run(given, "-k", 2)
+    assert result.exit_code == 1
+    shown = given.replace("\r", "\\r")
+    assert one_error_line(result) == f"quantize: error: {shown}: no such file{hint}"
+
+
+def test_names_that_differ_to_the_eye_are_written_readable(tmp_path, monkeypatch):
+    """'reduce Ä.png -o Ä.PNG' wrote '\\u00c4.PNG' and '\\u00c4.png', names plainly told
+    apart by their case: code points are for names that look identical (two Unicode
+    forms), readable names otherwise."""
+    monkeypatch.chdir(tmp_path)
+    Image.new("RGB", (4, 4), "red").save("Ä.png")
+    result = run("Ä.png", "-o", "Ä.PNG", "-k", 2)
+    assert result.exit_code == 2
+    assert one_error_line(result) == (
+        "quantize: error: Ä.png: its output would be 'Ä.PNG', the input 'Ä.png' where names "
+        "ignore case or Unicode form (macOS, Windows), which is never overwritten (not even "
+        "with --force); name another file with -o")
+
+
+def test_format_beside_an_output_without_an_extension_says_it_has_none(tmp_path,
+                                                                       monkeypatch):
+    """'-o outnoext --format png' said --format contradicts the extension of 'outnoext',
+    which has none."""
+    monkeypatch.chdir(tmp_path)
+    Image.new("RGB", (4, 4), "red").save("noext", format="PNG")
+    result = run("noext", "-k", 2, "-o", "outnoext", "--format", "png")
+    assert result.exit_code == 2
+    assert one_error_line(result) == (
+        "quantize: error: -o/--output='outnoext' has no extension (a file's extension picks "
+        "its format; --format picks that of an image written to stdout, -o -); name the file "
+        "with one: -o outnoext.png")
+    assert sorted(os.listdir()) == ["noext"]

@@ -1968,3 +1968,46 @@ def test_segment_keeps_the_exif_of_its_input_as_reduce_does(photo_path, tmp_path
     assert {key: record.get(key) for key in ("strip", "keep_gps")} == {
         "strip": True if "--strip" in flags else None,
         "keep_gps": True if "--keep-gps" in flags else None}
+
+
+@pytest.mark.parametrize("output, where", [
+    ("loop1", "is"), ("loop1/seg", "lies under 'loop1', which is")])
+def test_an_output_folder_in_a_link_loop_is_said_to_be_one(tmp_path, monkeypatch, output,
+                                                           where):
+    """'segment photo.png -o loop1' printed the chain round the loop, forty links and
+    840 characters ending "which does not exist": the walk stops at the loop."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "loop1").symlink_to("loop2")
+    (tmp_path / "loop2").symlink_to("loop1")
+    Image.fromarray(np.full((12, 12, 3), 90, np.uint8)).save("café é.jpg")
+    result = runner.invoke(app, ["segment", "café é.jpg", "-o", output])
+    assert result.exit_code == 2, result.output
+    assert result.stderr == (f"quantize: error: -o/--output={output!r} {where} a link to "
+                             "'loop2', which leads into a link loop; expected a folder\n")
+
+
+def test_an_output_folder_of_other_files_is_refused(tmp_path, monkeypatch):
+    """'segment 2024/IMG_1.png -o 2024' wrote labels.png, overlay.png, ... among the
+    photos without a word; a later 'batch -r' then left the whole folder out as one of
+    segment's outputs. A folder of a previous segment's outputs alone keeps its rules."""
+    monkeypatch.chdir(tmp_path)
+    Path("2024").mkdir()
+    for name in ("IMG_1.png", "IMG_2.png"):
+        Image.fromarray(np.full((12, 12, 3), 90, np.uint8)).save(f"2024/{name}")
+    before = sorted(os.listdir("2024"))
+    for args in ([], ["--force"]):
+        result = runner.invoke(app, ["segment", "2024/IMG_1.png", "-o", "2024", "-k", "2",
+                                     *args])
+        assert result.exit_code == 2, result.output
+        assert result.stderr == (
+            "quantize: error: -o/--output='2024' holds files other than a previous segment's "
+            "outputs ('IMG_1.png' and 1 more), among which it would write labels.png, "
+            "overlay.png, segments.json and more; choose a new or empty folder with -o (a "
+            "folder of a previous segment's outputs alone is rewritten with --force)\n")
+        assert sorted(os.listdir("2024")) == before
+    Path("seg").mkdir()
+    Path("seg/.DS_Store").write_bytes(b"")
+    call = ["segment", "2024/IMG_1.png", "-o", "seg", "-k", "2", "-q"]
+    assert runner.invoke(app, call).exit_code == 0
+    assert runner.invoke(app, call).exit_code == 15
+    assert runner.invoke(app, [*call, "--force"]).exit_code == 0

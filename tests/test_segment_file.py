@@ -1077,3 +1077,14 @@ def test_regions_csv_of_a_stretched_image_has_the_mean_input_columns(tmp_path):
     at = header.index("mean_color_b") + 1
     assert header[at:at + 3] == ["mean_input_r", "mean_input_g", "mean_input_b"]
     assert [row[at:at + 3] for row in rows] == [["1000.0"] * 3, ["3000.0"] * 3]
+
+
+def test_an_outdir_that_is_a_link_loop_is_named_as_one(tmp_path):
+    """It was said to be a link to 'b', "which does not exist", as a link to nothing."""
+    (tmp_path / "in.png").write_bytes(GOOD_PNG)
+    (tmp_path / "a").symlink_to("b")
+    (tmp_path / "b").symlink_to("a")
+    with pytest.raises(OutputError) as caught:
+        segment_file(tmp_path / "in.png", tmp_path / "a")
+    assert str(caught.value) == (f"{tmp_path / 'a'}: is a link to 'b', which leads into a "
+                                 "link loop; expected an output folder")

@@ -397,6 +397,12 @@ out (exclude_pattern='*.JPG'), or write every file as a PNG (ext='.png')
     found = header_format(input)
     if named is not None and found in (named, None):
         return suffix
+    if not suffix:  # its own name alone: "*" would leave out every file
+        raise ExcludeAdviceError(f"ext={quoted(SAME_NAME)} keeps each input's name and "
+                                 "format, but", quoted(str(input)), "named without an "
+                                 "extension, and an output of its name would have none to "
+                                 "pick its format by", (quoted(input.name),),
+                                 "or write every file as a PNG (ext='.png')")
     jpeg = (found in _JPEG_FORMATS if found is not None
             else suffix.lower() in (".jpg", ".jpeg", ".jpe", ".jfif", ".mpo"))
     if named is None and jpeg:

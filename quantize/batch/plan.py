@@ -44,6 +44,7 @@ from ..names import (
     one_file_names,
     output_parts,
     quoted,
+    resolved_path,
     same_file,
     written_path,
 )
@@ -553,11 +554,11 @@ def would_be_found(path: str | os.PathLike[str], input_dir: str | os.PathLike[st
     >>> would_be_found("photos/index.html", "photos", "out", pattern="*")
     True
     """
-    base, target = Path(input_dir).resolve(), Path(written_path(path))
+    base, target = resolved_path(input_dir), Path(written_path(path))
     if not target.is_relative_to(base):
         return False
     skip = _left_out(Path(input_dir), Path(output_dir))
-    if skip is not None and target.is_relative_to(skip.resolve()):
+    if skip is not None and target.is_relative_to(resolved_path(skip)):
         return False
     rel = target.relative_to(base)
     if any(part.startswith(".") for part in rel.parts) or (not recursive and len(rel.parts) > 1):
@@ -588,7 +589,7 @@ def _search(base: Path, recursive: bool, chosen: Selection,
     its extension (not a file an exclude pattern leaves out) is added to ``passed``
     (sorted), when given."""
     _check_input_dir(base)
-    skip = Path(exclude).resolve() if exclude is not None else None
+    skip = resolved_path(exclude) if exclude is not None else None
     found = []
     unlisted: list[OSError] = []
     linked: list[Path] = []
@@ -673,7 +674,7 @@ def _walk(base: Path, recursive: bool, skip: Path | None, unlisted: list[OSError
     for folder, dirs, files in os.walk(base, onerror=unlisted.append):
         here = Path(folder)
         searched = sorted(d for d in dirs if not d.startswith(".")
-                          and (skip is None or (here / d).resolve() != skip))
+                          and (skip is None or resolved_path(here / d) != skip))
         if not recursive and not_entered is not None:
             not_entered += (here / d for d in searched  # -r follows no link either
                             if not _is_link(here / d) and not _holds_outputs(here / d))
@@ -1355,7 +1356,31 @@ def _outputs_left(folder: Path) -> FileResult:
                           skipped="folder")
     return FileResult(folder, None, "skipped", "a folder of quantize segment's outputs (it "
                       "holds labels.png and segments.json), not searched: its images are "
-                      "region maps, not photos", {NOT_SEARCHED: True}, skipped="folder")
+                      f"region maps, not photos{_images_among_outputs(folder)}",
+                      {NOT_SEARCHED: True}, skipped="folder")
+
+
+def _images_among_outputs(folder: Path) -> str:
+    """What the skip of a folder of segment's outputs adds of the images in it (and in
+    its sub-folders) that are not segment's: a photo's folder that ``segment -o`` wrote
+    into (which it now refuses) had them left out unseen. Empty when there are none."""
+    from ..segment_file import foreign_entries
+
+    extensions = image_extensions()
+    count = 0
+    for name in foreign_entries(folder):
+        path = folder / name
+        if path.is_dir() and not path.is_symlink():
+            count += sum(1 for _, _, files in os.walk(path) for f in files
+                         if not f.startswith(".") and Path(f).suffix.lower() in extensions)
+        elif Path(name).suffix.lower() in extensions:
+            count += 1
+    if not count:
+        return ""
+    images = "1 image file" if count == 1 else f"{count:,} image files"
+    return (f"; {images} in it that segment did not write {'was' if count == 1 else 'were'} "
+            "not processed either (move segment's outputs out of it to have them "
+            "processed)")
 
 
 # What a file that is neither regular nor a folder is, by its stat mode.
@@ -1653,8 +1678,8 @@ def _check_no_collision(jobs: Sequence[tuple[Path, Path]], src: Path, dst: Path,
     instead (:func:`_overlap`).
     """
     recursive, chosen = search
-    root = src.resolve()
-    skip = excluded.resolve() if excluded is not None else None
+    root = resolved_path(src)
+    skip = resolved_path(excluded) if excluded is not None else None
     folders: dict[str, str] = {}  # the outputs lie in a few folders, each resolved once
     for path, out in jobs:
         written = mode.done_path(out)
@@ -1686,11 +1711,11 @@ def _overlap(src: Path, dst: Path, mode: str, what: str) -> str:
     ("output_dir='x4' is input_dir='x4' itself", "choose another output folder, e.g. \
 output_dir='x4-reduced' or output_dir='x4/reduced'")
     """
-    named = src if src.name else src.resolve()
+    named = src if src.name else resolved_path(src)
     word = {"reduce": "reduced", "segment": "segments"}.get(mode, "out")
     instead = (f"e.g. output_dir={quoted(named.parent / f'{named.name}-{word}')} or "
                f"output_dir={quoted(src / word)}")
-    if dst.resolve() == src.resolve():
+    if resolved_path(dst) == resolved_path(src):
         how, advice = "is input_dir={} itself", "choose another output folder"
     elif _is_within(src, dst):
         how, advice = ("holds input_dir={}",
@@ -1744,7 +1769,7 @@ def _check_no_photos_left_out(src: Path, dst: Path, chosen: Selection) -> None:
     """
     if not dst.is_dir() or _holds_outputs(dst):  # new, or a rerun into an earlier batch's
         return
-    under = dst.resolve().relative_to(src.resolve())  # as the search of ``src`` names it
+    under = resolved_path(dst).relative_to(resolved_path(src))  # as the search of ``src`` names it
     for path in _walk(dst, True, None, [], ([], [])):
         if chosen.takes(under / path.relative_to(dst)):
             raise ValueError(
@@ -1795,8 +1820,8 @@ def _would_be_listed(path: Path, root: Path, recursive: bool, skip: Path | None)
 
 def _left_out(src: Path, dst: Path) -> Path | None:
     """The output folder when the search of ``src`` leaves it out: inside ``src``, not ``src``."""
-    return dst if _is_within(dst, src) and dst.resolve() != src.resolve() else None
+    return dst if _is_within(dst, src) and resolved_path(dst) != resolved_path(src) else None
 
 
 def _is_within(path: Path, folder: Path) -> bool:
-    return path.resolve().is_relative_to(folder.resolve())
+    return resolved_path(path).is_relative_to(resolved_path(folder))

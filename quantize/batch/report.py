@@ -36,6 +36,7 @@ from ..names import (
     natural_key,
     printable_data,
     quoted,
+    resolved_path,
     written_path,
 )
 from .manifest import SHARED_PALETTE_NAME
@@ -255,7 +256,7 @@ def check_report_folder(path: str | os.PathLike[str], name: str,
         raise ValueError(f"{name}={quoted(p)}: folder {quoted(file)} is a file; expected a "
                          "folder")
     # as the system finds them: -o outlink, and the report's folder named by outlink's target
-    if not Path(written_path(folder)).is_relative_to(Path(output_dir).resolve()):
+    if not Path(written_path(folder)).is_relative_to(resolved_path(output_dir)):
         raise ValueError(f"{name}={quoted(p)}: folder {quoted(folder)} does not exist; "
                          "expected an existing folder or one inside "
                          f"output_dir={quoted(output_dir)}")

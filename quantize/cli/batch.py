@@ -42,7 +42,15 @@ from ..errors import (
     failure_kind_of_code,
 )
 from ..io import DEFAULT_MAX_PIXELS, MAX_PALETTE, folder_made, nodata_setting
-from ..names import found_path, natural_key, printable_data, quoted, shell_quoted
+from ..names import (
+    apart_by_code_point,
+    found_path,
+    natural_key,
+    printable_data,
+    quoted,
+    same_file,
+    shell_quoted,
+)
 from ..palette_files import PALETTE_IN_FORMAT_LIST
 from ..reduce.options import (
     PALETTE_FILE_ALPHA_ADVICE,
@@ -572,7 +580,7 @@ def batch(
         # checked as typed (a final "/", which a Path drops, names a folder), then as paths
         report, html = (None if name is None else Path(name) for name in (report_name, html_name))
         refuse_quality_scale(quality)
-        _note_unquoted_patterns(glob, exclude)
+        _note_unquoted_patterns(glob, exclude, input_dir, recursive)
         # out/new/../o is out/o: no out/new is made to reach it (and left behind, empty)
         output_dir = found_path(output_dir)
         refuse_closed_stdout(show)
@@ -671,14 +679,20 @@ def batch(
             raise typer.Exit(summary.exit_code or unwritten)
 
 
-def _note_unquoted_patterns(glob: Sequence[str] | None, exclude: Sequence[str] | None) -> None:
+def _note_unquoted_patterns(glob: Sequence[str] | None, exclude: Sequence[str] | None,
+                            input_dir: str | os.PathLike[str], recursive: bool) -> None:
     """Warn, before any work, of each --glob or --exclude pattern without a wildcard that
     names a file of the current folder: likely an unquoted pattern the shell expanded into
     the one name it matched (``--glob *.jpg`` where a.jpg alone matches): only files of
     that very name (and those under folders of that name) are then taken (or left out).
     An exact name may be meant, so it is not refused; nor is a folder's name warned of,
     which selects that folder's files, as ``--exclude thumbs`` is meant, nor a pattern of
-    slashes alone, which the plan refuses."""
+    slashes alone, which the plan refuses. Nor is any warned of when the current folder
+    is ``input_dir``, searched without ``recursive``: there the shell's expansion takes
+    the very files the pattern would, and a name quoted on purpose (``--glob noext``) is
+    as likely."""
+    if not recursive and same_file(input_dir, os.curdir):
+        return
     for flag, pattern in _patterns_given(glob, exclude):
         if (any(c in pattern for c in "*?[") or not pattern.strip("/")
                 or not os.path.lexists(pattern) or os.path.isdir(pattern)):
@@ -1188,19 +1202,23 @@ def _unclaimed_lines(plan: "lib.BatchPlan") -> list[str]:
     (``plan.newly_unclaimed``): one for the outputs of files not among the inputs, one for
     those a stopped run left unfinished, each counting those of its kind found so before."""
     lines, left = [], set(plan.unfinished)
+    made = [str(job.output) for job in plan.jobs] + [
+        str(result.output) for result in plan.settled if result.output is not None]
     for unfinished in (False, True):
         new = [p for p in plan.newly_unclaimed if (p in left) == unfinished]
         total = sum(1 for p in plan.unclaimed if (p in left) == unfinished)
         if new:
-            lines.append(_unclaimed_line(new, total, unfinished=unfinished))
+            lines.append(_unclaimed_line(new, total, unfinished=unfinished, made=made))
     return lines
 
 
 def _unclaimed_line(outputs: list[Path], total: int, shown: int = 3,
-                    unfinished: bool = False) -> str:
+                    unfinished: bool = False, made: Sequence[str] = ()) -> str:
     """Why ``outputs``, made by earlier runs (or, ``unfinished``, left unfinished by a stopped
     run) and found so for the first time, are in no line or report of this one, and that
-    they are left in place; ``total`` counts those found so before too.
+    they are left in place; ``total`` counts those found so before too. A name that looks
+    like another of them or of the outputs this run ``made`` (one name in two Unicode
+    forms) is written by code point.
 
     >>> _unclaimed_line([Path("a.png"), Path("b.png")], 3, shown=1)[-118:-62]
     'in no report: a.png and 1 more (and 1 found so before); '
@@ -1209,7 +1227,7 @@ def _unclaimed_line(outputs: list[Path], total: int, shown: int = 3,
     1 output left unfinished by a stopped run, under a name this run does not make, is left
     in place, in no report: a; later runs do not say it again (--remove-orphans removes them)
     """
-    names = ", ".join(map(str, outputs[:shown]))
+    names = ", ".join(apart_by_code_point(list(map(str, outputs)), made)[:shown])
     more = f" and {len(outputs) - shown} more" if len(outputs) > shown else ""
     what = "1 output" if len(outputs) == 1 else f"{len(outputs)} outputs"
     verb = "is" if len(outputs) == 1 else "are"
@@ -1890,7 +1908,7 @@ def _left_unrecorded_line(outputs: Sequence[Path], shown: int = 3) -> str:
     1 output finished as the run stopped, out/b.png, is left in place, unrecorded, its
     file listed as finished unrecorded; the next run makes it again
     """
-    names = ", ".join(map(str, outputs[:shown]))
+    names = ", ".join(apart_by_code_point(list(map(str, outputs)))[:shown])
     more = f" and {len(outputs) - shown} more" if len(outputs) > shown else ""
     one = len(outputs) == 1
     return (f"{'1 output' if one else f'{len(outputs)} outputs'} finished as the run stopped, "

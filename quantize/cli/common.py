@@ -40,10 +40,15 @@ from ..errors import ExitCode, FailureKind, ImageReadError, QuantizeError, failu
 from ..io import MAX_PALETTE, check_input_path, is_stream  # noqa: F401 -- commands import is_stream here
 from ..io.streams import STREAM_HEAD, copy_image_stream  # noqa: F401 -- and STREAM_HEAD
 from ..names import (
+    apart_by_code_point,
+    folded_name,
+    is_link_loop,
     printable,
     printable_line,
     quoted,
     repr_bytes_shown,
+    resolved_path,
+    same_file,
     shell_quoted,
 )
 from ..reduce.budget import is_size_unit
@@ -2111,3 +2116,53 @@ def dither_strength(flag: bool, level: str | None) -> float | str | None:
         fail(f"--dither={level!r} is not valid; expected a strength from 0 to 1, 'ordered' "
              "or 'pattern', e.g. --dither=0.5 or --dither=ordered", USAGE_ERROR)
     return value
+
+
+def folder_key(path: Path) -> Any:
+    """The folder holding ``path`` as the system finds it: "d/a.png", "link-to-d/a.jpg" and
+    "d/../d/a.jpg" are in one folder, and so are "D/a.png" and "d/a.png" where names ignore
+    case (its device and inode; its resolved path when it cannot be read)."""
+    try:
+        info = os.stat(path.parent)
+    except OSError:
+        return str(resolved_path(path.parent))
+    return info.st_dev, info.st_ino
+
+
+def name_key(path: Path) -> tuple[Any, str]:
+    """``path`` as the system finds it where names ignore case and Unicode form: its folder
+    (:func:`folder_key`) and its folded name (:func:`~quantize.io.folded_name`)."""
+    return folder_key(path), folded_name(path.name)
+
+
+def output_as_input(output: str, source: str, verb: str = ",") -> str | None:
+    """``output`` quoted, ``verb``, and how it is the input ``source``: the input itself
+    (:func:`~quantize.names.same_file`), or its name where names ignore case or Unicode
+    form (both then shown by code point when they look alike, in two Unicode forms:
+    :func:`~quantize.names.apart_by_code_point`); None when it is neither."""
+    if same_file(output, source):
+        return f"{quoted(output)}{verb} the input itself"
+    if name_key(Path(output)) == name_key(Path(source)):
+        out, src = apart_by_code_point([output, source], quote=True)
+        return (f"{out}{verb} the input {src} where names ignore case or Unicode form (macOS, "
+                "Windows)")
+    return None
+
+
+def refuse_missing_folder(flag: str, output: str) -> None:
+    """Refuse (usage error) the file ``output`` named by the option ``flag`` whose folder
+    does not exist, or is a link into a loop of links (named as an input in one is,
+    :func:`~quantize.io.missing_file`), as ``reduce -o`` and ``--palette-out`` refuse
+    theirs before any work; one there, or under an existing file, is left to the writer,
+    which says which."""
+    from ..io import missing_file
+
+    folder = Path(output).parent
+    if is_link_loop(folder):
+        fail(f"{flag}={quoted(output)}: folder {quoted(folder)} "
+             f"{missing_file(folder, 'folder')}", USAGE_ERROR)
+    if os.path.lexists(folder) or any(os.path.lexists(above) and not os.path.isdir(above)
+                                      for above in folder.parents):
+        return
+    fail(f"{flag}={quoted(output)}: folder {quoted(folder)} does not exist; expected a "
+         "file name in an existing folder", USAGE_ERROR)

@@ -23,7 +23,7 @@ import typer
 
 from ..errors import ExitCode
 from ..io import DEFAULT_MAX_PIXELS
-from ..names import output_stem, printable_line, same_file
+from ..names import output_stem, printable_line, quoted, same_file
 from ..reduce.fit import FEATURES
 from .common import (
     USAGE_ERROR,
@@ -40,7 +40,9 @@ from .common import (
     image_name,
     integer,
     offering,
+    output_as_input,
     refuse_both,
+    refuse_missing_folder,
     say,
     user_errors,
     warn,
@@ -137,7 +139,7 @@ def _outputs(inputs: Sequence[str], output: str | None, ext: str | None
              ) -> list[str | None]:
     """The palette file of each input: ``-o`` (one input only), ``INPUT-stem + ext`` beside
     it, or None (printed); two inputs that would write one file are refused."""
-    from ..reduce.palette_job import PALETTE_OUTPUTS, check_palette_output
+    from ..reduce.palette_job import PALETTE_OUTPUTS
 
     if output is not None and ext is not None:
         refuse_both("-o/--output", "--ext")
@@ -151,8 +153,7 @@ def _outputs(inputs: Sequence[str], output: str | None, ext: str | None
         fail(f"--ext={ext!r} should end in an extension -o takes: "
              f"{', '.join(PALETTE_OUTPUTS)}", USAGE_ERROR)
     if output is not None:
-        with user_errors():
-            check_palette_output(output, "output")
+        _check_output(output, inputs[0])
         return [output]
     if ext is None:
         return [None] * len(inputs)
@@ -160,6 +161,29 @@ def _outputs(inputs: Sequence[str], output: str | None, ext: str | None
                for name in inputs]
     _refuse_shared_outputs(inputs, outputs)
     return list(outputs)
+
+
+def _check_output(output: str, input: str) -> None:
+    """Refuse, before any work, with reduce's checks of ``--palette-out`` and their usage
+    errors: an ``-o`` that names a pipe, device or socket, a folder or a name under a file
+    (:func:`~quantize.reduce.options.check_output_names`), one with no palette extension,
+    one in a folder that does not exist (:func:`~quantize.cli.common.refuse_missing_folder`)
+    or the input itself, even with ``--force``
+    (:func:`~quantize.cli.common.output_as_input`). Each was refused as the file's failure,
+    exit 1."""
+    from ..io import STREAM_OUTPUT, is_stream
+    from ..reduce.options import check_output_names
+    from ..reduce.palette_job import check_palette_output
+
+    if is_stream(Path(output)):  # as reduce's --palette-out
+        fail(f"-o/--output={quoted(output)} {STREAM_OUTPUT}", USAGE_ERROR)
+    with user_errors():
+        check_output_names(output, None)
+        check_palette_output(output, "output")
+    refuse_missing_folder("-o/--output", output)
+    if (what := output_as_input(output, input, " is")) is not None:
+        fail(f"{input}: -o/--output={what}, which is never overwritten (not even with "
+             "--force); write the palette to another file", USAGE_ERROR)
 
 
 def _refuse_shared_outputs(inputs: Sequence[str], outputs: Sequence[str]) -> None:

@@ -43,6 +43,7 @@ from ..io import (
     shared_landing,
 )
 from ..names import (
+    apart_by_code_point,
     folded_name,
     one_file_names,
     output_parts,
@@ -50,6 +51,7 @@ from ..names import (
     printable_data,
     quoted,
     reduced_name,
+    resolved_path,
     same_file,
     shell_quoted,
 )
@@ -92,12 +94,14 @@ from .common import (
     file_name,
     finishing_note,
     folder_hint,
+    folder_key,
     image_name,
     integer,
     is_stdin_file,
     is_stream,
     is_terminal,
     max_bytes_unit_error,
+    name_key,
     names_a_descriptor,
     nodata_given,
     note,
@@ -105,10 +109,12 @@ from .common import (
     note_jobs_capped,
     number,
     offering,
+    output_as_input,
     palette_file,
     printable_line,
     refuse_both,
     refuse_closed_stdout,
+    refuse_missing_folder,
     refuse_quality_scale,
     refuse_stream_without_output,
     refuse_text_onto_files,
@@ -667,6 +673,10 @@ def _stdout_suffix(given: str | None, files: Sequence[_File], ext: str | None) -
                  f"(-o -), but {printable_line(f.input)} is written to a file named after it; "
                  f"choose that file's format with --ext (--ext .small{suffix}) or -o",
                  USAGE_ERROR)
+        if not Path(f.output).suffix and not f.by_ext:  # no extension to contradict
+            fail(f"-o/--output={quoted(f.output)} has no extension (a file's extension picks "
+                 "its format; --format picks that of an image written to stdout, -o -); name "
+                 f"the file with one: -o {shell_quoted(f.output + suffix)}", USAGE_ERROR)
         if not _same_format(Path(f.output).suffix, suffix):
             named = f"--ext={quoted(ext)}" if f.by_ext else f"-o/--output={quoted(f.output)}"
             fail(f"--format={quoted(given)} contradicts {named}, whose extension picks the "
@@ -882,7 +892,7 @@ def _check_distinct_outputs(files: Sequence[_File], options: dict[str, Any],
         src = Path(f.input)
         folder, stem = _stem_key(src)
         if f.output is not None:
-            key: Any = _name_key(Path(f.output))
+            key: Any = name_key(Path(f.output))
             shown = f.output
         elif len(stems[(folder, stem)]) == 1:  # read no header without a need
             key, shown = (folder, stem, None), ""
@@ -899,17 +909,6 @@ def _check_distinct_outputs(files: Sequence[_File], options: dict[str, Any],
             _refuse_shared_output(seen[key], (f.input, shown),
                                   chosen=f.output is None and options["quality"] is not None)
         seen[key] = (f.input, shown)
-
-
-def _folder_of(path: Path) -> Any:
-    """The folder holding ``path`` as the system finds it: "d/a.png", "link-to-d/a.jpg" and
-    "d/../d/a.jpg" are in one folder, and so are "D/a.png" and "d/a.png" where names ignore
-    case (its device and inode; its resolved path when it cannot be read)."""
-    try:
-        info = os.stat(path.parent)
-    except OSError:
-        return str(path.parent.resolve())
-    return info.st_dev, info.st_ino
 
 
 def _shown_k(src: Path, suffix: str, options: dict[str, Any],
@@ -979,14 +978,14 @@ def _check_no_input_overwritten(files: Sequence[_File], options: dict[str, Any],
         return
     given = [f.input for f in files if f.input != STDIO]
     inputs = _inputs_landing(files)
-    folded = {_name_key(Path(name)): name for name in given}
+    folded = {name_key(Path(name)): name for name in given}
     for f in files:
         if f.output is None or f.to_stdout:
             continue
         out = Path(f.output)
         if (other := inputs.get(landing(out))) is not None and other != f.input:
             _refuse_output(f.input, "would be", f.output, other)
-        if (other := folded.get(_name_key(out))) is not None and other != f.input:
+        if (other := folded.get(name_key(out))) is not None and other != f.input:
             _refuse_output(f.input, "would be", f.output, other)
     if any(f.output is None for f in files):
         _check_default_outputs(files, options, sizes)
@@ -1026,18 +1025,15 @@ def _check_named_outputs(output: str | None, palette_out: str | None) -> None:
 def _refuse_missing_folders(files: Sequence[_File], palette_out: str | None) -> None:
     """Refuse, before any work, an output named with ``-o`` (or the ``--palette-out``
     file) whose folder does not exist (a usage error, as one under an existing file is:
-    ``-o notes.txt/x.png``). The job refused it too, but with exit 1, as a failed file."""
+    ``-o notes.txt/x.png``), or is a link into a loop of links
+    (:func:`~quantize.cli.common.refuse_missing_folder`). The job refused it too, but with
+    exit 1, as a failed file."""
     named = [("-o/--output", f.output) for f in files
              if f.output is not None and not f.to_stdout and not f.by_ext]
     if palette_out is not None:
         named.append(("--palette-out", palette_out))
     for flag, output in named:
-        folder = Path(output).parent
-        if os.path.lexists(folder) or any(os.path.lexists(above) and not os.path.isdir(above)
-                                          for above in folder.parents):
-            continue  # there, or under a file: the job says which
-        fail(f"{flag}={quoted(output)}: folder {quoted(folder)} does not exist; expected a "
-             "file name in an existing folder", USAGE_ERROR)
+        refuse_missing_folder(flag, output)
 
 
 def _check_no_output_is_its_input(files: Sequence[_File], palette_out: str | None) -> None:
@@ -1062,17 +1058,18 @@ def _check_no_output_is_its_input(files: Sequence[_File], palette_out: str | Non
                 _refuse_ext_onto_inputs(files, f, what)
             fail(f"{f.input}: its output would be {what}, which is never overwritten (not "
                  "even with --force); name another file with -o", USAGE_ERROR)
-        if palette_out is not None and (what := _as_input(palette_out, f.input, " is")):
+        if palette_out is not None and (what := output_as_input(palette_out, f.input, " is")):
             fail(f"{f.input}: --palette-out={what}, which is never overwritten (not even with "
                  "--force); write the palette to another file", USAGE_ERROR)
 
 
 def _output_as_input(f: _File) -> str | None:
     """How the output named for ``f`` with ``-o`` or ``--ext`` is its own input
-    (:func:`_as_input`), or None when it is not, or is stdout or a default name."""
+    (:func:`~quantize.cli.common.output_as_input`), or None when it is not, or is stdout
+    or a default name."""
     if f.input == STDIO or f.output is None or f.to_stdout:
         return None
-    return _as_input(f.output, f.input)
+    return output_as_input(f.output, f.input)
 
 
 def _refuse_ext_onto_inputs(files: Sequence[_File], first: _File, what: str) -> NoReturn:
@@ -1222,20 +1219,6 @@ def _check_palette_in_kept(palette_in: Any, palette_out: str | None) -> None:
          "to another file", USAGE_ERROR)
 
 
-def _as_input(output: str, source: str, verb: str = ",") -> str | None:
-    """``output`` quoted, ``verb``, and how it is the input ``source``: the input itself
-    (:func:`~quantize.names.same_file`), or its name where names ignore case or Unicode
-    form (both then shown by code point, as names in two forms look alike); None when it
-    is neither."""
-    if same_file(output, source):
-        return f"{quoted(output)}{verb} the input itself"
-    if _name_key(Path(output)) == _name_key(Path(source)):
-        return (f"{quoted(output, by_code_point=True)}{verb} the input "
-                f"{quoted(source, by_code_point=True)} where names ignore case or Unicode "
-                "form (macOS, Windows)")
-    return None
-
-
 def _inputs_by_stem(files: Sequence[_File]) -> dict[tuple[Any, str], list[str]]:
     """The inputs given no ``--output`` name, each once, by :func:`_stem_key`: those of one
     list would write default outputs of one stem."""
@@ -1250,16 +1233,10 @@ def _inputs_by_stem(files: Sequence[_File]) -> dict[tuple[Any, str], list[str]]:
 
 def _stem_key(path: Path) -> tuple[Any, str]:
     """The stem of ``path``'s default outputs as the system finds it where names ignore
-    case and Unicode form: its folder (:func:`_folder_of`) and its folded stem
+    case and Unicode form: its folder (:func:`~quantize.cli.common.folder_key`) and its folded stem
     (:func:`~quantize.names.output_parts`: a 9-patch's, ``btn`` of ``btn.9.png``, before
     ``.k<N>.9.png``; its outputs are all PNGs)."""
-    return _folder_of(path), folded_name(output_parts(path, ".png")[0])
-
-
-def _name_key(path: Path) -> tuple[Any, str]:
-    """``path`` as the system finds it where names ignore case and Unicode form: its folder
-    (:func:`_folder_of`) and its folded name (:func:`~quantize.io.folded_name`)."""
-    return _folder_of(path), folded_name(path.name)
+    return folder_key(path), folded_name(output_parts(path, ".png")[0])
 
 
 def _check_default_outputs(files: Sequence[_File], options: dict[str, Any],
@@ -1273,7 +1250,7 @@ def _check_default_outputs(files: Sequence[_File], options: dict[str, Any],
         given = Path(f.input)
         if f.input == STDIO:
             continue
-        for named in (given, given.resolve()) if given.is_symlink() else (given,):
+        for named in (given, resolved_path(given)) if given.is_symlink() else (given,):
             _check_default_output_is_not(named, str(given), by_stem, options, sizes)
 
 
@@ -1288,7 +1265,7 @@ def _check_default_output_is_not(path: Path, given: str,
     parsed = _NUMBERED_NAME.fullmatch(folded_name(path.name))
     if parsed is None:
         return
-    for name in by_stem.get((_folder_of(path), parsed["stem"]), ()):
+    for name in by_stem.get((folder_key(path), parsed["stem"]), ()):
         suffix = default_output_suffix(name)  # None: unreadable, so no output
         if suffix is None or parsed["ext"] != folded_name(output_parts(name, suffix)[1]):
             continue
@@ -1364,8 +1341,8 @@ def _note_palette_in(palette_in: Any) -> bool:
 def _refuse_output(name: str, verb: str, output: str, other: str) -> None:
     """Refuse the output of the input ``name``, which ``verb`` ("would be", "may be")
     ``output``, the input ``other``: its name, a link to it, or one file with it where names
-    ignore case or Unicode form (both then shown by code point, as names in two forms look
-    alike)."""
+    ignore case or Unicode form (both then shown by code point when they look alike:
+    :func:`~quantize.names.apart_by_code_point`)."""
     if Path(output).name == Path(other).name:
         same = f"{quoted(output)}, which is also an input"
     elif os.path.islink(output) and landing(output) == landing(other):
@@ -1373,9 +1350,9 @@ def _refuse_output(name: str, verb: str, output: str, other: str) -> None:
     elif folded_name(Path(output).name) != folded_name(Path(other).name):
         same = f"{quoted(output)}, which the input {quoted(other)} links to"
     else:
-        same = (f"{quoted(output, by_code_point=True)}, which is also the input "
-                f"{quoted(other, by_code_point=True)} where names ignore case or Unicode form "
-                "(macOS, Windows)")
+        out, input = apart_by_code_point([output, other], quote=True)
+        same = (f"{out}, which is also the input {input} where names ignore case or Unicode "
+                "form (macOS, Windows)")
     fail(f"{name}: its output {verb} {same}; rename that input, or choose other output "
          "names with --ext", USAGE_ERROR)
 

@@ -21,7 +21,7 @@ import typer
 from .._validation import color_from_text
 from ..errors import ExitCode, OutputError, QuantizeError
 from ..io import DEFAULT_MAX_PIXELS, check_name_length, check_nodata, check_output_folder
-from ..names import folded_name, output_stem, printable_data, same_file
+from ..names import folded_name, output_stem, printable_data, quoted, same_file
 from .common import (
     USAGE_ERROR,
     Command,
@@ -389,6 +389,8 @@ def segment_command(
         _refuse_input_among_outputs(input, target, edges, classes)
     elif stdin:
         _refuse_stdin_file_among_outputs(target, edges, classes)
+    if outdir is not None:
+        _refuse_folder_of_other_files(outdir)
     with user_errors():  # a batch's files would be mixed with these, or removed as a killed run's
         from ..batch.lock import refuse_batch_folder
 
@@ -463,6 +465,24 @@ def _worked_at(record: dict[str, Any]) -> str:
     if (work_width, work_height) == (record["width"], record["height"]):
         return ""
     return f", worked on a {work_width} x {work_height} copy"
+
+
+def _refuse_folder_of_other_files(outdir: Path) -> None:
+    """Refuse an existing ``-o`` folder that holds files other than a previous segment's
+    outputs (:func:`~quantize.segment_file.foreign_entries`): a folder of photos, which
+    segment's files would be mixed into, and which a later ``batch -r`` then leaves out as
+    a folder of segment's outputs. Its own folders keep their rules (an output there:
+    ``--force``)."""
+    from ..segment_file import foreign_entries
+
+    others = foreign_entries(outdir)
+    if not others:
+        return
+    more = f" and {len(others) - 1} more" if len(others) > 1 else ""
+    fail(f"-o/--output={quoted(outdir)} holds files other than a previous segment's outputs "
+         f"({quoted(others[0])}{more}), among which it would write labels.png, overlay.png, "
+         "segments.json and more; choose a new or empty folder with -o (a folder of a "
+         "previous segment's outputs alone is rewritten with --force)", USAGE_ERROR)
 
 
 def _refuse_input_among_outputs(input: Path, target: Path, edges: bool,

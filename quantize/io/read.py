@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import errno
 import functools
 import io as _io
 import numbers
@@ -18,6 +17,7 @@ import re
 import struct
 import sys
 import threading
+import unicodedata
 import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -47,7 +47,7 @@ from ..errors import (
     QuantizeWarning,
     warn_caller,
 )
-from ..names import quoted
+from ..names import is_link_loop, quoted
 from ..png import (
     check_frame_count,
     check_png_chunks,
@@ -2139,24 +2139,30 @@ def missing_file(p: Path, kind: str = "file") -> str:
     ('no such file', 'no such folder')
     """
     if not p.is_symlink():
-        return f"no such {kind}"
+        return f"no such {kind}{_misnamed_hint(p)}"
     target = quoted(os.readlink(p))
-    if _link_loop(p):
+    if is_link_loop(p):
         return f"is a link to {target}, which leads into a link loop, never to a {kind}"
     return f"is a link to {target}, which leads to no {kind}"
 
 
-#: What Windows says of a name it cannot resolve, as of a link loop (ERROR_CANT_RESOLVE_FILENAME).
-_WINDOWS_LINK_LOOP = 1921
+def _misnamed_hint(p: Path) -> str:
+    """Why ``p``, not found, may have been meant for another name: a Windows line end
+    (``\\r``) at its end, kept by a list of names read from a file written on Windows, or
+    a file of the same name in another Unicode form (NFC or NFD, which look alike: a name
+    typed on Linux, the file copied from macOS). Two stat calls at most; "" when neither.
 
-
-def _link_loop(p: Path) -> bool:
-    """Whether following the link ``p`` fails as the system fails a loop of links."""
-    try:
-        os.stat(p)
-    except OSError as exc:
-        return exc.errno == errno.ELOOP or getattr(exc, "winerror", None) == _WINDOWS_LINK_LOOP
-    return False
+    >>> _misnamed_hint(Path("photo.jpg\\r"))
+    ' (a Windows line end \\\\r at its end?)'
+    """
+    if p.name.endswith("\r"):
+        return " (a Windows line end \\r at its end?)"
+    for form in ("NFC", "NFD"):
+        other = unicodedata.normalize(form, p.name)
+        if other != p.name and os.path.lexists(p.with_name(other)):
+            return (" (a file by the same name in another Unicode form exists: "
+                    f"{quoted(other, by_code_point=True)})")
+    return ""
 
 
 def input_size(p: Path) -> int:

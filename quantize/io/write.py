@@ -45,7 +45,7 @@ from ..errors import (
     OwnFileError,
     WriteRefusedError,
 )
-from ..names import landing_path, quoted
+from ..names import is_link_loop, landing_path, quoted, resolved_path
 from .read import is_stream
 
 __all__ = ["GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "STREAM_OUTPUT", "atomic_write",
@@ -135,7 +135,9 @@ def _exists_words(out: Path) -> str:
 def link_to_nothing_words(path: str | os.PathLike[str]) -> str:
     """How a symbolic link at ``path`` that leads to no file is said: where it leads, and
     through a chain of links, each one on to the last, the name that does not exist (the
-    first link's target exists: it is a link). Links as they are written.
+    first link's target exists: it is a link). Links as they are written. A link into a
+    loop of links is said as an input in one is (:func:`~quantize.io.missing_file`): where
+    it leads, and that it leads into a loop, not the chain round it forty times.
 
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as folder:
@@ -144,6 +146,8 @@ def link_to_nothing_words(path: str | os.PathLike[str]) -> str:
     ...     print(link_to_nothing_words(os.path.join(folder, "out.png")))
     a link to 'mid', a link to 'real/target.png', which does not exist
     """
+    if is_link_loop(path):
+        return f"a link to {quoted(os.readlink(path))}, which leads into a link loop"
     here, words = Path(path), []
     for _ in range(_CHAIN_SHOWN):
         if not os.path.islink(here):
@@ -322,7 +326,7 @@ def _same_file(a: Path, b: Path) -> bool:
     try:
         return a.exists() and b.exists() and os.path.samefile(a, b)
     except OSError:
-        return a.resolve() == b.resolve()
+        return resolved_path(a) == resolved_path(b)
 
 
 def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], None], *,

@@ -71,7 +71,15 @@ from ..batch.results import (
 )
 from ..errors import ImageReadError
 from ..io import DEFAULT_MAX_PIXELS, atomic_write, written_through
-from ..names import absolute_path, extension_words, natural_key, printable, printable_line, quoted
+from ..names import (
+    absolute_path,
+    extension_words,
+    natural_key,
+    printable,
+    printable_line,
+    quoted,
+    resolved_path,
+)
 from .assets import SCRIPT, SHOWN_SIZE, STYLE, TEMPLATE
 from .thumbnails import (
     BOUNDARIES_NAME,
@@ -367,7 +375,7 @@ def _folder_as_given(folder: str | os.PathLike[str]) -> str:
     name = Path(given).name
     if name and name != "..":
         return given
-    resolved = Path(absolute_path(given)).resolve().name
+    resolved = resolved_path(absolute_path(given)).name
     return f"{given} ({resolved})" if resolved else given
 
 
