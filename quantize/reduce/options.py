@@ -48,6 +48,7 @@ from ..io import (
     is_stream,
     nodata_setting,
 )
+from ..io.profiles import DEFAULT_INTENT, check_intent
 from ..names import quoted, same_file
 from ..palette_files import (
     PALETTE_ALPHA_HINT,
@@ -800,7 +801,7 @@ _FILE_DEFAULTS: dict[str, Any] = {
     "exact_colors": False, "palette_in": None, "palette_fitted": False, "palette_out": None,
     "seed": 0, "force": False, "max_pixels": DEFAULT_MAX_PIXELS, "skip_if_larger": False,
     "optimize": False, "palette": "global", "max_bytes": None, "matte": None, "strip": False,
-    "keep_gps": False, "masks": None, "nodata": "tag",
+    "keep_gps": False, "masks": None, "nodata": "tag", "intent": DEFAULT_INTENT,
 }
 
 #: How an animation's frames get their colours: one palette for all, or one per frame (GIF,
@@ -876,7 +877,8 @@ def check_reduce_options(**options: Any) -> dict[str, Any]:
         Any of ``n_colors``, ``quality``, ``quality_limit``, ``space``, ``dither``,
         ``exact_colors``, ``palette_in``, ``palette_fitted``, ``palette_out``, ``seed``,
         ``force``, ``max_pixels``, ``skip_if_larger``, ``optimize``, ``palette``,
-        ``max_bytes``, ``matte``, ``strip``, ``keep_gps``, ``masks``, ``nodata``.
+        ``max_bytes``, ``matte``, ``strip``, ``keep_gps``, ``masks``, ``nodata``,
+        ``intent``.
 
     Returns
     -------
@@ -929,6 +931,7 @@ def check_reduce_options(**options: Any) -> dict[str, Any]:
     opts["max_bytes"] = check_budget_alone(opts["max_bytes"], checked.quality, pal_in)
     opts["matte"] = check_matte(opts["matte"])
     opts["nodata"] = nodata_setting(opts["nodata"])
+    opts["intent"] = check_intent(opts["intent"])
     if opts["masks"] is not None:  # the folder the masks go in, made when missing
         check_output_folder(opts["masks"], "masks")
     if checked.n_colors is None and checked.quality is None and pal_in is None:
