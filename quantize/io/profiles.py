@@ -13,7 +13,7 @@ LittleCMS takes it:
 - ``"relative"``: relative colorimetric without it, as ImageMagick's ``-profile`` converts.
 - ``"perceptual"``, ``"saturation"``, ``"absolute"``: the ICC's other intents.
 
-A matrix profile (Adobe RGB, ProPhoto, Display P3) converts alike by every intent; a CMYK
+A matrix profile (Adobe RGB, ProPhoto: measured) converts alike by every intent; a CMYK
 profile's tables differ. :func:`converted_profile` is what a converted file is said as,
 ``None`` for an sRGB profile (one that moves no colour by more than
 :data:`SRGB_LIKE_LEVELS`) and for an image without one.
