@@ -196,7 +196,7 @@ NoDataOption = Annotated[str | None, typer.Option(
     "it); none reads every pixel, the tag left out. For grey and RGB images.",
     show_default=False)]
 IntentOption = Annotated[str | None, typer.Option(
-    "--intent", metavar="|".join(INTENTS), parser=choice_word(INTENTS),
+    "--intent", metavar="NAME", parser=choice_word(INTENTS),
     help="The rendering intent by which an input's embedded ICC profile (a CMYK file's, an "
     "Adobe RGB or ProPhoto one's) is converted to sRGB: relative-bpc (the default: relative "
     "colorimetric with black-point compensation, as Photoshop converts), relative (without "
