@@ -32,7 +32,8 @@ __all__ = ["FAILURE_KINDS", "AdvisedFormats", "AlphaLossWarning", "CodeAdviceWar
            "FirstFrameWarning", "FormatAdviceError", "FormatAdviceWarning", "GifTableWarning",
            "ImageReadError",
            "InputParameterError", "OutputError", "OutputExistsError", "OwnFileError",
-           "PaletteInWarning", "PaletteRepeatWarning", "QualityError", "QualityReached",
+           "PaletteInWarning", "PaletteRepeatWarning", "ProfileConvertedWarning", "QualityError",
+           "QualityReached",
            "QualityScaleWarning",
            "QuantizeDeprecationWarning",
            "QuantizeError", "QuantizeWarning", "ResultTooLargeError", "SharedOutputError",
@@ -569,6 +570,15 @@ class ExifLeftOutWarning(QuantizeWarning):
     reduce`` says it as a note, which ``-q`` leaves out (``quantize batch`` too, as a note of
     the file, which its report row lists among the file's warnings); ``strip=True``
     (``--strip``) drops the EXIF without it."""
+
+
+class ProfileConvertedWarning(QuantizeWarning):
+    """The input's colours were converted to sRGB from an ICC profile of another colour
+    space or gamut (a CMYK file's, an Adobe RGB or ProPhoto one's), by the rendering intent
+    given (:mod:`quantize.io.profiles`), and the output carries no profile. A fact, not a
+    fault: ``quantize reduce`` says it as a note, which ``-q`` leaves out (``quantize batch``
+    too, as a note of the file, which its report row lists among the file's warnings). Not
+    said of a file without a profile or with an sRGB one."""
 
 
 class GifTableWarning(QuantizeWarning):

@@ -58,6 +58,13 @@ from .io import (
     shared_landing,
     write_together,
 )
+from .io.profiles import (
+    DEFAULT_INTENT,
+    Intent,
+    check_intent,
+    note_profile_converted,
+    profile_fields,
+)
 from .names import printable, printable_data, quoted, same_file
 from .reconstruct import regions as _regions
 from .segment import (
@@ -137,6 +144,7 @@ def segment_file(
     keep_gps: bool = False,
     nodata: NoData = "tag",
     classes_in: str | os.PathLike[str] | None = None,
+    intent: Intent = DEFAULT_INTENT,
 ) -> dict[str, Any]:
     """Segment an image file and write the results into ``outdir``.
 
@@ -229,6 +237,12 @@ def segment_file(
         (no cluster of ``n_clusters``; ``classes.png`` gives them the last). ``"tag"``: the
         value of a TIFF's GDAL_NODATA tag, when it has one, with a
         :class:`~quantize.io.nodata.NoDataWarning`; None: no pixel is no data.
+    intent : {"relative-bpc", "relative", "perceptual", "saturation", "absolute"}
+        The rendering intent by which an input's ICC profile (a CMYK file's, an Adobe RGB
+        one's) is converted to sRGB, as :func:`quantize.io.load_image` takes it. Recorded
+        (``"intent"``) when not the default. A conversion from a profile that is not
+        sRGB's is said by a :class:`~quantize.errors.ProfileConvertedWarning` and recorded
+        in ``segments.json`` as ``source_colour_space`` and ``profile``.
     superpixels : int, optional
         As for :func:`quantize.segment.segment`: about how many superpixels the region
         hierarchy starts from. Recorded (``"superpixels"``) when given.
@@ -315,7 +329,7 @@ def segment_file(
     stretch = check_bool(stretch, "stretch")
     strip, keep_gps = check_bool(strip, "strip"), check_bool(keep_gps, "keep_gps")
     overlay_color = check_color(overlay_color, "overlay_color")
-    nodata = check_nodata(nodata)
+    nodata, intent = check_nodata(nodata), check_intent(intent)
     shared = None
     if classes_in is not None:  # read once; its k, weights and space are the job's
         shared, n_clusters, weights, space, _ = classes_settings(
@@ -338,7 +352,9 @@ def segment_file(
     with _output_folder(folder, names):
         paths = _prepare_outputs(Path(input), folder, force, names)
         loaded = load_image(input, max_pixels=max_pixels, stretch=stretch,
-                            dark_advice=DARK_ADVICE, nodata=nodata)
+                            dark_advice=DARK_ADVICE, nodata=nodata, intent=intent)
+        note_profile_converted(loaded.source_profile, intent, folder.name)
+        converted = profile_fields(loaded.source_profile)
         _warn_if_animated(input, loaded.n_frames, loaded.format)
         result = segment_pixels(loaded.rgb, loaded.alpha, **params,
                                 stretch_range=loaded.stretch_range, classes_in=shared)
@@ -374,7 +390,8 @@ def segment_file(
                   **_given("superpixels", params["superpixels"]),
                   **_given("smooth", params["smooth"]),
                   **_given("working_size", params["working_size"]), **_switches(strip, keep_gps),
-                  **_given("classes_in", None if classes_in is None else str(classes_in))}
+                  **_given("classes_in", None if classes_in is None else str(classes_in)),
+                  **_given("intent", None if intent == DEFAULT_INTENT else intent), **converted}
         _write_outputs(paths, result, record, stats, levels, input_path, overlay_color, dpi,
                        alpha=shown, exif=exif, replace=force, classes=classes,
                        stale=(lambda: _stale_outputs(folder, input, names)) if force else None)
@@ -579,7 +596,8 @@ def check_segment_options(*, n_clusters: int | None = None, regions: int | None 
                           smooth: int | None = None, working_size: int | str | None = None,
                           classes: bool = False, strip: bool = False,
                           keep_gps: bool = False, nodata: NoData = "tag",
-                          classes_in: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+                          classes_in: str | os.PathLike[str] | None = None,
+                          intent: Intent = DEFAULT_INTENT) -> dict[str, Any]:
     """Validate the keyword options of :func:`segment_file` and fill in their defaults.
 
     For drivers (batch runs) that check options once, before any file is read,
@@ -589,7 +607,8 @@ def check_segment_options(*, n_clusters: int | None = None, regions: int | None 
     :data:`OVERLAY_COLOR`: the settings a batch recorded before it could be chosen, in
     red, have no such entry, and still match a run that leaves it out; so are ``stretch``,
     ``strip`` and ``keep_gps``, only when True, and ``nodata``, only when not ``"tag"``
-    (:func:`_nodata_given`). ``classes`` is returned always (False left out of a batch's
+    (:func:`_nodata_given`), and ``intent``, only when not the default. ``classes`` is
+    returned always (False left out of a batch's
     settings as earlier versions lack it: :mod:`quantize.batch.manifest`).
     ``classes_in`` is read once here (a file that is not a classes file is named before any
     image is read), its ``n_clusters``, weights and space returned as the options', and
@@ -625,6 +644,8 @@ def check_segment_options(*, n_clusters: int | None = None, regions: int | None 
     drawn = {} if color == OVERLAY_COLOR else {"overlay_color": color}
     stretched = {"stretch": True} if check_bool(stretch, "stretch") else {}
     switches = _switches(check_bool(strip, "strip"), check_bool(keep_gps, "keep_gps"))
+    intent = check_intent(intent)
+    shared = {**shared, **({} if intent == DEFAULT_INTENT else {"intent": intent})}
     return {**params, "seed": seed, "force": check_bool(force, "force"),
             "max_pixels": max_pixels, "edges": edges, "classes": classes, **drawn,
             **stretched, **switches, **_nodata_given(nodata), **shared}

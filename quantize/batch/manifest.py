@@ -112,13 +112,17 @@ _NOT_SHAPING = frozenset({"force", "max_pixels", "skip_if_larger", "copy_if_larg
 #: given it by the batch) and the setting ``shared_classes`` (False: no shared classes,
 #: as before it was added; :func:`output_settings` writes it only when True); of both,
 #: ``nodata`` ("tag": a TIFF's GDAL_NODATA tag read, which earlier versions left out; a
-#: folder of tiles that have none is made alike); reduce's ``fixed_colors`` (None: no
-#: fixed palette entry, as before it was added).
+#: folder of tiles that have none is made alike), ``intent`` ("relative-bpc": an ICC
+#: profile converted by relative colorimetric with black-point compensation, where earlier
+#: versions converted by perceptual; a folder of files without a profile, or with a
+#: matrix RGB one, as Adobe RGB's, which every intent converts alike, is made alike) and
+#: reduce's ``fixed_colors`` (None: no fixed palette entry, as before it was added).
 _LEFT_OUT_UNLESS_GIVEN: dict[str, Any] = {"quality_limit": None, "palette_fitted": False,
                                           "max_bytes": None, "matte": None, "strip": False,
                                           "keep_gps": False, "superpixels": None,
                                           "smooth": None, "working_size": None,
                                           "masks": None, "classes": False, "nodata": "tag",
+                                          "intent": "relative-bpc",
                                           "classes_in": None, "shared_classes": False,
                                           "fixed_colors": None}
 #: Options that shape animations only (the palette of each frame): a still is made alike.

@@ -27,6 +27,7 @@ from ..errors import (
     ImageReadError,
     OutputError,
     PaletteInWarning,
+    ProfileConvertedWarning,
     QualityError,
     ResultTooLargeError,
     failure_kind,
@@ -1123,8 +1124,9 @@ def run_job(mode: JobMode, job: FileJob) -> tuple[dict[str, Any], dict[str, Any]
     :class:`~quantize.reduce.FewerColorsWarning` (fewer colours than asked, all kept: a
     lossless result, no fault) is no warning either: the record says it as
     :data:`~quantize.batch.results.FEWER_COLORS` (:func:`_fewer_colors_said`); nor is an
-    :class:`~quantize.errors.ExifLeftOutWarning` or a
-    :class:`~quantize.errors.GifTableWarning` (facts of the output), recorded under
+    :class:`~quantize.errors.ExifLeftOutWarning`, a
+    :class:`~quantize.errors.GifTableWarning` or a
+    :class:`~quantize.errors.ProfileConvertedWarning` (facts of the output), recorded under
     :data:`~quantize.batch.results.NOTED`, which the command line says as a note.
 
     A result larger than the input (``skip_if_larger``: nothing written) returns the
@@ -1146,7 +1148,8 @@ def run_job(mode: JobMode, job: FileJob) -> tuple[dict[str, Any], dict[str, Any]
             record = _fewer_colors_said(recorded_call(
                 mode.func, (job.input, job.output), {**job.options, "force": True},
                 format_advice=False, said_once=(PaletteInWarning, PaletteReadWarning),
-                notes=(FewerColorsWarning,), noted=(ExifLeftOutWarning, GifTableWarning)))
+                notes=(FewerColorsWarning,),
+                noted=(ExifLeftOutWarning, GifTableWarning, ProfileConvertedWarning)))
         except ResultTooLargeError as exc:
             said = attached_warnings(exc)
             # its input's size: a report counts it as kept at that size

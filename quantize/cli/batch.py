@@ -42,6 +42,7 @@ from ..errors import (
     failure_kind_of_code,
 )
 from ..io import DEFAULT_MAX_PIXELS, MAX_PALETTE, folder_made, nodata_setting
+from ..io.profiles import check_intent
 from ..names import (
     apart_by_code_point,
     found_path,
@@ -68,6 +69,7 @@ from .common import (
     DitherLevelCommand,
     DitherLevelOption,
     FixedColorOption,
+    IntentOption,
     KeepGpsOption,
     LinesOrNothing,
     MatteOption,
@@ -357,6 +359,7 @@ def batch(
     strip: StripOption = False,
     keep_gps: KeepGpsOption = False,
     nodata: NoDataOption = None,
+    intent: IntentOption = None,
     ext: Annotated[str | None, typer.Option(
         "--ext", metavar="SUFFIX",
         help="reduce: name each output INPUT-stem + SUFFIX in the mirrored folder, its "
@@ -573,6 +576,8 @@ def batch(
                 options["keep_gps"] = True
             if nodata is not None:  # so too: without it, a TIFF's GDAL_NODATA tag is read
                 options["nodata"] = nodata_setting(nodata_given(nodata))
+            if intent is not None:  # so too: the settings of earlier runs lack it
+                options["intent"] = check_intent(intent)
             if ext is not None:
                 options["ext"] = _check_ext(ext)
             _refuse_image_input(input_dir, mode)

@@ -38,6 +38,7 @@ from .._validation import TypedNumber, shown_number
 from ..encode import OPTIMIZED_OUTPUTS
 from ..errors import ExitCode, FailureKind, ImageReadError, QuantizeError, failure_kind
 from ..io import MAX_PALETTE, check_input_path, is_stream  # noqa: F401 -- commands import is_stream here
+from ..io.profiles import INTENTS
 from ..io.streams import STREAM_HEAD, copy_image_stream  # noqa: F401 -- and STREAM_HEAD
 from ..names import (
     apart_by_code_point,
@@ -208,6 +209,14 @@ NoDataOption = Annotated[str | None, typer.Option(
     "Default: the value a TIFF's GDAL_NODATA tag names, when it has one (a warning says "
     "it); none reads every pixel, the tag left out. For grey and RGB images.",
     show_default=False)]
+IntentOption = Annotated[str | None, typer.Option(
+    "--intent", metavar="NAME", parser=choice_word(INTENTS),
+    help="The rendering intent by which an input's embedded ICC profile (a CMYK file's, an "
+    "Adobe RGB or ProPhoto one's) is converted to sRGB: relative-bpc (the default: relative "
+    "colorimetric with black-point compensation, as Photoshop converts), relative (without "
+    "it, as ImageMagick's -profile), perceptual, saturation or absolute. No effect on a "
+    "file without a profile or with an sRGB one.", show_default=False,
+    autocompletion=offering(INTENTS))]
 MaxPixelsOption = Annotated[int, typer.Option(
     "--max-pixels", metavar="N", parser=integer, help="Refuse images of more than N "
     "pixels (width x height; an animation to reduce, frames x width x height), a guard "
@@ -1555,7 +1564,8 @@ FLAGS = {"n_colors": "-k/--colors", "n_clusters": "-k/--clusters", "regions": "-
          "matte": "--matte", "fixed_colors": "--fixed-color", "strip": "--strip",
          "keep_gps": "--keep-gps",
          "smooth": "--smooth", "superpixels": "--superpixels", "masks": "--masks",
-         "working_size": "--working-size", "nodata": "--nodata", "fps": "--fps", "loop": "--loop",
+         "working_size": "--working-size", "nodata": "--nodata", "intent": "--intent",
+         "fps": "--fps", "loop": "--loop",
          "shared_classes": "--shared-classes", "classes_in": "--classes-in"}
 
 #: The parameters that are flags on the command line: ``name=True`` is written as the flag

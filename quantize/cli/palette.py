@@ -29,6 +29,7 @@ from .common import (
     USAGE_ERROR,
     CommandFailed,
     FixedColorOption,
+    IntentOption,
     MatteOption,
     MaxPixelsOption,
     SeedOption,
@@ -39,6 +40,7 @@ from .common import (
     file_name,
     image_name,
     integer,
+    note,
     offering,
     output_as_input,
     refuse_both,
@@ -109,11 +111,12 @@ def palette_command(
     force: Annotated[bool, typer.Option(
         "--force", help="Overwrite palette files that exist.")] = False,
     max_pixels: MaxPixelsOption = DEFAULT_MAX_PIXELS,
+    intent: IntentOption = None,
 ) -> None:
     """Print or write the palette reduce fits for images, largest share first."""
     options = {"n_colors": colors, "space": space, "exact_colors": exact_colors,
                "matte": matte, "seed": seed, "force": force, "max_pixels": max_pixels,
-               "fixed_colors": fixed_color or None}
+               "fixed_colors": fixed_color or None, "intent": intent}
     options = {key: value for key, value in options.items() if value is not None}
     _check_options(options)
     outputs = _outputs(inputs, output, ext)
@@ -203,13 +206,15 @@ def _one_file(name: str, out: str | None, options: Mapping[str, Any], as_json: b
     """Extract, then print, the palette of the file ``name`` (to ``out`` when given),
     added to ``shown``; its exit code, its error said on stderr."""
     from ..batch.calls import recorded_call
+    from ..errors import ProfileConvertedWarning
     from ..reduce import FewerColorsWarning
     from ..reduce.palette_job import extract_palette
 
     try:
         with user_errors():
             record = recorded_call(extract_palette, (name, out), options,
-                                   format_advice=True, notes=(FewerColorsWarning,))
+                                   format_advice=True, notes=(FewerColorsWarning,),
+                                   noted=(ProfileConvertedWarning,))
     except CommandFailed as exc:
         return ExitCode(exc.exit_code)
     except KeyboardInterrupt:
@@ -217,7 +222,8 @@ def _one_file(name: str, out: str | None, options: Mapping[str, Any], as_json: b
     for message in record.pop("warnings", ()):
         warn(name, message)
     record.pop("notes", None)  # fewer colours than asked: the lines (and k) say it
-    record.pop("noted", None)
+    for message in record.pop("noted", ()):  # a fact of the colours read
+        note(name, message)
     _show({**record, "input": name, "output": out}, as_json, several, first=not shown)
     shown.append(name)
     return ExitCode.OK

@@ -71,6 +71,7 @@ from .common import (
     DitherLevelOption,
     DitherOption,
     FixedColorOption,
+    IntentOption,
     KeepGpsOption,
     MatteOption,
     MaxPixelsOption,
@@ -304,6 +305,7 @@ def reduce_command(
     strip: StripOption = False,
     keep_gps: KeepGpsOption = False,
     nodata: NoDataOption = None,
+    intent: IntentOption = None,
     seed: SeedOption = 0,
     jobs: Annotated[int | None, typer.Option(
         "-j", "--jobs", parser=integer, metavar="N",
@@ -341,7 +343,9 @@ def reduce_command(
         "exact_colors, palette_in, palette_mode, seed, optimize (with --matte, then the "
         "colour as #rrggbb; with --fixed-color, then the fixed colours as #rrggbb; with "
         "--optimize, also optimized: whether the output's format took it, for a GIF "
-        "animation whether that stored some frame smaller). With -o -, stdout "
+        "animation whether that stored some frame smaller; with an --intent other than "
+        "relative-bpc, also intent); of an input whose ICC profile was converted to sRGB "
+        "(not an sRGB one), source_colour_space and profile at the end. With -o -, stdout "
         "carries the image and the objects go to stderr, each a line starting with {; the "
         "other lines there start with quantize:.")] = False,
     quiet: Annotated[bool, typer.Option(
@@ -379,7 +383,7 @@ def reduce_command(
              "optimize": optimize, "palette": palette, "max_bytes": max_bytes, "matte": matte,
              "strip": strip, "keep_gps": keep_gps, "masks": masks,
              "copy_if_larger": copy_if_larger, "nodata": nodata,
-             "fixed_colors": fixed_color or None}
+             "fixed_colors": fixed_color or None, "intent": intent}
     with user_errors():
         check_palette_fitted_given(palette_fitted, palette_in)
         options = check_reduce_options(**{k: v for k, v in given.items()
@@ -457,7 +461,8 @@ def _batch_options(given: dict[str, Any], jobs: int | None, show: str, ext: str 
                *(("--fixed-color", color) for color in given["fixed_colors"] or ()),
                ("--strip", given["strip"]),
                ("--keep-gps", given["keep_gps"]), ("--nodata", given["nodata"]),
-               ("--seed", given["seed"] or None), ("--optimize", given["optimize"]),
+               ("--intent", given["intent"]), ("--seed", given["seed"] or None),
+               ("--optimize", given["optimize"]),
                ("--skip-if-larger", given["skip_if_larger"]),
                ("--copy-if-larger", given["copy_if_larger"]), ("--force", given["force"]),
                ("--max-pixels", None if given["max_pixels"] == DEFAULT_MAX_PIXELS
@@ -1392,6 +1397,7 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
         GifTableWarning,
         LossyColorsWarning,
         PaletteInWarning,
+        ProfileConvertedWarning,
     )
     from ..io import parts_listed_once
     from ..palette_files import PaletteReadWarning
@@ -1407,7 +1413,8 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
                                       else {**options, "palette_out": palette}),
                       {"format_advice": True, "said_once": said_once,
                        "notes": (FewerColorsWarning,),
-                       "noted": (ExifLeftOutWarning, GifTableWarning, LossyColorsWarning)})
+                       "noted": (ExifLeftOutWarning, GifTableWarning, LossyColorsWarning,
+                                 ProfileConvertedWarning)})
                  for f, (src, out, palette) in zip(files, staged, strict=True)]
         codes: list[ExitCode] = []
         written: list[Mapping[str, Any]] = []  # the record of each file written

@@ -19,12 +19,14 @@ from typing import Annotated, Any
 import typer
 
 from .._validation import color_from_text
-from ..errors import ExitCode, OutputError, QuantizeError
+from ..errors import ExitCode, OutputError, ProfileConvertedWarning, QuantizeError
 from ..io import DEFAULT_MAX_PIXELS, check_name_length, check_nodata, check_output_folder
+from ..io.profiles import DEFAULT_INTENT, check_intent
 from ..names import folded_name, output_stem, printable_data, quoted, same_file
 from .common import (
     USAGE_ERROR,
     Command,
+    IntentOption,
     KeepGpsOption,
     NoDataOption,
     Scratch,
@@ -48,6 +50,7 @@ from .common import (
     min_region_value,
     names_a_descriptor,
     nodata_given,
+    note,
     number,
     offering,
     path,
@@ -263,6 +266,7 @@ def segment_command(
         "and each region's and cluster's mean in the input's own values "
         "(mean_input).")] = False,
     nodata: NoDataOption = None,
+    intent: IntentOption = None,
     output_name: Annotated[str | None, typer.Option(
         "-o", "--output", metavar="DIR", help="Folder for the outputs (created if needed). "
         "Default: INPUT-stem.segments beside the input.", show_default=False,
@@ -337,6 +341,7 @@ def segment_command(
         color = OVERLAY_COLOR if overlay_color is None else parse_color(overlay_color)
         min_region = _checked_min_region(min_region)
         missing = check_nodata(nodata_given(nodata))
+        chosen = check_intent(DEFAULT_INTENT if intent is None else intent)
     # read once, into a copy: segment reads its input twice
     stream = stdin or is_stream(input)
     if (stream or names_a_descriptor(input)) and outdir is None:
@@ -344,7 +349,7 @@ def segment_command(
     carried = [("-k", n_clusters), ("--regions", regions), ("--superpixels", superpixels),
                ("--smooth", smooth), ("--working-size", working_size), ("--edges", edges),
                ("--classes", classes), ("--classes-in", classes_in),
-               ("--stretch", stretch), ("--nodata", nodata),
+               ("--stretch", stretch), ("--nodata", nodata), ("--intent", intent),
                ("--space", None if space == "lab" else space),
                *(("-w", w) for w in weights or ()), ("--min-region", min_region),
                ("--overlay-color", overlay_color), ("--strip", strip), ("--keep-gps", keep_gps),
@@ -369,7 +374,8 @@ def segment_command(
                                   edges=edges, overlay_color=color, stretch=stretch,
                                   superpixels=superpixels, smooth=smooth,
                                   working_size=working_size, classes=classes, strip=strip,
-                                  keep_gps=keep_gps, nodata=missing, classes_in=classes_in)
+                                  keep_gps=keep_gps, nodata=missing, classes_in=classes_in,
+                                  intent=chosen)
         fail(f"{printable_line(str(input))}: is a directory, expected an image file{hint}",
              ExitCode.FAILED)
     refuse_closed_stdout("quiet" if quiet else "json" if as_json else "lines")
@@ -416,9 +422,10 @@ def segment_command(
                            "input_name": input if stream else None, "stretch": stretch,
                            "superpixels": superpixels, "smooth": smooth,
                            "working_size": working_size, "classes": classes, "strip": strip,
-                           "keep_gps": keep_gps, "nodata": missing, "classes_in": classes_in}
+                           "keep_gps": keep_gps, "nodata": missing, "classes_in": classes_in,
+                           "intent": chosen}
                 record = recorded_call(segment_file, (source, target), options,
-                                       format_advice=True)
+                                       format_advice=True, noted=(ProfileConvertedWarning,))
             with interrupts_held():
                 _show(input, record, input_name, output_name, quiet=quiet, as_json=as_json)
                 written.append(record["outdir"])
@@ -436,8 +443,11 @@ def _show(input: Any, record: dict[str, Any], typed: str, typed_output: str | No
     kept (:func:`~quantize.cli.common.as_typed`)."""
     for line in record.pop("warnings", ()):
         warn(input, line)
+    noted = record.pop("noted", ())
     if quiet:
         return
+    for line in noted:  # a fact of the outputs, which -q leaves out
+        note(input, line)
     record["input"] = as_typed(record["input"], typed)
     record["outdir"] = as_typed(record["outdir"], typed if typed_output is None
                                 else typed_output)

@@ -83,7 +83,10 @@ What happens to each kind of input:
   (:func:`~quantize.io.resolution.stated_dpi`).
 - ICC profile (RGB, grayscale or CMYK; a palette image's applies to its
   colours): pixels are converted to sRGB, so clustering sees the colours a
-  viewer shows; outputs carry no profile (they are sRGB). A profile that cannot
+  viewer shows, by the rendering ``intent`` (relative colorimetric with black-point
+  compensation by default: :mod:`quantize.io.profiles`), and
+  ``LoadedImage.source_profile`` names a profile that is not sRGB's; outputs carry no
+  profile (they are sRGB). A profile that cannot
   be read or is not for the image's colours is left out, as viewers do, with a
   :class:`ColorProfileWarning`.
 - PNG gAMA chunk (without an sRGB or iCCP chunk, which take precedence): a

@@ -62,6 +62,14 @@ from ..png import (
     whole_png_rows,
 )
 from .nodata import NoData, check_nodata, nodata_key
+from .profiles import (
+    DEFAULT_INTENT,
+    Intent,
+    SourceProfile,
+    check_intent,
+    cms_intent,
+    converted_profile,
+)
 from .resolution import scaled_dpi, stated_dpi, upright_dpi
 
 __all__ = ["DEFAULT_MAX_PIXELS", "EXIF_PICTURE_TAGS", "ColorProfileWarning",
@@ -215,6 +223,11 @@ class LoadedImage:
         and brightest over the colour channels of the pixels that show: 16-bit or float
         values, or 8-bit levels); a value ``v`` of ``rgb`` is about ``low + v * (high -
         low) / 255`` of them. None when not stretched (an image of one value, say).
+    source_profile : SourceProfile or None
+        What the pixels were converted to sRGB from, by the file's embedded ICC profile:
+        its colour space ("CMYK", "RGB", "GRAY") and the profile's description
+        (:func:`~quantize.io.profiles.converted_profile`). None for a file without a
+        profile, with an sRGB one, or with one left out (not applied).
 
     Raises
     ------
@@ -239,6 +252,7 @@ class LoadedImage:
     dpi: tuple[float, float] | None = None
     exif: bytes | None = None
     stretch_range: tuple[float, float] | None = None
+    source_profile: SourceProfile | None = None
 
     def on_matte(self, matte: tuple[int, int, int] | None) -> LoadedImage:
         """This image with its translucent pixels composited onto the opaque colour
@@ -306,7 +320,8 @@ def _alpha_as_read(image: LoadedImage) -> np.ndarray | None:
 def load_image(path: str | os.PathLike[str] | BinaryIO, *,
                max_pixels: int | None = DEFAULT_MAX_PIXELS,
                shrink_to: int | None = None, stretch: bool = False,
-               dark_advice: str | None = None, nodata: NoData = None) -> LoadedImage:
+               dark_advice: str | None = None, nodata: NoData = None,
+               intent: Intent = DEFAULT_INTENT) -> LoadedImage:
     """Read an image file into upright 8-bit sRGB pixels and optional alpha.
 
     Parameters
@@ -354,6 +369,11 @@ def load_image(path: str | os.PathLike[str] | BinaryIO, *,
         a TIFF's GDAL_NODATA tag names, when it has one (with a
         :class:`~quantize.io.nodata.NoDataWarning` saying it). For grey and RGB images
         only (:mod:`quantize.io.nodata`).
+    intent : {"relative-bpc", "relative", "perceptual", "saturation", "absolute"}
+        The rendering intent by which an embedded ICC profile (a CMYK file's, an Adobe
+        RGB one's) is converted to sRGB (:mod:`quantize.io.profiles`): by default
+        relative colorimetric with black-point compensation. Of no effect on a file
+        without a profile or with an sRGB one.
 
     Returns
     -------
@@ -369,7 +389,8 @@ def load_image(path: str | os.PathLike[str] | BinaryIO, *,
         message names the file.
     ValueError, TypeError
         If ``max_pixels`` or ``shrink_to`` is not an integer >= 1 (or None), or
-        ``stretch`` not a bool, or ``nodata`` not a finite number, three, "tag" or None;
+        ``stretch`` not a bool, ``nodata`` not a finite number, three, "tag" or None, or
+        ``intent`` not one of the five;
         TypeError for a file object opened in text mode.
     InputParameterError
         For a ``nodata`` no pixel of the image can hold (-1 of an 8-bit one), or given for
@@ -403,15 +424,17 @@ def load_image(path: str | os.PathLike[str] | BinaryIO, *,
     """
     if _is_file_object(path):
         return _load_stream(path, max_pixels=max_pixels, shrink_to=shrink_to,
-                            stretch=stretch, dark_advice=dark_advice, nodata=nodata)
+                            stretch=stretch, dark_advice=dark_advice, nodata=nodata,
+                            intent=intent)
     p = check_input_path(path, "path")
     nodata = check_nodata(nodata)
+    intent = check_intent(intent)
     limit = check_max_pixels(max_pixels)
     if shrink_to is not None:
         shrink_to = check_int(shrink_to, "shrink_to", minimum=1)
     reading = _Reading(check_bool(stretch, "stretch"), dark_advice)
     with _opened(p, limit) as im:
-        return _loaded(im, p, shrink_to, reading, nodata)
+        return _loaded(im, p, shrink_to, reading, nodata, intent)
 
 
 #: How errors name an image read from a file object (:func:`load_image`).
@@ -455,10 +478,12 @@ def _load_stream(stream: BinaryIO, **options: Any) -> LoadedImage:
 
 def _loaded(im: Image.Image, p: Path, shrink_to: int | None = None,
             reading: _Reading = _AS_COUNTS,
-            nodata: tuple[float, ...] | Literal["tag"] | None = None) -> LoadedImage:
+            nodata: tuple[float, ...] | Literal["tag"] | None = None,
+            intent: Intent = DEFAULT_INTENT) -> LoadedImage:
     """:func:`load_image` of ``im``, the file ``p`` opened by :func:`_opened` and not
     decoded yet, its values of more than 8 bits read as ``reading`` says, and those of
-    ``nodata`` (checked) as transparent; its errors are left to the caller to name the
+    ``nodata`` (checked) as transparent, its profile converted by ``intent`` (checked);
+    its errors are left to the caller to name the
     file in."""
     check_png_chunks(im, p)
     ignore_overlong_trns(im)
@@ -487,7 +512,9 @@ def _loaded(im: Image.Image, p: Path, shrink_to: int | None = None,
         decoded = _load_keyed(im, reading, _page_number(im))
     loop, duration = im.info.get("loop"), im.info.get("duration")
     orientation = exif_orientation(decoded)  # read once: a damaged EXIF is said once
-    rgb, alpha = _pil_to_rgba(_upright_srgb(decoded, orientation), _page_number(im), reading)
+    rgb, alpha = _pil_to_rgba(_upright_srgb(decoded, orientation, intent), _page_number(im),
+                              reading)
+    source_profile = converted_profile(decoded.info.get("icc_profile"), decoded.mode)
     stretch_range = None
     if reading.stretch:
         extent = _shown_extent(rgb, alpha, 255.0)
@@ -499,7 +526,7 @@ def _loaded(im: Image.Image, p: Path, shrink_to: int | None = None,
                        None if duration is None else float(duration),
                        upright_dpi(dpi, orientation if turned is None else turned),
                        tagged if im.format == "TIFF" else upright_exif(decoded.info.get("exif")),
-                       stretch_range)
+                       stretch_range, source_profile)
 
 
 def _stretch_range(extent: tuple[Any, Any] | None, reading: _Reading
@@ -1852,9 +1879,9 @@ class OpenInput:
         return self._image
 
     def load(self, *, stretch: bool = False, dark_advice: str | None = None,
-             nodata: NoData = None) -> LoadedImage:
+             nodata: NoData = None, intent: Intent = DEFAULT_INTENT) -> LoadedImage:
         """The pixels, as :func:`load_image` reads them (within the limit checked already),
-        with its ``stretch``, ``dark_advice`` and ``nodata``.
+        with its ``stretch``, ``dark_advice``, ``nodata`` and ``intent``.
 
         Raises
         ------
@@ -1863,10 +1890,11 @@ class OpenInput:
         """
         if self._image is None:
             raise ValueError(f"{self.path}: the input was closed; load it within open_input")
-        nodata = check_nodata(nodata)
+        nodata, intent = check_nodata(nodata), check_intent(intent)
         with read_errors(self.path):
             return _loaded(self._image, self.path, None,
-                           _Reading(check_bool(stretch, "stretch"), dark_advice), nodata)
+                           _Reading(check_bool(stretch, "stretch"), dark_advice), nodata,
+                           intent)
 
     def close(self) -> None:
         """Let go of the image, and with it the pixels :meth:`OpenInput.load` decoded into
@@ -2566,14 +2594,15 @@ def frame_rgba(frame: Image.Image, page: int | None = None,
     return np.dstack([gray, np.full(gray.shape[:2], 255, np.uint8) if alpha is None else alpha])
 
 
-def _upright_srgb(im: Image.Image, orientation: int) -> Image.Image:
+def _upright_srgb(im: Image.Image, orientation: int,
+                  intent: Intent = DEFAULT_INTENT) -> Image.Image:
     """Apply ``orientation`` (:func:`exif_orientation`'s of ``im``) and convert an image
-    with an ICC profile or a PNG gamma to sRGB."""
+    with an ICC profile (by ``intent``) or a PNG gamma to sRGB."""
     if orientation != 1:
         from PIL import ImageOps  # loaded for turned photos only
 
         im = ImageOps.exif_transpose(im)  # a full copy: only when there is work to do
-    return _srgb(im)
+    return _srgb(im, intent)
 
 
 def upright_exif(exif: Any) -> bytes | None:
@@ -2900,10 +2929,10 @@ def _orientation_tag(data: bytes, order: str, start: int, count: int) -> int:
     return 1
 
 
-def _srgb(im: Image.Image) -> Image.Image:
-    """Convert an image with an ICC profile or a PNG gamma to sRGB."""
+def _srgb(im: Image.Image, intent: Intent = DEFAULT_INTENT) -> Image.Image:
+    """Convert an image with an ICC profile (by ``intent``) or a PNG gamma to sRGB."""
     icc = im.info.get("icc_profile")
-    return _profile_to_srgb(im, icc) if icc else _gamma_to_srgb(im)
+    return _profile_to_srgb(im, icc, intent) if icc else _gamma_to_srgb(im)
 
 
 # PNG's gAMA of sRGB-like images, and the relative difference below which a file gamma
@@ -3058,9 +3087,11 @@ _MODE_NAMES = {"RGB": "RGB", "RGBA": "RGB", "L": "grayscale", "LA": "grayscale",
                "CMYK": "CMYK"}
 
 
-def _profile_to_srgb(im: Image.Image, icc: bytes) -> Image.Image:
-    """``im`` converted from its ICC profile ``icc`` to sRGB (a palette image by its colours,
-    16-bit and float grayscale once scaled to 8 bits).
+def _profile_to_srgb(im: Image.Image, icc: bytes,
+                     intent: Intent = DEFAULT_INTENT) -> Image.Image:
+    """``im`` converted from its ICC profile ``icc`` to sRGB by the rendering ``intent``
+    (:func:`~quantize.io.profiles.cms_intent`; a palette image by its colours, 16-bit and
+    float grayscale once scaled to 8 bits).
 
     A profile that cannot be read, or is not for the image's colours, is left
     out, as viewers do, with a :class:`ColorProfileWarning`.
@@ -3088,14 +3119,16 @@ def _profile_to_srgb(im: Image.Image, icc: bytes) -> Image.Image:
         return _profile_ignored(im, f"is for {space or 'unknown'} colours, not {pixels} "
                                 "pixels" if im.mode in _MODE_NAMES else
                                 f"is not applied to {pixels} pixels")
+    rendering, flags = cms_intent(intent)
+    srgb = ImageCms.createProfile("sRGB")
     try:
         if im.mode == "LA":  # LittleCMS's LA transform mixes up the bands: alpha apart
-            rgb = ImageCms.profileToProfile(im.convert("L"), src, ImageCms.createProfile("sRGB"),
-                                            outputMode="RGB")
+            rgb = ImageCms.profileToProfile(im.convert("L"), src, srgb, outputMode="RGB",
+                                            renderingIntent=rendering, flags=flags)
             rgb.putalpha(im.getchannel("A"))
             return rgb
-        return ImageCms.profileToProfile(im, src, ImageCms.createProfile("sRGB"),
-                                         outputMode=out_mode)
+        return ImageCms.profileToProfile(im, src, srgb, outputMode=out_mode,
+                                         renderingIntent=rendering, flags=flags)
     except (ImageCms.PyCMSError, OSError) as exc:
         return _profile_ignored(im, f"cannot be applied ({exc})")
 
@@ -3782,7 +3815,19 @@ def _checked_fields(image: LoadedImage) -> dict[str, Any]:
             "duration": None if duration is None else check_float(
                 duration, "LoadedImage.duration", minimum=0.0),
             "dpi": None if dpi is None else check_dpi(dpi, "LoadedImage.dpi"),
-            "stretch_range": _checked_stretch_range(image.stretch_range)}
+            "stretch_range": _checked_stretch_range(image.stretch_range),
+            "source_profile": _checked_source_profile(image.source_profile)}
+
+
+def _checked_source_profile(value: Any) -> SourceProfile | None:
+    """:attr:`LoadedImage.source_profile` as a SourceProfile, or raise naming it."""
+    if value is None:
+        return None
+    pair = tuple(value) if isinstance(value, tuple | list) else ()
+    if len(pair) != 2 or not all(isinstance(v, str) for v in pair):
+        raise TypeError(f"LoadedImage.source_profile should be None or (colour_space, "
+                        f"description), two str, got {value!r}")
+    return SourceProfile(*pair)
 
 
 def _checked_stretch_range(value: Any) -> tuple[float, float] | None:

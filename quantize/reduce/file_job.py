@@ -54,6 +54,7 @@ from ..io import (
     require_regular_file,
     write_together,
 )
+from ..io.profiles import DEFAULT_INTENT, Intent, note_profile_converted
 from ..names import extension_words, output_stem, quoted, reduced_name
 from ..palette_files import PaletteNames, entry_hex, palette_file_bytes
 from ..reconstruct.palette import indexed_image
@@ -200,7 +201,8 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                 max_bytes: int | str | None = None, matte: Any = None, strip: bool = False,
                 keep_gps: bool = False, masks: str | os.PathLike[str] | None = None,
                 shown_as: ShownOutput | None = None, nodata: NoData = "tag",
-                fixed_colors: Any = None) -> dict[str, Any]:
+                fixed_colors: Any = None,
+                intent: Intent = DEFAULT_INTENT) -> dict[str, Any]:
     """Reduce the colours of an image file and write the result; the job behind ``quantize reduce``.
 
     Parameters
@@ -312,6 +314,13 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         (a .png's, a .gif's), as transparent pixels do. ``"tag"``: the value of a TIFF's
         GDAL_NODATA tag, when it has one, with a :class:`~quantize.io.nodata.NoDataWarning`;
         None: no pixel is no data. A still only: a value given for an animation is refused.
+    intent : {"relative-bpc", "relative", "perceptual", "saturation", "absolute"}
+        The rendering intent by which an input's ICC profile (a CMYK file's, an Adobe RGB
+        one's) is converted to sRGB, as :func:`quantize.io.load_image` takes it; such a
+        conversion is said by a :class:`~quantize.errors.ProfileConvertedWarning` and
+        recorded (``source_colour_space``, ``profile``). Recorded when not the default. An
+        animation's frames are converted by the default (their profiles are RGB, which
+        every intent converts alike but of a table-based one).
     shown_as : ShownOutput, optional
         How errors and warnings name ``output``, for a caller that writes it there only to
         copy it elsewhere (``quantize reduce -o -``: a temporary file, then stdout):
@@ -346,7 +355,9 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         ``delta_e``, measured against the image so made, leave out; dithered, also
         ``blurred_psnr`` at the end: the PSNR after a blur of 1 px of both images (of an
         animation, of each frame as shown, pooled over all the frames' pixels; None when
-        lossless).
+        lossless); of a still whose ICC profile was converted to sRGB (not an sRGB one),
+        also ``source_colour_space`` ("CMYK", "RGB" or "GRAY") and ``profile`` (its
+        description) at the end.
 
     Raises
     ------
@@ -405,7 +416,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                                 skip_if_larger=skip_if_larger, optimize=optimize,
                                 palette=palette, max_bytes=max_bytes, matte=matte,
                                 strip=strip, keep_gps=keep_gps, masks=masks, nodata=nodata,
-                                fixed_colors=fixed_colors)
+                                fixed_colors=fixed_colors, intent=intent)
     src = require_regular_file(input, frames="either")  # a still, or every frame
     if output is not None:
         _check_output_path_given(output)
@@ -420,7 +431,8 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         animation = _animation(source, opts["max_pixels"], opts["matte"])
         if animation is None:
             bytes_in = input_size(src)
-            read = source.load(dark_advice=DARK_OUTPUT, nodata=opts["nodata"])
+            read = source.load(dark_advice=DARK_OUTPUT, nodata=opts["nodata"],
+                               intent=opts["intent"])
             loaded = read.on_matte(opts["matte"])  # itself when it blends no pixel
             matted = None if opts["matte"] is None else loaded is not read
     if animation is not None:  # every frame, written as an animation
@@ -468,6 +480,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         data, optimized = encoded or _encoded(result, numbered, loaded, out, job,
                                               opts["optimize"], exif)
         note_exif_left_out(exif, out, output_named(out, shown))
+        note_profile_converted(loaded.source_profile, opts["intent"], output_named(out, shown))
         if out.suffix.lower() == ".gif" and job.palette is None:  # a fitted palette's table
             full = result.full_palette(alpha=True)
             note_gif_table(full.shape[0], bool((full[:, 3] == 0).any()), output_named(out, shown))
@@ -514,7 +527,8 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                       quality_met=None if opts["quality_limit"] is None else met,
                       blurred_psnr=blurred, psnr_shown=shown_psnr, max_bytes_bound=bound,
                       colours_used=None if job.palette is None
-                      else int(np.count_nonzero(result.shares)))
+                      else int(np.count_nonzero(result.shares)),
+                      source_profile=loaded.source_profile)
 
 
 def _psnr_shown(alpha: np.ndarray | None, result: ReduceResult

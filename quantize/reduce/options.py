@@ -48,6 +48,7 @@ from ..io import (
     is_stream,
     nodata_setting,
 )
+from ..io.profiles import DEFAULT_INTENT, check_intent
 from ..names import quoted, same_file
 from ..palette_files import (
     PALETTE_ALPHA_HINT,
@@ -831,6 +832,7 @@ _FILE_DEFAULTS: dict[str, Any] = {
     "seed": 0, "force": False, "max_pixels": DEFAULT_MAX_PIXELS, "skip_if_larger": False,
     "optimize": False, "palette": "global", "max_bytes": None, "matte": None, "strip": False,
     "keep_gps": False, "masks": None, "nodata": "tag", "fixed_colors": None,
+    "intent": DEFAULT_INTENT,
 }
 
 #: How an animation's frames get their colours: one palette for all, or one per frame (GIF,
@@ -907,7 +909,7 @@ def check_reduce_options(**options: Any) -> dict[str, Any]:
         ``exact_colors``, ``palette_in``, ``palette_fitted``, ``palette_out``, ``seed``,
         ``force``, ``max_pixels``, ``skip_if_larger``, ``optimize``, ``palette``,
         ``max_bytes``, ``matte``, ``strip``, ``keep_gps``, ``masks``, ``nodata``,
-        ``fixed_colors``.
+        ``fixed_colors``, ``intent``.
 
     Returns
     -------
@@ -966,6 +968,7 @@ def check_reduce_options(**options: Any) -> dict[str, Any]:
     opts["max_bytes"] = check_budget_alone(opts["max_bytes"], checked.quality, pal_in)
     opts["matte"] = check_matte(opts["matte"])
     opts["nodata"] = nodata_setting(opts["nodata"])
+    opts["intent"] = check_intent(opts["intent"])
     if opts["masks"] is not None:  # the folder the masks go in, made when missing
         check_output_folder(opts["masks"], "masks")
     if checked.n_colors is None and checked.quality is None and pal_in is None:

@@ -26,6 +26,7 @@ from ..io import (
     require_regular_file,
     write_together,
 )
+from ..io.profiles import DEFAULT_INTENT, Intent, note_profile_converted, profile_fields
 from ..names import output_stem
 from ..palette_files import (
     PALETTE_FORMATS,
@@ -75,7 +76,8 @@ def extract_palette(input: str | os.PathLike[str], output: str | os.PathLike[str
                     *, n_colors: int | None = None, space: Space = "rgb",
                     exact_colors: bool = False, seed: Seed = 0, matte: Any = None,
                     force: bool = False, max_pixels: int | None = DEFAULT_MAX_PIXELS,
-                    fixed_colors: Any = None) -> dict[str, Any]:
+                    fixed_colors: Any = None,
+                    intent: Intent = DEFAULT_INTENT) -> dict[str, Any]:
     """The palette of a still image file, as :func:`~quantize.reduce.reduce_file` fits it,
     its colours by share (largest first); written to ``output`` when given.
 
@@ -90,7 +92,7 @@ def extract_palette(input: str | os.PathLike[str], output: str | os.PathLike[str
         square of 64 pixels per colour, equal whatever the share, in a row:
         :func:`~quantize.palette_files.swatch_png_bytes`), its entries in share order.
         Default: nothing is written.
-    n_colors, space, exact_colors, seed, matte, max_pixels
+    n_colors, space, exact_colors, seed, matte, max_pixels, intent
         As in :func:`~quantize.reduce.reduce_file` (``n_colors`` 1 to 256, default 16), which
         fits the same colours for the same options (its ``palette_out`` lists them in the
         image's order: a translucent entry first, and the entry of fully transparent
@@ -109,7 +111,10 @@ def extract_palette(input: str | os.PathLike[str], output: str | os.PathLike[str
         ``matte`` as ``#rrggbb`` or None, ``palette`` a list of ``{"hex": "#rrggbb",
         "alpha": 0..255, "share": float}``, largest share first (ties in the fit's order),
         the shares those of the visible pixels (fully transparent ones are in none);
-        with ``fixed_colors``, also ``"fixed_colors"``, a list of ``#rrggbb``.
+        with ``fixed_colors``, also ``"fixed_colors"``, a list of ``#rrggbb``; ``intent``
+        before ``palette`` when not the default; of an input whose ICC profile was
+        converted to sRGB (not an sRGB one), ``source_colour_space`` and ``profile`` at the
+        end, and a :class:`~quantize.errors.ProfileConvertedWarning` says it.
 
     Raises
     ------
@@ -148,7 +153,7 @@ def extract_palette(input: str | os.PathLike[str], output: str | os.PathLike[str
     start = time.perf_counter()
     opts = check_reduce_options(n_colors=n_colors, space=space, exact_colors=exact_colors,
                                 seed=seed, matte=matte, force=force, max_pixels=max_pixels,
-                                fixed_colors=fixed_colors)
+                                fixed_colors=fixed_colors, intent=intent)
     k = check_n_colors(opts["n_colors"])
     check_indexed_colors(k, "n_colors")
     src = require_regular_file(input, frames="either")
@@ -161,8 +166,10 @@ def extract_palette(input: str | os.PathLike[str], output: str | os.PathLike[str
                 f"has {source.n_frames} frames (an animation, or pages); a palette is "
                 "extracted from a still image: reduce_file(input, palette_out=...) fits one "
                 "palette for all the frames", path=src)
-        loaded = source.load(dark_advice=DARK_OUTPUT,
-                             nodata=opts["nodata"]).on_matte(opts["matte"])
+        loaded = source.load(dark_advice=DARK_OUTPUT, nodata=opts["nodata"],
+                             intent=opts["intent"]).on_matte(opts["matte"])
+    note_profile_converted(loaded.source_profile, opts["intent"],
+                           None if out is None else out.name)
     job = FileJob(None, "palette", None, k)  # as reduce_file fits for its default .png
     result, _ = reduce_within_limit(loaded.rgb, loaded.alpha, fit_options(job, loaded, opts),
                                     check_seed(opts["seed"]),
@@ -178,8 +185,10 @@ def extract_palette(input: str | os.PathLike[str], output: str | os.PathLike[str
             "matte": None if opts["matte"] is None
             else "#{:02x}{:02x}{:02x}".format(*opts["matte"]),
             **({} if fixed is None else {"fixed_colors": fixed}),
+            **({} if opts["intent"] == DEFAULT_INTENT else {"intent": opts["intent"]}),
             "palette": palette_entries(entries[:, :3], shares, entries[:, 3]),
-            "seconds": round(time.perf_counter() - start, 3)}
+            "seconds": round(time.perf_counter() - start, 3),
+            **profile_fields(loaded.source_profile)}
 
 
 def _by_share(result: ReduceResult, n_fixed: int = 0) -> tuple[np.ndarray, np.ndarray]:

@@ -36,6 +36,7 @@ from ..errors import (
     warn_caller,
 )
 from ..io import check_output_folder_writable, check_output_path
+from ..io.profiles import DEFAULT_INTENT, SourceProfile, profile_fields
 from ..names import quoted, reduced_name
 from .fit import DEFAULT_COLORS
 from .options import POSITIONAL, check_palette, visible_entries
@@ -217,7 +218,8 @@ def job_record(src: Path, out: Path, *, k: int, space: str, options: dict[str, A
                blurred_psnr: float | None = None,
                psnr_shown: tuple[float, float] | None = None,
                colours_used: int | None = None,
-               max_bytes_bound: str | None = None) -> dict[str, Any]:
+               max_bytes_bound: str | None = None,
+               source_profile: SourceProfile | None = None) -> dict[str, Any]:
     """The record of a job, a still's or an animation's: what the CLI prints and batch
     reports (see :func:`~quantize.reduce.reduce_file`). ``options`` are the job's, as
     :func:`recorded_options` gives them; ``psnr`` is inf when lossless (recorded None),
@@ -236,7 +238,9 @@ def job_record(src: Path, out: Path, *, k: int, space: str, options: dict[str, A
     given palette that some pixel takes, recorded after ``k``, its entries (None: a fitted
     palette, whose every colour is used, then not recorded), ``max_bytes_bound`` what
     bounded the k a ``max_bytes`` search kept (:data:`~quantize.reduce.budget.BUDGET_BOUNDS`;
-    None without ``max_bytes``, then not recorded)."""
+    None without ``max_bytes``, then not recorded), ``source_profile`` the ICC profile the
+    input's colours were converted to sRGB from (:func:`profile_fields`; None: an sRGB or
+    untagged input, then not recorded)."""
     record = {
         "input": str(src), "output": str(out), "k": k,
         **({} if colours_used is None else {"colours_used": colours_used}),
@@ -261,7 +265,7 @@ def job_record(src: Path, out: Path, *, k: int, space: str, options: dict[str, A
             record[over] = None if math.isinf(value) else round(value, 4)
     if max_bytes_bound is not None:
         record["max_bytes_bound"] = max_bytes_bound
-    return record
+    return {**record, **profile_fields(source_profile)}
 
 
 def recorded_options(opts: dict[str, Any]) -> dict[str, Any]:
@@ -278,7 +282,8 @@ def recorded_options(opts: dict[str, Any]) -> dict[str, Any]:
     palette), ``palette_mode`` (the ``palette`` option: "global" or "per-frame"),
     ``seed`` (the int given; None for ``seed=None`` or a Generator), ``optimize``,
     ``matte`` (only when given, as ``#rrggbb``), ``fixed_colors`` (only when given, a
-    list of ``#rrggbb``) and ``strip`` (only when true).
+    list of ``#rrggbb``), ``strip`` (only when true) and ``intent`` (only when not the
+    default, ``"relative-bpc"``).
     ``force``, ``max_pixels``, ``skip_if_larger`` and ``palette_out`` are not among
     them: they decide whether an output is written, not what it holds.
 
@@ -313,7 +318,9 @@ def recorded_options(opts: dict[str, Any]) -> dict[str, Any]:
             **({} if opts.get("fixed_colors") is None
                else {"fixed_colors": list(opts["fixed_colors"])}),
             **({"strip": True} if opts.get("strip") else {}),
-            **({"keep_gps": True} if opts.get("keep_gps") else {})}
+            **({"keep_gps": True} if opts.get("keep_gps") else {}),
+            **({"intent": opts["intent"]} if opts.get("intent", DEFAULT_INTENT)
+               != DEFAULT_INTENT else {})}
 
 
 def note_gif_table(entries: int, transparent: bool, named: str) -> None:
