@@ -92,8 +92,9 @@ _BATCH_KEYS = (LARGER, EDITED_LARGER, STALE, FEWER_COLORS, LEFT_OUT, REMOVED, FO
 #: (:data:`~quantize.batch.results.LARGER`, ...), and last the keys added since, in the
 #: order added (reduce's ``quality_limit``, ``quality_met``, ``max_bytes`` and
 #: ``max_bytes_bound``, segment's ``min_region_share``, then both modes' ``failure``: what
-#: kind of failure a failed file's was, :data:`~quantize.errors.FailureKind`), so that the
-#: others keep their places. A key a file has no value for is null.
+#: kind of failure a failed file's was, :data:`~quantize.errors.FailureKind`, then
+#: segment's ``pages``: the pages of a TIFF stack segmented, each into a folder of its
+#: own), so that the others keep their places. A key a file has no value for is null.
 ROW_KEYS = {
     "reduce": (*_ROW_HEAD, "k", "space", "n_colors", "quality", "dither", "exact_colors",
                "palette_in", "palette_mode", "seed", "optimize", "psnr", "delta_e", "seconds",
@@ -104,7 +105,7 @@ ROW_KEYS = {
                 "n_clusters", "clusters_used",
                 "regions", "n_regions", "min_region", "weights", "space", "seed", "outputs",
                 "seconds", STALE, REMOVED, FOLDERS_LEFT, NOT_REMOVED, NOT_SEARCHED, NOT_LISTED,
-                "warnings", "min_region_share", "failure"),
+                "warnings", "min_region_share", "failure", "pages"),
 }
 
 #: The keys of :data:`ROW_KEYS` that flag a file (true when so): false, not null, in a
