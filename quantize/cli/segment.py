@@ -110,7 +110,8 @@ Fully transparent pixels are segmented as one colour, the one farthest from
 the visible colours (a warning says which), not by the colour stored in them;
 translucent pixels by their stored colour. segmented.png and overlay.png keep
 the input's alpha (overlay.png's borders drawn opaque). Of an animation, only
-the first frame is segmented, with a warning.
+the first frame is segmented, with a warning. Of a TIFF of several pages of one
+size (a z-stack), every page, each into page-001/, page-002/, ... (or --page N).
 
 \b
 Weights (-w NAME=VALUE, repeatable; unnamed groups keep their default):

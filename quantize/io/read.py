@@ -3740,28 +3740,31 @@ def _rgba_of(image: Any, name: str, every_frame: str | None, limit: int | None,
 
 def _shape_advice(arr: np.ndarray, name: str) -> str:
     """What the refusal of an array of shape ``arr.shape`` adds: of a ``(3, H, W)`` or
-    ``(4, H, W)`` uint8 array, which reads like colour channels first (as PyTorch gives
-    an image), to move them last; of one of another type, that too and that it may be a
-    stack of planes (z-slices, time points, as a microscope's TIFF stack reads), to pass
-    one plane at a time, as of any other ``(N, H, W)`` array of fewer planes than columns
-    and any ``(N, H, W, C)`` one.
+    ``(4, H, W)`` array, which reads like colour channels first (as PyTorch gives an
+    image), to move them last; that it may be a stack of planes (z-slices, time points,
+    as a microscope's TIFF stack reads), to pass one plane at a time, of an ``(N, H, W)``
+    array whose first axis is its shortest (of a ``(3, H, W)`` or ``(4, H, W)`` one, only
+    when it is not uint8, whose values read like colour), and of any ``(N, H, W, C)`` one.
 
     >>> _shape_advice(np.zeros((3, 5, 6), np.uint8), "image")
     '; for channels first, pass np.moveaxis(image, 0, -1)'
-    >>> _shape_advice(np.zeros((7, 5, 9), np.uint16), "image")
+    >>> _shape_advice(np.zeros((7, 50, 90), np.uint16), "image")
     '; a stack of 7 planes (z-slices, time points) is read one plane at a time: pass image[i]'
-    >>> _shape_advice(np.zeros((5, 6, 7), np.uint8), "image")  # 7 channels last
+    >>> _shape_advice(np.zeros((9, 6, 7), np.uint8), "image")  # 7 channels last, maybe
     ''
     """
-    n = arr.shape[0] if arr.ndim in (3, 4) else 0
-    if not n or (arr.ndim == 3 and n >= arr.shape[2]):
+    if arr.ndim not in (3, 4):
         return ""
-    stack = (f"a stack of {n} planes (z-slices, time points) is read one plane at a time: "
-             f"pass {name}[i]")
-    colour = f"for channels first, pass np.moveaxis({name}, 0, -1)"
-    if arr.ndim == 3 and n in (3, 4):
-        return f"; {colour}" if arr.dtype == np.uint8 else f"; {colour}; {stack}"
-    return f"; {stack}"
+    n = arr.shape[0]
+    stack = (f"; a stack of {n} planes (z-slices, time points) is read one plane at a "
+             f"time: pass {name}[i]")
+    if arr.ndim == 4:
+        return stack
+    planes = n < min(arr.shape[1:])
+    if n in (3, 4):
+        colour = f"; for channels first, pass np.moveaxis({name}, 0, -1)"
+        return colour + (stack if planes and arr.dtype != np.uint8 else "")
+    return stack if planes else ""
 
 
 #: What each mode's ``transparency`` names, as Pillow's readers give it: P, a palette
