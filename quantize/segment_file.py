@@ -381,8 +381,11 @@ class _Job(NamedTuple):
 def _segment_page(job: _Job, input: str | os.PathLike[str], outdir: str | os.PathLike[str],
                   folder: Path, page: int | None = None) -> dict[str, Any]:
     """Segment ``input`` (its ``page``, from 1, when given) into ``folder`` (``outdir`` as
-    given): :func:`segment_file`'s job but its ``seconds``. Prior validation is assumed."""
-    params, names, force, classes = job.params, job.names, job.force, job.classes
+    given): :func:`segment_file`'s job but its ``seconds``. Prior validation is assumed.
+    Each page starts from the seed given (a Generator of its own of an int), so that a
+    stack's page gets the regions it gets segmented alone."""
+    params = {**job.params, "seed": check_seed(job.seed)}
+    names, force, classes = job.names, job.force, job.classes
     earlier = _earlier_record(folder)
     name = input if job.input_name is None else job.input_name
     input_path = _input_path(input, folder) if job.input_name is None else None

@@ -105,6 +105,22 @@ def test_page_segments_one_page_into_the_folder_itself(stack, tmp_path):
     assert ": page 2 of 3, 2 regions from 2 clusters" in result.stdout
 
 
+def test_each_page_of_a_stack_gets_the_regions_it_gets_segmented_alone(tmp_path):
+    """The pages shared one random Generator: page 2 of a stack came out otherwise than
+    page 2 saved alone (k-means started from the state page 1 left)."""
+    rng = np.random.default_rng(5)
+    pages = [np.clip(rng.normal(8000, 3000, (24, 24)), 0, 65535).astype(np.uint16)
+             for _ in range(2)]
+    Image.fromarray(pages[0]).save(tmp_path / "z.tif", save_all=True,
+                                   append_images=[Image.fromarray(pages[1])])
+    Image.fromarray(pages[1]).save(tmp_path / "alone.tif")
+    options = {"n_clusters": 5, "stretch": True, "smooth": 0, "min_region": 0}
+    segment_file(tmp_path / "z.tif", tmp_path / "s", **options)
+    segment_file(tmp_path / "alone.tif", tmp_path / "a", **options)
+    np.testing.assert_array_equal(_labels(tmp_path / "s" / "page-002" / "labels.png"),
+                                  _labels(tmp_path / "a" / "labels.png"))
+
+
 @pytest.mark.parametrize(("args", "said"), [
     (["--page", "4"], "nuc_z.tif: --page=4, but the input is a TIFF of 3 pages; expected a "
                       "page from 1 to 3"),
