@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from PIL import Image
@@ -26,6 +26,7 @@ from ._validation import (
     Seed,
     check_bool,
     check_color,
+    check_int,
     check_max_pixels,
     check_path,
     check_seed,
@@ -56,6 +57,7 @@ from .io import (
     remove_stale_parts,
     require_regular_file,
     shared_landing,
+    stack_pages,
     write_together,
 )
 from .io.profiles import (
@@ -85,10 +87,10 @@ from .segment import (
 )
 
 __all__ = ["CLASSES_FILE", "EDGES_FILE", "EXIF_FILES", "INPUT_MEAN_UNITS", "OUTPUT_FILES",
-           "OVERLAY_COLOR", "REGIONS_FILE", "STATS_UNITS", "AlphaIgnoredWarning",
-           "check_segment_options", "check_stream_outputs", "class_levels", "foreign_entries",
-           "output_names",
-           "regions_table", "segment_file"]
+           "OVERLAY_COLOR", "PAGE_FOLDER", "REGIONS_FILE", "STATS_UNITS",
+           "AlphaIgnoredWarning", "check_segment_options", "check_stream_outputs",
+           "class_levels", "foreign_entries", "output_names", "page_folder", "regions_table",
+           "segment_file"]
 
 #: Files ``segment_file`` writes, in writing order; ``segments.json`` marks completion.
 OUTPUT_FILES = ("labels.png", "segmented.png", "boundaries.png", "overlay.png",
@@ -145,6 +147,7 @@ def segment_file(
     nodata: NoData = "tag",
     classes_in: str | os.PathLike[str] | None = None,
     intent: Intent = DEFAULT_INTENT,
+    page: int | None = None,
 ) -> dict[str, Any]:
     """Segment an image file and write the results into ``outdir``.
 
@@ -166,7 +169,8 @@ def segment_file(
     keeps the input's physical resolution (:attr:`quantize.io.LoadedImage.dpi`, in a
     pHYs chunk), as it has the input's pixels; ``segmented.png`` and ``overlay.png``,
     pictures of the photo, keep its EXIF too (in an eXIf chunk), as
-    :func:`quantize.reduce.reduce_file` keeps it: see ``strip``. Of an animated image only
+    :func:`quantize.reduce.reduce_file` keeps it: see ``strip``. Of a TIFF of several
+    pages of one size, every page is segmented (see ``page``). Of an animated image only
     the first
     frame is segmented, with a :class:`quantize.animation.FirstFrameWarning`
     saying so; fully transparent pixels are segmented as one colour
@@ -271,6 +275,15 @@ def segment_file(
         :func:`quantize.segment.segment` does with ``classes_in``, and ``n_clusters``,
         ``weights`` and ``space`` are its own (given, they must match). Recorded
         (``"classes_in"``) when given.
+    page : int, optional
+        Segment only this page (from 1) of a TIFF of several pages of one size, into
+        ``outdir`` itself; recorded as ``"page"``, with ``"input_pages"``, the pages the
+        input has. Refused (:class:`~quantize.errors.InputParameterError`) past its last
+        page, and above 1 for any other image. Without it, every page of such a TIFF (a
+        z-stack, a time series) is segmented, each on its own, into a folder of its own
+        in ``outdir``, ``page-001``, ``page-002``, ... (:func:`page_folder`), holding the
+        usual files, its ``segments.json`` recording ``page`` and ``input_pages``; then
+        ``outdir/segments.json`` is written, last, holding the record returned.
 
     Returns
     -------
@@ -287,6 +300,11 @@ def segment_file(
         ``min_region``, ``weights``, ``space``, ``seed`` (the int given, by which k-means
         gives the same regions again; null for ``seed=None`` or a Generator; the
         hierarchy does not use it), ``seconds`` and ``outputs`` (the written file names).
+        Of a stack segmented page by page: the first page's size and settings, ``pages``
+        (the pages segmented), ``n_regions`` (of all pages), ``clusters_used`` (the most
+        of one page), ``page_regions`` (each page's ``n_regions``) and ``outputs`` (each
+        page's files by their paths in ``outdir``, ``page-001/labels.png``, ..., then
+        ``segments.json``).
 
     Raises
     ------
@@ -330,6 +348,7 @@ def segment_file(
     strip, keep_gps = check_bool(strip, "strip"), check_bool(keep_gps, "keep_gps")
     overlay_color = check_color(overlay_color, "overlay_color")
     nodata, intent = check_nodata(nodata), check_intent(intent)
+    page = None if page is None else check_int(page, "page", minimum=1)
     shared = None
     if classes_in is not None:  # read once; its k, weights and space are the job's
         shared, n_clusters, weights, space, _ = classes_settings(
@@ -344,23 +363,66 @@ def segment_file(
     check_name_length(folder)
     require_regular_file(input)
     probe_image(input, max_pixels=max_pixels)  # a bad input is named before any folder is made
+    job = _Job(params, names, force, max_pixels, stretch, nodata, shared, overlay_color,
+               strip, keep_gps, edges, classes, classes_in, seed, input_name, intent)
+    pages = 1 if page is not None else stack_pages(input)
+    if pages > 1:
+        record = _segment_stack(job, input, outdir, folder, pages)
+    else:
+        record = _segment_page(job, input, outdir, folder, page)
+    record["seconds"] = round(time.perf_counter() - start, 3)
+    return record
+
+
+class _Job(NamedTuple):
+    """The checked settings of a :func:`segment_file` call, shared by each page's job."""
+
+    params: dict[str, Any]
+    names: tuple[str, ...]
+    force: bool
+    max_pixels: int | None
+    stretch: bool
+    nodata: Any
+    shared: Any
+    overlay_color: tuple[int, int, int]
+    strip: bool
+    keep_gps: bool
+    edges: bool
+    classes: bool
+    classes_in: str | os.PathLike[str] | None
+    seed: Seed
+    input_name: str | os.PathLike[str] | None
+    intent: Intent
+
+
+def _segment_page(job: _Job, input: str | os.PathLike[str], outdir: str | os.PathLike[str],
+                  folder: Path, page: int | None = None) -> dict[str, Any]:
+    """Segment ``input`` (its ``page``, from 1, when given) into ``folder`` (``outdir`` as
+    given): :func:`segment_file`'s job but its ``seconds``. Prior validation is assumed.
+    Each page starts from the seed given (a Generator of its own of an int), so that a
+    stack's page gets the regions it gets segmented alone."""
+    params = {**job.params, "seed": check_seed(job.seed)}
+    names, force, classes = job.names, job.force, job.classes
     earlier = _earlier_record(folder)
-    name = input if input_name is None else input_name
-    input_path = _input_path(input, folder) if input_name is None else None
+    name = input if job.input_name is None else job.input_name
+    input_path = _input_path(input, folder) if job.input_name is None else None
     if not force:
-        _refuse_another_inputs_folder(folder, name, input, input_name is None, earlier)
+        _refuse_another_inputs_folder(folder, name, input, job.input_name is None, earlier)
     with _output_folder(folder, names):
         paths = _prepare_outputs(Path(input), folder, force, names)
-        loaded = load_image(input, max_pixels=max_pixels, stretch=stretch,
-                            dark_advice=DARK_ADVICE, nodata=nodata, intent=intent)
-        note_profile_converted(loaded.source_profile, intent, folder.name)
+        loaded = load_image(input, max_pixels=job.max_pixels, stretch=job.stretch,
+                            dark_advice=DARK_ADVICE, nodata=job.nodata, intent=job.intent,
+                            page=page)
+        note_profile_converted(loaded.source_profile, job.intent, folder.name)
         converted = profile_fields(loaded.source_profile)
-        _warn_if_animated(input, loaded.n_frames, loaded.format)
+        if page is None:
+            _warn_if_animated(input, loaded.n_frames, loaded.format)
         result = segment_pixels(loaded.rgb, loaded.alpha, **params,
-                                stretch_range=loaded.stretch_range, classes_in=shared)
-        dpi, exif = loaded.dpi, kept_exif(loaded.exif, strip, keep_gps)
+                                stretch_range=loaded.stretch_range, classes_in=job.shared)
+        dpi, exif = loaded.dpi, kept_exif(loaded.exif, job.strip, job.keep_gps)
         shown = _regions.shown_alpha(loaded.alpha)
-        stretched = _stretch_record(stretch, loaded.stretch_range)
+        stretched = _stretch_record(job.stretch, loaded.stretch_range)
+        of_page = {} if page is None else {"page": page, "input_pages": loaded.n_frames}
         del loaded  # the result holds a copy of the pixels: one is enough from here on
         # before the edge map: their distance map, 12 bytes a pixel, is let go first
         values = stretched.get("stretch_range")  # the input's, read as 0 and 255
@@ -369,7 +431,7 @@ def segment_file(
                  "region_stats": result.region_stats()}
         levels = _edge_levels(boundary_map(result.image, weights=params["weights"],
                                            max_pixels=None)
-                              ) if edges else None
+                              ) if job.edges else None
         if result.n_regions > _MAX_LABEL:
             raise InputParameterError(
                 f"min_region={result.min_region} leaves {result.n_regions} regions, more "
@@ -378,6 +440,7 @@ def segment_file(
                 path=input)
         h, w = result.labels.shape
         work_h, work_w = working_shape((h, w), params["working_size"])
+        classes_in = job.classes_in
         record = {"input": str(name), "outdir": str(outdir), "width": w, "height": h,
                   "working_width": work_w, "working_height": work_h,
                   "n_clusters": params["n_clusters"],
@@ -385,18 +448,75 @@ def segment_file(
                   "regions": params["regions"], "n_regions": result.n_regions,
                   "min_region": result.min_region, **_share_given(params["min_region"]),
                   "weights": dict(result.weights),
-                  "space": params["space"], "seed": recorded_seed(seed),
+                  "space": params["space"], "seed": recorded_seed(job.seed),
                   "outputs": list(names), **stretched,
                   **_given("superpixels", params["superpixels"]),
                   **_given("smooth", params["smooth"]),
-                  **_given("working_size", params["working_size"]), **_switches(strip, keep_gps),
+                  **_given("working_size", params["working_size"]),
+                  **_switches(job.strip, job.keep_gps),
                   **_given("classes_in", None if classes_in is None else str(classes_in)),
-                  **_given("intent", None if intent == DEFAULT_INTENT else intent), **converted}
-        _write_outputs(paths, result, record, stats, levels, input_path, overlay_color, dpi,
-                       alpha=shown, exif=exif, replace=force, classes=classes,
+                  **_given("intent", None if job.intent == DEFAULT_INTENT else job.intent),
+                  **converted, **of_page}
+        _write_outputs(paths, result, record, stats, levels, input_path, job.overlay_color,
+                       dpi, alpha=shown, exif=exif, replace=force, classes=classes,
                        stale=(lambda: _stale_outputs(folder, input, names)) if force else None)
-    record["seconds"] = round(time.perf_counter() - start, 3)
     return record
+
+
+#: How the folder of each page of a stack is named (:func:`page_folder`).
+PAGE_FOLDER = "page-{:03d}"
+
+
+def page_folder(page: int) -> str:
+    """The name of the folder :func:`segment_file` writes ``page`` (from 1) of a stack into.
+
+    >>> page_folder(1), page_folder(1234)
+    ('page-001', 'page-1234')
+    """
+    return PAGE_FOLDER.format(page)
+
+
+def _segment_stack(job: _Job, input: str | os.PathLike[str], outdir: str | os.PathLike[str],
+                   folder: Path, pages: int) -> dict[str, Any]:
+    """Segment each of the ``pages`` of ``input`` into its own folder in ``folder``
+    (:func:`page_folder`), each fitted on its own, then write the stack's
+    ``segments.json`` (:func:`_stack_record`), last. Prior validation is assumed."""
+    name = input if job.input_name is None else job.input_name
+    if not job.force:
+        _refuse_another_inputs_folder(folder, name, input, job.input_name is None,
+                                      _earlier_record(folder))
+    with _output_folder(folder, ("segments.json",)):
+        path = check_output_path(folder / "segments.json", inputs=(Path(input),),
+                                 force=job.force)
+        records = [_segment_page(job, input, os.path.join(outdir, page_folder(page)),
+                                 folder / page_folder(page), page)
+                   for page in range(1, pages + 1)]
+        record = _stack_record(name, outdir, records)
+        input_path = _input_path(input, folder) if job.input_name is None else None
+        text = json.dumps(printable_data(dict(record, input_path=input_path)), indent=1)
+        write_together([(path, (text + "\n").encode("utf-8"))], replace=job.force)
+    return record
+
+
+def _stack_record(name: str | os.PathLike[str], outdir: str | os.PathLike[str],
+                  records: list[dict[str, Any]]) -> dict[str, Any]:
+    """The record of a stack segmented page by page: the first page's settings and size,
+    ``pages``, ``n_regions`` (of all pages), ``clusters_used`` (the most a page used),
+    ``page_regions`` (each page's) and ``outputs`` (every file written, by its path in
+    the stack's folder, ``page-001/labels.png``, ..., ``segments.json`` last, as a batch
+    checks a folder output whole); each page's ``stretch_range`` is in its own record
+    alone."""
+    first = records[0]
+    used = [r["clusters_used"] for r in records]
+    written = [f"{page_folder(r['page'])}/{name}" for r in records for name in r["outputs"]]
+    settings = {key: value for key, value in first.items()
+                if key not in ("input", "outdir", "outputs", "page", "input_pages",
+                               "stretch_range")}
+    return {"input": str(name), "outdir": str(outdir), **settings,
+            "n_regions": sum(r["n_regions"] for r in records),
+            "clusters_used": None if used[0] is None else max(used),
+            "outputs": [*written, "segments.json"], "pages": len(records),
+            "page_regions": [r["n_regions"] for r in records]}
 
 
 _MAX_LABEL = 65535

@@ -271,10 +271,10 @@ def test_csv_report_of_segmentations_has_the_segment_columns(tmp_path):
                        "outputs_not_removed", "removed_outputs",
                        "removed_outputs_folders_left", "seed", "stale_output", "warnings",
                        "weights", "skipped", "working_width", "working_height",
-                       "min_region_share", "failure"]
+                       "min_region_share", "failure", "pages", "page_regions"]
     assert rows[1] == [str(tmp_path / "a.jpg"), str(tmp_path / "a"), "ok", "", "3", "", "",
                        "3", "4", "2", "lab", "0.25", "False", "False", "", "", "", "", "",
-                       "", "0", "False", "", "", "", "", "", "", ""]
+                       "", "0", "False", "", "", "", "", "", "", "", "", ""]
     with pytest.raises(ValueError, match="mode='segments' is not valid; expected one of"):
         batch.write_report(tmp_path / "r.csv", results, summary, mode="segments")
 

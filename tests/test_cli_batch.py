@@ -1736,10 +1736,12 @@ def test_cli_a_segment_csv_report_leads_with_the_segment_columns(photo_tree, tmp
     assert row[4:11] == [str(record["n_regions"]), "2", "2", "", str(record["width"]),
                          str(record["height"]), "lab"]
     # the working size, added after the other columns, which keep their places, then the
-    # --min-region share (none given: empty), then the kind of a failure (none)
-    assert (header[-5:], row[-4:]) == (
-        ["skipped", "working_width", "working_height", "min_region_share", "failure"],
-        [str(record["working_width"]), str(record["working_height"]), "", ""])
+    # --min-region share (none given: empty), then the kind of a failure (none), then a
+    # TIFF stack's pages and their regions (a still: empty)
+    assert (header[-7:], row[-6:]) == (
+        ["skipped", "working_width", "working_height", "min_region_share", "failure",
+         "pages", "page_regions"],
+        [str(record["working_width"]), str(record["working_height"]), "", "", "", ""])
 
 
 @pytest.mark.parametrize("args, match", [
@@ -5699,7 +5701,7 @@ def test_json_objects_of_a_segment_batch_have_the_segment_keys(tmp_path):
             "n_regions", "min_region", "weights", "space", "seed", "outputs", "seconds",
             "stale_output", "removed_outputs", "removed_outputs_folders_left",
             "outputs_not_removed", "folder_not_searched", "folder_not_listed",
-            "min_region_share", "failure"])
+            "min_region_share", "failure", "pages", "page_regions"])
         for name, status in (("bad.png", "failed"), ("noise.png", "ok"))]
 
 
@@ -5741,14 +5743,14 @@ def test_cli_segment_report_rows_have_min_region_share_last(tmp_path):
         assert result.exit_code == 0, result.output
         with open(tmp_path / f"{given}.csv", newline="", encoding="utf-8-sig") as f:
             rows = list(csv.reader(f))
-        assert (rows[0][-5:], rows[1][-2]) == (
-            ["skipped", "working_width", "working_height", "min_region_share", "failure"],
-            share or "")
+        assert (rows[0][-7:], rows[1][-4]) == (
+            ["skipped", "working_width", "working_height", "min_region_share", "failure",
+             "pages", "page_regions"], share or "")
         result = _cli(folder, "-o", out, "--mode", "segment", "--min-region", given,
                       "--json")
         row = json.loads(result.stdout.splitlines()[0])
-        assert (list(row)[-2:], row["min_region_share"]) == (["min_region_share", "failure"],
-                                                             share)
+        assert (list(row)[-4:], row["min_region_share"]) == (
+            ["min_region_share", "failure", "pages", "page_regions"], share)
 
 
 def test_cli_segment_min_region_0_percent_is_min_region_0(photo_tree, tmp_path):

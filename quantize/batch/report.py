@@ -80,7 +80,7 @@ _COLUMNS = {"reduce": REPORT_COLUMNS, "segment": SEGMENT_REPORT_COLUMNS}
 _LATER_COLUMNS = {"reduce": ("skipped", "quality_limit", "quality_met", "max_bytes",
                              "max_bytes_bound", "failure"),
                   "segment": ("skipped", "working_width", "working_height", "min_region_share",
-                              "failure")}
+                              "failure", "pages", "page_regions")}
 
 _ROW_HEAD = ("input", "output", "status", "skipped", "reason")
 #: The keys the batch adds to a job's record, and then its warnings.
@@ -93,8 +93,10 @@ _BATCH_KEYS = (LARGER, EDITED_LARGER, STALE, FEWER_COLORS, LEFT_OUT, REMOVED, FO
 #: (:data:`~quantize.batch.results.LARGER`, ...), and last the keys added since, in the
 #: order added (reduce's ``quality_limit``, ``quality_met``, ``max_bytes`` and
 #: ``max_bytes_bound``, segment's ``min_region_share``, then both modes' ``failure``: what
-#: kind of failure a failed file's was, :data:`~quantize.errors.FailureKind`), so that the
-#: others keep their places. A key a file has no value for is null.
+#: kind of failure a failed file's was, :data:`~quantize.errors.FailureKind`, then
+#: segment's ``pages`` and ``page_regions``: the pages of a TIFF stack segmented, each
+#: into a folder of its own, and each page's regions), so that the others keep their
+#: places. A key a file has no value for is null.
 ROW_KEYS = {
     "reduce": (*_ROW_HEAD, "k", "space", "n_colors", "quality", "dither", "exact_colors",
                "palette_in", "palette_mode", "seed", "optimize", "psnr", "delta_e", "seconds",
@@ -105,7 +107,7 @@ ROW_KEYS = {
                 "n_clusters", "clusters_used",
                 "regions", "n_regions", "min_region", "weights", "space", "seed", "outputs",
                 "seconds", STALE, REMOVED, FOLDERS_LEFT, NOT_REMOVED, NOT_SEARCHED, NOT_LISTED,
-                "warnings", "min_region_share", "failure"),
+                "warnings", "min_region_share", "failure", "pages", "page_regions"),
 }
 
 #: The keys of :data:`ROW_KEYS` that flag a file (true when so): false, not null, in a
@@ -384,8 +386,10 @@ def write_report(path: str | os.PathLike[str], results: Sequence[FileResult],
     skipped file was: :data:`~quantize.batch.results.SkipKind`) and, of reductions,
     ``quality_limit``, ``quality_met``, ``max_bytes`` and ``max_bytes_bound``, of
     segmentations, ``working_width`` and ``working_height``, and then ``failure`` (what kind
-    of failure a failed file's was: :data:`~quantize.errors.FailureKind`), added after the
-    others; its cells are those of the JSON rows.
+    of failure a failed file's was: :data:`~quantize.errors.FailureKind`), and of
+    segmentations then ``pages`` and ``page_regions`` (of a TIFF stack segmented page by
+    page; empty for any other file), added after the others; its cells are those of the
+    JSON rows.
 
     Each file of ``unsettled`` (each a :class:`~quantize.batch.Unsettled`: those a stopped
     batch did not reach, those whose jobs a second interrupt abandoned while they ran,

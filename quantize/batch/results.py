@@ -719,6 +719,8 @@ class BatchSummary:
     ``total`` and the counts are of files: a sub-folder skipped without being searched
     (:data:`NOT_SEARCHED`) is counted in ``folders_skipped`` alone, one that could not be
     listed (:data:`NOT_LISTED`) in ``folders_failed`` alone.
+    ``pages`` counts the pages of the ok and skipped files (a TIFF stack segmented page by
+    page, its record's ``pages``; any other file, one), ``stacks`` those stacks.
 
     >>> summary = BatchSummary(total=1)
     >>> summary.add(FileResult(Path("in/a.jpg"), Path("out/a.png"), "ok"))
@@ -752,6 +754,8 @@ class BatchSummary:
     bytes_in: int = 0  # of those files, their inputs' bytes
     bytes_out: int = 0  # and their outputs'
     fewer_colors: int = 0  # among ok and skipped: outputs of all an image's colours (FEWER_COLORS)
+    pages: int = 0  # of the ok and skipped files: the pages segmented (a still's one)
+    stacks: int = 0  # among ok and skipped: TIFF stacks segmented page by page ("pages")
 
     @property
     def done(self) -> int:
@@ -788,6 +792,10 @@ class BatchSummary:
         self.edited_larger += result.status == "skipped" and EDITED_LARGER in result.record
         self.failed_stale += result.status == "failed" and bool(result.record.get(STALE))
         self.fewer_colors += has_fewer_colors(result.status, result.record)
+        if result.status in ("ok", "skipped"):
+            stack = result.record.get("pages")
+            self.stacks += isinstance(stack, int)
+            self.pages += stack if isinstance(stack, int) else 1
         if (sizes := output_sizes(result.status, result.record)) is not None:
             self.with_output += 1
             self.bytes_in += sizes[0]

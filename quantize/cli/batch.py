@@ -2187,7 +2187,7 @@ def _metrics(record: Mapping[str, Any]) -> str:
     """
     thresholded = record.get("alpha_thresholded", 0)
     shown = []
-    for key in ("k", "n_regions", "psnr", *PSNR_SHOWN_KEYS, "delta_e", "seconds"):
+    for key in ("k", "n_regions", "pages", "psnr", *PSNR_SHOWN_KEYS, "delta_e", "seconds"):
         if key not in record:
             continue
         value = record[key]
@@ -2232,7 +2232,10 @@ def _print_summary(summary: "lib.BatchSummary", reports: list[Path], err: bool =
             if summary.failed_stale else "")
     gave_up = "".join(f", {n} {what}" for n, what in ((not_reached, lib.NOT_REACHED),
                                                       (abandoned, lib.ABANDONED)) if n)
-    line = (f"{summary.done}/{summary.total} files: {summary.ok} ok{redone}, {summary.skipped} "
+    # a TIFF stack segmented page by page counts its pages: "4/4 files (15 pages): 4 ok"
+    pages = f" ({summary.pages} pages)" if summary.stacks else ""
+    line = (f"{summary.done}/{summary.total} files{pages}: {summary.ok} ok{redone}, "
+            f"{summary.skipped} "
             f"skipped{larger}, {summary.failed} failed{kept}{gave_up} in "
             f"{summary.seconds:.1f} s{rate}")
     line += "".join(f"; {n}" for n in lib.bytes_counts(summary.bytes_in, summary.bytes_out,

@@ -1566,7 +1566,7 @@ FLAGS = {"n_colors": "-k/--colors", "n_clusters": "-k/--clusters", "regions": "-
          "smooth": "--smooth", "superpixels": "--superpixels", "masks": "--masks",
          "working_size": "--working-size", "nodata": "--nodata", "intent": "--intent",
          "fps": "--fps", "loop": "--loop",
-         "shared_classes": "--shared-classes", "classes_in": "--classes-in"}
+         "shared_classes": "--shared-classes", "classes_in": "--classes-in", "page": "--page"}
 
 #: The parameters that are flags on the command line: ``name=True`` is written as the flag
 #: alone, as it is typed (``--exact-colors``, not ``--exact-colors=True``).

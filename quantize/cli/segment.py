@@ -113,7 +113,8 @@ Fully transparent pixels are segmented as one colour, the one farthest from
 the visible colours (a warning says which), not by the colour stored in them;
 translucent pixels by their stored colour. segmented.png and overlay.png keep
 the input's alpha (overlay.png's borders drawn opaque). Of an animation, only
-the first frame is segmented, with a warning.
+the first frame is segmented, with a warning. Of a TIFF of several pages of one
+size (a z-stack), every page, each into page-001/, page-002/, ... (or --page N).
 
 \b
 Weights (-w NAME=VALUE, repeatable; unnamed groups keep their default):
@@ -257,6 +258,14 @@ def segment_command(
         "class i is then the same colour and texture as in every image segmented with "
         "FILE. -k, -w and --space are FILE's (given, they must match).",
         show_default=False, parser=file_name)] = None,
+    page: Annotated[int | None, typer.Option(
+        "--page", metavar="N", parser=integer,
+        help="Segment only page N (from 1) of a TIFF of several pages of one size, into "
+        "the output folder itself. Without it, every page of such a TIFF (a z-stack, a time "
+        "series; ImageJ and OME-TIFF stacks too) is segmented, each on its own, into "
+        "page-001/, page-002/, ... of the output folder, and its segments.json, written "
+        "last, records pages.",
+        show_default=False)] = None,
     stretch: Annotated[bool, typer.Option(
         "--stretch", help="Map the image's own range (darkest to brightest value, all "
         "channels together) onto 0..255 before segmenting, as a display stretch does: for "
@@ -348,7 +357,7 @@ def segment_command(
         refuse_stream_without_output(input, "-o")
     carried = [("-k", n_clusters), ("--regions", regions), ("--superpixels", superpixels),
                ("--smooth", smooth), ("--working-size", working_size), ("--edges", edges),
-               ("--classes", classes), ("--classes-in", classes_in),
+               ("--classes", classes), ("--classes-in", classes_in), ("--page", page),
                ("--stretch", stretch), ("--nodata", nodata), ("--intent", intent),
                ("--space", None if space == "lab" else space),
                *(("-w", w) for w in weights or ()), ("--min-region", min_region),
@@ -423,7 +432,7 @@ def segment_command(
                            "superpixels": superpixels, "smooth": smooth,
                            "working_size": working_size, "classes": classes, "strip": strip,
                            "keep_gps": keep_gps, "nodata": missing, "classes_in": classes_in,
-                           "intent": chosen}
+                           "intent": chosen, "page": page}
                 record = recorded_call(segment_file, (source, target), options,
                                        format_advice=True, noted=(ProfileConvertedWarning,))
             with interrupts_held():
@@ -460,10 +469,29 @@ def _show(input: Any, record: dict[str, Any], typed: str, typed_output: str | No
         used = record["clusters_used"]
         source = (f"from {_count(used, 'cluster')}" if used is not None
                   else "from the region hierarchy")
-        say(printable_line(f"{record['input']} -> {record['outdir']}: "
+        say(printable_line(f"{record['input']} -> {record['outdir']}: {_pages(record)}"
                            f"{_count(record['n_regions'], 'region')} {source}"
                            f"{_worked_at(record)}, "
                            f"{record['seconds']:.2f} s"))
+
+
+def _pages(record: dict[str, Any]) -> str:
+    """What the summary line says of the pages of a job's ``record`` before its regions:
+    a stack's pages and their folders, the page of a ``--page``, else nothing.
+
+    >>> _pages({"pages": 3})
+    '3 pages (page-001 to page-003), '
+    >>> _pages({"page": 2, "input_pages": 3})
+    'page 2 of 3, '
+    """
+    if "pages" in record:
+        from ..segment_file import page_folder
+
+        pages = record["pages"]
+        return f"{pages} pages ({page_folder(1)} to {page_folder(pages)}), "
+    if "page" in record:
+        return f"page {record['page']} of {record['input_pages']}, "
+    return ""
 
 
 def _worked_at(record: dict[str, Any]) -> str:

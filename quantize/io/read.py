@@ -76,6 +76,7 @@ __all__ = ["DEFAULT_MAX_PIXELS", "EXIF_PICTURE_TAGS", "ColorProfileWarning",
            "CompositedFrameWarning", "DamagedExifWarning", "DarkPages", "KeyedCanvas",
            "OUTLIER_SHARE", "SCALE_ADVICE", "StretchAdvice", "bulk_levels", "outside_levels",
            "LoadedImage", "OpenInput", "PagesLeftOutWarning", "PixelListWarning",
+           "stack_pages",
            "PixelRangeWarning",
            "TransparencyChunkWarning",
            "TransparentColorWarning", "UnterminatedGifWarning", "as_rgba", "check_frame_pixels",
@@ -321,7 +322,8 @@ def load_image(path: str | os.PathLike[str] | BinaryIO, *,
                max_pixels: int | None = DEFAULT_MAX_PIXELS,
                shrink_to: int | None = None, stretch: bool = False,
                dark_advice: str | None = None, nodata: NoData = None,
-               intent: Intent = DEFAULT_INTENT) -> LoadedImage:
+               intent: Intent = DEFAULT_INTENT,
+               page: int | None = None) -> LoadedImage:
     """Read an image file into upright 8-bit sRGB pixels and optional alpha.
 
     Parameters
@@ -374,6 +376,13 @@ def load_image(path: str | os.PathLike[str] | BinaryIO, *,
         RGB one's) is converted to sRGB (:mod:`quantize.io.profiles`): by default
         relative colorimetric with black-point compensation. Of no effect on a file
         without a profile or with an sRGB one.
+    page : int or None
+        The page to read, from 1, of a TIFF of several pages of one size (a z-stack or
+        time series; :attr:`LoadedImage.n_frames` counts them), read as its first page
+        is: 16-bit values, ``stretch`` (of that page's own range) and ``nodata`` alike.
+        None or 1: the image read without it (a TIFF's first page). A page past the
+        last, or above 1 of any other image (an animation's frames are not read one at
+        a time), is refused.
 
     Returns
     -------
@@ -394,7 +403,8 @@ def load_image(path: str | os.PathLike[str] | BinaryIO, *,
         TypeError for a file object opened in text mode.
     InputParameterError
         For a ``nodata`` no pixel of the image can hold (-1 of an 8-bit one), or given for
-        an image that is not grey or RGB (:func:`~quantize.io.nodata.nodata_key`).
+        an image that is not grey or RGB (:func:`~quantize.io.nodata.nodata_key`); for a
+        ``page`` the file does not have (:func:`_seek_page`).
 
     Warns
     -----
@@ -425,16 +435,18 @@ def load_image(path: str | os.PathLike[str] | BinaryIO, *,
     if _is_file_object(path):
         return _load_stream(path, max_pixels=max_pixels, shrink_to=shrink_to,
                             stretch=stretch, dark_advice=dark_advice, nodata=nodata,
-                            intent=intent)
+                            intent=intent, page=page)
     p = check_input_path(path, "path")
     nodata = check_nodata(nodata)
     intent = check_intent(intent)
     limit = check_max_pixels(max_pixels)
     if shrink_to is not None:
         shrink_to = check_int(shrink_to, "shrink_to", minimum=1)
+    if page is not None:
+        page = check_int(page, "page", minimum=1)
     reading = _Reading(check_bool(stretch, "stretch"), dark_advice)
     with _opened(p, limit) as im:
-        return _loaded(im, p, shrink_to, reading, nodata, intent)
+        return _loaded(im, p, shrink_to, reading, nodata, intent, page)
 
 
 #: How errors name an image read from a file object (:func:`load_image`).
@@ -479,17 +491,20 @@ def _load_stream(stream: BinaryIO, **options: Any) -> LoadedImage:
 def _loaded(im: Image.Image, p: Path, shrink_to: int | None = None,
             reading: _Reading = _AS_COUNTS,
             nodata: tuple[float, ...] | Literal["tag"] | None = None,
-            intent: Intent = DEFAULT_INTENT) -> LoadedImage:
+            intent: Intent = DEFAULT_INTENT,
+            page: int | None = None) -> LoadedImage:
     """:func:`load_image` of ``im``, the file ``p`` opened by :func:`_opened` and not
     decoded yet, its values of more than 8 bits read as ``reading`` says, and those of
-    ``nodata`` (checked) as transparent, its profile converted by ``intent`` (checked);
-    its errors are left to the caller to name the
-    file in."""
+    ``nodata`` (checked) as transparent, its profile converted by ``intent`` (checked),
+    at ``page`` (checked, from 1) when given; its errors are left to the caller to name
+    the file in."""
     check_png_chunks(im, p)
     ignore_overlong_trns(im)
     n_frames = shown_frames(im)
     check_frame_count(im, n_frames, p)
     warn_pages_left_out(im)
+    if page is not None:
+        _seek_page(im, page, n_frames, p)
     warn_samples_left_out(im)
     warn_unterminated_gif(p, im.format)
     if hidden_frames(im):
@@ -1626,6 +1641,35 @@ def seek_first_page(im: Image.Image) -> None:
         im.seek(page)
 
 
+def _seek_page(im: Image.Image, page: int, n_frames: int, p: Path | str) -> None:
+    """Move ``im``, the file ``p`` opened at the page read and not yet decoded, to
+    ``page`` (from 1) of its ``n_frames`` (:func:`shown_frames`). Page 1 is the image
+    read without a page (a TIFF's first page); a later one must be a page of a TIFF of
+    pages of one size. Prior validation of ``page`` (an int >= 1) is assumed.
+
+    Raises
+    ------
+    InputParameterError
+        For a page past the last, or above 1 of an image that is not such a TIFF, naming
+        ``p``, the page and the pages there are.
+    """
+    if page == 1:
+        return
+    if im.format == "TIFF" and page <= n_frames:
+        im.seek(page - 1)
+        return
+    if im.format != "TIFF":
+        what = (f"a {im.format or 'file'} of {n_frames} frames, whose frames are not read "
+                "one at a time" if n_frames > 1 else f"a {im.format or 'file'} of one image")
+    elif n_frames == 1 and getattr(im, "n_frames", 1) > 1:
+        what = "a TIFF whose pages differ in size, read as one page"
+    else:
+        what = f"a TIFF of {n_frames} {'page' if n_frames == 1 else 'pages'}"
+    last = n_frames if im.format == "TIFF" else 1
+    raise InputParameterError(f"page={page}, but the input is {what}; expected a page "
+                              f"from 1 to {last}", path=p)
+
+
 def warn_pages_left_out(im: Image.Image) -> None:
     """Warn (:class:`PagesLeftOutWarning`) when ``im``, a file opened at the page read
     (:func:`first_page`) and not yet decoded, is a TIFF read as that page alone whose other
@@ -1812,6 +1856,33 @@ def _same_size_pages(im: Image.Image, n: int) -> bool:
     finally:
         im.seek(here)
     return len(sizes) == 1
+
+
+def stack_pages(path: str | os.PathLike[str]) -> int:
+    """The pages of ``path`` that :func:`load_image` reads one at a time (its ``page``):
+    those of a TIFF of several pages of one size (a z-stack, a time series; an ImageJ or
+    OME-TIFF stack), from their headers, without decoding; 1 for any other image (an
+    animation's frames, a TIFF whose pages differ in size).
+
+    Raises
+    ------
+    ImageReadError
+        As :func:`probe_image`, for a file that cannot be opened as an image.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> stack = os.path.join(folder.name, "z.tif")
+    >>> page = Image.new("I;16", (4, 3))
+    >>> page.save(stack, save_all=True, append_images=[page, page])
+    >>> stack_pages(stack)
+    3
+    >>> folder.cleanup()
+    """
+    p = check_input_path(path, "path")
+    with _opened(p, None) as im:
+        return shown_frames(im) if im.format == "TIFF" else 1
 
 
 def probe_image(path: str | os.PathLike[str], *,
@@ -3606,7 +3677,9 @@ def as_rgba(image: Any, name: str = "image", *, every_frame: str | None = None,
         RGB: 3 ints).
     ValueError
         For a wrong shape (of a channel-first ``(3, H, W)`` or ``(4, H, W)`` array,
-        saying to pass ``np.moveaxis(image, 0, -1)``), an empty image, NaN/inf or
+        saying to pass ``np.moveaxis(image, 0, -1)``; of any other ``(N, H, W)`` array,
+        or one of them not uint8, that it may be a stack of planes, to pass one at a
+        time, ``image[i]``: :func:`_shape_advice`), an empty image, NaN/inf or
         floats further outside [0, 1], a PIL image whose ``transparency`` is of the right
         type but out of range or of the wrong length, or a PIL image whose file was
         closed before its pixels were read, or that was closed itself (``image.close()``).
@@ -3684,12 +3757,8 @@ def _rgba_of(image: Any, name: str, every_frame: str | None, limit: int | None,
         _warn_pixel_list(arr.shape, name)
         arr = arr[:, :, None]
     if arr.ndim != 3 or arr.shape[2] not in (1, 2, 3, 4):
-        # (3, H, W) or (4, H, W), as PyTorch and some readers give an image
-        channels_first = arr.ndim == 3 and arr.shape[0] in (3, 4)
-        hint = (f"; for channels first, pass np.moveaxis({name}, 0, -1)" if channels_first
-                else "")
         raise ValueError(f"{name} should have shape (H, W), (H, W, 1), (H, W, 2), (H, W, 3) "
-                         f"or (H, W, 4), got {image.shape}{hint}")
+                         f"or (H, W, 4), got {image.shape}{_shape_advice(arr, name)}")
     if arr.shape[0] == 0 or arr.shape[1] == 0:
         raise ValueError(f"{name} should have at least one pixel, got shape {image.shape}")
     # before the array is copied or converted
@@ -3705,6 +3774,35 @@ def _rgba_of(image: Any, name: str, every_frame: str | None, limit: int | None,
         alpha = np.ascontiguousarray(arr8[:, :, -1])
         return rgb, (None if (alpha == 255).all() else alpha)
     return rgb, None
+
+
+def _shape_advice(arr: np.ndarray, name: str) -> str:
+    """What the refusal of an array of shape ``arr.shape`` adds: of a ``(3, H, W)`` or
+    ``(4, H, W)`` array, which reads like colour channels first (as PyTorch gives an
+    image), to move them last; that it may be a stack of planes (z-slices, time points,
+    as a microscope's TIFF stack reads), to pass one plane at a time, of an ``(N, H, W)``
+    array whose first axis is its shortest (of a ``(3, H, W)`` or ``(4, H, W)`` one, only
+    when it is not uint8, whose values read like colour), and of any ``(N, H, W, C)`` one.
+
+    >>> _shape_advice(np.zeros((3, 5, 6), np.uint8), "image")
+    '; for channels first, pass np.moveaxis(image, 0, -1)'
+    >>> _shape_advice(np.zeros((7, 50, 90), np.uint16), "image")
+    '; a stack of 7 planes (z-slices, time points) is read one plane at a time: pass image[i]'
+    >>> _shape_advice(np.zeros((9, 6, 7), np.uint8), "image")  # 7 channels last, maybe
+    ''
+    """
+    if arr.ndim not in (3, 4):
+        return ""
+    n = arr.shape[0]
+    stack = (f"; a stack of {n} planes (z-slices, time points) is read one plane at a "
+             f"time: pass {name}[i]")
+    if arr.ndim == 4:
+        return stack
+    planes = n < min(arr.shape[1:])
+    if n in (3, 4):
+        colour = f"; for channels first, pass np.moveaxis({name}, 0, -1)"
+        return colour + (stack if planes and arr.dtype != np.uint8 else "")
+    return stack if planes else ""
 
 
 #: What each mode's ``transparency`` names, as Pillow's readers give it: P, a palette
