@@ -420,7 +420,7 @@ def _united_into_fewer(k: int, kept: int, w: dict[str, float], work_shape: tuple
     >>> print(_united_into_fewer(3, 2, {"color": 1.0, "texture": 1.0}, (64, 64), (64, 64)))
     n_clusters=3 but no border between some of the 3 clusters k-means found shows a change \
 in colour or texture, so they are united into 2 clusters
-    >>> _united_into_fewer(3, 2, {"color": 1.0, "texture": 1.0}, (8, 8), (8, 8), 2)[-40:]
+    >>> _united_into_fewer(3, 2, {"color": 1.0, "texture": 1.0}, (8, 8), (8, 8), 2)[-42:]
     '2 clusters: the image shows only 2 colours'
     >>> _united_into_fewer(3, 2, {"color": 1.0, "texture": 1.0}, (1024, 1024),
     ...                    (3072, 3072)).partition("clusters: ")[2]
