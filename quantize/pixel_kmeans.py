@@ -31,7 +31,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._kernels import chunk_rows, group_means, group_sums, nearest, spread, sq_dist_to
+from ._kernels import (
+    chunk_rows,
+    group_means,
+    group_sums,
+    nearest,
+    pack_rgb,
+    spread,
+    sq_dist_to,
+)
 from .errors import QuantizeWarning, warn_caller
 from .features import FeatureSpec, feature_array
 from .io import DARK_TOP, bulk_levels, outside_levels
@@ -189,6 +197,10 @@ def cluster_pixels(work: np.ndarray, shape: tuple[int, int], factor: int, k: int
         shown = None if boxes is None else (~boxes).astype(np.uint8)
         warn_caller(_united_into_one(k, n_centers - apart, w, *spanned_levels(work, shown)),
                     ClusterCountWarning)
+    elif n_centers - apart == k > centers.shape[0] - apart:  # fewer found: said by _cluster
+        colours = np.unique(pack_rgb(work if boxes is None else work[~boxes])).size
+        warn_caller(_united_into_fewer(k, centers.shape[0] - apart, w, work.shape[:2], shape,
+                                       colours), ClusterCountWarning)
     n_centers = centers.shape[0]
     textured = "texture" in spec.columns
     smoothed = _smoothed_map(small_map, n_centers, factor, smooth, textured)
@@ -228,13 +240,17 @@ def _set_apart(small_map: np.ndarray, hidden: np.ndarray, X: np.ndarray, centers
     the last, and return the centres, that cluster's the mean of their rows of ``X``.
 
     With ``last_is_hidden``, the last of ``centers`` is theirs already, unless a step
-    since (:func:`unite_alike`) moved some of them: then they get a new one. A visible
-    pixel in their cluster goes to the nearest other centre. Prior validation is assumed:
-    some pixel is hidden and some visible.
+    since (:func:`unite_alike`) united it with a visible cluster, so that most of them lie
+    elsewhere or most of its pixels are visible: then they get a new one. A few of them
+    moved out of it, or a few visible pixels moved in (the border refinement moves pixels
+    by their features, which the hidden ones' fill colour shares), leave it theirs: a new
+    centre then left the old one empty, a gap in the cluster numbers. A visible pixel in
+    their cluster goes to the nearest other centre. Prior validation is assumed: some
+    pixel is hidden and some visible.
     """
     flat, rows = small_map.reshape(-1), hidden.reshape(-1)
     t = centers.shape[0] - 1
-    if not last_is_hidden or (flat[rows] != t).any():
+    if not last_is_hidden or not _mostly_theirs(flat == t, rows):
         t += 1
         centers = np.vstack([centers, X[rows].mean(axis=0, dtype=np.float64)])
     flat[rows] = t
@@ -242,6 +258,13 @@ def _set_apart(small_map: np.ndarray, hidden: np.ndarray, X: np.ndarray, centers
     if stray.size:
         flat[stray] = nearest(X[stray], centers[:t].astype(X.dtype))
     return centers
+
+
+def _mostly_theirs(in_last: np.ndarray, hidden: np.ndarray) -> bool:
+    """Whether the last cluster (``in_last``, bool, of every working pixel) is that of
+    the ``hidden`` pixels: most of them are in it, and most of its pixels are hidden."""
+    both = np.count_nonzero(in_last & hidden)
+    return 2 * both > np.count_nonzero(hidden) and 2 * both > np.count_nonzero(in_last)
 
 
 def _cluster_colours(work: np.ndarray, small_map: np.ndarray, k: int) -> np.ndarray:
@@ -383,6 +406,38 @@ texture, the only group weighted (weight color=0 and weight xy=0), so they are u
             f"{besides} ({' and '.join(f'weight {g}=0' for g in zeros)}), so they are united "
             f"into 1 cluster; to tell clusters apart by {' and '.join(words[g] for g in off)} "
             f"too, give {' and '.join(f'weight {g}=1' for g in off)}")
+
+
+def _united_into_fewer(k: int, kept: int, w: dict[str, float], work_shape: tuple[int, int],
+                       shape: tuple[int, int], colours: int = 256 ** 3) -> str:
+    """The warning when :func:`unite_alike` united the ``k`` clusters k-means found into
+    ``kept`` > 1: no border between some of them shows a change; of an image that shows
+    fewer than ``k`` ``colours`` (the working copy's), it says so. With texture weighted, on
+    a working copy of ``work_shape`` smaller than the image's ``shape``, it says that
+    ``working_size='full'`` clusters the image itself, where textures that the working
+    copy's box-downscale blurs alike may be told apart.
+
+    >>> print(_united_into_fewer(3, 2, {"color": 1.0, "texture": 1.0}, (64, 64), (64, 64)))
+    n_clusters=3 but no border between some of the 3 clusters k-means found shows a change \
+in colour or texture, so they are united into 2 clusters
+    >>> _united_into_fewer(3, 2, {"color": 1.0, "texture": 1.0}, (8, 8), (8, 8), 2)[-42:]
+    '2 clusters: the image shows only 2 colours'
+    >>> _united_into_fewer(3, 2, {"color": 1.0, "texture": 1.0}, (1024, 1024),
+    ...                    (3072, 3072)).partition("clusters: ")[2]
+    "the texture was measured on the 1024 x 1024 working copy of this 3072 x 3072 image; \
+working_size='full' clusters the image itself"
+    """
+    words = {"color": "colour", "intensity": "intensity", "texture": "texture"}
+    judged = " or ".join(words[g] for g in words if w.get(g, 0) > 0)
+    said = (f"n_clusters={k} but no border between some of the {k} clusters k-means found "
+            f"shows a change in {judged}, so they are united into {kept} clusters")
+    if colours < k:
+        said += f": the image shows only {colours} colours"
+    elif w["texture"] > 0 and tuple(work_shape) != tuple(shape):
+        said += (f": the texture was measured on the {work_shape[1]} x {work_shape[0]} "
+                 f"working copy of this {shape[1]} x {shape[0]} image; working_size='full' "
+                 "clusters the image itself")
+    return said
 
 
 def spanned_levels(rgb: np.ndarray, alpha: np.ndarray | None = None) -> tuple[int, int, int]:

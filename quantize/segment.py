@@ -663,7 +663,10 @@ class SegmentResult(ReadOnlyArrays, ArrayResult):
         image has fewer distinct feature vectors (with a :class:`ClusterCountWarning`)
         or when colour and texture cannot tell some clusters apart, which are
         then one (its centre their centres' mean, weighted by their pixels; a
-        :class:`ClusterCountWarning` when one cluster is left).
+        :class:`ClusterCountWarning` says so); a cluster the smoothing and the merges left no
+        region, before one they left some, is left out, so that the clusters are
+        numbered 0..K-1 without a gap (a :class:`ClusterCountWarning` or
+        :class:`RegionCountWarning` says it was lost).
         With ``classes_in``, the shared classes' centres (all of them, whether or not
         this image holds each; then the transparent pixels' one, when some are).
         From the region hierarchy, the mean colour (r, g, b, 0..255) of each
@@ -1284,6 +1287,8 @@ def segment_pixels(
                             large_pieces=large_pieces)
     if pieces is not None:
         _warn_if_pieces_lost(result, pieces, k, speck, unmerged, limit, given, working_size)
+    if shared is None:  # shared classes keep their numbers, held or not
+        result = _numbered_without_gaps(result, k)
     return result._with_stretch_range(stretch_range)
 
 
@@ -1546,6 +1551,34 @@ def _warn_if_clusters_lost(result: SegmentResult, k: int, limit: int, unmerged: 
                 f"majority smoothing removes specks (details narrower than about {speck} "
                 "pixels); min_region=0 keeps every region the smoothing leaves",
                 RegionCountWarning)
+
+
+def _numbered_without_gaps(result: SegmentResult, k: int) -> SegmentResult:
+    """``result`` with the clusters that no region is in left out when one comes before
+    a cluster some region is in, the others numbered 0..n-1 in their order (the fully
+    transparent pixels' still the last), so that a class map, ``classes.csv`` and
+    ``segments.json`` number them without a gap; the last ones, which leave none, are kept
+    in ``centers``. A cluster left no region is said with a :class:`ClusterCountWarning`
+    when no warning of ``n_clusters=k`` giving fewer regions than clusters has said it
+    (:func:`_warn_if_one_region`).
+    """
+    n_centers = result.centers.shape[0]
+    used = np.unique(result.clusters)
+    if used.size == n_centers:
+        return result
+    if result.n_regions >= n_centers:
+        lost = n_centers - used.size
+        warn_caller(f"n_clusters={k}: {lost} of the {n_centers} clusters k-means found "
+                    f"{'keeps' if lost == 1 else 'keep'} no region once the majority "
+                    "smoothing and the min_region merges ran, so the other "
+                    f"{used.size} are numbered 0..{used.size - 1}; smooth=0 and "
+                    "min_region=0 keep every cluster's regions", ClusterCountWarning)
+    if used[-1] + 1 == used.size:  # 0..n-1 already
+        return result
+    number = np.zeros(n_centers, dtype=result.clusters.dtype)
+    number[used] = np.arange(used.size)
+    return SegmentResult(result.labels, number[result.clusters], result.centers[used],
+                         result.image, result.weights, result.min_region, result.alpha)
 
 
 def _warn_smoothed_into_one(k: int, n_centers: int, speck: int, h: int, w: int) -> None:

@@ -206,7 +206,9 @@ def test_a_cluster_the_smoothing_removes_is_said_when_several_regions_are_left(r
     img[:, 32:] = (200, 0, 0)
     img[4:28:6, 4:28:6] = 255
     result = segment(img, 3, seed=0)
-    assert (result.n_regions, result.centers.shape[0]) == (2, 3)
+    # the cluster left no region, numbered between the two kept, is left out: no gap
+    assert (result.n_regions, result.centers.shape[0]) == (2, 2)
+    assert np.unique(result.cluster_map()).tolist() == [0, 1]
     assert _region_warnings(recwarn) == [
         "n_clusters=3 gives 2 regions, of 2 of the 3 clusters k-means found: the majority "
         "smoothing removed the rest, as their pixels lay in specks (details narrower than "
@@ -1238,10 +1240,14 @@ def test_a_min_region_over_half_the_image_says_it_leaves_one_region(rng, n_clust
         result = segment(img, n_clusters, min_region=min_region, seed=0)
     assert (result.n_regions, result.min_region) == (1, min_region)
     assert result.labels.tolist() == [[1] * 80] * 60
-    assert [str(w.message) for w in caught] == [
+    # k-means cut a quadrant by position and gave two others one cluster: 3 of the 4 asked
+    united = [] if n_clusters is None else [
+        "n_clusters=4 but no border between some of the 4 clusters k-means found shows a "
+        "change in colour or texture, so they are united into 3 clusters"]
+    assert [str(w.message) for w in caught] == [*united,
         f"min_region={min_region} is {share} the 4800 pixels of this 80 x 60 image: no two "
         "regions can both reach it, so every region merges into one; lower it to keep more"]
-    assert [w.filename for w in caught] == [__file__]
+    assert [w.filename for w in caught] == [__file__] * len(caught)
 
 
 def _bands() -> np.ndarray:
