@@ -29,6 +29,7 @@ from ._validation import (
     check_max_pixels,
     check_path,
     check_seed,
+    check_stretch_clip,
     foreign_keywords,
     recorded_seed,
 )
@@ -135,6 +136,7 @@ def segment_file(
     keep_gps: bool = False,
     nodata: NoData = "tag",
     classes_in: str | os.PathLike[str] | None = None,
+    stretch_clip: float = 0.0,
 ) -> dict[str, Any]:
     """Segment an image file and write the results into ``outdir``.
 
@@ -221,6 +223,11 @@ def segment_file(
         true``) when given, with ``stretch_range``, the input's values read as 0 and 255
         (null for an image of one value), and each region's ``mean_input`` in
         ``segments.json``, its mean colour in the input's own values.
+    stretch_clip : float, default 0
+        As for :func:`quantize.segment.segment`: stretch (``stretch`` implied) from the
+        ``stretch_clip``-th to the ``100 - stretch_clip``-th percentile of the values, so
+        that a few hot pixels set no range. Recorded (``"stretch_clip"``) when above 0,
+        after ``stretch`` and before ``stretch_range``, those percentiles.
     nodata : float, sequence of 3 floats, "tag" or None, default "tag"
         The value that marks missing data, as :func:`quantize.io.load_image` takes it: its
         pixels are read as fully transparent and so segmented as transparent pixels are
@@ -310,7 +317,8 @@ def segment_file(
     start = time.perf_counter()
     force, edges = check_bool(force, "force"), check_bool(edges, "edges")
     classes = check_bool(classes, "classes")
-    stretch = check_bool(stretch, "stretch")
+    stretch_clip = check_stretch_clip(stretch_clip)
+    stretch = check_bool(stretch, "stretch") or stretch_clip > 0
     strip, keep_gps = check_bool(strip, "strip"), check_bool(keep_gps, "keep_gps")
     overlay_color = check_color(overlay_color, "overlay_color")
     nodata = check_nodata(nodata)
@@ -336,19 +344,21 @@ def segment_file(
     with _output_folder(folder, names):
         paths = _prepare_outputs(Path(input), folder, force, names)
         loaded = load_image(input, max_pixels=max_pixels, stretch=stretch,
-                            dark_advice=DARK_ADVICE, nodata=nodata)
+                            dark_advice=DARK_ADVICE, nodata=nodata, stretch_clip=stretch_clip)
         _warn_if_animated(input, loaded.n_frames, loaded.format)
         result = segment_pixels(loaded.rgb, loaded.alpha, **params,
                                 stretch_range=loaded.stretch_range, classes_in=shared)
         dpi, exif = loaded.dpi, kept_exif(loaded.exif, strip, keep_gps)
+        pixel_size = _pixel_size_record(loaded.pixel_size)
         shown = _regions.shown_alpha(loaded.alpha)
-        stretched = _stretch_record(stretch, loaded.stretch_range)
+        stretched = _stretch_record(stretch, loaded.stretch_range, stretch_clip)
         del loaded  # the result holds a copy of the pixels: one is enough from here on
         # before the edge map: their distance map, 12 bytes a pixel, is let go first
         values = stretched.get("stretch_range")  # the input's, read as 0 and 255
         stats = {"cluster_stats": result.cluster_stats(),
-                 "region_stats_units": _stats_units(values),
-                 "region_stats": result.region_stats()}
+                 "region_stats_units": _stats_units(values, pixel_size),
+                 "region_stats": result.region_stats(
+                     pixel_size=pixel_size.get("pixel_size_um"))}
         levels = _edge_levels(boundary_map(result.image, weights=params["weights"],
                                            max_pixels=None)
                               ) if edges else None
@@ -368,7 +378,7 @@ def segment_file(
                   "min_region": result.min_region, **_share_given(params["min_region"]),
                   "weights": dict(result.weights),
                   "space": params["space"], "seed": recorded_seed(seed),
-                  "outputs": list(names), **stretched,
+                  "outputs": list(names), **stretched, **pixel_size,
                   **_given("superpixels", params["superpixels"]),
                   **_given("smooth", params["smooth"]),
                   **_given("working_size", params["working_size"]), **_switches(strip, keep_gps),
@@ -387,21 +397,42 @@ INPUT_MEAN_UNITS = ("the input's own values [r, g, b] (grey: three alike), mean_
                     "back through stretch_range: low + mean_color * (high - low) / 255")
 
 
-def _stretch_record(stretch: bool, stretch_range: tuple[float, float] | None
-                    ) -> dict[str, Any]:
-    """The record's ``stretch`` (true, with ``stretch`` only) and ``stretch_range``, the
-    input's values read as 0 and 255 (:attr:`~quantize.io.LoadedImage.stretch_range`;
-    null for an image of one value, which no stretch spreads)."""
+def _stretch_record(stretch: bool, stretch_range: tuple[float, float] | None,
+                    clip: float = 0.0) -> dict[str, Any]:
+    """The record's ``stretch`` (true, with ``stretch`` only), ``stretch_clip`` (above 0
+    only) and ``stretch_range``, the input's values read as 0 and 255
+    (:attr:`~quantize.io.LoadedImage.stretch_range`; null for an image of one value,
+    which no stretch spreads)."""
     if not stretch:
         return {}
-    return {"stretch": True,
+    return {"stretch": True, **({"stretch_clip": clip} if clip else {}),
             "stretch_range": None if stretch_range is None else list(stretch_range)}
 
 
-def _stats_units(stretch_range: list[float] | None) -> dict[str, str]:
-    """:data:`STATS_UNITS`, with ``mean_input``'s when the image was stretched."""
+#: The units of ``area_um2`` and ``perimeter_um``, written beside the others when the input
+#: states the size of its pixels (``pixel_size_um``).
+PHYSICAL_UNITS = MappingProxyType({
+    "area_um2": "square micrometres: area times a pixel's area (pixel_size_um)",
+    "perimeter_um": "micrometres: perimeter (a count of pixels) times a pixel's side, the "
+                    "square root of its area",
+})
+
+
+def _pixel_size_record(pixel_size: tuple[float, float] | None) -> dict[str, list[float]]:
+    """The record's ``pixel_size_um``, the size ``[x, y]`` of a pixel in micrometres the
+    input states (:attr:`~quantize.io.LoadedImage.pixel_size`) to 6 significant digits, or
+    nothing when it states none."""
+    if pixel_size is None:
+        return {}
+    return {"pixel_size_um": [float(f"{v:.6g}") for v in pixel_size]}
+
+
+def _stats_units(stretch_range: list[float] | None,
+                 pixel_size: dict[str, list[float]] | None = None) -> dict[str, str]:
+    """:data:`STATS_UNITS`, with ``mean_input``'s when the image was stretched and
+    :data:`PHYSICAL_UNITS` when ``pixel_size`` (:func:`_pixel_size_record`) has one."""
     more = {} if stretch_range is None else {"mean_input": INPUT_MEAN_UNITS}
-    return {**STATS_UNITS, **more}
+    return {**STATS_UNITS, **more, **(PHYSICAL_UNITS if pixel_size else {})}
 
 
 def _given(key: str, value: Any) -> dict[str, Any]:
@@ -560,7 +591,8 @@ def check_segment_options(*, n_clusters: int | None = None, regions: int | None 
                           smooth: int | None = None, working_size: int | str | None = None,
                           classes: bool = False, strip: bool = False,
                           keep_gps: bool = False, nodata: NoData = "tag",
-                          classes_in: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+                          classes_in: str | os.PathLike[str] | None = None,
+                          stretch_clip: float = 0.0) -> dict[str, Any]:
     """Validate the keyword options of :func:`segment_file` and fill in their defaults.
 
     For drivers (batch runs) that check options once, before any file is read,
@@ -569,7 +601,8 @@ def check_segment_options(*, n_clusters: int | None = None, regions: int | None 
     starts from the same state. ``overlay_color`` is returned only when it is not
     :data:`OVERLAY_COLOR`: the settings a batch recorded before it could be chosen, in
     red, have no such entry, and still match a run that leaves it out; so are ``stretch``,
-    ``strip`` and ``keep_gps``, only when True, and ``nodata``, only when not ``"tag"``
+    ``strip`` and ``keep_gps``, only when True, ``stretch_clip``, only when above 0 (with
+    ``stretch``, which it implies), and ``nodata``, only when not ``"tag"``
     (:func:`_nodata_given`). ``classes`` is returned always (False left out of a batch's
     settings as earlier versions lack it: :mod:`quantize.batch.manifest`).
     ``classes_in`` is read once here (a file that is not a classes file is named before any
@@ -604,7 +637,9 @@ def check_segment_options(*, n_clusters: int | None = None, regions: int | None 
                                superpixels, smooth, working_size)
     max_pixels = check_max_pixels(max_pixels)
     drawn = {} if color == OVERLAY_COLOR else {"overlay_color": color}
-    stretched = {"stretch": True} if check_bool(stretch, "stretch") else {}
+    clip = check_stretch_clip(stretch_clip)
+    stretched = {"stretch": True} if check_bool(stretch, "stretch") or clip else {}
+    stretched.update({"stretch_clip": clip} if clip else {})
     switches = _switches(check_bool(strip, "strip"), check_bool(keep_gps, "keep_gps"))
     return {**params, "seed": seed, "force": check_bool(force, "force"),
             "max_pixels": max_pixels, "edges": edges, "classes": classes, **drawn,

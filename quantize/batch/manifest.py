@@ -112,13 +112,15 @@ _NOT_SHAPING = frozenset({"force", "max_pixels", "skip_if_larger", "copy_if_larg
 #: given it by the batch) and the setting ``shared_classes`` (False: no shared classes,
 #: as before it was added; :func:`output_settings` writes it only when True); of both,
 #: ``nodata`` ("tag": a TIFF's GDAL_NODATA tag read, which earlier versions left out; a
-#: folder of tiles that have none is made alike).
+#: folder of tiles that have none is made alike); segment's ``stretch_clip`` (0: a stretch
+#: from the darkest to the brightest value, or none, as before it was added).
 _LEFT_OUT_UNLESS_GIVEN: dict[str, Any] = {"quality_limit": None, "palette_fitted": False,
                                           "max_bytes": None, "matte": None, "strip": False,
                                           "keep_gps": False, "superpixels": None,
                                           "smooth": None, "working_size": None,
                                           "masks": None, "classes": False, "nodata": "tag",
-                                          "classes_in": None, "shared_classes": False}
+                                          "classes_in": None, "shared_classes": False,
+                                          "stretch_clip": 0.0}
 #: Options that shape animations only (the palette of each frame): a still is made alike.
 _ANIMATION_ONLY = frozenset({"palette"})
 #: Options that name the outputs, their extension picking the format (reduce's ``ext``):

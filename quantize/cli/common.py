@@ -1539,7 +1539,8 @@ FLAGS = {"n_colors": "-k/--colors", "n_clusters": "-k/--clusters", "regions": "-
          "pattern": "--glob", "exclude_pattern": "--exclude",
          "overlay_color": "--overlay-color", "ext": "--ext", "max_bytes": "--max-bytes",
          "matte": "--matte", "strip": "--strip", "keep_gps": "--keep-gps",
-         "smooth": "--smooth", "superpixels": "--superpixels", "masks": "--masks",
+         "smooth": "--smooth", "stretch_clip": "--stretch-clip",
+         "superpixels": "--superpixels", "masks": "--masks",
          "working_size": "--working-size", "nodata": "--nodata", "fps": "--fps", "loop": "--loop",
          "shared_classes": "--shared-classes", "classes_in": "--classes-in"}
 
