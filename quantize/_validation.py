@@ -646,14 +646,15 @@ def color_from_text(text: str, name: str, *,
     return r, g, b
 
 
-def check_dpi(dpi: Any, name: str) -> tuple[float, float]:
-    """``dpi`` as ``(x, y)`` floats, a physical resolution in dots per inch, or raise naming
-    ``name`` and the whole value.
+def check_dpi(dpi: Any, name: str, unit: str = "dots per inch") -> tuple[float, float]:
+    """``dpi`` as ``(x, y)`` floats, a physical resolution in dots per inch (or another
+    pair in ``unit``, a pixel's size in micrometres), or raise naming ``name`` and the
+    whole value.
 
     >>> check_dpi((300, 150.5), "dpi")
     (300.0, 150.5)
     """
-    expected = f"{name}={dpi!r} should be (x, y), two finite numbers > 0 (dots per inch)"
+    expected = f"{name}={dpi!r} should be (x, y), two finite numbers > 0 ({unit})"
     if not isinstance(dpi, Sequence | np.ndarray) or isinstance(dpi, str | bytes):
         raise TypeError(expected)
     if np.ndim(dpi) != 1 or len(dpi) != 2:
@@ -665,6 +666,26 @@ def check_dpi(dpi: Any, name: str) -> tuple[float, float]:
     if not all(np.isfinite(v) and v > 0 for v in (x, y)):
         raise ValueError(expected)
     return x, y
+
+
+def check_stretch_clip(value: Any, name: str = "stretch_clip") -> float:
+    """``value`` as the percentage of values a stretch clips at each end
+    (:func:`quantize.io.load_image`'s ``stretch_clip``): a float from 0 to below 50, or
+    raise naming ``name`` and the value.
+
+    >>> check_stretch_clip(0.1), check_stretch_clip(0)
+    (0.1, 0.0)
+    >>> check_stretch_clip(50)
+    Traceback (most recent call last):
+    ...
+    ValueError: stretch_clip=50 should be a percentage from 0 to below 50 (of the values \
+clipped at each end)
+    """
+    clip = check_float(value, name, minimum=0.0)
+    if clip >= 50:
+        raise ValueError(f"{name}={value!r} should be a percentage from 0 to below 50 (of "
+                         "the values clipped at each end)")
+    return clip
 
 
 def check_max_pixels(value: Any, name: str = "max_pixels") -> int | None:

@@ -83,6 +83,7 @@ from ._validation import (
     check_bool,
     check_choice,
     check_color,
+    check_dpi,
     check_int,
     check_seed,
     foreign_keywords,
@@ -849,7 +850,8 @@ class SegmentResult(ReadOnlyArrays, ArrayResult):
         """
         return _regions.draw_overlay(self.image, self.boundaries(), check_color(color, "color"))
 
-    def region_stats(self, *, exact: bool = False) -> list[dict[str, Any]]:
+    def region_stats(self, *, exact: bool = False,
+                     pixel_size: tuple[float, float] | None = None) -> list[dict[str, Any]]:
         """One JSON-ready dict per region 1..R, in label order.
 
         Keys: ``label``; ``cluster`` (as ``clusters[label - 1]``; see
@@ -872,12 +874,18 @@ class SegmentResult(ReadOnlyArrays, ArrayResult):
         compute with. Of a stretched image (``stretch_range``), ``mean_input`` after
         ``mean_color``: that mean in the input's own values, ``low + mean * (high - low) /
         255``, to 6 significant digits (unrounded with ``exact=True``), as
-        ``segments.json`` gives it.
+        ``segments.json`` gives it. With ``pixel_size``, the size (x, y) of a pixel in
+        micrometres (:attr:`~quantize.io.LoadedImage.pixel_size` of a TIFF that states
+        one), ``area_um2`` and ``perimeter_um`` after ``segmented_color``: the area times a
+        pixel's, and the perimeter's count of pixels times a pixel's side, to 6 significant
+        digits (:func:`~quantize.reconstruct.regions.physical_size`).
 
         Raises
         ------
         TypeError
             If ``exact`` is not a bool.
+        TypeError, ValueError
+            If ``pixel_size`` is not None or two finite numbers > 0.
 
         Examples
         --------
@@ -888,11 +896,15 @@ class SegmentResult(ReadOnlyArrays, ArrayResult):
         ...                  stretch=True)
         >>> [s["mean_input"] for s in result.region_stats()]
         [[1000.0, 1000.0, 1000.0], [3000.0, 3000.0, 3000.0]]
+        >>> [(s["area_um2"], s["perimeter_um"]) for s in result.region_stats(pixel_size=(0.5, 0.5))]
+        [(0.5, 1.0), (0.5, 1.0)]
         """
+        exact = check_bool(exact, "exact")
+        if pixel_size is not None:
+            pixel_size = check_dpi(pixel_size, "pixel_size", "micrometres")
         return _regions.region_stats(self.labels, self.image, self.clusters, self.n_regions,
-                                     sums=self._region_sums(),
-                                     exact=check_bool(exact, "exact"),
-                                     stretch_range=self.stretch_range)
+                                     sums=self._region_sums(), exact=exact,
+                                     stretch_range=self.stretch_range, pixel_size=pixel_size)
 
     def cluster_stats(self, *, exact: bool = False) -> list[dict[str, Any]]:
         """One JSON-ready dict per cluster that some region is in, in cluster order: the
@@ -955,6 +967,7 @@ def segment(
     smooth: int | None = None,
     working_size: int | str | None = None,
     classes_in: SharedClasses | str | os.PathLike[str] | None = None,
+    stretch_clip: float = 0.0,
 ) -> SegmentResult:
     """Segment ``image`` into regions of similar colour, texture and position.
 
@@ -1084,6 +1097,7 @@ def segment(
         values (see
         :func:`quantize.io.load_image`). The result (``image``, ``segmented``,
         :meth:`SegmentResult.region_stats`' mean colours) is then of the stretched image.
+        See ``stretch_clip`` for an image with a few hot or dead pixels.
     superpixels : int, optional
         About how many superpixels the region hierarchy starts from, on the working copy
         (at most 1024 pixels a side), an int >= 1; default :data:`SUPERPIXELS`, about
@@ -1101,7 +1115,10 @@ def segment(
         than about this are voted away (rounded to whole pixels of the working copy);
         without texture weights, a detail at least that wide keeps every pixel, but for
         spurs thinner than a third of it. 0 smooths nothing: every piece k-means finds
-        stays a region, down to single pixels (``min_region`` may still merge them).
+        stays a region, down to single pixels (``min_region`` may still merge them). With
+        the default texture weight, small objects (nuclei, stars) are mostly lost before
+        any smoothing, k-means seeing them through the texture window: for them pass
+        ``smooth=0, min_region=0, weights={"texture": 0, "xy": 0}``.
         Default: about 1/30 of the longer side, 13 working pixels at most
         (:func:`quantize.pixel_kmeans.speck_side`).
     working_size : int or "full", optional
@@ -1125,6 +1142,12 @@ def segment(
         ``weights``, ``space`` and ``texture_scales`` are theirs: given, they must match.
         An image need not hold every class: no :class:`RegionCountWarning` says that
         fewer regions came out than classes.
+    stretch_clip : float, default 0
+        A percentage from 0 to below 50: stretch (as ``stretch`` does, which it implies)
+        from the ``stretch_clip``-th to the ``100 - stretch_clip``-th percentile of the
+        values instead of the darkest to the brightest (:func:`quantize.io.load_image`),
+        so that a few hot or dead pixels do not set the range: ``stretch_clip=0.1`` clips
+        0.1% at each end. ``stretch_range`` is then those percentiles.
 
     Returns
     -------
@@ -1213,7 +1236,8 @@ def segment(
     [1, 1, 2, 2]
     """
     rgb, alpha, stretch_range = as_rgba_ranged(image, max_pixels=max_pixels, stretch=stretch,
-                                               dark_advice=DARK_ADVICE)
+                                               dark_advice=DARK_ADVICE,
+                                               stretch_clip=stretch_clip)
     if isinstance(image, LoadedImage) and rgb is image.rgb:  # the result keeps a copy
         rgb = rgb.copy()
     return segment_pixels(rgb, alpha, n_clusters, regions=regions, weights=weights,
@@ -1989,7 +2013,7 @@ def check_space(space: Any, n_clusters: int | None) -> str:
 def boundary_map(image: Any, *, weights: Mapping[str, float] | None = None,
                  closed: bool = False, seed: Seed = None,
                  max_pixels: int | None = DEFAULT_MAX_PIXELS,
-                 stretch: bool = False) -> np.ndarray:
+                 stretch: bool = False, stretch_clip: float = 0.0) -> np.ndarray:
     """Strength of a border at each pixel, ``(H, W)`` float32 in [0, 1].
 
     Built on the merge hierarchy (see the module docstring): a pixel on the
@@ -2069,6 +2093,8 @@ def boundary_map(image: Any, *, weights: Mapping[str, float] | None = None,
     stretch : bool, default False
         As for :func:`segment`: map the image's own range onto 0..255 first (16-bit counts,
         floats beyond [0, 1], integer arrays of any scale).
+    stretch_clip : float, default 0
+        As for :func:`segment`: stretch from percentiles instead.
 
     Returns
     -------
@@ -2112,7 +2138,7 @@ def boundary_map(image: Any, *, weights: Mapping[str, float] | None = None,
     ({14}, {14})
     """
     rgb, alpha = as_rgba(image, max_pixels=max_pixels, stretch=stretch,
-                         dark_advice=_DARK_BORDERS_ADVICE)
+                         dark_advice=_DARK_BORDERS_ADVICE, stretch_clip=stretch_clip)
     w = check_weights(weights)
     check_hierarchy_weights(w, edges=True)
     closed = check_bool(closed, "closed")

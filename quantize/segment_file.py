@@ -30,6 +30,7 @@ from ._validation import (
     check_max_pixels,
     check_path,
     check_seed,
+    check_stretch_clip,
     foreign_keywords,
     recorded_seed,
 )
@@ -148,6 +149,7 @@ def segment_file(
     classes_in: str | os.PathLike[str] | None = None,
     intent: Intent = DEFAULT_INTENT,
     page: int | None = None,
+    stretch_clip: float = 0.0,
 ) -> dict[str, Any]:
     """Segment an image file and write the results into ``outdir``.
 
@@ -235,6 +237,11 @@ def segment_file(
         true``) when given, with ``stretch_range``, the input's values read as 0 and 255
         (null for an image of one value), and each region's ``mean_input`` in
         ``segments.json``, its mean colour in the input's own values.
+    stretch_clip : float, default 0
+        As for :func:`quantize.segment.segment`: stretch (``stretch`` implied) from the
+        ``stretch_clip``-th to the ``100 - stretch_clip``-th percentile of the values, so
+        that a few hot pixels set no range. Recorded (``"stretch_clip"``) when above 0,
+        after ``stretch`` and before ``stretch_range``, those percentiles.
     nodata : float, sequence of 3 floats, "tag" or None, default "tag"
         The value that marks missing data, as :func:`quantize.io.load_image` takes it: its
         pixels are read as fully transparent and so segmented as transparent pixels are
@@ -344,7 +351,8 @@ def segment_file(
     start = time.perf_counter()
     force, edges = check_bool(force, "force"), check_bool(edges, "edges")
     classes = check_bool(classes, "classes")
-    stretch = check_bool(stretch, "stretch")
+    stretch_clip = check_stretch_clip(stretch_clip)
+    stretch = check_bool(stretch, "stretch") or stretch_clip > 0
     strip, keep_gps = check_bool(strip, "strip"), check_bool(keep_gps, "keep_gps")
     overlay_color = check_color(overlay_color, "overlay_color")
     nodata, intent = check_nodata(nodata), check_intent(intent)
@@ -364,7 +372,8 @@ def segment_file(
     require_regular_file(input)
     probe_image(input, max_pixels=max_pixels)  # a bad input is named before any folder is made
     job = _Job(params, names, force, max_pixels, stretch, nodata, shared, overlay_color,
-               strip, keep_gps, edges, classes, classes_in, seed, input_name, intent)
+               strip, keep_gps, edges, classes, classes_in, seed, input_name, intent,
+               stretch_clip)
     pages = 1 if page is not None else stack_pages(input)
     if pages > 1:
         record = _segment_stack(job, input, outdir, folder, pages)
@@ -393,6 +402,7 @@ class _Job(NamedTuple):
     seed: Seed
     input_name: str | os.PathLike[str] | None
     intent: Intent
+    stretch_clip: float
 
 
 def _segment_page(job: _Job, input: str | os.PathLike[str], outdir: str | os.PathLike[str],
@@ -412,7 +422,7 @@ def _segment_page(job: _Job, input: str | os.PathLike[str], outdir: str | os.Pat
         paths = _prepare_outputs(Path(input), folder, force, names)
         loaded = load_image(input, max_pixels=job.max_pixels, stretch=job.stretch,
                             dark_advice=DARK_ADVICE, nodata=job.nodata, intent=job.intent,
-                            page=page)
+                            page=page, stretch_clip=job.stretch_clip)
         note_profile_converted(loaded.source_profile, job.intent, folder.name)
         converted = profile_fields(loaded.source_profile)
         if page is None:
@@ -420,15 +430,17 @@ def _segment_page(job: _Job, input: str | os.PathLike[str], outdir: str | os.Pat
         result = segment_pixels(loaded.rgb, loaded.alpha, **params,
                                 stretch_range=loaded.stretch_range, classes_in=job.shared)
         dpi, exif = loaded.dpi, kept_exif(loaded.exif, job.strip, job.keep_gps)
+        pixel_size = _pixel_size_record(loaded.pixel_size)
         shown = _regions.shown_alpha(loaded.alpha)
-        stretched = _stretch_record(job.stretch, loaded.stretch_range)
+        stretched = _stretch_record(job.stretch, loaded.stretch_range, job.stretch_clip)
         of_page = {} if page is None else {"page": page, "input_pages": loaded.n_frames}
         del loaded  # the result holds a copy of the pixels: one is enough from here on
         # before the edge map: their distance map, 12 bytes a pixel, is let go first
         values = stretched.get("stretch_range")  # the input's, read as 0 and 255
         stats = {"cluster_stats": result.cluster_stats(),
-                 "region_stats_units": _stats_units(values),
-                 "region_stats": result.region_stats()}
+                 "region_stats_units": _stats_units(values, pixel_size),
+                 "region_stats": result.region_stats(
+                     pixel_size=pixel_size.get("pixel_size_um"))}
         levels = _edge_levels(boundary_map(result.image, weights=params["weights"],
                                            max_pixels=None)
                               ) if job.edges else None
@@ -449,7 +461,7 @@ def _segment_page(job: _Job, input: str | os.PathLike[str], outdir: str | os.Pat
                   "min_region": result.min_region, **_share_given(params["min_region"]),
                   "weights": dict(result.weights),
                   "space": params["space"], "seed": recorded_seed(job.seed),
-                  "outputs": list(names), **stretched,
+                  "outputs": list(names), **stretched, **pixel_size,
                   **_given("superpixels", params["superpixels"]),
                   **_given("smooth", params["smooth"]),
                   **_given("working_size", params["working_size"]),
@@ -526,21 +538,42 @@ INPUT_MEAN_UNITS = ("the input's own values [r, g, b] (grey: three alike), mean_
                     "back through stretch_range: low + mean_color * (high - low) / 255")
 
 
-def _stretch_record(stretch: bool, stretch_range: tuple[float, float] | None
-                    ) -> dict[str, Any]:
-    """The record's ``stretch`` (true, with ``stretch`` only) and ``stretch_range``, the
-    input's values read as 0 and 255 (:attr:`~quantize.io.LoadedImage.stretch_range`;
-    null for an image of one value, which no stretch spreads)."""
+def _stretch_record(stretch: bool, stretch_range: tuple[float, float] | None,
+                    clip: float = 0.0) -> dict[str, Any]:
+    """The record's ``stretch`` (true, with ``stretch`` only), ``stretch_clip`` (above 0
+    only) and ``stretch_range``, the input's values read as 0 and 255
+    (:attr:`~quantize.io.LoadedImage.stretch_range`; null for an image of one value,
+    which no stretch spreads)."""
     if not stretch:
         return {}
-    return {"stretch": True,
+    return {"stretch": True, **({"stretch_clip": clip} if clip else {}),
             "stretch_range": None if stretch_range is None else list(stretch_range)}
 
 
-def _stats_units(stretch_range: list[float] | None) -> dict[str, str]:
-    """:data:`STATS_UNITS`, with ``mean_input``'s when the image was stretched."""
+#: The units of ``area_um2`` and ``perimeter_um``, written beside the others when the input
+#: states the size of its pixels (``pixel_size_um``).
+PHYSICAL_UNITS = MappingProxyType({
+    "area_um2": "square micrometres: area times a pixel's area (pixel_size_um)",
+    "perimeter_um": "micrometres: perimeter (a count of pixels) times a pixel's side, the "
+                    "square root of its area",
+})
+
+
+def _pixel_size_record(pixel_size: tuple[float, float] | None) -> dict[str, list[float]]:
+    """The record's ``pixel_size_um``, the size ``[x, y]`` of a pixel in micrometres the
+    input states (:attr:`~quantize.io.LoadedImage.pixel_size`) to 6 significant digits, or
+    nothing when it states none."""
+    if pixel_size is None:
+        return {}
+    return {"pixel_size_um": [float(f"{v:.6g}") for v in pixel_size]}
+
+
+def _stats_units(stretch_range: list[float] | None,
+                 pixel_size: dict[str, list[float]] | None = None) -> dict[str, str]:
+    """:data:`STATS_UNITS`, with ``mean_input``'s when the image was stretched and
+    :data:`PHYSICAL_UNITS` when ``pixel_size`` (:func:`_pixel_size_record`) has one."""
     more = {} if stretch_range is None else {"mean_input": INPUT_MEAN_UNITS}
-    return {**STATS_UNITS, **more}
+    return {**STATS_UNITS, **more, **(PHYSICAL_UNITS if pixel_size else {})}
 
 
 def _given(key: str, value: Any) -> dict[str, Any]:
@@ -717,7 +750,8 @@ def check_segment_options(*, n_clusters: int | None = None, regions: int | None 
                           classes: bool = False, strip: bool = False,
                           keep_gps: bool = False, nodata: NoData = "tag",
                           classes_in: str | os.PathLike[str] | None = None,
-                          intent: Intent = DEFAULT_INTENT) -> dict[str, Any]:
+                          intent: Intent = DEFAULT_INTENT,
+                          stretch_clip: float = 0.0) -> dict[str, Any]:
     """Validate the keyword options of :func:`segment_file` and fill in their defaults.
 
     For drivers (batch runs) that check options once, before any file is read,
@@ -726,7 +760,8 @@ def check_segment_options(*, n_clusters: int | None = None, regions: int | None 
     starts from the same state. ``overlay_color`` is returned only when it is not
     :data:`OVERLAY_COLOR`: the settings a batch recorded before it could be chosen, in
     red, have no such entry, and still match a run that leaves it out; so are ``stretch``,
-    ``strip`` and ``keep_gps``, only when True, and ``nodata``, only when not ``"tag"``
+    ``strip`` and ``keep_gps``, only when True, ``stretch_clip``, only when above 0 (with
+    ``stretch``, which it implies), ``nodata``, only when not ``"tag"``
     (:func:`_nodata_given`), and ``intent``, only when not the default. ``classes`` is
     returned always (False left out of a batch's
     settings as earlier versions lack it: :mod:`quantize.batch.manifest`).
@@ -762,7 +797,9 @@ def check_segment_options(*, n_clusters: int | None = None, regions: int | None 
                                superpixels, smooth, working_size)
     max_pixels = check_max_pixels(max_pixels)
     drawn = {} if color == OVERLAY_COLOR else {"overlay_color": color}
-    stretched = {"stretch": True} if check_bool(stretch, "stretch") else {}
+    clip = check_stretch_clip(stretch_clip)
+    stretched = {"stretch": True} if check_bool(stretch, "stretch") or clip else {}
+    stretched.update({"stretch_clip": clip} if clip else {})
     switches = _switches(check_bool(strip, "strip"), check_bool(keep_gps, "keep_gps"))
     intent = check_intent(intent)
     shared = {**shared, **({} if intent == DEFAULT_INTENT else {"intent": intent})}

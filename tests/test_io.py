@@ -35,6 +35,7 @@ from quantize.io import (
     TransparencyChunkWarning,
     TransparentColorWarning,
     as_rgba,
+    as_rgba_ranged,
     atomic_write,
     check_output_folder,
     check_output_path,
@@ -4658,11 +4659,11 @@ def test_a_stretch_that_a_hot_pixel_leaves_dark_is_said_so_with_the_levels_of_th
     hot[3, 4] = 40000
     facts = ("stretched from its own range comes out 0..1 of 255 but for 1 of its 2000 pixels "
              "(a few outliers, hot or dead pixels, set the range): its levels are too close "
-             "to tell apart")
-    advice = "clip the outliers first (np.clip(image, *np.percentile(image, [0.1, 99.9])))"
+             "to tell apart; give stretch_clip=0.1 to stretch from the 0.1th to the 99.9th "
+             "percentile, which leaves them out")
     with pytest.warns(PixelRangeWarning) as caught:
         as_rgba(hot, stretch=True)
-    assert [(w.message.facts, w.message.advice) for w in caught] == [(f"image {facts}", advice)]
+    assert [(w.message.facts, w.message.advice) for w in caught] == [(f"image {facts}", "")]
     Image.fromarray(hot).save(tmp_path / "hot.png")
     with pytest.warns(PixelRangeWarning) as caught:
         load_image(tmp_path / "hot.png", stretch=True)
@@ -4670,6 +4671,62 @@ def test_a_stretch_that_a_hot_pixel_leaves_dark_is_said_so_with_the_levels_of_th
     recwarn.clear()
     as_rgba(counts, stretch=True)  # the clean image: 0 and 255, nothing said
     as_rgba(hot)  # nor without a stretch (its brightest pixel is not dark)
+    assert not recwarn.list
+
+
+_ONE_HOT = np.array([[100, 110, 120, 130, 140, 150, 160, 170, 180, 190, 65535]], np.uint16)
+# with stretch_clip=10: 110 and 190 (each a value, 10% of the 11 beyond each) read as 0 and
+# 255, the values beyond clipped; 120 reads round(10 * 255 / 80) = 32
+_CLIPPED = [0, 0, 32, 64, 96, 128, 159, 191, 223, 255, 255]
+
+
+@pytest.mark.parametrize("kind", ["uint16", "float32", "uint16-png", "float-tiff",
+                                  "rgb16-png", "uint8-png"])
+def test_a_stretch_clip_stretches_from_percentiles_and_clips_the_rest(kind, tmp_path):
+    """--stretch was min-max only: one hot pixel set the range and the rest came out 0..1."""
+    counts = _ONE_HOT
+    if kind == "uint8-png":
+        counts = np.array([[0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 255]], np.uint8)
+    if kind in ("uint16", "float32"):
+        rgb, _, extent = as_rgba_ranged(counts.astype(kind), stretch_clip=10)
+    else:
+        path = tmp_path / ("c.tif" if kind == "float-tiff" else "c.png")
+        if kind == "rgb16-png":
+            _wide_png(path, np.dstack([counts] * 3))
+        else:
+            Image.fromarray(counts.astype(np.float32) if kind == "float-tiff" else counts
+                            ).save(path)
+        loaded = load_image(path, stretch_clip=10)
+        rgb, extent = loaded.rgb, loaded.stretch_range
+    assert extent == ((10.0, 90.0) if kind == "uint8-png" else (110.0, 190.0))
+    assert rgb[0, :, 0].tolist() == _CLIPPED
+    assert (rgb[..., 0] == rgb[..., 2]).all()
+
+
+def test_a_stretch_clip_of_0_is_the_plain_stretch_and_others_are_refused():
+    plain = as_rgba_ranged(_ONE_HOT, stretch=True)
+    assert plain[2] == (100.0, 65535.0)
+    clipped = as_rgba_ranged(_ONE_HOT, stretch=True, stretch_clip=0)
+    assert np.array_equal(plain[0], clipped[0]) and clipped[2] == plain[2]
+    for bad, error in ((50, ValueError), (-1, ValueError), ("1", TypeError),
+                       (True, TypeError)):
+        with pytest.raises(error, match="^stretch_clip="):
+            load_image(io.BytesIO(b"unread"), stretch_clip=bad)
+
+
+def test_a_stretch_clip_too_small_for_the_outliers_says_to_give_a_larger_one(recwarn):
+    counts = np.full((100, 100), 1000, np.uint16)
+    counts[:, 50:] = 1100
+    counts[0, :5] = 40000  # 5 hot pixels of 10000: 0.05%, more than 0.01% clips
+    with pytest.warns(PixelRangeWarning) as caught:
+        as_rgba(counts, stretch_clip=0.01)
+    assert str(caught[0].message) == (
+        "image stretched from its 0.01th to 99.99th percentile comes out 0..1 of 255 but for "
+        "5 of its 10000 pixels (a few outliers, hot or dead pixels, set the range): its "
+        "levels are too close to tell apart; give a larger stretch_clip than 0.01 to leave "
+        "them out")
+    recwarn.clear()
+    assert as_rgba_ranged(counts, stretch_clip=0.1)[2] == (1000.0, 1100.0)
     assert not recwarn.list
 
 

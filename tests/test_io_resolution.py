@@ -162,3 +162,92 @@ def test_a_loaded_image_built_by_hand_keeps_its_resolution_as_load_image_gives_i
     loaded = LoadedImage(PIXELS, None, dpi=np.array([300, 150]))
     assert [(v, type(v)) for v in loaded.dpi] == [(300.0, float), (150.0, float)]
     assert type(loaded.dpi) is tuple
+
+
+IMAGE_DESCRIPTION = 0x010E
+
+
+def tiff_with(tags: dict[int, object], mode: str = "I;16") -> bytes:
+    """A 4 x 2 TIFF of ``mode`` with the resolution ``tags`` (XResolution, ResolutionUnit,
+    ImageDescription...) as given, none of Pillow's own."""
+    buffer = io.BytesIO()
+    info = Image.Image().getexif()  # an empty tag directory Pillow writes as given
+    for tag, value in tags.items():
+        info[tag] = value
+    Image.new(mode, (4, 2)).save(buffer, "TIFF", tiffinfo=info)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(("tags", "dpi", "pixel_size"), [
+    # 1e4 / 0.65 pixels per centimetre: 0.65 um
+    pytest.param({X_RESOLUTION: 200000 / 13, Y_RESOLUTION: 200000 / 13, RESOLUTION_UNIT: 3},
+                 (200000 / 13 * 2.54,) * 2, (0.65, 0.65), id="centimetres"),
+    pytest.param({X_RESOLUTION: 25400.0, Y_RESOLUTION: 12700.0, RESOLUTION_UNIT: 2},
+                 (25400.0, 12700.0), (1.0, 2.0), id="inches"),
+    # what screen software writes of every image: no scale
+    pytest.param({X_RESOLUTION: 72.0, Y_RESOLUTION: 72.0, RESOLUTION_UNIT: 2},
+                 (72.0, 72.0), None, id="72-dpi"),
+    pytest.param({X_RESOLUTION: 96.0, Y_RESOLUTION: 96.0, RESOLUTION_UNIT: 2},
+                 (96.0, 96.0), None, id="96-dpi"),
+    # inches by the specification's default, but not stated
+    pytest.param({X_RESOLUTION: 300.0, Y_RESOLUTION: 300.0}, (300.0, 300.0), None,
+                 id="no-unit-tag"),
+    pytest.param({}, None, None, id="no-tags"),
+    # ImageJ: pixels per micrometre, its ResolutionUnit "none"
+    pytest.param({IMAGE_DESCRIPTION: "ImageJ=1.54f\nunit=micron\n", X_RESOLUTION: 2.0,
+                  Y_RESOLUTION: 2.0, RESOLUTION_UNIT: 1},
+                 (50800.0, 50800.0), (0.5, 0.5), id="imagej-micron"),
+    pytest.param({IMAGE_DESCRIPTION: "ImageJ=1.11a\nimages=1\nunit=um", X_RESOLUTION: 0.5,
+                  Y_RESOLUTION: 0.25}, (12700.0, 6350.0), (2.0, 4.0), id="imagej-um"),
+    pytest.param({IMAGE_DESCRIPTION: "ImageJ=1.54f\nunit=\\u00B5m\n", X_RESOLUTION: 4.0,
+                  Y_RESOLUTION: 4.0, RESOLUTION_UNIT: 1},
+                 (101600.0, 101600.0), (0.25, 0.25), id="imagej-escaped-micro-sign"),
+    pytest.param({IMAGE_DESCRIPTION: "ImageJ=1.54f\nunit=mm\n", X_RESOLUTION: 10.0,
+                  Y_RESOLUTION: 10.0, RESOLUTION_UNIT: 1},
+                 (254.0, 254.0), (100.0, 100.0), id="imagej-mm"),
+    pytest.param({IMAGE_DESCRIPTION: "ImageJ=1.54f\nunit=pixel\n", X_RESOLUTION: 1.0,
+                  Y_RESOLUTION: 1.0, RESOLUTION_UNIT: 1}, None, None, id="imagej-pixel"),
+    pytest.param({IMAGE_DESCRIPTION: "unit=um\n", X_RESOLUTION: 2.0, Y_RESOLUTION: 2.0,
+                  RESOLUTION_UNIT: 1}, None, None, id="not-imagej"),
+])
+def test_a_tiff_states_its_pixels_size_only_with_an_explicit_unit(tags, dpi, pixel_size,
+                                                                   tmp_path):
+    """An ImageJ TIFF's scale (unit=um in its description, pixels per um in its tags) was
+    lost: no dpi, and its PNGs "Units: Undefined"; no file gave a pixel size."""
+    path = tmp_path / "cells.tif"
+    path.write_bytes(tiff_with(tags))
+    loaded = load_image(path, stretch=True)
+    assert loaded.dpi == pytest.approx(dpi) if dpi else loaded.dpi is None
+    if pixel_size is None:
+        assert loaded.pixel_size is None
+    else:
+        assert loaded.pixel_size == pytest.approx(pixel_size, rel=1e-12)
+
+
+def test_only_a_tiff_states_its_pixels_size(tmp_path):
+    """A photo's 300 dpi is a print size, not the scene's: no pixel size."""
+    for fmt in ("PNG", "JPEG", "BMP"):
+        path = tmp_path / f"photo.{fmt.lower()}"
+        Image.fromarray(PIXELS).save(path, fmt, dpi=(25400, 25400))
+        loaded = load_image(path)
+        assert loaded.dpi == pytest.approx((25400, 25400), rel=1e-3)
+        assert loaded.pixel_size is None
+
+
+def test_a_pixel_size_turns_with_the_picture(tmp_path):
+    path = tmp_path / "turned.tif"
+    info = Image.Image().getexif()
+    info.update({X_RESOLUTION: 25400.0, Y_RESOLUTION: 12700.0, RESOLUTION_UNIT: 2,
+                 ORIENTATION: 6})
+    Image.fromarray(PIXELS).save(path, "TIFF", tiffinfo=info)
+    loaded = load_image(path)
+    assert loaded.shape == (6, 4)
+    assert loaded.pixel_size == pytest.approx((2.0, 1.0))
+
+
+@pytest.mark.parametrize(("value", "error"), [((0.5, 0), ValueError), ("0.5", TypeError),
+                                              ((0.5, float("nan")), ValueError)])
+def test_a_loaded_image_built_by_hand_has_its_pixel_size_checked(value, error):
+    with pytest.raises(error, match=r"^LoadedImage\.pixel_size=.* should be \(x, y\), two "
+                       r"finite numbers > 0 \(micrometres\)"):
+        LoadedImage(np.zeros((1, 1, 3), np.uint8), None, pixel_size=value)

@@ -151,20 +151,23 @@ def test_the_json_keys_the_manual_and_the_help_list_are_those_written(command, t
     ``superpixels`` with --superpixels only (not with -k), ``smooth`` and ``working_size``
     with --smooth and --working-size only (with -k only), ``min_region_share`` with a
     --min-region percentage only, ``strip`` and ``keep_gps`` with --strip and
-    --keep-gps only, and ``classes_in`` with --classes-in only."""
+    --keep-gps only, ``classes_in`` with --classes-in only, ``stretch_clip`` with
+    --stretch-clip only and ``pixel_size_um`` of a TIFF that states its pixels' size."""
     from quantize.segment import fit_classes
 
     monkeypatch.chdir(tmp_path)
     Image.fromarray(_photo()).save("a.png")
+    Image.fromarray(_photo()).save("a.tif", dpi=(2540, 2540))  # pixels of 10 um
     fit_classes([_photo()], 2, seed=0).save("classes.json")
-    extras = ([["--superpixels", "700", "--stretch", "--min-region", "1%", "--strip",
+    extras = ([["a.png", "--superpixels", "700", "--stretch", "--min-region", "1%", "--strip",
                 "--keep-gps"],
-               ["-k", "2", "--smooth", "5", "--working-size", "full", "--force"],
-               ["--classes-in", "classes.json", "--force"]]
-              if command == "segment" else [[]])
+               ["a.png", "-k", "2", "--smooth", "5", "--working-size", "full", "--force"],
+               ["a.png", "--classes-in", "classes.json", "--force"],
+               ["a.tif", "--stretch-clip", "0.1", "--force"]]
+              if command == "segment" else [["a.png"]])
     written: list[str] = []
     for extra in extras:
-        result = CliRunner().invoke(app, [command, "a.png", "--json", *extra])
+        result = CliRunner().invoke(app, [command, "--json", *extra])
         assert result.exit_code == 0, result.output
         written += [key for key in json.loads(result.stdout) if key not in written]
     assert sorted(_manual_json_keys(command)) == sorted(written)

@@ -2831,6 +2831,23 @@ def test_a_hot_pixel_that_leaves_a_stretch_dark_is_named_by_both_warnings():
         "1 brighter or darker pixel, too close to tell apart")
 
 
+def test_a_stretch_clip_segments_the_hot_nucleus_as_the_clean_one_and_is_advised(recwarn):
+    """The warning of the hot pixel gave only numpy code to clip it; stretch_clip does."""
+    with pytest.warns(quantize.PixelRangeWarning) as caught:
+        segment(_nucleus(hot=True), 2, stretch=True, seed=0)
+    assert str(caught[0].message).endswith(
+        "; give stretch_clip=0.1 to stretch from the 0.1th to the 99.9th percentile, which "
+        "leaves them out")
+    recwarn.clear()
+    clipped = segment(_nucleus(hot=True), 2, stretch_clip=0.1, seed=0)
+    clean = segment(_nucleus(), 2, stretch=True, seed=0)
+    assert not [w for w in recwarn.list if issubclass(w.category, quantize.QuantizeWarning)]
+    assert clipped.n_regions == clean.n_regions == 2
+    # the percentiles are the clean image's range: the disc and its ground come out alike
+    assert clipped.stretch_range == clean.stretch_range == (300.0, 1839.0)
+    assert np.array_equal(clipped.labels, clean.labels)
+
+
 def test_two_channels_are_said_to_be_read_as_grey_and_alpha_and_the_advice_works():
     """The advice was image[..., :3], which is still (H, W, 2)."""
     image = np.zeros((24, 32, 2), np.uint8)

@@ -1088,3 +1088,111 @@ def test_an_outdir_that_is_a_link_loop_is_named_as_one(tmp_path):
         segment_file(tmp_path / "in.png", tmp_path / "a")
     assert str(caught.value) == (f"{tmp_path / 'a'}: is a link to 'b', which leads into a "
                                  "link loop; expected an output folder")
+def _halves_tiff(path: Path, **tags: float) -> Path:
+    """A 4 x 6 16-bit TIFF of two halves, 1000 and 3000, with the resolution ``tags``
+    (x, y, unit) written as given."""
+    counts = np.full((4, 6), 1000, np.uint16)
+    counts[:, 3:] = 3000
+    info = Image.Image().getexif()
+    for name, tag in (("x", 0x011A), ("y", 0x011B), ("unit", 0x0128)):
+        if name in tags:
+            info[tag] = tags[name]
+    Image.fromarray(counts).save(path, "TIFF", tiffinfo=info)
+    return path
+
+
+_HALVES = {"n_clusters": 2, "weights": {"xy": 0, "texture": 0}, "min_region": 0, "seed": 0,
+           "stretch": True}
+
+
+def test_a_tiff_in_centimetres_gives_areas_and_perimeters_in_micrometres(tmp_path):
+    """segments.json and regions.csv gave areas and perimeters in pixels only, though the
+    TIFF stated 0.5 um pixels (20000 per centimetre)."""
+    tiff = _halves_tiff(tmp_path / "cells.tif", x=20000.0, y=20000.0, unit=3)
+    record = segment_file(tiff, tmp_path / "out", **_HALVES)
+    assert record["pixel_size_um"] == [0.5, 0.5]
+    saved = json.loads((tmp_path / "out" / "segments.json").read_text())
+    assert saved["pixel_size_um"] == [0.5, 0.5]
+    # 12 pixels of 0.25 um2; 10 edge pixels (all but the 2 inside) of 0.5 um
+    assert [(s["area"], s["perimeter"], s["area_um2"], s["perimeter_um"])
+            for s in saved["region_stats"]] == [(12, 10, 3.0, 5.0)] * 2
+    assert saved["region_stats_units"]["area_um2"].startswith("square micrometres")
+    assert saved["region_stats_units"]["perimeter_um"].startswith("micrometres")
+    header, first, _ = (tmp_path / "out" / "regions.csv").read_text().splitlines()
+    assert header.endswith(",segmented_color_b,area_um2,perimeter_um,transparent")
+    assert first.endswith(",3.0,5.0,False")
+
+
+def test_a_tiff_that_states_no_unit_gives_pixels_only(tmp_path):
+    """Nothing is guessed: no tags, 300 dpi without a ResolutionUnit tag, or a screen's
+    72 dpi give no pixel size, as the same image tagged in centimetres does."""
+    for n, tags in enumerate([{}, {"x": 300.0, "y": 300.0}, {"x": 72.0, "y": 72.0, "unit": 2},
+                              {"x": 20000.0, "y": 20000.0, "unit": 3}]):
+        tiff = _halves_tiff(tmp_path / f"cells{n}.tif", **tags)
+        segment_file(tiff, tmp_path / f"out{n}", **_HALVES)
+        saved = json.loads((tmp_path / f"out{n}" / "segments.json").read_text())
+        table = (tmp_path / f"out{n}" / "regions.csv").read_text()
+        physical = [key for s in saved["region_stats"] for key in s if "_um" in key]
+        if n < 3:
+            assert ("pixel_size_um" in saved, physical, "_um" in table) == (False, [], False)
+            assert "area_um2" not in saved["region_stats_units"]
+        else:
+            assert (saved["pixel_size_um"], physical, "_um" in table) == (
+                [0.5, 0.5], ["area_um2", "perimeter_um"] * 2, True)
+
+
+def test_an_imagej_tiff_keeps_its_scale_in_the_outputs_phys(tmp_path):
+    """Its unit=um was not read: the PNGs said "Units: Undefined"."""
+    tiff = tmp_path / "imagej.tif"
+    info = Image.Image().getexif()
+    info.update({0x010E: "ImageJ=1.54f\nunit=um\n", 0x011A: 2.0, 0x011B: 2.0, 0x0128: 1})
+    Image.open(_halves_tiff(tmp_path / "plain.tif")).save(tiff, "TIFF", tiffinfo=info)
+    record = segment_file(tiff, tmp_path / "out", **_HALVES)
+    assert record["pixel_size_um"] == [0.5, 0.5]
+    with Image.open(tmp_path / "out" / "labels.png") as labels:
+        assert labels.info["dpi"] == pytest.approx((50800, 50800), rel=1e-6)
+
+
+def test_a_stretch_clip_leaves_a_hot_pixel_out_and_is_recorded(tmp_path):
+    """--stretch with a hot pixel gave one region; the percentiles leave it out."""
+    counts = np.full((10, 10), 1000, np.uint16)
+    counts[:, 5:] = 1100
+    counts[0, 0] = 65535
+    Image.fromarray(counts).save(tmp_path / "hot.png")
+    options = {**_HALVES, "stretch": False, "min_region": 4}
+    record = segment_file(tmp_path / "hot.png", tmp_path / "out", stretch_clip=1, **options)
+    assert (record["stretch"], record["stretch_clip"]) == (True, 1.0)
+    assert record["stretch_range"] == [1000.0, 1100.0]
+    assert record["n_regions"] == 2
+    assert check_segment_options(stretch_clip=1)["stretch_clip"] == 1.0
+    assert "stretch_clip" not in check_segment_options(stretch=True)
+
+
+def test_batch_records_a_stretch_clip_only_when_given_and_reruns_by_it(tmp_path):
+    from typer.testing import CliRunner
+
+    from quantize.batch.manifest import _as_checked
+    from quantize.cli import app
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    counts = np.full((10, 10), 1000, np.uint16)
+    counts[:, 5:] = 1100
+    counts[0, 0] = 65535
+    Image.fromarray(counts).save(folder / "hot.png")
+    runner = CliRunner()
+    args = ["batch", str(folder), "-o", str(tmp_path / "out"), "--mode", "segment", "-k", "2",
+            "-w", "xy=0", "-w", "texture=0", "--min-region", "4"]
+    out = runner.invoke(app, [*args, "--stretch-clip", "1"])
+    assert out.exit_code == 0, out.output
+    record = json.loads((tmp_path / "out" / "hot" / "segments.json").read_text())
+    assert (record["stretch_clip"], record["stretch_range"], record["n_regions"]) == (
+        1.0, [1000.0, 1100.0], 2)
+    again = runner.invoke(app, [*args, "--stretch-clip", "1"])
+    assert "0 ok, 1 skipped" in again.output
+    plain = runner.invoke(app, [*args, "--stretch"])
+    assert plain.exit_code != 0
+    assert "made with --stretch-clip=1.0, while this run asks for --stretch-clip=(not given)" \
+        in plain.output
+    # a batch's settings without it match those recorded before it was added
+    assert "stretch_clip" not in _as_checked(check_segment_options(n_clusters=2, stretch=True))

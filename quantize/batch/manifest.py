@@ -115,8 +115,10 @@ _NOT_SHAPING = frozenset({"force", "max_pixels", "skip_if_larger", "copy_if_larg
 #: folder of tiles that have none is made alike), ``intent`` ("relative-bpc": an ICC
 #: profile converted by relative colorimetric with black-point compensation, where earlier
 #: versions converted by perceptual; a folder of files without a profile, or with a
-#: matrix RGB one, as Adobe RGB's, which every intent converts alike, is made alike) and
-#: reduce's ``fixed_colors`` (None: no fixed palette entry, as before it was added).
+#: matrix RGB one, as Adobe RGB's, which every intent converts alike, is made alike),
+#: reduce's ``fixed_colors`` (None: no fixed palette entry, as before it was added) and
+#: segment's ``stretch_clip`` (0: a stretch from the darkest to the brightest value, or
+#: none, as before it was added).
 _LEFT_OUT_UNLESS_GIVEN: dict[str, Any] = {"quality_limit": None, "palette_fitted": False,
                                           "max_bytes": None, "matte": None, "strip": False,
                                           "keep_gps": False, "superpixels": None,
@@ -124,7 +126,7 @@ _LEFT_OUT_UNLESS_GIVEN: dict[str, Any] = {"quality_limit": None, "palette_fitted
                                           "masks": None, "classes": False, "nodata": "tag",
                                           "intent": "relative-bpc",
                                           "classes_in": None, "shared_classes": False,
-                                          "fixed_colors": None}
+                                          "fixed_colors": None, "stretch_clip": 0.0}
 #: Options that shape animations only (the palette of each frame): a still is made alike.
 _ANIMATION_ONLY = frozenset({"palette"})
 #: Options that name the outputs, their extension picking the format (reduce's ``ext``):

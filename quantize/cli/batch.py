@@ -142,7 +142,7 @@ _REDUCE_ONLY = ("--quality", "--quality-limit", "--max-bytes", "--dither", "--ex
                 "--skip-if-larger", "--copy-if-larger", "--ext", "--matte", "--fixed-color",
                 "--palette-out")
 _SEGMENT_ONLY = ("--regions", "--superpixels", "--smooth", "--working-size", "--edges",
-                 "--classes", "--shared-classes", "--stretch",
+                 "--classes", "--shared-classes", "--stretch", "--stretch-clip",
                  "-w/--weight", "--min-region", "--overlay-color")
 #: Added to the error of a batch that found no input, with --remove-orphans and outputs on
 #: record: why they are not removed, and how to remove them.
@@ -286,6 +286,12 @@ def batch(
         "--stretch", help="segment: map each image's own range onto 0..255 before "
         "segmenting (16-bit, 32-bit or float images whose values come out dark), as "
         "segment --stretch does.")] = False,
+    stretch_clip: Annotated[float | None, typer.Option(
+        "--stretch-clip", metavar="P", parser=number,
+        help="segment: stretch (as --stretch, which it implies) from the P-th to the "
+        "(100 - P)-th percentile of each image's values, P from 0 to below 50, as segment "
+        "--stretch-clip does: a few hot or dead pixels then set no range.",
+        show_default=False)] = None,
     quality: Annotated[float | None, typer.Option(
         "--quality", metavar="Q", parser=number,
         help="reduce: fewest colours with mean ΔE2000 ≤ Q, a number from 0 to 20, its 99th "
@@ -535,6 +541,7 @@ def batch(
                  "--regions": regions is not None, "--superpixels": superpixels is not None,
                  "--smooth": smooth is not None, "--working-size": working_size is not None,
                  "--edges": edges, "--classes": classes, "--stretch": stretch,
+                 "--stretch-clip": stretch_clip is not None,
                  "--shared-classes": shared_classes,
                  "-w/--weight": bool(weights),
                  "--min-region": min_region is not None,
@@ -566,7 +573,7 @@ def batch(
                        if mode == "reduce" else
                        _segment_options(colors, regions, edges, space, weights or [], min_region,
                                         overlay_color, seed, stretch, superpixels, smooth,
-                                        working_size, classes, shared_classes))
+                                        working_size, classes, shared_classes, stretch_clip))
             options["max_pixels"] = check_max_pixels(max_pixels, "--max-pixels")
             if copy_if_larger:  # left out when not given, as ext is
                 options["copy_if_larger"] = True
@@ -1595,7 +1602,9 @@ def _segment_options(colors: int | None, regions: int | None, edges: bool, space
                      seed: int, stretch: bool = False,
                      superpixels: int | None = None,
                      smooth: int | None = None, working_size: int | str | None = None,
-                     classes: bool = False, shared_classes: bool = False) -> dict[str, Any]:
+                     classes: bool = False, shared_classes: bool = False,
+                     stretch_clip: float | None = None) -> dict[str, Any]:
+    from .._validation import check_stretch_clip
     from ..classes import check_shared_weights
     from ..features import check_weights
     from ..segment import (
@@ -1624,8 +1633,11 @@ def _segment_options(colors: int | None, regions: int | None, edges: bool, space
         options["min_region"] = check_min_region(min_region, "--min-region")
     if overlay_color is not None:
         options["overlay_color"] = parse_color(overlay_color)
-    if stretch:  # only when given: the settings recorded before it match a run without it
-        options["stretch"] = True
+    clip = 0.0 if stretch_clip is None else check_stretch_clip(stretch_clip, "--stretch-clip")
+    if stretch or clip:  # only when given: the settings recorded before it match a run
+        options["stretch"] = True  # without it
+    if clip:  # so too
+        options["stretch_clip"] = clip
     if superpixels is not None:  # so too
         options["superpixels"] = check_superpixels(superpixels, n_clusters)
     if smooth is not None:  # so too

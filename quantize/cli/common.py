@@ -1563,7 +1563,8 @@ FLAGS = {"n_colors": "-k/--colors", "n_clusters": "-k/--clusters", "regions": "-
          "overlay_color": "--overlay-color", "ext": "--ext", "max_bytes": "--max-bytes",
          "matte": "--matte", "fixed_colors": "--fixed-color", "strip": "--strip",
          "keep_gps": "--keep-gps",
-         "smooth": "--smooth", "superpixels": "--superpixels", "masks": "--masks",
+         "smooth": "--smooth", "stretch_clip": "--stretch-clip",
+         "superpixels": "--superpixels", "masks": "--masks",
          "working_size": "--working-size", "nodata": "--nodata", "intent": "--intent",
          "fps": "--fps", "loop": "--loop",
          "shared_classes": "--shared-classes", "classes_in": "--classes-in", "page": "--page"}

@@ -97,8 +97,11 @@ Writes into the output folder (-o), segments.json last:
                   pixel index), inner_point [row, col] (the pixel index
                   farthest from its edge), mean_color [r, g, b] (sRGB
                   0..255, of the visible pixels), segmented_color
-                  [r, g, b] (integers, as segmented.png fills it) and,
-                  when none of its pixels is visible, transparent
+                  [r, g, b] (integers, as segmented.png fills it),
+                  area_um2 and perimeter_um (square micrometres and
+                  micrometres, of a TIFF that states its pixels' size,
+                  pixel_size_um) and, when none of its pixels is
+                  visible, transparent
 
 \b
 By default regions come from a hierarchy of merges of superpixels, cut at the
@@ -231,9 +234,12 @@ def segment_command(
         "--smooth", metavar="PX", parser=integer,
         help="With -k: the majority smoothing of the cluster map removes specks narrower "
         "than about PX pixels (0 to 256; default about 1/30 of the image's longer side, at "
-        "most 13 pixels of the working copy); 0 smooths nothing, so small objects (nuclei, "
-        "stars) keep their regions. A warning says when the smoothing and --min-region "
-        "remove more than a quarter of a cluster's pieces (without texture).",
+        "most 13 pixels of the working copy); 0 smooths nothing. Alone it does not keep small "
+        "objects (nuclei, stars): with the default texture weight, k-means sees them "
+        "through the texture window and loses most of them before any smoothing; for "
+        "them give --smooth 0 --min-region 0 -w texture=0 -w xy=0 (k-means on colour "
+        "alone). A warning says when the smoothing and --min-region remove more than a "
+        "quarter of a cluster's pieces (without texture only).",
         show_default=False)] = None,
     working_size: Annotated[str | None, typer.Option(
         "--working-size", metavar="PX|full", parser=min_region_value,
@@ -273,7 +279,16 @@ def segment_command(
         "dark levels. segmented.png, overlay.png and the mean colours in segments.json are "
         "then of the stretched image; segments.json adds the range stretched (stretch_range) "
         "and each region's and cluster's mean in the input's own values "
-        "(mean_input).")] = False,
+        "(mean_input). One hot or dead pixel sets that range (--stretch-clip does not "
+        "let it).")] = False,
+    stretch_clip: Annotated[float | None, typer.Option(
+        "--stretch-clip", metavar="P", parser=number,
+        help="Stretch as --stretch does (which it implies) but from the P-th to the "
+        "(100 - P)-th percentile of the values, P a percentage from 0 to below 50, the "
+        "values beyond made 0 and 255: a few hot or dead pixels (one at 65535 among counts "
+        "of 650..2500) then set no range. 0.1 clips 0.1% at each end. Recorded in "
+        "segments.json (stretch_clip); stretch_range is then those percentiles.",
+        show_default=False)] = None,
     nodata: NoDataOption = None,
     intent: IntentOption = None,
     output_name: Annotated[str | None, typer.Option(
@@ -315,8 +330,10 @@ def segment_command(
         "image, as the summary line says), n_clusters, "
         "clusters_used, regions, n_regions, min_region, min_region_share (the --min-region "
         "percentage, with one only), weights, space, seed, outputs, "
-        "stretch (true, with --stretch only), stretch_range (the input's values read as 0 "
-        "and 255, with --stretch only), superpixels (with --superpixels only), "
+        "stretch (true, with --stretch or --stretch-clip only), stretch_clip (with "
+        "--stretch-clip only), stretch_range (the input's values read as 0 and 255, with "
+        "either only), pixel_size_um ([x, y] micrometres, of a TIFF that states its "
+        "pixels' size), superpixels (with --superpixels only), "
         "smooth (with --smooth only), working_size (with --working-size only), strip (true, "
         "with --strip only), keep_gps (true, with --keep-gps only), classes_in (with "
         "--classes-in only), seconds.")] = False,
@@ -358,7 +375,8 @@ def segment_command(
     carried = [("-k", n_clusters), ("--regions", regions), ("--superpixels", superpixels),
                ("--smooth", smooth), ("--working-size", working_size), ("--edges", edges),
                ("--classes", classes), ("--classes-in", classes_in), ("--page", page),
-               ("--stretch", stretch), ("--nodata", nodata), ("--intent", intent),
+               ("--stretch", stretch), ("--stretch-clip", stretch_clip), ("--nodata", nodata),
+               ("--intent", intent),
                ("--space", None if space == "lab" else space),
                *(("-w", w) for w in weights or ()), ("--min-region", min_region),
                ("--overlay-color", overlay_color), ("--strip", strip), ("--keep-gps", keep_gps),
@@ -384,7 +402,7 @@ def segment_command(
                                   superpixels=superpixels, smooth=smooth,
                                   working_size=working_size, classes=classes, strip=strip,
                                   keep_gps=keep_gps, nodata=missing, classes_in=classes_in,
-                                  intent=chosen)
+                                  intent=chosen, stretch_clip=stretch_clip or 0.0)
         fail(f"{printable_line(str(input))}: is a directory, expected an image file{hint}",
              ExitCode.FAILED)
     refuse_closed_stdout("quiet" if quiet else "json" if as_json else "lines")
@@ -432,7 +450,8 @@ def segment_command(
                            "superpixels": superpixels, "smooth": smooth,
                            "working_size": working_size, "classes": classes, "strip": strip,
                            "keep_gps": keep_gps, "nodata": missing, "classes_in": classes_in,
-                           "intent": chosen, "page": page}
+                           "intent": chosen, "page": page,
+                           "stretch_clip": stretch_clip or 0.0}
                 record = recorded_call(segment_file, (source, target), options,
                                        format_advice=True, noted=(ProfileConvertedWarning,))
             with interrupts_held():

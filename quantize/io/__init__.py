@@ -80,7 +80,11 @@ What happens to each kind of input:
   resolution tags, a BMP's pixels per metre), when stated in inches or centimetres:
   ``LoadedImage.dpi``, upright (x and y swapped by an EXIF orientation of 5 to 8); an
   aspect alone (a pHYs of unit 0, a JFIF density of unit 0) is none
-  (:func:`~quantize.io.resolution.stated_dpi`).
+  (:func:`~quantize.io.resolution.stated_dpi`); a TIFF ImageJ wrote, in its ImageJ unit
+  (``unit=um``). A TIFF that states a physical scale on purpose (its ResolutionUnit in
+  centimetres, or in inches but not 72 or 96 dpi, or an ImageJ unit) has its pixels' size
+  in micrometres too, ``LoadedImage.pixel_size``
+  (:func:`~quantize.io.resolution.stated_pixel_size`).
 - ICC profile (RGB, grayscale or CMYK; a palette image's applies to its
   colours): pixels are converted to sRGB, so clustering sees the colours a
   viewer shows, by the rendering ``intent`` (relative colorimetric with black-point
@@ -216,7 +220,13 @@ from .read import (
     wide_page,
     wide_rgb_png,
 )
-from .resolution import held_dpi, pixels_per_metre, stated_dpi, upright_dpi
+from .resolution import (
+    held_dpi,
+    pixels_per_metre,
+    stated_dpi,
+    stated_pixel_size,
+    upright_dpi,
+)
 from .write import (
     GIF_ALPHA_THRESHOLD,
     MAX_PALETTE,
@@ -275,7 +285,8 @@ __all__ = ["DARK_TOP", "DEFAULT_MAX_PIXELS", "EXIF_PICTURE_TAGS", "GDAL_NODATA",
            "remove_stale_parts",
            "require_regular_file", "save_pil", "second_reader", "shared_landing",
            "seek_first_page", "shown_frames", "shows_animation", "sixteen_bit_key",
-           "stale_parts", "stated_dpi", "tiff_exif", "unread_format", "upright_dpi", "upright_exif",
+           "stale_parts", "stated_dpi", "stated_pixel_size", "tiff_exif", "unread_format",
+           "upright_dpi", "upright_exif",
            "warn_pages_left_out",
            "warn_samples_left_out", "warn_unterminated_gif", "wide_page", "wide_rgb_png",
            "write_together",

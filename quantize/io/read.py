@@ -36,6 +36,7 @@ from .._validation import (
     check_int,
     check_max_pixels,
     check_path,
+    check_stretch_clip,
     refuse_masked,
     unit_floats,
 )
@@ -70,7 +71,7 @@ from .profiles import (
     cms_intent,
     converted_profile,
 )
-from .resolution import scaled_dpi, stated_dpi, upright_dpi
+from .resolution import scaled_dpi, stated_dpi, stated_pixel_size, upright_dpi
 
 __all__ = ["DEFAULT_MAX_PIXELS", "EXIF_PICTURE_TAGS", "ColorProfileWarning",
            "CompositedFrameWarning", "DamagedExifWarning", "DarkPages", "KeyedCanvas",
@@ -162,12 +163,51 @@ class _Reading(NamedTuple):
     (:func:`_warn_dark_values`), the warning ending with ``dark_advice`` when given (the
     caller's job's own way out, in the facts the command line shows); with it, such an
     image of one value, which cannot be stretched, is said so. Of the pages of a file
-    read in turn, ``pages`` says it once (:class:`DarkPages`)."""
+    read in turn, ``pages`` says it once (:class:`DarkPages`). ``clip`` (a percentage,
+    with ``stretch``) stretches from the ``clip``-th to the ``100 - clip``-th percentile of
+    the values instead of their darkest and brightest (:func:`_extent_of`)."""
 
     stretch: bool = False
     dark_advice: str | None = None
     pages: DarkPages | None = None
     stretched: _StretchRange | None = None
+    clip: float = 0.0
+
+
+def _stretch_reading(stretch: Any, stretch_clip: Any, dark_advice: str | None) -> _Reading:
+    """The :class:`_Reading` of :func:`load_image`'s ``stretch`` and ``stretch_clip``,
+    checked (:func:`~quantize._validation.check_stretch_clip`): a stretch when either is
+    given.
+
+    >>> _stretch_reading(False, 0.5, None)[:2], _stretch_reading(False, 0.5, None).clip
+    ((True, None), 0.5)
+    """
+    stretch = check_bool(stretch, "stretch")
+    clip = check_stretch_clip(stretch_clip)
+    return _Reading(stretch or clip > 0, dark_advice, clip=clip)
+
+
+def _extent_of(values: np.ndarray, clip: float = 0.0) -> tuple[Any, Any] | None:
+    """The darkest and brightest of ``values`` (any shape), or with ``clip`` (a
+    percentage) the values that leave ``clip`` percent beyond them at each end: each a
+    value of the image, the lowest at or above the ``clip``-th percentile and the highest
+    at or below the ``100 - clip``-th (:func:`numpy.percentile`'s ``"higher"`` and
+    ``"lower"``; interpolated between them when those cross, of a few values). None when
+    there are none.
+
+    >>> values = np.array([10, 20, 30, 40, 50, 60, 70, 80, 90, 65535], np.uint16)
+    >>> _extent_of(values), _extent_of(values, 10.0), _extent_of(values[8:], 10.0)
+    ((10, 65535), (20.0, 90.0), (6634.5, 58990.5))
+    """
+    if values.size == 0:
+        return None
+    if not clip:
+        return values.min().item(), values.max().item()
+    low = float(np.percentile(values, clip, method="higher"))
+    high = float(np.percentile(values, 100.0 - clip, method="lower"))
+    if low > high:
+        low, high = (float(v) for v in np.percentile(values, [clip, 100.0 - clip]))
+    return low, high
 
 
 def _record_stretch(reading: _Reading, low: float, high: float) -> None:
@@ -229,6 +269,11 @@ class LoadedImage:
         its colour space ("CMYK", "RGB", "GRAY") and the profile's description
         (:func:`~quantize.io.profiles.converted_profile`). None for a file without a
         profile, with an sRGB one, or with one left out (not applied).
+    pixel_size : (float, float) or None
+        The size (x, y) of a pixel in micrometres that a TIFF states on purpose (its
+        ResolutionUnit tag in centimetres, or in inches but not 72 or 96 dpi, or an ImageJ
+        unit; see :func:`~quantize.io.resolution.stated_pixel_size`), upright as ``dpi``
+        is. None of any other file: a photo's or a screenshot's dpi is no scale.
 
     Raises
     ------
@@ -239,7 +284,8 @@ class LoadedImage:
         ``n_frames`` not an integer >= 1, ``loop`` not an integer >= 0 or None,
         ``duration`` not a number >= 0 or None, ``dpi`` not None or two finite
         numbers > 0, ``exif`` not bytes or None, ``stretch_range`` not None or two finite
-        numbers, the first the smaller. The message names the field.
+        numbers, the first the smaller, ``pixel_size`` not None or two finite numbers
+        > 0. The message names the field.
     """
 
     rgb: np.ndarray
@@ -254,6 +300,7 @@ class LoadedImage:
     exif: bytes | None = None
     stretch_range: tuple[float, float] | None = None
     source_profile: SourceProfile | None = None
+    pixel_size: tuple[float, float] | None = None
 
     def on_matte(self, matte: tuple[int, int, int] | None) -> LoadedImage:
         """This image with its translucent pixels composited onto the opaque colour
@@ -323,7 +370,8 @@ def load_image(path: str | os.PathLike[str] | BinaryIO, *,
                shrink_to: int | None = None, stretch: bool = False,
                dark_advice: str | None = None, nodata: NoData = None,
                intent: Intent = DEFAULT_INTENT,
-               page: int | None = None) -> LoadedImage:
+               page: int | None = None,
+               stretch_clip: float = 0.0) -> LoadedImage:
     """Read an image file into upright 8-bit sRGB pixels and optional alpha.
 
     Parameters
@@ -354,6 +402,12 @@ def load_image(path: str | os.PathLike[str] | BinaryIO, *,
         made 8-bit; any other image from its 8-bit values. An image of one value, or
         that shows no pixel, is read as without it. The values read as 0 and 255 are
         :attr:`LoadedImage.stretch_range`.
+    stretch_clip : float, default 0
+        A percentage from 0 to below 50: stretch (as ``stretch`` does, which it implies)
+        from the ``stretch_clip``-th to the ``100 - stretch_clip``-th percentile of the
+        values that show (each a value of the image: :func:`_extent_of`) instead of from
+        the darkest to the brightest, the values beyond made 0 and 255: a few hot or dead
+        pixels then set no range. ``0.1`` clips 0.1% at each end.
     dark_advice : str or None
         What a :class:`PixelRangeWarning` of values of more than 8 bits that come out
         dark (its brightest pixel below 64 of 255) ends with: the caller's own way out
@@ -398,8 +452,9 @@ def load_image(path: str | os.PathLike[str] | BinaryIO, *,
         message names the file.
     ValueError, TypeError
         If ``max_pixels`` or ``shrink_to`` is not an integer >= 1 (or None), or
-        ``stretch`` not a bool, ``nodata`` not a finite number, three, "tag" or None, or
-        ``intent`` not one of the five;
+        ``stretch`` not a bool, ``stretch_clip`` not a number from 0 to below 50,
+        ``nodata`` not a finite number, three, "tag" or None, or ``intent`` not one of
+        the five;
         TypeError for a file object opened in text mode.
     InputParameterError
         For a ``nodata`` no pixel of the image can hold (-1 of an 8-bit one), or given for
@@ -415,7 +470,8 @@ def load_image(path: str | os.PathLike[str] | BinaryIO, *,
         its values, their scale and the levels they come out as; and for NaN, infinite or
         negative pixels, read as black. With ``stretch``, when all but a few pixels (0.1%
         at either end) come out within fewer than 64 levels, a few outliers (hot or dead
-        pixels) having set the range: the levels the rest came out as.
+        pixels) having set the range: the levels the rest came out as, and to give
+        ``stretch_clip``.
 
     Examples
     --------
@@ -435,7 +491,7 @@ def load_image(path: str | os.PathLike[str] | BinaryIO, *,
     if _is_file_object(path):
         return _load_stream(path, max_pixels=max_pixels, shrink_to=shrink_to,
                             stretch=stretch, dark_advice=dark_advice, nodata=nodata,
-                            intent=intent, page=page)
+                            intent=intent, page=page, stretch_clip=stretch_clip)
     p = check_input_path(path, "path")
     nodata = check_nodata(nodata)
     intent = check_intent(intent)
@@ -444,7 +500,7 @@ def load_image(path: str | os.PathLike[str] | BinaryIO, *,
         shrink_to = check_int(shrink_to, "shrink_to", minimum=1)
     if page is not None:
         page = check_int(page, "page", minimum=1)
-    reading = _Reading(check_bool(stretch, "stretch"), dark_advice)
+    reading = _stretch_reading(stretch, stretch_clip, dark_advice)
     with _opened(p, limit) as im:
         return _loaded(im, p, shrink_to, reading, nodata, intent, page)
 
@@ -512,6 +568,7 @@ def _loaded(im: Image.Image, p: Path, shrink_to: int | None = None,
         im.seek(1)
     # Pillow turns a TIFF's page upright as it decodes it, and then forgets how
     dpi, turned = stated_dpi(im), exif_orientation(im) if im.format == "TIFF" else None
+    pixel_size = stated_pixel_size(im)  # of a TIFF, which no draft scales
     tagged = tiff_exif(im) if im.format == "TIFF" else None  # read before Pillow turns it
     if shrink_to is not None and im.format in ("JPEG", "MPO"):  # an MPO's first is one
         width = im.width
@@ -532,16 +589,17 @@ def _loaded(im: Image.Image, p: Path, shrink_to: int | None = None,
     source_profile = converted_profile(decoded.info.get("icc_profile"), decoded.mode)
     stretch_range = None
     if reading.stretch:
-        extent = _shown_extent(rgb, alpha, 255.0)
+        extent = _shown_extent(rgb, alpha, 255.0, _eight_bit_clip(reading))
         stretch_range = _stretch_range(extent, reading)
         rgb = _stretched(rgb, extent)
-        _warn_outliers_set_stretch(rgb, alpha, p.name)
+        _warn_outliers_set_stretch(rgb, alpha, p.name, reading.clip)
     return LoadedImage(rgb, alpha, p, im.mode, im.format, n_frames,
                        None if loop is None else int(loop),
                        None if duration is None else float(duration),
                        upright_dpi(dpi, orientation if turned is None else turned),
                        tagged if im.format == "TIFF" else upright_exif(decoded.info.get("exif")),
-                       stretch_range, source_profile)
+                       stretch_range, source_profile,
+                       upright_dpi(pixel_size, orientation if turned is None else turned))
 
 
 def _stretch_range(extent: tuple[Any, Any] | None, reading: _Reading
@@ -555,6 +613,13 @@ def _stretch_range(extent: tuple[Any, Any] | None, reading: _Reading
     if extent is None or extent[0] == extent[1]:
         return None
     return float(extent[0]), float(extent[1])
+
+
+def _eight_bit_clip(reading: _Reading) -> float:
+    """The ``clip`` of the stretch of an image's 8-bit levels read as ``reading``: 0 when
+    its values of more than 8 bits were stretched already (clipped then)."""
+    done = reading.stretched is not None and reading.stretched.low is not None
+    return 0.0 if done else reading.clip
 
 
 def _page_number(im: Image.Image) -> int | None:
@@ -1162,13 +1227,18 @@ def _wide_rgb_scale(high: Image.Image, low: Image.Image, grey_alpha: bool,
     may_hide = key is not None or (bands in (2, 4) and extrema[-1][0] == 0)
     if not (reading.stretch or premultiplied or may_hide) and max(tops) >= DARK_TOP:
         return 0.0, 65535.0
-    low_value, top = 65535, 0
+    low_value, top, shown = 65535, 0, []
     for _, highs, lows, values in _wide_values(high, low, grey_alpha, premultiplied):
         colours = values if values.ndim == 2 else values[..., :3]
-        extent = _shown_extent(colours, _hiding_alpha(highs, lows, values, key))
+        hiding = _hiding_alpha(highs, lows, values, key)
+        extent = _shown_extent(colours, hiding)
         if extent is not None:
             low_value, top = min(low_value, extent[0]), max(top, extent[1])
+        if reading.stretch and reading.clip:
+            shown.append(_shown_values(colours, hiding).reshape(-1))
     low_value = min(low_value, top)  # (0, 0) when no pixel shows
+    if shown and top > low_value:  # of a stretch from percentiles
+        low_value, top = _extent_of(np.concatenate(shown), reading.clip)
     if reading.stretch and top > low_value:
         _record_stretch(reading, low_value, top)
         return float(low_value), float(top)
@@ -1950,9 +2020,10 @@ class OpenInput:
         return self._image
 
     def load(self, *, stretch: bool = False, dark_advice: str | None = None,
-             nodata: NoData = None, intent: Intent = DEFAULT_INTENT) -> LoadedImage:
+             nodata: NoData = None, intent: Intent = DEFAULT_INTENT,
+             stretch_clip: float = 0.0) -> LoadedImage:
         """The pixels, as :func:`load_image` reads them (within the limit checked already),
-        with its ``stretch``, ``dark_advice``, ``nodata`` and ``intent``.
+        with its ``stretch``, ``dark_advice``, ``nodata``, ``intent`` and ``stretch_clip``.
 
         Raises
         ------
@@ -1964,7 +2035,7 @@ class OpenInput:
         nodata, intent = check_nodata(nodata), check_intent(intent)
         with read_errors(self.path):
             return _loaded(self._image, self.path, None,
-                           _Reading(check_bool(stretch, "stretch"), dark_advice), nodata,
+                           _stretch_reading(stretch, stretch_clip, dark_advice), nodata,
                            intent)
 
     def close(self) -> None:
@@ -3299,6 +3370,8 @@ def _wide_gray_scale(im: Image.Image, page: int | None = None,
     pixel comes out below 64 is said to come out dark (:func:`_warn_dark_values`).
     """
     low, top = _wide_gray_extent(im, page, im.info.get("transparency"))
+    if reading.stretch and reading.clip and top > low:
+        low, top = _wide_gray_percentiles(im, im.info.get("transparency"), reading.clip)
     if reading.stretch and top > low:
         _record_stretch(reading, low, top)
         return low, top
@@ -3342,6 +3415,22 @@ def _wide_gray_extent(im: Image.Image, page: int | None,
         warn_caller(f"{_on_page(page)}{' and '.join(parts)} of its {w * h} pixels {verb} "
                     "read as black", PixelRangeWarning)
     return (0.0 if low == np.inf else max(low, 0.0)), top
+
+
+def _wide_gray_percentiles(im: Image.Image, hidden: float | None,
+                           clip: float) -> tuple[float, float]:
+    """The ``clip``-th and ``100 - clip``-th percentiles (:func:`_extent_of`) of the
+    values of ``im``, a wide grayscale image, as :func:`_wide_gray_extent` reads them:
+    over its finite pixels but those of the value ``hidden``, a value below 0 as 0."""
+    kept = []
+    for _, band in _gray_bands(im):
+        if band.dtype.kind == "f":
+            band = band[np.isfinite(band)]
+        if hidden is not None:
+            band = band[band != hidden]
+        kept.append(np.maximum(band.reshape(-1), 0))
+    extent = _extent_of(np.concatenate(kept), clip)
+    return (0.0, 0.0) if extent is None else extent
 
 
 def _row_bands(im: Image.Image) -> Iterator[tuple[slice, Image.Image]]:
@@ -3544,12 +3633,14 @@ def outside_levels(rgb: np.ndarray, alpha: np.ndarray | None, low: int, high: in
 
 
 def _warn_outliers_set_stretch(rgb: np.ndarray, alpha: np.ndarray | None,
-                               name: str = "image") -> None:
-    """Say when a stretch left ``rgb`` ``(H, W, 3)`` uint8 dark, or washed out: all but a
-    few of the pixels that show (alpha above 0) lie within fewer than :data:`DARK_TOP`
-    levels (:func:`bulk_levels`, :func:`outside_levels`), as when a hot pixel (one at
-    40000 among counts of 227..1968) set the range. The facts say the levels the rest came
-    out as; the advice, in Python, how to clip such pixels first.
+                               name: str = "image", clip: float = 0.0) -> None:
+    """Say when a stretch (from percentiles, with ``clip``) left ``rgb`` ``(H, W, 3)``
+    uint8 dark, or washed out: all but a few of the pixels that show (alpha above 0) lie
+    within fewer than :data:`DARK_TOP` levels (:func:`bulk_levels`,
+    :func:`outside_levels`), as when a hot pixel (one at 40000 among counts of
+    227..1968) set the range. The line says the levels the rest came out as, and to give
+    ``stretch_clip`` (:data:`OUTLIER_SHARE` as a percentage), or a larger one than
+    ``clip``, which the command line writes as its flag.
 
     >>> import warnings
     >>> rgb = np.zeros((40, 50, 3), np.uint8); rgb[:, 25:] = 11; rgb[0, 0] = 255
@@ -3559,7 +3650,8 @@ def _warn_outliers_set_stretch(rgb: np.ndarray, alpha: np.ndarray | None,
     >>> print(caught[0].message)
     image stretched from its own range comes out 0..11 of 255 but for 1 of its 2000 pixels \
 (a few outliers, hot or dead pixels, set the range): its levels are too close to tell \
-apart; clip the outliers first (np.clip(image, *np.percentile(image, [0.1, 99.9])))
+apart; give stretch_clip=0.1 to stretch from the 0.1th to the 99.9th percentile, which \
+leaves them out
     """
     low, high = bulk_levels(rgb, alpha)
     if high - low >= DARK_TOP:
@@ -3568,16 +3660,21 @@ apart; clip the outliers first (np.clip(image, *np.percentile(image, [0.1, 99.9]
     if outside == 0:
         return
     pixels = rgb.shape[0] * rgb.shape[1] if alpha is None else int(np.count_nonzero(alpha))
+    share = OUTLIER_SHARE * 100
+    way = (f"give stretch_clip={share:g} to stretch from the {share:g}th to the "
+           f"{100 - share:g}th percentile, which leaves them out") if not clip else (
+           f"give a larger stretch_clip than {clip:g} to leave them out")
+    ranged = "its own range" if not clip else f"its {clip:g}th to {100 - clip:g}th percentile"
     warn_caller(PixelRangeWarning(
-        f"{name} stretched from its own range comes out {low}..{high} of 255 but for "
+        f"{name} stretched from {ranged} comes out {low}..{high} of 255 but for "
         f"{outside} of its {pixels} pixels (a few outliers, hot or dead pixels, set the "
-        "range): its levels are too close to tell apart",
-        advice="clip the outliers first (np.clip(image, *np.percentile(image, [0.1, 99.9])))"))
+        f"range): its levels are too close to tell apart; {way}"))
 
 
 def as_rgba(image: Any, name: str = "image", *, every_frame: str | None = None,
             max_pixels: int | None = DEFAULT_MAX_PIXELS, stretch: bool = False,
-            dark_advice: str | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+            dark_advice: str | None = None, stretch_clip: float = 0.0
+            ) -> tuple[np.ndarray, np.ndarray | None]:
     """Normalise an in-memory image to ``(rgb uint8 (H, W, 3), alpha uint8 (H, W) or None)``.
 
     Accepts a PIL image, a :class:`LoadedImage`, or an array of shape (H, W),
@@ -3591,7 +3688,8 @@ def as_rgba(image: Any, name: str = "image", *, every_frame: str | None = None,
     dtypes are refused without ``stretch``: their scale is unknown (the message says how to
     pass them: as uint8 for values 0..255, else with ``stretch=True`` or as uint16). With
     ``stretch``, a float array of any range and an array of any integer dtype (of 1 or 3
-    channels, and not of one value) are stretched from their own values. An object with
+    channels, and not of one value) are stretched from their own values; with
+    ``stretch_clip``, from percentiles of them (as :func:`load_image` does). An object with
     NumPy's array protocol (``__array__``,
     ``__array_interface__``: an xarray DataArray, a CPU tensor) is read as
     ``np.asarray`` makes it; nested lists are refused, with how to pass them
@@ -3694,15 +3792,16 @@ def as_rgba(image: Any, name: str = "image", *, every_frame: str | None = None,
     """
     rgb, alpha, _ = as_rgba_ranged(image, name, every_frame=every_frame,
                                    max_pixels=max_pixels, stretch=stretch,
-                                   dark_advice=dark_advice)
+                                   dark_advice=dark_advice, stretch_clip=stretch_clip)
     return rgb, alpha
 
 
 def as_rgba_ranged(image: Any, name: str = "image", *, every_frame: str | None = None,
                    max_pixels: int | None = DEFAULT_MAX_PIXELS, stretch: bool = False,
-                   dark_advice: str | None = None
+                   dark_advice: str | None = None, stretch_clip: float = 0.0
                    ) -> tuple[np.ndarray, np.ndarray | None, tuple[float, float] | None]:
-    """:func:`as_rgba`, and with ``stretch`` the values read as 0 and 255, as
+    """:func:`as_rgba` (stretched from percentiles with ``stretch_clip``, as
+    :func:`load_image` stretches), and with ``stretch`` the values read as 0 and 255, as
     :attr:`LoadedImage.stretch_range` gives them for a file (None without ``stretch``,
     and for an image of one value, which no stretch spreads, or none of whose pixels
     shows): those of a uint16, float or other integer array, or of a 16-bit, 32-bit or
@@ -3714,16 +3813,16 @@ def as_rgba_ranged(image: Any, name: str = "image", *, every_frame: str | None =
     True
     """
     limit = check_max_pixels(max_pixels)
-    reading = _Reading(check_bool(stretch, "stretch"), dark_advice)
+    reading = _stretch_reading(stretch, stretch_clip, dark_advice)
     if reading.stretch:
         reading = reading._replace(stretched=_StretchRange())
     rgb, alpha = _rgba_of(image, name, every_frame, limit, reading)
     if not reading.stretch:
         return rgb, alpha, None
-    extent = _shown_extent(rgb, alpha, 255.0)
+    extent = _shown_extent(rgb, alpha, 255.0, _eight_bit_clip(reading))
     stretch_range = _stretch_range(extent, reading)
     rgb = _stretched(rgb, extent)
-    _warn_outliers_set_stretch(rgb, alpha, name)
+    _warn_outliers_set_stretch(rgb, alpha, name, reading.clip)
     return rgb, alpha, stretch_range
 
 
@@ -3907,12 +4006,15 @@ def _checked_fields(image: LoadedImage) -> dict[str, Any]:
         raise TypeError(f"LoadedImage.exif should be bytes (an EXIF block) or None, got "
                         f"{type(image.exif).__name__}")
     path, loop, duration, dpi = image.path, image.loop, image.duration, image.dpi
+    pixel_size = image.pixel_size
     return {"path": None if path is None else check_path(path, "LoadedImage.path"),
             "n_frames": check_int(image.n_frames, "LoadedImage.n_frames", minimum=1),
             "loop": None if loop is None else check_int(loop, "LoadedImage.loop", minimum=0),
             "duration": None if duration is None else check_float(
                 duration, "LoadedImage.duration", minimum=0.0),
             "dpi": None if dpi is None else check_dpi(dpi, "LoadedImage.dpi"),
+            "pixel_size": None if pixel_size is None else check_dpi(
+                pixel_size, "LoadedImage.pixel_size", "micrometres"),
             "stretch_range": _checked_stretch_range(image.stretch_range),
             "source_profile": _checked_source_profile(image.source_profile)}
 
@@ -4800,7 +4902,7 @@ def _own_range_to_uint8(arr: np.ndarray, full: float, reading: _Reading = _AS_CO
     """
     n = 3 if arr.shape[2] >= 3 else 1
     alpha = arr[:, :, -1] if arr.shape[2] in (2, 4) else None
-    extent = _shown_extent(arr[:, :, :n], alpha, full)
+    extent = _shown_extent(arr[:, :, :n], alpha, full, reading.clip)
     if extent is None or extent[1] <= extent[0]:
         return None
     low, top = extent
@@ -4816,24 +4918,30 @@ def _own_range_to_uint8(arr: np.ndarray, full: float, reading: _Reading = _AS_CO
 
 
 def _shown_extent(colours: np.ndarray, alpha: np.ndarray | None,
-                  full: float = 65535.0) -> tuple[Any, Any] | None:
-    """The darkest and brightest of ``colours``, ``(H, W, C)``, over the pixels that show:
-    all when ``alpha`` is None, else those whose alpha, ``(H, W)`` with ``full`` as
-    opaque, reads above 0 of 255 (``round(v * 255 / full)``); None when none does.
+                  full: float = 65535.0, clip: float = 0.0) -> tuple[Any, Any] | None:
+    """The darkest and brightest of ``colours``, ``(H, W, C)``, over the pixels that show
+    (:func:`_shown_values`); None when none does. With ``clip``, their percentiles instead
+    (:func:`_extent_of`).
 
     >>> _shown_extent(np.array([[[10], [20], [65535]]], np.uint16),
     ...               np.array([[65535, 129, 128]], np.uint16))
     (10, 20)
     """
+    return _extent_of(_shown_values(colours, alpha, full), clip)
+
+
+def _shown_values(colours: np.ndarray, alpha: np.ndarray | None,
+                  full: float = 65535.0) -> np.ndarray:
+    """The values of ``colours``, ``(H, W, C)``, of the pixels that show: all when
+    ``alpha`` is None, else those whose alpha, ``(H, W)`` with ``full`` as opaque, reads
+    above 0 of 255 (``round(v * 255 / full)``)."""
     if alpha is None:
-        shown = colours
-    else:
-        shows = np.empty(alpha.shape, bool)
-        for rows in _array_bands(alpha[:, :, None]):  # no float64 copy of the whole alpha
-            shows[rows] = np.rint(np.multiply(alpha[rows], 255.0 / full,
-                                              dtype=np.float64)) > 0
-        shown = colours[shows]
-    return (shown.min().item(), shown.max().item()) if shown.size else None
+        return colours
+    shows = np.empty(alpha.shape, bool)
+    for rows in _array_bands(alpha[:, :, None]):  # no float64 copy of the whole alpha
+        shows[rows] = np.rint(np.multiply(alpha[rows], 255.0 / full,
+                                          dtype=np.float64)) > 0
+    return colours[shows]
 
 
 def _warn_eight_bit_alpha(arr: np.ndarray, top: int, name: str) -> None:

@@ -17,11 +17,20 @@ and :func:`pixels_per_metre` what a PNG's pHYs chunk holds. Each format, as read
   EXIF, which reported 72 dpi for an EXIF without a resolution (a phone's orientation
   alone), read a unit of "none" as inches, and gave the x resolution for both.
 - TIFF: XResolution and YResolution in inches or centimetres, for the page read. Not
-  Pillow's report, which gave 1 dpi for a TIFF without resolution tags.
+  Pillow's report, which gave 1 dpi for a TIFF without resolution tags. A TIFF ImageJ
+  wrote states its scale in the ``unit=`` of its ImageJ description (``um``, ``micron``,
+  ``nm``, ``mm``...), its resolution tags then in pixels per that unit and its
+  ResolutionUnit "none": that scale is read too (:func:`_imagej_dpi`).
 - Every other format: none (GIF and WebP have no resolution field).
 
 Where no ResolutionUnit is given, a TIFF's and an EXIF's resolution is in inches, as both
 specifications say.
+
+:func:`stated_pixel_size` is the size of a pixel in micrometres of a TIFF that states a
+physical scale on purpose: a ResolutionUnit tag of centimetres, or of inches but not 72 or
+96 dpi (what screen software writes of every image), or an ImageJ unit. Of every other
+file (a TIFF without a ResolutionUnit tag, a photo's JPEG, whose 72, 180 or 300 dpi is a
+nominal print size, a PNG), none: a dpi such files state is no measurement of the scene.
 """
 
 from __future__ import annotations
@@ -34,7 +43,8 @@ from PIL import Image
 
 from .._validation import check_dpi
 
-__all__ = ["held_dpi", "pixels_per_metre", "scaled_dpi", "stated_dpi", "upright_dpi"]
+__all__ = ["held_dpi", "pixels_per_metre", "scaled_dpi", "stated_dpi", "stated_pixel_size",
+           "upright_dpi"]
 
 Dpi = tuple[float, float]
 
@@ -44,6 +54,16 @@ _INCH, _CENTIMETRE = 2, 3
 # JFIF density units: 0 an aspect only, 1 dots per inch, 2 per centimetre.
 _JFIF_REAL_UNITS = (1, 2)
 _CM_PER_INCH = 2.54
+_UM_PER_INCH = 25400.0
+_IMAGE_DESCRIPTION = 0x010E
+# The units ImageJ names in its description's "unit=" (as ImageJ writes them; a micro sign
+# as the escape it writes, or as itself), in micrometres. "pixel" and others: no scale.
+_IMAGEJ_UNITS_UM = {"nm": 1e-3, "micron": 1.0, "microns": 1.0, "um": 1.0, "\\u00B5m": 1.0,
+                    "\u00b5m": 1.0, "\u03bcm": 1.0, "mm": 1e3, "cm": 1e4, "m": 1e6,
+                    "inch": _UM_PER_INCH, "in": _UM_PER_INCH}
+# The dpi screen software writes of every image (a screenshot's, an editor's default): no
+# physical scale, even in a TIFF's explicit inches.
+_SCREEN_DPI = frozenset({72.0, 96.0})
 _M_PER_INCH = 0.0254
 # What each output format's field holds, in dpi: a PNG's pHYs whole pixels per metre
 # from 1 to 2**31 - 1, a JPEG's JFIF density whole dpi from 1 to 65535 (Pillow wrote 70000
@@ -78,8 +98,39 @@ def stated_dpi(im: Image.Image) -> Dpi | None:
     if im.format == "TIFF":
         # the page's tags, found without importing Pillow's TIFF plugin (to check the
         # image's class), which every call would then pay for
-        return _tagged_dpi(getattr(im, "tag_v2", {}))
+        tags = getattr(im, "tag_v2", {})
+        return _imagej_dpi(tags) or _tagged_dpi(tags)
     return None
+
+
+def stated_pixel_size(im: Image.Image) -> Dpi | None:
+    """The size ``(x, y)`` of a pixel in micrometres that the TIFF ``im`` (opened by Pillow,
+    at the page read) states on purpose, as stored (before any EXIF orientation): from a
+    ResolutionUnit tag of centimetres, or of inches unless 72 or 96 dpi both ways (screen
+    software's default), or an ImageJ unit (:func:`_imagej_dpi`); None of any other file,
+    a TIFF without a ResolutionUnit tag among them (see the module's notes).
+
+    >>> import io
+    >>> tiff = io.BytesIO(); Image.new("I;16", (4, 2)).save(tiff, "TIFF", dpi=(25400, 12700))
+    >>> stated_pixel_size(Image.open(tiff))
+    (1.0, 2.0)
+    >>> tiff = io.BytesIO(); Image.new("I;16", (4, 2)).save(tiff, "TIFF", dpi=(72, 72))
+    >>> print(stated_pixel_size(Image.open(tiff)))
+    None
+    """
+    if im.format != "TIFF":
+        return None
+    tags = getattr(im, "tag_v2", {})
+    unit = tags.get(_RESOLUTION_UNIT)
+    if unit in (_INCH, _CENTIMETRE):
+        dpi = _tagged_dpi(tags)
+        if dpi is not None and unit == _INCH and dpi[0] == dpi[1] and dpi[0] in _SCREEN_DPI:
+            return None
+    else:
+        dpi = _imagej_dpi(tags)
+    if dpi is None:
+        return None
+    return _UM_PER_INCH / dpi[0], _UM_PER_INCH / dpi[1]
 
 
 def upright_dpi(dpi: Dpi | None, orientation: int) -> Dpi | None:
@@ -148,6 +199,30 @@ def _tagged_dpi(tags: Any) -> Dpi | None:
     if dpi is None or unit == _INCH:
         return dpi
     return dpi[0] * _CM_PER_INCH, dpi[1] * _CM_PER_INCH
+
+
+def _imagej_dpi(tags: Any) -> Dpi | None:
+    """The resolution in dots per inch of a TIFF ImageJ wrote, whose ImageDescription
+    (``ImageJ=1.54f`` and a line a setting) names its ``unit=`` and whose XResolution and
+    YResolution are pixels per that unit, its ResolutionUnit "none" or absent; None when
+    the description is no ImageJ one, names no unit ImageJ measures in
+    (:data:`_IMAGEJ_UNITS_UM`; ``pixel``), or a resolution tag is missing.
+
+    >>> _imagej_dpi({0x010E: "ImageJ=1.54f\\nunit=micron\\n", 0x011A: 2.0, 0x011B: 2.0,
+    ...              0x0128: 1})
+    (50800.0, 50800.0)
+    """
+    if tags.get(_RESOLUTION_UNIT, 1) != 1:
+        return None
+    description = tags.get(_IMAGE_DESCRIPTION)
+    if not isinstance(description, str) or not description.startswith("ImageJ="):
+        return None
+    settings = dict(line.partition("=")[::2] for line in description.splitlines())
+    um = _IMAGEJ_UNITS_UM.get(settings.get("unit", "").strip())
+    per_unit = _positive_pair((tags.get(_X_RESOLUTION), tags.get(_Y_RESOLUTION)))
+    if um is None or per_unit is None:
+        return None
+    return per_unit[0] * _UM_PER_INCH / um, per_unit[1] * _UM_PER_INCH / um
 
 
 def _positive_pair(value: Any) -> Dpi | None:

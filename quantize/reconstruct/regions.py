@@ -21,6 +21,7 @@ arrays).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -780,7 +781,8 @@ def border_alpha(alpha: np.ndarray | None, boundaries: np.ndarray) -> np.ndarray
 
 def region_stats(labels: np.ndarray, rgb: np.ndarray, clusters: np.ndarray,
                  n: int, *, sums: RegionSums | None = None, exact: bool = False,
-                 stretch_range: tuple[float, float] | None = None) -> list[dict[str, Any]]:
+                 stretch_range: tuple[float, float] | None = None,
+                 pixel_size: tuple[float, float] | None = None) -> list[dict[str, Any]]:
     """One JSON-ready record per region 1..n.
 
     Each has ``label``, ``cluster``, ``area`` (pixels), ``perimeter`` (the region's pixels
@@ -791,7 +793,9 @@ def region_stats(labels: np.ndarray, rgb: np.ndarray, clusters: np.ndarray,
     (0-255, one decimal; of the visible pixels, :meth:`RegionSums.shown_means`) and
     ``segmented_color``, that mean rounded to integers as :func:`mean_color_table` draws
     it; with ``exact``, ``centroid`` and ``mean_color`` unrounded. With ``stretch_range``,
-    ``mean_input`` after ``mean_color`` (:func:`input_mean`). A region none of whose
+    ``mean_input`` after ``mean_color`` (:func:`input_mean`). With ``pixel_size`` (x, y
+    in micrometres), ``area_um2`` and ``perimeter_um`` after ``segmented_color``
+    (:func:`physical_size`). A region none of whose
     pixels is visible has ``"transparent": true`` last. ``sums``: :func:`region_sums` of
     ``labels`` and ``rgb`` (and the image's alpha), when the caller has them. Prior
     validation is assumed.
@@ -829,6 +833,7 @@ def region_stats(labels: np.ndarray, rgb: np.ndarray, clusters: np.ndarray,
             "mean_color": [shown(v, 1) for v in means[lab]],
             **input_mean(means[lab], stretch_range, exact),
             "segmented_color": colours[lab].tolist(),
+            **physical_size(a, int(perimeters[lab]), pixel_size, exact),
         }
         if visible[lab] == 0:
             record["transparent"] = True
@@ -853,6 +858,27 @@ def input_mean(mean: np.ndarray, stretch_range: tuple[float, float] | None,
     low, high = stretch_range
     values = low + np.asarray(mean, dtype=np.float64) * ((high - low) / 255.0)
     return {"mean_input": [float(v) if exact else float(f"{v:.6g}") for v in values]}
+
+
+def physical_size(area: int, perimeter: int, pixel_size: tuple[float, float] | None,
+                  exact: bool = False) -> dict[str, float]:
+    """``{"area_um2": ..., "perimeter_um": ...}`` of a region of ``area`` pixels and
+    ``perimeter`` edge pixels (:func:`region_perimeters`) whose pixels are ``pixel_size``
+    (x, y) micrometres: the area times a pixel's, and the perimeter's count times a pixel's
+    side (the square root of its area, of pixels not square), a count in micrometres as
+    ``perimeter`` is one in pixels, not a length along a smooth outline; to 6
+    significant digits (unrounded with ``exact``). ``{}`` when ``pixel_size`` is None.
+
+    >>> physical_size(100, 36, (0.65, 0.65))
+    {'area_um2': 42.25, 'perimeter_um': 23.4}
+    >>> physical_size(100, 36, None)
+    {}
+    """
+    if pixel_size is None:
+        return {}
+    x, y = pixel_size
+    values = {"area_um2": area * x * y, "perimeter_um": perimeter * math.sqrt(x * y)}
+    return {key: float(v) if exact else float(f"{v:.6g}") for key, v in values.items()}
 
 
 def cluster_stats(sums: RegionSums, clusters: np.ndarray, k: int, *,
