@@ -126,6 +126,25 @@ def test_a_file_skipped_as_larger_exits_98_unless_one_failed(failed, code):
     assert (summary.skipped, summary.larger, summary.exit_code) == (1, 1, code)
 
 
+@pytest.mark.parametrize("others, code", [
+    ([], ExitCode.QUALITY),
+    ([("skipped", ExitCode.TOO_LARGE)], ExitCode.QUALITY),  # a miss outranks a larger skip
+    ([("failed", ExitCode.FAILED)], ExitCode.FAILED),  # an I/O failure outranks a miss
+    ([("failed", ExitCode.USAGE)], ExitCode.FAILED),
+])
+def test_a_batch_whose_only_failures_missed_their_quality_exits_99(others, code):
+    """A batch whose files missed --quality (or --max-bytes) exited 1, the code of an
+    unreadable input or a full disk, where reduce exits 99: a build script could not tell
+    them apart without reading --json."""
+    summary = batch.BatchSummary(total=3)
+    summary.add(batch.FileResult(Path("a"), Path("a.png"), "ok"))
+    summary.add(batch.FileResult(Path("b"), None, "failed", "quality",
+                                 exit_code=ExitCode.QUALITY))
+    for status, exit_code in others:
+        summary.add(batch.FileResult(Path("c"), None, status, "why", exit_code=exit_code))
+    assert summary.exit_code is code
+
+
 def test_a_file_result_compares_by_value_and_says_it_is_not_hashable():
     """hash() of a FileResult failed inside the dataclass's hash with "unhashable type:
     'dict'" (its record); it is declared unhashable, and compares by its fields."""

@@ -742,6 +742,7 @@ class BatchSummary:
     redone: int = 0
     redone_unrecorded: int = 0  # among redone: outputs a stopped run left (LEFT_UNRECORDED)
     larger: int = 0  # among skipped: results larger than their inputs (skip_if_larger)
+    missed: int = 0  # among failed: quality or max_bytes out of reach (exit code QUALITY)
     larger_written: int = 0  # among ok: outputs larger than their inputs (made_larger)
     stale: int = 0  # among larger: a stale output kept from before (STALE)
     edited_larger: int = 0  # among skipped: outputs edited since, larger, kept (EDITED_LARGER)
@@ -759,16 +760,28 @@ class BatchSummary:
 
     @property
     def exit_code(self) -> ExitCode:
-        """OK when every file succeeded or was already done; FAILED when any failed, or a
-        sub-folder could not be listed (its files were not processed); else TOO_LARGE when
-        some were skipped as larger than their inputs (as ``quantize reduce
-        --skip-if-larger`` exits 98).
+        """OK when every file succeeded or was already done; FAILED when any failed for
+        another reason than its quality, or a sub-folder could not be listed (its files were
+        not processed); else QUALITY when some missed their ``quality`` or ``max_bytes`` (as
+        ``quantize reduce --quality`` exits 99); else TOO_LARGE when some were skipped as
+        larger than their inputs (as ``quantize reduce --skip-if-larger`` exits 98).
 
         An interrupted batch is FAILED here; the command line reports it as
         ``ExitCode.INTERRUPTED``.
+
+        >>> summary = BatchSummary(total=2)
+        >>> summary.add(FileResult(Path("a.jpg"), None, "failed", "quality",
+        ...                        exit_code=ExitCode.QUALITY))
+        >>> summary.exit_code.name
+        'QUALITY'
+        >>> summary.add(FileResult(Path("b.jpg"), None, "failed", "unreadable"))
+        >>> summary.exit_code.name
+        'FAILED'
         """
-        if self.failed or self.folders_failed or self.interrupted:
+        if self.failed > self.missed or self.folders_failed or self.interrupted:
             return ExitCode.FAILED
+        if self.missed:
+            return ExitCode.QUALITY
         return ExitCode.TOO_LARGE if self.larger else ExitCode.OK
 
     def add(self, result: FileResult) -> None:
@@ -783,6 +796,7 @@ class BatchSummary:
         self.redone_unrecorded += result.redone and result.reason in LEFT_UNRECORDED
         larger = result.exit_code == ExitCode.TOO_LARGE and result.status == "skipped"
         self.larger += larger
+        self.missed += result.status == "failed" and result.exit_code == ExitCode.QUALITY
         self.larger_written += result.status == "ok" and made_larger(result.record)
         self.stale += larger and bool(result.record.get(STALE))
         self.edited_larger += result.status == "skipped" and EDITED_LARGER in result.record

@@ -2,9 +2,10 @@
 
 Parses the options, builds the per-file options once (validated here, before
 any file is touched), calls :mod:`quantize.batch`, shows progress and a
-summary, and sets the exit code: 0 all succeeded, 1 some failed (or INPUT_DIR cannot be
-read, or the output folder cannot be made or written: its one error line, no summary),
-98 none failed but some were kept without output as larger than their inputs
+summary, and sets the exit code: 0 all succeeded, 1 some failed, not all for their quality
+(or INPUT_DIR cannot be read, or the output folder cannot be made or written: its one error
+line, no summary), 99 those that failed all missed their --quality or --max-bytes, 98 none
+failed but some were kept without output as larger than their inputs
 (--skip-if-larger), 2 usage error
 (including an INPUT_DIR, --glob, --exclude and -r that select no file at all), 15 the
 output folder holds outputs made with other options, or --report/--html names a
@@ -154,9 +155,10 @@ Examples:
   quantize batch /shared/photos -o /shared/reduced --scheduler tcp://host:8786
 
 \b
-Exit codes: 0 every file done (or done before), 1 some files failed (or
-INPUT_DIR or the --palette-in file cannot be read, or OUT_DIR cannot be made
-or written: no file is processed), 2 usage error (or no file matches), 15
+Exit codes: 0 every file done (or done before), 1 some files failed, not all
+for their quality (or INPUT_DIR or the --palette-in file cannot be read, or
+OUT_DIR cannot be made or written: no file is processed), 99 every file that
+failed missed its --quality or --max-bytes, 2 usage error (or no file matches), 15
 OUT_DIR holds outputs made with other options (or --report/--html names a file
 that is not a report; use --force), 75 another batch is writing into OUT_DIR
 (retry once it ends), 98 no file failed but some were skipped as larger than their inputs
