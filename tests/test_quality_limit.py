@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import pickle
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -504,6 +505,28 @@ def test_a_batch_file_missing_the_limit_too_fails_with_both_bounds(tmp_path, eig
         "failed", BOTH_MISSED_FLAGS)
     assert (rows["two.png"]["status"], rows["two.png"]["quality_met"]) == ("ok", True)
     assert not (tmp_path / "out" / "eight.png").exists()
+
+
+def test_with_q_the_files_kept_within_the_limit_are_said_in_one_line(tmp_path, eight_and_two):
+    """-q prints warnings (its help and docs/batch.md say so), but a folder of photos kept
+    within --quality-limit printed one warning line per file: 32 lines for 32 photos. With
+    -q one line counts them; their report rows keep each file's warning."""
+    shutil.copy(eight_and_two / "eight.png", eight_and_two / "nine.png")
+    report = tmp_path / "r.json"
+    result = run_batch(eight_and_two, "-o", tmp_path / "out", "-k", 4, "--quality", 0.5,
+                       "--quality-limit", 30, "-j", 1, "-q", "--report", report)
+    assert (result.exit_code, result.stderr) == (0, (
+        "quantize: warning: 2 files did not reach --quality=0.5, each kept with the most "
+        "colours allowed, within --quality-limit=30 (mean CIEDE2000 up to 23.95): "
+        f"{eight_and_two / 'eight.png'}, {eight_and_two / 'nine.png'}; their --report rows "
+        "say quality_met false\n"))
+    rows = {Path(r["input"]).name: r for r in json.loads(report.read_text())["files"]}
+    assert [rows[name].get("warnings") for name in ("eight.png", "nine.png", "two.png")] == [
+        [KEPT_FLAGS], [KEPT_FLAGS], None]
+    loud = run_batch(eight_and_two, "-o", tmp_path / "loud", "-k", 4, "--quality", 0.5,
+                     "--quality-limit", 30, "-j", 1)  # without -q: a line each, as before
+    assert loud.stderr == "".join(f"quantize: warning: {eight_and_two / name}: {KEPT_FLAGS}\n"
+                                  for name in ("eight.png", "nine.png"))
 
 
 def _as_before_the_limit(output_dir: Path) -> None:

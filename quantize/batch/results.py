@@ -26,7 +26,7 @@ from .calls import Outcome
 __all__ = ["ABANDONED", "EDITED_LARGER", "FEWER_COLORS", "FEWER_COLORS_WORDS",
            "FINISHED_UNRECORDED", "FOLDERS_LEFT", "FOLDER_LEFT", "INPUT_COPIED", "LARGER",
            "LEFT_OUT",
-           "LEFT_UNRECORDED", "NOTED", "NOT_LISTED", "NOT_REACHED", "NOT_REMOVED",
+           "LEFT_UNRECORDED", "LIMITED", "NOTED", "NOT_LISTED", "NOT_REACHED", "NOT_REMOVED",
            "NOT_SEARCHED",
            "OUTPUT_UNFINISHED", "OUTPUT_UNRECORDED", "REMOVED", "SKIP_KINDS", "STALE",
            "BatchSummary", "FileResult", "RemovedOutput", "SkipKind", "Status", "Unsettled",
@@ -85,6 +85,12 @@ FEWER_COLORS = "fewer_colors_than_asked"
 #: command line says as note lines, not with ``-q``, as ``quantize reduce`` does. Its
 #: report row and the HTML page list them after its warnings, as before they were notes.
 NOTED = "noted"
+#: Key of a job's record holding its :class:`~quantize.errors.QualityLimitWarning` line:
+#: ``quality`` out of reach of the colours allowed, their result kept within
+#: ``quality_limit`` (``quality_met`` false). The command line says it as a warning of the
+#: file, but with ``-q`` says those of a run's files in one line; its report row and the HTML
+#: page list it among its warnings, as before it was kept apart.
+LIMITED = "quality_limited"
 
 #: How a file's progress line and the summary line say :data:`FEWER_COLORS`.
 FEWER_COLORS_WORDS = "fewer colours than -k/--colors, kept whole"
@@ -689,14 +695,17 @@ class FileResult:
 
     def as_row(self) -> dict[str, Any]:
         """A flat JSON-able dict: input, output, status, skipped, reason, then the record's
-        keys, its notes (:data:`NOTED`) after its ``warnings``."""
+        keys, its line of a quality kept within its limit (:data:`LIMITED`) and its notes
+        (:data:`NOTED`) after its ``warnings``."""
         row: dict[str, Any] = {"input": str(self.input),
                                "output": "" if self.output is None else str(self.output),
                                "status": self.status, "skipped": self.skipped,
                                "reason": self.reason, "failure": self.failure}
-        row.update((k, v) for k, v in self.record.items() if k not in row and k != NOTED)
-        if self.record.get(NOTED):
-            row["warnings"] = [*row.get("warnings", ()), *self.record[NOTED]]
+        row.update((k, v) for k, v in self.record.items()
+                   if k not in row and k not in (LIMITED, NOTED))
+        if self.record.get(LIMITED) or self.record.get(NOTED):
+            row["warnings"] = [*row.get("warnings", ()), *self.record.get(LIMITED, ()),
+                               *self.record.get(NOTED, ())]
         return row
 
 

@@ -28,6 +28,7 @@ from ..errors import (
     OutputError,
     PaletteInWarning,
     QualityError,
+    QualityLimitWarning,
     ResultTooLargeError,
     failure_kind,
 )
@@ -1125,7 +1126,9 @@ def run_job(mode: JobMode, job: FileJob) -> tuple[dict[str, Any], dict[str, Any]
     :data:`~quantize.batch.results.FEWER_COLORS` (:func:`_fewer_colors_said`); nor is an
     :class:`~quantize.errors.ExifLeftOutWarning` or a
     :class:`~quantize.errors.GifTableWarning` (facts of the output), recorded under
-    :data:`~quantize.batch.results.NOTED`, which the command line says as a note.
+    :data:`~quantize.batch.results.NOTED`, which the command line says as a note. A
+    :class:`~quantize.errors.QualityLimitWarning` is recorded apart, under
+    :data:`~quantize.batch.results.LIMITED`, which ``-q`` says for all files in one line.
 
     A result larger than the input (``skip_if_larger``: nothing written) returns the
     record ``{LARGER: reason}`` (with the job's ``"warnings"``, if any), settled as
@@ -1146,7 +1149,8 @@ def run_job(mode: JobMode, job: FileJob) -> tuple[dict[str, Any], dict[str, Any]
             record = _fewer_colors_said(recorded_call(
                 mode.func, (job.input, job.output), {**job.options, "force": True},
                 format_advice=False, said_once=(PaletteInWarning, PaletteReadWarning),
-                notes=(FewerColorsWarning,), noted=(ExifLeftOutWarning, GifTableWarning)))
+                notes=(FewerColorsWarning,), noted=(ExifLeftOutWarning, GifTableWarning),
+                limited=(QualityLimitWarning,)))
         except ResultTooLargeError as exc:
             said = attached_warnings(exc)
             # its input's size: a report counts it as kept at that size
