@@ -4157,6 +4157,24 @@ def test_cli_quiet_and_json_are_refused_together(photo_tree, tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+def test_a_summary_exiting_98_says_how_a_build_step_takes_it(tmp_path):
+    """A set -e build failed on a folder where skipping larger results is the point, and the
+    summary line said nothing of the code; one with a failed file exits 1 and says nothing."""
+    src = tmp_path / "in"
+    src.mkdir()
+    Image.new("RGB", (4, 4), (9, 9, 9)).save(src / "flat.png")  # 77 bytes; its result 83
+    result = _cli(src, "-o", tmp_path / "out", "-k", "4", "-j", "1", "--skip-if-larger")
+    assert result.exit_code == 98, result.output
+    summary = result.stdout.splitlines()[-1]
+    assert summary.startswith("1/1 files: 0 ok, 1 skipped (1 larger than the input), 0 failed")
+    assert summary.endswith("; exit code 98, as pngquant's: files skipped as larger, none "
+                            "failed; a build step takes it as success with '|| [ $? -eq 98 ]'")
+    (src / "empty.png").write_bytes(b"")
+    failed = _cli(src, "-o", tmp_path / "out", "-k", "4", "-j", "1", "--skip-if-larger")
+    assert failed.exit_code == 1, failed.output
+    assert "98" not in failed.stdout.splitlines()[-1]
+
+
 def test_skip_if_larger_keeps_no_output_exits_98_and_is_not_redone(tmp_path):
     src, out = tmp_path / "in", tmp_path / "out"
     src.mkdir()

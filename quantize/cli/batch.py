@@ -2043,6 +2043,10 @@ def _larger_as_asked(result: "lib.FileResult") -> bool:
     return result.exit_code == ExitCode.TOO_LARGE and result.output is None
 
 
+#: The end of the summary line of a run that exits 98: no file failed, some were skipped as
+#: larger (--skip-if-larger), which a build step (``set -e``, make) takes as a failure.
+_LARGER_EXIT = ("exit code 98, as pngquant's: files skipped as larger, none failed; a build "
+                "step takes it as success with '|| [ $? -eq 98 ]'")
 #: Files named in the one line that says, with -q, those kept within --quality-limit.
 _LIMITED_SHOWN = 3
 
@@ -2246,4 +2250,6 @@ def _print_summary(summary: "lib.BatchSummary", reports: list[Path], err: bool =
                  f"{stopped[1]}")
     if reports:  # their names escaped as every line's names are: one line, read as typed
         line += f"; report: {', '.join(printable_line(str(path)) for path in reports)}"
+    if summary.exit_code == ExitCode.TOO_LARGE:  # no failure: how a build step takes it
+        line += f"; {_LARGER_EXIT}"
     say(line, err=err)
