@@ -329,7 +329,10 @@ def test_batch_writes_each_file_as_reduce_does_and_fails_one_that_does_not_fit(f
     assert photo["bytes_out"] <= budget < sizes[photo["k"] + 1]
     again = run_batch(folder, "-o", out, "-k", 16, "--max-bytes", f"{budget}B", "-j", 1)
     assert again.exit_code == ExitCode.QUALITY, again.output
-    assert f"[1/2] skipped {folder / 'photo.png'}  k={photo['k']} " in again.stdout
+    # the file that did not fit is not tried again (its record says so): skipped first
+    assert again.stdout.startswith(f"[1/2] skipped {folder / 'noise.png'}  seconds=")
+    assert f"(missed its quality last run ({reason}); --force tries it again)" in again.stdout
+    assert f"[2/2] skipped {folder / 'photo.png'}  k={photo['k']} " in again.stdout
     assert "(output exists)" in again.stdout and "chose" not in again.stdout
 
 

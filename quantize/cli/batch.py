@@ -2219,7 +2219,11 @@ def _print_summary(summary: "lib.BatchSummary", reports: list[Path], err: bool =
     redone = lib.redone_counts(summary.redone, summary.redone_unrecorded)
     redone = f" ({redone})" if redone else ""
     stale = f", {summary.stale} of them with a stale output kept" if summary.stale else ""
-    larger = f" ({summary.larger} larger than the input{stale})" if summary.larger else ""
+    why = [f"{summary.larger} larger than the input{stale}"] if summary.larger else []
+    if summary.missed_before:  # tried by an earlier run with these options: exit 99 still
+        why.append(f"{summary.missed_before} missed "
+                   f"{'its' if summary.missed_before == 1 else 'their'} quality last run")
+    larger = f" ({'; '.join(why)})" if why else ""
     # A rate only where files were made: a rerun that skips every file made none.
     rate = (f" ({summary.ok / summary.seconds:.2f} images/s)"
             if summary.ok and summary.seconds > 0 else "")
