@@ -44,7 +44,7 @@ def test_a_skipped_row_says_which_kind_of_skipped_and_any_other_none(result, kin
     ("ok", "done", "skipped='done' should be None for status 'ok'"),
     ("failed", "larger", "skipped='larger' should be None for status 'failed'"),
     ("skipped", "exists", "skipped='exists' should be one of 'done', 'larger', 'no_record', "
-                          "'folder', 'palette_in', 'special'$"),
+                          "'folder', 'palette_in', 'special', 'quality'$"),
 ])
 def test_a_kind_of_skipped_is_refused_for_another_status_or_unknown(status, skipped, match):
     with pytest.raises(ValueError, match=match):
@@ -124,6 +124,25 @@ def test_a_file_skipped_as_larger_exits_98_unless_one_failed(failed, code):
     for _ in range(failed):
         summary.add(batch.FileResult(Path("c"), None, "failed", "broken"))
     assert (summary.skipped, summary.larger, summary.exit_code) == (1, 1, code)
+
+
+@pytest.mark.parametrize("others, code", [
+    ([], ExitCode.QUALITY),
+    ([("skipped", ExitCode.TOO_LARGE)], ExitCode.QUALITY),  # a miss outranks a larger skip
+    ([("failed", ExitCode.FAILED)], ExitCode.FAILED),  # an I/O failure outranks a miss
+    ([("failed", ExitCode.USAGE)], ExitCode.FAILED),
+])
+def test_a_batch_whose_only_failures_missed_their_quality_exits_99(others, code):
+    """A batch whose files missed --quality (or --max-bytes) exited 1, the code of an
+    unreadable input or a full disk, where reduce exits 99: a build script could not tell
+    them apart without reading --json."""
+    summary = batch.BatchSummary(total=3)
+    summary.add(batch.FileResult(Path("a"), Path("a.png"), "ok"))
+    summary.add(batch.FileResult(Path("b"), None, "failed", "quality",
+                                 exit_code=ExitCode.QUALITY))
+    for status, exit_code in others:
+        summary.add(batch.FileResult(Path("c"), None, status, "why", exit_code=exit_code))
+    assert summary.exit_code is code
 
 
 def test_a_file_result_compares_by_value_and_says_it_is_not_hashable():

@@ -1713,11 +1713,11 @@ def _readme_passage(heading: str, opening: str) -> str:
 
 
 # The codes each command can end with: segment neither skips a larger result nor has
-# a quality target, and batch reports a file whose --quality is out of reach as failed.
+# a quality target; batch exits 99, as reduce, when the files that failed all missed theirs.
 _COMMAND_CODES = {
     "reduce": set(ExitCode),
     "segment": set(ExitCode) - {ExitCode.TOO_LARGE, ExitCode.QUALITY},
-    "batch": set(ExitCode) - {ExitCode.QUALITY},
+    "batch": set(ExitCode),
 }
 
 
@@ -2457,6 +2457,31 @@ def test_user_errors_keep_a_reason_naming_a_file_with_a_newline_whole(capsys, er
     (["reduce", "a.gif", "--crop", "0,0+10x10"],
      "--crop: no such option; quantize keeps the whole image; crop it with gifsicle --crop "
      "(or ImageMagick's -crop) before or after (see 'quantize reduce --help')"),
+    # the size options of a site's build step, and ImageMagick's written with one dash
+    # (read as -r, or -r then -e in batch), were told a bare "no such option"
+    (["reduce", "a.png", "--width", "320"],
+     "--width: no such option; quantize keeps the image's size; change it with ImageMagick's "
+     "-resize (or gifsicle --resize-fit) before or after (see 'quantize reduce --help')"),
+    (["batch", "in", "-o", "out", "--max-height=200"],
+     "--max-height: no such option; quantize keeps the image's size; change it with "
+     "ImageMagick's -resize (or gifsicle --resize-fit) before or after (see 'quantize batch "
+     "--help')"),
+    (["batch", "in", "-o", "out", "--size", "320x200"],  # or bytes: --max-bytes
+     "--size: no such option; quantize keeps the image's size; change it with ImageMagick's "
+     "-resize (or gifsicle --resize-fit) before or after; did you mean --max-bytes? (see "
+     "'quantize batch --help')"),
+    (["reduce", "a.png", "-resize", "320"],
+     "-resize: no such option; quantize keeps the image's size; change it with ImageMagick's "
+     "-resize before or after (see 'quantize reduce --help')"),
+    (["batch", "in", "-o", "out", "-resize", "320"],
+     "-resize: no such option; quantize keeps the image's size; change it with ImageMagick's "
+     "-resize before or after (see 'quantize batch --help')"),
+    (["batch", "in", "-o", "out", "-thumbnail=320"],
+     "-thumbnail: no such option; quantize keeps the image's size; change it with "
+     "ImageMagick's -thumbnail before or after (see 'quantize batch --help')"),
+    (["segment", "a.png", "-crop", "10x10+0+0"],
+     "-crop: no such option; quantize keeps the whole image; crop it with gifsicle --crop "
+     "(or ImageMagick's -crop) before or after (see 'quantize segment --help')"),
 ])
 def test_an_unknown_option_is_named_with_the_options_it_may_be_a_typo_of(args, message):
     # click said "No such option: --bogus (Possible options: --jobs)": close only by the

@@ -1583,17 +1583,27 @@ def test_cli_an_unreachable_quality_gives_no_advice_on_a_format_batch_does_not_w
     # reduce says that an output in RGB may hold more colours; a batch writes .png.
     result = _cli(photo_tree, "-o", tmp_path / "out", "--glob", "astronaut.jpg",
                   "--quality", "0.01")
-    assert result.exit_code == 1, result.output  # a batch's failed file
+    assert result.exit_code == 99, result.output  # a batch's file that missed its quality
     line = next(x for x in result.stderr.splitlines() if "--quality=0.01" in x)
     assert line.endswith("--quality=0.01: mean CIEDE2000 <= 0.01 needs more than 256 colours "
                          "(they reach a mean CIEDE2000 of 1.256); --quality-limit=1.26 or "
                          "more keeps their result, which -k/--colors=256 alone gives")
 
 
+def test_cli_a_batch_whose_only_failures_missed_their_quality_exits_99(photo_tree, tmp_path):
+    """As reduce --quality exits 99 (pngquant's code): a batch exited 1, as for an unreadable
+    input, so a build step could not tell a quality miss from an I/O failure."""
+    args = ["-o", tmp_path / "out", "--glob", "astronaut.jpg", "--glob", "chelsea.png",
+            "--quality", "0.01", "-q"]
+    assert _cli(photo_tree, *args).exit_code == 99
+    broken = _cli(photo_tree, *args, "--glob", "empty.jpg")  # a miss and an unreadable input
+    assert broken.exit_code == 1, broken.output
+
+
 def test_cli_k_with_quality_is_the_most_colours_allowed(photo_tree, tmp_path):
     result = _cli(photo_tree, "-o", tmp_path / "out", "--glob", "astronaut.jpg",
                   "-k", "4", "--quality", "0.01")
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == 99, result.output
     assert "--quality=0.01: mean CIEDE2000 <= 0.01 needs more than 4 colours" in result.stderr
     result = _cli(photo_tree, "-o", tmp_path / "out", "--glob", "astronaut.jpg",
                   "-k", "4", "--quality", "20", "--report", tmp_path / "out" / "r.json")
@@ -4147,6 +4157,24 @@ def test_cli_quiet_and_json_are_refused_together(photo_tree, tmp_path):
     assert (result.exit_code, result.stderr) == (
         2, "quantize: error: -q/--quiet and --json both given; expected one of them\n")
     assert not (tmp_path / "out").exists()
+
+
+def test_a_summary_exiting_98_says_how_a_build_step_takes_it(tmp_path):
+    """A set -e build failed on a folder where skipping larger results is the point, and the
+    summary line said nothing of the code; one with a failed file exits 1 and says nothing."""
+    src = tmp_path / "in"
+    src.mkdir()
+    Image.new("RGB", (4, 4), (9, 9, 9)).save(src / "flat.png")  # 77 bytes; its result 83
+    result = _cli(src, "-o", tmp_path / "out", "-k", "4", "-j", "1", "--skip-if-larger")
+    assert result.exit_code == 98, result.output
+    summary = result.stdout.splitlines()[-1]
+    assert summary.startswith("1/1 files: 0 ok, 1 skipped (1 larger than the input), 0 failed")
+    assert summary.endswith("; exit code 98, as pngquant's: files skipped as larger, none "
+                            "failed; a build step takes it as success with '|| [ $? -eq 98 ]'")
+    (src / "empty.png").write_bytes(b"")
+    failed = _cli(src, "-o", tmp_path / "out", "-k", "4", "-j", "1", "--skip-if-larger")
+    assert failed.exit_code == 1, failed.output
+    assert "98" not in failed.stdout.splitlines()[-1]
 
 
 def test_skip_if_larger_keeps_no_output_exits_98_and_is_not_redone(tmp_path):

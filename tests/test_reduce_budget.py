@@ -298,8 +298,8 @@ def folder(photo, tmp_path):
 def test_batch_writes_each_file_as_reduce_does_and_fails_one_that_does_not_fit(folder,
                                                                              tmp_path):
     """batch --max-bytes: the file that fits gets reduce's bytes and a line saying the k
-    chosen as reduce's says it; the one that does not fails (exit 1, as a batch's failed
-    file does; reduce exits 99), nothing written for it, its row saying why; the budget is
+    chosen as reduce's says it; the one that does not fails (exit 99, as reduce exits: no
+    other file failed), nothing written for it, its row saying why; the budget is
     in every row of the report, and the settings of the outputs: a rerun skips them."""
     sizes = _sizes(folder / "photo.png", tmp_path, ".png", range(2, 17))
     budget = (sizes[2] + sizes[16]) // 2
@@ -309,7 +309,7 @@ def test_batch_writes_each_file_as_reduce_does_and_fails_one_that_does_not_fit(f
     out, report = tmp_path / "out", tmp_path / "r.json"
     result = run_batch(folder, "-o", out, "-k", 16, "--max-bytes", budget, "-j", 1,
                        "--report", report)
-    assert result.exit_code == ExitCode.FAILED, result.output
+    assert result.exit_code == ExitCode.QUALITY, result.output
     alone = run(folder / "photo.png", "-k", 16, "--max-bytes", budget, "-o",
                 tmp_path / "alone.png")
     assert (out / "photo.png").read_bytes() == (tmp_path / "alone.png").read_bytes()
@@ -328,8 +328,11 @@ def test_batch_writes_each_file_as_reduce_does_and_fails_one_that_does_not_fit(f
     assert (photo["status"], photo["max_bytes"], photo["n_colors"]) == ("ok", budget, 16)
     assert photo["bytes_out"] <= budget < sizes[photo["k"] + 1]
     again = run_batch(folder, "-o", out, "-k", 16, "--max-bytes", f"{budget}B", "-j", 1)
-    assert again.exit_code == ExitCode.FAILED, again.output
-    assert f"[1/2] skipped {folder / 'photo.png'}  k={photo['k']} " in again.stdout
+    assert again.exit_code == ExitCode.QUALITY, again.output
+    # the file that did not fit is not tried again (its record says so): skipped first
+    assert again.stdout.startswith(f"[1/2] skipped {folder / 'noise.png'}  seconds=")
+    assert f"(missed its quality last run ({reason}); --force tries it again)" in again.stdout
+    assert f"[2/2] skipped {folder / 'photo.png'}  k={photo['k']} " in again.stdout
     assert "(output exists)" in again.stdout and "chose" not in again.stdout
 
 

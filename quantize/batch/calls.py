@@ -285,14 +285,17 @@ def recorded_call(func: Callable[..., Mapping[str, Any]], args: tuple[Any, ...],
                   kwargs: Mapping[str, Any], *, format_advice: bool,
                   said_once: tuple[type[Warning], ...] = (),
                   notes: tuple[type[Warning], ...] = (),
-                  noted: tuple[type[Warning], ...] = ()) -> dict[str, Any]:
+                  noted: tuple[type[Warning], ...] = (),
+                  limited: tuple[type[Warning], ...] = ()) -> dict[str, Any]:
     """:func:`call_with_warnings`; without ``format_advice``, the warnings' advice on the
     output format is left out (:func:`~quantize.errors.command_line_text`); warnings of the
     categories ``said_once`` are left out too, as the driver says them once. Those of the
     categories ``notes`` are facts about a result that is no fault (``FewerColorsWarning``:
     fewer colours than asked, all kept): recorded apart, under ``"notes"``, in the same
     words, and dropped when the call fails; so are those of the categories ``noted``
-    (``ExifLeftOutWarning``), under ``"noted"``, which the driver says as note lines.
+    (``ExifLeftOutWarning``), under ``"noted"``, which the driver says as note lines. Those
+    of the categories ``limited`` (``QualityLimitWarning``) are warnings, recorded apart under
+    ``"quality_limited"``, which the driver says in one line for all files with ``-q``.
 
     Only the warnings raised by this call are recorded (:func:`_warnings_recorded`): not
     those of a call run beside it on another thread of the same process (a Dask worker
@@ -307,13 +310,16 @@ def recorded_call(func: Callable[..., Mapping[str, Any]], args: tuple[Any, ...],
             raise
     told = [w for w in caught if issubclass(w.category, notes)]
     shown = [w for w in caught if issubclass(w.category, noted)]
-    said = [w for w in caught if not issubclass(w.category, (*notes, *noted))]
+    kept = [w for w in caught if issubclass(w.category, limited)]
+    said = [w for w in caught if not issubclass(w.category, (*notes, *noted, *limited))]
     if said:
         record["warnings"] = warning_lines(said, format_advice=format_advice)
     if told:
         record["notes"] = warning_lines(told, format_advice=format_advice)
     if shown:
         record["noted"] = warning_lines(shown, format_advice=format_advice)
+    if kept:
+        record["quality_limited"] = warning_lines(kept, format_advice=format_advice)
     return record
 
 

@@ -70,6 +70,7 @@ from .manifest import (
 from .results import (
     EDITED_LARGER,
     LARGER,
+    MISSED,
     NOT_LISTED,
     NOT_REMOVED,
     NOT_SEARCHED,
@@ -934,6 +935,8 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
         if _pending(here) and _disowned(mode, out):
             disowned.append(out)
             here = None  # a file of no record
+        if here is not None and MISSED in here.record and _output_there(mode, out):
+            here = None  # put there since a run missed its quality: a file of no record
         if ((not force or here is not None) and _output_there(mode, out, here)
                 and not _pending(here)):
             entry = here
@@ -966,6 +969,9 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
         elif (larger := _still_larger(here, path, checked, settings,
                                       older[0][0] if older else None)) is not None:
             settled.append(larger)
+            continue
+        elif (missed := _still_missed(here, path, settings)) is not None:
+            settled.append(missed)
             continue
         elif _pending(here) and _output_there(mode, out):  # a killed run's, not recorded
             redo = _left_pending(mode, out)
@@ -1088,7 +1094,7 @@ def _gone_since(mode: JobMode, entry: Entry | None, path: Path, out: Path) -> st
     :data:`OUTPUT_PART_DELETED` for a folder still there) for an output a run finished, or
     :data:`INPUT_CHANGED` when its input changed since too; "" when no run finished it (no
     entry, pending, or none kept as larger than its input). Assumes ``out`` is not there."""
-    if entry is None or entry.pending or LARGER in entry.record:
+    if entry is None or entry.pending or LARGER in entry.record or MISSED in entry.record:
         return ""
     if input_changed(entry.input, path):
         return INPUT_CHANGED
@@ -1325,6 +1331,19 @@ def _still_larger(entry: Entry | None, path: Path, options: Mapping[str, Any],
             or dict(entry.settings) != dict(settings) or input_changed(entry.input, path)):
         return None
     return FileResult.larger(path, output, entry.record)
+
+
+def _still_missed(entry: Entry | None, path: Path, settings: Mapping[str, Any]
+                  ) -> FileResult | None:
+    """Whether a file need not be tried again: an earlier run with these settings found its
+    quality (or size budget) out of reach (:data:`~quantize.batch.results.MISSED`, no
+    output), and its input has not changed since; the search is seeded, so it would miss
+    again. Then it is skipped as so (:meth:`~quantize.batch.results.FileResult.missed`,
+    exit code ``QUALITY``, as then), else None: the file is a job."""
+    if (entry is None or MISSED not in entry.record or entry.pending
+            or dict(entry.settings) != dict(settings) or input_changed(entry.input, path)):
+        return None
+    return FileResult.missed(path, entry.record)
 
 
 def _unlisted(exc: OSError) -> FileResult:

@@ -25,8 +25,9 @@ from .calls import Outcome
 
 __all__ = ["ABANDONED", "EDITED_LARGER", "FEWER_COLORS", "FEWER_COLORS_WORDS",
            "FINISHED_UNRECORDED", "FOLDERS_LEFT", "FOLDER_LEFT", "INPUT_COPIED", "LARGER",
+           "MISSED", "MISSED_BEFORE",
            "LEFT_OUT",
-           "LEFT_UNRECORDED", "NOTED", "NOT_LISTED", "NOT_REACHED", "NOT_REMOVED",
+           "LEFT_UNRECORDED", "LIMITED", "NOTED", "NOT_LISTED", "NOT_REACHED", "NOT_REMOVED",
            "NOT_SEARCHED",
            "OUTPUT_UNFINISHED", "OUTPUT_UNRECORDED", "REMOVED", "SKIP_KINDS", "STALE",
            "BatchSummary", "FileResult", "RemovedOutput", "SkipKind", "Status", "Unsettled",
@@ -48,13 +49,24 @@ Status = Literal["ok", "skipped", "failed"]
 #: than its input (``skip_if_larger``); "no_record", a file at its output that no run is
 #: recorded to have made, left alone; "folder", a sub-folder not searched
 #: (:data:`NOT_SEARCHED`); "palette_in", the ``palette_in`` image every file is mapped
-#: onto; "special", a pipe, socket or device, not read.
-SkipKind = Literal["done", "larger", "no_record", "folder", "palette_in", "special"]
+#: onto; "special", a pipe, socket or device, not read; "quality", its ``quality`` or
+#: ``max_bytes`` out of reach in an earlier run with these settings, its input the same
+#: since (:data:`MISSED`), not tried again, exit code ``QUALITY`` as when it was tried.
+SkipKind = Literal["done", "larger", "no_record", "folder", "palette_in", "special",
+                   "quality"]
 SKIP_KINDS: tuple[str, ...] = get_args(SkipKind)
 
 #: Record key of a file kept without output because its result was larger than the input
 #: (``skip_if_larger``); its value is the job's reason.
 LARGER = "larger_than_input"
+
+#: Record key of a file whose ``quality`` (or ``max_bytes``) was out of reach: nothing
+#: written, its value the job's reason. The manifest records it, so that a rerun with the
+#: same settings skips the file while its input stays the same (:meth:`FileResult.missed`):
+#: the search would miss again, as it is seeded.
+MISSED = "missed_quality"
+#: What a file skipped so is said to be, before the reason of the run that tried it.
+MISSED_BEFORE = "missed its quality last run"
 
 #: Record key of a file whose result was larger than the input and whose output, in the
 #: input's format, is the input's own bytes (``copy_if_larger``): the job's reason, ending
@@ -85,6 +97,12 @@ FEWER_COLORS = "fewer_colors_than_asked"
 #: command line says as note lines, not with ``-q``, as ``quantize reduce`` does. Its
 #: report row and the HTML page list them after its warnings, as before they were notes.
 NOTED = "noted"
+#: Key of a job's record holding its :class:`~quantize.errors.QualityLimitWarning` line:
+#: ``quality`` out of reach of the colours allowed, their result kept within
+#: ``quality_limit`` (``quality_met`` false). The command line says it as a warning of the
+#: file, but with ``-q`` says those of a run's files in one line; its report row and the HTML
+#: page list it among its warnings, as before it was kept apart.
+LIMITED = "quality_limited"
 
 #: How a file's progress line and the summary line say :data:`FEWER_COLORS`.
 FEWER_COLORS_WORDS = "fewer colours than -k/--colors, kept whole"
@@ -465,14 +483,15 @@ def output_sizes(status: str | None, record: Mapping[str, Any]) -> tuple[int, in
     """The bytes in and out (``bytes_in``, ``bytes_out`` of ``record``, a job's record or a
     report row) of a file that has an output: made now ("ok") or before ("skipped" as
     existing), not one skipped as larger than its input (:data:`LARGER`), kept without
-    one; None for any other, or a record without both sizes (segment's).
+    one, nor one whose quality an earlier run missed (:data:`MISSED`); None for any other,
+    or a record without both sizes (segment's).
 
     >>> output_sizes("ok", {"bytes_in": 100, "bytes_out": 40})
     (100, 40)
     >>> output_sizes("skipped", {"bytes_in": 100, LARGER: "larger"}) is None
     True
     """
-    if status not in ("ok", "skipped") or record.get(LARGER):
+    if status not in ("ok", "skipped") or record.get(LARGER) or record.get(MISSED):
         return None
     size_in, size_out = record.get("bytes_in"), record.get("bytes_out")
     if not all(isinstance(n, int) and not isinstance(n, bool) for n in (size_in, size_out)):
@@ -682,6 +701,19 @@ class FileResult:
         return cls(input, output, "skipped", str(record[LARGER]), dict(record),
                    exit_code=ExitCode.TOO_LARGE, skipped="larger")
 
+    @classmethod
+    def missed(cls, input: Path, record: Mapping[str, Any]) -> FileResult:
+        """A file an earlier run found its quality out of reach of (its record's
+        :data:`MISSED`), skipped: no output, exit code ``QUALITY`` as then, so that a build
+        still fails; its reason says so, with that run's (``force`` tries it again).
+
+        >>> FileResult.missed(Path("a.png"), {MISSED: "quality=0.5: ..."}).reason
+        'missed its quality last run (quality=0.5: ...); force=True tries it again'
+        """
+        return cls(input, None, "skipped",
+                   f"{MISSED_BEFORE} ({record[MISSED]}); force=True tries it again",
+                   dict(record), exit_code=ExitCode.QUALITY, skipped="quality")
+
     @property
     def redone(self) -> bool:
         """Made again although its output existed (e.g. its input changed since)."""
@@ -689,22 +721,29 @@ class FileResult:
 
     def as_row(self) -> dict[str, Any]:
         """A flat JSON-able dict: input, output, status, skipped, reason, then the record's
-        keys, its notes (:data:`NOTED`) after its ``warnings``."""
+        keys, its line of a quality kept within its limit (:data:`LIMITED`) and its notes
+        (:data:`NOTED`) after its ``warnings``; not :data:`MISSED`, which its reason says (every
+        row has the same keys)."""
         row: dict[str, Any] = {"input": str(self.input),
                                "output": "" if self.output is None else str(self.output),
                                "status": self.status, "skipped": self.skipped,
                                "reason": self.reason, "failure": self.failure}
-        row.update((k, v) for k, v in self.record.items() if k not in row and k != NOTED)
-        if self.record.get(NOTED):
-            row["warnings"] = [*row.get("warnings", ()), *self.record[NOTED]]
+        row.update((k, v) for k, v in self.record.items()
+                   if k not in row and k not in (LIMITED, MISSED, NOTED))
+        if self.record.get(LIMITED) or self.record.get(NOTED):
+            row["warnings"] = [*row.get("warnings", ()), *self.record.get(LIMITED, ()),
+                               *self.record.get(NOTED, ())]
         return row
 
 
 def _skip_kind(exit_code: ExitCode, record: Mapping[str, Any]) -> SkipKind:
     """The :data:`SkipKind` of a skipped file whose maker did not give it: "larger" for
-    exit code ``TOO_LARGE``, "folder" for a sub-folder not searched, else "done"."""
+    exit code ``TOO_LARGE``, "quality" for ``QUALITY``, "folder" for a sub-folder not
+    searched, else "done"."""
     if exit_code == ExitCode.TOO_LARGE:
         return "larger"
+    if exit_code == ExitCode.QUALITY:
+        return "quality"
     return "folder" if record.get(NOT_SEARCHED) else "done"
 
 
@@ -744,6 +783,8 @@ class BatchSummary:
     redone: int = 0
     redone_unrecorded: int = 0  # among redone: outputs a stopped run left (LEFT_UNRECORDED)
     larger: int = 0  # among skipped: results larger than their inputs (skip_if_larger)
+    missed: int = 0  # among failed: quality or max_bytes out of reach (exit code QUALITY)
+    missed_before: int = 0  # among skipped: out of reach in an earlier run (MISSED)
     larger_written: int = 0  # among ok: outputs larger than their inputs (made_larger)
     stale: int = 0  # among larger: a stale output kept from before (STALE)
     edited_larger: int = 0  # among skipped: outputs edited since, larger, kept (EDITED_LARGER)
@@ -763,16 +804,29 @@ class BatchSummary:
 
     @property
     def exit_code(self) -> ExitCode:
-        """OK when every file succeeded or was already done; FAILED when any failed, or a
-        sub-folder could not be listed (its files were not processed); else TOO_LARGE when
-        some were skipped as larger than their inputs (as ``quantize reduce
-        --skip-if-larger`` exits 98).
+        """OK when every file succeeded or was already done; FAILED when any failed for
+        another reason than its quality, or a sub-folder could not be listed (its files were
+        not processed); else QUALITY when some missed their ``quality`` or ``max_bytes`` (as
+        ``quantize reduce --quality`` exits 99), in this run or, skipped, in an earlier one
+        (:data:`MISSED`); else TOO_LARGE when some were skipped as
+        larger than their inputs (as ``quantize reduce --skip-if-larger`` exits 98).
 
         An interrupted batch is FAILED here; the command line reports it as
         ``ExitCode.INTERRUPTED``.
+
+        >>> summary = BatchSummary(total=2)
+        >>> summary.add(FileResult(Path("a.jpg"), None, "failed", "quality",
+        ...                        exit_code=ExitCode.QUALITY))
+        >>> summary.exit_code.name
+        'QUALITY'
+        >>> summary.add(FileResult(Path("b.jpg"), None, "failed", "unreadable"))
+        >>> summary.exit_code.name
+        'FAILED'
         """
-        if self.failed or self.folders_failed or self.interrupted:
+        if self.failed > self.missed or self.folders_failed or self.interrupted:
             return ExitCode.FAILED
+        if self.missed or self.missed_before:
+            return ExitCode.QUALITY
         return ExitCode.TOO_LARGE if self.larger else ExitCode.OK
 
     def add(self, result: FileResult) -> None:
@@ -787,6 +841,8 @@ class BatchSummary:
         self.redone_unrecorded += result.redone and result.reason in LEFT_UNRECORDED
         larger = result.exit_code == ExitCode.TOO_LARGE and result.status == "skipped"
         self.larger += larger
+        self.missed += result.status == "failed" and result.exit_code == ExitCode.QUALITY
+        self.missed_before += result.status == "skipped" and result.exit_code == ExitCode.QUALITY
         self.larger_written += result.status == "ok" and made_larger(result.record)
         self.stale += larger and bool(result.record.get(STALE))
         self.edited_larger += result.status == "skipped" and EDITED_LARGER in result.record

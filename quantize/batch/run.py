@@ -29,7 +29,9 @@ from ..errors import (
     PaletteInWarning,
     ProfileConvertedWarning,
     QualityError,
+    QualityLimitWarning,
     ResultTooLargeError,
+    SizeBudgetError,
     failure_kind,
 )
 from ..io import (
@@ -83,6 +85,7 @@ from .results import (
     FOLDERS_LEFT,
     LARGER,
     LEFT_OUT,
+    MISSED,
     NOT_REMOVED,
     REMOVED,
     STALE,
@@ -303,6 +306,15 @@ def _run_jobs(plan: BatchPlan, report: Callable[[FileResult], None], jobs: int |
                     record_output(plan.output_dir, job.output, plan.settings, result.record,
                                   stamp, source, run=plan.run)
                     recorded.append(index)
+            elif MISSED in result.record:  # failed; recorded, so that a rerun skips it
+                result = _failed_kept(plan, job, _missed_now(result, outcome.seconds))
+                if result.output is None:  # else not recorded: the entry would claim that file
+                    record_output(plan.output_dir, job.output, plan.settings,
+                                  _missed_entry(result, record), stamp, source,
+                                  run=plan.run)
+                    recorded.append(index)
+                elif job.output in new:
+                    _take_back_pending(plan, [job.output])
             elif result.status == "ok":
                 result = dataclasses.replace(result, reason=job.redo)
                 record_output(plan.output_dir, job.output, plan.settings, result.record, stamp,
@@ -712,6 +724,8 @@ def _as_given(outcome: Outcome, sent: FileJob, job: FileJob) -> Outcome:
     record = {k: given(v) for k, v in record.items()}
     if "warnings" in record:
         record["warnings"] = [told(w) for w in record["warnings"]]
+    if MISSED in record:  # an error's reason, as a failed outcome's
+        record[MISSED] = told(record[MISSED])
     return dataclasses.replace(outcome, value=(record, stamp))
 
 
@@ -945,6 +959,25 @@ def _removed_larger(plan: BatchPlan, job: FileJob, record: Mapping[str, Any], ke
     return FileResult.larger(job.input, None, {**record, LARGER: reason})
 
 
+def _missed_now(result: FileResult, seconds: float) -> FileResult:
+    """``result``, of a job whose record says its quality was out of reach
+    (:data:`~quantize.batch.results.MISSED`), as the failure it is: its reason that of the
+    error, exit code ``QUALITY``, its record the seconds taken and the warnings said before
+    (and the Dask workers lost), as a failed job's."""
+    record = {k: v for k, v in result.record.items() if k not in (MISSED, "bytes_in")}
+    return FileResult(result.input, result.output, "failed", result.record[MISSED],
+                      {"seconds": round(seconds, 4), **record}, exit_code=ExitCode.QUALITY,
+                      failure="quality")
+
+
+def _missed_entry(result: FileResult, record: Mapping[str, Any]) -> dict[str, Any]:
+    """What the manifest records of a file whose quality was out of reach (``result``, from
+    the job's ``record``): its reason, as :data:`~quantize.batch.results.MISSED`, the
+    input's size and the seconds taken; not its warnings, said as it was tried."""
+    return {MISSED: result.reason, "bytes_in": record["bytes_in"],
+            "seconds": result.record["seconds"]}
+
+
 def _records_larger(result: FileResult) -> bool:
     """Whether the manifest takes the record of ``result``, a file whose result was larger
     (:func:`_kept_larger`): with no output, or a stale one kept; not with a file of no record
@@ -1127,7 +1160,9 @@ def run_job(mode: JobMode, job: FileJob) -> tuple[dict[str, Any], dict[str, Any]
     :class:`~quantize.errors.ExifLeftOutWarning`, a
     :class:`~quantize.errors.GifTableWarning` or a
     :class:`~quantize.errors.ProfileConvertedWarning` (facts of the output), recorded under
-    :data:`~quantize.batch.results.NOTED`, which the command line says as a note.
+    :data:`~quantize.batch.results.NOTED`, which the command line says as a note. A
+    :class:`~quantize.errors.QualityLimitWarning` is recorded apart, under
+    :data:`~quantize.batch.results.LIMITED`, which ``-q`` says for all files in one line.
 
     A result larger than the input (``skip_if_larger``: nothing written) returns the
     record ``{LARGER: reason}`` (with the job's ``"warnings"``, if any), settled as
@@ -1149,21 +1184,35 @@ def run_job(mode: JobMode, job: FileJob) -> tuple[dict[str, Any], dict[str, Any]
                 mode.func, (job.input, job.output), {**job.options, "force": True},
                 format_advice=False, said_once=(PaletteInWarning, PaletteReadWarning),
                 notes=(FewerColorsWarning,),
-                noted=(ExifLeftOutWarning, GifTableWarning, ProfileConvertedWarning)))
+                noted=(ExifLeftOutWarning, GifTableWarning, ProfileConvertedWarning),
+                limited=(QualityLimitWarning,)))
         except ResultTooLargeError as exc:
             said = attached_warnings(exc)
             # its input's size: a report counts it as kept at that size
             return {LARGER: exc.reason, "bytes_in": stamp["size"],
                     **({"warnings": list(said)} if said else {})}, stamp
-        except QualityError as exc:  # its advice on the output format, as a warning's, left out
-            if not exc.format_advice:
-                raise
-            raise QualityError(exc.facts, path=exc.path) from None
+        except (QualityError, SizeBudgetError) as exc:  # recorded, with the input's stamp
+            return _missed_record(exc, stamp), stamp
         except FormatAdviceError as exc:  # e.g. "or for a still image a .jpg/.webp/.tif output"
             raise ValueError(exc.facts) from None
         with contextlib.suppress(OSError):  # unmarked, a run killed before recording it keeps it
             mark_written(mode.done_path(job.output))  # the file its pending entry claims
         return record, stamp
+
+
+def _missed_record(exc: QualityError | SizeBudgetError, stamp: Mapping[str, Any]
+                   ) -> dict[str, Any]:
+    """The record of a job whose ``quality`` (or ``max_bytes``) ``exc`` says was out of
+    reach: its reason as :data:`~quantize.batch.results.MISSED` (a
+    :class:`~quantize.errors.QualityError`'s advice on the output format left out, as a
+    warning's: a batch chooses each output's format itself), the input's size and the
+    warnings said before it. :func:`run_batch` settles it as failed, exit code ``QUALITY``,
+    and records it, so that a rerun with the same settings skips the file while its input
+    stays the same."""
+    said = attached_warnings(exc)
+    reason = exc.facts if isinstance(exc, QualityError) else exc.reason
+    return {MISSED: reason, "bytes_in": stamp["size"], **({"warnings": list(said)} if said
+                                                           else {})}
 
 
 def _fewer_colors_said(record: dict[str, Any]) -> dict[str, Any]:

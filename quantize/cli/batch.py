@@ -2,9 +2,10 @@
 
 Parses the options, builds the per-file options once (validated here, before
 any file is touched), calls :mod:`quantize.batch`, shows progress and a
-summary, and sets the exit code: 0 all succeeded, 1 some failed (or INPUT_DIR cannot be
-read, or the output folder cannot be made or written: its one error line, no summary),
-98 none failed but some were kept without output as larger than their inputs
+summary, and sets the exit code: 0 all succeeded, 1 some failed, not all for their quality
+(or INPUT_DIR cannot be read, or the output folder cannot be made or written: its one error
+line, no summary), 99 those that failed all missed their --quality or --max-bytes, 98 none
+failed but some were kept without output as larger than their inputs
 (--skip-if-larger), 2 usage error
 (including an INPUT_DIR, --glob, --exclude and -r that select no file at all), 15 the
 output folder holds outputs made with other options, or --report/--html names a
@@ -166,9 +167,10 @@ Examples:
   quantize batch /shared/photos -o /shared/reduced --scheduler tcp://host:8786
 
 \b
-Exit codes: 0 every file done (or done before), 1 some files failed (or
-INPUT_DIR or the --palette-in file cannot be read, or OUT_DIR cannot be made
-or written: no file is processed), 2 usage error (or no file matches), 15
+Exit codes: 0 every file done (or done before), 1 some files failed, not all
+for their quality (or INPUT_DIR or the --palette-in file cannot be read, or
+OUT_DIR cannot be made or written: no file is processed), 99 every file that
+failed missed its --quality or --max-bytes, 2 usage error (or no file matches), 15
 OUT_DIR holds outputs made with other options (or --report/--html names a file
 that is not a report; use --force), 75 another batch is writing into OUT_DIR
 (retry once it ends), 98 no file failed but some were skipped as larger than their inputs
@@ -671,6 +673,8 @@ def batch(
                 (plan.passed_over, len(plan.not_entered)),
                 threads=_page_threads(jobs, scheduler, len(results) + len(unsettled)))
             rerun = _rerun_advice(force, command_line(ctx, "batch"))
+            if quiet:  # a warning still, but one line for the files, not one each
+                _say_limited(results, named, options)
             if not quiet:  # -q: nothing on success, as reduce -q and segment -q
                 _print_summary(summary, reports, err=as_json,
                                unclaimed=len(plan.unclaimed), unfinished=len(plan.unfinished),
@@ -1109,10 +1113,12 @@ def _in_flags(result: "lib.FileResult", shared: bool = False) -> "lib.FileResult
     images without transparency, say) is told the way out: --force fits a new one."""
     from dataclasses import replace
 
-    from ..batch import LEFT_OUT, NOT_REMOVED
+    from ..batch import LEFT_OUT, LIMITED, NOT_REMOVED
 
     said = result.record.get("warnings")
     worded = [_flags(str(w), shared) for w in said] if isinstance(said, (list, tuple)) else None
+    limited = result.record.get(LIMITED)  # --quality=0.5 was not reached ...: a list
+    limited_worded = [_flags(str(w), shared) for w in limited] if limited else None
     kept = result.record.get(NOT_REMOVED)  # each earlier output left in place, with why
     whys = ({k: _flags(str(why), shared) for k, why in kept.items()} if isinstance(kept, dict)
             else None)
@@ -1122,9 +1128,11 @@ def _in_flags(result: "lib.FileResult", shared: bool = False) -> "lib.FileResult
     if shared and result.status == "failed" and _SHARED_FILE in reason:
         reason += f"; {_REFIT_SHARED}"
     if reason == result.reason and (worded is None or worded == list(said)) and \
-            (whys is None or whys == kept) and out_why == out:
+            (whys is None or whys == kept) and out_why == out and \
+            (limited_worded is None or limited_worded == list(limited)):
         return result
     record = {**result.record, **({} if worded is None else {"warnings": worded}),
+              **({} if limited_worded is None else {LIMITED: limited_worded}),
               **({} if whys is None else {NOT_REMOVED: whys}),
               **({} if out_why is None else {LEFT_OUT: out_why})}
     return replace(result, reason=reason, record=record)
@@ -2111,6 +2119,55 @@ def _larger_as_asked(result: "lib.FileResult") -> bool:
     return result.exit_code == ExitCode.TOO_LARGE and result.output is None
 
 
+#: The end of the summary line of a run that exits 98: no file failed, some were skipped as
+#: larger (--skip-if-larger), which a build step (``set -e``, make) takes as a failure.
+_LARGER_EXIT = ("exit code 98, as pngquant's: files skipped as larger, none failed; a build "
+                "step takes it as success with '|| [ $? -eq 98 ]'")
+#: Files named in the one line that says, with -q, those kept within --quality-limit.
+_LIMITED_SHOWN = 3
+
+
+def _say_limited(results: Sequence["lib.FileResult"], named: _AsTyped,
+                 options: Mapping[str, Any]) -> None:
+    """With -q, the warnings of the files this run kept within --quality-limit, their
+    --quality out of reach (:data:`~quantize.batch.LIMITED`), said in one line that counts
+    them and names the first few (:func:`_limited_line`), where without -q each file has
+    its own; a file alone has its own line, as it is. ``options``: the run's, with its
+    ``quality`` and ``quality_limit``."""
+    from .. import batch as lib
+    from .._validation import shown_number
+
+    kept = sorted((r for r in results if r.status == "ok" and r.record.get(lib.LIMITED)),
+                  key=lambda r: natural_key(str(r.input)))
+    if len(kept) == 1:
+        for message in kept[0].record[lib.LIMITED]:
+            warn(named.input(kept[0].input), message)
+    elif kept:
+        bounds = (shown_number(options["quality"]), shown_number(options["quality_limit"]))
+        warn(None, _limited_line([str(named.input(r.input)) for r in kept],
+                                 max(float(r.record.get("delta_e") or 0.0) for r in kept),
+                                 *bounds))
+
+
+def _limited_line(names: Sequence[str], worst: float, quality: str, limit: str) -> str:
+    """The line of :func:`_say_limited` for the files ``names`` (two or more), whose largest
+    mean CIEDE2000 is ``worst``, of a run with ``--quality`` and ``--quality-limit`` as
+    shown.
+
+    >>> print(_limited_line(["in/a.png", "in/b.png", "in/c.png", "in/d.png"], 2.4567,
+    ...                     "2", "3"))  # doctest: +NORMALIZE_WHITESPACE
+    4 files did not reach --quality=2, each kept with the most colours allowed, within
+    --quality-limit=3 (mean CIEDE2000 up to 2.457): in/a.png, in/b.png, in/c.png and 1 more;
+    their --report rows say quality_met false
+    """
+    shown = ", ".join(names[:_LIMITED_SHOWN])
+    more = f" and {len(names) - _LIMITED_SHOWN} more" if len(names) > _LIMITED_SHOWN else ""
+    return (f"{len(names)} files did not reach --quality={quality}, each kept with the most "
+            f"colours allowed, within --quality-limit={limit} (mean CIEDE2000 up to "
+            f"{worst:.4g}): "
+            f"{shown}{more}; their --report rows say quality_met false")
+
+
 def _warning_lines(result: "lib.FileResult", not_processed: "_NotProcessed",
                    quiet: bool = False) -> tuple[list[str], list[str]]:
     """A file's warning lines new in this run, in the order things happened: those said
@@ -2124,7 +2181,8 @@ def _warning_lines(result: "lib.FileResult", not_processed: "_NotProcessed",
     every run, -q too: its input is not done; past a few such files, ``not_processed``
     counts the others in a line of its own, :class:`_NotProcessed`); but with ``quiet``
     (``-q``) not why a file larger than its input was kept from being written when no
-    output is left at its name (:func:`_larger_as_asked`). After: why this run left an
+    output is left at its name (:func:`_larger_as_asked`), nor its quality kept within
+    --quality-limit, which :func:`_limited_line` says for all files. After: why this run left an
     earlier output of it under another name in place, which it decides once the file has
     settled."""
     from .. import batch as lib
@@ -2138,7 +2196,8 @@ def _warning_lines(result: "lib.FileResult", not_processed: "_NotProcessed",
         why = [] if quiet and _larger_as_asked(result) else [result.reason]
         return list(result.record.get("warnings", ())) + why, left
     palette = lib.left_out_line(result.record)  # this run's fit; a skipped file's was said
-    return ([palette] if palette else []) + list(result.record.get("warnings", ())), left
+    limited = [] if quiet else list(result.record.get(lib.LIMITED, ()))  # -q: one line for all
+    return ([palette] if palette else []) + list(result.record.get("warnings", ())) + limited, left
 
 
 @dataclass
@@ -2236,7 +2295,11 @@ def _print_summary(summary: "lib.BatchSummary", reports: list[Path], err: bool =
     redone = lib.redone_counts(summary.redone, summary.redone_unrecorded)
     redone = f" ({redone})" if redone else ""
     stale = f", {summary.stale} of them with a stale output kept" if summary.stale else ""
-    larger = f" ({summary.larger} larger than the input{stale})" if summary.larger else ""
+    why = [f"{summary.larger} larger than the input{stale}"] if summary.larger else []
+    if summary.missed_before:  # tried by an earlier run with these options: exit 99 still
+        why.append(f"{summary.missed_before} missed "
+                   f"{'its' if summary.missed_before == 1 else 'their'} quality last run")
+    larger = f" ({'; '.join(why)})" if why else ""
     # A rate only where files were made: a rerun that skips every file made none.
     rate = (f" ({summary.ok / summary.seconds:.2f} images/s)"
             if summary.ok and summary.seconds > 0 else "")
@@ -2270,4 +2333,6 @@ def _print_summary(summary: "lib.BatchSummary", reports: list[Path], err: bool =
                  f"{stopped[1]}")
     if reports:  # their names escaped as every line's names are: one line, read as typed
         line += f"; report: {', '.join(printable_line(str(path)) for path in reports)}"
+    if summary.exit_code == ExitCode.TOO_LARGE:  # no failure: how a build step takes it
+        line += f"; {_LARGER_EXIT}"
     say(line, err=err)

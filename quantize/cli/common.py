@@ -1867,9 +1867,19 @@ _NO_COUNTERPART = {
                    "--loopcount",
     **{name: f"quantize keeps the image's size; change it with gifsicle {name} (or "
              "ImageMagick's -resize) before or after"
-       for name in ("--resize", "--resize-width", "--scale")},
-    "--crop": "quantize keeps the whole image; crop it with gifsicle --crop (or ImageMagick's "
-              "-crop) before or after",
+       for name in ("--resize", "--resize-width", "--resize-height", "--resize-fit",
+                    "--resize-fit-width", "--resize-fit-height", "--resize-touch", "--scale")},
+    # the size options of other tools (cwebp's, sharp's, a build step's own) and
+    # ImageMagick's, written as it writes them, with one dash (:func:`_one_dash_spelling`)
+    **dict.fromkeys(("--width", "--height", "--max-width", "--max-height", "--size", "--fit",
+                     "--thumbnail", "--max-size"),
+                    "quantize keeps the image's size; change it with ImageMagick's -resize "
+                    "(or gifsicle --resize-fit) before or after"),
+    **{name: f"quantize keeps the image's size; change it with ImageMagick's {name} before "
+             "or after"
+       for name in ("-resize", "-thumbnail", "-scale", "-sample", "-adaptive-resize")},
+    **dict.fromkeys(("--crop", "-crop"), "quantize keeps the whole image; crop it with "
+                    "gifsicle --crop (or ImageMagick's -crop) before or after"),
 }
 #: The option a command must have for the word of ``_NO_COUNTERPART`` to be true of it.
 _SAID_WITH = {"--verbose": "--json", "-v": "--json", "--ordered": "--dither",
@@ -1893,13 +1903,16 @@ def _unknown_option(exc: Any, params: Sequence[Any], ctx: Any, args: Sequence[st
     names = _shown_names(params)
     other = [name for name in _OTHER_NAMES.get(exc.option_name, ()) if name in names]
     said = _typed_with_level(exc.option_name, args)
+    if (spelled := _one_dash_spelling(said, names, args)) is not None:
+        said = spelled  # named as typed: "-resize", not the "-r" or "-e" the parser read
     instead = (own or {}).get(said)
     needs = _SAID_WITH.get(said)
     if instead is None and (needs is None or needs in names):
         instead = _NO_COUNTERPART.get(said)
     if instead and exc.option_name not in names:
+        shown = spelled or exc.option_name
         return click_errors.NoSuchOption(
-            exc.option_name, f"{exc.option_name}: no such option; {instead}"
+            exc.option_name, f"{shown}: no such option; {instead}"
             f"{_did_you_mean(other)}", ctx=exc.ctx or ctx)
     close = (close_options(exc.option_name, names)
              or close_short_options(exc.option_name, names, args))
@@ -1907,6 +1920,24 @@ def _unknown_option(exc: Any, params: Sequence[Any], ctx: Any, args: Sequence[st
     return click_errors.NoSuchOption(
         exc.option_name, f"{exc.option_name}: no such option{_did_you_mean(close)}",
         ctx=exc.ctx or ctx)
+
+
+def _one_dash_spelling(option: str, names: Sequence[str], args: Sequence[str]) -> str | None:
+    """The word of one dash in ``args`` that the parser read as short options up to the
+    unknown ``option`` (:func:`_one_dash_word`), without any ``=value``, when
+    ``_NO_COUNTERPART`` has it as typed (ImageMagick's ``-resize``, which ``reduce`` reads
+    as ``-r`` and ``batch`` as ``-r`` then ``-e``); else None.
+
+    >>> _one_dash_spelling("-e", ["-r", "--recursive"], ["in", "-resize", "320"])
+    '-resize'
+    >>> _one_dash_spelling("-c", ["-k", "--colors"], ["a.png", "-colors", "8"]) is None
+    True
+    """
+    if len(option) != 2 or option.startswith("--"):
+        return None
+    word = _one_dash_word(option, names, args)
+    typed = None if word is None else word.split("=", 1)[0]
+    return typed if typed in _NO_COUNTERPART else None
 
 
 def _typed_with_level(option: str, args: Sequence[str]) -> str:
