@@ -123,6 +123,37 @@ def test_animation_among_frames_refused(frame_files, tmp_path):
     assert not out.exists()
 
 
+def test_max_pixels_applies_to_each_frame_not_to_their_count(frame_files, tmp_path):
+    """300 frames of 720p were refused as 276,480,000 pixels over the default 250 million,
+    the error naming the first frame: the files are decoded one at a time, so the limit
+    applies to each, as to separate files (here 3 frames of 4x3 = 12 pixels each)."""
+    out = tmp_path / "out.gif"
+    result = _reduce(*frame_files, "--frames", "-o", out, "--max-pixels", "12")
+    assert result.exit_code == 0, result.output
+    assert len(composited(out)) == 3
+
+
+def test_a_frame_over_max_pixels_is_refused_as_a_still_is(frame_files, tmp_path):
+    out = tmp_path / "out.gif"
+    result = _reduce(*frame_files, "--frames", "-o", out, "--max-pixels", "11")
+    assert result.exit_code == 1
+    assert result.stderr == (f"quantize: error: {frame_files[0]}: 4x3 = 12 pixels exceeds the "
+                             "limit of 11; if the file is trusted, set --max-pixels=12 or more\n")
+    assert not out.exists()
+
+
+def test_one_animation_over_max_pixels_is_refused_for_its_frames_in_all(frame_files,
+                                                                        tmp_path):
+    """One animated file stays checked over its frames x width x height (a small GIF may
+    declare a large screen and many frames), the error saying so."""
+    clip = save_animation(tmp_path / "clip.gif", _frames())
+    result = _reduce(clip, "-o", tmp_path / "out.gif", "--max-pixels", "35")
+    assert result.exit_code == 1
+    assert result.stderr == (f"quantize: error: {clip}: an animation of 3 frames of 4x3, 36 "
+                             "pixels in all, exceeds the limit of 35; if the file is trusted, "
+                             "set --max-pixels=36 or more\n")
+
+
 @pytest.mark.parametrize(("args", "match"), [
     (["-o", "out.tif"], "-o/--output='out.tif': frames are joined into an animation"),
     ([], "--frames joins the inputs into one animation file: name it with -o"),

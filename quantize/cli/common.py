@@ -196,8 +196,8 @@ NoDataOption = Annotated[str | None, typer.Option(
     show_default=False)]
 MaxPixelsOption = Annotated[int, typer.Option(
     "--max-pixels", metavar="N", parser=integer, help="Refuse images of more than N "
-    "pixels (width x height; an animation to reduce, frames x width x height), a guard "
-    "against decompression bombs.")]
+    "pixels (width x height; an animation file to reduce, frames x width x height; with "
+    "--frames, each file, as separate files), a guard against decompression bombs.")]
 DitherOption = Annotated[bool, typer.Option(
     "--dither/--no-dither", help="Error diffusion onto the palette; --dither=LEVEL sets its "
     "strength, 0..1 (plain --dither: 1); --dither=ordered: a regular 8x8 Bayer pattern "
