@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import io
+import re
+import sys
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -193,3 +197,73 @@ def test_reduce_frame_files_as_an_animation_of_them(frame_files, tmp_path):
     assert joined["bytes_in"] == sum(p.stat().st_size for p in frame_files)
     assert (tmp_path / "joined.gif").read_bytes() == (tmp_path / "whole.gif").read_bytes()
     assert joined["k"] == whole["k"] == 2 and joined["frames"] == 3
+
+
+def test_reduce_frame_files_tells_each_frame_of_each_pass(frame_files, tmp_path):
+    told = []
+    record = reduce_frame_files(frame_files, tmp_path / "told.gif", n_colors=4,
+                                on_frame=lambda *args: told.append(args))
+    assert told == [("read", 1, 3), ("read", 2, 3), ("read", 3, 3),
+                    ("written", 1, 3), ("written", 2, 3), ("written", 3, 3)]
+    reduce_frame_files(frame_files, tmp_path / "plain.gif", n_colors=4)
+    assert (tmp_path / "told.gif").read_bytes() == (tmp_path / "plain.gif").read_bytes()
+    assert record["frames"] == 3
+    clip, told[:] = save_animation(tmp_path / "clip.gif", _frames()), []  # one file's frames
+    reduce_file(clip, tmp_path / "clip.k4.gif", n_colors=4, on_frame=lambda *a: told.append(a))
+    assert told == [("read", 1, 3), ("read", 2, 3), ("read", 3, 3),
+                    ("written", 1, 3), ("written", 2, 3), ("written", 3, 3)]
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def _on_terminal(monkeypatch, *args):
+    """The exit code, stdout and stderr (without its escape codes) of ``quantize reduce
+    *args`` run with both streams terminals."""
+    out, err = _Terminal(), _Terminal()
+    monkeypatch.setattr(sys, "stdout", out)
+    monkeypatch.setattr(sys, "stderr", err)
+    monkeypatch.setenv("COLUMNS", "200")
+    with pytest.raises(SystemExit) as code:
+        app(["reduce", *map(str, args)])
+    return code.value.code, out.getvalue(), re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "",
+                                                   err.getvalue())
+
+
+def test_frames_done_are_drawn_on_a_terminal_only(frame_files, tmp_path, monkeypatch):
+    """300 frames ran 146 s with nothing on stderr. On a terminal, one line rewritten in
+    place says the frames done; not with -q, nor on stderr that is no terminal, whose
+    lines are the same as before."""
+    drawn, out = tmp_path / "drawn.gif", tmp_path / "out.gif"
+    code, stdout, stderr = _on_terminal(monkeypatch, *frame_files, "--frames", "-o", drawn)
+    assert code == 0
+    assert stdout.startswith(f"{frame_files[0]} … {frame_files[2]} (3 frames) -> {drawn}: ")
+    last = stderr.strip("\r\n").split("\r")[-1]  # the last state drawn, then erased
+    assert last.startswith(f"{drawn}: writing frame ") and " 3/3 " in last
+    quiet = _on_terminal(monkeypatch, *frame_files, "--frames", "-o", out, "-q", "--force")
+    assert quiet == (0, "", "")
+    monkeypatch.undo()
+    plain = _reduce(*frame_files, "--frames", "-o", out, "--force")
+    assert (plain.exit_code, plain.stderr) == (0, "")
+    assert plain.stdout.startswith(f"{frame_files[0]} … {frame_files[2]} (3 frames) -> {out}: ")
+    assert out.read_bytes() == drawn.read_bytes()
+
+
+@pytest.mark.parametrize(("told", "line"), [
+    ([("read", 2, 3)], "clip.gif: reading frame "),
+    ([("read", 3, 3)], "clip.gif: fitting the palette "),  # the last frame's colours counted
+    ([("read", 3, 3), ("written", 1, 3)], "clip.gif: writing frame "),
+])
+def test_frame_progress_says_the_pass_under_way(monkeypatch, told, line):
+    from quantize.cli.common import frame_progress
+
+    monkeypatch.setattr(sys, "stderr", _Terminal())
+    monkeypatch.setenv("COLUMNS", "200")
+    with frame_progress("clip.gif") as on_frame:
+        for args in told:
+            on_frame(*args)
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", sys.stderr.getvalue())
+    last = text.strip("\r\n").split("\r")[-1]
+    assert last.startswith(line) and f" {told[-1][1]}/3 " in last

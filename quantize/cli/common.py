@@ -459,6 +459,43 @@ class LinesOrNothing:
         return getattr(self._stream, name)
 
 
+#: What an animation's line says of the frames of each pass (:func:`frame_progress`).
+_FRAME_STAGES = {"read": "reading frame", "written": "writing frame"}
+
+
+@contextlib.contextmanager
+def frame_progress(name: str) -> Iterator[Callable[[str, int, int], None]]:
+    """A callback drawing the frames of an animation done, ``on_frame(stage, frame,
+    n_frames)`` as :func:`~quantize.animation.reduce_animation_file` calls it, on stderr
+    (a terminal) as ``batch`` draws its bar: rich's, through :class:`LinesOrNothing`. One
+    line, rewritten in place (``out.gif: writing frame ━━━━ 120/300 0:00:41``), erased
+    once the block ends, so that the lines printed after it are those printed without it.
+    """
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    console = Console(file=LinesOrNothing(sys.stderr))  # a terminal gone stops no run
+    columns = (TextColumn("{task.description}: {task.fields[doing]}"), BarColumn(),
+               MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True, redirect_stdout=False) as bar:
+        task = bar.add_task(escape(printable_line(name)), total=None, doing="reading")
+
+        def on_frame(stage: str, frame: int, n_frames: int) -> None:
+            # the palette is fitted once the last frame's colours are counted
+            doing = ("fitting the palette" if stage == "read" and frame == n_frames
+                     else _FRAME_STAGES[stage])
+            bar.update(task, completed=frame, total=n_frames, doing=doing)
+
+        yield on_frame
+
+
 def _gone(stream: Any) -> None:
     """Send the rest of ``stream`` (stdout or stderr) to the null device (also what
     Python flushes at exit)."""
