@@ -244,6 +244,8 @@ def test_frames_done_are_drawn_on_a_terminal_only(frame_files, tmp_path, monkeyp
     assert last.startswith(f"{drawn}: writing frame ") and " 3/3 " in last
     quiet = _on_terminal(monkeypatch, *frame_files, "--frames", "-o", out, "-q", "--force")
     assert quiet == (0, "", "")
+    still = _on_terminal(monkeypatch, frame_files[0], "-o", tmp_path / "still.png")
+    assert still[0] == 0 and "\r" not in still[2]  # no frames told: no line drawn
     monkeypatch.undo()
     plain = _reduce(*frame_files, "--frames", "-o", out, "--force")
     assert (plain.exit_code, plain.stderr) == (0, "")

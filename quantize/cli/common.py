@@ -470,7 +470,23 @@ def frame_progress(name: str) -> Iterator[Callable[[str, int, int], None]]:
     (a terminal) as ``batch`` draws its bar: rich's, through :class:`LinesOrNothing`. One
     line, rewritten in place (``out.gif: writing frame ━━━━ 120/300 0:00:41``), erased
     once the block ends, so that the lines printed after it are those printed without it.
+    Drawn from the first call on: a still, of no frames told, draws nothing (nor imports
+    rich).
     """
+    with contextlib.ExitStack() as drawn:
+        bar: list[Callable[[str, int, int], None]] = []
+
+        def on_frame(stage: str, frame: int, n_frames: int) -> None:
+            if not bar:
+                bar.append(drawn.enter_context(_frames_bar(name)))
+            bar[0](stage, frame, n_frames)
+
+        yield on_frame
+
+
+@contextlib.contextmanager
+def _frames_bar(name: str) -> Iterator[Callable[[str, int, int], None]]:
+    """:func:`frame_progress`'s line, drawn from now on."""
     from rich.console import Console
     from rich.markup import escape
     from rich.progress import (
