@@ -93,9 +93,9 @@ def test_a_path_that_is_no_file_name_is_refused_naming_path(read, path, got):
 def test_pixel_limit_counts_every_frame(tmp_path):
     src = save_animation(tmp_path / "in.gif", moving_square(3, size=10), duration=50)
     assert probe_animation(src, max_pixels=300).n_frames == 3
-    with pytest.raises(ImageReadError, match=r"3 frames of 10x10 = 300 pixels exceeds the limit "
-                                             r"of 299; if the file is trusted, set "
-                                             r"max_pixels=300 or more") as err:
+    with pytest.raises(ImageReadError, match=r"an animation of 3 frames of 10x10, 300 pixels in "
+                                             r"all, exceeds the limit of 299; if the file is "
+                                             r"trusted, set max_pixels=300 or more") as err:
         reduce_animation_file(src, tmp_path / "out.gif", max_pixels=299)
     assert "in.gif" in str(err.value) and "\n" not in str(err.value)
     assert not (tmp_path / "out.gif").exists()
@@ -109,8 +109,9 @@ def test_a_frame_over_the_pixel_limit_is_refused_with_the_limit_every_frame_need
     src = save_animation(tmp_path / "in.gif", moving_square(3, size=10), duration=50)
     with pytest.raises(ImageReadError) as err:
         reduce(src, tmp_path / "out.gif", max_pixels=99)
-    assert str(err.value) == (f"{src}: 3 frames of 10x10 = 300 pixels exceeds the limit of "
-                              "99; if the file is trusted, set max_pixels=300 or more")
+    assert str(err.value) == (f"{src}: an animation of 3 frames of 10x10, 300 pixels in all, "
+                              "exceeds the limit of 99; if the file is trusted, "
+                              "set max_pixels=300 or more")
     assert not (tmp_path / "out.gif").exists()
 
 

@@ -1349,8 +1349,9 @@ def test_a_canvas_grown_past_the_pixel_limit_is_refused_before_it_is_decoded(tmp
     src = _gif_past_its_canvas(tmp_path / "past.gif")
     with pytest.raises(ImageReadError) as info:
         list(iter_frames(src, max_pixels=40))
-    assert str(info.value) == (f"{src}: 2 frames of 7x7 = 98 pixels exceeds the limit of 40; "
-                               "if the file is trusted, set max_pixels=98 or more")
+    assert str(info.value) == (f"{src}: an animation of 2 frames of 7x7, 98 pixels in all, "
+                               "exceeds the limit of 40; if the file is trusted, "
+                               "set max_pixels=98 or more")
 
 
 def test_truncated_animation_is_one_error_and_no_output(tmp_path, rng):

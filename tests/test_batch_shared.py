@@ -124,8 +124,8 @@ def test_no_image_sampled_says_which_file_could_not_be_read_and_why(tmp_path):
         batch.shared_palette(plan, jobs=1)
     assert str(said.value) == (
         f"{src}: no image could be sampled for the shared palette; "
-        f"{src / 'a.gif'}: 3 frames of 8x8 = 192 pixels exceeds the limit of 100; if the "
-        "file is trusted, set max_pixels=192 or more (and 1 more)")
+        f"{src / 'a.gif'}: an animation of 3 frames of 8x8, 192 pixels in all, exceeds "
+        "the limit of 100; if the file is trusted, set max_pixels=192 or more (and 1 more)")
 
 
 def test_a_missing_palette_is_not_fitted_anew_under_outputs_mapped_onto_it(photo_tree,

@@ -2128,8 +2128,9 @@ def test_palette_help_names_the_options_per_frame_is_refused_with(tmp_path, monk
     ("reduce", "--quality", "not pngquant's 0-100 score"),
     ("batch", "--quality", "not pngquant's 0-100 score"),
     ("reduce", "--seed", "an integer >= 0"),
-    ("reduce", "--max-pixels", "more than N pixels (width x height; an animation to reduce, "
-                               "frames x width x height)"),
+    ("reduce", "--max-pixels", "more than N pixels (width x height; an animation file to "
+                               "reduce, frames x width x height; with --frames, each file, as "
+                               "separate files)"),
     ("segment", "-k", "K k-means clusters, 1..256"),
     ("segment", "--regions", "N >= 1"),
     # 1e-7 is refused ("should be 0 or >= 1e-6"), which "from 0 to 1e6" did not say

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import io
+import re
+import sys
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -123,6 +127,37 @@ def test_animation_among_frames_refused(frame_files, tmp_path):
     assert not out.exists()
 
 
+def test_max_pixels_applies_to_each_frame_not_to_their_count(frame_files, tmp_path):
+    """300 frames of 720p were refused as 276,480,000 pixels over the default 250 million,
+    the error naming the first frame: the files are decoded one at a time, so the limit
+    applies to each, as to separate files (here 3 frames of 4x3 = 12 pixels each)."""
+    out = tmp_path / "out.gif"
+    result = _reduce(*frame_files, "--frames", "-o", out, "--max-pixels", "12")
+    assert result.exit_code == 0, result.output
+    assert len(composited(out)) == 3
+
+
+def test_a_frame_over_max_pixels_is_refused_as_a_still_is(frame_files, tmp_path):
+    out = tmp_path / "out.gif"
+    result = _reduce(*frame_files, "--frames", "-o", out, "--max-pixels", "11")
+    assert result.exit_code == 1
+    assert result.stderr == (f"quantize: error: {frame_files[0]}: 4x3 = 12 pixels exceeds the "
+                             "limit of 11; if the file is trusted, set --max-pixels=12 or more\n")
+    assert not out.exists()
+
+
+def test_one_animation_over_max_pixels_is_refused_for_its_frames_in_all(frame_files,
+                                                                        tmp_path):
+    """One animated file stays checked over its frames x width x height (a small GIF may
+    declare a large screen and many frames), the error saying so."""
+    clip = save_animation(tmp_path / "clip.gif", _frames())
+    result = _reduce(clip, "-o", tmp_path / "out.gif", "--max-pixels", "35")
+    assert result.exit_code == 1
+    assert result.stderr == (f"quantize: error: {clip}: an animation of 3 frames of 4x3, 36 "
+                             "pixels in all, exceeds the limit of 35; if the file is trusted, "
+                             "set --max-pixels=36 or more\n")
+
+
 @pytest.mark.parametrize(("args", "match"), [
     (["-o", "out.tif"], "-o/--output='out.tif': frames are joined into an animation"),
     ([], "--frames joins the inputs into one animation file: name it with -o"),
@@ -162,3 +197,75 @@ def test_reduce_frame_files_as_an_animation_of_them(frame_files, tmp_path):
     assert joined["bytes_in"] == sum(p.stat().st_size for p in frame_files)
     assert (tmp_path / "joined.gif").read_bytes() == (tmp_path / "whole.gif").read_bytes()
     assert joined["k"] == whole["k"] == 2 and joined["frames"] == 3
+
+
+def test_reduce_frame_files_tells_each_frame_of_each_pass(frame_files, tmp_path):
+    told = []
+    record = reduce_frame_files(frame_files, tmp_path / "told.gif", n_colors=4,
+                                on_frame=lambda *args: told.append(args))
+    assert told == [("read", 1, 3), ("read", 2, 3), ("read", 3, 3),
+                    ("written", 1, 3), ("written", 2, 3), ("written", 3, 3)]
+    reduce_frame_files(frame_files, tmp_path / "plain.gif", n_colors=4)
+    assert (tmp_path / "told.gif").read_bytes() == (tmp_path / "plain.gif").read_bytes()
+    assert record["frames"] == 3
+    clip, told[:] = save_animation(tmp_path / "clip.gif", _frames()), []  # one file's frames
+    reduce_file(clip, tmp_path / "clip.k4.gif", n_colors=4, on_frame=lambda *a: told.append(a))
+    assert told == [("read", 1, 3), ("read", 2, 3), ("read", 3, 3),
+                    ("written", 1, 3), ("written", 2, 3), ("written", 3, 3)]
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def _on_terminal(monkeypatch, *args):
+    """The exit code, stdout and stderr (without its escape codes) of ``quantize reduce
+    *args`` run with both streams terminals."""
+    out, err = _Terminal(), _Terminal()
+    monkeypatch.setattr(sys, "stdout", out)
+    monkeypatch.setattr(sys, "stderr", err)
+    monkeypatch.setenv("COLUMNS", "200")
+    with pytest.raises(SystemExit) as code:
+        app(["reduce", *map(str, args)])
+    return code.value.code, out.getvalue(), re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "",
+                                                   err.getvalue())
+
+
+def test_frames_done_are_drawn_on_a_terminal_only(frame_files, tmp_path, monkeypatch):
+    """300 frames ran 146 s with nothing on stderr. On a terminal, one line rewritten in
+    place says the frames done; not with -q, nor on stderr that is no terminal, whose
+    lines are the same as before."""
+    drawn, out = tmp_path / "drawn.gif", tmp_path / "out.gif"
+    code, stdout, stderr = _on_terminal(monkeypatch, *frame_files, "--frames", "-o", drawn)
+    assert code == 0
+    assert stdout.startswith(f"{frame_files[0]} … {frame_files[2]} (3 frames) -> {drawn}: ")
+    last = stderr.strip("\r\n").split("\r")[-1]  # the last state drawn, then erased
+    assert last.startswith(f"{drawn}: writing frame ") and " 3/3 " in last
+    quiet = _on_terminal(monkeypatch, *frame_files, "--frames", "-o", out, "-q", "--force")
+    assert quiet == (0, "", "")
+    still = _on_terminal(monkeypatch, frame_files[0], "-o", tmp_path / "still.png")
+    assert still[0] == 0 and "\r" not in still[2]  # no frames told: no line drawn
+    monkeypatch.undo()
+    plain = _reduce(*frame_files, "--frames", "-o", out, "--force")
+    assert (plain.exit_code, plain.stderr) == (0, "")
+    assert plain.stdout.startswith(f"{frame_files[0]} … {frame_files[2]} (3 frames) -> {out}: ")
+    assert out.read_bytes() == drawn.read_bytes()
+
+
+@pytest.mark.parametrize(("told", "line"), [
+    ([("read", 2, 3)], "clip.gif: reading frame "),
+    ([("read", 3, 3)], "clip.gif: fitting the palette "),  # the last frame's colours counted
+    ([("read", 3, 3), ("written", 1, 3)], "clip.gif: writing frame "),
+])
+def test_frame_progress_says_the_pass_under_way(monkeypatch, told, line):
+    from quantize.cli.common import frame_progress
+
+    monkeypatch.setattr(sys, "stderr", _Terminal())
+    monkeypatch.setenv("COLUMNS", "200")
+    with frame_progress("clip.gif") as on_frame:
+        for args in told:
+            on_frame(*args)
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", sys.stderr.getvalue())
+    last = text.strip("\r\n").split("\r")[-1]
+    assert last.startswith(line) and f" {told[-1][1]}/3 " in last

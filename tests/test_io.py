@@ -4370,8 +4370,8 @@ def test_open_input_probes_then_loads_what_load_image_loads(tmp_path):
     again = load_image(src)
     assert np.array_equal(loaded.rgb, again.rgb) and np.array_equal(loaded.alpha, again.alpha)
     assert (loaded.mode, loaded.format, loaded.n_frames) == ("RGBA", "PNG", 1)
-    with pytest.raises(ImageReadError, match=r"a\.gif: 2 frames of 3x2 = 12 pixels exceeds "
-                                             r"the limit of 10;") as caught:
+    with pytest.raises(ImageReadError, match=r"a\.gif: an animation of 2 frames of 3x2, 12 "
+                                             r"pixels in all, exceeds the limit of 10;") as caught:
         frames = [Image.fromarray(pixels[..., :3]), Image.fromarray(255 - pixels[..., :3])]
         frames[0].save(src.with_suffix(".gif"), save_all=True, append_images=frames[1:])
         with open_input(src.with_suffix(".gif"), max_pixels=10):

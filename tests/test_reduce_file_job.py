@@ -1965,8 +1965,9 @@ def test_an_animation_over_the_pixel_limit_is_refused_before_a_frame_is_decoded(
     monkeypatch.setattr(OpenInput, "load", decoded)
     with pytest.raises(ImageReadError) as err:
         reduce_file(src, tmp_path / "out.gif", max_pixels=299)
-    assert str(err.value) == (f"{src}: 3 frames of 10x10 = 300 pixels exceeds the limit of "
-                              "299; if the file is trusted, set max_pixels=300 or more")
+    assert str(err.value) == (f"{src}: an animation of 3 frames of 10x10, 300 pixels in all, "
+                              "exceeds the limit of 299; if the file is trusted, "
+                              "set max_pixels=300 or more")
     assert not (tmp_path / "out.gif").exists()
 
 

@@ -57,7 +57,7 @@ import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Literal
 
 import numpy as np
 
@@ -152,14 +152,23 @@ from .stats import FrameStats
 
 # StillImageWarning and TimingLossWarning are defined in quantize.errors; listed here too,
 # as they were defined here before.
-__all__ = ["FrameDurationWarning", "LoopCountWarning", "QualityMissedWarning",
-           "ShortFramesWarning", "StillImageWarning", "TimingLossWarning", "UntimedFramesWarning",
-           "reduce_animation_file", "reduce_frame_files", "reduce_open_animation"]
+__all__ = ["FrameDurationWarning", "FrameStage", "LoopCountWarning", "OnFrame",
+           "QualityMissedWarning", "ShortFramesWarning", "StillImageWarning", "TimingLossWarning",
+           "UntimedFramesWarning", "reduce_animation_file", "reduce_frame_files",
+           "reduce_open_animation"]
 
 #: The format advised for an animation too large for its output's (a WebP's 16383 pixels a
 #: side): an APNG, whose frames are as long as PNG's.
 _APNG_INSTEAD = AdvisedFormats(".png (an APNG)", (".apng",))
 _RESTORE = 3  # GIF disposal: restore to previous
+
+#: What a frame was read for, as ``on_frame`` is told: "read" (its colours counted, the
+#: first pass, before the palette is fitted) or "written" (mapped and handed to the
+#: writer, the second pass; once for each size tried under ``max_bytes``).
+FrameStage = Literal["read", "written"]
+#: Called after each frame as ``on_frame(stage, frame, n_frames)``: the frames done in this
+#: pass, from 1, of the animation's ``n_frames``.
+OnFrame = Callable[[FrameStage, int, int], None]
 
 
 class UntimedFramesWarning(QuantizeWarning):
@@ -197,6 +206,7 @@ class QualityMissedWarning(QuantizeWarning):
 def reduce_animation_file(input: str | os.PathLike[str],
                           output: str | os.PathLike[str] | None = None, *,
                           shown_as: ShownOutput | None = None,
+                          on_frame: OnFrame | None = None,
                           **options: Any) -> dict[str, Any]:
     """Reduce the colours of every frame of an animation and write an animation, or pages.
 
@@ -216,6 +226,12 @@ def reduce_animation_file(input: str | os.PathLike[str],
     shown_as : ShownOutput, optional
         How errors and warnings name ``output``, as :func:`quantize.reduce.reduce_file`
         takes it: for an output written there only to be copied elsewhere (stdout).
+    on_frame : callable, optional
+        Told of each frame as it is done, ``on_frame(stage, frame, n_frames)``
+        (:data:`OnFrame`): ``stage`` "read" in the first pass (its colours counted; the
+        palette is fitted once the last is), "written" in the second, ``frame`` counting
+        from 1 in each: the progress of a long animation, for a caller to show
+        (``quantize reduce`` draws it on a terminal). Not called for a still.
     **options
         As :func:`quantize.reduce.reduce_file`: ``n_colors``, ``quality``,
         ``quality_limit`` (with ``quality``: the one palette of the most colours allowed
@@ -326,13 +342,14 @@ def reduce_animation_file(input: str | os.PathLike[str],
     src, shown, opts = _checked(input, output, shown_as, options)
     with open_animation(src, max_pixels=opts.max_pixels, dark_advice=DARK_OUTPUT,
                         matte=opts.matte) as animation:
-        return _reduced(animation, shown, opts, options, start)
+        return _reduced(animation, shown, opts, options, start, on_frame)
 
 
 def reduce_open_animation(animation: OpenAnimation,
                           output: str | os.PathLike[str] | None = None, *,
                           shown_as: ShownOutput | None = None,
                           palette_in_read: np.ndarray | None = None,
+                          on_frame: OnFrame | None = None,
                           **options: Any) -> dict[str, Any]:
     """:func:`reduce_animation_file` of ``animation``, opened already
     (:func:`~quantize.animation.frames.opened_animation`, with the ``max_pixels`` and
@@ -340,7 +357,8 @@ def reduce_open_animation(animation: OpenAnimation,
     it knew it was an animation (:func:`~quantize.reduce.reduce_file`). It is left open,
     for the caller to close. ``palette_in_read``: the ``palette_in`` palette as that job
     read or checked it already, not read again
-    (:func:`~quantize.animation.options.check_animation_options`).
+    (:func:`~quantize.animation.options.check_animation_options`). ``on_frame``: as
+    :func:`reduce_animation_file` takes it.
 
     Raises
     ------
@@ -348,12 +366,13 @@ def reduce_open_animation(animation: OpenAnimation,
     """
     start = time.perf_counter()
     _, shown, opts = _checked(animation.path, output, shown_as, options, palette_in_read)
-    return _reduced(animation, shown, opts, options, start)
+    return _reduced(animation, shown, opts, options, start, on_frame)
 
 
 def reduce_frame_files(inputs: Sequence[str | os.PathLike[str]],
                        output: str | os.PathLike[str], *, fps: float = DEFAULT_FPS,
-                       loop: int = 0, **options: Any) -> dict[str, Any]:
+                       loop: int = 0, on_frame: OnFrame | None = None,
+                       **options: Any) -> dict[str, Any]:
     """Join still images, in the order given, into one animation with one palette, as
     :func:`reduce_animation_file` writes an animation's frames (``convert -delay 10
     frames/*.png out.gif``, with quantize's palette).
@@ -374,9 +393,12 @@ def reduce_frame_files(inputs: Sequence[str | os.PathLike[str]],
         with a :class:`ShortFramesWarning`).
     loop : int
         Times the animation plays, 0 (default) forever, up to 65,535.
+    on_frame : callable, optional
+        Told of each frame as it is done, as :func:`reduce_animation_file` tells it.
     **options
         As :func:`reduce_animation_file` (``n_colors``, ``dither``, ``palette_in``,
-        ``palette``...); ``max_pixels`` applies to frames x width x height.
+        ``palette``...); ``max_pixels`` applies to each frame, width x height, as to
+        separate files (not to the frames together, as for an animation's one file).
 
     Returns
     -------
@@ -416,7 +438,7 @@ def reduce_frame_files(inputs: Sequence[str | os.PathLike[str]],
     for path in (opts.output, opts.palette_out):  # none may be a frame, not only the first
         if path is not None:
             check_output_path(path, inputs=clip.paths, force=opts.force)
-    return _reduced(clip, shown, opts, options, start)
+    return _reduced(clip, shown, opts, options, start, on_frame)
 
 
 def _checked(input: str | os.PathLike[str], output: str | os.PathLike[str] | None,
@@ -438,8 +460,10 @@ def _checked(input: str | os.PathLike[str], output: str | os.PathLike[str] | Non
 
 
 def _reduced(animation: OpenAnimation | FrameFiles, shown: ShownOutput | None,
-             opts: AnimationOptions, options: dict[str, Any], start: float) -> dict[str, Any]:
-    """:func:`reduce_animation_file` of ``animation``, opened, with its options checked."""
+             opts: AnimationOptions, options: dict[str, Any], start: float,
+             on_frame: OnFrame | None = None) -> dict[str, Any]:
+    """:func:`reduce_animation_file` of ``animation``, opened, with its options checked;
+    ``on_frame`` told of each frame read for the palette, then written."""
     src, info = animation.path, animation.info
     bytes_in = sum(input_size(p) for p in (
         animation.paths if isinstance(animation, FrameFiles) else (src,)))
@@ -454,15 +478,16 @@ def _reduced(animation: OpenAnimation | FrameFiles, shown: ShownOutput | None,
     _warn_plays(info, opts.suffix)
     # Palettes per frame that would each draw their frame exactly: one shared palette draws
     # every frame as exactly, without a table per frame.
-    per_frame = opts.per_frame and not one_table_holds(animation, opts)
+    read, drawn_out = (_reported(animation, on_frame, stage) for stage in ("read", "written"))
+    per_frame = opts.per_frame and not one_table_holds(read, opts)
     plan: Any
     written: tuple[bytes, FrameStats] | None = None
     asked, over = opts.n_colors, False  # the search's opts are those of the k it kept
     if opts.max_bytes is None:
-        plan = PerFramePlan(opts) if per_frame else global_plan(animation, opts)
+        plan = PerFramePlan(opts) if per_frame else global_plan(read, opts)
     else:  # the output's format: named, or the default's (the input's own, or GIF)
         (plan, opts, written), over = _within_budget(
-            animation, opts, per_frame, opts.output or Path(f"default{opts.suffix}"))
+            (read, drawn_out), opts, per_frame, opts.output or Path(f"default{opts.suffix}"))
     reached = None if per_frame else plan.reached  # per frame takes no quality
     if reached is not None:
         warn_limit_kept(opts.quality, opts.quality_limit, reached, how=POOLED_NEAREST)
@@ -483,7 +508,7 @@ def _reduced(animation: OpenAnimation | FrameFiles, shown: ShownOutput | None,
     with errors_shown(out, shown):
         write_together(_files(out, src, opts, stats, (drawn, measured),
                               _listed_clear(plan, opts),
-                              lambda tmp: _write(tmp, out, animation, plan, opts, stats,
+                              lambda tmp: _write(tmp, out, drawn_out, plan, opts, stats,
                                                  bytes_in, written and written[0])),
                        replace=opts.force)  # not one another run wrote meanwhile
     palette, shares = drawn()
@@ -526,6 +551,33 @@ def _reduced(animation: OpenAnimation | FrameFiles, shown: ShownOutput | None,
                           plan.transparent is not None))
 
 
+class _Reported:
+    """An animation whose frames, as they are read, are told to ``on_frame`` at ``stage``
+    (:data:`OnFrame`); every other attribute is the animation's."""
+
+    def __init__(self, animation: OpenAnimation | FrameFiles, on_frame: OnFrame,
+                 stage: FrameStage) -> None:
+        self._animation, self._on_frame, self._stage = animation, on_frame, stage
+
+    def frames(self) -> Iterator[Frame]:
+        """The animation's frames, each told once the caller asks for the next."""
+        total = self._animation.info.n_frames
+        for done, frame in enumerate(self._animation.frames(), 1):
+            yield frame
+            del frame  # the caller's, as the animation's own frames() leaves it
+            self._on_frame(self._stage, done, total)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._animation, name)
+
+
+def _reported(animation: OpenAnimation | FrameFiles, on_frame: OnFrame | None,
+              stage: FrameStage) -> Any:
+    """``animation`` whose frames are told to ``on_frame`` as they are read at ``stage``
+    (:class:`_Reported`); itself without ``on_frame``."""
+    return animation if on_frame is None else _Reported(animation, on_frame, stage)
+
+
 def _files(out: Path, src: Path, opts: AnimationOptions, stats: FrameStats,
            worked_out: tuple[Callable[[], tuple[Any, ...]], ...], clear_at: int | None,
            write: Callable[[Path], None]) -> Iterator[tuple[Path, Any]]:
@@ -563,7 +615,7 @@ def _write(tmp: Path, out: Path, animation: OpenAnimation, plan: Any,
         raise too_large(tmp.stat().st_size, bytes_in, out)
 
 
-def _within_budget(animation: OpenAnimation, opts: AnimationOptions, per_frame: bool,
+def _within_budget(animation: tuple[Any, Any], opts: AnimationOptions, per_frame: bool,
                    named: Path
                    ) -> tuple[tuple[Any, AnimationOptions, tuple[bytes, FrameStats]], bool]:
     """The plan of the most colours, at most ``opts.n_colors``, whose output in ``named``'s
@@ -571,7 +623,8 @@ def _within_budget(animation: OpenAnimation, opts: AnimationOptions, per_frame: 
     the options of that k, its bytes and their stats, and whether the budget bounded k
     (k + 1 measured over it): the frames are read and pooled once, and each k is fitted
     from the seed, as ``n_colors=k`` fits it, and encoded in memory. The warnings of that
-    k alone are given.
+    k alone are given. ``animation``: the animation as read for the pool, and as read to
+    be written (:func:`_reported`).
 
     Raises
     ------
@@ -579,13 +632,14 @@ def _within_budget(animation: OpenAnimation, opts: AnimationOptions, per_frame: 
         When even 2 colours do not fit.
     """
     fresh = starting_as(opts.rng)
-    pooled = None if per_frame else pooled_frames(animation, opts)
+    read, drawn_out = animation
+    pooled = None if per_frame else pooled_frames(read, opts)
 
     def make(k: int) -> tuple[Any, AnimationOptions, tuple[bytes, FrameStats]]:
         at_k = dataclasses.replace(opts, n_colors=k, rng=fresh())
-        plan = PerFramePlan(at_k) if per_frame else global_plan(animation, at_k, pooled)
+        plan = PerFramePlan(at_k) if per_frame else global_plan(read, at_k, pooled)
         stats, fp = FrameStats(alpha=isinstance(plan, AlphaPlan)), io.BytesIO()
-        _stream(fp, named, animation, plan, at_k, stats)
+        _stream(fp, named, drawn_out, plan, at_k, stats)
         return plan, at_k, (fp.getvalue(), stats)
 
     try:
@@ -593,7 +647,7 @@ def _within_budget(animation: OpenAnimation, opts: AnimationOptions, per_frame: 
                             opts.n_colors, 0 if opts.fixed_colors is None
                             else opts.fixed_colors.shape[0])
     except SizeBudgetError as exc:
-        raise SizeBudgetError(exc.reason, path=animation.path) from None
+        raise SizeBudgetError(exc.reason, path=read.path) from None
 
 
 def _stream(fp: BinaryIO, named: Path, animation: OpenAnimation, plan: Any,

@@ -3,8 +3,9 @@
 A folder of frames (``frame001.png`` ... ``frame045.png``, as screen recorders and
 animation tools export them) read as one animation, as ImageMagick's ``convert -delay 10
 frames/*.png out.gif`` and ``gifski --fps 10`` read them: :func:`open_frame_files` checks
-every file's header first (all stills of one size, within the pixel limit over frames x
-pixels), and :class:`FrameFiles` then reads them as
+every file's header first (all stills of one size, each within the pixel limit on its
+own, as separate files are: a clip's length is no decompression bomb, its files decoded one
+at a time), and :class:`FrameFiles` then reads them as
 :class:`~quantize.animation.frames.OpenAnimation` reads an animation's frames, one at a
 time, each as often as a job asks (a fit, then the frames written), so that memory holds
 one decoded frame however many files there are.
@@ -111,7 +112,9 @@ def open_frame_files(inputs: Sequence[str | os.PathLike[str]], *,
     loop : int
         Times the animation plays, 0 (forever) to ``MAX_LOOP``.
     max_pixels : int or None
-        Refuse frames x width x height over this (None: no limit).
+        Refuse a frame of more than this many pixels, width x height, as separate files
+        are refused (None: no limit): not the frames together, which are decoded one at
+        a time and hold no more memory for being many.
     matte : (int, int, int) or None
         The colour translucent pixels are composited onto (checked already).
 
@@ -123,8 +126,8 @@ def open_frame_files(inputs: Sequence[str | os.PathLike[str]], *,
     ------
     ImageReadError
         A file cannot be read, is a pipe or device, is an animation itself, or is of
-        another size than the first (naming it, its size and the first's); or the frames
-        together are over ``max_pixels``.
+        another size than the first (naming it, its size and the first's); or a frame is
+        over ``max_pixels``.
     ValueError, TypeError
         No input, or a bad ``fps``, ``loop`` or ``max_pixels``.
 
@@ -147,7 +150,7 @@ def open_frame_files(inputs: Sequence[str | os.PathLike[str]], *,
     limit = check_max_pixels(max_pixels)
     paths = tuple(require_regular_file(p, "inputs", frames="first") for p in inputs)
     size = _checked_size(paths)
-    check_frame_pixels(paths[0], len(paths), size, limit)
+    check_frame_pixels(paths[0], 1, size, limit)  # each as a still: all are of its size
     info = AnimationInfo(paths[0], FRAMES_FORMAT, size, len(paths), loop)
     return FrameFiles(paths, info, 1000.0 / fps, matte)
 

@@ -219,8 +219,8 @@ IntentOption = Annotated[str | None, typer.Option(
     autocompletion=offering(INTENTS))]
 MaxPixelsOption = Annotated[int, typer.Option(
     "--max-pixels", metavar="N", parser=integer, help="Refuse images of more than N "
-    "pixels (width x height; an animation to reduce, frames x width x height), a guard "
-    "against decompression bombs.")]
+    "pixels (width x height; an animation file to reduce, frames x width x height; with "
+    "--frames, each file, as separate files), a guard against decompression bombs.")]
 DitherOption = Annotated[bool, typer.Option(
     "--dither/--no-dither", help="Error diffusion onto the palette; --dither=LEVEL sets its "
     "strength, 0..1 (plain --dither: 1); --dither=ordered: a regular 8x8 Bayer pattern "
@@ -480,6 +480,59 @@ class LinesOrNothing:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)
+
+
+#: What an animation's line says of the frames of each pass (:func:`frame_progress`).
+_FRAME_STAGES = {"read": "reading frame", "written": "writing frame"}
+
+
+@contextlib.contextmanager
+def frame_progress(name: str) -> Iterator[Callable[[str, int, int], None]]:
+    """A callback drawing the frames of an animation done, ``on_frame(stage, frame,
+    n_frames)`` as :func:`~quantize.animation.reduce_animation_file` calls it, on stderr
+    (a terminal) as ``batch`` draws its bar: rich's, through :class:`LinesOrNothing`. One
+    line, rewritten in place (``out.gif: writing frame ━━━━ 120/300 0:00:41``), erased
+    once the block ends, so that the lines printed after it are those printed without it.
+    Drawn from the first call on: a still, of no frames told, draws nothing (nor imports
+    rich).
+    """
+    with contextlib.ExitStack() as drawn:
+        bar: list[Callable[[str, int, int], None]] = []
+
+        def on_frame(stage: str, frame: int, n_frames: int) -> None:
+            if not bar:
+                bar.append(drawn.enter_context(_frames_bar(name)))
+            bar[0](stage, frame, n_frames)
+
+        yield on_frame
+
+
+@contextlib.contextmanager
+def _frames_bar(name: str) -> Iterator[Callable[[str, int, int], None]]:
+    """:func:`frame_progress`'s line, drawn from now on."""
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    console = Console(file=LinesOrNothing(sys.stderr))  # a terminal gone stops no run
+    columns = (TextColumn("{task.description}: {task.fields[doing]}"), BarColumn(),
+               MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True, redirect_stdout=False) as bar:
+        task = bar.add_task(escape(printable_line(name)), total=None, doing="reading")
+
+        def on_frame(stage: str, frame: int, n_frames: int) -> None:
+            # the palette is fitted once the last frame's colours are counted
+            doing = ("fitting the palette" if stage == "read" and frame == n_frames
+                     else _FRAME_STAGES[stage])
+            bar.update(task, completed=frame, total=n_frames, doing=doing)
+
+        yield on_frame
 
 
 def _gone(stream: Any) -> None:

@@ -1403,11 +1403,14 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
     from ..palette_files import PaletteReadWarning
     from ..reduce import FewerColorsWarning
 
+    # an animation's frames drawn on a terminal as they are done (the job runs here)
+    progress = show != "quiet" and workers == 1 and is_terminal(sys.stderr)
     with Scratch() as scratch:
         staged = [_stage(f, scratch, options, stdout_suffix) for f in files]
         said_once = (PaletteInWarning, PaletteReadWarning) if palette_said else ()
-        calls = [Call(recorded_call, (_job_function(f, options, len(files),
-                                                    stdout_suffix is not None, joined),
+        calls = [Call(recorded_call, (_with_progress(_job_function(f, options, len(files),
+                                                                   stdout_suffix is not None,
+                                                                   joined), f, progress),
                                       (src, out),
                                       options if palette is None
                                       else {**options, "palette_out": palette}),
@@ -1486,6 +1489,29 @@ def _job_function(f: _File, options: dict[str, Any], n_inputs: int,
         return functools.partial(_reduce_named_by_default,
                                  gif_advice=_gif_output_advice(f.input, options, n_inputs))
     return reduce_file
+
+
+def _with_progress(job: Any, f: _File, progress: bool) -> Any:
+    """``job``, the function reducing ``f`` (:func:`_job_function`), drawing the frames of an
+    animation done on stderr (:func:`~quantize.cli.common.frame_progress`, named by the
+    output, or by the input when the job names the output); ``job`` itself without
+    ``progress``."""
+    if not progress:
+        return job
+    import functools
+
+    name = "stdout" if f.to_stdout else f.output or f.shown or f.input
+    return functools.partial(_reduced_in_progress, job=job, name=name)
+
+
+def _reduced_in_progress(input: str, output: str | None, *, job: Any, name: str,
+                         **options: Any) -> dict[str, Any]:
+    """``job(input, output, **options)``, told of each frame of an animation as it is done
+    (:func:`~quantize.cli.common.frame_progress`, as ``name``)."""
+    from .common import frame_progress
+
+    with frame_progress(name) as on_frame:
+        return job(input, output, on_frame=on_frame, **options)
 
 
 def _reduce_joined(input: str, output: str, *, joined: _Joined,

@@ -2074,18 +2074,30 @@ def open_input(path: str | os.PathLike[str], *,
 
 def check_frame_pixels(path: Path, n_frames: int, size: tuple[int, int],
                        limit: int | None) -> None:
-    """Refuse ``n_frames`` frames of ``size`` (w, h) whose pixels together exceed ``limit``.
+    """Refuse ``n_frames`` frames of ``size`` (w, h) whose pixels together exceed ``limit``:
+    those of one animation, the file ``path``. One frame is checked as a still is
+    (:func:`load_image`'s message).
+
+    >>> check_frame_pixels(Path("clip.gif"), 300, (1280, 720), 250_000_000)
+    Traceback (most recent call last):
+    quantize.errors.ImageReadError: clip.gif: an animation of 300 frames of 1280x720, \
+276,480,000 pixels in all, exceeds the limit of 250,000,000; if the file is trusted, set \
+max_pixels=276480000 or more
 
     Raises
     ------
     ImageReadError
-        Naming ``path``, the frames, their size and the limit.
+        Naming ``path``, the frames, their size, their pixels in all and the limit.
     """
+    if n_frames == 1:
+        _check_pixel_count(path, size, limit)
+        return
     w, h = size
-    if limit is not None and n_frames * w * h > limit:
-        raise ImageReadError(f"{n_frames} frames of {w}x{h} = {n_frames * w * h:,} pixels "
-                             f"exceeds the limit of {limit:,}; if the file is trusted, set "
-                             f"max_pixels={n_frames * w * h} or more", path=path)
+    total = n_frames * w * h
+    if limit is not None and total > limit:
+        raise ImageReadError(f"an animation of {n_frames} frames of {w}x{h}, {total:,} pixels "
+                             f"in all, exceeds the limit of {limit:,}; if the file is "
+                             f"trusted, set max_pixels={total} or more", path=path)
 
 
 def is_stream(path: str | os.PathLike[str]) -> bool:

@@ -113,6 +113,7 @@ from .result import GIF_ALPHA_THRESHOLD, MAX_PALETTE, ReduceResult, first_clear,
 
 if TYPE_CHECKING:
     from ..animation.frames import OpenAnimation
+    from ..animation.job import OnFrame
 
 __all__ = ["GIF_ALPHA_THRESHOLD", "PALETTE_EXTENSIONS", "RGB_EXTENSIONS", "AlphaLossWarning",
            "check_ext", "check_indexed_colors", "check_outputs_given", "default_output",
@@ -201,8 +202,8 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                 max_bytes: int | str | None = None, matte: Any = None, strip: bool = False,
                 keep_gps: bool = False, masks: str | os.PathLike[str] | None = None,
                 shown_as: ShownOutput | None = None, nodata: NoData = "tag",
-                fixed_colors: Any = None,
-                intent: Intent = DEFAULT_INTENT) -> dict[str, Any]:
+                fixed_colors: Any = None, intent: Intent = DEFAULT_INTENT,
+                on_frame: OnFrame | None = None) -> dict[str, Any]:
     """Reduce the colours of an image file and write the result; the job behind ``quantize reduce``.
 
     Parameters
@@ -328,6 +329,10 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         ``shown_as.option`` for the parameter (``--format='jpg'`` for
         ``output='/tmp/.../stdout.jpg'``), and no path in an error about the file itself
         (a result too large, a full disk). Default: by ``output``'s path. Needs ``output``.
+    on_frame : callable, optional
+        For an animation, told of each frame as it is done, ``on_frame(stage, frame,
+        n_frames)``, as :func:`~quantize.animation.reduce_animation_file` tells it: the
+        progress of a long animation, for a caller to show. Not called for a still.
 
     Returns
     -------
@@ -439,7 +444,8 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         from ..animation.job import reduce_open_animation
         with animation:
             return reduce_open_animation(animation, output, shown_as=shown,
-                                         palette_in_read=job.palette, **opts)
+                                         palette_in_read=job.palette, on_frame=on_frame,
+                                         **opts)
     warn_quality_scale(opts["quality"])
     thresholded = 0
     if job.output is not None:
