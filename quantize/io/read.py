@@ -47,6 +47,7 @@ from ..errors import (
     QuantizeWarning,
     warn_caller,
 )
+from ..jpeg import check_jpeg_scan
 from ..names import quoted
 from ..png import (
     check_frame_count,
@@ -59,6 +60,7 @@ from ..png import (
     overlong_trns,
     readable_png,
     second_reader,
+    warn_png_end,
     whole_png_rows,
 )
 from .nodata import NoData, check_nodata, nodata_key
@@ -485,6 +487,8 @@ def _loaded(im: Image.Image, p: Path, shrink_to: int | None = None,
         im.info["transparency"] = key
     with whole_png_rows(im, p):
         decoded = _load_keyed(im, reading, _page_number(im))
+    check_jpeg_scan(im, p)
+    warn_png_end(p, im.format)
     loop, duration = im.info.get("loop"), im.info.get("duration")
     orientation = exif_orientation(decoded)  # read once: a damaged EXIF is said once
     rgb, alpha = _pil_to_rgba(_upright_srgb(decoded, orientation), _page_number(im), reading)
