@@ -1968,3 +1968,21 @@ def test_segment_keeps_the_exif_of_its_input_as_reduce_does(photo_path, tmp_path
     assert {key: record.get(key) for key in ("strip", "keep_gps")} == {
         "strip": True if "--strip" in flags else None,
         "keep_gps": True if "--keep-gps" in flags else None}
+
+
+def test_segment_refuses_a_jpeg_cut_in_its_scan_before_its_end_marker(tmp_path):
+    """Its rows after the cut came out grey, and were segmented as a grey region, exit 0."""
+    import io
+
+    whole = io.BytesIO()
+    Image.fromarray(np.random.default_rng(3).integers(0, 256, (64, 64, 3), np.uint8)).save(
+        whole, "JPEG")
+    src = tmp_path / "cut.jpg"
+    src.write_bytes(whole.getvalue()[: len(whole.getvalue()) // 2] + b"\xff\xd9")
+    result = runner.invoke(app, ["segment", str(src), "-k", "3", "-o", str(tmp_path / "seg")])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"quantize: error: {src}: cannot decode image (image file is truncated: its image "
+        "data ends before its last rows, which come out grey, and its end marker follows the "
+        "cut)\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cut.jpg"]
