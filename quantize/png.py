@@ -134,8 +134,8 @@ class DamagedChunkWarning(QuantizeWarning):
 class DamagedPngEndWarning(QuantizeWarning):
     """A PNG (APNG) whose end is damaged though the image read holds every row: it ends
     without its IEND chunk (cut short after that image's data: a download broken off,
-    say; later frames of an APNG may be lost), or holds bytes after it. The image is read,
-    as browsers show it; pngquant and ImageMagick refuse a PNG without its IEND chunk."""
+    say; later frames of an APNG may be lost), or holds bytes after it. The image is read;
+    pngquant and ImageMagick refuse a PNG without its IEND chunk."""
 
 
 def warn_png_end(p: Path, fmt: str | None, every_frame: bool = False) -> None:
@@ -148,7 +148,7 @@ def warn_png_end(p: Path, fmt: str | None, every_frame: bool = False) -> None:
     if fmt != "PNG" or not p.is_file():
         return
     try:
-        with open(p, "rb") as fp:
+        with open(p, "rb", buffering=0) as fp:  # 8 bytes a chunk, not a buffer's 8 KiB
             end = _png_end(fp)
     except OSError:
         return
