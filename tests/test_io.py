@@ -5190,11 +5190,11 @@ def test_an_apng_cut_in_a_later_frame_says_so_when_its_first_frame_is_read(tmp_p
         "read holds every row and is read"]
 
 
-@pytest.mark.parametrize("mode", ["RGB", "L"])
-def test_a_jpeg_cut_in_its_scan_and_given_its_end_marker_is_refused(tmp_path, mode):
+@pytest.mark.parametrize(("mode", "size"), [("RGB", 64), ("L", 64), ("RGB", 256)])
+def test_a_jpeg_cut_in_its_scan_and_given_its_end_marker_is_refused(tmp_path, mode, size):
     """libjpeg fills the blocks after the cut with grey and Pillow read it without a word.
     A whole JPEG whose last pixels are grey (128) is still read."""
-    whole = _saved(_noise(mode, 64), "JPEG")
+    whole = _saved(_noise(mode, size), "JPEG")
     src = tmp_path / "cut.jpg"
     src.write_bytes(whole[: len(whole) // 2] + b"\xff\xd9")
     with pytest.raises(ImageReadError) as refused:

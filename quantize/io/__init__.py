@@ -109,7 +109,7 @@ What happens to each kind of input:
   cut (:func:`readable_input`). A PNG whose image data holds every row of the image read
   but that ends without its IEND chunk, or holds bytes after it, is read with a
   :class:`~quantize.png.DamagedPngEndWarning`; a JPEG whose image data is cut short is
-  refused, its end marker after the cut or not (:func:`~quantize.jpeg.check_jpeg_scan`).
+  refused, its end marker after the cut or not (:func:`~quantize.io.jpeg.check_jpeg_scan`).
 - A TIFF of more samples a pixel than Pillow reads (RGB with a fourth, extra sample
   marked "unspecified", not alpha): read without them, with a
   :class:`SamplesLeftOutWarning` naming them (:func:`warn_samples_left_out`).

@@ -47,7 +47,6 @@ from ..errors import (
     QuantizeWarning,
     warn_caller,
 )
-from ..jpeg import check_jpeg_scan
 from ..names import quoted
 from ..png import (
     check_frame_count,
@@ -63,6 +62,7 @@ from ..png import (
     warn_png_end,
     whole_png_rows,
 )
+from .jpeg import check_jpeg_scan
 from .nodata import NoData, check_nodata, nodata_key
 from .resolution import scaled_dpi, stated_dpi, upright_dpi
 

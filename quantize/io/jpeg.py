@@ -18,16 +18,16 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from .errors import ImageReadError
+from ..errors import ImageReadError
 
 __all__ = ["check_jpeg_scan", "cut_scan"]
 
 #: The value every sample of a block libjpeg leaves without data comes out as.
 _EMPTY_BLOCK = 128
-#: Bytes without a marker (0xFF) put where a JPEG's end marker was, to tell a scan cut short
-#: (whose later blocks they fill with something other than grey) from a whole one (which
-#: never reads them) when its last pixels are all grey.
-_FILLER = b"\x5a\xa5" * 2048
+#: Bytes put where a JPEG's end marker was, to tell a scan cut short (which reads them into
+#: the blocks after the cut) from a whole one (which never reads them) when its last pixels
+#: are all grey. Zero bits are always a code of a Huffman table (its first), never a marker.
+_FILLER = bytes(4096)
 _END_MARKER = b"\xff\xd9"
 
 
@@ -46,7 +46,7 @@ def check_jpeg_scan(im: Image.Image, path: str | os.PathLike[str]) -> None:
     if im.format != "JPEG" or im.mode not in ("L", "RGB", "YCbCr") or not _grey_end(im):
         return
     p = Path(path)
-    if p.is_file() and cut_scan(p.read_bytes(), im.size):
+    if p.is_file() and cut_scan(p.read_bytes(), im):
         raise ImageReadError("cannot decode image (image file is truncated: its image data "
                              "ends before its last rows, which come out grey, and its end "
                              "marker follows the cut)", path=path)
@@ -59,23 +59,26 @@ def _grey_end(im: Image.Image) -> bool:
     return bool((corner == _EMPTY_BLOCK).all())
 
 
-def cut_scan(data: bytes, size: tuple[int, int]) -> bool:
-    """Whether the JPEG ``data``, which decodes to ``size`` with its last pixels grey, has
-    image data cut short before its end marker: decoded again with bytes in place of its
-    end marker (:data:`_FILLER`), which a whole scan never reads and a cut one reads
-    into the blocks it lacked, its last pixels change. A file that does not end with its
-    end marker, or that fails to decode so, is not told to be cut (its own reading said).
+def cut_scan(data: bytes, decoded: Image.Image) -> bool:
+    """Whether the JPEG ``data``, ``decoded`` (at the scale it was, drafted or not),
+    has image data cut short before its end marker: decoded again with bytes in place of
+    its end marker (:data:`_FILLER`), which a whole scan never reads and a cut one reads
+    into the blocks it lacked, its pixels change. A file that does not end with its end
+    marker, or that fails to decode so, is not told to be cut (its own reading said).
 
-    >>> whole = _io.BytesIO()
-    >>> Image.new("RGB", (16, 16), (128, 128, 128)).save(whole, "JPEG")
-    >>> cut_scan(whole.getvalue(), (16, 16))
-    False
+    >>> noise = Image.effect_noise((64, 64), 80).convert("RGB")
+    >>> whole = _io.BytesIO(); noise.save(whole, "JPEG"); data = whole.getvalue()
+    >>> cut = data[: len(data) // 2] + _END_MARKER
+    >>> cut_scan(data, Image.open(_io.BytesIO(data))), cut_scan(cut, Image.open(_io.BytesIO(cut)))
+    (False, True)
     """
     if not data.endswith(_END_MARKER):
         return False
     try:
         with Image.open(_io.BytesIO(data[:-2] + _FILLER + _END_MARKER)) as again:
+            again.draft(decoded.mode, decoded.size)
             again.load()
-            return again.size == size and not _grey_end(again)
+            return again.size != decoded.size or not np.array_equal(np.asarray(again),
+                                                                     np.asarray(decoded))
     except (OSError, ValueError, SyntaxError):
         return False
