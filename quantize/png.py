@@ -11,6 +11,8 @@ both refuse a damaged file with a one-line :class:`~quantize.errors.ImageReadErr
 :func:`second_reader` reads the file Pillow opened a second time, for these checks and
 for the low bytes of a 16-bit transparent colour, without reading a pipe twice.
 :func:`readable_png` leaves out the text chunks whose text Pillow refuses as too long.
+:func:`warn_png_end` warns of a file whose image data is whole but whose end is damaged
+(no IEND chunk, or bytes after it), which Pillow reads without a word.
 :mod:`quantize.io` re-exports the public functions.
 """
 
@@ -35,7 +37,7 @@ __all__ = ["PNG_SIGNATURE", "DamagedChunkWarning", "DamagedPngEndWarning", "chec
            "chunks_of", "damaged_png_chunk", "damaged_png_end", "damaged_png_file",
            "first_short_png_image",
            "frame_controls", "overlong_trns", "readable_png", "second_reader", "still_png",
-           "warn_chunks_left_out", "whole_png_rows"]
+           "warn_chunks_left_out", "warn_png_end", "whole_png_rows"]
 
 #: The eight bytes every PNG file begins with.
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -157,7 +159,6 @@ def warn_png_end(p: Path, fmt: str | None, every_frame: bool = False) -> None:
     reason = end[0]
     read = "every frame holds every row" if every_frame else "the image read holds every row"
     warn_caller(f"damaged PNG: {reason}; {read} and is read", DamagedPngEndWarning)
-
 
 
 def damaged_png_end(fp: Any) -> str | None:
