@@ -138,7 +138,7 @@ _WARNINGS = {
     "metrics.segmentation": ("BoundaryMapWarning", "ToleranceWarning"),
     "palette_files": ("PaletteFormatWarning", "PaletteReadWarning", "TransparentIndexWarning"),
     "pixel_kmeans": ("ClusterCountWarning",),
-    "png": ("DamagedChunkWarning",),
+    "png": ("DamagedChunkWarning", "DamagedPngEndWarning"),
     "reduce.fit": ("ColorCountWarning", "FewerColorsWarning"),
     "segment": ("RegionCountWarning", "SpecksRemovedWarning", "SuperpixelCountWarning"),
 }
@@ -205,6 +205,7 @@ if TYPE_CHECKING:
     )
     from .pixel_kmeans import ClusterCountWarning as ClusterCountWarning
     from .png import DamagedChunkWarning as DamagedChunkWarning
+    from .png import DamagedPngEndWarning as DamagedPngEndWarning
     from .reduce.fit import (
         ColorCountWarning as ColorCountWarning,
         FewerColorsWarning as FewerColorsWarning,

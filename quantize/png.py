@@ -11,6 +11,8 @@ both refuse a damaged file with a one-line :class:`~quantize.errors.ImageReadErr
 :func:`second_reader` reads the file Pillow opened a second time, for these checks and
 for the low bytes of a 16-bit transparent colour, without reading a pipe twice.
 :func:`readable_png` leaves out the text chunks whose text Pillow refuses as too long.
+:func:`warn_png_end` warns of a file whose image data is whole but whose end is damaged
+(no IEND chunk, or bytes after it), which Pillow reads without a word.
 :mod:`quantize.io` re-exports the public functions.
 """
 
@@ -30,11 +32,12 @@ from PIL import Image
 
 from .errors import ImageReadError, QuantizeWarning, warn_caller
 
-__all__ = ["PNG_SIGNATURE", "DamagedChunkWarning", "check_frame_count", "check_png_chunks",
-           "check_png_frames",
-           "chunks_of", "damaged_png_chunk", "damaged_png_file", "first_short_png_image",
+__all__ = ["PNG_SIGNATURE", "DamagedChunkWarning", "DamagedPngEndWarning", "check_frame_count",
+           "check_png_chunks", "check_png_frames",
+           "chunks_of", "damaged_png_chunk", "damaged_png_end", "damaged_png_file",
+           "first_short_png_image",
            "frame_controls", "overlong_trns", "readable_png", "second_reader", "still_png",
-           "warn_chunks_left_out", "whole_png_rows"]
+           "warn_chunks_left_out", "warn_png_end", "whole_png_rows"]
 
 #: The eight bytes every PNG file begins with.
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -128,6 +131,75 @@ PIXEL_CHUNKS = frozenset({b"tRNS", b"iCCP", b"gAMA", b"sRGB", b"eXIf", b"acTL", 
 class DamagedChunkWarning(QuantizeWarning):
     """Optional chunks of a PNG that its pixels do not depend on (text, time, ...) have a
     bad CRC: they are left out, as libpng leaves them, and the image is read."""
+
+
+class DamagedPngEndWarning(QuantizeWarning):
+    """A PNG (APNG) whose end is damaged though the image read holds every row: it ends
+    without its IEND chunk (cut short after that image's data: a download broken off,
+    say; later frames of an APNG may be lost), or holds bytes after it. The image is read;
+    pngquant and ImageMagick refuse a PNG without its IEND chunk."""
+
+
+def warn_png_end(p: Path, fmt: str | None, every_frame: bool = False) -> None:
+    """Warn (:class:`DamagedPngEndWarning`) when the file ``p``, of Pillow's format ``fmt``,
+    is a PNG whose end is damaged (:func:`damaged_png_end`). Call it once the image read is
+    decoded, whose data cut short the decoder refuses; before reading ``every_frame`` of an
+    APNG, a file cut inside its image data (IDAT or fdAT) is left to the decoder to refuse.
+    Only a regular file is read (a pipe cannot be read again); one that cannot be read
+    passes."""
+    if fmt != "PNG" or not p.is_file():
+        return
+    try:
+        with open(p, "rb", buffering=0) as fp:  # 8 bytes a chunk, not a buffer's 8 KiB
+            end = _png_end(fp)
+    except OSError:
+        return
+    if end is None or (every_frame and end[1] in (b"IDAT", b"fdAT")):
+        return
+    reason = end[0]
+    read = "every frame holds every row" if every_frame else "the image read holds every row"
+    warn_caller(f"damaged PNG: {reason}; {read} and is read", DamagedPngEndWarning)
+
+
+def damaged_png_end(fp: Any) -> str | None:
+    """What is wrong with the end of the PNG in ``fp`` (seekable, read from its start): no
+    IEND chunk, a chunk cut short before it, or bytes after it; None when it ends with its
+    IEND chunk, or holds no PNG signature. The chunks are walked by their heads.
+
+    >>> import PIL.Image
+    >>> still = _io.BytesIO(); PIL.Image.new("L", (1, 1)).save(still, format="PNG")
+    >>> data = still.getvalue()
+    >>> damaged_png_end(_io.BytesIO(data)), damaged_png_end(_io.BytesIO(data[:-12]))
+    (None, 'it ends without its IEND chunk (the file may have been cut short)')
+    >>> damaged_png_end(_io.BytesIO(data + b"junk"))
+    'it has 4 bytes after its IEND chunk'
+    """
+    end = _png_end(fp)
+    return None if end is None else end[0]
+
+
+def _png_end(fp: Any) -> tuple[str, bytes | None] | None:
+    """:func:`damaged_png_end` of ``fp``, and the type of the chunk cut short before the
+    IEND chunk (None when none is)."""
+    fp.seek(0)
+    if fp.read(len(PNG_SIGNATURE)) != PNG_SIGNATURE:
+        return None
+    size = fp.seek(0, os.SEEK_END)
+    fp.seek(len(PNG_SIGNATURE))
+    for length, kind in _chunks(fp):
+        end = fp.tell() + length + 4
+        if not kind.isalpha():
+            return "it holds bytes that are no chunk before its IEND chunk", None
+        if kind == b"IEND":
+            if end == size:
+                return None
+            return ("its IEND chunk is cut short (the file may have been cut short)" if end > size
+                    else f"it has {size - end:,} byte{'s' * (size - end != 1)} after its IEND "
+                    "chunk"), None
+        if end > size:
+            return (f"it is cut short inside {_a_chunk(kind.decode('ascii'))}, before its IEND "
+                    "chunk", kind)
+    return "it ends without its IEND chunk (the file may have been cut short)", None
 
 
 def _optional(kind: bytes) -> bool:

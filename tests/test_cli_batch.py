@@ -5974,3 +5974,32 @@ def test_cli_a_name_given_as_glob_in_the_folder_searched_is_not_warned_of(tmp_pa
     assert _made(Path("out")) == ["noext.png"]
     deep = _cli(".", "-o", "out2", "--glob", "noext", "-q", "-k", "2", "-r")
     assert deep.stderr.startswith("quantize: warning: --glob='noext': no wildcard")
+def test_batch_reports_a_png_without_its_iend_chunk_and_refuses_a_jpeg_cut_in_its_scan(
+        tmp_path):
+    """Both were reduced without a word: the PNG lacks its IEND chunk (pngquant exits 25 on
+    it), the JPEG's rows after the cut came out grey."""
+    import io
+
+    (tmp_path / "in").mkdir()
+    png = io.BytesIO()
+    Image.fromarray(np.full((8, 8, 3), 90, np.uint8)).save(png, "PNG")
+    (tmp_path / "in" / "a.png").write_bytes(png.getvalue()[:-12])
+    jpeg = io.BytesIO()
+    Image.fromarray(np.random.default_rng(3).integers(0, 256, (64, 64, 3), np.uint8)).save(
+        jpeg, "JPEG")
+    (tmp_path / "in" / "b.jpg").write_bytes(jpeg.getvalue()[: len(jpeg.getvalue()) // 2]
+                                            + b"\xff\xd9")
+    result = _cli(tmp_path / "in", "-o", tmp_path / "out", "-k", "4", "-q",
+                  "--report", tmp_path / "r.json")
+    assert result.exit_code == 1
+    rows = {Path(row["input"]).name: row
+            for row in json.loads((tmp_path / "r.json").read_text())["files"]}
+    assert rows["a.png"]["warnings"] == [
+        "damaged PNG: it ends without its IEND chunk (the file may have been cut short); the "
+        "image read holds every row and is read"]
+    assert (rows["b.jpg"]["status"], rows["b.jpg"]["failure"]) == ("failed", "unreadable_input")
+    assert rows["b.jpg"]["reason"] == (
+        "cannot decode image (image file is truncated: its image data ends before its last "
+        "rows, which come out grey, and its end marker follows the cut)")
+    assert sorted(p.name for p in (tmp_path / "out").iterdir() if not p.name.startswith(".")) \
+        == ["a.png"]

@@ -6074,3 +6074,38 @@ def test_format_beside_an_output_without_an_extension_says_it_has_none(tmp_path,
         "its format; --format picks that of an image written to stdout, -o -); name the file "
         "with one: -o outnoext.png")
     assert sorted(os.listdir()) == ["noext"]
+def _noise_jpeg_cut_in_its_scan(path: Path) -> None:
+    """A 64x64 JPEG of seeded noise cut inside its scan, its end marker (EOI) put back."""
+    whole = io.BytesIO()
+    Image.fromarray(np.random.default_rng(3).integers(0, 256, (64, 64, 3), np.uint8)).save(
+        whole, "JPEG")
+    path.write_bytes(whole.getvalue()[: len(whole.getvalue()) // 2] + b"\xff\xd9")
+
+
+def test_a_jpeg_cut_in_its_scan_before_its_end_marker_is_refused_and_nothing_written(tmp_path):
+    """Its rows after the cut came out grey, and the picture was reduced, exit 0."""
+    src = tmp_path / "cut.jpg"
+    _noise_jpeg_cut_in_its_scan(src)
+    result = run(src, "-k", 4, "-o", tmp_path / "out.png")
+    assert result.exit_code == 1
+    assert one_error_line(result) == (
+        f"quantize: error: {src}: cannot decode image (image file is truncated: its image "
+        "data ends before its last rows, which come out grey, and its end marker follows the "
+        "cut)")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cut.jpg"]
+
+
+@pytest.mark.parametrize("animated", [False, True])
+def test_a_png_without_its_iend_chunk_is_reduced_with_a_warning(tmp_path, animated):
+    """pngquant exits 25 and ImageMagick 1 on such a file; quantize said nothing."""
+    frames = [Image.fromarray(np.full((8, 8, 3), level, np.uint8)) for level in (40, 200)]
+    whole = io.BytesIO()
+    frames[0].save(whole, "PNG", save_all=animated, append_images=frames[1:], duration=100)
+    src = tmp_path / "cut.png"
+    src.write_bytes(whole.getvalue()[:-12])
+    result = run(src, "-k", 4, "-o", tmp_path / "out.png", "-q")
+    assert result.exit_code == 0, result.output
+    read = "every frame holds every row" if animated else "the image read holds every row"
+    assert result.stderr == (f"quantize: warning: {src}: damaged PNG: it ends without its IEND "
+                             f"chunk (the file may have been cut short); {read} and is read\n")
+    assert (tmp_path / "out.png").is_file()

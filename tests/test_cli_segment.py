@@ -2025,3 +2025,19 @@ def test_an_output_folder_of_other_files_is_refused(tmp_path, monkeypatch):
     assert runner.invoke(app, call).exit_code == 0
     assert runner.invoke(app, call).exit_code == 15
     assert runner.invoke(app, [*call, "--force"]).exit_code == 0
+def test_segment_refuses_a_jpeg_cut_in_its_scan_before_its_end_marker(tmp_path):
+    """Its rows after the cut came out grey, and were segmented as a grey region, exit 0."""
+    import io
+
+    whole = io.BytesIO()
+    Image.fromarray(np.random.default_rng(3).integers(0, 256, (64, 64, 3), np.uint8)).save(
+        whole, "JPEG")
+    src = tmp_path / "cut.jpg"
+    src.write_bytes(whole.getvalue()[: len(whole.getvalue()) // 2] + b"\xff\xd9")
+    result = runner.invoke(app, ["segment", str(src), "-k", "3", "-o", str(tmp_path / "seg")])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"quantize: error: {src}: cannot decode image (image file is truncated: its image "
+        "data ends before its last rows, which come out grey, and its end marker follows the "
+        "cut)\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cut.jpg"]

@@ -5195,3 +5195,72 @@ def test_an_image_forgotten_while_its_thread_holds_the_reads_lock_does_not_stop_
         read._reads_lock.release()
     assert not worker.is_alive()
     assert reads == {} and gone.closed
+
+
+def _noise(mode: str, size: int = 32) -> Image.Image:
+    """A tiny image of seeded noise in ``mode`` ("RGB", "RGBA", "P", "L")."""
+    values = np.random.default_rng(7).integers(0, 256, (size, size, 4), np.uint8)
+    image = Image.fromarray(values, "RGBA")
+    return image.quantize(16) if mode == "P" else image.convert(mode)
+
+
+def _saved(image: Image.Image, fmt: str) -> bytes:
+    out = io.BytesIO()
+    image.save(out, fmt)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("mode", ["RGB", "RGBA", "P"])
+@pytest.mark.parametrize(("damage", "reason"), [
+    (lambda d: d[:-12], "it ends without its IEND chunk (the file may have been cut short)"),
+    (lambda d: d[:-1], "its IEND chunk is cut short (the file may have been cut short)"),
+    (lambda d: d + b"junk!", "it has 5 bytes after its IEND chunk")])
+def test_a_png_whose_end_is_damaged_is_read_whole_with_a_warning(tmp_path, mode, damage, reason):
+    """Read without a word: pngquant (exit 25) and ImageMagick (exit 1) refuse a PNG
+    without its IEND chunk, and the user never learned the file was damaged."""
+    from quantize.png import DamagedPngEndWarning
+
+    whole = _saved(_noise(mode), "PNG")
+    (tmp_path / "whole.png").write_bytes(whole)
+    (tmp_path / "cut.png").write_bytes(damage(whole))
+    with pytest.warns(DamagedPngEndWarning) as said:
+        cut = load_image(tmp_path / "cut.png")
+    assert [str(w.message) for w in said] == [
+        f"damaged PNG: {reason}; the image read holds every row and is read"]
+    sound = load_image(tmp_path / "whole.png")
+    assert np.array_equal(cut.rgb, sound.rgb)
+    assert (cut.alpha is None) == (sound.alpha is None)
+
+
+def test_an_apng_cut_in_a_later_frame_says_so_when_its_first_frame_is_read(tmp_path):
+    """load_image reads the first frame, whole: the frames cut off were lost without a word."""
+    from quantize.png import DamagedPngEndWarning
+
+    frames = [_noise("RGB"), _noise("RGB").rotate(90), _noise("RGB").rotate(180)]
+    out = io.BytesIO()
+    frames[0].save(out, "PNG", save_all=True, append_images=frames[1:], duration=100)
+    (tmp_path / "cut.png").write_bytes(out.getvalue()[: len(out.getvalue()) * 3 // 4])
+    with pytest.warns(DamagedPngEndWarning) as said:
+        load_image(tmp_path / "cut.png")
+    assert [str(w.message) for w in said] == [
+        "damaged PNG: it is cut short inside an fdAT chunk, before its IEND chunk; the image "
+        "read holds every row and is read"]
+
+
+@pytest.mark.parametrize(("mode", "size"), [("RGB", 64), ("L", 64), ("RGB", 256)])
+def test_a_jpeg_cut_in_its_scan_and_given_its_end_marker_is_refused(tmp_path, mode, size):
+    """libjpeg fills the blocks after the cut with grey and Pillow read it without a word.
+    A whole JPEG whose last pixels are grey (128) is still read."""
+    whole = _saved(_noise(mode, size), "JPEG")
+    src = tmp_path / "cut.jpg"
+    src.write_bytes(whole[: len(whole) // 2] + b"\xff\xd9")
+    with pytest.raises(ImageReadError) as refused:
+        load_image(src)
+    assert str(refused.value) == (
+        f"{src}: cannot decode image (image file is truncated: its image data ends before "
+        "its last rows, which come out grey, and its end marker follows the cut)")
+    grey = np.asarray(_noise(mode, 64)).copy()
+    grey[48:] = 128  # whole, and its last rows grey as a cut file's are
+    Image.fromarray(grey).save(tmp_path / "grey.jpg")
+    read = load_image(tmp_path / "grey.jpg")
+    assert (read.rgb[-1] == 128).all()

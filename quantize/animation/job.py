@@ -85,6 +85,7 @@ from ..io import (
 )
 from ..names import output_stem, reduced_name
 from ..palette_files import palette_file_bytes
+from ..png import warn_png_end
 from ..reconstruct.palette import last_entry_rank
 from ..reduce.budget import budget_bound, most_fitting
 from ..reduce.fit import DEFAULT_COLORS, distinct_rows, fitted_order, warn_few_colors
@@ -468,6 +469,7 @@ def _reduced(animation: OpenAnimation | FrameFiles, shown: ShownOutput | None,
     bytes_in = sum(input_size(p) for p in (
         animation.paths if isinstance(animation, FrameFiles) else (src,)))
     warn_unterminated_gif(src, info.format)
+    warn_png_end(src, info.format, every_frame=True)
     check_output_size(opts.suffix, info.size, output_said(opts.output, shown) if opts.output
                       else f"the default output ({opts.suffix})", _APNG_INSTEAD)
     pages = ANIMATION_EXTENSIONS[opts.suffix] == "TIFF"  # written as pages, not timed

@@ -113,7 +113,10 @@ What happens to each kind of input:
   that ends after a whole frame without its trailer is read as the frames it has, with an
   :class:`UnterminatedGifWarning`: it may have been cut short. One cut inside a frame
   after whole ones is read as those whole frames, with the same warning naming the frame
-  cut (:func:`readable_input`).
+  cut (:func:`readable_input`). A PNG whose image data holds every row of the image read
+  but that ends without its IEND chunk, or holds bytes after it, is read with a
+  :class:`~quantize.png.DamagedPngEndWarning`; a JPEG whose image data is cut short is
+  refused, its end marker after the cut or not (:func:`~quantize.io.jpeg.check_jpeg_scan`).
 - A TIFF of more samples a pixel than Pillow reads (RGB with a fourth, extra sample
   marked "unspecified", not alpha): read without them, with a
   :class:`SamplesLeftOutWarning` naming them (:func:`warn_samples_left_out`).
@@ -144,6 +147,7 @@ from ..names import (
 )
 from ..png import (
     DamagedChunkWarning,
+    DamagedPngEndWarning,
     check_png_chunks,
     check_png_frames,
     readable_png,
@@ -258,7 +262,8 @@ from .write import (
 __all__ = ["DARK_TOP", "DEFAULT_MAX_PIXELS", "EXIF_PICTURE_TAGS", "GDAL_NODATA",
            "GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "NoData", "NoDataWarning", "STREAM_OUTPUT",
            "ColorProfileWarning", "check_nodata", "nodata_key", "nodata_setting",
-           "CompositedFrameWarning", "DamagedChunkWarning", "DamagedExifWarning", "DarkPages",
+           "CompositedFrameWarning", "DamagedChunkWarning", "DamagedPngEndWarning",
+           "DamagedExifWarning", "DarkPages",
            "KeyedCanvas",
            "LoadedImage", "OpenInput",
            "PagesLeftOutWarning", "PixelListWarning",

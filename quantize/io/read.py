@@ -60,8 +60,10 @@ from ..png import (
     overlong_trns,
     readable_png,
     second_reader,
+    warn_png_end,
     whole_png_rows,
 )
+from .jpeg import check_jpeg_scan
 from .nodata import NoData, check_nodata, nodata_key
 from .profiles import (
     DEFAULT_INTENT,
@@ -582,6 +584,8 @@ def _loaded(im: Image.Image, p: Path, shrink_to: int | None = None,
         im.info["transparency"] = key
     with whole_png_rows(im, p):
         decoded = _load_keyed(im, reading, _page_number(im))
+    check_jpeg_scan(im, p)
+    warn_png_end(p, im.format)
     loop, duration = im.info.get("loop"), im.info.get("duration")
     orientation = exif_orientation(decoded)  # read once: a damaged EXIF is said once
     rgb, alpha = _pil_to_rgba(_upright_srgb(decoded, orientation, intent), _page_number(im),
