@@ -2301,6 +2301,15 @@ def test_user_errors_keep_a_reason_naming_a_file_with_a_newline_whole(capsys, er
     (["batch", "in", "-o", "out", "--ordered-dither", "o8x8"],
      "--ordered-dither: no such option; quantize's ordered dithering is --dither=ordered "
      "(see 'quantize batch --help')"),
+    # ImageMagick's -dither None (read as -d) turns dithering off: not --dither
+    (["reduce", "a.png", "-dither", "None"],
+     "-dither: no such option; ImageMagick's -dither None is --no-dither, quantize's default "
+     "(see 'quantize reduce --help')"),
+    (["batch", "in", "-o", "out", "-dither", "none"],
+     "-dither: no such option; ImageMagick's -dither None is --no-dither, quantize's default "
+     "(see 'quantize batch --help')"),
+    (["reduce", "a.png", "-dither", "FloydSteinberg"],
+     "-d: no such option; did you mean --dither? (see 'quantize reduce --help')"),
     (["reduce", "a.png", "--posterize", "4"],
      "--posterize: no such option; quantize has no setting for colours of fewer bits (see "
      "'quantize reduce --help')"),

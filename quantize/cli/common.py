@@ -1907,6 +1907,7 @@ _NO_COUNTERPART = {
     "--verbose": "quantize prints a line per file without it (--json for every measure, -q "
                  "for none)",
     "-v": "quantize prints a line per file without it (--json for every measure, -q for none)",
+    "-dither None": "ImageMagick's -dither None is --no-dither, quantize's default",
     "--lossy": "quantize has no lossy LZW coding (gifsicle's --lossy alters pixels so that "
                "LZW packs them tighter); the closest is fewer colours: -k, or --quality, the "
                "mean ΔE2000 allowed",
@@ -1958,6 +1959,8 @@ def _unknown_option(exc: Any, params: Sequence[Any], ctx: Any, args: Sequence[st
     said = _typed_with_level(exc.option_name, args)
     if (spelled := _one_dash_spelling(said, names, args)) is not None:
         said = spelled  # named as typed: "-resize", not the "-r" or "-e" the parser read
+    if (dither_off := _dither_none(exc.option_name, names, args)) is not None:
+        spelled, said = "-dither", dither_off
     instead = (own or {}).get(said)
     needs = _SAID_WITH.get(said)
     if instead is None and (needs is None or needs in names):
@@ -1991,6 +1994,24 @@ def _one_dash_spelling(option: str, names: Sequence[str], args: Sequence[str]) -
     word = _one_dash_word(option, names, args)
     typed = None if word is None else word.split("=", 1)[0]
     return typed if typed in _NO_COUNTERPART else None
+
+
+def _dither_none(option: str, names: Sequence[str], args: Sequence[str]) -> str | None:
+    """``"-dither None"`` when ``args`` hold ImageMagick's ``-dither None`` (dithering off),
+    which the parser read as ``-d`` and which a command with ``--no-dither`` would otherwise
+    be offered ``--dither`` for; else None.
+
+    >>> _dither_none("-d", ["--dither", "--no-dither"], ["a.png", "-dither", "None"])
+    '-dither None'
+    >>> _dither_none("-d", ["--dither", "--no-dither"], ["a.png", "-dither", "Riemersma"])
+    """
+    if "--no-dither" not in names:
+        return None
+    word = _one_dash_word(option, names, args)
+    given = list(_before_dashes(args))
+    if word != "-dither" or given.index(word) + 1 >= len(given):
+        return None
+    return "-dither None" if given[given.index(word) + 1].casefold() == "none" else None
 
 
 def _typed_with_level(option: str, args: Sequence[str]) -> str:
