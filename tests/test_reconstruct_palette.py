@@ -506,10 +506,11 @@ def test_diffusion_with_its_products_in_chunks_is_the_same(rng, monkeypatch, k):
     assert np.array_equal(chunked, d.argmin(axis=2))
 
 
-def test_line_nearest_breaks_ties_low_in_every_chunk(monkeypatch):
+def test_line_nearest_breaks_ties_low_in_every_chunk():
     entries = np.array([[0, 0, 0], [2, 2, 2], [4, 4, 4]], np.float32)
     value = np.array([[1, 1, 1], [3, 3, 3], [2, 2, 2], [1, 1, 1], [3, 3, 3]], np.float32)
     minus_2e = np.ascontiguousarray(-2 * entries.T)
     e_sq = (entries ** 2).sum(axis=1)
-    monkeypatch.setattr(palette_module, "chunk_rows", lambda k, d: 2)
-    assert palette_module._line_nearest(value, minus_2e, e_sq).tolist() == [0, 1, 1, 0, 1]
+    for step in (1, 2, 5):
+        got = palette_module._line_nearest(value, minus_2e, e_sq, step)
+        assert got.tolist() == [0, 1, 1, 0, 1]

@@ -573,6 +573,7 @@ def _sweep_band(lines: range, h: int, w: int, pixels: Callable[[np.ndarray], np.
     chosen = np.empty(where.size, dtype=out.dtype)
     minus_2e = np.ascontiguousarray(-2.0 * entries.T)
     e_sq = np.einsum("ij,ij->i", entries, entries)
+    step = chunk_rows(*entries.shape)
     opaque = None if shown is None else own[:, -1] == shown.full
     held = None if fixed is None else np.take(fixed, where)
     for i, (a, b, top, bottom) in enumerate(zip(starts.tolist(), ends.tolist(),
@@ -584,7 +585,7 @@ def _sweep_band(lines: range, h: int, w: int, pixels: Callable[[np.ndarray], np.
         value += own[a:b]
         np.maximum(value, low[a:b], out=value)
         np.minimum(value, high[a:b], out=value)
-        idx = _line_nearest(value, minus_2e, e_sq)
+        idx = _line_nearest(value, minus_2e, e_sq, step)
         if opaque is not None:
             _keep_opaque(idx, value, opaque[a:b], shown)
         if held is not None:
@@ -597,10 +598,11 @@ def _sweep_band(lines: range, h: int, w: int, pixels: Callable[[np.ndarray], np.
     np.put(out, where, chosen)
 
 
-def _line_nearest(value: np.ndarray, minus_2e: np.ndarray, e_sq: np.ndarray) -> np.ndarray:
+def _line_nearest(value: np.ndarray, minus_2e: np.ndarray, e_sq: np.ndarray,
+                  step: int) -> np.ndarray:
     """The nearest entry ``(m,)`` of each of a sweep line's ``value`` ``(m, d)`` float32:
     least ``e_sq + value @ minus_2e`` (``(k,)`` and ``(d, k)`` float32), lowest index on a
-    tie, :func:`~quantize._kernels.chunk_rows` rows at a time.
+    tie, ``step`` rows at a time (:func:`~quantize._kernels.chunk_rows`).
 
     A line of 2,000 pixels against 256 entries in one product ran on two BLAS threads,
     which wait on a busy machine: dithering a 4000 x 3000 photo onto 256 given colours
@@ -609,15 +611,18 @@ def _line_nearest(value: np.ndarray, minus_2e: np.ndarray, e_sq: np.ndarray) -> 
 
     >>> _line_nearest(np.array([[1, 1, 1], [9, 9, 9]], np.float32),
     ...               np.array([[0, -20], [0, -20], [0, -20]], np.float32),
-    ...               np.array([0, 300], np.float32)).tolist()
+    ...               np.array([0, 300], np.float32), 1).tolist()
     [0, 1]
     """
-    step = chunk_rows(e_sq.size, value.shape[1])
+    if value.shape[0] <= step:  # most lines: one product
+        dist = value @ minus_2e
+        dist += e_sq
+        return dist.argmin(axis=1)
     out = np.empty(value.shape[0], dtype=np.intp)
     for start in range(0, value.shape[0], step):
         dist = value[start:start + step] @ minus_2e
         dist += e_sq
-        np.argmin(dist, axis=1, out=out[start:start + step])
+        out[start:start + step] = dist.argmin(axis=1)
     return out
 
 
