@@ -11,8 +11,8 @@ Photos (PNG files in a temporary folder, nothing committed): ``p12``, scikit-lea
 (black, white, cyan, magenta, yellow, red, green, blue, orange, grey), ``pico8`` (16)
 and ``random64`` / ``random256`` (seeded random colours).
 
-Each photo onto each palette, in the same run, under ``/usr/bin/time -v``, each run
-``--repeats`` times (medians of the wall time; the peak resident set size of the last):
+Each photo onto each palette, in the same run, under ``/usr/bin/time -v``, the tools in
+turn ``--repeats`` times (medians of the wall time; the peak resident set size of the last):
 ``quantize reduce IN --palette-in PAL.gpl --dither -o OUT`` of this checkout (``after``)
 and of ``--before`` (default ``/work/main``; ``before``), each run with that checkout on
 its path; ImageMagick's ``convert IN -dither FloydSteinberg -remap SWATCH OUT``; and
@@ -103,12 +103,6 @@ def command(tool: str, src: Path, gpl: Path, swatch: Path, out: Path, before: Pa
             str(out)]
 
 
-def timed(cmd: list[str], repeats: int) -> tuple[float, float]:
-    """Median wall seconds of ``repeats`` runs of ``cmd`` and the last run's peak MB."""
-    runs = [time_v(cmd) for _ in range(repeats)]
-    return statistics.median(s for _, s in runs), runs[-1][0] / 1024
-
-
 def blurred_psnr(a: np.ndarray, b: np.ndarray) -> float:
     from scipy.ndimage import gaussian_filter
 
@@ -125,12 +119,16 @@ def measure(folder: Path, name: str, rgb: np.ndarray, pal_name: str, pal: np.nda
     if not src.exists():
         Image.fromarray(rgb).save(src)
     gpl, swatch = write_palette_files(pal, folder / pal_name)
+    outs = {tool: folder / f"{name}.{pal_name}.{tool}.png" for tool in TOOLS}
+    runs = {tool: [] for tool in TOOLS}
+    for _ in range(args.repeats):  # the tools in turn, so that a busy spell hits them alike
+        for tool in TOOLS:
+            runs[tool].append(time_v(command(tool, src, gpl, swatch, outs[tool], args.before)))
     scores = {}
     for tool in TOOLS:
-        out = folder / f"{name}.{pal_name}.{tool}.png"
-        seconds, mb = timed(command(tool, src, gpl, swatch, out, args.before), args.repeats)
-        shown = np.asarray(Image.open(out).convert("RGB"))
-        scores[tool] = (seconds, mb, blurred_psnr(shown, rgb))
+        shown = np.asarray(Image.open(outs[tool]).convert("RGB"))
+        scores[tool] = (statistics.median(s for _, s in runs[tool]), runs[tool][-1][0] / 1024,
+                        blurred_psnr(shown, rgb))
     same = ((folder / f"{name}.{pal_name}.after.png").read_bytes()
             == (folder / f"{name}.{pal_name}.before.png").read_bytes())
     after = scores["after"][0]

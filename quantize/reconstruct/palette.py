@@ -604,10 +604,12 @@ def _line_nearest(value: np.ndarray, minus_2e: np.ndarray, e_sq: np.ndarray,
     least ``e_sq + value @ minus_2e`` (``(k,)`` and ``(d, k)`` float32), lowest index on a
     tie, ``step`` rows at a time (:func:`~quantize._kernels.chunk_rows`).
 
-    A line of 2,000 pixels against 256 entries in one product ran on two BLAS threads,
-    which wait on a busy machine: dithering a 4000 x 3000 photo onto 256 given colours
-    took 33 s of CPU, against 3.5 s so. Each row's distances are the same in any chunk
-    (the product sums a row's terms in the same order), so the entries are too.
+    A line of 2,000 pixels against 64 or 256 entries in one product ran on two BLAS
+    threads, which spin waiting on a busy machine: diffusing a 4000 x 3000 photo onto 256
+    given colours took 33 s of CPU in a Python session, against 3.5 s so (the whole
+    ``quantize reduce --palette-in --dither`` command, whose OpenBLAS threads spin less
+    (:mod:`quantize._start`), 10.6 against 8.0 s). Each row's distances are the same in any
+    chunk (the product sums a row's terms in the same order), so the entries are too.
 
     >>> _line_nearest(np.array([[1, 1, 1], [9, 9, 9]], np.float32),
     ...               np.array([[0, -20], [0, -20], [0, -20]], np.float32),
