@@ -471,3 +471,46 @@ def test_a_given_palette_takes_the_whole_error_but_where_a_pixel_is_an_entry():
     assert (given[:, 32:] == 0).all()
     assert int(given[:, :32].sum()) == 29
     assert (dither_indices(image, palette, 1.0) == 0).all()
+
+
+def _tied_pixels(rng, entries: np.ndarray, h: int, w: int) -> np.ndarray:
+    """``(h, w, 3)`` float32 whole-number pixels, half of them midway between two random
+    ``entries`` (even numbers), equidistant from both."""
+    pixels = rng.integers(0, 256, (h * w, 3)).astype(np.float32)
+    pairs = rng.integers(0, len(entries), (h * w // 2, 2))
+    pixels[::2] = (entries[pairs[:, 0]] + entries[pairs[:, 1]]) / 2
+    return pixels.reshape(h, w, 3)
+
+
+@pytest.mark.parametrize("k", [2, 10, 256])
+def test_diffusion_with_its_products_in_chunks_is_the_same(rng, monkeypatch, k):
+    """Each sweep line's pixels are compared with the entries chunk_rows rows at a time (a
+    line of 2,000 pixels times 256 entries in one product ran on two BLAS threads, 10x the
+    CPU on a busy machine): chunks of any size give the same entries as one product, ties
+    between equidistant entries included (to the lower index, exact on whole numbers)."""
+    entries = rng.integers(0, 128, (k, 3)).astype(np.float32) * 2
+    h, w = 30, 50
+    pixels = _tied_pixels(rng, entries, h, w)
+    strength = rng.uniform(0, 1, (h, w)).astype(np.float32)
+    strength[rng.random((h, w)) < 0.5] = 0.0
+    monkeypatch.setattr(palette_module, "chunk_rows", lambda k, d: 1 << 30)
+    whole = diffuse_errors(pixels, entries, strength)
+    plain = diffuse_errors(pixels, entries, np.zeros((h, w), np.float32))
+    monkeypatch.setattr(palette_module, "chunk_rows", lambda k, d: 3)
+    assert np.array_equal(diffuse_errors(pixels, entries, strength), whole)
+    chunked = diffuse_errors(pixels, entries, np.zeros((h, w), np.float32))
+    assert np.array_equal(chunked, plain)
+    d = ((pixels[:, :, None, :].astype(np.float64) - entries) ** 2).sum(axis=3)
+    tied = (d == d.min(axis=2, keepdims=True)).sum(axis=2) > 1
+    assert tied.sum() > 20  # ties to break, each to the lower index
+    assert np.array_equal(chunked, d.argmin(axis=2))
+
+
+def test_line_nearest_breaks_ties_low_in_every_chunk():
+    entries = np.array([[0, 0, 0], [2, 2, 2], [4, 4, 4]], np.float32)
+    value = np.array([[1, 1, 1], [3, 3, 3], [2, 2, 2], [1, 1, 1], [3, 3, 3]], np.float32)
+    minus_2e = np.ascontiguousarray(-2 * entries.T)
+    e_sq = (entries ** 2).sum(axis=1)
+    for step in (1, 2, 5):
+        got = palette_module._line_nearest(value, minus_2e, e_sq, step)
+        assert got.tolist() == [0, 1, 1, 0, 1]

@@ -27,7 +27,15 @@ from typing import NamedTuple
 import numpy as np
 from PIL import Image
 
-from .._kernels import by_parts, nearest, pack_rgb, row_bands, shown_distance, srgb_to_lab
+from .._kernels import (
+    by_parts,
+    chunk_rows,
+    nearest,
+    pack_rgb,
+    row_bands,
+    shown_distance,
+    srgb_to_lab,
+)
 from ..colors import features_of, shown_features, to_premultiplied
 from ..io import MAX_PALETTE
 from ..palette_files import PALETTE_FORMATS, check_palette_path, read_palette, write_palette
@@ -346,7 +354,8 @@ def _pixel_rows(colors: np.ndarray, alpha: np.ndarray | None, at: slice | np.nda
     >>> _pixel_rows(np.array([[1, 2], [3, 4]]), np.array([9, 8]), np.array([1])).tolist()
     [[3, 4, 8]]
     """
-    part = colors[at]
+    # np.take gathers rows about 2.5x faster than indexing with an index array.
+    part = colors[at] if isinstance(at, slice) else np.take(colors, at, axis=0)
     if alpha is None:
         return part
     out = np.empty((part.shape[0], part.shape[1] + 1), dtype=np.result_type(colors, alpha))
@@ -560,12 +569,13 @@ def _sweep_band(lines: range, h: int, w: int, pixels: Callable[[np.ndarray], np.
     low = np.minimum(own, entries.min(axis=0))
     high = np.maximum(own, entries.max(axis=0))
     # Each pixel's strength once per feature, so that scaling its error is a plain product.
-    weight = np.repeat(gain[where], own.shape[1]).reshape(own.shape)
+    weight = np.repeat(np.take(gain, where), own.shape[1]).reshape(own.shape)
     chosen = np.empty(where.size, dtype=out.dtype)
     minus_2e = np.ascontiguousarray(-2.0 * entries.T)
     e_sq = np.einsum("ij,ij->i", entries, entries)
+    step = chunk_rows(*entries.shape)
     opaque = None if shown is None else own[:, -1] == shown.full
-    held = None if fixed is None else fixed[where]
+    held = None if fixed is None else np.take(fixed, where)
     for i, (a, b, top, bottom) in enumerate(zip(starts.tolist(), ends.tolist(),
                                                 (y0 - base).tolist(), (y1 - base).tolist(),
                                                 strict=True)):
@@ -575,9 +585,7 @@ def _sweep_band(lines: range, h: int, w: int, pixels: Callable[[np.ndarray], np.
         value += own[a:b]
         np.maximum(value, low[a:b], out=value)
         np.minimum(value, high[a:b], out=value)
-        dist = value @ minus_2e
-        dist += e_sq
-        idx = dist.argmin(axis=1)
+        idx = _line_nearest(value, minus_2e, e_sq, step)
         if opaque is not None:
             _keep_opaque(idx, value, opaque[a:b], shown)
         if held is not None:
@@ -587,7 +595,37 @@ def _sweep_band(lines: range, h: int, w: int, pixels: Callable[[np.ndarray], np.
         shares = _FS_SHARES * value
         error[i + 1, top:bottom] += shares[0]
         error[i + 1:i + 4, top + 1:bottom + 1] += shares[1:]
-    out[where] = chosen
+    np.put(out, where, chosen)
+
+
+def _line_nearest(value: np.ndarray, minus_2e: np.ndarray, e_sq: np.ndarray,
+                  step: int) -> np.ndarray:
+    """The nearest entry ``(m,)`` of each of a sweep line's ``value`` ``(m, d)`` float32:
+    least ``e_sq + value @ minus_2e`` (``(k,)`` and ``(d, k)`` float32), lowest index on a
+    tie, ``step`` rows at a time (:func:`~quantize._kernels.chunk_rows`).
+
+    A line of 2,000 pixels against 64 or 256 entries in one product ran on two BLAS
+    threads, which spin waiting on a busy machine: diffusing a 4000 x 3000 photo onto 256
+    given colours took 33 s of CPU in a Python session, against 3.5 s so (the whole
+    ``quantize reduce --palette-in --dither`` command, whose OpenBLAS threads spin less
+    (:mod:`quantize._start`), 10.6 against 8.0 s). Each row's distances are the same in any
+    chunk (the product sums a row's terms in the same order), so the entries are too.
+
+    >>> _line_nearest(np.array([[1, 1, 1], [9, 9, 9]], np.float32),
+    ...               np.array([[0, -20], [0, -20], [0, -20]], np.float32),
+    ...               np.array([0, 300], np.float32), 1).tolist()
+    [0, 1]
+    """
+    if value.shape[0] <= step:  # most lines: one product
+        dist = value @ minus_2e
+        dist += e_sq
+        return dist.argmin(axis=1)
+    out = np.empty(value.shape[0], dtype=np.intp)
+    for start in range(0, value.shape[0], step):
+        dist = value[start:start + step] @ minus_2e
+        dist += e_sq
+        out[start:start + step] = dist.argmin(axis=1)
+    return out
 
 
 class ShownEntries(NamedTuple):
