@@ -196,6 +196,21 @@ def features_of(colors: np.ndarray, space: str) -> np.ndarray:
     """
     colors = _checked_colors(colors, "colors", alpha=True)
     space = check_choice(space, "space", FEATURES)
+    if colors.shape[1] == 4 and space == "rgb" and colors.shape[0] >= _TABLE_FROM:
+        return _table_features(colors)
+    return premultiplied_features(colors, space)
+
+
+def premultiplied_features(colors: np.ndarray, space: str) -> np.ndarray:
+    """:func:`features_of`, computed from the channels (``(m, 3)`` colours: their features
+    in ``space`` alone); prior validation is assumed. Every value is made from its own
+    colour channel and alpha alone, so :func:`_table_features`, which looks them up in
+    a table this made, gives the same values to the bit.
+
+    >>> colors = np.array([[0, 0, 0, 128], [10, 20, 30, 255]], np.uint8)
+    >>> premultiplied_features(colors, "rgb").astype(float).round(2).tolist()
+    [[63.5, 63.5, 63.5, 109.99], [10.0, 20.0, 30.0, 0.0]]
+    """
     rgb = FEATURES[space](np.ascontiguousarray(colors[:, :3]))
     if colors.shape[1] == 3:
         return rgb
@@ -204,6 +219,41 @@ def features_of(colors: np.ndarray, space: str) -> np.ndarray:
     np.multiply(rgb, (a / 255.0)[:, None], out=out[:, :3])
     out[:, 3] = a
     return from_premultiplied(out, space, out=out)
+
+
+# From this many RGBA colours at once, features_of in RGB reads their features from a
+# table of every (channel, alpha) pair rather than computing them: 0.7 against 6.6 ms for
+# 65,536 colours (the table, made once a process by premultiplied_features, takes as long
+# as computing them). Dithering an image with alpha makes the features of every pixel,
+# twice: on a 512 x 512 photo with a soft round alpha that took 50 of the 250 ms of error
+# diffusion. Lab's features mix the three channels, and are computed.
+_TABLE_FROM = 1 << 15
+
+
+@functools.cache
+def _feature_table() -> tuple[np.ndarray, np.ndarray]:
+    """The RGB features of a colour channel ``c`` at alpha ``a`` (at ``a * 256 + c``,
+    ``(65536,)`` float32) and of alpha ``a`` (``(256,)`` float32), by
+    :func:`premultiplied_features` itself."""
+    levels = np.arange(256, dtype=np.uint8)
+    pairs = np.empty((1 << 16, 4), np.uint8)
+    pairs[:, :3] = np.tile(levels, 256)[:, None]
+    pairs[:, 3] = np.repeat(levels, 256)
+    table = premultiplied_features(pairs, "rgb")
+    return np.ascontiguousarray(table[:, 0]), np.ascontiguousarray(table[::256, 3])
+
+
+def _table_features(colors: np.ndarray) -> np.ndarray:
+    """:func:`premultiplied_features` of ``(m, 4)`` uint8 ``colors`` in RGB, read from
+    :func:`_feature_table`: the same values."""
+    channel, alpha = _feature_table()
+    out = np.empty((colors.shape[0], 4), np.float32)
+    at = colors[:, 3].astype(np.intp)
+    np.take(alpha, at, out=out[:, 3])
+    at <<= 8
+    for j in range(3):
+        np.take(channel, at + colors[:, j], out=out[:, j])
+    return out
 
 
 def from_premultiplied(values: np.ndarray, space: str, *,

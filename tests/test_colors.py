@@ -6,8 +6,10 @@ import numpy as np
 import pytest
 from skimage import color as skcolor
 
+from quantize import colors as colors_module
 from quantize.colors import (
     _SQ_CHUNK,
+    _TABLE_FROM,
     _TABLE_MIN_CODES,
     LAB_ALPHA_SCALE,
     ciede2000,
@@ -22,6 +24,7 @@ from quantize.colors import (
     merge_colors,
     nearest_ciede2000,
     pack_rgb,
+    premultiplied_features,
     premultiply,
     srgb_to_lab,
     to_premultiplied,
@@ -51,6 +54,38 @@ def test_rgb_features_are_the_values_and_lab_features_are_lab(rng):
     colors = rng.integers(0, 256, (20, 3), dtype=np.uint8)
     assert np.array_equal(features_of(colors, "rgb"), colors.astype(np.float32))
     assert np.array_equal(features_of(colors, "lab"), srgb_to_lab(colors))
+
+
+def test_many_rgba_features_read_from_the_table_are_those_computed_to_the_bit():
+    """From _TABLE_FROM RGBA colours, features_of in RGB reads each (level, alpha) pair's
+    features from a table: every level of each channel at every alpha, and the alpha
+    features, are the float32 values premultiplied_features computes, bit for bit."""
+    levels = np.arange(256, dtype=np.uint8)
+    colors = np.empty((1 << 16, 4), np.uint8)
+    colors[:, 0] = np.tile(levels, 256)
+    colors[:, 1] = colors[::-1, 0]
+    colors[:, 2] = np.roll(colors[:, 0], 7)
+    colors[:, 3] = np.repeat(levels, 256)
+    assert colors.shape[0] >= _TABLE_FROM
+    got = features_of(colors[::-1], "rgb")  # a view with a negative stride too
+    want = premultiplied_features(colors[::-1].copy(), "rgb")
+    assert got.dtype == np.float32
+    assert np.array_equal(got.view(np.uint32), want.view(np.uint32))
+
+
+def test_the_feature_table_is_made_once_and_only_for_many_rgba_colours_in_rgb(rng, spy):
+    """Below _TABLE_FROM colours, and in Lab, the features are computed (the table, made
+    from 65,536 colours, would cost more than it saves); the table is made once."""
+    made = spy(colors_module, "premultiplied_features", lambda colors, space: colors.shape[0])
+    colors_module._feature_table.cache_clear()
+    few = rng.integers(0, 256, (_TABLE_FROM - 1, 4), dtype=np.uint8)
+    features_of(few, "rgb")
+    many = rng.integers(0, 256, (_TABLE_FROM, 4), dtype=np.uint8)
+    features_of(many, "lab")
+    assert made == [_TABLE_FROM - 1, _TABLE_FROM]
+    features_of(many, "rgb")
+    features_of(many, "rgb")
+    assert made[2:] == [1 << 16]
 
 
 @pytest.mark.parametrize("space", ["rgb", "lab"])

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from quantize import colors as colors_module
 from quantize import reduce_colors
 from quantize._validation import check_palette
 from quantize.colors import color_histogram, pack_rgb, srgb_to_lab
@@ -1736,3 +1737,26 @@ def test_diffusion_onto_a_given_palette_in_lab_keeps_the_hue(colour, alpha):
     assert lab.indices.tolist() == rgb.indices.tolist()
     mean = lab.to_rgb()[1:].reshape(-1, 3).mean(axis=0)  # the first row, transparent pixel
     assert np.abs(mean - colour).max() <= 1.5
+
+
+@pytest.mark.parametrize("table_from", [1, 1 << 62])
+def test_rgba_reduced_with_features_from_the_table_or_computed_alike(monkeypatch, table_from):
+    """The RGBA features read from quantize.colors' table (from one colour on, here) and
+    those computed (never from the table) give one result, dithered or not: a 4 x 4
+    ramp under a soft alpha with two transparent pixels, which take entry 3."""
+    monkeypatch.setattr(colors_module, "_TABLE_FROM", table_from)
+    image = np.zeros((4, 4, 4), np.uint8)
+    image[..., 0] = np.arange(0, 240, 15).reshape(4, 4)
+    image[..., 1] = 90
+    image[..., 2] = np.arange(240, 0, -15).reshape(4, 4)
+    image[..., 3] = [[255, 255, 200, 120], [255, 255, 160, 60], [255, 230, 100, 0],
+                     [255, 180, 40, 0]]
+    plain = reduce_colors(image, 3, seed=0)
+    assert plain.indices.tolist() == [[1, 1, 1, 0], [1, 1, 0, 0], [2, 2, 0, 3], [2, 2, 3, 3]]
+    assert plain.palette.tolist() == [[103, 90, 137], [40, 92, 200], [152, 94, 89]]
+    assert plain.alpha.tolist() == [96, 255, 255]
+    dithered = reduce_colors(image, 3, dither=True, seed=0)
+    assert dithered.indices.tolist() == [[2, 2, 2, 0], [2, 1, 0, 0], [1, 1, 0, 3],
+                                         [1, 1, 3, 3]]
+    assert dithered.palette.tolist() == [[107, 93, 134], [175, 91, 65], [7, 88, 230]]
+    assert dithered.alpha.tolist() == [96, 255, 255]

@@ -691,9 +691,10 @@ def _keep_opaque(idx: np.ndarray, value: np.ndarray, opaque: np.ndarray,
     by half the alpha error: diffused onto its own palette given back, a noise image
     with 40 % of its pixels at alpha 200 drew 3 opaque pixels translucent, against 2.)
     """
-    rows = np.flatnonzero(opaque & ~shown.opaque[idx])
-    if not rows.size:
+    moved = np.greater(opaque, shown.opaque.take(idx))  # opaque, on a translucent entry
+    if not moved.any():  # most lines: one pass over them, not flatnonzero's two
         return
+    rows = np.flatnonzero(moved)
     kept = np.flatnonzero(shown.opaque)
     colour = to_premultiplied(value[rows], shown.space)[:, :3]
     best = kept[nearest(colour, shown.features[kept, :3])]
