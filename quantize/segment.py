@@ -1360,7 +1360,8 @@ def fit_classes(images: Iterable[Any], n_clusters: int, *,
 
     Each image contributes ``samples_per_image`` of its working copy's visible pixels
     (all of them when it has fewer), so each weighs the same; the features of every image
-    are divided by the root mean square of the images' own group divisors
+    are divided by the root mean square of the images' own group divisors, and each
+    texture plane by one spread fixed for them all
     (:func:`quantize.classes.classes_from_samples`). Segment each image with
     ``segment(image, classes_in=result)``: its pixels are assigned to these centres, so
     that class ``i`` means the same in all of them.
@@ -1415,14 +1416,17 @@ def _class_sample(image: Any, w: dict[str, float], space: str, scales: tuple[flo
                   n: int, rng: np.random.Generator, working_size: int | str | None
                   ) -> tuple[np.ndarray, dict[str, float]]:
     """Up to ``n`` feature rows of the visible pixels of ``image``'s working copy, scaled
-    by its own divisors, and those divisors."""
+    by its own divisors, its texture planes as they are (neither centred nor standardised,
+    for :func:`quantize.classes.classes_from_samples` to scale them alike in every image),
+    and those divisors."""
     from .io import load_image
 
     if isinstance(image, (str, os.PathLike)):
         image = load_image(image)
     rgb, alpha = as_rgba(image)
     work, factor = _working_copy(rgb, working_size)
-    X, spec = feature_array(work, w, space, scales)
+    X, spec = feature_array(work, w, space, scales,
+                            texture_spreads=(1.0,) * (len(scales) + 2))
     rows = np.arange(X.shape[0]) if alpha is None else _visible_rows(alpha, factor)
     if rows.size > n:
         rows = np.sort(rng.choice(rows, size=n, replace=False))
