@@ -71,6 +71,10 @@ class SharedClasses:
         What each texture plane (``len(texture_scales) + 2``) is divided by, in every
         image, before its group's divisor (:func:`quantize.texture.texture_bank`); None
         with texture weighted 0.
+    colors : (k, 3) ndarray of uint8 or None
+        Each class's mean sRGB colour over the pixels sampled for the fit that lie nearest
+        its centre, to tell which class is which (grass, gravel); None when not known (a
+        file of an earlier version), and ``[0, 0, 0]`` for a class none lies nearest.
     """
 
     centers: np.ndarray
@@ -79,6 +83,7 @@ class SharedClasses:
     texture_scales: tuple[float, ...]
     divisors: dict[str, float]
     texture_spreads: tuple[float, ...] | None = None
+    colors: np.ndarray | None = None
 
     @property
     def n_clusters(self) -> int:
@@ -93,6 +98,10 @@ class SharedClasses:
                   "divisors": dict(self.divisors), "centers": self.centers.tolist()}
         if self.texture_spreads is not None:
             record["texture_spreads"] = list(self.texture_spreads)
+        if self.colors is not None:
+            from .palette_files import entry_hex
+
+            record["colors"] = [entry_hex(c) for c in self.colors]
         return record
 
     def save(self, path: str | os.PathLike[str]) -> None:
@@ -137,7 +146,8 @@ another, so expected xy=0 (the default with shared classes)
 
 def classes_from_samples(samples: Sequence[tuple[np.ndarray, Mapping[str, float]]], k: int,
                          w: dict[str, float], space: str, scales: tuple[float, ...],
-                         rng: np.random.Generator) -> SharedClasses:
+                         rng: np.random.Generator,
+                         colors: Sequence[np.ndarray] | None = None) -> SharedClasses:
     """Fit ``k`` classes on feature rows sampled from several images: ``samples`` holds,
     for each image, its rows ``(n, d)`` scaled by its own divisors and those divisors
     (:attr:`~quantize.features.FeatureSpec.scales`, one per active group, in column
@@ -145,7 +155,8 @@ def classes_from_samples(samples: Sequence[tuple[np.ndarray, Mapping[str, float]
     1). Each group is divided instead by the root mean square of the images'
     divisors, each texture column by the root mean square of its standard deviation
     within each image's rows (:attr:`SharedClasses.texture_spreads`), and the pooled rows
-    are clustered. For
+    are clustered. ``colors``, the sRGB colour ``(n, 3)`` uint8 of each image's rows, give
+    each class its mean colour (:attr:`SharedClasses.colors`). For
     :func:`quantize.segment.fit_classes`, which samples the images; prior validation
     of ``k``, ``w`` (``xy`` 0: :func:`check_shared_weights`), ``space`` and ``scales``
     is assumed.
@@ -167,9 +178,18 @@ def classes_from_samples(samples: Sequence[tuple[np.ndarray, Mapping[str, float]
     if distinct < k:
         raise ValueError(f"n_clusters={k} but the images have only {distinct} distinct "
                          f"feature vectors; expected n_clusters <= {distinct}")
-    centers = MiniBatchKMeans(k, seed=rng).fit(pooled).cluster_centers_
-    return SharedClasses(np.asarray(centers, np.float64), w, space, scales, divisors,
-                         spreads)
+    centers = np.asarray(MiniBatchKMeans(k, seed=rng).fit(pooled).cluster_centers_, np.float64)
+    mean = None if colors is None else _class_colors(pooled, centers, np.concatenate(colors))
+    return SharedClasses(centers, w, space, scales, divisors, spreads, mean)
+
+
+def _class_colors(X: np.ndarray, centers: np.ndarray, rgb: np.ndarray) -> np.ndarray:
+    """The mean colour ``(k, 3)`` uint8 of the rows ``rgb`` ``(n, 3)`` whose features ``X``
+    lie nearest each of ``centers`` (black for a centre none lies nearest)."""
+    from ._kernels import group_means, nearest
+
+    means, _ = group_means(rgb.astype(np.float64), nearest(X, centers), centers.shape[0])
+    return np.clip(np.round(means), 0, 255).astype(np.uint8)
 
 
 def _texture_spreads(samples: Sequence[tuple[np.ndarray, Mapping[str, float]]]
@@ -233,7 +253,7 @@ def read_classes(path: str | os.PathLike[str]) -> SharedClasses:
                                 check_choice(record["space"], "space", SPACES),
                                 check_texture_scales(record["texture_scales"]),
                                 {g: float(v) for g, v in record["divisors"].items()},
-                                _spreads_read(record))
+                                _spreads_read(record), _colors_read(record, len(centers)))
     except OSError as e:
         raise ImageReadError(f"classes file cannot be read: {e.strerror or e}",
                              path=path) from None
@@ -256,6 +276,17 @@ _OLDER_TEXTURE = ("classes file of an older quantize, which standardised the tex
                   "its centres do not fit the texture features of this version: refit the "
                   "classes (batch --shared-classes --force, or fit_classes), or fit them "
                   "with -w texture=0")
+
+
+def _colors_read(record: Mapping[str, Any], k: int) -> np.ndarray | None:
+    """The ``colors`` (``#rrggbb``, one per class) of a classes file's ``record``; None when
+    it has none (an earlier version)."""
+    colors = record.get("colors")
+    if colors is None:
+        return None
+    if len(colors) != k or not all(isinstance(c, str) and len(c) == 7 for c in colors):
+        raise ValueError(f"colors holds {colors!r}; expected {k} colours #rrggbb, one a class")
+    return np.array([list(bytes.fromhex(c[1:])) for c in colors], np.uint8).reshape(k, 3)
 
 
 def _spreads_read(record: Mapping[str, Any]) -> tuple[float, ...] | None:
