@@ -1425,6 +1425,7 @@ def _class_sample(image: Any, w: dict[str, float], space: str, scales: tuple[flo
     if isinstance(image, (str, os.PathLike)):
         image = load_image(image)
     rgb, alpha = as_rgba(image)
+    rgb, _ = fill_transparent(rgb, alpha)  # as segment_pixels fills them: the same features
     work, factor = _working_copy(rgb, working_size)
     X, spec = feature_array(work, w, space, scales,
                             texture_spreads=(1.0,) * (len(scales) + 2))
