@@ -172,7 +172,7 @@ def classes_from_samples(samples: Sequence[tuple[np.ndarray, Mapping[str, float]
         raise ValueError("images=[] : expected at least one image to fit shared classes on")
     divisors = {g: math.sqrt(float(np.mean([own[g] ** 2 for _, own in samples])))
                 for g in samples[0][1]}
-    spreads = _texture_spreads(samples)
+    spreads = _texture_spreads(samples, w["texture"])
     pooled = np.concatenate([_rescaled(X, own, divisors, spreads) for X, own in samples])
     distinct = np.unique(pooled, axis=0).shape[0]
     if distinct < k:
@@ -192,18 +192,20 @@ def _class_colors(X: np.ndarray, centers: np.ndarray, rgb: np.ndarray) -> np.nda
     return np.clip(np.round(means), 0, 255).astype(np.uint8)
 
 
-def _texture_spreads(samples: Sequence[tuple[np.ndarray, Mapping[str, float]]]
-                     ) -> tuple[float, ...] | None:
+def _texture_spreads(samples: Sequence[tuple[np.ndarray, Mapping[str, float]]],
+                     weight: float) -> tuple[float, ...] | None:
     """Each texture column's spread: the root mean square over the images of its standard
-    deviation within the image's rows (in the texture bank's own units), 1 for a column
-    flat in every image, as :func:`quantize.texture.texture_bank` leaves one; None
+    deviation within the image's rows, in the texture bank's own units (the rows are
+    multiplied by ``sqrt(weight)``, the texture weight, over the image's divisor), 1 for a
+    column flat in every image, as :func:`quantize.texture.texture_bank` leaves one; None
     without texture."""
     if "texture" not in samples[0][1]:
         return None
     variances = []
     for X, own in samples:
         tex = _columns(X.shape[1], list(own))["texture"]
-        variances.append((X[:, tex].astype(np.float64) * own["texture"]).var(axis=0))
+        raw = X[:, tex].astype(np.float64) * (own["texture"] / math.sqrt(weight))
+        variances.append(raw.var(axis=0))
     spreads = np.sqrt(np.mean(variances, axis=0))
     return tuple(float(s) if s > _FLAT_SPREAD else 1.0 for s in spreads)
 

@@ -193,6 +193,14 @@ def test_texture_planes_are_divided_by_spreads_fixed_for_the_set(textured_classe
     assert flat.texture_spreads is None
 
 
+def test_texture_spreads_are_those_of_the_planes_whatever_the_texture_weight():
+    rng = np.random.default_rng(1)
+    images = [_textured(rng, (1, 4)), _textured(rng, (4, 1))]
+    spreads = [fit_classes(images, 2, weights={"texture": w}, seed=0).texture_spreads
+               for w in (1, 4)]
+    assert spreads[0] == pytest.approx(spreads[1], rel=1e-5)
+
+
 def test_a_classes_file_of_the_older_version_is_read_or_refused(tmp_path, textured_classes):
     classes, _ = textured_classes
     record = classes.to_json()
