@@ -452,14 +452,16 @@ def batch(
         "vectors sampled from all images (saved as OUT_DIR/shared-classes.json) and assign "
         "every image's pixels to them, so that class i is the same colour and texture in "
         "every output; -w xy defaults to 0 and must be 0 (positions differ between images). "
-        "Also writes OUT_DIR/classes.csv: file, class, pixels, fraction. Local only (not "
-        "with --scheduler).")] = False,
+        "Also writes OUT_DIR/classes.csv (file, class, pixels, fraction, mean_color) and "
+        "OUT_DIR/class-legend.csv (each class's mean colour and area over the folder). Local "
+        "only (not with --scheduler).")] = False,
     classes_in: Annotated[Path | None, typer.Option(
         "--classes-in", metavar="FILE", help="segment: assign every image's pixels to the "
         "k-means classes saved in FILE (a shared-classes.json of an earlier batch, or "
         "quantize.classes.SharedClasses.save) instead of fitting k-means on each image, as "
         "segment --classes-in does; -k, -w and --space are FILE's (given, they must match). "
-        "Also writes OUT_DIR/classes.csv. Not with --shared-classes.",
+        "Also writes OUT_DIR/classes.csv and OUT_DIR/class-legend.csv. Not with "
+        "--shared-classes.",
         show_default=False, parser=file_name)] = None,
     report_name: Annotated[str | None, typer.Option(
         "--report", metavar="FILE",
