@@ -9,7 +9,10 @@ thing in every image. Two things make the features of different images comparabl
 
 - every group is divided by one divisor per group, the root mean square of the
   images' own (:attr:`quantize.features.FeatureSpec.scales`), instead of each
-  image's own standardisation;
+  image's own standardisation, and each texture plane, left uncentred, by one spread,
+  the root mean square of its standard deviation within each image
+  (:attr:`SharedClasses.texture_spreads`): the same pixels give the same features
+  whatever else their image holds;
 - position (the ``xy`` group) means nothing across images: its weight must be 0
   (the default here).
 
@@ -29,15 +32,21 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import check_choice
+from ._validation import check_choice, check_float
 from .errors import ImageReadError
 from .features import DEFAULT_TEXTURE_SCALES, SPACES, check_texture_scales, check_weights
 
-__all__ = ["CLASSES_FORMAT", "SAMPLES_PER_IMAGE", "SharedClasses",
+__all__ = ["CLASSES_FORMAT", "CLASSES_VERSION", "SAMPLES_PER_IMAGE", "SharedClasses",
            "check_classes_fit", "check_shared_weights", "classes_from_samples", "read_classes"]
 
 #: The ``format`` field of a classes file.
 CLASSES_FORMAT = "quantize-classes"
+#: The ``version`` of the classes files written: 2 since texture planes are divided by
+#: spreads fixed for the set (``texture_spreads``); version 1 standardised them image by
+#: image, and its classes with texture weighted above 0 are refused (:func:`read_classes`).
+CLASSES_VERSION = 2
+# A texture column whose spread is at most this is flat in every image: divided by 1.
+_FLAT_SPREAD = 1e-6
 #: Pixels drawn from each image's working copy for :func:`quantize.segment.fit_classes`.
 SAMPLES_PER_IMAGE = 20_000
 
@@ -58,6 +67,14 @@ class SharedClasses:
         Derivative scales of the texture bank.
     divisors : dict of str to float
         What each group weighted above 0 is divided by, in every image.
+    texture_spreads : tuple of float or None
+        What each texture plane (``len(texture_scales) + 2``) is divided by, in every
+        image, before its group's divisor (:func:`quantize.texture.texture_bank`); None
+        with texture weighted 0.
+    colors : (k, 3) ndarray of uint8 or None
+        Each class's mean sRGB colour over the pixels sampled for the fit that lie nearest
+        its centre, to tell which class is which (grass, gravel); None when not known (a
+        file of an earlier version), and ``[0, 0, 0]`` for a class none lies nearest.
     """
 
     centers: np.ndarray
@@ -65,6 +82,8 @@ class SharedClasses:
     space: str
     texture_scales: tuple[float, ...]
     divisors: dict[str, float]
+    texture_spreads: tuple[float, ...] | None = None
+    colors: np.ndarray | None = None
 
     @property
     def n_clusters(self) -> int:
@@ -73,10 +92,17 @@ class SharedClasses:
 
     def to_json(self) -> dict[str, Any]:
         """The JSON-ready record :meth:`SharedClasses.save` writes."""
-        return {"format": CLASSES_FORMAT, "version": 1, "n_clusters": self.n_clusters,
-                "space": self.space, "weights": dict(self.weights),
-                "texture_scales": list(self.texture_scales), "divisors": dict(self.divisors),
-                "centers": self.centers.tolist()}
+        record = {"format": CLASSES_FORMAT, "version": CLASSES_VERSION,
+                  "n_clusters": self.n_clusters, "space": self.space,
+                  "weights": dict(self.weights), "texture_scales": list(self.texture_scales),
+                  "divisors": dict(self.divisors), "centers": self.centers.tolist()}
+        if self.texture_spreads is not None:
+            record["texture_spreads"] = list(self.texture_spreads)
+        if self.colors is not None:
+            from .palette_files import entry_hex
+
+            record["colors"] = [entry_hex(c) for c in self.colors]
+        return record
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the classes to ``path`` as JSON, atomically (:func:`read_classes` reads it).
@@ -120,12 +146,17 @@ another, so expected xy=0 (the default with shared classes)
 
 def classes_from_samples(samples: Sequence[tuple[np.ndarray, Mapping[str, float]]], k: int,
                          w: dict[str, float], space: str, scales: tuple[float, ...],
-                         rng: np.random.Generator) -> SharedClasses:
+                         rng: np.random.Generator,
+                         colors: Sequence[np.ndarray] | None = None) -> SharedClasses:
     """Fit ``k`` classes on feature rows sampled from several images: ``samples`` holds,
     for each image, its rows ``(n, d)`` scaled by its own divisors and those divisors
     (:attr:`~quantize.features.FeatureSpec.scales`, one per active group, in column
-    order). Each group is divided instead by the root mean square of the images'
-    divisors, and the pooled rows are clustered. For
+    order), its texture columns neither centred nor standardised (``texture_spreads`` of
+    1). Each group is divided instead by the root mean square of the images'
+    divisors, each texture column by the root mean square of its standard deviation
+    within each image's rows (:attr:`SharedClasses.texture_spreads`), and the pooled rows
+    are clustered. ``colors``, the sRGB colour ``(n, 3)`` uint8 of each image's rows, give
+    each class its mean colour (:attr:`SharedClasses.colors`). For
     :func:`quantize.segment.fit_classes`, which samples the images; prior validation
     of ``k``, ``w`` (``xy`` 0: :func:`check_shared_weights`), ``space`` and ``scales``
     is assumed.
@@ -141,31 +172,66 @@ def classes_from_samples(samples: Sequence[tuple[np.ndarray, Mapping[str, float]
         raise ValueError("images=[] : expected at least one image to fit shared classes on")
     divisors = {g: math.sqrt(float(np.mean([own[g] ** 2 for _, own in samples])))
                 for g in samples[0][1]}
-    pooled = np.concatenate([_rescaled(X, own, divisors) for X, own in samples])
+    spreads = _texture_spreads(samples, w["texture"])
+    pooled = np.concatenate([_rescaled(X, own, divisors, spreads) for X, own in samples])
     distinct = np.unique(pooled, axis=0).shape[0]
     if distinct < k:
         raise ValueError(f"n_clusters={k} but the images have only {distinct} distinct "
                          f"feature vectors; expected n_clusters <= {distinct}")
-    centers = MiniBatchKMeans(k, seed=rng).fit(pooled).cluster_centers_
-    return SharedClasses(np.asarray(centers, np.float64), w, space, scales, divisors)
+    centers = np.asarray(MiniBatchKMeans(k, seed=rng).fit(pooled).cluster_centers_, np.float64)
+    mean = None if colors is None else _class_colors(pooled, centers, np.concatenate(colors))
+    return SharedClasses(centers, w, space, scales, divisors, spreads, mean)
 
 
-def _rescaled(X: np.ndarray, own: Mapping[str, float], divisors: dict[str, float]
-              ) -> np.ndarray:
-    """``X`` (columns of the groups in ``own`` order) divided by ``divisors`` instead."""
-    out, start = X.astype(np.float64), 0
-    widths = _widths(X.shape[1], list(own))
-    for g in own:
-        out[:, start:start + widths[g]] *= own[g] / divisors[g]
-        start += widths[g]
+def _class_colors(X: np.ndarray, centers: np.ndarray, rgb: np.ndarray) -> np.ndarray:
+    """The mean colour ``(k, 3)`` uint8 of the rows ``rgb`` ``(n, 3)`` whose features ``X``
+    lie nearest each of ``centers`` (black for a centre none lies nearest)."""
+    from ._kernels import group_means, nearest
+
+    means, _ = group_means(rgb.astype(np.float64), nearest(X, centers), centers.shape[0])
+    return np.clip(np.round(means), 0, 255).astype(np.uint8)
+
+
+def _texture_spreads(samples: Sequence[tuple[np.ndarray, Mapping[str, float]]],
+                     weight: float) -> tuple[float, ...] | None:
+    """Each texture column's spread: the root mean square over the images of its standard
+    deviation within the image's rows, in the texture bank's own units (the rows are
+    multiplied by ``sqrt(weight)``, the texture weight, over the image's divisor), 1 for a
+    column flat in every image, as :func:`quantize.texture.texture_bank` leaves one; None
+    without texture."""
+    if "texture" not in samples[0][1]:
+        return None
+    variances = []
+    for X, own in samples:
+        tex = _columns(X.shape[1], list(own))["texture"]
+        raw = X[:, tex].astype(np.float64) * (own["texture"] / math.sqrt(weight))
+        variances.append(raw.var(axis=0))
+    spreads = np.sqrt(np.mean(variances, axis=0))
+    return tuple(float(s) if s > _FLAT_SPREAD else 1.0 for s in spreads)
+
+
+def _rescaled(X: np.ndarray, own: Mapping[str, float], divisors: dict[str, float],
+              spreads: tuple[float, ...] | None) -> np.ndarray:
+    """``X`` (columns of the groups in ``own`` order) divided by ``divisors`` instead, its
+    texture columns by ``spreads`` too."""
+    out = X.astype(np.float64)
+    for g, cols in _columns(X.shape[1], list(own)).items():
+        out[:, cols] *= own[g] / divisors[g]
+        if g == "texture":
+            out[:, cols] /= np.asarray(spreads)
     return out
 
 
-def _widths(d: int, groups: list[str]) -> dict[str, int]:
-    """Columns of each group of a feature array of ``d`` columns (texture takes the rest)."""
+def _columns(d: int, groups: list[str]) -> dict[str, slice]:
+    """Columns of each group of a feature array of ``d`` columns, ``groups`` in column
+    order (texture takes the rest)."""
     fixed = {"color": 3, "intensity": 1, "xy": 2}
     rest = d - sum(fixed[g] for g in groups if g != "texture")
-    return {g: fixed.get(g, rest) for g in groups}
+    columns, start = {}, 0
+    for g in groups:
+        columns[g] = slice(start, start + fixed.get(g, rest))
+        start = columns[g].stop
+    return columns
 
 
 def read_classes(path: str | os.PathLike[str]) -> SharedClasses:
@@ -175,7 +241,10 @@ def read_classes(path: str | os.PathLike[str]) -> SharedClasses:
     ------
     quantize.errors.ImageReadError
         If the file cannot be read or is not a classes file (the message names it), as
-        a palette file that cannot be read is (exit 1 on the command line).
+        a palette file that cannot be read is (exit 1 on the command line); or if it was
+        written by a version that standardised texture image by image (no
+        ``texture_spreads``) and weights texture above 0: its centres do not fit the
+        texture features of this one, and the message says to fit the classes again.
     """
     try:
         record = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -185,7 +254,8 @@ def read_classes(path: str | os.PathLike[str]) -> SharedClasses:
         classes = SharedClasses(centers, check_shared_weights(record["weights"]),
                                 check_choice(record["space"], "space", SPACES),
                                 check_texture_scales(record["texture_scales"]),
-                                {g: float(v) for g, v in record["divisors"].items()})
+                                {g: float(v) for g, v in record["divisors"].items()},
+                                _spreads_read(record), _colors_read(record, len(centers)))
     except OSError as e:
         raise ImageReadError(f"classes file cannot be read: {e.strerror or e}",
                              path=path) from None
@@ -197,7 +267,42 @@ def read_classes(path: str | os.PathLike[str]) -> SharedClasses:
     if centers.ndim != 2 or centers.shape[0] != record["n_clusters"]:
         raise ImageReadError(f"holds centres of shape {centers.shape}, expected "
                              f"{record['n_clusters']} rows of a classes file", path=path)
+    if classes.weights["texture"] > 0 and classes.texture_spreads is None:
+        raise ImageReadError(_OLDER_TEXTURE, path=path)
     return classes
+
+
+# Why a classes file of version 1 with texture weighted above 0 is refused, and the way out.
+_OLDER_TEXTURE = ("classes file of an older quantize, which standardised the texture features "
+                  "image by image, so that a pixel's class depended on the rest of its image; "
+                  "its centres do not fit the texture features of this version: refit the "
+                  "classes (batch --shared-classes --force, or fit_classes), or fit them "
+                  "with -w texture=0")
+
+
+def _colors_read(record: Mapping[str, Any], k: int) -> np.ndarray | None:
+    """The ``colors`` (``#rrggbb``, one per class) of a classes file's ``record``; None when
+    it has none (an earlier version)."""
+    colors = record.get("colors")
+    if colors is None:
+        return None
+    if len(colors) != k or not all(isinstance(c, str) and len(c) == 7 for c in colors):
+        raise ValueError(f"colors holds {colors!r}; expected {k} colours #rrggbb, one a class")
+    return np.array([list(bytes.fromhex(c[1:])) for c in colors], np.uint8).reshape(k, 3)
+
+
+def _spreads_read(record: Mapping[str, Any]) -> tuple[float, ...] | None:
+    """The ``texture_spreads`` of a classes file's ``record``, checked against its texture
+    scales; None when it has none (version 1, or texture weighted 0)."""
+    spreads = record.get("texture_spreads")
+    if spreads is None:
+        return None
+    width = len(record["texture_scales"]) + 2
+    checked = tuple(check_float(v, "texture_spreads", minimum=0.0) for v in spreads)
+    if len(checked) != width or not all(checked):
+        raise ValueError(f"texture_spreads holds {len(checked)} numbers; expected {width} "
+                         "above 0, one per texture plane")
+    return checked
 
 
 def check_classes_fit(classes: SharedClasses, n_clusters: int | None,

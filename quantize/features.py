@@ -16,8 +16,9 @@ weight:
   columns are the share of the local energy in each band but the coarsest
   (whose share is the rest: the grain), the log of the total energy (the
   contrast) and two orientation columns of the structure tensor (its direction
-  and how strongly it has one); each standardised over the image, computed on a copy
-  box-downscaled to at most 1024 pixels on its longer side and interpolated
+  and how strongly it has one); each standardised over the image (with shared
+  classes, :mod:`quantize.classes`, divided by a spread fixed for the set instead),
+  computed on a copy box-downscaled to at most 1024 pixels on its longer side and interpolated
   back, each pixel from the middle of the box it was averaged into.
 
 :attr:`FeatureSpec.column_names` names every column, in order.
@@ -61,6 +62,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Literal
 
 import numpy as np
@@ -236,6 +238,10 @@ class FeatureSpec:
     column_names : tuple of str
         The name of each column (a property), in order: see
         :attr:`FeatureSpec.column_names`.
+    texture_spreads : tuple of float or None
+        What each texture plane was divided by, fixed for a set of images (shared
+        classes: :attr:`quantize.classes.SharedClasses.texture_spreads`); None when
+        each was standardised over the image.
     """
 
     shape: tuple[int, int]
@@ -245,6 +251,7 @@ class FeatureSpec:
     scales: dict[str, float]
     texture_scales: tuple[float, ...]
     applied_weights: dict[str, float]
+    texture_spreads: tuple[float, ...] | None = None
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -473,7 +480,8 @@ def build_features(
 
 def feature_array(rgb: np.ndarray, w: dict[str, float], space: str,
                   scales: tuple[float, ...], lab: np.ndarray | None = None,
-                  divisors: Mapping[str, float] | None = None
+                  divisors: Mapping[str, float] | None = None,
+                  texture_spreads: tuple[float, ...] | None = None
                   ) -> tuple[np.ndarray, FeatureSpec]:
     """:func:`build_features` on validated input, group by group.
 
@@ -483,7 +491,9 @@ def feature_array(rgb: np.ndarray, w: dict[str, float], space: str,
     left as they are (otherwise converted here when a group needs them). ``divisors``,
     one per active group, replace the image's own (``spec.scales``), so that the
     features of several images are on one scale (shared classes,
-    :mod:`quantize.classes`).
+    :mod:`quantize.classes`); so do ``texture_spreads``, one per texture column, the
+    spread each texture plane is divided by instead of being standardised over the image
+    (:func:`quantize.texture.texture_bank`).
     """
     h, wd, _ = rgb.shape
     active = [g for g in GROUPS if w[g] > 0]
@@ -502,12 +512,14 @@ def feature_array(rgb: np.ndarray, w: dict[str, float], space: str,
     given, divisors, applied = divisors, {}, dict.fromkeys(GROUPS, 0.0)
     for g in active:
         cols = X[:, columns[g]]
-        divisors[g], kept = _FILL[g](cols, rgb, lab, space, scales, blur)
+        fill = partial(_fill_texture, spreads=texture_spreads) if g == "texture" else _FILL[g]
+        divisors[g], kept = fill(cols, rgb, lab, space, scales, blur)
         if given is not None:
             divisors[g] = given[g]
         cols *= np.float32(math.sqrt(w[g]) / divisors[g])
         applied[g] = w[g] * kept
-    spec = FeatureSpec((h, wd), space, w, columns, divisors, scales, applied)
+    spec = FeatureSpec((h, wd), space, w, columns, divisors, scales, applied,
+                       None if texture_spreads is None else tuple(texture_spreads))
     return X, spec
 
 
@@ -541,10 +553,10 @@ def _fill_xy(out, rgb, lab, space, scales, blur) -> tuple[float, float]:
     return max(math.sqrt((h * h - 1) / 12 + (w * w - 1) / 12), _FLOORS["xy"]), 1.0
 
 
-def _fill_texture(out, rgb, lab, space, scales, blur) -> tuple[float, float]:
+def _fill_texture(out, rgb, lab, space, scales, blur, spreads=None) -> tuple[float, float]:
     h, w = rgb.shape[:2]
     lightness, factor = working_lightness(rgb, None if lab is None else lab[0])
-    bank = texture_bank(lightness, scales, INTEGRATION_SIGMA)
+    bank = texture_bank(lightness, scales, INTEGRATION_SIGMA, spreads)
     for j, plane in enumerate(bank):
         out[:, j] = resize_plane(plane, (h, w), factor).ravel() if factor > 1 else plane.ravel()
     # Each column has unit variance, so the group's total variance is its width; with

@@ -176,7 +176,8 @@ def cluster_pixels(work: np.ndarray, shape: tuple[int, int], factor: int, k: int
     """
     lab = lab_planes(work)  # for the features and unite_alike
     X, spec = feature_array(work, w, space, scales, lab,
-                            None if shared is None else shared.divisors)
+                            *((None, None) if shared is None
+                              else (shared.divisors, shared.texture_spreads)))
     boxes = None if hidden is None else _hidden_boxes(hidden, factor)
     if shared is None:
         centers, pixel_clusters = _cluster(X, k, rng, None if boxes is None else ~boxes.ravel())
@@ -550,11 +551,12 @@ def refine_borders(cluster_map: np.ndarray, X: np.ndarray, rgb: np.ndarray,
     converted here). The map is updated in place. Texture is measured on a copy of at
     most :data:`~quantize.texture.WORKING_MAX_SIDE` a side, as the features measure it,
     and brought back to the size of ``rgb`` (a working copy larger than that, of
-    ``working_size``).
+    ``working_size``), standardised over the image, or divided by
+    ``spec.texture_spreads`` when the features were (shared classes).
     """
     tex = spec.columns["texture"]
     planes, factor = texture_planes(rgb, spec.texture_scales, FINE_INTEGRATION_SIGMA,
-                                    lightness)
+                                    lightness, spec.texture_spreads)
     if factor > 1:
         planes = np.stack([resize_plane(plane, cluster_map.shape, factor) for plane in planes])
     planes *= np.float32(math.sqrt(spec.weights["texture"]) / spec.scales["texture"])

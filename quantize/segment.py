@@ -1360,7 +1360,8 @@ def fit_classes(images: Iterable[Any], n_clusters: int, *,
 
     Each image contributes ``samples_per_image`` of its working copy's visible pixels
     (all of them when it has fewer), so each weighs the same; the features of every image
-    are divided by the root mean square of the images' own group divisors
+    are divided by the root mean square of the images' own group divisors, and each
+    texture plane by one spread fixed for them all
     (:func:`quantize.classes.classes_from_samples`). Segment each image with
     ``segment(image, classes_in=result)``: its pixels are assigned to these centres, so
     that class ``i`` means the same in all of them.
@@ -1408,25 +1409,30 @@ def fit_classes(images: Iterable[Any], n_clusters: int, *,
     working_size = check_working_size(working_size, k)
     rng = check_seed(seed)
     samples = [_class_sample(image, w, space, scales, n, rng, working_size) for image in images]
-    return classes_from_samples(samples, k, w, space, scales, rng)
+    return classes_from_samples([(X, own) for X, own, _ in samples], k, w, space, scales, rng,
+                                [rgb for _, _, rgb in samples])
 
 
 def _class_sample(image: Any, w: dict[str, float], space: str, scales: tuple[float, ...],
                   n: int, rng: np.random.Generator, working_size: int | str | None
-                  ) -> tuple[np.ndarray, dict[str, float]]:
+                  ) -> tuple[np.ndarray, dict[str, float], np.ndarray]:
     """Up to ``n`` feature rows of the visible pixels of ``image``'s working copy, scaled
-    by its own divisors, and those divisors."""
+    by its own divisors, its texture planes as they are (neither centred nor standardised,
+    for :func:`quantize.classes.classes_from_samples` to scale them alike in every image),
+    those divisors, and the rows' colours ``(n, 3)`` uint8."""
     from .io import load_image
 
     if isinstance(image, (str, os.PathLike)):
         image = load_image(image)
     rgb, alpha = as_rgba(image)
+    rgb, _ = fill_transparent(rgb, alpha)  # as segment_pixels fills them: the same features
     work, factor = _working_copy(rgb, working_size)
-    X, spec = feature_array(work, w, space, scales)
+    X, spec = feature_array(work, w, space, scales,
+                            texture_spreads=(1.0,) * (len(scales) + 2))
     rows = np.arange(X.shape[0]) if alpha is None else _visible_rows(alpha, factor)
     if rows.size > n:
         rows = np.sort(rng.choice(rows, size=n, replace=False))
-    return X[rows], dict(spec.scales)
+    return X[rows], dict(spec.scales), work.reshape(-1, 3)[rows]
 
 
 def _visible_rows(alpha: np.ndarray, factor: int) -> np.ndarray:

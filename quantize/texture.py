@@ -8,7 +8,8 @@ planes ``(3, H, W)`` float32 from :func:`lab_planes`. Out: float32 planes:
 - :func:`texture_planes`: the texture filter bank (the share of the energy of
   each octave-like band of L* but the coarsest, the log of the total energy and
   two planes of its orientation, averaged over a window: ``len(scales) + 2``
-  planes), standardised, on a copy at most 1024 pixels on its longer side;
+  planes), standardised (or divided by spreads fixed for a set of images), on a copy
+  at most 1024 pixels on its longer side;
 - :func:`region_planes`: per-pixel vectors whose means over a region describe
   it (its colour and the amplitude of three bands of L*);
 - :func:`edge_strength`: the colour gradient magnitude;
@@ -84,7 +85,8 @@ def lab_planes(rgb: np.ndarray) -> np.ndarray:
 
 
 def texture_planes(rgb: np.ndarray, scales: tuple[float, ...], integration: float,
-                   lightness: np.ndarray | None = None) -> tuple[np.ndarray, int]:
+                   lightness: np.ndarray | None = None,
+                   spreads: tuple[float, ...] | None = None) -> tuple[np.ndarray, int]:
     """Standardised texture statistics of an sRGB image, at the texture working resolution.
 
     The image (``(H, W, 3)`` uint8) is first box-downscaled by an integer
@@ -99,10 +101,11 @@ def texture_planes(rgb: np.ndarray, scales: tuple[float, ...], integration: floa
     ``integration`` is the sigma, in working pixels, of the window the statistics
     are averaged over. ``lightness``, the L* plane
     of ``rgb`` (``lab_planes(rgb)[0]``) when the caller has it, is read, not
-    converted again, when the image is not downscaled.
+    converted again, when the image is not downscaled. With ``spreads``, the planes are
+    divided by them instead (see :func:`texture_bank`).
     """
     lightness, factor = working_lightness(rgb, lightness)
-    return texture_bank(lightness, scales, integration), factor
+    return texture_bank(lightness, scales, integration, spreads), factor
 
 
 def working_lightness(rgb: np.ndarray, lightness: np.ndarray | None = None
@@ -117,10 +120,25 @@ def working_lightness(rgb: np.ndarray, lightness: np.ndarray | None = None
     return lightness, factor
 
 
-def texture_bank(lightness: np.ndarray, scales: tuple[float, ...], integration: float
-                 ) -> np.ndarray:
-    """:func:`texture_planes` of a working copy's L* plane (:func:`working_lightness`)."""
-    return _standardize(_texture_bank(lightness, scales, integration))
+def texture_bank(lightness: np.ndarray, scales: tuple[float, ...], integration: float,
+                 spreads: tuple[float, ...] | None = None) -> np.ndarray:
+    """:func:`texture_planes` of a working copy's L* plane (:func:`working_lightness`).
+
+    With ``spreads``, one positive number per plane, each plane is divided by its own
+    instead of being standardised over the image, and not centred: the same pixels then
+    give the same values whatever else the image holds (shared classes, fitted on many
+    images, :mod:`quantize.classes`).
+
+    >>> flat = np.zeros((8, 8), np.float32)
+    >>> bank = texture_bank(flat, (1.0,), 2.0, spreads=(2.0, 1.0, 1.0))
+    >>> [round(float(plane[0, 0]), 3) for plane in bank]  # the log of the energy floor, halved
+    [-0.347, 0.0, 0.0]
+    """
+    planes = _texture_bank(lightness, scales, integration)
+    if spreads is None:
+        return _standardize(planes)
+    planes /= np.asarray(spreads, np.float32)[:, None, None]
+    return planes
 
 
 def detail_share(lightness: np.ndarray) -> float:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 
 import numpy as np
 import pytest
@@ -53,10 +54,11 @@ def test_shared_classes_number_a_colour_alike_in_every_file(folder, tmp_path):
     red = a[tuple(map(float, RED))]
     with open(out / "classes.csv", newline="", encoding="utf-8") as f:
         rows = list(csv.reader(f))
-    assert rows[0] == ["file", "class", "pixels", "fraction"]
-    assert sorted((_file_name(r[0]), int(r[1]), int(r[2]), float(r[3])) for r in rows[1:]) == [
-        ("a.png", red, 400, 0.25), ("a.png", 1 - red, 1200, 0.75),
-        ("b.png", red, 1200, 0.75), ("b.png", 1 - red, 400, 0.25)]
+    assert rows[0] == ["file", "class", "pixels", "fraction", "mean_color"]
+    assert sorted((_file_name(r[0]), int(r[1]), int(r[2]), float(r[3]), r[4])
+                  for r in rows[1:]) == [
+        ("a.png", red, 400, 0.25, "#c81e1e"), ("a.png", 1 - red, 1200, 0.75, "#1e1ec8"),
+        ("b.png", red, 1200, 0.75, "#c81e1e"), ("b.png", 1 - red, 400, 0.25, "#1e1ec8")]
     saved = json.loads((out / batch.SHARED_CLASSES_NAME).read_text())
     assert saved["n_clusters"] == 2 and saved["weights"]["xy"] == 0.0
 
@@ -113,3 +115,89 @@ def test_classes_in_of_another_k_is_refused_by_segment(folder, tmp_path):
     assert result.exit_code == 2
     assert "-k/--clusters=3 but classes file" in result.output
     assert "holds 2 classes; expected -k/--clusters=2 or none" in result.output
+
+
+def _csv_rows(path) -> list[list[str]]:
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.reader(f))
+
+
+def test_the_class_legend_gives_each_class_its_colour_over_the_folder(folder, tmp_path):
+    out = tmp_path / "out"
+    result = _batch(folder, out, "-k", "2", "--shared-classes", "-w", "texture=0")
+    assert result.exit_code == 0, result.output
+    saved = json.loads((out / batch.SHARED_CLASSES_NAME).read_text())
+    red = _classes_of(out / "a")[tuple(map(float, RED))]
+    assert saved["colors"][red] == "#c81e1e" and saved["colors"][1 - red] == "#1e1ec8"
+    rows = _csv_rows(out / batch.CLASS_LEGEND_NAME)
+    assert rows[0] == ["class", "mean_color", "r", "g", "b", "pixels", "fraction", "files"]
+    assert sorted(rows[1:]) == sorted([[str(red), "#c81e1e", "200", "30", "30", "1600", "0.5",
+                                        "2"], [str(1 - red), "#1e1ec8", "30", "30", "200",
+                                               "1600", "0.5", "2"]])
+    assert f"class legend -> {out / batch.CLASS_LEGEND_NAME}" in result.output
+
+
+def test_the_shared_fit_says_its_own_time(folder, tmp_path):
+    result = _batch(folder, tmp_path / "out", "-k", "2", "--shared-classes", "-w", "texture=0")
+    line = next(x for x in result.output.splitlines() if x.startswith("shared classes:"))
+    assert re.fullmatch(r"shared classes: 2 fitted on 2 files in \d+\.\d s \(not counted in "
+                        r"the summary's time\) -> .*shared-classes\.json", line), line
+
+
+def test_batch_classes_in_assigns_a_new_folder_to_saved_classes(folder, tmp_path):
+    out = tmp_path / "out"
+    assert _batch(folder, out, "-k", "2", "--shared-classes", "-w", "texture=0").exit_code == 0
+    saved = tmp_path / "last-season.json"
+    saved.write_bytes((out / batch.SHARED_CLASSES_NAME).read_bytes())
+    new = tmp_path / "new"
+    new.mkdir()
+    _image(slice(20, 30)).save(new / "c.png")
+    again = tmp_path / "again"
+    result = _batch(new, again, "--classes-in", str(saved), "--classes")
+    assert result.exit_code == 0, result.output
+    assert _classes_of(again / "c") == _classes_of(out / "a")
+    red = _classes_of(out / "a")[tuple(map(float, RED))]
+    assert [r[1:4] for r in _csv_rows(again / "classes.csv")[1:]] == sorted(
+        [[str(red), "400", "0.25"], [str(1 - red), "1200", "0.75"]])
+    assert (again / batch.CLASS_LEGEND_NAME).exists()
+    rerun = _batch(new, again, "--classes-in", str(saved), "--classes")
+    assert rerun.exit_code == 0 and "0 ok, 1 skipped" in rerun.output
+    record = json.loads(saved.read_text())
+    record["centers"] = record["centers"][::-1]  # other classes in the same file
+    saved.write_text(json.dumps(record))
+    changed = _batch(new, again, "--classes-in", str(saved), "--classes")
+    assert changed.exit_code == 15
+    assert "classes_in_digest=" in changed.output and "add --force" in changed.output
+
+
+@pytest.mark.parametrize(("args", "code", "match"), [
+    (("-k", "2", "--shared-classes"), 2, "--shared-classes and --classes-in="),
+    (("-k", "3"), 2, "-k/--clusters=3 but classes file"),
+    (("--regions", "3"), 2, "--regions=3 with classes_in"),
+])
+def test_batch_classes_in_errors_are_one_line(folder, tmp_path, args, code, match):
+    out = tmp_path / "out"
+    assert _batch(folder, out, "-k", "2", "--shared-classes", "-w", "texture=0").exit_code == 0
+    result = _batch(folder, tmp_path / "other", "--classes-in",
+                    str(out / batch.SHARED_CLASSES_NAME), *args)
+    assert result.exit_code == code, result.output
+    assert match in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "other").exists()
+
+
+def test_saved_classes_of_another_k_are_refused_before_any_file(folder, tmp_path):
+    # shared-classes.json copied into a new output folder: reused, as its settings have
+    # no record there, but of another -k every file would fail on it
+    out = tmp_path / "out"
+    assert _batch(folder, out, "-k", "2", "--shared-classes", "-w", "texture=0").exit_code == 0
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    (copy / batch.SHARED_CLASSES_NAME).write_bytes((out / batch.SHARED_CLASSES_NAME).read_bytes())
+    result = _batch(folder, copy, "-k", "1", "--shared-classes", "-w", "texture=0")
+    assert result.exit_code == 15, result.output
+    assert result.output.count("error:") == 1
+    assert ("shared-classes.json holds classes fitted with -k/--clusters=2, while this run "
+            "asks for -k/--clusters=1; expected those, or --force") in result.output
+    assert sorted(p.name for p in copy.iterdir()) == [batch.SHARED_CLASSES_NAME]
+    forced = _batch(folder, copy, "-k", "1", "--shared-classes", "-w", "texture=0", "--force")
+    assert forced.exit_code == 0 and "1 fitted on 2 files" in forced.output

@@ -138,3 +138,81 @@ def test_a_classes_file_of_another_feature_set_is_refused(tmp_path, pair):
                                          r"file"):
         segment(pair[0], classes_in=path, weights={"color": 0, "intensity": 1})
     assert isinstance(read_classes(path), SharedClasses)
+
+
+def _textured(rng: np.random.Generator, grains: tuple[float, ...], h: int = 192,
+              w: int = 384) -> np.ndarray:
+    """Bands of one greenish colour whose noise has each grain (Gaussian sigma, pixels; 1:
+    none), top to bottom: told apart by texture alone. 384 pixels wide, so that the colour
+    blur is the same for a taller image."""
+    from quantize.texture import smooth
+
+    parts = []
+    for grain in grains:
+        noise = rng.normal(0, 1, (h // len(grains), w)).astype(np.float32)
+        if grain > 1:
+            noise = smooth(noise, grain)
+            noise /= noise.std()
+        parts.append(noise)
+    grey = np.concatenate(parts)[..., None]
+    return np.clip(120 + 25 * grey * np.array([1.0, 1.1, 0.8]), 0, 255).astype(np.uint8)
+
+
+@pytest.fixture(scope="module")
+def textured_classes():
+    rng = np.random.default_rng(0)
+    return fit_classes([_textured(rng, (1, 4)), _textured(rng, (4, 1))], 2, seed=0), rng
+
+
+@pytest.mark.parametrize("grain", [1, 4])
+def test_a_pixels_class_does_not_depend_on_the_rest_of_its_image(textured_classes, grain):
+    # The same pixels with a bright band below (as a photo with sky in it): their texture
+    # features, and so their classes, stay those they had, away from the band (the top 120
+    # rows, beyond the texture window's reach). Standardised image by image, 66 % and 73 %
+    # of them changed class.
+    classes, rng = textured_classes
+    image = _textured(rng, (grain,))
+    band = np.clip(image[:96] * 1.6 + 30, 0, 255).astype(np.uint8)
+    alone = segment(image, classes_in=classes, smooth=0, min_region=0).cluster_map()
+    banded = segment(np.vstack([image, band]), classes_in=classes, smooth=0,
+                     min_region=0).cluster_map()
+    assert np.array_equal(alone[:120], banded[:120])
+    assert np.unique(alone).size == 1  # one texture, one class
+
+
+def test_texture_planes_are_divided_by_spreads_fixed_for_the_set(textured_classes, tmp_path):
+    classes, _ = textured_classes
+    assert len(classes.texture_spreads) == len(classes.texture_scales) + 2
+    assert all(s > 0 for s in classes.texture_spreads)
+    path = tmp_path / "classes.json"
+    classes.save(path)
+    record = json.loads(path.read_text())
+    assert record["version"] == 2 and record["texture_spreads"] == list(classes.texture_spreads)
+    assert read_classes(path).texture_spreads == classes.texture_spreads
+    flat = fit_classes([_two_colours(slice(0, 10))], 2, weights=FLAT, seed=0)
+    assert flat.texture_spreads is None
+
+
+def test_texture_spreads_are_those_of_the_planes_whatever_the_texture_weight():
+    rng = np.random.default_rng(1)
+    images = [_textured(rng, (1, 4)), _textured(rng, (4, 1))]
+    spreads = [fit_classes(images, 2, weights={"texture": w}, seed=0).texture_spreads
+               for w in (1, 4)]
+    assert spreads[0] == pytest.approx(spreads[1], rel=1e-5)
+
+
+def test_a_classes_file_of_the_older_version_is_read_or_refused(tmp_path, textured_classes):
+    classes, _ = textured_classes
+    record = classes.to_json()
+    del record["texture_spreads"]
+    record["version"] = 1
+    path = tmp_path / "shared-classes.json"
+    path.write_text(json.dumps(record))
+    with pytest.raises(ImageReadError, match=r"shared-classes\.json: classes file of an older "
+                       r"quantize, which standardised the texture features image by image.*"
+                       r"refit the classes \(batch --shared-classes --force, or fit_classes\)"):
+        read_classes(path)
+    flat = fit_classes([_two_colours(slice(0, 10))], 2, weights=FLAT, seed=0).to_json()
+    flat["version"] = 1  # without texture, its classes hold as they were
+    path.write_text(json.dumps(flat))
+    assert read_classes(path).n_clusters == 2

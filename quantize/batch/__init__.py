@@ -107,8 +107,8 @@ _SOURCES = {
     "shared": (
         "SAMPLES_PER_FILE", "SHARED_PALETTE_NAME", "InputsChangedWarning", "SharedPalette",
         "WorkerFailedError", "remove_unused_palette", "shared_palette"),
-    "classes": ("CLASS_TABLE_NAME", "SHARED_CLASSES_NAME", "BatchClasses",
-                       "shared_classes", "write_class_table"),
+    "classes": ("CLASS_LEGEND_NAME", "CLASS_TABLE_NAME", "SHARED_CLASSES_NAME",
+                "BatchClasses", "shared_classes", "write_class_legend", "write_class_table"),
 }
 _MODULE_OF = {name: module for module, names in _SOURCES.items() for name in names}
 

@@ -13,12 +13,15 @@ from __future__ import annotations
 import csv
 import io
 import json
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..classes import SAMPLES_PER_IMAGE, SharedClasses, read_classes
+import numpy as np
+
+from ..classes import SAMPLES_PER_IMAGE, SharedClasses, check_shared_weights, read_classes
 from ..errors import ImageReadError, OutputExistsError, QuantizeError
 from ..io import folder_made
 from ..segment import fit_classes
@@ -28,11 +31,13 @@ from .results import FileResult
 from .run import check_writable_output
 from .shared import check_saved_settings, fitted_by_run, recorded_outputs
 
-__all__ = ["CLASS_TABLE_NAME", "SHARED_CLASSES_NAME", "BatchClasses", "shared_classes",
-           "write_class_table"]
+__all__ = ["CLASS_LEGEND_NAME", "CLASS_TABLE_NAME", "SHARED_CLASSES_NAME", "BatchClasses",
+           "shared_classes", "write_class_legend", "write_class_table"]
 
 #: The per-file, per-class areas of a shared-classes batch, in its output folder.
 CLASS_TABLE_NAME = "classes.csv"
+#: Each class's colour and area over the whole folder, in its output folder.
+CLASS_LEGEND_NAME = "class-legend.csv"
 
 
 @dataclass(frozen=True)
@@ -42,7 +47,9 @@ class BatchClasses:
     ``classes`` were saved at ``path`` (None when no file was left to run and none was
     saved); ``n_files`` images were sampled to fit them (0 when
     an earlier run's file was reused); ``left_out``: the inputs that could not be read,
-    each with why, which the classes were fitted without.
+    each with why, which the classes were fitted without; ``seconds``: the wall time of
+    the fit, from the first image read to the file saved (0 when none was fitted), which
+    the batch's own time, of its files, leaves out.
     """
 
     classes: SharedClasses | None
@@ -50,6 +57,7 @@ class BatchClasses:
     n_files: int
     plan: BatchPlan
     left_out: Mapping[Path, str] = field(default_factory=dict)
+    seconds: float = 0.0
 
 
 def shared_classes(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_IMAGE
@@ -86,18 +94,23 @@ def shared_classes(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_IMAGE
     OptionsChangedError
         If the saved classes were fitted with other settings.
     OutputExistsError
-        If the saved classes are missing while recorded outputs were assigned to them.
+        If the saved classes are missing while recorded outputs were assigned to them, or
+        were fitted with another ``n_clusters``, weights or space than the plan's (a file
+        copied there with no record of its settings), before any file is run.
     """
     _check_plan(plan)
     path = plan.output_dir / SHARED_CLASSES_NAME
     if path.exists() and (not plan.force or fitted_by_run(plan, path)):
         check_saved_settings(plan, path)
-        return BatchClasses(read_classes(path), path, 0, _onto(plan, path))
+        saved = read_classes(path)
+        _check_saved_fit(plan, saved, path)
+        return BatchClasses(saved, path, 0, _onto(plan, path))
     if not plan.jobs:
         return BatchClasses(None, path, 0, plan)
     if not plan.force:
         _check_none_assigned(plan, path)
     check_writable_output(plan.output_dir)  # not after every file is sampled
+    start = time.perf_counter()
     made = [r.input for r in plan.settled if r.status == "skipped" and r.output is not None]
     inputs = [j.input for j in plan.jobs] + made
     left_out: dict[Path, str] = {}
@@ -116,7 +129,8 @@ def shared_classes(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_IMAGE
                   run=plan.run)
     if plan.run is not None:  # a rerun with force that finds it unfinished keeps the classes
         record_forced_run(plan.output_dir, plan.settings, plan.run, plan.mode.name)
-    return BatchClasses(classes, path, n, _onto(plan, path), left_out)
+    return BatchClasses(classes, path, n, _onto(plan, path), left_out,
+                        time.perf_counter() - start)
 
 
 def _check_plan(plan: BatchPlan) -> None:
@@ -127,6 +141,24 @@ def _check_plan(plan: BatchPlan) -> None:
     if plan.options.get("n_clusters") is None:
         raise ValueError("shared classes without n_clusters: they are k-means classes; "
                          "expected options with n_clusters=K (-k K)")
+
+
+def _check_saved_fit(plan: BatchPlan, classes: SharedClasses, path: Path) -> None:
+    """Refuse saved ``classes`` of another ``n_clusters``, weights or space than the plan's:
+    every file would fail on them."""
+    opts = plan.options
+    asked = {"n_clusters": opts["n_clusters"], "weights": check_shared_weights(
+        opts.get("weights")), "space": opts.get("space", "lab")}
+    theirs = {"n_clusters": classes.n_clusters, "weights": classes.weights,
+              "space": classes.space}
+    differ = [key for key in asked if asked[key] != theirs[key]]
+    if differ:
+        given = ", ".join(f"{key}={asked[key]!r}" for key in differ)
+        held = ", ".join(f"{key}={theirs[key]!r}" for key in differ)
+        raise OutputExistsError(f"{path.name} holds classes fitted with {held}, while this "
+                                f"run asks for {given}; expected those, or force=True to fit "
+                                "new classes in its place, or another output folder",
+                                path=plan.output_dir)
 
 
 def _readable(inputs: Sequence[Path], max_pixels: int | None,
@@ -170,37 +202,99 @@ def _onto(plan: BatchPlan, path: Path) -> BatchPlan:
 
 def write_class_table(output_dir: str | Path, results: Sequence[FileResult]) -> Path | None:
     """Write ``classes.csv`` in ``output_dir``: one row per output and class, ``file``
-    (the input, as the results name it), ``class``, ``pixels`` and ``fraction`` (of the
-    image's pixels), read from each output folder's ``segments.json``; None, and nothing
-    written, when no result has one.
+    (the input, as the results name it), ``class``, ``pixels``, ``fraction`` (of the
+    image's pixels) and ``mean_color`` (``#rrggbb``, the mean sRGB colour of the class's
+    pixels in that image), read from each output folder's ``segments.json``; None, and
+    nothing written, when no result has one.
 
     >>> import tempfile
     >>> out = Path(tempfile.mkdtemp()); (out / "a").mkdir()
     >>> _ = (out / "a" / "segments.json").write_text(json.dumps({"cluster_stats": [
-    ...     {"cluster": 0, "area": 3, "fraction": 0.75}, {"cluster": 2, "area": 1,
-    ...     "fraction": 0.25}]}))
+    ...     {"cluster": 0, "area": 3, "fraction": 0.75, "mean_color": [255, 128, 0]},
+    ...     {"cluster": 2, "area": 1, "fraction": 0.25, "mean_color": [0, 0, 9.6]}]}))
     >>> path = write_class_table(out, [FileResult(Path("a.png"), out / "a", "ok")])
     >>> print(path.read_text(), end="")
-    file,class,pixels,fraction
-    a.png,0,3,0.75
-    a.png,2,1,0.25
+    file,class,pixels,fraction,mean_color
+    a.png,0,3,0.75,#ff8000
+    a.png,2,1,0.25,#00000a
     """
-    rows = list(_class_rows(results))
+    rows = [[file, c["cluster"], c["area"], c.get("fraction"), _hex(c.get("mean_color"))]
+            for file, c in _class_stats(results)]
+    return _write_csv(Path(output_dir) / CLASS_TABLE_NAME,
+                      ["file", "class", "pixels", "fraction", "mean_color"], rows)
+
+
+def write_class_legend(output_dir: str | Path, results: Sequence[FileResult]
+                       ) -> Path | None:
+    """Write ``class-legend.csv`` in ``output_dir``: one row per class over every output
+    of ``results`` (as :func:`write_class_table` reads them), ``class``, ``mean_color``
+    (``#rrggbb``) and ``r``, ``g``, ``b`` (the mean sRGB colour of all its pixels, in
+    every image), ``pixels``, ``fraction`` (of all the images' pixels) and ``files`` (the
+    outputs that hold it): which class is grass and which gravel, at a glance. None, and
+    nothing written, when no result has a ``segments.json``.
+
+    >>> import tempfile
+    >>> out = Path(tempfile.mkdtemp())
+    >>> for name, area, rgb in (("a", 3, [200, 0, 0]), ("b", 1, [100, 0, 40])):
+    ...     (out / name).mkdir()
+    ...     _ = (out / name / "segments.json").write_text(json.dumps({"cluster_stats": [
+    ...         {"cluster": 0, "area": area, "mean_color": rgb},
+    ...         {"cluster": 1, "area": 4 - area, "mean_color": [0, 0, 255]}]}))
+    >>> path = write_class_legend(out, [FileResult(Path(f"{n}.png"), out / n, "ok")
+    ...                                 for n in "ab"])
+    >>> print(path.read_text(), end="")
+    class,mean_color,r,g,b,pixels,fraction,files
+    0,#af000a,175,0,10,4,0.5,2
+    1,#0000ff,0,0,255,4,0.5,2
+    """
+    totals: dict[int, list[float]] = {}  # class: [pixels, r, g, b sums, files]
+    for _, c in _class_stats(results):
+        entry = totals.setdefault(int(c["cluster"]), [0, 0.0, 0.0, 0.0, 0])
+        area = c["area"]
+        entry[0] += area
+        for i, level in enumerate(c.get("mean_color") or (0, 0, 0)):
+            entry[1 + i] += level * area
+        entry[4] += 1
+    if not totals:
+        return None
+    everything = sum(entry[0] for entry in totals.values())
+    rows = []
+    for k in sorted(totals):
+        pixels, *sums, files = totals[k]
+        rgb = [int(round(v / max(pixels, 1))) for v in sums]
+        rows.append([k, _hex(rgb), *rgb, pixels, round(pixels / max(everything, 1), 6),
+                     files])
+    return _write_csv(Path(output_dir) / CLASS_LEGEND_NAME,
+                      ["class", "mean_color", "r", "g", "b", "pixels", "fraction", "files"],
+                      rows)
+
+
+def _hex(levels: Sequence[float] | None) -> str | None:
+    """``#rrggbb`` of sRGB levels (rounded), None for None."""
+    if levels is None:
+        return None
+    from ..palette_files import entry_hex
+
+    return entry_hex(np.clip(np.round(np.asarray(levels, np.float64)), 0, 255))
+
+
+def _write_csv(path: Path, header: list[str], rows: list[list[Any]]) -> Path | None:
+    """Write ``rows`` under ``header`` as CSV at ``path``, atomically; None, and nothing
+    written, for no row."""
     if not rows:
         return None
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\n")
-    writer.writerow(["file", "class", "pixels", "fraction"])
+    writer.writerow(header)
     writer.writerows(rows)
-    path = Path(output_dir) / CLASS_TABLE_NAME
     from ..io.write import atomic_write
 
     atomic_write(path, lambda tmp: tmp.write_text(text.getvalue(), encoding="utf-8"))
     return path
 
 
-def _class_rows(results: Sequence[FileResult]) -> Iterator[list[Any]]:
-    """``[file, class, pixels, fraction]`` of every class of every readable output."""
+def _class_stats(results: Sequence[FileResult]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The input's name and each ``cluster_stats`` entry of every readable output."""
     for r in results:
         if r.output is None or r.status not in ("ok", "skipped"):
             continue
@@ -209,4 +303,4 @@ def _class_rows(results: Sequence[FileResult]) -> Iterator[list[Any]]:
         except (OSError, ValueError):
             continue
         for c in stats.get("cluster_stats", []):
-            yield [str(r.input), c["cluster"], c["area"], c.get("fraction")]
+            yield str(r.input), c

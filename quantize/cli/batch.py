@@ -143,7 +143,7 @@ _REDUCE_ONLY = ("--quality", "--quality-limit", "--max-bytes", "--dither", "--ex
                 "--skip-if-larger", "--copy-if-larger", "--ext", "--matte", "--fixed-color",
                 "--palette-out")
 _SEGMENT_ONLY = ("--regions", "--superpixels", "--smooth", "--working-size", "--edges",
-                 "--classes", "--shared-classes", "--stretch", "--stretch-clip",
+                 "--classes", "--shared-classes", "--classes-in", "--stretch", "--stretch-clip",
                  "-w/--weight", "--min-region", "--overlay-color")
 #: Added to the error of a batch that found no input, with --remove-orphans and outputs on
 #: record: why they are not removed, and how to remove them.
@@ -452,8 +452,17 @@ def batch(
         "vectors sampled from all images (saved as OUT_DIR/shared-classes.json) and assign "
         "every image's pixels to them, so that class i is the same colour and texture in "
         "every output; -w xy defaults to 0 and must be 0 (positions differ between images). "
-        "Also writes OUT_DIR/classes.csv: file, class, pixels, fraction. Local only (not "
-        "with --scheduler).")] = False,
+        "Also writes OUT_DIR/classes.csv (file, class, pixels, fraction, mean_color) and "
+        "OUT_DIR/class-legend.csv (each class's mean colour and area over the folder). Local "
+        "only (not with --scheduler).")] = False,
+    classes_in: Annotated[Path | None, typer.Option(
+        "--classes-in", metavar="FILE", help="segment: assign every image's pixels to the "
+        "k-means classes saved in FILE (a shared-classes.json of an earlier batch, or "
+        "quantize.classes.SharedClasses.save) instead of fitting k-means on each image, as "
+        "segment --classes-in does; -k, -w and --space are FILE's (given, they must match). "
+        "Also writes OUT_DIR/classes.csv and OUT_DIR/class-legend.csv. Not with "
+        "--shared-classes.",
+        show_default=False, parser=file_name)] = None,
     report_name: Annotated[str | None, typer.Option(
         "--report", metavar="FILE",
         help="Write per-file results to FILE (.json or .csv; UTF-8, a CSV "
@@ -544,7 +553,7 @@ def batch(
                  "--smooth": smooth is not None, "--working-size": working_size is not None,
                  "--edges": edges, "--classes": classes, "--stretch": stretch,
                  "--stretch-clip": stretch_clip is not None,
-                 "--shared-classes": shared_classes,
+                 "--shared-classes": shared_classes, "--classes-in": classes_in is not None,
                  "-w/--weight": bool(weights),
                  "--min-region": min_region is not None,
                  "--overlay-color": overlay_color is not None}
@@ -560,7 +569,7 @@ def batch(
                 raise ValueError(f"--shared-palette and {other} both given; expected "
                                  "--shared-palette with -k/--colors")
             if shared_classes:
-                _check_shared_classes(colors, scheduler)
+                _check_shared_classes(colors, scheduler, classes_in)
             _check_shared_palette_out(palette_out, shared_palette)
             if shared_palette and palette == "per-frame":
                 raise ValueError("--shared-palette and --palette='per-frame' both given; expected "
@@ -575,7 +584,8 @@ def batch(
                        if mode == "reduce" else
                        _segment_options(colors, regions, edges, space, weights or [], min_region,
                                         overlay_color, seed, stretch, superpixels, smooth,
-                                        working_size, classes, shared_classes, stretch_clip))
+                                        working_size, classes, shared_classes, stretch_clip,
+                                        classes_in))
             options["max_pixels"] = check_max_pixels(max_pixels, "--max-pixels")
             if copy_if_larger:  # left out when not given, as ext is
                 options["copy_if_larger"] = True
@@ -654,7 +664,7 @@ def batch(
             count = Counter(u.status for u in unsettled)  # the files left unsettled, by status
             if mode == "reduce" and not shared_palette:
                 _remove_unused_palette(output_dir, show)
-            if shared_classes:
+            if shared_classes or classes_in is not None:
                 _write_class_table(output_dir, results, show)
             if show == "json":  # one object for every file, as the reports have one row each
                 _json_unsettled(unsettled, mode)
@@ -1611,7 +1621,8 @@ def _segment_options(colors: int | None, regions: int | None, edges: bool, space
                      superpixels: int | None = None,
                      smooth: int | None = None, working_size: int | str | None = None,
                      classes: bool = False, shared_classes: bool = False,
-                     stretch_clip: float | None = None) -> dict[str, Any]:
+                     stretch_clip: float | None = None,
+                     classes_in: Path | None = None) -> dict[str, Any]:
     from .._validation import check_stretch_clip
     from ..classes import check_shared_weights
     from ..features import check_weights
@@ -1624,6 +1635,10 @@ def _segment_options(colors: int | None, regions: int | None, edges: bool, space
     )
     from .segment import parse_color, parse_weights
 
+    parsed = parse_weights(weights)
+    if classes_in is not None:  # read once: -k, -w and --space are the file's
+        colors, parsed, space = _classes_in_settings(classes_in, colors, regions, parsed,
+                                                     space)
     # as `quantize segment` checks them, named -k/--clusters and --regions
     n_clusters, regions = check_cut(colors, regions)
     options: dict[str, Any] = {"seed": seed, "edges": edges}
@@ -1633,10 +1648,10 @@ def _segment_options(colors: int | None, regions: int | None, edges: bool, space
         options["regions"] = regions
     if space is not None:
         options["space"] = check_choice(space, "--space", segment_spaces())
-    if shared_classes:  # xy 0 unless given, and refused above 0
-        options["weights"] = check_shared_weights(parse_weights(weights))
+    if shared_classes or classes_in is not None:  # xy 0 unless given, and refused above 0
+        options["weights"] = check_shared_weights(parsed)
     elif weights:
-        options["weights"] = check_weights(parse_weights(weights))
+        options["weights"] = check_weights(parsed)
     if min_region is not None:
         options["min_region"] = check_min_region(min_region, "--min-region")
     if overlay_color is not None:
@@ -1654,7 +1669,24 @@ def _segment_options(colors: int | None, regions: int | None, edges: bool, space
         options["working_size"] = check_working_size(working_size, n_clusters)
     if classes:  # so too
         options["classes"] = True
+    if classes_in is not None:  # so too; the manifest records its digest
+        options["classes_in"] = classes_in
     return options
+
+
+def _classes_in_settings(classes_in: Path, colors: int | None, regions: int | None,
+                         weights: Mapping[str, float] | None, space: str | None
+                         ) -> tuple[int, dict[str, float], str]:
+    """The ``-k``, weights and space of the classes file ``classes_in``, which the run
+    takes; refused when those given differ (or with ``--regions``), or when it is not a
+    classes file."""
+    from ..features import DEFAULT_TEXTURE_SCALES
+    from ..segment import classes_settings
+
+    _, k, w, space, _ = classes_settings(classes_in, colors, regions, weights or None,
+                                         "lab" if space is None else space,
+                                         DEFAULT_TEXTURE_SCALES)
+    return k, w, space
 
 
 # --------------------------------------------------------------------------
@@ -1714,9 +1746,14 @@ def _with_shared_palette(plan: "lib.BatchPlan", jobs: int | None, scheduler: str
 # --------------------------------------------------------------------------
 
 
-def _check_shared_classes(colors: int | None, scheduler: str | None) -> None:
-    """Refuse --shared-classes without -k, or with --scheduler (the fit reads the images
-    in this process)."""
+def _check_shared_classes(colors: int | None, scheduler: str | None,
+                          classes_in: Path | None = None) -> None:
+    """Refuse --shared-classes without -k, with --scheduler (the fit reads the images
+    in this process), or with --classes-in (classes given, not fitted)."""
+    if classes_in is not None:
+        raise ValueError(f"--shared-classes and --classes-in={quoted(classes_in)} both given; "
+                         "expected one of them: --shared-classes fits new classes on these "
+                         "images, --classes-in assigns them to the classes of FILE")
     if colors is None:
         raise ValueError("--shared-classes without -k: shared classes are k-means classes; "
                          "expected --shared-classes -k K")
@@ -1744,23 +1781,28 @@ def _with_shared_classes(plan: "lib.BatchPlan", show: str) -> "lib.BatchPlan":
     k = fitted.classes.n_clusters
     if fitted.n_files:
         files = "1 file" if fitted.n_files == 1 else f"{fitted.n_files} files"
-        say(f"shared classes: {k} fitted on {files} -> {fitted.path}", err=show == "json")
+        say(f"shared classes: {k} fitted on {files} in {fitted.seconds:.1f} s (not counted "
+            f"in the summary's time) -> {fitted.path}", err=show == "json")
     else:
         say(f"shared classes: reusing {k} from {fitted.path}", err=show == "json")
     return fitted.plan
 
 
 def _write_class_table(output_dir: Path, results: "list[lib.FileResult]", show: str) -> None:
-    """Write OUT_DIR/classes.csv of the outputs' class areas; a failure is warned."""
+    """Write OUT_DIR/classes.csv of the outputs' class areas and OUT_DIR/class-legend.csv of
+    each class's colour and area over them all; a failure is warned."""
     from .. import batch as lib
 
-    try:
-        path = lib.write_class_table(output_dir, results)
-    except OSError as exc:
-        warn(output_dir, f"classes.csv not written: {exc}")
-        return
-    if path is not None and show == "lines":
-        say(f"class areas -> {path}")
+    for write, name, what in ((lib.write_class_table, lib.CLASS_TABLE_NAME, "class areas"),
+                              (lib.write_class_legend, lib.CLASS_LEGEND_NAME,
+                               "class legend")):
+        try:
+            path = write(output_dir, results)
+        except OSError as exc:
+            warn(output_dir, f"{name} not written: {exc}")
+            continue
+        if path is not None and show == "lines":
+            say(f"{what} -> {path}")
 
 
 # --------------------------------------------------------------------------
