@@ -4558,6 +4558,13 @@ def test_skip_if_larger_is_refused_in_segment_mode(tmp_path):
                              "segment; expected it only with --mode reduce\n")
 
 
+#: The advice of a palette of more colours than an output holds, reduce's word for word: the
+#: best N of its entries, numbered anew.
+_CHOOSE_FEWER = ("; give -k/--colors=N (N <= 256) to map onto the best N of its entries, which "
+                 "picks N of them and renumbers them from 0 (entry i of the palette is then not "
+                 "index i)")
+
+
 def test_cli_refuses_a_palette_file_too_large_for_png_before_any_file(photo_tree, tmp_path):
     # Every file failed, one error line each, saying "or for a still image a
     # .jpg/.webp/.tif output", which batch cannot write (exit 1).
@@ -4569,7 +4576,7 @@ def test_cli_refuses_a_palette_file_too_large_for_png_before_any_file(photo_tree
     assert result.stderr.splitlines() == [
         f"quantize: error: --palette-in={str(palette)!r} holds 300 colours, more than a "
         "palette image holds: at most 256 colours (batch writes every output as an indexed "
-        "image); use fewer colours, or give -k N (N <= 256) to map onto the best N of them"]
+        f"image){_CHOOSE_FEWER}; or use fewer colours"]
     assert not out.exists()
     # Fully transparent entries (index 0 of a GIF's palette) are one entry: 256 fit.
     palette.write_text("00000000\n" + "".join(f"{i:02x}{i:02x}00ff\n" for i in range(256)))
@@ -4736,8 +4743,8 @@ def test_cli_refuses_before_any_file_a_palette_no_output_holds(photo_tree, tmp_p
     assert (result.exit_code, result.stderr) == (
         2, f"quantize: error: --palette-in={str(palette)!r} holds 297 colours (257 of them of "
            "alpha >= 128, which an animation draws), more than a palette image holds: at most "
-           "256 colours (batch writes every output as an indexed image); use fewer colours, or "
-           "give -k N (N <= 256) to map onto the best N of them\n")
+           f"256 colours (batch writes every output as an indexed image){_CHOOSE_FEWER}; or "
+           "use fewer colours\n")
     assert not (tmp_path / "out").exists()
 
 

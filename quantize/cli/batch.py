@@ -1584,7 +1584,9 @@ def _say_palette_warnings(palette_in: Path) -> None:
 
 
 def _check_palette_size(palette: Any, palette_in: Path) -> None:
-    """Refuse a ``--palette-in`` palette of more colours than any output holds.
+    """Refuse a ``--palette-in`` palette of more colours than any output holds, with the
+    advice ``reduce`` gives (:func:`~quantize.reduce.options.choose_fewer_advice`): -k N
+    chooses the best N of its entries, and numbers them anew.
 
     Every output is indexed; an animation draws fewer entries of a palette with alpha
     than a still image (:func:`~quantize.reduce.options.entries_drawn`), so a palette
@@ -1600,8 +1602,8 @@ def _check_palette_size(palette: Any, palette_in: Path) -> None:
             f" ({animated} of them of alpha >= {GIF_ALPHA_THRESHOLD}, which an animation draws)"
         raise ValueError(f"--palette-in={quoted(palette_in)} holds {still} colours{some}, more "
                          f"than a palette image holds: at most {MAX_PALETTE} colours (batch "
-                         "writes every output as an indexed image); use fewer colours, or "
-                         f"give -k N (N <= {MAX_PALETTE}) to map onto the best N of them")
+                         "writes every output as an indexed image)"
+                         f"{as_flags(choose_fewer_advice(True))}; or use fewer colours")
 
 
 def _segment_options(colors: int | None, regions: int | None, edges: bool, space: str | None,
