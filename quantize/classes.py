@@ -71,15 +71,20 @@ class SharedClasses:
         """The number of classes, ``k``."""
         return int(self.centers.shape[0])
 
-    def to_json(self) -> dict[str, Any]:
-        """The JSON-ready record :meth:`SharedClasses.save` writes."""
+    def to_json(self, files: Sequence[str] | None = None) -> dict[str, Any]:
+        """The JSON-ready record :meth:`SharedClasses.save` writes, ending in ``files``
+        when given."""
         return {"format": CLASSES_FORMAT, "version": 1, "n_clusters": self.n_clusters,
                 "space": self.space, "weights": dict(self.weights),
                 "texture_scales": list(self.texture_scales), "divisors": dict(self.divisors),
-                "centers": self.centers.tolist()}
+                "centers": self.centers.tolist(),
+                **({} if files is None else {"files": list(files)})}
 
-    def save(self, path: str | os.PathLike[str]) -> None:
-        """Write the classes to ``path`` as JSON, atomically (:func:`read_classes` reads it).
+    def save(self, path: str | os.PathLike[str], *, files: Sequence[str] | None = None
+             ) -> None:
+        """Write the classes to ``path`` as JSON, atomically (:func:`read_classes` reads it),
+        with ``files``, the images they were fitted on, when given (a batch's), which a
+        reader of the file is told and :func:`read_classes` leaves aside.
 
         >>> import tempfile, numpy as np
         >>> c = SharedClasses(np.zeros((2, 1)), {"color": 0.0, "intensity": 1.0, "xy": 0.0,
@@ -91,7 +96,7 @@ class SharedClasses:
         """
         from .io.write import atomic_write
 
-        text = json.dumps(self.to_json(), indent=1) + "\n"
+        text = json.dumps(self.to_json(files), indent=1) + "\n"
         atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
