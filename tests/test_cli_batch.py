@@ -1749,11 +1749,11 @@ def test_cli_a_segment_csv_report_leads_with_the_segment_columns(photo_tree, tmp
     # --min-region share (none given: empty), then the kind of a failure (none), then a
     # TIFF stack's pages and their regions (a still: empty)
     # and then the options recorded only when given (none: empty)
-    assert (header[-17:], row[-16:]) == (
+    assert (header[-18:], row[-17:]) == (
         ["skipped", "working_width", "working_height", "min_region_share", "failure",
          "pages", "page_regions", *_SEGMENT_GIVEN],
         [str(record["working_width"]), str(record["working_height"]), "", "", "", "",
-         *[""] * 10])
+         *[""] * 11])
 
 
 @pytest.mark.parametrize("args, match", [
@@ -3940,8 +3940,8 @@ def test_ctrl_c_gives_the_files_not_reached_a_row_in_the_report(tmp_path, monkey
         with open(report, newline="", encoding="utf-8-sig") as f:
             table = list(csv.reader(f))
         width = len(batch.REPORT_COLUMNS)
-        assert (table[0][:width], table[0][-12]) == (list(batch.REPORT_COLUMNS), "skipped")
-        assert [row[4:width] + row[-12:-11] for row in table[1:]] == [  # k, ..., skipped
+        assert (table[0][:width], table[0][-13]) == (list(batch.REPORT_COLUMNS), "skipped")
+        assert [row[4:width] + row[-13:-12] for row in table[1:]] == [  # k, ..., skipped
             [""] * 8, ["", "", "", "", "0.5", "", "", ""], [""] * 8, [""] * 8]
         rows = [(Path(r[0]).name, *r[1:4]) for r in table[1:]]
     assert rows == [("a.png", "", *not_reached),
@@ -5637,11 +5637,12 @@ _REDUCE_ROW_KEYS = [
     "removed_outputs_folders_left", "outputs_not_removed", "folder_not_searched",
     "folder_not_listed", "warnings", "quality_limit", "quality_met", "max_bytes",
     "max_bytes_bound", "failure", "palette_fitted", "matte", "fixed_colors", "strip",
-    "keep_gps", "intent"]
-#: The options a job records only when given, last in every row of their mode: null when not.
-_REDUCE_GIVEN = _REDUCE_ROW_KEYS[-6:]
+    "keep_gps", "intent", "nodata"]
+#: The options a job records only when given (and the no-data value, when one was used),
+#: last in every row of their mode: null when not.
+_REDUCE_GIVEN = _REDUCE_ROW_KEYS[-7:]
 _SEGMENT_GIVEN = ["superpixels", "smooth", "working_size", "classes_in", "stretch",
-                  "stretch_clip", "stretch_range", "strip", "keep_gps", "intent"]
+                  "stretch_clip", "stretch_range", "strip", "keep_gps", "intent", "nodata"]
 _REDUCE_OBJECT_KEYS = [key for key in _REDUCE_ROW_KEYS if key != "warnings"]
 
 
@@ -5696,7 +5697,7 @@ def test_a_csv_report_keeps_its_columns_and_adds_skipped_last(tmp_path):
         with open(report, newline="", encoding="utf-8-sig") as f:
             table = list(csv.reader(f))
         assert table[0] == [*earlier, *later]
-        assert [(Path(row[0]).name, row[2], row[-12]) for row in table[1:]] == [
+        assert [(Path(row[0]).name, row[2], row[-13]) for row in table[1:]] == [
             ("bad.png", "failed", ""), ("noise.png", "skipped" if noise else "ok", noise),
             ("tiny.png", "skipped", "larger")]
 
@@ -5785,13 +5786,13 @@ def test_cli_segment_report_rows_have_min_region_share_last(tmp_path):
         assert result.exit_code == 0, result.output
         with open(tmp_path / f"{given}.csv", newline="", encoding="utf-8-sig") as f:
             rows = list(csv.reader(f))
-        assert (rows[0][-17:], rows[1][-14]) == (
+        assert (rows[0][-18:], rows[1][-15]) == (
             ["skipped", "working_width", "working_height", "min_region_share", "failure",
              "pages", "page_regions", *_SEGMENT_GIVEN], share or "")
         result = _cli(folder, "-o", out, "--mode", "segment", "--min-region", given,
                       "--json")
         row = json.loads(result.stdout.splitlines()[0])
-        assert (list(row)[-14:-10], row["min_region_share"]) == (
+        assert (list(row)[-15:-11], row["min_region_share"]) == (
             ["min_region_share", "failure", "pages", "page_regions"], share)
 
 
@@ -5955,13 +5956,13 @@ def test_a_failed_files_kind_is_the_last_column_of_each_report(tmp_path):
     assert result.exit_code == 1
     rows = sorted((json.loads(line) for line in result.stdout.splitlines()),
                   key=lambda row: row["input"])
-    assert [(list(row)[-7], row["failure"]) for row in rows] == [
+    assert [(list(row)[-8], row["failure"]) for row in rows] == [
         ("failure", None), ("failure", "unreadable_input")]
     with open(tmp_path / "r.csv", newline="", encoding="utf-8-sig") as f:
         table = list(csv.reader(f))
-    assert [row[-7] for row in table] == ["failure", "", "unreadable_input"]
-    assert table[0][:-7] == list(_REDUCE_CSV_HEADER_BEFORE)
-    assert table[0][-6:] == _REDUCE_GIVEN
+    assert [row[-8] for row in table] == ["failure", "", "unreadable_input"]
+    assert table[0][:-8] == list(_REDUCE_CSV_HEADER_BEFORE)
+    assert table[0][-7:] == _REDUCE_GIVEN
 
 
 #: The columns a reduce CSV report had before ``failure`` was added after them.

@@ -85,10 +85,10 @@ _LATER_COLUMNS = {"reduce": ("skipped", "quality_limit", "quality_met", "max_byt
 #: give them stay as they were), by mode: every row has them, null when not given, after
 #: the others, so that those keep their places.
 _GIVEN_OPTION_KEYS = {"reduce": ("palette_fitted", "matte", "fixed_colors", "strip",
-                                 "keep_gps", "intent"),
+                                 "keep_gps", "intent", "nodata"),
                       "segment": ("superpixels", "smooth", "working_size", "classes_in",
                                   "stretch", "stretch_clip", "stretch_range", "strip",
-                                  "keep_gps", "intent")}
+                                  "keep_gps", "intent", "nodata")}
 _LATER_COLUMNS = {mode: (*later, *_GIVEN_OPTION_KEYS[mode])
                   for mode, later in _LATER_COLUMNS.items()}
 

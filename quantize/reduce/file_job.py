@@ -536,7 +536,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                       blurred_psnr=blurred, psnr_shown=shown_psnr, max_bytes_bound=bound,
                       colours_used=None if job.palette is None
                       else int(np.count_nonzero(result.shares)),
-                      source_profile=loaded.source_profile)
+                      source_profile=loaded.source_profile, nodata=loaded.nodata)
 
 
 def _psnr_shown(alpha: np.ndarray | None, result: ReduceResult
