@@ -90,8 +90,9 @@ class SharedClasses:
         """The number of classes, ``k``."""
         return int(self.centers.shape[0])
 
-    def to_json(self) -> dict[str, Any]:
-        """The JSON-ready record :meth:`SharedClasses.save` writes."""
+    def to_json(self, files: Sequence[str] | None = None) -> dict[str, Any]:
+        """The JSON-ready record :meth:`SharedClasses.save` writes, ending in ``files``
+        when given."""
         record = {"format": CLASSES_FORMAT, "version": CLASSES_VERSION,
                   "n_clusters": self.n_clusters, "space": self.space,
                   "weights": dict(self.weights), "texture_scales": list(self.texture_scales),
@@ -102,10 +103,15 @@ class SharedClasses:
             from .palette_files import entry_hex
 
             record["colors"] = [entry_hex(c) for c in self.colors]
+        if files is not None:
+            record["files"] = list(files)
         return record
 
-    def save(self, path: str | os.PathLike[str]) -> None:
-        """Write the classes to ``path`` as JSON, atomically (:func:`read_classes` reads it).
+    def save(self, path: str | os.PathLike[str], *, files: Sequence[str] | None = None
+             ) -> None:
+        """Write the classes to ``path`` as JSON, atomically (:func:`read_classes` reads it),
+        with ``files``, the images they were fitted on, when given (a batch's), which a
+        reader of the file is told and :func:`read_classes` leaves aside.
 
         >>> import tempfile, numpy as np
         >>> c = SharedClasses(np.zeros((2, 1)), {"color": 0.0, "intensity": 1.0, "xy": 0.0,
@@ -117,7 +123,7 @@ class SharedClasses:
         """
         from .io.write import atomic_write
 
-        text = json.dumps(self.to_json(), indent=1) + "\n"
+        text = json.dumps(self.to_json(files), indent=1) + "\n"
         atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 

@@ -247,7 +247,10 @@ def segment_file(
         pixels are read as fully transparent and so segmented as transparent pixels are
         (no cluster of ``n_clusters``; ``classes.png`` gives them the last). ``"tag"``: the
         value of a TIFF's GDAL_NODATA tag, when it has one, with a
-        :class:`~quantize.io.nodata.NoDataWarning`; None: no pixel is no data.
+        :class:`~quantize.io.nodata.NoDataWarning`; None: no pixel is no data. Of an image
+        with alpha, or of a palette, a pixel that is no data or transparent is left out.
+        The value used (given or the tag's) is recorded (``"nodata"``, a list of one or
+        three numbers, in the input's units), last; not when none was.
     intent : {"relative-bpc", "relative", "perceptual", "saturation", "absolute"}
         The rendering intent by which an input's ICC profile (a CMYK file's, an Adobe RGB
         one's) is converted to sRGB, as :func:`quantize.io.load_image` takes it. Recorded
@@ -431,6 +434,7 @@ def _segment_page(job: _Job, input: str | os.PathLike[str], outdir: str | os.Pat
                                 stretch_range=loaded.stretch_range, classes_in=job.shared)
         dpi, exif = loaded.dpi, kept_exif(loaded.exif, job.strip, job.keep_gps)
         pixel_size = _pixel_size_record(loaded.pixel_size)
+        nodata = None if loaded.nodata is None else list(loaded.nodata)  # the value used
         shown = _regions.shown_alpha(loaded.alpha)
         stretched = _stretch_record(job.stretch, loaded.stretch_range, job.stretch_clip)
         of_page = {} if page is None else {"page": page, "input_pages": loaded.n_frames}
@@ -468,7 +472,7 @@ def _segment_page(job: _Job, input: str | os.PathLike[str], outdir: str | os.Pat
                   **_switches(job.strip, job.keep_gps),
                   **_given("classes_in", None if classes_in is None else str(classes_in)),
                   **_given("intent", None if job.intent == DEFAULT_INTENT else job.intent),
-                  **converted, **of_page}
+                  **converted, **of_page, **_given("nodata", nodata)}
         _write_outputs(paths, result, record, stats, levels, input_path, job.overlay_color,
                        dpi, alpha=shown, exif=exif, replace=force, classes=classes,
                        stale=(lambda: _stale_outputs(folder, input, names)) if force else None)

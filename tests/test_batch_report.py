@@ -191,7 +191,9 @@ _REDUCE_CSV_COLUMNS = [
     "frames", "larger_than_input", "left_out_of_shared_palette", "n_colors", "optimize",
     "optimized", "outputs_not_removed", "palette", "palette_in", "palette_mode", "quality",
     "removed_outputs", "removed_outputs_folders_left", "seed", "stale_output", "warnings",
-    "skipped", "quality_limit", "quality_met", "max_bytes", "max_bytes_bound", "failure"]
+    "skipped", "quality_limit", "quality_met", "max_bytes", "max_bytes_bound", "failure",
+    # the options a job records only when given (and the no-data value used): null when not
+    "palette_fitted", "matte", "fixed_colors", "strip", "keep_gps", "intent", "nodata"]
 
 
 def test_csv_report_has_the_fixed_columns_then_a_key_of_no_row(tmp_path):
@@ -271,10 +273,13 @@ def test_csv_report_of_segmentations_has_the_segment_columns(tmp_path):
                        "outputs_not_removed", "removed_outputs",
                        "removed_outputs_folders_left", "seed", "stale_output", "warnings",
                        "weights", "skipped", "working_width", "working_height",
-                       "min_region_share", "failure", "pages", "page_regions"]
+                       "min_region_share", "failure", "pages", "page_regions",
+                       "superpixels", "smooth", "working_size", "classes_in", "stretch",
+                       "stretch_clip", "stretch_range", "strip", "keep_gps", "intent",
+                       "nodata"]
     assert rows[1] == [str(tmp_path / "a.jpg"), str(tmp_path / "a"), "ok", "", "3", "", "",
                        "3", "4", "2", "lab", "0.25", "False", "False", "", "", "", "", "",
-                       "", "0", "False", "", "", "", "", "", "", "", "", ""]
+                       "", "0", "False", "", "", "", "", "", "", "", "", "", *[""] * 11]
     with pytest.raises(ValueError, match="mode='segments' is not valid; expected one of"):
         batch.write_report(tmp_path / "r.csv", results, summary, mode="segments")
 
@@ -702,7 +707,8 @@ def test_a_stopped_runs_unsettled_files_are_one_sequence_in_both_reports(tmp_pat
         rows = list(csv.reader(f))
     assert rows[0] == _REDUCE_CSV_COLUMNS
     width = len(batch.REPORT_COLUMNS)  # and then skipped, before quality_limit, quality_met,
-    assert [row[:width] + row[-5:-4] for row in rows[1:]] == [  # max_bytes and failure
+    assert [row[:width] + row[-12:-11] for row in rows[1:]] == [  # max_bytes, failure and
+        # the options recorded when given
         [a, str(tmp_path / "a.png"), "ok", "", "16", "", "31.5", "", "0.2", "", "", ""],
         [b, str(tmp_path / "b.png"), "failed", "not an image", *[""] * 8],
         [c, out, "finished unrecorded", r["finished unrecorded"], *[""] * 8],

@@ -93,6 +93,42 @@ def test_a_rerun_reuses_the_saved_classes_and_one_without_them_is_refused(folder
         without.output
 
 
+
+def test_a_file_left_out_of_the_fit_is_said_in_its_row_and_the_file_lists_those_fitted(
+        folder, tmp_path):
+    """A file read at planning but not by the fit (cut short inside its pixels) was left
+    out with a warning line alone: its row said nothing of it, and shared-classes.json did
+    not say which files the classes came from."""
+    whole = (folder / "b.png").read_bytes()
+    (folder / "c.png").write_bytes(whole[:len(whole) // 2])
+    out, report = tmp_path / "out", tmp_path / "r.json"
+    result = _batch(folder, out, "-k", "2", "--shared-classes", "-w", "texture=0", "-q",
+                    "--report", str(report))
+    assert result.exit_code == 1  # c.png failed
+    rows = {_file_name(r["input"]): r for r in json.loads(report.read_text())["files"]}
+    assert [rows[n]["reason"] for n in ("a.png", "b.png")] == ["", ""]
+    assert rows["c.png"]["reason"] == (
+        "cannot decode image (image file is truncated); so left out of the shared classes' "
+        "fit, which the other files made")
+    saved = json.loads((out / batch.SHARED_CLASSES_NAME).read_text())
+    assert saved["files"] == ["a.png", "b.png"]
+    # said once before the files, without its path twice
+    assert (f"quantize: warning: {folder / 'c.png'}: left out of the shared classes: cannot "
+            "decode image (image file is truncated)\n") in result.stderr
+
+
+def test_a_forced_rerun_without_shared_classes_removes_the_unused_file(folder, tmp_path):
+    """The shared-classes.json of a run with --shared-classes stayed in a folder that a rerun
+    with --force and without them redid, describing none of its outputs."""
+    out = tmp_path / "out"
+    assert _batch(folder, out, "-k", "2", "--shared-classes", "-w", "texture=0").exit_code == 0
+    redone = _batch(folder, out, "-k", "2", "-w", "texture=0", "-w", "xy=0", "--force")
+    assert redone.exit_code == 0, redone.output
+    assert not (out / batch.SHARED_CLASSES_NAME).exists()
+    assert (f"removed {out / batch.SHARED_CLASSES_NAME}, the classes of an earlier "
+            "--shared-classes run, which no output is assigned to\n") in redone.stdout
+
+
 @pytest.mark.parametrize(("args", "match"), [
     (("--shared-classes",), "--shared-classes without -k: shared classes are k-means classes"),
     (("-k", "2", "--shared-classes", "-w", "xy=0.5"),

@@ -1748,10 +1748,12 @@ def test_cli_a_segment_csv_report_leads_with_the_segment_columns(photo_tree, tmp
     # the working size, added after the other columns, which keep their places, then the
     # --min-region share (none given: empty), then the kind of a failure (none), then a
     # TIFF stack's pages and their regions (a still: empty)
-    assert (header[-7:], row[-6:]) == (
+    # and then the options recorded only when given (none: empty)
+    assert (header[-18:], row[-17:]) == (
         ["skipped", "working_width", "working_height", "min_region_share", "failure",
-         "pages", "page_regions"],
-        [str(record["working_width"]), str(record["working_height"]), "", "", "", ""])
+         "pages", "page_regions", *_SEGMENT_GIVEN],
+        [str(record["working_width"]), str(record["working_height"]), "", "", "", "",
+         *[""] * 11])
 
 
 @pytest.mark.parametrize("args, match", [
@@ -3938,8 +3940,8 @@ def test_ctrl_c_gives_the_files_not_reached_a_row_in_the_report(tmp_path, monkey
         with open(report, newline="", encoding="utf-8-sig") as f:
             table = list(csv.reader(f))
         width = len(batch.REPORT_COLUMNS)
-        assert (table[0][:width], table[0][-6]) == (list(batch.REPORT_COLUMNS), "skipped")
-        assert [row[4:width] + row[-6:-5] for row in table[1:]] == [  # k, ..., bytes, skipped
+        assert (table[0][:width], table[0][-13]) == (list(batch.REPORT_COLUMNS), "skipped")
+        assert [row[4:width] + row[-13:-12] for row in table[1:]] == [  # k, ..., skipped
             [""] * 8, ["", "", "", "", "0.5", "", "", ""], [""] * 8, [""] * 8]
         rows = [(Path(r[0]).name, *r[1:4]) for r in table[1:]]
     assert rows == [("a.png", "", *not_reached),
@@ -4558,6 +4560,13 @@ def test_skip_if_larger_is_refused_in_segment_mode(tmp_path):
                              "segment; expected it only with --mode reduce\n")
 
 
+#: The advice of a palette of more colours than an output holds, reduce's word for word: the
+#: best N of its entries, numbered anew.
+_CHOOSE_FEWER = ("; give -k/--colors=N (N <= 256) to map onto the best N of its entries, which "
+                 "picks N of them and renumbers them from 0 (entry i of the palette is then not "
+                 "index i)")
+
+
 def test_cli_refuses_a_palette_file_too_large_for_png_before_any_file(photo_tree, tmp_path):
     # Every file failed, one error line each, saying "or for a still image a
     # .jpg/.webp/.tif output", which batch cannot write (exit 1).
@@ -4569,7 +4578,7 @@ def test_cli_refuses_a_palette_file_too_large_for_png_before_any_file(photo_tree
     assert result.stderr.splitlines() == [
         f"quantize: error: --palette-in={str(palette)!r} holds 300 colours, more than a "
         "palette image holds: at most 256 colours (batch writes every output as an indexed "
-        "image); use fewer colours, or give -k N (N <= 256) to map onto the best N of them"]
+        f"image){_CHOOSE_FEWER}; or use fewer colours"]
     assert not out.exists()
     # Fully transparent entries (index 0 of a GIF's palette) are one entry: 256 fit.
     palette.write_text("00000000\n" + "".join(f"{i:02x}{i:02x}00ff\n" for i in range(256)))
@@ -4736,8 +4745,8 @@ def test_cli_refuses_before_any_file_a_palette_no_output_holds(photo_tree, tmp_p
     assert (result.exit_code, result.stderr) == (
         2, f"quantize: error: --palette-in={str(palette)!r} holds 297 colours (257 of them of "
            "alpha >= 128, which an animation draws), more than a palette image holds: at most "
-           "256 colours (batch writes every output as an indexed image); use fewer colours, or "
-           "give -k N (N <= 256) to map onto the best N of them\n")
+           f"256 colours (batch writes every output as an indexed image){_CHOOSE_FEWER}; or "
+           "use fewer colours\n")
     assert not (tmp_path / "out").exists()
 
 
@@ -5627,7 +5636,13 @@ _REDUCE_ROW_KEYS = [
     "fewer_colors_than_asked", "left_out_of_shared_palette", "removed_outputs",
     "removed_outputs_folders_left", "outputs_not_removed", "folder_not_searched",
     "folder_not_listed", "warnings", "quality_limit", "quality_met", "max_bytes",
-    "max_bytes_bound", "failure"]
+    "max_bytes_bound", "failure", "palette_fitted", "matte", "fixed_colors", "strip",
+    "keep_gps", "intent", "nodata"]
+#: The options a job records only when given (and the no-data value, when one was used),
+#: last in every row of their mode: null when not.
+_REDUCE_GIVEN = _REDUCE_ROW_KEYS[-7:]
+_SEGMENT_GIVEN = ["superpixels", "smooth", "working_size", "classes_in", "stretch",
+                  "stretch_clip", "stretch_range", "strip", "keep_gps", "intent", "nodata"]
 _REDUCE_OBJECT_KEYS = [key for key in _REDUCE_ROW_KEYS if key != "warnings"]
 
 
@@ -5674,7 +5689,7 @@ def test_a_csv_report_keeps_its_columns_and_adds_skipped_last(tmp_path):
     args = (src, "-o", tmp_path / "out", "-k", "4", "-j", "1", "--skip-if-larger",
             "--report", report)
     later = ["skipped", "quality_limit", "quality_met", "max_bytes",  # added so, after the rest
-             "max_bytes_bound", "failure"]
+             "max_bytes_bound", "failure", *_REDUCE_GIVEN]
     earlier = [*batch.REPORT_COLUMNS, *sorted(set(batch.ROW_KEYS["reduce"])
                                               - {*batch.REPORT_COLUMNS, *later})]
     for run, noise in (("first", ""), ("again", "done")):
@@ -5682,7 +5697,7 @@ def test_a_csv_report_keeps_its_columns_and_adds_skipped_last(tmp_path):
         with open(report, newline="", encoding="utf-8-sig") as f:
             table = list(csv.reader(f))
         assert table[0] == [*earlier, *later]
-        assert [(Path(row[0]).name, row[2], row[-6]) for row in table[1:]] == [
+        assert [(Path(row[0]).name, row[2], row[-13]) for row in table[1:]] == [
             ("bad.png", "failed", ""), ("noise.png", "skipped" if noise else "ok", noise),
             ("tiny.png", "skipped", "larger")]
 
@@ -5729,7 +5744,7 @@ def test_json_objects_of_a_segment_batch_have_the_segment_keys(tmp_path):
             "n_regions", "min_region", "weights", "space", "seed", "outputs", "seconds",
             "stale_output", "removed_outputs", "removed_outputs_folders_left",
             "outputs_not_removed", "folder_not_searched", "folder_not_listed",
-            "min_region_share", "failure", "pages", "page_regions"])
+            "min_region_share", "failure", "pages", "page_regions", *_SEGMENT_GIVEN])
         for name, status in (("bad.png", "failed"), ("noise.png", "ok"))]
 
 
@@ -5771,14 +5786,45 @@ def test_cli_segment_report_rows_have_min_region_share_last(tmp_path):
         assert result.exit_code == 0, result.output
         with open(tmp_path / f"{given}.csv", newline="", encoding="utf-8-sig") as f:
             rows = list(csv.reader(f))
-        assert (rows[0][-7:], rows[1][-4]) == (
+        assert (rows[0][-18:], rows[1][-15]) == (
             ["skipped", "working_width", "working_height", "min_region_share", "failure",
-             "pages", "page_regions"], share or "")
+             "pages", "page_regions", *_SEGMENT_GIVEN], share or "")
         result = _cli(folder, "-o", out, "--mode", "segment", "--min-region", given,
                       "--json")
         row = json.loads(result.stdout.splitlines()[0])
-        assert (list(row)[-4:], row["min_region_share"]) == (
+        assert (list(row)[-15:-11], row["min_region_share"]) == (
             ["min_region_share", "failure", "pages", "page_regions"], share)
+
+
+def test_cli_segment_rows_have_every_option_key_null_when_not_given(tmp_path):
+    """--smooth and --shared-classes gave the ok rows 'smooth' and 'classes_in', after all
+    the others, which a failed row and the rows of a run without them lacked: a CSV then had
+    columns of its own, against the --report help ('the same columns in every report')."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    img = np.full((16, 16, 3), 200, np.uint8)
+    img[4:12, 4:12] = (20, 40, 160)
+    Image.fromarray(img).save(folder / "a.png")
+    (folder / "bad.png").write_bytes(b"not a png")
+    keys, headers, given = [], [], {}
+    for name, options in (("plain", []), ("smooth", ["--smooth", "1"]),
+                          ("shared", ["--shared-classes"])):
+        report = tmp_path / f"{name}.json"
+        result = _cli(folder, "-o", tmp_path / name, "--mode", "segment", "-k", "2", "-q",
+                      "--report", report, *options)
+        assert result.exit_code == 1, result.output  # bad.png failed
+        rows = {Path(r["input"]).name: r for r in json.loads(report.read_text())["files"]}
+        keys += [list(row) for row in rows.values()]
+        given[name] = [(rows[n]["smooth"], rows[n]["classes_in"]) for n in ("a.png", "bad.png")]
+        assert _cli(folder, "-o", tmp_path / name, "--mode", "segment", "-k", "2", "-q",
+                    "--report", tmp_path / f"{name}.csv", *options).exit_code == 1
+        with open(tmp_path / f"{name}.csv", newline="", encoding="utf-8-sig") as f:
+            headers.append(next(csv.reader(f)))
+    assert keys == [list(batch.ROW_KEYS["segment"])] * 6
+    assert headers[1:] == headers[:1] * 2
+    assert given == {"plain": [(None, None)] * 2, "smooth": [(1, None), (None, None)],
+                     "shared": [(None, str(tmp_path / "shared" / "shared-classes.json")),
+                                (None, None)]}
 
 
 def test_cli_segment_min_region_0_percent_is_min_region_0(photo_tree, tmp_path):
@@ -5900,7 +5946,8 @@ def test_a_json_run_refused_for_changed_options_ends_with_its_kind(tmp_path):
 
 
 def test_a_failed_files_kind_is_the_last_column_of_each_report(tmp_path):
-    """A new key: last in the rows and the CSV columns, so that every other keeps its place."""
+    """A new key: after the others in the rows and the CSV columns, so that every other keeps
+    its place (and before the options recorded only when given, added since)."""
     src, out = tmp_path / "in", tmp_path / "out"
     src.mkdir()
     Image.fromarray(np.full((4, 4, 3), 90, np.uint8)).save(src / "a.png")
@@ -5909,12 +5956,13 @@ def test_a_failed_files_kind_is_the_last_column_of_each_report(tmp_path):
     assert result.exit_code == 1
     rows = sorted((json.loads(line) for line in result.stdout.splitlines()),
                   key=lambda row: row["input"])
-    assert [(list(row)[-1], row["failure"]) for row in rows] == [
+    assert [(list(row)[-8], row["failure"]) for row in rows] == [
         ("failure", None), ("failure", "unreadable_input")]
     with open(tmp_path / "r.csv", newline="", encoding="utf-8-sig") as f:
         table = list(csv.reader(f))
-    assert [row[-1] for row in table] == ["failure", "", "unreadable_input"]
-    assert table[0][:-1] == list(_REDUCE_CSV_HEADER_BEFORE)
+    assert [row[-8] for row in table] == ["failure", "", "unreadable_input"]
+    assert table[0][:-8] == list(_REDUCE_CSV_HEADER_BEFORE)
+    assert table[0][-7:] == _REDUCE_GIVEN
 
 
 #: The columns a reduce CSV report had before ``failure`` was added after them.

@@ -5827,6 +5827,24 @@ def test_a_jpeg_output_is_noted_to_add_colours_of_its_own(tmp_path, stripes):
     assert png.exit_code == 0 and "JPEG" not in png.stderr
 
 
+def test_no_jpeg_note_of_a_result_not_written(tmp_path):
+    """'reduce a.jpg -o b.jpg --copy-if-larger', its result larger, wrote the input's bytes
+    and noted that the JPEG written 'holds more than the 2 colours': no JPEG of 2 colours
+    was written."""
+    pixels = np.zeros((64, 64, 3), np.uint8)
+    pixels[:, 32:] = [200, 10, 10]
+    src = tmp_path / "flat.jpg"
+    Image.fromarray(pixels).save(src, quality=10)
+    out = tmp_path / "b.jpg"
+    copied = run(src, "-k", 2, "-o", out, "--copy-if-larger")
+    assert (copied.exit_code, copied.stderr) == (0, "")
+    assert out.read_bytes() == src.read_bytes()
+    skipped = run(src, "-k", 2, "-o", tmp_path / "c.jpg", "--skip-if-larger")
+    assert skipped.exit_code == 98 and "colours of its own" not in skipped.stderr
+    written = run(src, "-k", 2, "-o", tmp_path / "d.jpg")
+    assert written.exit_code == 0 and "colours of its own" in written.stderr
+
+
 # --------------------------------------------------------------------------
 # --copy-if-larger
 # --------------------------------------------------------------------------

@@ -154,13 +154,84 @@ def test_a_value_the_input_cannot_hold_is_one_line_and_exit_2(tmp_path, command,
     assert not (tmp_path / "out").exists() and not (tmp_path / "out.png").exists()
 
 
-@pytest.mark.parametrize(("mode", "nodata"), [("P", 0), ("RGBA", 0)])
-def test_images_of_no_values_of_one_or_three_bands_are_refused(tmp_path, mode, nodata):
+def test_images_of_no_values_of_one_or_three_bands_are_refused(tmp_path):
+    src = tmp_path / "tile.jpg"
+    Image.new("CMYK", (2, 2)).save(src)
+    with pytest.raises(InputParameterError, match="nodata=0 cannot occur in an image of "
+                       "mode CMYK: nodata reads grey or RGB images, with alpha or not, or of "
+                       "a palette"):
+        load_image(src, nodata=0)
+
+
+def test_a_palette_image_is_matched_in_its_colours(tmp_path):
+    """A palette (P) image was refused ('cannot occur in an image of mode P'): its pixels
+    are indices, and the value names a colour, which they are matched in once decoded; its
+    transparent entry stays transparent."""
+    im = Image.new("P", (4, 1))
+    im.putpalette([0, 0, 0, 9, 9, 9, 200, 0, 0, 5, 5, 5])
+    for x in range(4):
+        im.putpixel((x, 0), x)
     src = tmp_path / "tile.png"
-    Image.new(mode, (2, 2)).save(src)
-    with pytest.raises(InputParameterError, match=f"nodata=0 cannot occur in an image of "
-                       f"mode {mode}: nodata reads grey or RGB images"):
-        load_image(src, nodata=nodata)
+    im.save(src, transparency=3)
+    image = load_image(src, nodata=0)
+    assert image.alpha.tolist() == [[0, 255, 255, 0]]
+    assert image.rgb[0, 1:3].tolist() == [[9, 9, 9], [200, 0, 0]]
+    assert image.nodata == (0.0, 0.0, 0.0)
+    assert load_image(src, nodata=[9, 9, 9]).alpha.tolist() == [[255, 0, 255, 0]]
+
+
+@pytest.mark.parametrize(("mode", "pixels", "nodata", "expected"), [
+    ("RGBA", [[0, 0, 0, 255], [0, 0, 0, 128], [7, 7, 7, 0], [7, 7, 7, 255]], "0,0,0",
+     [0, 0, 0, 255]),
+    ("LA", [[0, 255], [9, 255], [9, 0], [9, 200]], "0", [0, 255, 0, 200]),
+])
+def test_of_an_image_with_alpha_a_pixel_no_data_or_transparent_is_set_apart(
+        tmp_path, mode, pixels, nodata, expected):
+    """An image with alpha was refused: a pixel of the value is set apart whatever its
+    alpha, one transparent already stays so, and the others keep theirs."""
+    src = tmp_path / "tile.png"
+    Image.fromarray(np.array([pixels], np.uint8), mode).save(src)
+    result = runner.invoke(app, ["reduce", str(src), "-k", "2", "-o", str(tmp_path / "o.png"),
+                                 "--nodata", nodata, "--json"])
+    assert result.exit_code == 0, result.output
+    assert np.asarray(Image.open(tmp_path / "o.png").convert("RGBA"))[0, :, 3].tolist() == \
+        expected
+    assert json.loads(result.stdout)["nodata"] == [0.0] * (3 if mode == "RGBA" else 1)
+
+
+def test_a_16_bit_image_with_alpha_is_refused_in_one_line(tmp_path):
+    tifffile = pytest.importorskip("tifffile")
+    src = tmp_path / "wide.tif"
+    tifffile.imwrite(src, np.zeros((2, 2, 4), np.uint16), photometric="rgb", extrasamples=[2])
+    result = runner.invoke(app, ["segment", str(src), "-k", "2", "-o", str(tmp_path / "out"),
+                                 "--nodata", "0"])
+    assert (result.exit_code, result.stderr) == (2, (
+        f"quantize: error: {src}: --nodata=0 is matched in the 8-bit colours of an image with "
+        "alpha, and this one has 16-bit values; expected one without alpha, or no nodata\n"))
+
+
+def test_the_nodata_value_used_is_recorded(tmp_path):
+    """segments.json and reduce --json did not say which value's pixels were set apart,
+    given or read from the GDAL_NODATA tag; a batch row says it too."""
+    out = tmp_path / "out"
+    for tag, options, expected in (("0", [], [0.0]), (None, ["--nodata", "1000"], [1000.0]),
+                                   ("0", ["--nodata", "none"], None)):
+        _classes(tmp_path, _tile(tmp_path, tag), *options)
+        assert json.loads((out / "segments.json").read_text()).get("nodata") == expected
+    rgb = tmp_path / "rgb.tif"
+    Image.new("RGB", (2, 2), (0, 0, 0)).save(rgb, tiffinfo=_tagged("0"))
+    reduced = runner.invoke(app, ["reduce", str(rgb), "-k", "2", "-o",
+                                  str(tmp_path / "rgb.png"), "--json"])
+    assert reduced.exit_code == 0, reduced.output
+    assert json.loads(reduced.stdout)["nodata"] == [0.0, 0.0, 0.0]
+    folder = tmp_path / "tiles"
+    folder.mkdir()
+    _tile(folder, "0")
+    report = tmp_path / "r.json"
+    ran = runner.invoke(app, ["batch", str(folder), "-o", str(tmp_path / "b"), "--mode",
+                              "segment", "-k", "2", "-q", "--report", str(report)])
+    assert ran.exit_code == 0, ran.output
+    assert json.loads(report.read_text())["files"][0]["nodata"] == [0.0]
 
 
 def test_a_batch_rerun_without_nodata_finds_the_outputs_made_with_it_changed(tmp_path):

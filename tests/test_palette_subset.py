@@ -200,7 +200,9 @@ def test_batch_with_a_palette_and_k_writes_what_reduce_writes(tmp_path):
     refused = CliRunner().invoke(app, ["batch", str(folder), "-o", str(tmp_path / "out2"),
                                        "--palette-in", str(threads)])
     assert refused.exit_code == 2
-    assert "give -k N (N <= 256) to map onto the best N of them" in refused.output
+    assert ("give -k/--colors=N (N <= 256) to map onto the best N of its entries, which picks N "
+            "of them and renumbers them from 0 (entry i of the palette is then not index i); or "
+            "use fewer colours") in refused.output
 
 
 def test_an_animation_refuses_n_colors_beside_a_palette(tmp_path):

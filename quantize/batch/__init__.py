@@ -106,9 +106,11 @@ _SOURCES = {
             "remove_unclaimed", "run_batch"),
     "shared": (
         "SAMPLES_PER_FILE", "SHARED_PALETTE_NAME", "InputsChangedWarning", "SharedPalette",
-        "WorkerFailedError", "remove_unused_palette", "shared_palette"),
+        "WorkerFailedError", "remove_unused_palette", "remove_unused_shared_file",
+        "shared_palette"),
     "classes": ("CLASS_LEGEND_NAME", "CLASS_TABLE_NAME", "SHARED_CLASSES_NAME",
-                "BatchClasses", "shared_classes", "write_class_legend", "write_class_table"),
+                "BatchClasses", "remove_unused_classes", "shared_classes",
+                "write_class_legend", "write_class_table"),
 }
 _MODULE_OF = {name: module for module, names in _SOURCES.items() for name in names}
 

@@ -13,9 +13,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,10 +30,16 @@ from .manifest import SHARED_CLASSES_NAME, record_forced_run, record_output
 from .plan import BatchPlan
 from .results import FileResult
 from .run import check_writable_output
-from .shared import check_saved_settings, fitted_by_run, recorded_outputs
+from .shared import (
+    check_saved_settings,
+    fitted_by_run,
+    recorded_outputs,
+    remove_unused_shared_file,
+)
 
 __all__ = ["CLASS_LEGEND_NAME", "CLASS_TABLE_NAME", "SHARED_CLASSES_NAME", "BatchClasses",
-           "shared_classes", "write_class_legend", "write_class_table"]
+           "remove_unused_classes", "shared_classes", "write_class_legend",
+           "write_class_table"]
 
 #: The per-file, per-class areas of a shared-classes batch, in its output folder.
 CLASS_TABLE_NAME = "classes.csv"
@@ -47,9 +54,11 @@ class BatchClasses:
     ``classes`` were saved at ``path`` (None when no file was left to run and none was
     saved); ``n_files`` images were sampled to fit them (0 when
     an earlier run's file was reused); ``left_out``: the inputs that could not be read,
-    each with why, which the classes were fitted without; ``seconds``: the wall time of
-    the fit, from the first image read to the file saved (0 when none was fitted), which
-    the batch's own time, of its files, leaves out.
+    each with why (one line, as their failure would read), which the classes were fitted
+    without; ``plan`` has them too (:attr:`~quantize.batch.BatchPlan.left_out`), for their
+    results' reasons to say so; ``seconds``: the wall time of the fit, from the first image
+    read to the file saved (0 when none was fitted), which the batch's own time, of its
+    files, leaves out.
     """
 
     classes: SharedClasses | None
@@ -66,8 +75,9 @@ def shared_classes(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_IMAGE
 
     Each image gives ``samples_per_file`` pixels of its working copy
     (:func:`quantize.segment.fit_classes`, with the plan's ``n_clusters``, weights, space,
-    seed and working size); the classes are written to ``OUT_DIR/shared-classes.json``
-    and recorded in the manifest with the plan's settings. A rerun reuses that file
+    seed and working size); the classes are written to ``OUT_DIR/shared-classes.json``,
+    with the files fitted on (``files``, each as a path in the input folder), and
+    recorded in the manifest with the plan's settings. A rerun reuses that file
     (unless the plan was made with ``force``, and does not finish the stopped run with
     force that fitted it: :attr:`BatchPlan.finishing`) when it was fitted with the same
     settings,
@@ -121,16 +131,35 @@ def shared_classes(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_IMAGE
                           space=opts.get("space", "lab"), seed=opts.get("seed"),
                           samples_per_image=samples_per_file,
                           working_size=opts.get("working_size"))
+    fitted = [_in_folder(p, plan.input_dir) for p in inputs if p not in left_out]
     with folder_made(plan.output_dir):  # not left behind, empty, when the write fails
-        classes.save(path)
-    n = len(inputs) - len(left_out)
+        classes.save(path, files=fitted)
+    n = len(fitted)
     record_output(plan.output_dir, path, plan.settings,
                   {"k": classes.n_clusters, "files": n, "bytes_out": path.stat().st_size},
                   run=plan.run)
     if plan.run is not None:  # a rerun with force that finds it unfinished keeps the classes
         record_forced_run(plan.output_dir, plan.settings, plan.run, plan.mode.name)
-    return BatchClasses(classes, path, n, _onto(plan, path), left_out,
-                        time.perf_counter() - start)
+    return BatchClasses(classes, path, n, replace(_onto(plan, path), left_out=left_out),
+                        left_out, time.perf_counter() - start)
+
+
+def remove_unused_classes(output_dir: str | os.PathLike[str]
+                          ) -> tuple[Path, str | None] | None:
+    """Remove the ``shared-classes.json`` an earlier run with shared classes saved in
+    ``output_dir`` once no recorded output is assigned to it: a run with ``force`` and no
+    shared classes has redone every file, and it describes none of them. As
+    :func:`~quantize.batch.remove_unused_palette` does for the palette: only the file as
+    that run wrote it, and none some output is still assigned to; returns as it does."""
+    return remove_unused_shared_file(output_dir, SHARED_CLASSES_NAME, "shared_classes")
+
+
+def _in_folder(path: Path, folder: Path) -> str:
+    """``path`` as a path in the input ``folder`` (``sub/a.png``), as given when outside."""
+    try:
+        return Path(path).relative_to(folder).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def _check_plan(plan: BatchPlan) -> None:
@@ -172,8 +201,8 @@ def _readable(inputs: Sequence[Path], max_pixels: int | None,
     for path in inputs:
         try:
             image = load_image(path, max_pixels=max_pixels, nodata=nodata)
-        except (QuantizeError, OSError) as exc:
-            left_out[path] = str(exc)
+        except (QuantizeError, OSError) as exc:  # worded as its failure's reason, no path
+            left_out[path] = exc.reason if isinstance(exc, QuantizeError) else str(exc)
             continue
         read += 1
         yield image

@@ -273,7 +273,9 @@ class BatchPlan:
     the manifest. ``left_out`` are
     the inputs whose colours the shared palette the jobs map onto was fitted without
     (:func:`~quantize.batch.shared_palette`), each with why: the run adds that to their
-    results (:data:`~quantize.batch.results.LEFT_OUT`). ``run``: with ``force``, the id
+    results (:data:`~quantize.batch.results.LEFT_OUT`); or those the shared classes were
+    fitted without (:func:`~quantize.batch.shared_classes`), which their results' reasons
+    say. ``run``: with ``force``, the id
     the run records its outputs with (:func:`~quantize.batch.manifest.record_forced_run`):
     that of the run with force and these settings that stopped before it finished, which
     this plan finishes (``finishing``: the outputs it made are skipped, not redone), or a

@@ -81,6 +81,16 @@ _LATER_COLUMNS = {"reduce": ("skipped", "quality_limit", "quality_met", "max_byt
                              "max_bytes_bound", "failure"),
                   "segment": ("skipped", "working_width", "working_height", "min_region_share",
                               "failure", "pages", "page_regions")}
+#: The options a job records only when given (so that the records of runs that could not
+#: give them stay as they were), by mode: every row has them, null when not given, after
+#: the others, so that those keep their places.
+_GIVEN_OPTION_KEYS = {"reduce": ("palette_fitted", "matte", "fixed_colors", "strip",
+                                 "keep_gps", "intent", "nodata"),
+                      "segment": ("superpixels", "smooth", "working_size", "classes_in",
+                                  "stretch", "stretch_clip", "stretch_range", "strip",
+                                  "keep_gps", "intent", "nodata")}
+_LATER_COLUMNS = {mode: (*later, *_GIVEN_OPTION_KEYS[mode])
+                  for mode, later in _LATER_COLUMNS.items()}
 
 _ROW_HEAD = ("input", "output", "status", "skipped", "reason")
 #: The keys the batch adds to a job's record, and then its warnings.
@@ -95,19 +105,21 @@ _BATCH_KEYS = (LARGER, EDITED_LARGER, STALE, FEWER_COLORS, LEFT_OUT, REMOVED, FO
 #: ``max_bytes_bound``, segment's ``min_region_share``, then both modes' ``failure``: what
 #: kind of failure a failed file's was, :data:`~quantize.errors.FailureKind`, then
 #: segment's ``pages`` and ``page_regions``: the pages of a TIFF stack segmented, each
-#: into a folder of its own, and each page's regions), so that the others keep their
-#: places. A key a file has no value for is null.
+#: into a folder of its own, and each page's regions, then the options a job records only
+#: when given, :data:`_GIVEN_OPTION_KEYS`), so that the others keep their places. A key a
+#: file has no value for is null.
 ROW_KEYS = {
     "reduce": (*_ROW_HEAD, "k", "space", "n_colors", "quality", "dither", "exact_colors",
                "palette_in", "palette_mode", "seed", "optimize", "psnr", "delta_e", "seconds",
                "bytes_in", "bytes_out", "frames", "palette", "optimized", "alpha_thresholded",
                *_BATCH_KEYS, "quality_limit", "quality_met", "max_bytes", "max_bytes_bound",
-               "failure"),
+               "failure", *_GIVEN_OPTION_KEYS["reduce"]),
     "segment": (*_ROW_HEAD, "outdir", "width", "height", "working_width", "working_height",
                 "n_clusters", "clusters_used",
                 "regions", "n_regions", "min_region", "weights", "space", "seed", "outputs",
                 "seconds", STALE, REMOVED, FOLDERS_LEFT, NOT_REMOVED, NOT_SEARCHED, NOT_LISTED,
-                "warnings", "min_region_share", "failure", "pages", "page_regions"),
+                "warnings", "min_region_share", "failure", "pages", "page_regions",
+                *_GIVEN_OPTION_KEYS["segment"]),
 }
 
 #: The keys of :data:`ROW_KEYS` that flag a file (true when so): false, not null, in a
@@ -388,8 +400,9 @@ def write_report(path: str | os.PathLike[str], results: Sequence[FileResult],
     segmentations, ``working_width`` and ``working_height``, and then ``failure`` (what kind
     of failure a failed file's was: :data:`~quantize.errors.FailureKind`), and of
     segmentations then ``pages`` and ``page_regions`` (of a TIFF stack segmented page by
-    page; empty for any other file), added after the others; its cells are those of the
-    JSON rows.
+    page; empty for any other file), added after the others, and last the options a job
+    records only when given (:data:`_GIVEN_OPTION_KEYS`: empty when not given); its cells
+    are those of the JSON rows.
 
     Each file of ``unsettled`` (each a :class:`~quantize.batch.Unsettled`: those a stopped
     batch did not reach, those whose jobs a second interrupt abandoned while they ran,

@@ -33,6 +33,7 @@ __all__ = ["ABANDONED", "EDITED_LARGER", "FEWER_COLORS", "FEWER_COLORS_WORDS",
            "BatchSummary", "FileResult", "RemovedOutput", "SkipKind", "Status", "Unsettled",
            "UnsettledStatus", "WORKERS_LOST",
            "abandoned_row", "bytes_counts", "check_removed", "check_unsettled",
+           "classes_left_out_reason",
            "edited_larger_counts", "edited_larger_line", "fewer_colors_counts", "file_result",
            "has_fewer_colors",
            "finished_unrecorded_row", "folder_counts", "is_folder", "larger_counts",
@@ -178,6 +179,23 @@ def left_out_line(record: Mapping[str, Any]) -> str:
     why = record.get(LEFT_OUT)
     return (f"left out of the shared palette's fit, which the other files made: {why}"
             if why else "")
+
+
+def classes_left_out_reason(reason: str, why: str) -> str:
+    """The ``reason`` of a file's result, saying too that the file was left out of the
+    shared classes' fit (:func:`~quantize.batch.shared_classes`), and ``why``: a segment
+    row has no key of its own for it, as a reduce row has for the shared palette
+    (:data:`LEFT_OUT`).
+
+    >>> classes_left_out_reason("cannot decode image", "cannot decode image")
+    "cannot decode image; so left out of the shared classes' fit, which the other files made"
+    >>> classes_left_out_reason("", "no such file")
+    "left out of the shared classes' fit, which the other files made: no such file"
+    """
+    said = "left out of the shared classes' fit, which the other files made"
+    if why == reason:
+        return f"{reason}; so {said}"
+    return f"{reason}; {said}: {why}" if reason else f"{said}: {why}"
 
 
 #: Status of the report row of an input that a batch interrupted (or stopped by an error)

@@ -90,6 +90,7 @@ from .results import (
     REMOVED,
     STALE,
     FileResult,
+    classes_left_out_reason,
     file_result,
     made_larger,
     same_path,
@@ -580,10 +581,15 @@ def _folders_below(folder: Path, paths: Sequence[Path]) -> list[Path]:
 
 def _left_out(plan: BatchPlan, result: FileResult) -> FileResult:
     """``result`` with why its file was left out of the shared palette's fit, if it was
-    (:attr:`BatchPlan.left_out`, under :data:`~quantize.batch.results.LEFT_OUT`)."""
+    (:attr:`BatchPlan.left_out`, under :data:`~quantize.batch.results.LEFT_OUT`), or of
+    the shared classes' fit, in its reason
+    (:func:`~quantize.batch.results.classes_left_out_reason`)."""
     why = plan.left_out.get(result.input)
-    return result if why is None else dataclasses.replace(
-        result, record={**result.record, LEFT_OUT: why})
+    if why is None:
+        return result
+    if plan.settings.get("shared_classes"):
+        return dataclasses.replace(result, reason=classes_left_out_reason(result.reason, why))
+    return dataclasses.replace(result, record={**result.record, LEFT_OUT: why})
 
 
 def _none_there(result: FileResult) -> FileResult:

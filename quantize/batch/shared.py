@@ -52,7 +52,7 @@ from .run import (
 
 __all__ = ["SAMPLES_PER_FILE", "SHARED_PALETTE_NAME", "InputsChangedWarning", "SharedPalette",
            "WorkerFailedError", "check_saved_settings", "fitted_by_run", "recorded_outputs",
-           "remove_unused_palette", "shared_palette"]
+           "remove_unused_palette", "remove_unused_shared_file", "shared_palette"]
 
 #: Pixels drawn from each image for the shared palette.
 SAMPLES_PER_FILE = 20_000
@@ -374,10 +374,19 @@ def remove_unused_palette(output_dir: str | os.PathLike[str]) -> tuple[Path, str
         None when there is no such palette, or outputs are still mapped onto it; else the
         palette's path and None when it was removed, or why it was left in place.
     """
+    return remove_unused_shared_file(output_dir, SHARED_PALETTE_NAME, "shared_palette")
+
+
+def remove_unused_shared_file(output_dir: str | os.PathLike[str], name: str, setting: str
+                              ) -> tuple[Path, str | None] | None:
+    """Remove the file ``name`` an earlier run saved in ``output_dir`` for every output made
+    with ``setting`` (``shared_palette``: :data:`SHARED_PALETTE_NAME`; ``shared_classes``:
+    the shared classes' file) once no recorded output was made with it, as
+    :func:`remove_unused_palette` says of the palette; returns as it does."""
     from .manifest import load_manifest, record_removed
 
     folder = Path(output_dir)
-    path = folder / SHARED_PALETTE_NAME
+    path = folder / name
     if not os.path.lexists(path):  # the usual case: no manifest to read through for it
         return None
     try:
@@ -386,8 +395,7 @@ def remove_unused_palette(output_dir: str | os.PathLike[str]) -> tuple[Path, str
         return None
     key = manifest_key(folder, path)
     if key not in finished or any(
-            entry.settings.get("shared_palette") for other, entry in finished.items()
-            if other != key):
+            entry.settings.get(setting) for other, entry in finished.items() if other != key):
         return None
     size = finished[key].record.get("bytes_out")
     try:

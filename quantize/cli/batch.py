@@ -664,6 +664,8 @@ def batch(
             count = Counter(u.status for u in unsettled)  # the files left unsettled, by status
             if mode == "reduce" and not shared_palette:
                 _remove_unused_palette(output_dir, show)
+            if mode == "segment" and not shared_classes:
+                _remove_unused_classes(output_dir, show)
             if shared_classes or classes_in is not None:
                 _write_class_table(output_dir, results, show)
             if show == "json":  # one object for every file, as the reports have one row each
@@ -1305,18 +1307,36 @@ def _remove_unused_palette(output_dir: Path, show: str) -> None:
     line saying so (not with -q), or a warning when it is left in place, with why."""
     from .. import batch as lib
 
-    found = lib.remove_unused_palette(output_dir)
+    _say_removed(lib.remove_unused_palette(output_dir), _UNUSED_PALETTE, show)
+
+
+def _remove_unused_classes(output_dir: Path, show: str) -> None:
+    """Remove the classes an earlier --shared-classes run saved in ``output_dir`` once no
+    output is assigned to them any more (:func:`~quantize.batch.remove_unused_classes`),
+    said as :func:`_remove_unused_palette` says the palette's removal."""
+    from .. import batch as lib
+
+    _say_removed(lib.remove_unused_classes(output_dir), _UNUSED_CLASSES, show)
+
+
+def _say_removed(found: tuple[Path, str | None] | None, what: str, show: str) -> None:
+    """A line saying that the file ``found`` (path, and why it was left in place, or None),
+    ``what`` no output was made with any more, was removed (not with -q), or a warning
+    when it was left in place; nothing when ``found`` is None."""
     if found is None:
         return
     path, why = found
     if why is not None:
-        warn(path, f"{_UNUSED_PALETTE}, is left in place: {why}")
+        warn(path, f"{what}, is left in place: {why}")
     elif show != "quiet":
-        say(printable_line(f"removed {path}, {_UNUSED_PALETTE}"), err=show == "json")
+        say(printable_line(f"removed {path}, {what}"), err=show == "json")
 
 
 #: Why the palette of an earlier --shared-palette run is removed (or would be).
 _UNUSED_PALETTE = "the palette of an earlier --shared-palette run, which no output is mapped onto"
+#: Why the classes of an earlier --shared-classes run are removed (or would be).
+_UNUSED_CLASSES = ("the classes of an earlier --shared-classes run, which no output is "
+                   "assigned to")
 
 
 def _nothing_matched(input_dir: Path, output_dir: Path, recursive: bool,
@@ -1594,7 +1614,9 @@ def _say_palette_warnings(palette_in: Path) -> None:
 
 
 def _check_palette_size(palette: Any, palette_in: Path) -> None:
-    """Refuse a ``--palette-in`` palette of more colours than any output holds.
+    """Refuse a ``--palette-in`` palette of more colours than any output holds, with the
+    advice ``reduce`` gives (:func:`~quantize.reduce.options.choose_fewer_advice`): -k N
+    chooses the best N of its entries, and numbers them anew.
 
     Every output is indexed; an animation draws fewer entries of a palette with alpha
     than a still image (:func:`~quantize.reduce.options.entries_drawn`), so a palette
@@ -1610,8 +1632,8 @@ def _check_palette_size(palette: Any, palette_in: Path) -> None:
             f" ({animated} of them of alpha >= {GIF_ALPHA_THRESHOLD}, which an animation draws)"
         raise ValueError(f"--palette-in={quoted(palette_in)} holds {still} colours{some}, more "
                          f"than a palette image holds: at most {MAX_PALETTE} colours (batch "
-                         "writes every output as an indexed image); use fewer colours, or "
-                         f"give -k N (N <= {MAX_PALETTE}) to map onto the best N of them")
+                         "writes every output as an indexed image)"
+                         f"{as_flags(choose_fewer_advice(True))}; or use fewer colours")
 
 
 def _segment_options(colors: int | None, regions: int | None, edges: bool, space: str | None,

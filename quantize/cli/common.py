@@ -207,7 +207,10 @@ NoDataOption = Annotated[str | None, typer.Option(
     "(0..65535 of a 16-bit tile): pixels whose every band equals it are read as fully transparent, "
     "as alpha 0 is. One number for every band, or three for red, green and blue (0,0,0). "
     "Default: the value a TIFF's GDAL_NODATA tag names, when it has one (a warning says "
-    "it); none reads every pixel, the tag left out. For grey and RGB images.",
+    "it); none reads every pixel, the tag left out. For grey and RGB images, with alpha "
+    "(a pixel no data or transparent is left out) or not, and palette images (matched in "
+    "their colours); a still only. The value used is recorded as nodata (--json, "
+    "segments.json).",
     show_default=False)]
 IntentOption = Annotated[str | None, typer.Option(
     "--intent", metavar="NAME", parser=choice_word(INTENTS),

@@ -7,7 +7,9 @@ such as ``"0"``). :func:`~quantize.io.load_image` reads the pixels of that value
 fully transparent, as it reads alpha 0, when given ``nodata`` (:func:`check_nodata`):
 a value, one a band, or ``"tag"``, the tag's when the file has one
 (:func:`nodata_key`). The value is matched in the input's own units, before any
-scaling to 8 bits or stretch, which the pixels so hidden take no part in.
+scaling to 8 bits or stretch, which the pixels so hidden take no part in. Of an 8-bit
+image with alpha, or of a palette, it is matched in the colours decoded
+(:func:`set_apart`): a pixel that is no data or transparent is left out.
 """
 
 from __future__ import annotations
@@ -15,13 +17,14 @@ from __future__ import annotations
 import numbers
 from typing import Any, Literal
 
+import numpy as np
 from PIL import Image
 
 from .._validation import as_typed, check_float, shown_number
 from ..errors import InputParameterError, QuantizeWarning, warn_caller
 
-__all__ = ["GDAL_NODATA", "NoData", "NoDataWarning", "check_nodata", "nodata_key",
-           "nodata_setting"]
+__all__ = ["GDAL_NODATA", "NoData", "NoDataWarning", "check_nodata", "keyed_when_decoded",
+           "nodata_key", "nodata_setting", "set_apart"]
 
 #: The TIFF tag in which GDAL writes a raster's no-data value, as ASCII text.
 GDAL_NODATA = 42113
@@ -35,6 +38,9 @@ _BITS_PER_SAMPLE, _SAMPLE_FORMAT = 258, 339
 # The modes whose pixels are values: one band (grey) or three (RGB), and their range.
 _GREY_RANGES = {"L": (0, 255), "I;16": (0, 65535), "I;16B": (0, 65535), "I;16L": (0, 65535),
                 "I;16N": (0, 65535)}
+# The 8-bit modes whose no-data pixels are matched once decoded (:func:`set_apart`), not as
+# a transparent colour: those with alpha, or of a palette; and their bands of values.
+_DECODED_BANDS = {"RGBA": 3, "LA": 1, "P": 3, "PA": 3}
 
 
 class NoDataWarning(QuantizeWarning):
@@ -110,8 +116,11 @@ def nodata_key(im: Image.Image, nodata: tuple[float, ...] | Literal["tag"] | Non
     InputParameterError
         For a ``nodata`` given that no pixel of ``im`` can hold (out of its range, or not
         a whole number of an integer image), of a count of bands ``im`` has not, or for an
-        image whose pixels are no values of one or three bands (a palette, alpha), or that
-        names a transparent colour of its own. The caller names the file.
+        image whose pixels are no values of one or three bands (CMYK, say), that has alpha
+        and values of more than 8 bits, or that names a transparent colour of its own (a
+        grey or RGB image's; a palette's transparent entry stays transparent). The caller
+        names the file. An image with alpha, or of a palette, is keyed once decoded:
+        :func:`keyed_when_decoded`, :func:`set_apart`.
     """
     if nodata is None:
         return None
@@ -120,7 +129,7 @@ def nodata_key(im: Image.Image, nodata: tuple[float, ...] | Literal["tag"] | Non
     if values is None:
         return None
     problem = _cannot_hold(im, values)
-    if problem is None and "transparency" in im.info:
+    if problem is None and "transparency" in im.info and not keyed_when_decoded(im):
         problem = "the image names a transparent colour of its own"
     shown = ",".join(shown_number(v) for v in values)
     if problem is not None and tagged:
@@ -134,10 +143,50 @@ def nodata_key(im: Image.Image, nodata: tuple[float, ...] | Literal["tag"] | Non
                     f"read as fully transparent", NoDataWarning)
     if im.mode == "F":
         return float(values[0])
-    if im.mode != "RGB":
+    if _bands(im) == 1:
         return int(values[0])
     three = values * 3 if len(values) == 1 else values
     return int(three[0]), int(three[1]), int(three[2])
+
+
+def keyed_when_decoded(im: Image.Image) -> bool:
+    """Whether the no-data pixels of ``im``, an opened image, are matched once decoded
+    (:func:`set_apart`), in its colours, not as a transparent colour: an image with alpha,
+    or of a palette (whose pixels are indices).
+
+    >>> keyed_when_decoded(Image.new("P", (1, 1))), keyed_when_decoded(Image.new("RGB", (1, 1)))
+    (True, False)
+    """
+    return im.mode in _DECODED_BANDS
+
+
+def set_apart(decoded: Image.Image, key: int | tuple[int, int, int]) -> Image.Image:
+    """``decoded``, an image :func:`keyed_when_decoded`, as RGBA (or LA, of a grey one)
+    whose pixels of the colour (or grey value) ``key`` (:func:`nodata_key`) are fully
+    transparent, as are those transparent already; ``decoded`` itself when no pixel is
+    of it. Its ``info`` (profile, EXIF) is kept.
+
+    >>> im = Image.new("P", (2, 1))
+    >>> im.putpalette([0, 0, 0, 9, 9, 9]); im.putpixel((1, 0), 1)
+    >>> np.asarray(set_apart(im, (0, 0, 0)))[0, :, 3].tolist()
+    [0, 255]
+    """
+    rgba = decoded.convert("LA" if isinstance(key, int) else "RGBA")
+    pixels = np.asarray(rgba)
+    matched = (pixels[..., :-1] == np.atleast_1d(np.asarray(key))).all(axis=-1)
+    if not matched.any():
+        return decoded
+    alpha = np.array(pixels[..., -1])
+    alpha[matched] = 0
+    rgba.putalpha(Image.fromarray(alpha))
+    rgba.info = {k: v for k, v in decoded.info.items() if k != "transparency"}
+    return rgba
+
+
+def _bands(im: Image.Image) -> int:
+    """The bands of values of ``im``'s pixels that ``nodata`` names: three of an RGB image,
+    with alpha or not, or of a palette; one of a grey one."""
+    return 3 if im.mode == "RGB" else _DECODED_BANDS.get(im.mode, 1)
 
 
 def _tag_text(im: Image.Image) -> str | None:
@@ -167,14 +216,17 @@ def _tag_values(im: Image.Image) -> tuple[float, ...] | None:
 def _cannot_hold(im: Image.Image, values: tuple[float, ...]) -> str | None:
     """Why no pixel of ``im`` can be ``values``, in words that follow the value; None
     when some can."""
-    bands = 3 if im.mode == "RGB" else 1
-    if im.mode not in ("RGB", "I", "F", *_GREY_RANGES):
+    bands = _bands(im)
+    if im.mode not in ("RGB", "I", "F", *_GREY_RANGES, *_DECODED_BANDS):
         return (f"cannot occur in an image of mode {im.mode}: nodata reads grey or RGB "
-                f"images, whose pixels are values")
+                f"images, with alpha or not, or of a palette")
     if len(values) != 1 and len(values) != bands:
         return f"names {len(values)} bands; the image has {bands}"
     if im.mode == "F":
         return None
+    if keyed_when_decoded(im) and _value_range(im)[1] > 255:
+        return ("is matched in the 8-bit colours of an image with alpha, and this one has "
+                "16-bit values; expected one without alpha, or no nodata")
     low, high = _value_range(im)
     outside = [v for v in values if not (low <= v <= high and float(v).is_integer())]
     if outside:
@@ -191,8 +243,9 @@ def _value_range(im: Image.Image) -> tuple[int, int]:
         return _GREY_RANGES[im.mode]
     tags = getattr(im, "tag_v2", None)
     bits = (tags.get(_BITS_PER_SAMPLE, (8,)) if tags is not None else (8,))
-    wide = max(bits, default=8) > 8 or any(t[3] == "RGB;16B" for t in getattr(im, "tile", ()))
-    if im.mode == "RGB":
+    wide = max(bits, default=8) > 8 or any(str(t[3]).endswith(";16B")
+                                           for t in getattr(im, "tile", ()))
+    if im.mode == "RGB" or keyed_when_decoded(im):
         return (0, 65535) if wide else (0, 255)
     if tags is not None and tags.get(_SAMPLE_FORMAT, (1,)) == (1,) and max(bits) == 32:
         return 0, 2**32 - 1  # unsigned 32-bit, which Pillow holds as signed

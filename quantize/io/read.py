@@ -64,7 +64,7 @@ from ..png import (
     whole_png_rows,
 )
 from .jpeg import check_jpeg_scan
-from .nodata import NoData, check_nodata, nodata_key
+from .nodata import NoData, check_nodata, keyed_when_decoded, nodata_key, set_apart
 from .profiles import (
     DEFAULT_INTENT,
     Intent,
@@ -276,6 +276,10 @@ class LoadedImage:
         ResolutionUnit tag in centimetres, or in inches but not 72 or 96 dpi, or an ImageJ
         unit; see :func:`~quantize.io.resolution.stated_pixel_size`), upright as ``dpi``
         is. None of any other file: a photo's or a screenshot's dpi is no scale.
+    nodata : tuple of float or None
+        The no-data value whose pixels were read as fully transparent (``nodata`` given, or
+        a TIFF's GDAL_NODATA tag: :mod:`quantize.io.nodata`), in the input's own units: one
+        number of a grey image, three (red, green, blue) of a colour one. None when none.
 
     Raises
     ------
@@ -287,7 +291,8 @@ class LoadedImage:
         ``duration`` not a number >= 0 or None, ``dpi`` not None or two finite
         numbers > 0, ``exif`` not bytes or None, ``stretch_range`` not None or two finite
         numbers, the first the smaller, ``pixel_size`` not None or two finite numbers
-        > 0. The message names the field.
+        > 0, ``nodata`` not None or one or three finite numbers. The message names the
+        field.
     """
 
     rgb: np.ndarray
@@ -303,6 +308,7 @@ class LoadedImage:
     stretch_range: tuple[float, float] | None = None
     source_profile: SourceProfile | None = None
     pixel_size: tuple[float, float] | None = None
+    nodata: tuple[float, ...] | None = None
 
     def on_matte(self, matte: tuple[int, int, int] | None) -> LoadedImage:
         """This image with its translucent pixels composited onto the opaque colour
@@ -580,14 +586,17 @@ def _loaded(im: Image.Image, p: Path, shrink_to: int | None = None,
     if reading.stretch:
         reading = reading._replace(stretched=_StretchRange())
     key = nodata_key(im, nodata)
-    if key is not None:  # matched as a transparent colour is, before any scaling
-        im.info["transparency"] = key
+    decoded_key = keyed_when_decoded(im)  # of alpha or a palette: matched in its colours
+    if key is not None and not decoded_key:  # matched as a transparent colour is, before
+        im.info["transparency"] = key  # any scaling
     with whole_png_rows(im, p):
         decoded = _load_keyed(im, reading, _page_number(im))
     check_jpeg_scan(im, p)
     warn_png_end(p, im.format)
     loop, duration = im.info.get("loop"), im.info.get("duration")
     orientation = exif_orientation(decoded)  # read once: a damaged EXIF is said once
+    if key is not None and decoded_key:
+        decoded = set_apart(decoded, key)
     rgb, alpha = _pil_to_rgba(_upright_srgb(decoded, orientation, intent), _page_number(im),
                               reading)
     source_profile = converted_profile(decoded.info.get("icc_profile"), decoded.mode)
@@ -603,7 +612,8 @@ def _loaded(im: Image.Image, p: Path, shrink_to: int | None = None,
                        upright_dpi(dpi, orientation if turned is None else turned),
                        tagged if im.format == "TIFF" else upright_exif(decoded.info.get("exif")),
                        stretch_range, source_profile,
-                       upright_dpi(pixel_size, orientation if turned is None else turned))
+                       upright_dpi(pixel_size, orientation if turned is None else turned),
+                       None if key is None else tuple(np.atleast_1d(key).tolist()))
 
 
 def _stretch_range(extent: tuple[Any, Any] | None, reading: _Reading
@@ -4032,7 +4042,17 @@ def _checked_fields(image: LoadedImage) -> dict[str, Any]:
             "pixel_size": None if pixel_size is None else check_dpi(
                 pixel_size, "LoadedImage.pixel_size", "micrometres"),
             "stretch_range": _checked_stretch_range(image.stretch_range),
-            "source_profile": _checked_source_profile(image.source_profile)}
+            "source_profile": _checked_source_profile(image.source_profile),
+            "nodata": None if image.nodata is None else _checked_nodata(image.nodata)}
+
+
+def _checked_nodata(value: Any) -> tuple[float, ...]:
+    """:attr:`LoadedImage.nodata` as a tuple of numbers, or raise naming it."""
+    checked = check_nodata(value, "LoadedImage.nodata")
+    if not isinstance(checked, tuple):
+        raise TypeError(f"LoadedImage.nodata should be None or one or three numbers, got "
+                        f"{value!r}")
+    return checked
 
 
 def _checked_source_profile(value: Any) -> SourceProfile | None:

@@ -492,7 +492,6 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
             note_gif_table(full.shape[0], bool((full[:, 3] == 0).any()), output_named(out, shown))
         _warn_timing_loss(loaded, out)
         _warn_alpha_loss(result, out, output_named(out, shown), numbered)
-        note_lossy_colors(out, output_named(out, shown), result.k)
         if job.palette is not None:
             warn_palette_without_alpha(job.palette, loaded.alpha, job.palette_name,
                                        from_file=isinstance(palette_in, str | os.PathLike))
@@ -501,6 +500,9 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
             warn_unused_repeats(opts["palette_in"], job.palette, job.palette_name)
         if opts["skip_if_larger"] and len(data) > bytes_in:
             raise too_large(len(data), bytes_in, out)
+        # of the JPEG written only: not of a result left unwritten, whose input's bytes
+        # --copy-if-larger writes instead
+        note_lossy_colors(out, output_named(out, shown), result.k)
         files = [(out, data)]
         if palette_out is not None:  # both or neither: no new image beside an old palette
             files.append((palette_out,
@@ -534,7 +536,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                       blurred_psnr=blurred, psnr_shown=shown_psnr, max_bytes_bound=bound,
                       colours_used=None if job.palette is None
                       else int(np.count_nonzero(result.shares)),
-                      source_profile=loaded.source_profile)
+                      source_profile=loaded.source_profile, nodata=loaded.nodata)
 
 
 def _psnr_shown(alpha: np.ndarray | None, result: ReduceResult

@@ -219,7 +219,8 @@ def job_record(src: Path, out: Path, *, k: int, space: str, options: dict[str, A
                psnr_shown: tuple[float, float] | None = None,
                colours_used: int | None = None,
                max_bytes_bound: str | None = None,
-               source_profile: SourceProfile | None = None) -> dict[str, Any]:
+               source_profile: SourceProfile | None = None,
+               nodata: tuple[float, ...] | None = None) -> dict[str, Any]:
     """The record of a job, a still's or an animation's: what the CLI prints and batch
     reports (see :func:`~quantize.reduce.reduce_file`). ``options`` are the job's, as
     :func:`recorded_options` gives them; ``psnr`` is inf when lossless (recorded None),
@@ -240,7 +241,9 @@ def job_record(src: Path, out: Path, *, k: int, space: str, options: dict[str, A
     bounded the k a ``max_bytes`` search kept (:data:`~quantize.reduce.budget.BUDGET_BOUNDS`;
     None without ``max_bytes``, then not recorded), ``source_profile`` the ICC profile the
     input's colours were converted to sRGB from (:func:`profile_fields`; None: an sRGB or
-    untagged input, then not recorded)."""
+    untagged input, then not recorded), ``nodata`` the no-data value whose pixels were
+    left out, as transparent ones are (:attr:`~quantize.io.LoadedImage.nodata`, given or a
+    TIFF's GDAL_NODATA tag; None: none, then not recorded), recorded last, a list."""
     record = {
         "input": str(src), "output": str(out), "k": k,
         **({} if colours_used is None else {"colours_used": colours_used}),
@@ -265,7 +268,8 @@ def job_record(src: Path, out: Path, *, k: int, space: str, options: dict[str, A
             record[over] = None if math.isinf(value) else round(value, 4)
     if max_bytes_bound is not None:
         record["max_bytes_bound"] = max_bytes_bound
-    return {**record, **profile_fields(source_profile)}
+    return {**record, **profile_fields(source_profile),
+            **({} if nodata is None else {"nodata": list(nodata)})}
 
 
 def recorded_options(opts: dict[str, Any]) -> dict[str, Any]:
