@@ -1411,6 +1411,21 @@ def test_cli_a_file_of_no_record_is_warned_of_beside_the_progress_bar(tmp_path, 
         "quantize: warning:", "warning") in result.stderr
 
 
+def test_cli_a_dumb_terminal_gets_a_line_per_file_not_the_bar(tmp_path, monkeypatch):
+    """With TERM=dumb (a screen reader's set-up, a serial console) rich drew nothing until
+    the end, then one bar 80 columns wide whatever the terminal's width, and no line per
+    file: such a terminal gets the lines a file gets."""
+    import quantize.cli.batch as cli_batch
+
+    src, out = _noise_folder(tmp_path / "in", "a.png"), tmp_path / "out"
+    monkeypatch.setattr(cli_batch, "is_terminal", lambda stream: True)
+    monkeypatch.setenv("TERM", "dumb")
+    result = _cli(src, "-o", out, "-k", "2", "-j", "1")
+    line = result.stdout.splitlines()[0]
+    assert (result.exit_code, result.stderr, line[:line.index("  k=")]) == (
+        0, "", f"[1/1] ok      {src / 'a.png'} -> {out / 'a.png'}")
+
+
 def test_cli_a_folder_where_an_output_file_goes_fails_the_file(photo_tree, tmp_path):
     # out/chelsea.png a folder: the file was skipped as "output exists; no record of the run
     # that made it", exit 0, with no output made; with --force it failed, naming the folder.

@@ -253,6 +253,17 @@ def test_frames_done_are_drawn_on_a_terminal_only(frame_files, tmp_path, monkeyp
     assert out.read_bytes() == drawn.read_bytes()
 
 
+@pytest.mark.parametrize("term", ["dumb", "unknown"])
+def test_no_frames_line_is_drawn_on_a_dumb_terminal(frame_files, tmp_path, monkeypatch, term):
+    """A terminal of TERM=dumb (a screen reader's set-up, a serial console) cannot redraw a
+    line in place: it gets what a stderr that is no terminal gets."""
+    monkeypatch.setenv("TERM", term)
+    out = tmp_path / "out.gif"
+    code, stdout, stderr = _on_terminal(monkeypatch, *frame_files, "--frames", "-o", out)
+    assert (code, stderr) == (0, "")
+    assert stdout.startswith(f"{frame_files[0]} … {frame_files[2]} (3 frames) -> {out}: ")
+
+
 @pytest.mark.parametrize(("told", "line"), [
     ([("read", 2, 3)], "clip.gif: reading frame "),
     ([("read", 3, 3)], "clip.gif: fitting the palette "),  # the last frame's colours counted

@@ -89,6 +89,7 @@ from .common import (
     color_names,
     command_line,
     dither_strength,
+    dumb_terminal,
     fail,
     fail_interrupted,
     file_name,
@@ -1952,13 +1953,15 @@ _FULL_BAR_COLUMNS = 50
 def _progress(plan: "lib.BatchPlan", summary: "lib.BatchSummary",
               show: str, named: _AsTyped = _AS_WRITTEN) -> Iterator[Any]:
     """A callback showing each settled file, ``named`` as the folders were typed: a rich
-    bar when stdout and stderr are both terminals, else plain lines (``show``: "lines",
+    bar when stdout and stderr are both terminals that redraw in place (no ``TERM=dumb``:
+    :func:`~quantize.cli.common.dumb_terminal`), else plain lines (``show``: "lines",
     "json" for a JSON object per file, or "quiet", see :func:`batch`).
 
     The bar is drawn on stderr; with stdout redirected (``> log``) the per-file lines go
     there instead, as they do when neither stream is a terminal.
     """
-    if show != "lines" or not (is_terminal(sys.stdout) and is_terminal(sys.stderr)):
+    if show != "lines" or not (is_terminal(sys.stdout) and is_terminal(sys.stderr)) \
+            or dumb_terminal():
         not_processed = _NotProcessed.of(plan)
         yield lambda result: _plain_line(result, summary, show, not_processed, plan.mode.name,
                                          named)

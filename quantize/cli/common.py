@@ -565,6 +565,19 @@ def is_terminal(stream: Any) -> bool:
     return stream is not None and stream.isatty()
 
 
+#: The ``TERM`` of a terminal that cannot move its cursor back (rich's own test of one).
+_DUMB_TERMS = frozenset({"dumb", "unknown"})
+
+
+def dumb_terminal() -> bool:
+    """Whether ``TERM`` names a terminal that cannot redraw a line in place (``dumb``: a
+    screen reader's set-up, a serial console, Emacs' shell), where a progress display is
+    left out and the lines a file would get are printed instead: rich took such a terminal
+    as 80 columns wide, whatever its width, and drew the last state of its bar alone, once
+    the work was done."""
+    return os.environ.get("TERM", "").lower() in _DUMB_TERMS
+
+
 def budget_choice(record: Mapping[str, Any]) -> str:
     """What a ``--max-bytes`` run chose for a file, by its record (``max_bytes``, ``k``, the
     ``n_colors`` asked, ``bytes_out`` and ``max_bytes_bound``), as ``reduce`` and ``batch``
