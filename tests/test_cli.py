@@ -384,6 +384,38 @@ def test_a_stdout_whose_encoding_lacks_a_character_gets_it_by_code_point(tmp_pat
     assert b"mean \\u0394E2000 \\u2264 Q" in helped.stdout
 
 
+@pytest.mark.parametrize("ascii_env", [
+    pytest.param({"PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0", "LC_ALL": "C", "LANG": "C"},
+                 marks=pytest.mark.skipif(sys.platform == "win32", reason="no C locale"),
+                 id="LC_ALL=C"),
+    pytest.param({"PYTHONIOENCODING": "ascii"}, id="PYTHONIOENCODING=ascii"),
+])
+def test_an_ascii_stream_gets_every_character_beyond_it_by_code_point(tmp_path, ascii_env):
+    """In an ASCII locale click wrapped stdout and stderr in UTF-8 writers, which sent the
+    "Δ" of the summary line, the "≤" of batch --help and the "→" of batch's summary line
+    raw, as bytes of UTF-8, where docs/errors.md promises ``\\u0394``."""
+    Image.fromarray(np.arange(48, dtype=np.uint8).reshape(4, 4, 3)).save(tmp_path / "a.png")
+    env = {**os.environ, **ascii_env}
+
+    def run(*args: str) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run([sys.executable, "-m", "quantize", *args], cwd=tmp_path,
+                              env=env, capture_output=True, timeout=120)
+
+    reduced = run("reduce", "a.png", "-k", "2", "-o", "b.png")
+    assert reduced.returncode == 0, reduced.stderr
+    assert re.fullmatch(rb"a\.png -> b\.png: 2 colours, PSNR [0-9.]+ dB, mean \\u0394E2000 "
+                        rb"[0-9.]+, [0-9.]+ s\n", reduced.stdout), reduced.stdout
+    refused = run("reduce", "a.png", "--quality", "99")
+    assert refused.returncode == 2
+    assert b"with a mean \\u0394E2000 of 1.4-2.6" in refused.stderr and refused.stderr.isascii()
+    helped = run("batch", "--help")
+    assert (helped.returncode, helped.stderr) == (0, b"")
+    assert b"mean \\u0394E2000 \\u2264 Q" in helped.stdout and helped.stdout.isascii()
+    batched = run("batch", ".", "-o", "out", "-k", "2", "--glob", "a.png")
+    assert (batched.returncode, batched.stdout.isascii()) == (0, True), batched.stdout
+    assert re.search(rb"; \d+ -> \d+ bytes \(", batched.stdout.splitlines()[-1])
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="Windows names are not locale bytes")
 def test_a_quoted_name_in_an_ascii_locale_is_shown_as_the_line_shows_it(tmp_path):
     """In an ASCII locale (PYTHONUTF8=0 LC_ALL=C) Python reads "é" of a name as two

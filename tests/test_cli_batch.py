@@ -31,7 +31,7 @@ from .fs_support import record_filling_up, refuse_mkdir, symlink_or_skip
 
 SENTINEL = b"left alone"
 #: The bytes of the summary line of a reduce batch whose files have outputs.
-BYTES = r"; [\d,]+ → [\d,]+ bytes \(\d+\.\d%\) for the (1 file|\d+ files) with an output"
+BYTES = r"; [\d,]+ -> [\d,]+ bytes \(\d+\.\d%\) for the (1 file|\d+ files) with an output"
 
 
 def _left_alone_mark(path: Path) -> bytes:
@@ -4443,7 +4443,7 @@ def test_a_rerun_that_writes_nothing_does_not_count_the_larger_outputs_again(tmp
     report, page = tmp_path / "r.json", tmp_path / "p.html"
     rerun = _cli(*args, "--report", report, "--html", page)
     assert rerun.exit_code == 0, rerun.output
-    assert re.fullmatch(rf"2/2 files: 0 ok, 2 skipped, 0 failed in \d+\.\d s; 154 → 166 bytes "
+    assert re.fullmatch(rf"2/2 files: 0 ok, 2 skipped, 0 failed in \d+\.\d s; 154 -> 166 bytes "
                         rf"\(107\.8%\) for the 2 files with an output; 2 files with fewer "
                         rf"colours than -k/--colors, kept whole; report: "
                         rf"{re.escape(f'{report}, {page}')}", rerun.stdout.splitlines()[-1])
@@ -4478,7 +4478,7 @@ def test_skip_if_larger_leaves_a_larger_output_changed_since(tmp_path, monkeypat
     assert (out / "a.png").read_bytes() == b"x" * 90
     summary = result.stdout.splitlines()[-1]
     assert summary.startswith("2/2 files: 0 ok, 2 skipped, 0 failed in ")
-    assert summary.endswith(" s; 154 → 166 bytes (107.8%) for the 2 files with an output; "
+    assert summary.endswith(" s; 154 -> 166 bytes (107.8%) for the 2 files with an output; "
                             "1 edited output larger than its input kept as it is; 2 files "
                             "with fewer colours than -k/--colors, kept whole; report: "
                             f"{tmp_path}/r.json, {tmp_path}/r.html")
@@ -4491,7 +4491,7 @@ def test_skip_if_larger_leaves_a_larger_output_changed_since(tmp_path, monkeypat
     assert [json.loads(line).get("edited_larger_than_input")
             for line in objects.stdout.splitlines()] == [90, None]
     assert objects.stderr.splitlines()[-1].endswith(
-        " s; 154 → 166 bytes (107.8%) for the 2 files with an output; 1 edited "
+        " s; 154 -> 166 bytes (107.8%) for the 2 files with an output; 1 edited "
         "output larger than its input kept as it is; 2 files with fewer colours than "
         "-k/--colors, kept whole")
     import quantize.cli.batch as cli_batch

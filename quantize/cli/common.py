@@ -419,11 +419,16 @@ def say(line: str, err: bool = False) -> None:
     cannot take a line (its reader gone, a full disk), nothing more is printed
     there and the command goes on, its exit code telling how it ended; a stderr
     closed from the start (``2>&-``) takes no line at all.
+
+    The line goes to the stream itself, with its own encoding and error handler (the
+    command's writes a character the encoding lacks by its code point, ``\\u0394``): left to
+    choose, click wrapped an ASCII stream (``LC_ALL=C``) in one of UTF-8, whose bytes
+    reached the terminal raw.
     """
     if sys.stdout is None and not err:  # closed: refused before the work, but never lost
         raise _StdoutError(OSError(errno.EBADF, "it is closed"))
-    try:
-        typer.echo(line, err=err)  # nothing, to a stream closed from the start
+    try:  # nothing, to a stream closed from the start
+        typer.echo(line, file=sys.stderr if err else sys.stdout)
     except OSError as exc:
         if err:
             _gone(sys.stderr)
