@@ -280,3 +280,23 @@ def test_frame_progress_says_the_pass_under_way(monkeypatch, told, line):
     text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", sys.stderr.getvalue())
     last = text.strip("\r\n").split("\r")[-1]
     assert last.startswith(line) and f" {told[-1][1]}/3 " in last
+
+
+@pytest.mark.parametrize(("columns", "line"), [
+    (40, "pan64.gif: fitting the palette 40/40"),
+    (30, "…f: fitting the palette 40/40"),
+    (50, "pan64.gif: fitting the palette 40/40"),
+])
+def test_frame_progress_keeps_its_count_on_a_narrow_terminal(monkeypatch, columns, line):
+    """At 40 columns rich cut the line before its numbers
+    ("/tmp/long/folder/name/pan64.gif: reading frame   …"); narrower than 50 columns it
+    leaves out the bar and the time, as batch's bar does, and shortens the name."""
+    from quantize.cli.common import frame_progress
+
+    monkeypatch.setattr(sys, "stderr", _Terminal())
+    monkeypatch.setenv("COLUMNS", str(columns))
+    with frame_progress("/tmp/long/folder/name/pan64.gif") as on_frame:
+        on_frame("read", 40, 40)
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", sys.stderr.getvalue())
+    assert text.strip("\r\n").split("\r")[-1].rstrip() == line
+

@@ -64,6 +64,7 @@ from ..reduce.options import (
 from ..reduce.quality import QualityScaleWarning
 from ..reduce.records import PSNR_SHOWN_KEYS
 from .common import (
+    FULL_BAR_COLUMNS,
     USAGE_ERROR,
     BatchDitherOption,
     CommandFailed,
@@ -1943,12 +1944,6 @@ def _left_unrecorded_line(outputs: Sequence[Path], shown: int = 3) -> str:
             f"the next run makes {'it' if one else 'them'} again")
 
 
-#: Terminal columns from which the progress bar shows the bar itself, the time taken and the
-#: time left; narrower, the file count and failures alone (at 20 columns rich dropped
-#: everything but the mode's name and the failures).
-_FULL_BAR_COLUMNS = 50
-
-
 @contextlib.contextmanager
 def _progress(plan: "lib.BatchPlan", summary: "lib.BatchSummary",
               show: str, named: _AsTyped = _AS_WRITTEN) -> Iterator[Any]:
@@ -1983,7 +1978,7 @@ def _progress(plan: "lib.BatchPlan", summary: "lib.BatchSummary",
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                TextColumn("[red]{task.fields[failed]} failed{task.fields[not_listed]}"),
                TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
-    if console.width < _FULL_BAR_COLUMNS:  # rich dropped the count first: keep it, and the
+    if console.width < FULL_BAR_COLUMNS:  # rich dropped the count first: keep it, and the
         columns = (columns[0], columns[2], columns[3])  # failures (the summary has times)
     # Files settled while planning start the bar, so the ETA reflects real jobs only; the
     # sub-folders not searched or not listed are no files, and the bar counts none of them,

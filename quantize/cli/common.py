@@ -487,8 +487,19 @@ class LinesOrNothing:
         return getattr(self._stream, name)
 
 
-#: What an animation's line says of the frames of each pass (:func:`frame_progress`).
+#: What an animation's line says of the frames of each pass (:func:`frame_progress`), and
+#: of the palette fitted between them, the longest.
 _FRAME_STAGES = {"read": "reading frame", "written": "writing frame"}
+_FITTING = "fitting the palette"
+
+#: Terminal columns from which a progress bar shows the bar itself and the time taken
+#: (``batch``'s the time left too); narrower, the counts alone: at 20 columns rich dropped
+#: everything of ``batch``'s but the mode's name and the failures.
+FULL_BAR_COLUMNS = 50
+#: The columns an animation's line gives its bar at least, and its time taken (0:00:41).
+_FRAMES_BAR_AND_TIME = 10 + len("0:00:00")
+#: The columns an animation's line keeps for its name before it leaves out its bar and time.
+_FRAMES_NAME_AT_LEAST = 12
 
 
 @contextlib.contextmanager
@@ -506,15 +517,19 @@ def frame_progress(name: str) -> Iterator[Callable[[str, int, int], None]]:
 
         def on_frame(stage: str, frame: int, n_frames: int) -> None:
             if not bar:
-                bar.append(drawn.enter_context(_frames_bar(name)))
+                bar.append(drawn.enter_context(_frames_bar(name, n_frames)))
             bar[0](stage, frame, n_frames)
 
         yield on_frame
 
 
 @contextlib.contextmanager
-def _frames_bar(name: str) -> Iterator[Callable[[str, int, int], None]]:
-    """:func:`frame_progress`'s line, drawn from now on."""
+def _frames_bar(name: str, n_frames: int) -> Iterator[Callable[[str, int, int], None]]:
+    """:func:`frame_progress`'s line, drawn from now on, its count of ``n_frames`` kept on
+    a narrow terminal: narrower than :data:`FULL_BAR_COLUMNS` (or with too little room left
+    for the name), without the bar and the time, as ``batch``'s, and the name shortened to
+    the room left (:func:`name_within`);
+    rich cut the line's end, the count first (``out/pan64.gif: reading frame   …``)."""
     from rich.console import Console
     from rich.markup import escape
     from rich.progress import (
@@ -526,18 +541,43 @@ def _frames_bar(name: str) -> Iterator[Callable[[str, int, int], None]]:
     )
 
     console = Console(file=LinesOrNothing(sys.stderr))  # a terminal gone stops no run
-    columns = (TextColumn("{task.description}: {task.fields[doing]}"), BarColumn(),
-               MofNCompleteColumn(), TimeElapsedColumn())
+    text = TextColumn("{task.description}: {task.fields[doing]}")
+    # each column after the first takes a space before it, and the line's last one is left
+    room = console.width - len(f": {_FITTING}") - len(f"{n_frames}/{n_frames}") - 2
+    full = (console.width >= FULL_BAR_COLUMNS
+            and room - _FRAMES_BAR_AND_TIME - 2 >= _FRAMES_NAME_AT_LEAST)
+    columns = ((text, BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()) if full
+               else (text, MofNCompleteColumn()))
+    room -= _FRAMES_BAR_AND_TIME + 2 if full else 0
     with Progress(*columns, console=console, transient=True, redirect_stdout=False) as bar:
-        task = bar.add_task(escape(printable_line(name)), total=None, doing="reading")
+        task = bar.add_task(escape(name_within(printable_line(name), room)), total=None,
+                            doing="reading")
 
         def on_frame(stage: str, frame: int, n_frames: int) -> None:
             # the palette is fitted once the last frame's colours are counted
-            doing = ("fitting the palette" if stage == "read" and frame == n_frames
+            doing = (_FITTING if stage == "read" and frame == n_frames
                      else _FRAME_STAGES[stage])
             bar.update(task, completed=frame, total=n_frames, doing=doing)
 
         yield on_frame
+
+
+def name_within(name: str, room: int) -> str:
+    """``name`` (a path) in at most ``room`` characters, as a narrow progress line shows it:
+    whole when it fits, else its last part, the file's own name, and when that does not fit
+    either, that name's end after an ellipsis.
+
+    >>> name_within("out/pan64.gif", 20), name_within("/tmp/long/folder/pan64.gif", 12)
+    ('out/pan64.gif', 'pan64.gif')
+    >>> name_within("/tmp/a_very_long_name.gif", 10)
+    '…_name.gif'
+    """
+    if len(name) <= room:
+        return name
+    base = os.path.basename(name) or name
+    if len(base) <= room:
+        return base
+    return "…" + base[len(base) - max(room - 1, 0):]
 
 
 def _gone(stream: Any) -> None:
