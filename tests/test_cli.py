@@ -765,6 +765,37 @@ def test_an_unknown_command_is_named_with_the_commands_it_may_be_a_typo_of(name,
     assert (result.exit_code, result.stderr) == (2, f"quantize: error: {line}\n")
 
 
+@pytest.mark.parametrize("args, see", [
+    (["reduce", "-help"], "quantize reduce"),
+    (["segment", "a.png", "-help"], "quantize segment"),
+    (["batch", "in", "-o", "out", "-help"], "quantize batch"),
+    (["palette", "-help"], "quantize palette"),
+    (["-help"], "quantize"),
+    (["reduce", "-k", "4", "-help=1"], "quantize reduce"),
+])
+def test_help_typed_with_one_dash_is_named_as_typed_with_help_proposed(args, see):
+    # The parser read -help as -h (the help option) and -e: "-e: no such option", an option
+    # the user never typed (palette, of typer's own class: "No such option: -e").
+    result = runner.invoke(app, args)
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        2, "", f"quantize: error: -help: no such option; did you mean --help? "
+               f"(see '{see} --help')\n")
+
+
+@pytest.mark.parametrize("args, meant", [
+    (["help", "reduce"], "quantize reduce --help"),
+    (["help", "batch", "in"], "quantize batch --help"),
+    (["help"], "quantize --help"),
+    (["help", "paint"], "quantize --help"),
+])
+def test_help_typed_as_a_command_proposes_the_help_option(args, meant):
+    # "quantize help reduce", as git and pip are asked, said "help: no such command" alone.
+    result = runner.invoke(app, args)
+    assert (result.exit_code, result.stderr) == (
+        2, f"quantize: error: help: no such command; did you mean {meant}? "
+           "(see 'quantize --help')\n")
+
+
 def test_a_file_or_folder_given_for_the_command_is_named_with_the_command_that_takes_it(
         tmp_path, monkeypatch):
     # As pngquant is called, "quantize photo.jpg -k 8" said "no such command" alone.

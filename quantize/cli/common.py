@@ -1054,7 +1054,8 @@ class _OneLineErrors(_HelpBySay, TyperGroup):
 
             close = difflib.get_close_matches(args[0], self.list_commands(ctx), n=3,
                                               cutoff=0.6)
-            meant = _command_for_a_path(ctx.command_path, args) or _did_you_mean(close)
+            meant = (_help_for_help(ctx.command_path, args, self.list_commands(ctx))
+                     or _command_for_a_path(ctx.command_path, args) or _did_you_mean(close))
             raise click_errors.UsageError(
                 f"{printable_line(args[0])}: no such command{meant}", ctx
             ) from None
@@ -1111,6 +1112,8 @@ class _OneLineErrors(_HelpBySay, TyperGroup):
             # an unknown -x of -x.png, and also -k.png, -o.png read as -k or -o and a value.
             argv = sys.argv[1:] if args is None else list(args)
             unknown = isinstance(exc, click_errors.NoSuchOption)
+            if unknown:  # every command's, typer's own class too
+                exc = _help_with_one_dash(exc, argv)
             named = _file_like_option(exc.option_name if unknown else "-", argv)
             if (isinstance(exc, click_errors.BadParameter)
                     and not isinstance(exc, click_errors.MissingParameter)):
@@ -1131,6 +1134,22 @@ class _OneLineErrors(_HelpBySay, TyperGroup):
         if not standalone_mode:
             return code
         sys.exit(code if isinstance(code, int) else 0)
+
+
+def _help_for_help(program: str, args: Sequence[str], commands: Sequence[str]) -> str:
+    """The end of an unknown command's line when it is ``help``, as git and pip are asked
+    for help (``quantize help reduce``): the help option of the command named after it, or
+    of ``program``; "" for any other word.
+
+    >>> _help_for_help("quantize", ["help", "reduce"], ["batch", "reduce"])
+    '; did you mean quantize reduce --help?'
+    >>> _help_for_help("quantize", ["help"], ["reduce"])
+    '; did you mean quantize --help?'
+    """
+    if args[0].casefold() != "help":
+        return ""
+    named = args[1:2] if args[1:2] and args[1] in commands else []
+    return f"; did you mean {' '.join([program, *named, '--help'])}?"
 
 
 def _command_for_a_path(program: str, args: Sequence[str]) -> str:
@@ -2034,6 +2053,31 @@ def _unknown_option(exc: Any, params: Sequence[Any], ctx: Any, args: Sequence[st
     return click_errors.NoSuchOption(
         exc.option_name, f"{exc.option_name}: no such option{_did_you_mean(close)}",
         ctx=exc.ctx or ctx)
+
+
+def _help_with_one_dash(exc: Any, args: Sequence[str]) -> Any:
+    """The unknown option ``exc`` as ``-help: no such option; did you mean --help?`` when
+    the parser read ``-help`` (a common slip for ``--help``) in ``args`` as the help
+    option's ``-h`` and then ``-e``, which the user never typed (``-e: no such option``,
+    or in a command of typer's own class ``No such option: -e``); else ``exc`` itself.
+
+    >>> import click
+    >>> ctx = click.Context(click.Command("reduce"), help_option_names=["-h", "--help"])
+    >>> _help_with_one_dash(click.NoSuchOption("-e", ctx=ctx), ["a.png", "-help"]).message
+    '-help: no such option; did you mean --help?'
+    >>> _help_with_one_dash(click.NoSuchOption("-e", ctx=ctx), ["-hex"]).message
+    'No such option: -e'
+    """
+    if exc.ctx is None:
+        return exc
+    helps = list(exc.ctx.help_option_names)
+    word = _one_dash_word(exc.option_name, [*_shown_names(exc.ctx.command.params), *helps],
+                          args)
+    typed = None if word is None else word.split("=", 1)[0]
+    if typed is None or "-" + typed not in helps:
+        return exc
+    return click_errors.NoSuchOption(
+        exc.option_name, f"{typed}: no such option{_did_you_mean(['--help'])}", ctx=exc.ctx)
 
 
 def _one_dash_spelling(option: str, names: Sequence[str], args: Sequence[str]) -> str | None:
