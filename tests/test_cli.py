@@ -3016,6 +3016,47 @@ def test_help_holds_no_control_character(command):
         assert [c for c in text if c < " " and c != "\n"] == []
 
 
+@pytest.mark.parametrize("command", [[], ["reduce"], ["segment"], ["batch"]])
+def test_help_fits_a_terminal_narrower_than_50_columns_with_its_examples_whole(command):
+    # click laid the help out 50 columns wide in any narrower terminal (53 at 40, with
+    # options' texts 10 wide); an option's text now goes under the option there, and an
+    # example's comment too long for a line takes two, each a comment.
+    commands, comments = _examples(_help_at(200, command))
+    narrow = _help_at(40, command)
+    assert [line for line in narrow.splitlines() if len(line) > 40] == []
+    shown, said = _examples(narrow)
+    assert shown == commands
+    words = [[word for word in " ".join(lines).split() if word != "#"]
+             for lines in (said, comments)]
+    assert words[0] == words[1]
+
+
+def test_an_option_text_goes_under_the_option_in_a_narrow_terminal():
+    assert ("  -o, --output OUT_DIR\n"
+            "      Folder for the outputs; mirrors\n"
+            "      INPUT_DIR's sub-folders.\n") in _help_at(40, ["batch"])
+
+
+@pytest.mark.parametrize("columns", [40, 80])
+@pytest.mark.parametrize("command", [["reduce"], ["segment"], ["batch"]])
+def test_no_help_line_breaks_a_word_at_its_hyphen(command, columns):
+    """Help was wrapped with textwrap's break_on_hyphens: "--palette-" / "fitted",
+    "--min-" / "region", "'dask[d" / "istributed]>=2024.1'" at 40 columns, "relative-" /
+    "bpc" and "INPUT_DIR's sub-" / "folders" at 80."""
+    import typer.main
+
+    group = typer.main.get_command(app)
+    params = (group.commands[command[0]] if command else group).params
+    names = [name for p in params for name in (*p.opts, *p.secondary_opts) if "-" in name[2:]]
+    text = _help_at(columns, command)
+    assert [line for line in text.splitlines() if re.search(r"[\w\['\]]-$", line)] == []
+    for name in names:
+        for cut in (i for i, char in enumerate(name) if char == "-" and i > 1):
+            assert not re.search(re.escape(name[:cut + 1]) + r"\n\s*" + re.escape(name[cut + 1:]),
+                                 text), name
+    assert "'dask[distributed]>=2024.1'" in text or command != ["batch"]
+
+
 def test_a_help_table_row_is_rewrapped_under_its_own_text():
     narrow = _help_at(60, ["segment"])
     assert ("    labels.png      16-bit grey: the region 1..R of each\n"

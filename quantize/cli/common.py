@@ -28,8 +28,10 @@ from typer.core import TyperCommand, TyperGroup
 
 try:  # recent typer vendors its own copy of click
     from typer._click import exceptions as click_errors
+    from typer._click import formatting as click_formatting
 except ImportError:  # older typer runs on click itself
     from click import exceptions as click_errors
+    from click import formatting as click_formatting
 
 from .. import __version__
 from .._sigterm import stopped_by
@@ -865,6 +867,66 @@ class _StdoutError(Exception):
         self.error = error
 
 
+#: What a hyphen is while click wraps a help's text (a character of Unicode's private use
+#: area, in no help): click's wrapping has no ``break_on_hyphens=False``, and textwrap
+#: broke after a hyphen, in an option's name ("--palette-" / "fitted"), a quoted command.
+_HYPHEN = "\ue000"
+#: The narrowest a help is laid out (click's was 50 columns in any terminal, 53 at 40).
+HELP_MIN_WIDTH = 30
+#: The narrowest column an option's text is given beside the option; narrower, the text
+#: goes under it (at 40 columns click gave it 10, beside a 30-column option).
+_HELP_TEXT_MIN_WIDTH = 24
+
+
+class HelpFormatter(click_formatting.HelpFormatter):
+    """click's help layout without a word broken at its hyphens (an option's name, a
+    word such as ``'dask[distributed]>=2024.1'``), in a terminal's width down to
+    :data:`HELP_MIN_WIDTH` columns, where click kept 50 (a wider terminal, at most 80
+    columns, is laid out as click lays it out); an option's text beside it leaves fewer
+    than :data:`_HELP_TEXT_MIN_WIDTH` columns goes under the option, indented.
+
+    >>> formatter = HelpFormatter(width=38)
+    >>> formatter.write_dl([("-o, --output OUT_DIR", "the folder; see --palette-fitted")])
+    >>> print(formatter.getvalue(), end="")
+    -o, --output OUT_DIR
+        the folder; see --palette-fitted
+    """
+
+    def __init__(self, indent_increment: int = 2, width: int | None = None,
+                 max_width: int | None = None) -> None:
+        if width is None and click_formatting.FORCED_WIDTH is None:
+            import shutil
+
+            width = max(min(shutil.get_terminal_size().columns, max_width or 80) - 2,
+                        HELP_MIN_WIDTH)
+        super().__init__(indent_increment, width, max_width)
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        super().write_usage(prog, args.replace("-", _HYPHEN), prefix)
+
+    def write_text(self, text: str) -> None:
+        super().write_text(text.replace("-", _HYPHEN))
+
+    def write_dl(self, rows: Iterable[tuple[str, str]], col_max: int = 30,
+                 col_spacing: int = 2) -> None:
+        rows = [(term, text.replace("-", _HYPHEN)) for term, text in rows]
+        first = min(max((len(term) for term, _ in rows), default=0), col_max) + col_spacing
+        if self.width - first - 2 >= _HELP_TEXT_MIN_WIDTH:  # click's own layout
+            super().write_dl(rows, col_max, col_spacing)
+            return
+        for term, text in rows:
+            self.write(f"{'':>{self.current_indent}}{term}\n")
+            if text:
+                self.indent()
+                self.indent()
+                super().write_text(text)
+                self.dedent()
+                self.dedent()
+
+    def getvalue(self) -> str:
+        return super().getvalue().replace(_HYPHEN, "-")
+
+
 class _HelpBySay:
     """Print ``--help`` as every other line on stdout is printed (:func:`say`).
 
@@ -878,6 +940,12 @@ class _HelpBySay:
         if option is not None:
             option.callback = _show_help
         return option
+
+    def get_help(self, ctx: Any) -> str:
+        """The help as click lays it out, in :class:`HelpFormatter`'s width and wrapping."""
+        formatter = HelpFormatter(width=ctx.terminal_width, max_width=ctx.max_content_width)
+        self.format_help(ctx, formatter)  # type: ignore[attr-defined]
+        return formatter.getvalue().rstrip("\n")
 
     def format_epilog(self, ctx: Any, formatter: Any) -> None:
         """The epilog as click writes it, its example lines and its paragraphs fitted to the
@@ -902,7 +970,8 @@ _EXAMPLE = re.compile(r"(?P<indent> +)(?P<command>(?:cat \S+ \| )?quantize \S.*?
 
 def fit_examples(text: str, width: int) -> str:
     """``text`` with each example command line longer than ``width`` fitted to it: its
-    comment on a line of its own above it, then the command, broken between words, where
+    comment on a line of its own above it (on lines of its own, each a comment, where one
+    is too narrow for it), then the command, broken between words, where
     needed, by a backslash and a newline (so that it still runs when pasted), an option
     kept with its value, the lines after the first indented four more spaces.
 
@@ -912,6 +981,11 @@ def fit_examples(text: str, width: int) -> str:
           -k 8 -o small.png
     >>> fit_examples("  quantize reduce a.png  # short", 40)
     '  quantize reduce a.png  # short'
+    >>> print(fit_examples("  quantize reduce a.png -k 3  # fewest colours, tail too", 24))
+      # fewest colours, tail
+      # too
+      quantize reduce \\
+          a.png -k 3
     """
     lines = []
     for line in text.split("\n"):
@@ -920,8 +994,11 @@ def fit_examples(text: str, width: int) -> str:
             lines.append(line)
             continue
         indent = example["indent"]
-        if example["comment"] is not None:
-            lines.append(indent + example["comment"])
+        if example["comment"] is not None:  # each of its lines a comment, if it takes two
+            lines.extend(textwrap.wrap(example["comment"][1:].strip(), width,
+                                       initial_indent=indent + "# ",
+                                       subsequent_indent=indent + "# ",
+                                       break_long_words=False, break_on_hyphens=False))
         lines.extend(_broken_command(example["command"], indent, width))
     return "\n".join(lines)
 
