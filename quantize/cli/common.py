@@ -530,8 +530,8 @@ def _frames_bar(name: str, n_frames: int) -> Iterator[Callable[[str, int, int], 
     """:func:`frame_progress`'s line, drawn from now on, its count of ``n_frames`` kept on
     a narrow terminal: narrower than :data:`FULL_BAR_COLUMNS` (or with too little room left
     for the name), without the bar and the time, as ``batch``'s, and the name shortened to
-    the room left (:func:`name_within`);
-    rich cut the line's end, the count first (``out/pan64.gif: reading frame   …``)."""
+    the room left (:func:`name_within`), where rich cut the line's end, the count first
+    (``/tmp/long/folder/pan64.gif: reading frame   …``)."""
     from rich.console import Console
     from rich.markup import escape
     from rich.progress import (
@@ -882,8 +882,8 @@ class HelpFormatter(click_formatting.HelpFormatter):
     """click's help layout without a word broken at its hyphens (an option's name, a
     word such as ``'dask[distributed]>=2024.1'``), in a terminal's width down to
     :data:`HELP_MIN_WIDTH` columns, where click kept 50 (a wider terminal, at most 80
-    columns, is laid out as click lays it out); an option's text beside it leaves fewer
-    than :data:`_HELP_TEXT_MIN_WIDTH` columns goes under the option, indented.
+    columns, is laid out as click lays it out); an option's text that would get fewer
+    than :data:`_HELP_TEXT_MIN_WIDTH` columns beside the option goes under it, indented.
 
     >>> formatter = HelpFormatter(width=38)
     >>> formatter.write_dl([("-o, --output OUT_DIR", "the folder; see --palette-fitted")])
