@@ -430,7 +430,7 @@ def say(line: str, err: bool = False) -> None:
     if sys.stdout is None and not err:  # closed: refused before the work, but never lost
         raise _StdoutError(OSError(errno.EBADF, "it is closed"))
     try:  # nothing, to a stream closed from the start
-        typer.echo(line, file=sys.stderr if err else sys.stdout)
+        typer.echo(line, file=sys.stderr if err else sys.stdout, err=err)
     except OSError as exc:
         if err:
             _gone(sys.stderr)
