@@ -220,7 +220,7 @@ def test_summary_adds_the_bytes_of_the_files_with_an_output():
     assert {k: summary.as_dict()[k] for k in ("with_output", "bytes_in", "bytes_out")} == {
         "with_output": 2, "bytes_in": 150, "bytes_out": 70}
     assert batch.bytes_counts(summary.bytes_in, summary.bytes_out, summary.with_output) == [
-        "150 → 70 bytes (46.7%) for the 2 files with an output"]
+        "150 -> 70 bytes (46.7%) for the 2 files with an output"]
     assert batch.bytes_counts(0, 0, 0) == []
 
 

@@ -384,6 +384,38 @@ def test_a_stdout_whose_encoding_lacks_a_character_gets_it_by_code_point(tmp_pat
     assert b"mean \\u0394E2000 \\u2264 Q" in helped.stdout
 
 
+@pytest.mark.parametrize("ascii_env", [
+    pytest.param({"PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0", "LC_ALL": "C", "LANG": "C"},
+                 marks=pytest.mark.skipif(sys.platform == "win32", reason="no C locale"),
+                 id="LC_ALL=C"),
+    pytest.param({"PYTHONIOENCODING": "ascii"}, id="PYTHONIOENCODING=ascii"),
+])
+def test_an_ascii_stream_gets_every_character_beyond_it_by_code_point(tmp_path, ascii_env):
+    """In an ASCII locale click wrapped stdout and stderr in UTF-8 writers, which sent the
+    "Δ" of the summary line, the "≤" of batch --help and the "→" of batch's summary line
+    raw, as bytes of UTF-8, where docs/errors.md promises ``\\u0394``."""
+    Image.fromarray(np.arange(48, dtype=np.uint8).reshape(4, 4, 3)).save(tmp_path / "a.png")
+    env = {**os.environ, **ascii_env}
+
+    def run(*args: str) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run([sys.executable, "-m", "quantize", *args], cwd=tmp_path,
+                              env=env, capture_output=True, timeout=120)
+
+    reduced = run("reduce", "a.png", "-k", "2", "-o", "b.png")
+    assert reduced.returncode == 0, reduced.stderr
+    assert re.fullmatch(rb"a\.png -> b\.png: 2 colours, PSNR [0-9.]+ dB, mean \\u0394E2000 "
+                        rb"[0-9.]+, [0-9.]+ s\n", reduced.stdout), reduced.stdout
+    refused = run("reduce", "a.png", "--quality", "99")
+    assert refused.returncode == 2
+    assert b"with a mean \\u0394E2000 of 1.4-2.6" in refused.stderr and refused.stderr.isascii()
+    helped = run("batch", "--help")
+    assert (helped.returncode, helped.stderr) == (0, b"")
+    assert b"mean \\u0394E2000 \\u2264 Q" in helped.stdout and helped.stdout.isascii()
+    batched = run("batch", ".", "-o", "out", "-k", "2", "--glob", "a.png")
+    assert (batched.returncode, batched.stdout.isascii()) == (0, True), batched.stdout
+    assert re.search(rb"; \d+ -> \d+ bytes \(", batched.stdout.splitlines()[-1])
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="Windows names are not locale bytes")
 def test_a_quoted_name_in_an_ascii_locale_is_shown_as_the_line_shows_it(tmp_path):
     """In an ASCII locale (PYTHONUTF8=0 LC_ALL=C) Python reads "é" of a name as two
@@ -394,8 +426,8 @@ def test_a_quoted_name_in_an_ascii_locale_is_shown_as_the_line_shows_it(tmp_path
                               "café.tga"], cwd=tmp_path, capture_output=True, timeout=120,
                              env={**os.environ, "PYTHONUTF8": "0", "LC_ALL": "C"})
     assert refused.returncode == 2
-    assert refused.stderr.decode("utf-8") == (
-        "quantize: error: -o/--output='café.tga' has an unsupported extension "
+    assert refused.stderr.decode("ascii") == (  # "\u00e9" by its code point, as quoted
+        "quantize: error: -o/--output='caf\\u00e9.tga' has an unsupported extension "
         "'.tga'; expected one of .png, .apng, .gif, .bmp, .jpg, .jpeg, .webp, .tif, .tiff\n")
 
 
@@ -731,6 +763,37 @@ def test_an_unknown_command_is_named_with_the_commands_it_may_be_a_typo_of(name,
     # commands' own "--colours: no such option; did you mean --colors?".
     result = runner.invoke(app, [name, "a.png"])
     assert (result.exit_code, result.stderr) == (2, f"quantize: error: {line}\n")
+
+
+@pytest.mark.parametrize("args, see", [
+    (["reduce", "-help"], "quantize reduce"),
+    (["segment", "a.png", "-help"], "quantize segment"),
+    (["batch", "in", "-o", "out", "-help"], "quantize batch"),
+    (["palette", "-help"], "quantize palette"),
+    (["-help"], "quantize"),
+    (["reduce", "-k", "4", "-help=1"], "quantize reduce"),
+])
+def test_help_typed_with_one_dash_is_named_as_typed_with_help_proposed(args, see):
+    # The parser read -help as -h (the help option) and -e: "-e: no such option", an option
+    # the user never typed (palette, of typer's own class: "No such option: -e").
+    result = runner.invoke(app, args)
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        2, "", f"quantize: error: -help: no such option; did you mean --help? "
+               f"(see '{see} --help')\n")
+
+
+@pytest.mark.parametrize("args, meant", [
+    (["help", "reduce"], "quantize reduce --help"),
+    (["help", "batch", "in"], "quantize batch --help"),
+    (["help"], "quantize --help"),
+    (["help", "paint"], "quantize --help"),
+])
+def test_help_typed_as_a_command_proposes_the_help_option(args, meant):
+    # "quantize help reduce", as git and pip are asked, said "help: no such command" alone.
+    result = runner.invoke(app, args)
+    assert (result.exit_code, result.stderr) == (
+        2, f"quantize: error: help: no such command; did you mean {meant}? "
+           "(see 'quantize --help')\n")
 
 
 def test_a_file_or_folder_given_for_the_command_is_named_with_the_command_that_takes_it(
@@ -2951,6 +3014,47 @@ def test_help_holds_no_control_character(command):
     for columns in (60, 200):
         text = _help_at(columns, command)
         assert [c for c in text if c < " " and c != "\n"] == []
+
+
+@pytest.mark.parametrize("command", [[], ["reduce"], ["segment"], ["batch"]])
+def test_help_fits_a_terminal_narrower_than_50_columns_with_its_examples_whole(command):
+    # click laid the help out 50 columns wide in any narrower terminal (53 at 40, with
+    # options' texts 10 wide); an option's text now goes under the option there, and an
+    # example's comment too long for a line takes two, each a comment.
+    commands, comments = _examples(_help_at(200, command))
+    narrow = _help_at(40, command)
+    assert [line for line in narrow.splitlines() if len(line) > 40] == []
+    shown, said = _examples(narrow)
+    assert shown == commands
+    words = [[word for word in " ".join(lines).split() if word != "#"]
+             for lines in (said, comments)]
+    assert words[0] == words[1]
+
+
+def test_an_option_text_goes_under_the_option_in_a_narrow_terminal():
+    assert ("  -o, --output OUT_DIR\n"
+            "      Folder for the outputs; mirrors\n"
+            "      INPUT_DIR's sub-folders.\n") in _help_at(40, ["batch"])
+
+
+@pytest.mark.parametrize("columns", [40, 80])
+@pytest.mark.parametrize("command", [["reduce"], ["segment"], ["batch"]])
+def test_no_help_line_breaks_a_word_at_its_hyphen(command, columns):
+    """Help was wrapped with textwrap's break_on_hyphens: "--palette-" / "fitted",
+    "--min-" / "region", "'dask[d" / "istributed]>=2024.1'" at 40 columns, "relative-" /
+    "bpc" and "INPUT_DIR's sub-" / "folders" at 80."""
+    import typer.main
+
+    group = typer.main.get_command(app)
+    params = (group.commands[command[0]] if command else group).params
+    names = [name for p in params for name in (*p.opts, *p.secondary_opts) if "-" in name[2:]]
+    text = _help_at(columns, command)
+    assert [line for line in text.splitlines() if re.search(r"[\w\['\]]-$", line)] == []
+    for name in names:
+        for cut in (i for i, char in enumerate(name) if char == "-" and i > 1):
+            assert not re.search(re.escape(name[:cut + 1]) + r"\n\s*" + re.escape(name[cut + 1:]),
+                                 text), name
+    assert "'dask[distributed]>=2024.1'" in text or command != ["batch"]
 
 
 def test_a_help_table_row_is_rewrapped_under_its_own_text():

@@ -261,7 +261,7 @@ def test_the_summary_gives_the_bytes_in_and_out_of_the_files_with_an_output(site
     assert first.exit_code == 0
     size_in = _sizes(site / name for name in DEFAULT_NAMES)
     size_out = _sizes(out / name for name in DEFAULT_NAMES.values())
-    phrase = (f"; {size_in:,} → {size_out:,} bytes ({size_out / size_in:.1%}) for the 5 "
+    phrase = (f"; {size_in:,} -> {size_out:,} bytes ({size_out / size_in:.1%}) for the 5 "
               "files with an output\n")
     assert first.stdout.splitlines()[-1].startswith("5/5 files: 5 ok, 0 skipped, 0 failed in ")
     assert first.stdout.endswith(phrase)
@@ -274,7 +274,7 @@ def test_the_summary_bytes_leave_out_failed_files(site, tmp_path):
     result = _run(site, out, "--ext", ".jpg")
     written = ["a.jpg", "B.jpg", "c.jpg", "sub/e.jpg"]
     size_in = _sizes(site / name for name in ("a.png", "B.JPG", "c.gif", "sub/e.webp"))
-    assert result.stdout.endswith(f"{size_in:,} → {_sizes(out / n for n in written):,} bytes "
+    assert result.stdout.endswith(f"{size_in:,} -> {_sizes(out / n for n in written):,} bytes "
                                   f"({_sizes(out / n for n in written) / size_in:.1%}) for "
                                   "the 4 files with an output; 4 outputs larger than their "
                                   "inputs (--skip-if-larger skips them)\n")

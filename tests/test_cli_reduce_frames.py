@@ -253,6 +253,17 @@ def test_frames_done_are_drawn_on_a_terminal_only(frame_files, tmp_path, monkeyp
     assert out.read_bytes() == drawn.read_bytes()
 
 
+@pytest.mark.parametrize("term", ["dumb", "unknown"])
+def test_no_frames_line_is_drawn_on_a_dumb_terminal(frame_files, tmp_path, monkeypatch, term):
+    """A terminal of TERM=dumb (a screen reader's set-up, a serial console) cannot redraw a
+    line in place: it gets what a stderr that is no terminal gets."""
+    monkeypatch.setenv("TERM", term)
+    out = tmp_path / "out.gif"
+    code, stdout, stderr = _on_terminal(monkeypatch, *frame_files, "--frames", "-o", out)
+    assert (code, stderr) == (0, "")
+    assert stdout.startswith(f"{frame_files[0]} … {frame_files[2]} (3 frames) -> {out}: ")
+
+
 @pytest.mark.parametrize(("told", "line"), [
     ([("read", 2, 3)], "clip.gif: reading frame "),
     ([("read", 3, 3)], "clip.gif: fitting the palette "),  # the last frame's colours counted
@@ -269,3 +280,23 @@ def test_frame_progress_says_the_pass_under_way(monkeypatch, told, line):
     text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", sys.stderr.getvalue())
     last = text.strip("\r\n").split("\r")[-1]
     assert last.startswith(line) and f" {told[-1][1]}/3 " in last
+
+
+@pytest.mark.parametrize(("columns", "line"), [
+    (40, "pan64.gif: fitting the palette 40/40"),
+    (30, "…f: fitting the palette 40/40"),
+    (50, "pan64.gif: fitting the palette 40/40"),
+])
+def test_frame_progress_keeps_its_count_on_a_narrow_terminal(monkeypatch, columns, line):
+    """At 40 columns rich cut the line before its numbers
+    ("/tmp/long/folder/name/pan64.gif: reading frame   …"); narrower than 50 columns it
+    leaves out the bar and the time, as batch's bar does, and shortens the name."""
+    from quantize.cli.common import frame_progress
+
+    monkeypatch.setattr(sys, "stderr", _Terminal())
+    monkeypatch.setenv("COLUMNS", str(columns))
+    with frame_progress("/tmp/long/folder/name/pan64.gif") as on_frame:
+        on_frame("read", 40, 40)
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", sys.stderr.getvalue())
+    assert text.strip("\r\n").split("\r")[-1].rstrip() == line
+

@@ -523,12 +523,12 @@ def bytes_counts(size_in: int, size_out: int, files: int) -> list[str]:
     or none when no file has an output.
 
     >>> bytes_counts(1380527, 688155, 5), bytes_counts(0, 0, 0)
-    (['1,380,527 → 688,155 bytes (49.8%) for the 5 files with an output'], [])
+    (['1,380,527 -> 688,155 bytes (49.8%) for the 5 files with an output'], [])
     """
     if not size_in:
         return []
     which = "the 1 file" if files == 1 else f"the {files} files"
-    return [f"{size_in:,} → {size_out:,} bytes ({size_out / size_in:.1%}) for {which} "
+    return [f"{size_in:,} -> {size_out:,} bytes ({size_out / size_in:.1%}) for {which} "
             "with an output"]
 
 

@@ -64,6 +64,7 @@ from ..reduce.options import (
 from ..reduce.quality import QualityScaleWarning
 from ..reduce.records import PSNR_SHOWN_KEYS
 from .common import (
+    FULL_BAR_COLUMNS,
     USAGE_ERROR,
     BatchDitherOption,
     CommandFailed,
@@ -89,6 +90,7 @@ from .common import (
     color_names,
     command_line,
     dither_strength,
+    dumb_terminal,
     fail,
     fail_interrupted,
     file_name,
@@ -2006,23 +2008,19 @@ def _left_unrecorded_line(outputs: Sequence[Path], shown: int = 3) -> str:
             f"the next run makes {'it' if one else 'them'} again")
 
 
-#: Terminal columns from which the progress bar shows the bar itself, the time taken and the
-#: time left; narrower, the file count and failures alone (at 20 columns rich dropped
-#: everything but the mode's name and the failures).
-_FULL_BAR_COLUMNS = 50
-
-
 @contextlib.contextmanager
 def _progress(plan: "lib.BatchPlan", summary: "lib.BatchSummary",
               show: str, named: _AsTyped = _AS_WRITTEN) -> Iterator[Any]:
     """A callback showing each settled file, ``named`` as the folders were typed: a rich
-    bar when stdout and stderr are both terminals, else plain lines (``show``: "lines",
+    bar when stdout and stderr are both terminals that redraw in place (no ``TERM=dumb``:
+    :func:`~quantize.cli.common.dumb_terminal`), else plain lines (``show``: "lines",
     "json" for a JSON object per file, or "quiet", see :func:`batch`).
 
     The bar is drawn on stderr; with stdout redirected (``> log``) the per-file lines go
     there instead, as they do when neither stream is a terminal.
     """
-    if show != "lines" or not (is_terminal(sys.stdout) and is_terminal(sys.stderr)):
+    if show != "lines" or not (is_terminal(sys.stdout) and is_terminal(sys.stderr)) \
+            or dumb_terminal():
         not_processed = _NotProcessed.of(plan)
         yield lambda result: _plain_line(result, summary, show, not_processed, plan.mode.name,
                                          named)
@@ -2044,7 +2042,7 @@ def _progress(plan: "lib.BatchPlan", summary: "lib.BatchSummary",
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                TextColumn("[red]{task.fields[failed]} failed{task.fields[not_listed]}"),
                TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
-    if console.width < _FULL_BAR_COLUMNS:  # rich dropped the count first: keep it, and the
+    if console.width < FULL_BAR_COLUMNS:  # rich dropped the count first: keep it, and the
         columns = (columns[0], columns[2], columns[3])  # failures (the summary has times)
     # Files settled while planning start the bar, so the ETA reflects real jobs only; the
     # sub-folders not searched or not listed are no files, and the bar counts none of them,

@@ -28,8 +28,10 @@ from typer.core import TyperCommand, TyperGroup
 
 try:  # recent typer vendors its own copy of click
     from typer._click import exceptions as click_errors
+    from typer._click import formatting as click_formatting
 except ImportError:  # older typer runs on click itself
     from click import exceptions as click_errors
+    from click import formatting as click_formatting
 
 from .. import __version__
 from .._sigterm import stopped_by
@@ -422,11 +424,16 @@ def say(line: str, err: bool = False) -> None:
     cannot take a line (its reader gone, a full disk), nothing more is printed
     there and the command goes on, its exit code telling how it ended; a stderr
     closed from the start (``2>&-``) takes no line at all.
+
+    The line goes to the stream itself, with its own encoding and error handler (the
+    command's writes a character the encoding lacks by its code point, ``\\u0394``): left to
+    choose, click wrapped an ASCII stream (``LC_ALL=C``) in one of UTF-8, whose bytes
+    reached the terminal raw.
     """
     if sys.stdout is None and not err:  # closed: refused before the work, but never lost
         raise _StdoutError(OSError(errno.EBADF, "it is closed"))
-    try:
-        typer.echo(line, err=err)  # nothing, to a stream closed from the start
+    try:  # nothing, to a stream closed from the start
+        typer.echo(line, file=sys.stderr if err else sys.stdout, err=err)
     except OSError as exc:
         if err:
             _gone(sys.stderr)
@@ -485,8 +492,19 @@ class LinesOrNothing:
         return getattr(self._stream, name)
 
 
-#: What an animation's line says of the frames of each pass (:func:`frame_progress`).
+#: What an animation's line says of the frames of each pass (:func:`frame_progress`), and
+#: of the palette fitted between them, the longest.
 _FRAME_STAGES = {"read": "reading frame", "written": "writing frame"}
+_FITTING = "fitting the palette"
+
+#: Terminal columns from which a progress bar shows the bar itself and the time taken
+#: (``batch``'s the time left too); narrower, the counts alone: at 20 columns rich dropped
+#: everything of ``batch``'s but the mode's name and the failures.
+FULL_BAR_COLUMNS = 50
+#: The columns an animation's line gives its bar at least, and its time taken (0:00:41).
+_FRAMES_BAR_AND_TIME = 10 + len("0:00:00")
+#: The columns an animation's line keeps for its name before it leaves out its bar and time.
+_FRAMES_NAME_AT_LEAST = 12
 
 
 @contextlib.contextmanager
@@ -504,15 +522,19 @@ def frame_progress(name: str) -> Iterator[Callable[[str, int, int], None]]:
 
         def on_frame(stage: str, frame: int, n_frames: int) -> None:
             if not bar:
-                bar.append(drawn.enter_context(_frames_bar(name)))
+                bar.append(drawn.enter_context(_frames_bar(name, n_frames)))
             bar[0](stage, frame, n_frames)
 
         yield on_frame
 
 
 @contextlib.contextmanager
-def _frames_bar(name: str) -> Iterator[Callable[[str, int, int], None]]:
-    """:func:`frame_progress`'s line, drawn from now on."""
+def _frames_bar(name: str, n_frames: int) -> Iterator[Callable[[str, int, int], None]]:
+    """:func:`frame_progress`'s line, drawn from now on, its count of ``n_frames`` kept on
+    a narrow terminal: narrower than :data:`FULL_BAR_COLUMNS` (or with too little room left
+    for the name), without the bar and the time, as ``batch``'s, and the name shortened to
+    the room left (:func:`name_within`), where rich cut the line's end, the count first
+    (``/tmp/long/folder/pan64.gif: reading frame   …``)."""
     from rich.console import Console
     from rich.markup import escape
     from rich.progress import (
@@ -524,18 +546,43 @@ def _frames_bar(name: str) -> Iterator[Callable[[str, int, int], None]]:
     )
 
     console = Console(file=LinesOrNothing(sys.stderr))  # a terminal gone stops no run
-    columns = (TextColumn("{task.description}: {task.fields[doing]}"), BarColumn(),
-               MofNCompleteColumn(), TimeElapsedColumn())
+    text = TextColumn("{task.description}: {task.fields[doing]}")
+    # each column after the first takes a space before it, and the line's last one is left
+    room = console.width - len(f": {_FITTING}") - len(f"{n_frames}/{n_frames}") - 2
+    full = (console.width >= FULL_BAR_COLUMNS
+            and room - _FRAMES_BAR_AND_TIME - 2 >= _FRAMES_NAME_AT_LEAST)
+    columns = ((text, BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()) if full
+               else (text, MofNCompleteColumn()))
+    room -= _FRAMES_BAR_AND_TIME + 2 if full else 0
     with Progress(*columns, console=console, transient=True, redirect_stdout=False) as bar:
-        task = bar.add_task(escape(printable_line(name)), total=None, doing="reading")
+        task = bar.add_task(escape(name_within(printable_line(name), room)), total=None,
+                            doing="reading")
 
         def on_frame(stage: str, frame: int, n_frames: int) -> None:
             # the palette is fitted once the last frame's colours are counted
-            doing = ("fitting the palette" if stage == "read" and frame == n_frames
+            doing = (_FITTING if stage == "read" and frame == n_frames
                      else _FRAME_STAGES[stage])
             bar.update(task, completed=frame, total=n_frames, doing=doing)
 
         yield on_frame
+
+
+def name_within(name: str, room: int) -> str:
+    """``name`` (a path) in at most ``room`` characters, as a narrow progress line shows it:
+    whole when it fits, else its last part, the file's own name, and when that does not fit
+    either, that name's end after an ellipsis.
+
+    >>> name_within("out/pan64.gif", 20), name_within("/tmp/long/folder/pan64.gif", 12)
+    ('out/pan64.gif', 'pan64.gif')
+    >>> name_within("/tmp/a_very_long_name.gif", 10)
+    '…_name.gif'
+    """
+    if len(name) <= room:
+        return name
+    base = os.path.basename(name) or name
+    if len(base) <= room:
+        return base
+    return "…" + base[len(base) - max(room - 1, 0):]
 
 
 def _gone(stream: Any) -> None:
@@ -566,6 +613,19 @@ def is_terminal(stream: Any) -> bool:
     """Whether ``stream`` (``sys.stdout``, ``sys.stderr``) is a terminal; False when it was
     closed from the start (None)."""
     return stream is not None and stream.isatty()
+
+
+#: The ``TERM`` of a terminal that cannot move its cursor back (rich's own test of one).
+_DUMB_TERMS = frozenset({"dumb", "unknown"})
+
+
+def dumb_terminal() -> bool:
+    """Whether ``TERM`` names a terminal that cannot redraw a line in place (``dumb``: a
+    screen reader's set-up, a serial console, Emacs' shell), where a progress display is
+    left out and the lines a file would get are printed instead: rich took such a terminal
+    as 80 columns wide, whatever its width, and drew the last state of its bar alone, once
+    the work was done."""
+    return os.environ.get("TERM", "").lower() in _DUMB_TERMS
 
 
 def budget_choice(record: Mapping[str, Any]) -> str:
@@ -810,6 +870,66 @@ class _StdoutError(Exception):
         self.error = error
 
 
+#: What a hyphen is while click wraps a help's text (a character of Unicode's private use
+#: area, in no help): click's wrapping has no ``break_on_hyphens=False``, and textwrap
+#: broke after a hyphen, in an option's name ("--palette-" / "fitted"), a quoted command.
+_HYPHEN = "\ue000"
+#: The narrowest a help is laid out (click's was 50 columns in any terminal, 53 at 40).
+HELP_MIN_WIDTH = 30
+#: The narrowest column an option's text is given beside the option; narrower, the text
+#: goes under it (at 40 columns click gave it 10, beside a 30-column option).
+_HELP_TEXT_MIN_WIDTH = 24
+
+
+class HelpFormatter(click_formatting.HelpFormatter):
+    """click's help layout without a word broken at its hyphens (an option's name, a
+    word such as ``'dask[distributed]>=2024.1'``), in a terminal's width down to
+    :data:`HELP_MIN_WIDTH` columns, where click kept 50 (a wider terminal, at most 80
+    columns, is laid out as click lays it out); an option's text that would get fewer
+    than :data:`_HELP_TEXT_MIN_WIDTH` columns beside the option goes under it, indented.
+
+    >>> formatter = HelpFormatter(width=38)
+    >>> formatter.write_dl([("-o, --output OUT_DIR", "the folder; see --palette-fitted")])
+    >>> print(formatter.getvalue(), end="")
+    -o, --output OUT_DIR
+        the folder; see --palette-fitted
+    """
+
+    def __init__(self, indent_increment: int = 2, width: int | None = None,
+                 max_width: int | None = None) -> None:
+        if width is None and click_formatting.FORCED_WIDTH is None:
+            import shutil
+
+            width = max(min(shutil.get_terminal_size().columns, max_width or 80) - 2,
+                        HELP_MIN_WIDTH)
+        super().__init__(indent_increment, width, max_width)
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        super().write_usage(prog, args.replace("-", _HYPHEN), prefix)
+
+    def write_text(self, text: str) -> None:
+        super().write_text(text.replace("-", _HYPHEN))
+
+    def write_dl(self, rows: Iterable[tuple[str, str]], col_max: int = 30,
+                 col_spacing: int = 2) -> None:
+        rows = [(term, text.replace("-", _HYPHEN)) for term, text in rows]
+        first = min(max((len(term) for term, _ in rows), default=0), col_max) + col_spacing
+        if self.width - first - 2 >= _HELP_TEXT_MIN_WIDTH:  # click's own layout
+            super().write_dl(rows, col_max, col_spacing)
+            return
+        for term, text in rows:
+            self.write(f"{'':>{self.current_indent}}{term}\n")
+            if text:
+                self.indent()
+                self.indent()
+                super().write_text(text)
+                self.dedent()
+                self.dedent()
+
+    def getvalue(self) -> str:
+        return super().getvalue().replace(_HYPHEN, "-")
+
+
 class _HelpBySay:
     """Print ``--help`` as every other line on stdout is printed (:func:`say`).
 
@@ -823,6 +943,12 @@ class _HelpBySay:
         if option is not None:
             option.callback = _show_help
         return option
+
+    def get_help(self, ctx: Any) -> str:
+        """The help as click lays it out, in :class:`HelpFormatter`'s width and wrapping."""
+        formatter = HelpFormatter(width=ctx.terminal_width, max_width=ctx.max_content_width)
+        self.format_help(ctx, formatter)  # type: ignore[attr-defined]
+        return formatter.getvalue().rstrip("\n")
 
     def format_epilog(self, ctx: Any, formatter: Any) -> None:
         """The epilog as click writes it, its example lines and its paragraphs fitted to the
@@ -847,7 +973,8 @@ _EXAMPLE = re.compile(r"(?P<indent> +)(?P<command>(?:cat \S+ \| )?quantize \S.*?
 
 def fit_examples(text: str, width: int) -> str:
     """``text`` with each example command line longer than ``width`` fitted to it: its
-    comment on a line of its own above it, then the command, broken between words, where
+    comment on a line of its own above it (on lines of its own, each a comment, where one
+    is too narrow for it), then the command, broken between words, where
     needed, by a backslash and a newline (so that it still runs when pasted), an option
     kept with its value, the lines after the first indented four more spaces.
 
@@ -857,6 +984,11 @@ def fit_examples(text: str, width: int) -> str:
           -k 8 -o small.png
     >>> fit_examples("  quantize reduce a.png  # short", 40)
     '  quantize reduce a.png  # short'
+    >>> print(fit_examples("  quantize reduce a.png -k 3  # fewest colours, tail too", 24))
+      # fewest colours, tail
+      # too
+      quantize reduce \\
+          a.png -k 3
     """
     lines = []
     for line in text.split("\n"):
@@ -865,8 +997,11 @@ def fit_examples(text: str, width: int) -> str:
             lines.append(line)
             continue
         indent = example["indent"]
-        if example["comment"] is not None:
-            lines.append(indent + example["comment"])
+        if example["comment"] is not None:  # each of its lines a comment, if it takes two
+            lines.extend(textwrap.wrap(example["comment"][1:].strip(), width,
+                                       initial_indent=indent + "# ",
+                                       subsequent_indent=indent + "# ",
+                                       break_long_words=False, break_on_hyphens=False))
         lines.extend(_broken_command(example["command"], indent, width))
     return "\n".join(lines)
 
@@ -999,7 +1134,8 @@ class _OneLineErrors(_HelpBySay, TyperGroup):
 
             close = difflib.get_close_matches(args[0], self.list_commands(ctx), n=3,
                                               cutoff=0.6)
-            meant = _command_for_a_path(ctx.command_path, args) or _did_you_mean(close)
+            meant = (_help_for_help(ctx.command_path, args, self.list_commands(ctx))
+                     or _command_for_a_path(ctx.command_path, args) or _did_you_mean(close))
             raise click_errors.UsageError(
                 f"{printable_line(args[0])}: no such command{meant}", ctx
             ) from None
@@ -1056,6 +1192,8 @@ class _OneLineErrors(_HelpBySay, TyperGroup):
             # an unknown -x of -x.png, and also -k.png, -o.png read as -k or -o and a value.
             argv = sys.argv[1:] if args is None else list(args)
             unknown = isinstance(exc, click_errors.NoSuchOption)
+            if unknown:  # every command's, typer's own class too
+                exc = _help_with_one_dash(exc, argv)
             named = _file_like_option(exc.option_name if unknown else "-", argv)
             if (isinstance(exc, click_errors.BadParameter)
                     and not isinstance(exc, click_errors.MissingParameter)):
@@ -1076,6 +1214,22 @@ class _OneLineErrors(_HelpBySay, TyperGroup):
         if not standalone_mode:
             return code
         sys.exit(code if isinstance(code, int) else 0)
+
+
+def _help_for_help(program: str, args: Sequence[str], commands: Sequence[str]) -> str:
+    """The end of an unknown command's line when it is ``help``, as git and pip are asked
+    for help (``quantize help reduce``): the help option of the command named after it, or
+    of ``program``; "" for any other word.
+
+    >>> _help_for_help("quantize", ["help", "reduce"], ["batch", "reduce"])
+    '; did you mean quantize reduce --help?'
+    >>> _help_for_help("quantize", ["help"], ["reduce"])
+    '; did you mean quantize --help?'
+    """
+    if args[0].casefold() != "help":
+        return ""
+    named = args[1:2] if args[1:2] and args[1] in commands else []
+    return f"; did you mean {' '.join([program, *named, '--help'])}?"
 
 
 def _command_for_a_path(program: str, args: Sequence[str]) -> str:
@@ -1979,6 +2133,32 @@ def _unknown_option(exc: Any, params: Sequence[Any], ctx: Any, args: Sequence[st
     return click_errors.NoSuchOption(
         exc.option_name, f"{exc.option_name}: no such option{_did_you_mean(close)}",
         ctx=exc.ctx or ctx)
+
+
+def _help_with_one_dash(exc: Any, args: Sequence[str]) -> Any:
+    """The unknown option ``exc`` as ``-help: no such option; did you mean --help?`` when
+    the parser read ``-help`` (a common slip for ``--help``) in ``args`` as the help
+    option's ``-h`` and then ``-e``, which the user never typed (``-e: no such option``,
+    or in a command of typer's own class ``No such option: -e``); else ``exc`` itself.
+
+    >>> import click
+    >>> ctx = click.Context(click.Command("reduce"), help_option_names=["-h", "--help"])
+    >>> _help_with_one_dash(click.NoSuchOption("-e", ctx=ctx), ["a.png", "-help"]).message
+    '-help: no such option; did you mean --help?'
+    >>> unknown = click.NoSuchOption("-e", ctx=ctx)
+    >>> _help_with_one_dash(unknown, ["-hex"]) is unknown
+    True
+    """
+    if exc.ctx is None:
+        return exc
+    helps = list(exc.ctx.help_option_names)
+    word = _one_dash_word(exc.option_name, [*_shown_names(exc.ctx.command.params), *helps],
+                          args)
+    typed = None if word is None else word.split("=", 1)[0]
+    if typed is None or "-" + typed not in helps:
+        return exc
+    return click_errors.NoSuchOption(
+        exc.option_name, f"{typed}: no such option{_did_you_mean(['--help'])}", ctx=exc.ctx)
 
 
 def _one_dash_spelling(option: str, names: Sequence[str], args: Sequence[str]) -> str | None:

@@ -89,6 +89,7 @@ from .common import (
     choice_word,
     dither_strength,
     dither_value_error,
+    dumb_terminal,
     elsewhere_hint,
     fail,
     fail_interrupted,
@@ -1404,7 +1405,8 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
     from ..reduce import FewerColorsWarning
 
     # an animation's frames drawn on a terminal as they are done (the job runs here)
-    progress = show != "quiet" and workers == 1 and is_terminal(sys.stderr)
+    progress = (show != "quiet" and workers == 1 and is_terminal(sys.stderr)
+                and not dumb_terminal())
     with Scratch() as scratch:
         staged = [_stage(f, scratch, options, stdout_suffix) for f in files]
         said_once = (PaletteInWarning, PaletteReadWarning) if palette_said else ()
