@@ -66,6 +66,7 @@ from ..reduce.records import PSNR_SHOWN_KEYS
 from .common import (
     USAGE_ERROR,
     BatchDitherOption,
+    BatchMaxPixelsOption,
     CommandFailed,
     DitherLevelCommand,
     DitherLevelOption,
@@ -74,7 +75,6 @@ from .common import (
     KeepGpsOption,
     LinesOrNothing,
     MatteOption,
-    MaxPixelsOption,
     NoDataOption,
     SeedOption,
     StripOption,
@@ -401,7 +401,7 @@ def batch(
         "overlay.png, a colour name (cyan, yellow, black, ...) or #rrggbb (default red).",
         show_default=False, autocompletion=offering(color_names))] = None,
     seed: SeedOption = 0,
-    max_pixels: MaxPixelsOption = DEFAULT_MAX_PIXELS,
+    max_pixels: BatchMaxPixelsOption = DEFAULT_MAX_PIXELS,
     recursive: Annotated[bool, typer.Option(
         "-r", "--recursive", help="Include sub-folders. Symbolic links to folders are not "
         "followed, nor folders of quantize's outputs searched (segment's photo.segments/, "
