@@ -341,3 +341,15 @@ def test_palette_help_examples_fit_the_terminal(columns):
     assert len(examples) >= 6 and max(map(len, examples)) <= columns
     assert ("    quantize palette photo.jpg -k 6 -o theme.css  # :root { --color-1: ... }"
             in examples) == (columns == 80)
+
+
+def test_quiet_leaves_out_the_note_of_a_converted_profile(tmp_path):
+    from tests.corpus.generate import linear_rgb_icc
+
+    pixels = np.zeros((4, 4, 3), np.uint8)
+    pixels[:, 2:] = (200, 40, 40)
+    Image.fromarray(pixels).save(tmp_path / "wide.png", icc_profile=linear_rgb_icc())
+    said = run("palette", tmp_path / "wide.png", "-k", 2)
+    assert said.stderr.startswith(f"quantize: note: {tmp_path / 'wide.png'}: the input's RGB")
+    quiet = run("palette", tmp_path / "wide.png", "-k", 2, "-q")
+    assert (quiet.exit_code, quiet.stdout, quiet.stderr) == (0, said.stdout, "")
