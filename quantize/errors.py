@@ -142,6 +142,31 @@ class InputParameterError(QuantizeError, ValueError):
     kind: FailureKind = "bad_parameter"
 
 
+class CodeAdviceError(InputParameterError):
+    """A bad parameter (of one input, when ``path`` is given) whose message ends, after
+    "; ", with advice in Python (``reduce_file(input, palette_out=...)``), which only a
+    caller of the library can follow: ``facts`` is the reason without it, for the command
+    line to give its own advice (a command) in its place, as a
+    :class:`CodeAdviceWarning` keeps its facts apart.
+
+    >>> err = CodeAdviceError("has 3 frames", advice="call reduce_file", path="a.gif")
+    >>> str(err), err.facts, err.exit_code
+    ('a.gif: has 3 frames; call reduce_file', 'has 3 frames', <ExitCode.USAGE: 2>)
+    """
+
+    def __init__(self, facts: str, *, advice: str = "",
+                 path: str | os.PathLike[str] | None = None):
+        self.facts, self.advice = facts, advice
+        super().__init__(f"{facts}; {advice}" if advice else facts, path=path)
+
+    def __reduce__(self):  # keeps both parts across process boundaries
+        return (_rebuild_code_advice, (self.facts, self.advice, self.path))
+
+
+def _rebuild_code_advice(facts: str, advice: str, path: str | None) -> CodeAdviceError:
+    return CodeAdviceError(facts, advice=advice, path=path)
+
+
 class OutputError(QuantizeError, OSError):
     """An output cannot be written (folder missing or unwritable, same path as the input).
 

@@ -209,3 +209,147 @@ def test_reduce_output_named_as_a_palette_points_to_palette(three, tmp_path):
     assert result.exit_code == 2
     assert result.stderr.rstrip().endswith(
         "; to write a palette, use --palette-out or `quantize palette`")
+
+
+@pytest.mark.parametrize("args, said", [
+    (["--colours", "3"], "--colours: no such option; did you mean --colors?"),
+    (["-K", "3"], "-K: no such option; did you mean -k?"),
+    (["-f"], "-f: no such option; did you mean --force?"),
+    (["--nofs"], "--nofs: no such option; quantize palette draws no image, so nothing is "
+                 "dithered: its colours are those quantize reduce --palette-out writes "
+                 "without --dither"),
+    (["--threads", "2"], "--threads: no such option; quantize palette does its files one "
+                         "after another, in one process"),
+    (["--palette-in", "p.gpl"], "--palette-in: no such option; quantize palette fits a "
+                                "palette, and one given is already known (quantize reduce "
+                                "--palette-in maps an image onto it)"),
+    (["-k", "4", "-k", "5"], "-k/--colors is given twice; give it once"),
+])
+def test_option_mistakes_are_named_as_reduce_names_them(three, args, said):
+    """The parser's own words were "No such option: --colours (Possible options: --colors,
+    --exact-colors, --fixed-color)", with no hint for -K, -f, --nofs or --threads, and
+    -k given twice used the last value, exit 0."""
+    result = run("palette", three, *args)
+    assert result.exit_code == 2
+    assert result.stderr == f"quantize: error: {said} (see 'quantize palette --help')\n"
+
+
+def test_too_many_colours_says_why_and_the_command_for_more(tmp_path):
+    """It advised "for a still image a .jpg/.webp/.tif output", which palette writes none of."""
+    result = run("palette", tmp_path / "nope.jpg", "-k", 300)
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "quantize: error: -k/--colors=300 is more than a palette image holds: at most 256 "
+        "colours (the palette is the one fitted for a .png, a palette image); for more "
+        "colours, quantize reduce FILE -k 300 -o out.webp --palette-out p.gpl writes them\n")
+
+
+@pytest.fixture
+def anim(tmp_path):
+    frames = [Image.new("RGB", (4, 4), colour) for colour in ("red", "blue")]
+    path = tmp_path / "anim.gif"
+    frames[0].save(path, save_all=True, append_images=frames[1:], duration=100)
+    return path
+
+
+def test_animation_refused_with_the_reduce_command(anim):
+    """It named the library's call, mixed with a flag: "reduce_file(input,
+    --palette-out=...) fits one palette for all the frames"."""
+    result = run("palette", anim, "-k", 4)
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"quantize: error: {anim}: has 2 frames (an animation, or pages); a palette is "
+        f"extracted from a still image; quantize reduce {anim} --palette-out p.gpl fits one "
+        "palette for all the frames (and writes the reduced animation)\n")
+
+
+def test_library_keeps_its_python_advice_apart(anim, tmp_path):
+    from quantize.errors import CodeAdviceError
+    from quantize.reduce.palette_job import extract_palette
+
+    with pytest.raises(CodeAdviceError) as caught:
+        extract_palette(anim)
+    assert caught.value.facts == ("has 2 frames (an animation, or pages); a palette is "
+                                  "extracted from a still image")
+    assert caught.value.advice == ("reduce_file(input, palette_out=...) fits one palette "
+                                   "for all the frames")
+    with pytest.raises(CodeAdviceError, match=r"reduce_file\(input, 'out.webp', "
+                                              r"n_colors=300, palette_out='p.gpl'\)"):
+        extract_palette(tmp_path / "nope.jpg", n_colors=300)
+
+
+def _help(*command):
+    return " ".join(run(*command, "--help").stdout.split())
+
+
+@pytest.mark.parametrize("option, said, unsaid", [
+    ("--matte", "before the colours are fitted; fully transparent pixels stay so. The colours "
+                "are then opaque.", ["every frame", ".gif", ".webp"]),
+    ("--fixed-color", "in the order given (listed first whatever their share; entry 0 of "
+                      "-o's file is the first), the fitted ones follow; they count in -k. "
+                      "Opaque: a colour with alpha is refused. A colour name, #rrggbb or "
+                      "rgb(r,g,b). --seed",
+     ["--quality", "--palette-out", "--palette-in", "transparent pixels"]),
+    ("--max-pixels", "Refuse images of more than N pixels (width x height), a guard",
+     ["--frames", "animation"]),
+])
+def test_palette_help_of_shared_options_is_true_of_palette(option, said, unsaid):
+    """--matte, --fixed-color and --max-pixels had reduce's help, naming its options and
+    outputs."""
+    text = _help("palette")
+    about = text[text.index(f" {option} "):]
+    about = about[:about.index(" --", len(option) + 2)]
+    assert said.removesuffix(" --seed") in about
+    assert not [word for word in unsaid if word in about]
+
+
+def test_batch_max_pixels_help_names_its_modes_not_frames():
+    text = _help("batch")
+    about = text[text.index(" --max-pixels N ") + 1:]
+    assert about.startswith("--max-pixels N Refuse images of more than N pixels (width x "
+                            "height; an animation file, in reduce mode, frames x width x "
+                            "height; in segment mode, its first frame), a guard")
+    assert "--frames" not in about[:about.index(" -h, --help")]
+
+
+def test_palette_help_lists_quiet_and_every_exit_code():
+    text = _help("palette")
+    assert "-q, --quiet Print no note and no line per palette file written" in text
+    assert ("Exit codes: 0 done, 1 unreadable input or unwritable output, 2 usage error, 15 "
+            "output exists (use --force), 129 the terminal closed (SIGHUP), 130 interrupted "
+            "(Ctrl-C), 143 stopped by SIGTERM.") in text
+
+
+def test_quiet_prints_no_line_of_a_file_written_and_is_refused_with_json(three, tmp_path):
+    result = run("palette", three, "-k", 3, "-q", "-o", tmp_path / "p.gpl")
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
+    assert read_palette(tmp_path / "p.gpl").shape == (3, 3)
+    printed = run("palette", three, "-k", 3, "--quiet")
+    assert printed.stdout == run("palette", three, "-k", 3).stdout  # the colours are the output
+    refused = run("palette", three, "-q", "--json")
+    assert (refused.exit_code, refused.stderr) == (
+        2, "quantize: error: -q/--quiet and --json both given; expected one of them\n")
+
+
+@pytest.mark.parametrize("columns", [60, 80])
+def test_palette_help_examples_fit_the_terminal(columns):
+    """Its examples reached 88 characters at any width."""
+    result = runner.invoke(app, ["palette", "--help"], terminal_width=columns)
+    lines = result.stdout.split("\n")
+    examples = lines[lines.index("  Examples:") + 1:]
+    examples = examples[:examples.index("")]
+    assert len(examples) >= 6 and max(map(len, examples)) <= columns
+    assert ("    quantize palette photo.jpg -k 6 -o theme.css  # :root { --color-1: ... }"
+            in examples) == (columns == 80)
+
+
+def test_quiet_leaves_out_the_note_of_a_converted_profile(tmp_path):
+    from tests.corpus.generate import linear_rgb_icc
+
+    pixels = np.zeros((4, 4, 3), np.uint8)
+    pixels[:, 2:] = (200, 40, 40)
+    Image.fromarray(pixels).save(tmp_path / "wide.png", icc_profile=linear_rgb_icc())
+    said = run("palette", tmp_path / "wide.png", "-k", 2)
+    assert said.stderr.startswith(f"quantize: note: {tmp_path / 'wide.png'}: the input's RGB")
+    quiet = run("palette", tmp_path / "wide.png", "-k", 2, "-q")
+    assert (quiet.exit_code, quiet.stdout, quiet.stderr) == (0, said.stdout, "")

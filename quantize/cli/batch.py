@@ -67,6 +67,7 @@ from .common import (
     FULL_BAR_COLUMNS,
     USAGE_ERROR,
     BatchDitherOption,
+    BatchMaxPixelsOption,
     CommandFailed,
     DitherLevelCommand,
     DitherLevelOption,
@@ -75,7 +76,6 @@ from .common import (
     KeepGpsOption,
     LinesOrNothing,
     MatteOption,
-    MaxPixelsOption,
     NoDataOption,
     SeedOption,
     StripOption,
@@ -403,7 +403,7 @@ def batch(
         "overlay.png, a colour name (cyan, yellow, black, ...) or #rrggbb (default red).",
         show_default=False, autocompletion=offering(color_names))] = None,
     seed: SeedOption = 0,
-    max_pixels: MaxPixelsOption = DEFAULT_MAX_PIXELS,
+    max_pixels: BatchMaxPixelsOption = DEFAULT_MAX_PIXELS,
     recursive: Annotated[bool, typer.Option(
         "-r", "--recursive", help="Include sub-folders. Symbolic links to folders are not "
         "followed, nor folders of quantize's outputs searched (segment's photo.segments/, "

@@ -183,23 +183,45 @@ KeepGpsOption = Annotated[bool, typer.Option(
     "--keep-gps", help="Keep the GPS location of the input's EXIF (where the picture was "
     "taken), which an output leaves out by default; the rest of the EXIF is kept either "
     "way (unless --strip).")]
-MatteOption = Annotated[str | None, typer.Option(
-    "--matte", metavar="COLOUR", help="The background the output is shown on (an e-mail's, "
-    "a web page's), as Photoshop's Matte: translucent pixels (a soft shadow, anti-aliased "
-    "edges) are blended onto it and made opaque before the colours are fitted, in every "
-    "frame; fully transparent pixels stay so. For a .gif, whose transparency is on or off; "
-    "in a .png or .webp it flattens the soft alpha too. A colour name (white, ...: the CSS "
-    "names), #rrggbb or rgb(r,g,b).", show_default=False,
-    autocompletion=offering(color_names))]
-FixedColorOption = Annotated[list[str] | None, typer.Option(
-    "--fixed-color", metavar="COLOUR", help="A colour the fitted palette keeps, exactly, "
-    "as an entry of its own, whether a pixel takes it or not (a colour key such as "
-    "#ff00ff, black, white, a brand's colours); repeat it for more. The fixed colours are "
-    "the first entries, in the order given (index 0 of a .png, .gif or .bmp and of "
-    "--palette-out is the first), the fitted ones follow; they count in -k and in the "
-    "colours --quality chooses. Opaque: a colour with alpha is refused; the entry of "
-    "fully transparent pixels comes after them. A colour name, #rrggbb or rgb(r,g,b). Not "
-    "with --palette-in.", show_default=False, autocompletion=offering(color_names))]
+
+
+def _matte_option(shown: str, where: str, effect: str) -> Any:
+    """The ``--matte`` option, its help the same for every command but for what is ``shown``
+    on the background, ``where`` the colours are fitted, and its ``effect`` on the output."""
+    return Annotated[str | None, typer.Option(
+        "--matte", metavar="COLOUR", help=f"The background {shown} shown on (an e-mail's, "
+        "a web page's), as Photoshop's Matte: translucent pixels (a soft shadow, "
+        "anti-aliased edges) are blended onto it and made opaque before the colours are "
+        f"fitted{where}; fully transparent pixels stay so.{effect} A colour name (white, "
+        "...: the CSS names), #rrggbb or rgb(r,g,b).", show_default=False,
+        autocompletion=offering(color_names))]
+
+
+def _fixed_color_option(first: str, counted: str, after: str, alone: str) -> Any:
+    """The ``--fixed-color`` option, its help the same for every command but for which
+    entry is ``first``, what else the colours are ``counted`` in, what comes ``after``
+    them, and what it is given ``alone`` of."""
+    return Annotated[list[str] | None, typer.Option(
+        "--fixed-color", metavar="COLOUR", help="A colour the fitted palette keeps, exactly, "
+        "as an entry of its own, whether a pixel takes it or not (a colour key such as "
+        "#ff00ff, black, white, a brand's colours); repeat it for more. The fixed colours "
+        f"are the first entries, in the order given ({first}), the fitted ones follow; "
+        f"they count in -k{counted}. Opaque: a colour with alpha is refused{after}. A "
+        f"colour name, #rrggbb or rgb(r,g,b).{alone}", show_default=False,
+        autocompletion=offering(color_names))]
+
+
+# reduce's and batch's, whose outputs are images; palette's lists colours
+MatteOption = _matte_option(
+    "the output is", ", in every frame", " For a .gif, whose transparency is on or off; in "
+    "a .png or .webp it flattens the soft alpha too.")
+PaletteMatteOption = _matte_option("the colours are", "", " The colours are then opaque.")
+FixedColorOption = _fixed_color_option(
+    "index 0 of a .png, .gif or .bmp and of --palette-out is the first",
+    " and in the colours --quality chooses",
+    "; the entry of fully transparent pixels comes after them", " Not with --palette-in.")
+PaletteFixedColorOption = _fixed_color_option(
+    "listed first whatever their share; entry 0 of -o's file is the first", "", "", "")
 SeedOption = Annotated[int, typer.Option(
     "--seed", metavar="S", parser=integer, help="Random seed, an integer >= 0; the same "
     "seed gives the same output.")]
@@ -222,10 +244,23 @@ IntentOption = Annotated[str | None, typer.Option(
     "it, as ImageMagick's -profile), perceptual, saturation or absolute. No effect on a "
     "file without a profile or with an sRGB one.", show_default=False,
     autocompletion=offering(INTENTS))]
-MaxPixelsOption = Annotated[int, typer.Option(
-    "--max-pixels", metavar="N", parser=integer, help="Refuse images of more than N "
-    "pixels (width x height; an animation file to reduce, frames x width x height; with "
-    "--frames, each file, as separate files), a guard against decompression bombs.")]
+
+
+def _max_pixels_option(counted: str) -> Any:
+    """The ``--max-pixels`` option, its help saying how the command counts the pixels of
+    an image besides width x height (``counted``: "; of an animation, ...")."""
+    return Annotated[int, typer.Option(
+        "--max-pixels", metavar="N", parser=integer, help="Refuse images of more than N "
+        f"pixels (width x height{counted}), a guard against decompression bombs.")]
+
+
+MaxPixelsOption = _max_pixels_option("; an animation file to reduce, frames x width x "
+                                     "height; with --frames, each file, as separate files")
+BatchMaxPixelsOption = _max_pixels_option("; an animation file, in reduce mode, frames x "
+                                          "width x height; in segment mode, its first frame")
+SegmentMaxPixelsOption = _max_pixels_option("; of an animation, its first frame, the one "
+                                            "segmented")
+PaletteMaxPixelsOption = _max_pixels_option("")
 DitherOption = Annotated[bool, typer.Option(
     "--dither/--no-dither", help="Error diffusion onto the palette; --dither=LEVEL sets its "
     "strength, 0..1 (plain --dither: 1); --dither=ordered: a regular 8x8 Bayer pattern "

@@ -9,7 +9,8 @@ swatch image and prints one line per file.
 
 Exit codes (:class:`quantize.errors.ExitCode`): 0 every file done; otherwise the code the
 failed files share (1 unreadable input or unwritable output, 2 usage error, 15 output
-exists), or 1 when they differ; 130 when interrupted (Ctrl-C).
+exists), or 1 when they differ; 130 when interrupted (Ctrl-C), 129 when the terminal
+closed (SIGHUP), 143 when stopped by SIGTERM.
 """
 
 # Annotations are evaluated on import, not as strings: see quantize.cli.
@@ -21,17 +22,18 @@ from typing import Annotated, Any
 
 import typer
 
-from ..errors import ExitCode
+from ..errors import CodeAdviceError, ExitCode
 from ..io import DEFAULT_MAX_PIXELS
-from ..names import output_stem, printable_line, quoted, same_file
+from ..names import output_stem, printable_line, quoted, same_file, shell_quoted
 from ..reduce.fit import FEATURES
 from .common import (
     USAGE_ERROR,
+    Command,
     CommandFailed,
-    FixedColorOption,
     IntentOption,
-    MatteOption,
-    MaxPixelsOption,
+    PaletteFixedColorOption,
+    PaletteMatteOption,
+    PaletteMaxPixelsOption,
     SeedOption,
     app,
     choice_word,
@@ -52,9 +54,9 @@ from .common import (
 
 _EPILOG = """\b
 Examples:
-  quantize palette photo.jpg -k 6               # 6 lines: #rrggbb share% R G B
+  quantize palette photo.jpg -k 6               # lines: #rrggbb share% R G B
   quantize palette photo.jpg -k 6 | cut -d' ' -f1  # the hex codes alone
-  quantize palette photo.jpg -k 6 -o theme.css  # :root { --color-1: #rrggbb; ... }
+  quantize palette photo.jpg -k 6 -o theme.css  # :root { --color-1: ... }
   quantize palette photo.jpg -k 6 -o swatch.png # a strip of 6 squares
   quantize palette *.jpg -k 8 --ext .gpl        # a.jpg -> a.gpl, ... for GIMP
   quantize palette a.jpg b.jpg -k 5 --json      # one JSON object per file
@@ -67,12 +69,35 @@ are no colour, and a translucent colour is listed at its share with its alpha
 
 \b
 Exit codes: 0 done, 1 unreadable input or unwritable output, 2 usage error,
-15 output exists (use --force), 130 interrupted (Ctrl-C). With several files: the code
-the failed files share, or 1 when they differ.
+15 output exists (use --force), 129 the terminal closed (SIGHUP), 130 interrupted
+(Ctrl-C), 143 stopped by SIGTERM. With several files: the code the failed files share,
+or 1 when they differ.
 """
 
+#: What palette says of options of reduce (and of other tools) it has no counterpart of.
+_NO_DITHERING = ("quantize palette draws no image, so nothing is dithered: its colours are "
+                 "those quantize reduce --palette-out writes without --dither")
+_FOREIGN = {
+    **dict.fromkeys(("--dither", "--no-dither", "--nofs", "--floyd", "--ordered"),
+                    _NO_DITHERING),
+    **dict.fromkeys(("--jobs", "--threads", "--workers", "--processes"),
+                    "quantize palette does its files one after another, in one process"),
+    "--quality": "a palette is asked as a number of colours, -k (quantize reduce --quality "
+                 "chooses the fewest colours that reach a quality)",
+    "--palette-in": "quantize palette fits a palette, and one given is already known "
+                    "(quantize reduce --palette-in maps an image onto it)",
+}
 
-@app.command("palette", epilog=_EPILOG,
+
+class _PaletteCommand(Command):
+    """``quantize palette``: reduce's options that it has not (``--dither``, ``--jobs``,
+    ``--quality``, ``--palette-in``, and the names pngquant gives them) are said to be none
+    of its own, and why, instead of being proposed or left without a word."""
+
+    foreign = _FOREIGN
+
+
+@app.command("palette", cls=_PaletteCommand, epilog=_EPILOG,
              short_help="Print or write the palette of images (no image written).")
 def palette_command(
     inputs: Annotated[list[str], typer.Argument(
@@ -90,8 +115,8 @@ def palette_command(
     exact_colors: Annotated[bool, typer.Option(
         "--exact-colors", help="Every palette colour occurs in the image (cluster "
         "medoids).")] = False,
-    matte: MatteOption = None,
-    fixed_color: FixedColorOption = None,
+    matte: PaletteMatteOption = None,
+    fixed_color: PaletteFixedColorOption = None,
     seed: SeedOption = 0,
     output: Annotated[str | None, typer.Option(
         "-o", "--output", metavar="FILE", parser=file_name,
@@ -108,12 +133,17 @@ def palette_command(
         "written), k, space, n_colors, exact_colors, seed, matte (then fixed_colors, with "
         "--fixed-color), palette (a list of hex, alpha, share, largest share first, after "
         "the fixed colours), seconds.")] = False,
+    quiet: Annotated[bool, typer.Option(
+        "-q", "--quiet", help="Print no note and no line per palette file written: only "
+        "the colours printed (without -o or --ext), warnings and errors.")] = False,
     force: Annotated[bool, typer.Option(
         "--force", help="Overwrite palette files that exist.")] = False,
-    max_pixels: MaxPixelsOption = DEFAULT_MAX_PIXELS,
+    max_pixels: PaletteMaxPixelsOption = DEFAULT_MAX_PIXELS,
     intent: IntentOption = None,
 ) -> None:
     """Print or write the palette reduce fits for images, largest share first."""
+    if quiet and as_json:
+        refuse_both("-q/--quiet", "--json")
     options = {"n_colors": colors, "space": space, "exact_colors": exact_colors,
                "matte": matte, "seed": seed, "force": force, "max_pixels": max_pixels,
                "fixed_colors": fixed_color or None, "intent": intent}
@@ -121,7 +151,8 @@ def palette_command(
     _check_options(options)
     outputs = _outputs(inputs, output, ext)
     shown: list[str] = []  # the files whose colours are printed
-    codes = [_one_file(name, out, options, as_json, len(inputs) > 1, shown)
+    show = "json" if as_json else "quiet" if quiet else "lines"
+    codes = [_one_file(name, out, options, show, len(inputs) > 1, shown)
              for name, out in zip(inputs, outputs, strict=True)]
     failed = {code for code in codes if code != ExitCode.OK}
     raise typer.Exit(ExitCode.OK if not failed else failed.pop() if len(failed) == 1
@@ -129,13 +160,20 @@ def palette_command(
 
 
 def _check_options(options: Mapping[str, Any]) -> None:
-    """Refuse a bad option before any file is read (usage error), as each file would."""
-    from ..reduce import check_indexed_colors, check_reduce_options
-    from ..reduce.fit import check_n_colors
+    """Refuse a bad option before any file is read (usage error), as each file would;
+    more colours than the palette holds with the way to them in a command."""
+    from ..reduce import check_reduce_options
+    from ..reduce.palette_job import check_palette_colors
 
     with user_errors():
         checked = check_reduce_options(**options)
-        check_indexed_colors(check_n_colors(checked["n_colors"]), "n_colors")
+        try:
+            check_palette_colors(checked["n_colors"])
+        except CodeAdviceError as exc:
+            k = checked["n_colors"]
+            raise CodeAdviceError(exc.facts, advice=f"for more colours, quantize reduce "
+                                  f"FILE -k {k} -o out.webp --palette-out p.gpl writes "
+                                  "them") from None
 
 
 def _outputs(inputs: Sequence[str], output: str | None, ext: str | None
@@ -201,18 +239,18 @@ def _refuse_shared_outputs(inputs: Sequence[str], outputs: Sequence[str]) -> Non
         seen.setdefault(key, name)
 
 
-def _one_file(name: str, out: str | None, options: Mapping[str, Any], as_json: bool,
+def _one_file(name: str, out: str | None, options: Mapping[str, Any], show: str,
               several: bool, shown: list[str]) -> ExitCode:
     """Extract, then print, the palette of the file ``name`` (to ``out`` when given),
-    added to ``shown``; its exit code, its error said on stderr."""
+    added to ``shown``; its exit code, its error said on stderr. ``show``: "lines", "json"
+    or "quiet" (no note, no line of a file written)."""
     from ..batch.calls import recorded_call
     from ..errors import ProfileConvertedWarning
     from ..reduce import FewerColorsWarning
-    from ..reduce.palette_job import extract_palette
 
     try:
         with user_errors():
-            record = recorded_call(extract_palette, (name, out), options,
+            record = recorded_call(_extract, (name, out), options,
                                    format_advice=True, notes=(FewerColorsWarning,),
                                    noted=(ProfileConvertedWarning,))
     except CommandFailed as exc:
@@ -223,22 +261,41 @@ def _one_file(name: str, out: str | None, options: Mapping[str, Any], as_json: b
         warn(name, message)
     record.pop("notes", None)  # fewer colours than asked: the lines (and k) say it
     for message in record.pop("noted", ()):  # a fact of the colours read
-        note(name, message)
-    _show({**record, "input": name, "output": out}, as_json, several, first=not shown)
+        if show != "quiet":
+            note(name, message)
+    _show({**record, "input": name, "output": out}, show, several, first=not shown)
     shown.append(name)
     return ExitCode.OK
 
 
-def _show(record: Mapping[str, Any], as_json: bool, several: bool, first: bool) -> None:
-    """Print a file's ``record``: one JSON line, a line of what was written, or its colours
-    (after a ``==> NAME <==`` line when there are ``several`` files, a blank line before
-    all but the ``first``, as ``head`` writes)."""
-    if as_json:
+def _extract(name: str, out: str | None, **options: Any) -> dict[str, Any]:
+    """:func:`~quantize.reduce.palette_job.extract_palette` of the file ``name``, an
+    animation refused with the command that fits its one palette instead of the library's
+    call (the colours' refusal, the other with code advice, is said before any file by
+    :func:`_check_options`)."""
+    from ..reduce.palette_job import extract_palette
+
+    try:
+        return extract_palette(name, out, **options)
+    except CodeAdviceError as exc:
+        raise CodeAdviceError(exc.facts, advice=f"quantize reduce {shell_quoted(name)} "
+                              "--palette-out p.gpl fits one palette for all the frames (and "
+                              "writes the reduced animation)", path=exc.path) from None
+
+
+def _show(record: Mapping[str, Any], show: str, several: bool, first: bool) -> None:
+    """Print a file's ``record`` as ``show`` says: one JSON line ("json"), a line of what
+    was written (none when "quiet"), or its colours (after a ``==> NAME <==`` line when
+    there are ``several`` files, a blank line before all but the ``first``, as ``head``
+    writes)."""
+    if show == "json":
         import json
 
         say(json.dumps(record, ensure_ascii=False))
         return
     if record["output"] is not None:
+        if show == "quiet":
+            return
         k = record["k"]
         say(printable_line(f"{record['input']} -> {record['output']}: {k} "
                            f"colour{'' if k == 1 else 's'}"))

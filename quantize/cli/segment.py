@@ -31,6 +31,7 @@ from .common import (
     NoDataOption,
     Scratch,
     SeedOption,
+    SegmentMaxPixelsOption,
     StripOption,
     app,
     as_typed,
@@ -341,11 +342,7 @@ def segment_command(
         "-q", "--quiet", help="Print only warnings and errors, no summary line.")] = False,
     force: Annotated[bool, typer.Option(
         "--force", help="Overwrite outputs that exist.")] = False,
-    max_pixels: Annotated[int, typer.Option(
-        "--max-pixels", metavar="N", parser=integer,
-        help="Refuse images of more than N pixels (width x "
-        "height; of an animation, its first frame, the one segmented), a guard against "
-        "decompression bombs.")] = DEFAULT_MAX_PIXELS,
+    max_pixels: SegmentMaxPixelsOption = DEFAULT_MAX_PIXELS,
 ) -> None:
     """Segment a photo into regions of similar colour and texture, bordered by its edges."""
     from ..batch.calls import interrupts_held, interrupts_held_once_written, recorded_call

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from .._validation import Seed, check_path, check_seed
-from ..errors import InputParameterError
+from ..errors import CodeAdviceError, FormatAdviceError, InputParameterError
 from ..io import (
     DEFAULT_MAX_PIXELS,
     check_output_path,
@@ -41,7 +41,8 @@ from .options import check_reduce_options
 from .records import palette_entries
 from .result import ReduceResult
 
-__all__ = ["PALETTE_OUTPUTS", "SWATCH_EXTENSION", "check_palette_output", "extract_palette"]
+__all__ = ["PALETTE_OUTPUTS", "SWATCH_EXTENSION", "check_palette_colors",
+           "check_palette_output", "extract_palette"]
 
 #: The extension of a swatch image output: a strip of equal squares, one per colour.
 SWATCH_EXTENSION = ".png"
@@ -70,6 +71,39 @@ def check_palette_output(output: str | os.PathLike[str], role: str = "output") -
         raise ValueError(f"{role}={os.fspath(output)!r} has extension {p.suffix!r}; expected "
                          f"a palette file ({', '.join(PALETTE_FORMATS)}) or a swatch image "
                          f"({SWATCH_EXTENSION})") from None
+
+
+def check_palette_colors(n_colors: Any) -> int:
+    """``n_colors`` checked as :func:`extract_palette` takes it: the k of a palette image,
+    1 to 256, as :func:`~quantize.reduce.reduce_file` fits the colours of its default
+    ``.png``.
+
+    >>> check_palette_colors(6), check_palette_colors(256)
+    (6, 256)
+    >>> check_palette_colors(300)
+    Traceback (most recent call last):
+    ...
+    quantize.errors.CodeAdviceError: n_colors=300 is more than a palette image holds: at \
+most 256 colours (the palette is the one fitted for a .png, a palette image); for more \
+colours, reduce_file(input, 'out.webp', n_colors=300, palette_out='p.gpl') writes them
+
+    Raises
+    ------
+    CodeAdviceError
+        More colours than a palette image holds; ``facts`` is the reason without the
+        advice, which names a Python call.
+    ValueError, TypeError
+        Not an integer of 1 or more.
+    """
+    k = check_n_colors(n_colors)
+    try:
+        check_indexed_colors(k, "n_colors")
+    except FormatAdviceError as exc:  # its advice, another output format, is none here
+        raise CodeAdviceError(
+            f"{exc.facts} (the palette is the one fitted for a .png, a palette image)",
+            advice=f"for more colours, reduce_file(input, 'out.webp', n_colors={k}, "
+            "palette_out='p.gpl') writes them") from None
+    return k
 
 
 def extract_palette(input: str | os.PathLike[str], output: str | os.PathLike[str] | None = None,
@@ -120,9 +154,11 @@ def extract_palette(input: str | os.PathLike[str], output: str | os.PathLike[str
     ------
     ImageReadError
         The input is missing, unreadable or not an image.
+    CodeAdviceError
+        The input is an animation (or has several pages), or ``n_colors`` is more than
+        256 (:func:`check_palette_colors`): ``facts`` is the reason without its advice.
     InputParameterError
-        The input is an animation (or has several pages), or, with ``output``, has no
-        visible pixel.
+        With ``output``, the input has no visible pixel.
     OutputExistsError
         ``output`` exists and ``force`` is false (before any work).
     OutputError
@@ -154,18 +190,17 @@ def extract_palette(input: str | os.PathLike[str], output: str | os.PathLike[str
     opts = check_reduce_options(n_colors=n_colors, space=space, exact_colors=exact_colors,
                                 seed=seed, matte=matte, force=force, max_pixels=max_pixels,
                                 fixed_colors=fixed_colors, intent=intent)
-    k = check_n_colors(opts["n_colors"])
-    check_indexed_colors(k, "n_colors")
+    k = check_palette_colors(opts["n_colors"])
     src = require_regular_file(input, frames="either")
     out = None if output is None else check_palette_output(output)
     if out is not None:
         check_output_path(out, inputs=(src,), force=opts["force"])
     with open_input(src, max_pixels=opts["max_pixels"]) as source:
         if source.n_frames > 1:
-            raise InputParameterError(
+            raise CodeAdviceError(
                 f"has {source.n_frames} frames (an animation, or pages); a palette is "
-                "extracted from a still image: reduce_file(input, palette_out=...) fits one "
-                "palette for all the frames", path=src)
+                "extracted from a still image", advice="reduce_file(input, palette_out=...) "
+                "fits one palette for all the frames", path=src)
         loaded = source.load(dark_advice=DARK_OUTPUT, nodata=opts["nodata"],
                              intent=opts["intent"]).on_matte(opts["matte"])
     note_profile_converted(loaded.source_profile, opts["intent"],
