@@ -197,6 +197,7 @@ FOREIGN_KEYWORDS: dict[str, tuple[str, ...]] = {
     "n_clusters": ("n_colors=",),           # scikit-learn (segment's own name)
     "n_colors": ("n_clusters=",),           # reduce_colors' name, given to k-means
     "colors": ("n_colors=", "n_clusters="),  # Pillow's Image.quantize
+    "k": ("n_colors=", "n_clusters="),      # the k a ReduceResult shows
     "n_segments": ("regions=",),            # scikit-image's slic: the number of regions
     "compactness": ("weights={'xy': ...}",),  # slic: position against colour
     "min_size": ("min_region=",),           # scikit-image's felzenszwalb

@@ -88,7 +88,7 @@ import numpy as np
 from PIL import Image
 
 from ._kernels import pack_rgb
-from ._validation import check_bool, check_palette, check_path
+from ._validation import check_bool, check_int, check_palette, check_path
 from .errors import (
     AlphaLossWarning,
     ImageReadError,
@@ -236,9 +236,10 @@ def _shown(line: str) -> str:
     return quoted(line) if len(line) <= _SHOWN else quoted(line[:_SHOWN]) + "..."
 
 
-def _palette_format(path: Path, role: str, images: bool = False) -> str:
+def _palette_format(path: Path, role: str, images: bool = False, swatch: str = "") -> str:
     """The extension of ``path``, a palette format's (or, with ``images``, a palette
-    image's: :data:`PALETTE_IMAGE_FORMATS`), or raise ValueError naming ``role``."""
+    image's: :data:`PALETTE_IMAGE_FORMATS`), or raise ValueError naming ``role``; the
+    refusal of an image's ends with ``swatch``, how the caller writes a swatch instead."""
     suffix = path.suffix.lower()
     if suffix in PALETTE_FORMATS or (images and suffix in PALETTE_IMAGE_FORMATS):
         return suffix
@@ -247,7 +248,7 @@ def _palette_format(path: Path, role: str, images: bool = False) -> str:
         valid += f", or an image {', '.join(PALETTE_IMAGE_FORMATS)}"
     elif suffix in PALETTE_IMAGE_FORMATS:
         raise ValueError(f"{role}={quoted(path)} names an image, and palettes are read from "
-                         f"images but not written as them; expected one of {valid}")
+                         f"images but not written as them; expected one of {valid}{swatch}")
     raise ValueError(f"{role}={quoted(path)} has "
                      f"{extension_words(suffix, 'unknown palette')}; expected one of {valid}")
 
@@ -370,6 +371,12 @@ def is_clear_image_palette(palette: np.ndarray) -> bool:
     return palette.shape == (1, 4) and not palette.any()
 
 
+#: How a Python caller writes a palette as an image (``quantize palette -o swatch.png``
+#: writes one), said when :func:`write_palette` is given an image's name.
+_SWATCH_ADVICE = ("; for a PNG of its swatches, write the bytes of "
+                  "quantize.palette_files.swatch_png_bytes(palette)")
+
+
 def write_palette(path: str | os.PathLike[str], palette: np.ndarray,
                   shares: np.ndarray | None = None, *, name: str = "quantize",
                   names: Sequence[str | None] | None = None) -> None:
@@ -379,7 +386,9 @@ def write_palette(path: str | os.PathLike[str], palette: np.ndarray,
     Written atomically: an existing file of that name is replaced whole (there
     is no ``force`` here, while ``reduce_file`` refuses an existing
     ``palette_out`` without ``force``). It warns and raises as :func:`palette_file_bytes`
-    does.
+    does: an image's name (``swatch.png``) is refused, as palettes are not written as
+    images here; :func:`swatch_png_bytes` gives the PNG of swatches
+    ``quantize palette -o swatch.png`` writes.
 
     Raises
     ------
@@ -441,7 +450,7 @@ def palette_file_bytes(path: str | os.PathLike[str], palette: np.ndarray,
     p = check_path(path, "path")
     if os.path.isdir(p):  # whatever its name ends in: "." has no palette extension
         raise OutputError("is a directory, expected a palette file name", path=p)
-    fmt = _palette_format(p, "path")
+    fmt = _palette_format(p, "path", swatch=_SWATCH_ADVICE)
     pal = check_palette(palette)
     if pal.shape[1] == 4 and (pal[:, 3] == 255).all():
         pal = pal[:, :3]
@@ -1579,20 +1588,45 @@ def _parse_css(text: str, p: Path) -> list[list[int]]:
     return colors
 
 
-def swatch_png_bytes(palette: np.ndarray, side: int = 64) -> bytes:
-    """A PNG of the ``(k, 3)`` or ``(k, 4)`` uint8 ``palette`` as a strip of swatches, one
-    square of ``side`` pixels per entry, of equal size, left to right in palette order
-    (RGBA when some entry has alpha below 255). Read as a palette (:func:`read_palette`),
-    it gives the palette back, in its order. Prior validation is assumed.
+def swatch_png_bytes(palette: Any, side: int = 64) -> bytes:
+    """A PNG of ``palette`` as a strip of swatches, one square of ``side`` pixels per entry,
+    of equal size, left to right in palette order (RGBA when some entry has alpha below
+    255), as ``quantize palette -o swatch.png`` writes it. Read as a palette
+    (:func:`read_palette`), it gives the palette back, in its order.
 
+    Parameters
+    ----------
+    palette : (k, 3) or (k, 4) array-like of integers 0..255
+        The entries (a fourth column is alpha), of any integer dtype: a list of rows, or
+        ``result.palette``.
+    side : int, default 64
+        The side of each square, in pixels, at least 1.
+
+    Returns
+    -------
+    bytes
+        The PNG; write it to a file with ``Path("swatch.png").write_bytes(...)``.
+
+    Raises
+    ------
+    ValueError
+        If ``palette`` is not of shape ``(k, 3)`` or ``(k, 4)`` with k >= 1, or holds
+        values outside 0..255; if ``side`` is below 1.
+    TypeError
+        If ``palette`` holds no integers (floats, with how to pass them), or ``side`` is
+        no integer.
+
+    Examples
+    --------
     >>> import io
-    >>> image = Image.open(io.BytesIO(swatch_png_bytes(np.array([[200, 30, 40], [0, 0, 0]],
-    ...                                                         np.uint8), side=2)))
+    >>> image = Image.open(io.BytesIO(swatch_png_bytes([[200, 30, 40], [0, 0, 0]], side=2)))
     >>> image.size, image.mode, image.getpixel((2, 1))
     ((4, 2), 'RGB', (0, 0, 0))
     """
     import io
 
+    palette = check_palette(palette)
+    side = check_int(side, "side", minimum=1)
     pal = palette if palette.shape[1] == 4 and (palette[:, 3] < 255).any() else palette[:, :3]
     strip = np.repeat(np.ascontiguousarray(pal)[np.newaxis], side, axis=1)
     buffer = io.BytesIO()

@@ -57,7 +57,7 @@ from .texture import (
 if TYPE_CHECKING:
     from .classes import SharedClasses
 
-__all__ = ["FIT_SAMPLE", "PIECE_PIXELS", "STRETCH_ADVICE", "ClusterCountWarning",
+__all__ = ["CLOSE_LEVELS", "FIT_SAMPLE", "PIECE_PIXELS", "STRETCH_ADVICE", "ClusterCountWarning",
            "cluster_pixels", "levels_too_close", "refine_borders", "spanned_levels",
            "speck_side", "unite_alike"]
 
@@ -354,6 +354,13 @@ def speck_side(work_shape: tuple[int, ...], factor: int, smooth: int | None = No
 #: :func:`~quantize.segment.segment` (the command line writes ``stretch=True`` as
 #: ``--stretch``).
 STRETCH_ADVICE = "give stretch=True to map the image's own range onto 0..255 before segmenting"
+#: Levels an image's pixels span fewer than which k-means may not tell apart, so that a
+#: warning of one cluster says they are too close and to stretch them
+#: (:func:`levels_too_close`): ``segment(image, 2)`` told apart the flat halves of 8 x 8 to
+#: 200 x 200 images from 7 to 11 levels apart (from levels 50 and 0; the hierarchy's is
+#: :data:`~quantize.segment.HIERARCHY_CLOSE_LEVELS`). Levels further apart are not too
+#: close: 61 of an 8 x 8 photo crop were called so, and the stretch gave one region still.
+CLOSE_LEVELS = 12
 
 
 def _united_into_one(k: int, n_centers: int, w: dict[str, float], darkest: int = 0,
@@ -361,7 +368,7 @@ def _united_into_one(k: int, n_centers: int, w: dict[str, float], darkest: int =
     """The warning when :func:`unite_alike` united all ``n_centers`` clusters into one:
     no border shows a change in the groups ``w`` weighs, which it names, with xy when
     weighted, when colour or texture is weighted 0. Of an image whose levels
-    ``darkest``..``brightest`` span fewer than :data:`~quantize.io.DARK_TOP` (a dark one,
+    ``darkest``..``brightest`` span fewer than :data:`CLOSE_LEVELS` (a dark one,
     an image of more than 8 bits read as counts, whose warning says so, say; or a float
     image of 0.40..0.42; those of all but ``beyond`` pixels, outliers such as a hot pixel
     that a stretch took as white: :func:`~quantize.io.bulk_levels`,
@@ -392,7 +399,7 @@ texture, the only group weighted (weight color=0 and weight xy=0), so they are u
     """
     head = f"n_clusters={k} but no border between the {n_centers} clusters k-means found "
     off = [g for g in ("color", "texture") if w[g] == 0]
-    if not off and darkest < brightest and brightest - darkest < DARK_TOP:
+    if not off and darkest < brightest and brightest - darkest < CLOSE_LEVELS:
         return (head + "shows a change in colour or texture, so they are united into 1 "
                 f"cluster: {levels_too_close(darkest, brightest, beyond)}")
     if not off:
@@ -469,8 +476,10 @@ def spanned_levels(rgb: np.ndarray, alpha: np.ndarray | None = None) -> tuple[in
 
 def levels_too_close(darkest: int, brightest: int, beyond: int) -> str:
     """How a warning says that levels ``darkest``..``brightest`` (:func:`spanned_levels`)
-    span fewer than :data:`~quantize.io.DARK_TOP` but for ``beyond`` pixels: a dark image
-    is called dark; with no pixel beyond, the words end with :data:`STRETCH_ADVICE`.
+    span too few levels to tell apart (fewer than :data:`CLOSE_LEVELS` for k-means) but for
+    ``beyond`` pixels: an image whose brightest level is below
+    :data:`~quantize.io.DARK_TOP` is called dark; with no pixel beyond, the words end with
+    :data:`STRETCH_ADVICE`.
 
     >>> levels_too_close(102, 107, 0)
     "its levels 102..107 of 255 are too close to tell apart; give stretch=True to map the \

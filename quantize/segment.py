@@ -103,7 +103,7 @@ from .features import (  # AlphaIgnoredWarning: build_features says it too
     feature_array,
     warn_alpha_ignored,
 )
-from .io import DARK_TOP, DEFAULT_MAX_PIXELS, LoadedImage, StretchAdvice, as_rgba, as_rgba_ranged
+from .io import DEFAULT_MAX_PIXELS, LoadedImage, StretchAdvice, as_rgba, as_rgba_ranged
 from .pixel_kmeans import (
     PIECE_PIXELS,
     STRETCH_ADVICE,
@@ -652,7 +652,10 @@ class SegmentResult(ReadOnlyArrays, ArrayResult):
     Attributes
     ----------
     labels : (H, W) ndarray of int32
-        Region of each pixel, 1..R in raster order of the regions' first pixels.
+        Region of each pixel, 1..R in raster order of the regions' first pixels: the
+        connected regions, not the k-means clusters (one cluster is often several regions,
+        so R may exceed ``n_clusters``); :meth:`SegmentResult.cluster_map` gives each
+        pixel's cluster, 0..K-1.
     clusters : (R,) ndarray of intp
         With ``n_clusters``, ``clusters[r - 1]`` is the k-means cluster of
         region ``r`` (for a merged region, the cluster holding most of its
@@ -693,6 +696,12 @@ class SegmentResult(ReadOnlyArrays, ArrayResult):
         and :meth:`SegmentResult.cluster_stats` give ``mean_input``; None otherwise.
     n_regions : int
         The number of regions R.
+    n_clusters : int or None
+        The ``n_clusters`` asked for (with ``classes_in``, the classes'); None from the
+        region hierarchy. K, the clusters made, is ``len(centers)``, and may be fewer.
+    space : {"lab", "rgb"} or None
+        The colour space of the k-means features (``space``); None from the region
+        hierarchy, which works in CIELAB.
 
     The arrays and ``weights`` are read-only, in a copy or an unpickled result
     too: the regions' maps, borders and statistics are computed from them, and an
@@ -722,6 +731,8 @@ class SegmentResult(ReadOnlyArrays, ArrayResult):
     min_region: int
     alpha: np.ndarray | None = field(default=None, repr=False)
     stretch_range: tuple[float, float] | None = field(default=None, repr=False)
+    n_clusters: int | None = None
+    space: str | None = None
     # The regions' pixel counts and sums (_regions.RegionSums), made once, on first use
     # (or by the hierarchy, which has them), for mean_color_image() and region_stats().
     _sums: _regions.RegionSums | None = field(default=None, init=False, repr=False)
@@ -736,11 +747,21 @@ class SegmentResult(ReadOnlyArrays, ArrayResult):
 
     def __repr__(self) -> str:
         """One line: the size (width x height in pixels, as the command's lines give it:
-        ``30 x 20 px`` for labels of shape ``(20, 30)``), the regions, ``min_region`` and
-        the weights; no arrays."""
+        ``4 x 2 px`` for labels of shape ``(2, 4)``), the regions, with ``n_clusters`` the
+        clusters asked for and ``space``, ``min_region`` and the weights; no arrays.
+
+        >>> import numpy as np
+        >>> from quantize import segment
+        >>> img = np.zeros((2, 4, 3), np.uint8); img[:, 2:] = 200
+        >>> segment(img, 2, seed=0)  # doctest: +ELLIPSIS
+        SegmentResult(4 x 2 px, n_regions=2, n_clusters=2, space='lab', min_region=..., \
+weights=(color=1, intensity=0, xy=0.3, texture=1))
+        """
         h, w = self.labels.shape
         weights = ", ".join(f"{name}={value:g}" for name, value in self.weights.items())
         shown = ", alpha=True" if self.alpha is not None else ""
+        if self.n_clusters is not None:
+            shown += f", n_clusters={self.n_clusters}, space={self.space!r}"
         return (f"{type(self).__name__}({w} x {h} px, n_regions={self.n_regions}{shown}, "
                 f"min_region={self.min_region}, weights=({weights}))")
 
@@ -1489,14 +1510,24 @@ def _warn_if_pieces_lost(result: SegmentResult, pieces: np.ndarray, k: int, spec
                 SpecksRemovedWarning)
 
 
+#: Levels an image's pixels span fewer than which the region hierarchy may not tell
+#: apart, so that a warning of one region says they are too close and to stretch them
+#: (:func:`_warn_if_levels_too_close`): ``segment(image)`` told apart the flat halves of
+#: 8 x 8 to 200 x 200 images from 22 to 32 levels apart (from levels 50 and 180; k-means'
+#: is :data:`~quantize.pixel_kmeans.CLOSE_LEVELS`).
+HIERARCHY_CLOSE_LEVELS = 32
+
+
 def _warn_if_levels_too_close(result: SegmentResult) -> None:
     """Say that the default cut left one region of an image whose levels (those of all
     the pixels that show, :func:`~quantize.io.bulk_levels`) are not one but span fewer
-    than :data:`~quantize.io.DARK_TOP` (a float image of 0.40..0.42, an 8-bit one of 0..10),
-    and to give ``stretch=True``: no border of the hierarchy stands out among levels so
-    close (:func:`~quantize.pixel_kmeans.spanned_levels`). Not said of an image of one
+    than :data:`HIERARCHY_CLOSE_LEVELS` (a float image of 0.40..0.42, an 8-bit one of
+    0..10), and to give ``stretch=True``: no border of the hierarchy stands out among levels
+    so close (:func:`~quantize.pixel_kmeans.spanned_levels`). Not said of an image of one
     level (plain), nor when a few outliers set the range (a stretch would not spread the
-    rest), nor of an ordinary dark photo, whose levels span more.
+    rest), nor of an ordinary dark photo, whose levels span more, nor of a small image of
+    levels further apart, which is one region for another reason (a stretch left the 61
+    levels of an 8 x 8 photo crop one region).
 
     >>> import warnings
     >>> img = np.zeros((8, 8), np.uint8); img[:, 4:] = 3
@@ -1509,7 +1540,7 @@ close to tell apart; give stretch=True to map the image's own range onto 0..255 
 segmenting
     """
     low, high, beyond = spanned_levels(result.image, result.alpha)
-    if beyond == 0 and 0 < high - low < DARK_TOP:
+    if beyond == 0 and 0 < high - low < HIERARCHY_CLOSE_LEVELS:
         warn_caller("the region hierarchy gives 1 region: "
                     f"{levels_too_close(low, high, beyond)}", RegionCountWarning)
 
@@ -1608,7 +1639,8 @@ def _numbered_without_gaps(result: SegmentResult, k: int) -> SegmentResult:
     number = np.zeros(n_centers, dtype=result.clusters.dtype)
     number[used] = np.arange(used.size)
     return SegmentResult(result.labels, number[result.clusters], result.centers[used],
-                         result.image, result.weights, result.min_region, result.alpha)
+                         result.image, result.weights, result.min_region, result.alpha,
+                         n_clusters=result.n_clusters, space=result.space)
 
 
 def _warn_smoothed_into_one(k: int, n_centers: int, speck: int, h: int, w: int) -> None:
@@ -3558,7 +3590,8 @@ def _segment_kmeans(rgb: np.ndarray, alpha: np.ndarray | None, k: int, w: dict[s
     labels, clusters, centers, unmerged, pieces, large_pieces = cluster_pixels(
         work, rgb.shape[:2], factor, k, w, space, scales, limit, rng, image=rgb, smooth=smooth,
         hidden=_hidden_apart(alpha), shared=shared)
-    result = SegmentResult(labels, clusters, centers, rgb, w, limit, alpha)
+    result = SegmentResult(labels, clusters, centers, rgb, w, limit, alpha, n_clusters=k,
+                           space=space)
     return (result, unmerged, speck_side(work.shape[:2], factor, smooth), pieces,
             large_pieces)
 

@@ -38,6 +38,9 @@ UNEXPECTED = "got an unexpected keyword argument"
      f"reduce_colors() {UNEXPECTED} 'n_clusters'; quantize calls it n_colors="),
     (quantize.reduce_colors, "colors",
      f"reduce_colors() {UNEXPECTED} 'colors'; quantize calls it n_colors="),
+    # a ReduceResult shows its colours as k=8, which reduce_colors(image, k=8) took
+    (quantize.reduce_colors, "k", f"reduce_colors() {UNEXPECTED} 'k'; quantize calls it n_colors="),
+    (quantize.segment, "k", f"segment() {UNEXPECTED} 'k'; quantize calls it n_clusters="),
     (quantize.segment, "n_segments",
      f"segment() {UNEXPECTED} 'n_segments'; quantize calls it regions="),
     (quantize.segment, "compactness",

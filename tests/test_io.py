@@ -2080,7 +2080,8 @@ def test_float_values_a_hair_outside_the_unit_range_read_as_their_bound(dtype):
         as_rgba(past)
     assert str(refused.value) == (
         f"image of float dtype should hold values in [0, 1], got [{shown_value(past.min())}, "
-        f"{shown_value(past.max())}]")
+        f"{shown_value(past.max())}]; if they are 0..1 gone a little past its ends, clip them "
+        "first (np.clip(image, 0, 1)), or pass stretch=True to map their own range onto 0..255")
     assert past.min() < -1 / 510  # refused for its low value alone
 
 
@@ -2549,11 +2550,11 @@ def test_a_numpy_matrix_reads_as_the_grey_array_it_holds():
     # a value just past half a level of 8 bits above 1 (1 + 1/510, read as 255) is shown
     # in all its digits, not as "got [0, 1.002]" (a float32's, and a float64's)
     (np.array([[[0, 0.5, 1.0019609]]], np.float32), ValueError,
-     r"values in \[0, 1\], got \[0, 1\.0019609\]$"),
+     r"values in \[0, 1\], got \[0, 1\.0019609\]; if they are 0\.\.1 gone"),
     (np.array([[[0.0, 0.5, np.nextafter(1 + 1 / 510, 2)]]]), ValueError,
-     r"values in \[0, 1\], got \[0, 1\.0019607843137257\]$"),
+     r"values in \[0, 1\], got \[0, 1\.0019607843137257\]; if they are 0\.\.1 gone"),
     (np.array([[[np.nextafter(-1 / 510, -1), 0.5, 1.0]]]), ValueError,
-     r"got \[-0\.0019607843137254906, 1\]$"),
+     r"got \[-0\.0019607843137254906, 1\]; if they are 0\.\.1 gone"),
     (np.full((2, 2, 3), np.nan), ValueError,
      r"^image contains NaN or infinite values; expected finite numbers in \[0, 1\]$"),
     (np.zeros((2, 2, 3), np.int64), TypeError,

@@ -90,7 +90,8 @@ def test_a_large_reduce_result_is_shown_by_every_nth_pixel():
 def test_segment_result_repr_is_one_short_line_without_arrays():
     image = _two_colours(20, 30)
     result = segment(image, 2, seed=0, min_region=0)
-    assert repr(result) == ("SegmentResult(30 x 20 px, n_regions=2, min_region=0, "
+    assert repr(result) == ("SegmentResult(30 x 20 px, n_regions=2, n_clusters=2, "
+                            "space='lab', min_region=0, "
                             "weights=(color=1, intensity=0, xy=0.3, texture=1))")
 
 

@@ -3517,8 +3517,9 @@ def _warn_dark_values(what: str, extent: tuple[float, float], full: float,
     (the caller's job's way out) when given, or, in Python, with how to read the image
     stretched; but of one value, which no stretch spreads, says that the image holds one
     value, ending with ``reading.dark_advice`` only when it is no :class:`StretchAdvice`.
-    Either way, ``eight_bit_advice`` (in Python) comes first when the values may be 8-bit
-    ones.
+    Either way, ``eight_bit_advice`` (in Python) is given when the values may be 8-bit
+    ones: before the stretch Python callers are offered, after ``reading.dark_advice``
+    (:func:`_warn_dark_with_advice`), which the command line shows too.
 
     >>> import warnings
     >>> with warnings.catch_warnings(record=True) as caught:
@@ -3560,7 +3561,7 @@ which no stretch spreads
         return
     facts += merged
     if reading.dark_advice is not None:
-        warn_caller(PixelRangeWarning(f"{facts}; {reading.dark_advice}"))
+        _warn_dark_with_advice(facts, reading.dark_advice, eight_bit_advice)
         return
     stretch = ("or pass stretch=True, which maps its own range onto 0..255"
                if eight_bit_advice else
@@ -3568,6 +3569,24 @@ which no stretch spreads
                f"values to fill 0..{full:.6g} first")
     advice = f"{eight_bit_advice}, {stretch}" if eight_bit_advice else stretch
     warn_caller(PixelRangeWarning(facts, advice=advice))
+
+
+def _warn_dark_with_advice(facts: str, dark_advice: str,
+                           eight_bit_advice: str | None) -> None:
+    """Say that values come out dark (``facts``), then ``dark_advice``, the caller's job's
+    word on it (``reduce_colors``' "the output is 8-bit and as dark", ``segment``'s
+    ``stretch=True``), which the command line shows too; of values that may be 8-bit
+    ones, then ``eight_bit_advice`` (in Python), apart from the facts: read as 8-bit,
+    they need neither a dark output nor a stretch.
+
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     _warn_dark_with_advice("dark", "give stretch=True", "if 0..255, pass uint8")
+    >>> str(caught[0].message), caught[0].message.facts
+    ('dark; give stretch=True; if 0..255, pass uint8', 'dark; give stretch=True')
+    """
+    warn_caller(PixelRangeWarning(f"{facts}; {dark_advice}", advice=eight_bit_advice or ""))
 
 
 def _warn_one_dark_value(facts: str, dark_advice: str | None,
@@ -4807,7 +4826,8 @@ def _floats_to_uint8(arr: np.ndarray, name: str, reading: _Reading) -> np.ndarra
         arr = unit_floats(arr, f"{name} of float dtype should hold values in [0, 1], "
                                "got [{low}, {high}]")
     except ValueError as exc:
-        raise ValueError(f"{exc}{_levels_hint(arr)}{_stretch_hint(arr, reading)}") from None
+        raise ValueError(f"{exc}{_levels_hint(arr)}{_slip_hint(arr, reading)}"
+                         f"{_stretch_hint(arr, reading)}") from None
     # In float64: float32 or float16 products round to the .5 between two levels (a
     # float32 just above 0.5/255 read as 0, as a PIL "F" image of it read as 1).
     return _rounded_by_bands(arr, lambda band: np.multiply(band, 255.0, dtype=np.float64))
@@ -4855,6 +4875,28 @@ def _stretch_hint(arr: np.ndarray, reading: _Reading) -> str:
     if not _offers_stretch(reading) or (arr.min() >= -1 and arr.max() <= 255):
         return ""  # levels (:func:`_levels_hint`), or a slip just past [0, 1]
     return "; pass stretch=True to map its own range onto 0..255"
+
+
+def _slip_hint(arr: np.ndarray, reading: _Reading) -> str:
+    """What to do with a float image refused for values a little outside [0, 1] (all within
+    -1..2: a 0..1 image that interpolation, a gain or an offset took past its ends, as
+    ``skimage.transform.resize(..., clip=False)`` does): clip them, or, to a caller that
+    takes ``stretch=True``, stretch its own range. Nothing for levels or counts
+    (:func:`_levels_hint`, :func:`_stretch_hint`), nor read with ``stretch`` already.
+
+    >>> print(_slip_hint(np.array([-0.0022, 0.835]), _Reading())[48:])
+    clip them first (np.clip(image, 0, 1)), or pass stretch=True to map their own range onto 0..255
+    >>> print(_slip_hint(np.array([0.0, 1.1]), _Reading(dark_advice="the output is dark")))
+    ; if they are 0..1 gone a little past its ends, clip them first (np.clip(image, 0, 1))
+    >>> _slip_hint(np.array([0.0, 254.6]), _Reading()), _slip_hint(np.array([-5.0, 1]), _Reading())
+    ('', '')
+    """
+    if reading.stretch or not (arr.min() >= -1 and arr.max() < 2):
+        return ""
+    hint = "; if they are 0..1 gone a little past its ends, clip them first (np.clip(image, 0, 1))"
+    if _offers_stretch(reading):
+        hint += ", or pass stretch=True to map their own range onto 0..255"
+    return hint
 
 
 def _integers_hint(arr: np.ndarray, name: str, reading: _Reading) -> str:
