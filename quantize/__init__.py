@@ -22,6 +22,13 @@ DEFAULT_LEVEL, ...) with ``from quantize.segment import ...``. ``quantize.reduce
 is the package of the reduction's modules, not a function: call
 ``quantize.reduce_colors`` (calling the package raises a TypeError that says so).
 
+Every error quantize raises of its own is a ``QuantizeError``, which keeps its
+other bases (``ImageReadError`` and ``QualityError`` are ``ValueError`` s,
+``OutputError`` an ``OSError``, ``NotFittedError`` a ``ValueError`` and an
+``AttributeError``), and carries the command's ``exit_code``; bad parameter values
+raise plain ``ValueError`` and ``TypeError``. The error classes are in quantize.errors,
+the most met also here.
+
 Every warning quantize gives is a ``QuantizeWarning`` (a UserWarning), and every
 warning class can be taken from here, whichever module gives it (``from quantize
 import RegionCountWarning``, loaded on first use):
@@ -105,8 +112,16 @@ import types  # noqa: E402
 from typing import TYPE_CHECKING, Any  # noqa: E402
 
 from ._threads import set_threads  # noqa: E402
-from .errors import QuantizeWarning  # noqa: E402
-from .kmeans import MiniBatchKMeans, kmeans_plusplus  # noqa: E402
+from .errors import (  # noqa: E402
+    ImageReadError,
+    OutputError,
+    OutputExistsError,
+    QualityError,
+    QuantizeError,
+    QuantizeWarning,
+    SizeBudgetError,
+)
+from .kmeans import MiniBatchKMeans, NotFittedError, kmeans_plusplus  # noqa: E402
 from .reduce import ReduceResult, reduce_colors  # noqa: E402
 
 __version__ = "0.1.0"
@@ -255,5 +270,7 @@ class _Package(types.ModuleType):
 
 sys.modules[__name__].__class__ = _Package
 
-__all__ = ["MiniBatchKMeans", "QuantizeWarning", "ReduceResult", "SegmentResult", "__version__",
-           "boundary_map", "kmeans_plusplus", "reduce_colors", "segment", "set_threads"]
+__all__ = ["ImageReadError", "MiniBatchKMeans", "NotFittedError", "OutputError",
+           "OutputExistsError", "QualityError", "QuantizeError", "QuantizeWarning", "ReduceResult",
+           "SegmentResult", "SizeBudgetError", "__version__", "boundary_map", "kmeans_plusplus",
+           "reduce_colors", "segment", "set_threads"]

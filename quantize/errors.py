@@ -12,7 +12,9 @@ to files and results; each carries the ``path`` it is about (or None) and the
 
 :class:`QuantizeWarning` is the base class of every warning quantize gives.
 :func:`warn_caller` issues a warning attributed to the first line outside the
-package, for warnings raised deep in a helper that several public functions reach.
+package, for warnings raised deep in a helper that several public functions reach;
+:func:`warnings_held` holds them back for the calling thread alone (a context variable),
+where ``warnings.catch_warnings`` would change the filters every thread shares.
 :class:`FormatAdviceWarning` and :class:`CodeAdviceWarning` keep a warning's facts
 apart from its advice, which :func:`command_line_text` leaves out where the user
 cannot follow it.
@@ -20,10 +22,13 @@ cannot follow it.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import sys
 import warnings
+from collections.abc import Iterator
+from contextvars import ContextVar
 from enum import IntEnum
 from typing import Literal, NamedTuple, get_args
 
@@ -39,7 +44,7 @@ __all__ = ["FAILURE_KINDS", "AdvisedFormats", "AlphaLossWarning", "CodeAdviceWar
            "QuantizeError", "QuantizeWarning", "ResultTooLargeError", "SharedOutputError",
            "SizeBudgetError",
            "StillImageWarning", "TimingLossWarning", "WriteRefusedError", "command_line_text",
-           "failure_kind", "failure_kind_of_code"]
+           "failure_kind", "failure_kind_of_code", "warn_again", "warn_caller", "warnings_held"]
 
 
 class ExitCode(IntEnum):
@@ -94,7 +99,13 @@ _NO_ROOM = frozenset({errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)})
 
 
 class QuantizeError(Exception):
-    """Base class for quantize's file and result errors.
+    """Base class of every error quantize raises of its own: the file and result errors
+    below, and, each keeping its other base, :class:`FormatAdviceError` and
+    :class:`ExcludeAdviceError` (``ValueError``), :class:`~quantize.kmeans.NotFittedError`,
+    :class:`~quantize.kmeans_run.TooFewDistinctError` and the batch's errors (Dask's
+    ``SchedulerLostError``, a ``ConnectionError``; ``MissingDependencyError``, an
+    ``ImportError``). Bad parameter values raise plain ``ValueError`` and ``TypeError``.
+    ``exit_code`` is the command line's code for the class.
 
     Parameters
     ----------
@@ -105,6 +116,7 @@ class QuantizeError(Exception):
 
     Examples
     --------
+    >>> from quantize import ImageReadError
     >>> err = ImageReadError("no such file", path="a.png")
     >>> str(err), err.path, err.reason, err.exit_code
     ('a.png: no such file', 'a.png', 'no such file', <ExitCode.FAILED: 1>)
@@ -174,6 +186,8 @@ class OutputError(QuantizeError, OSError):
     (None else), which tells a full disk apart (:func:`failure_kind`). (Not ``errno``: set,
     it would make the message OSError's.)
 
+    >>> import errno
+    >>> from quantize import OutputError
     >>> OutputError("cannot add to the record (No space left on device)", path="out",
     ...             os_errno=errno.ENOSPC).os_errno == errno.ENOSPC
     True
@@ -347,6 +361,7 @@ class QualityError(QuantizeError, ValueError):
     reach, kept across processes. The quality searches no longer raise one so: a result
     kept within a ``quality_limit`` is returned, with a :class:`QualityLimitWarning`.
 
+    >>> from quantize.errors import AdvisedFormats, QualityError
     >>> err = QualityError("needs more than 256 colours", format_advice="write .tif",
     ...                    formats=AdvisedFormats(".tif", (".tif",)))
     >>> err.reason, err.facts
@@ -386,6 +401,7 @@ class SizeBudgetError(QuantizeError, ValueError):
     """The output does not fit in ``max_bytes`` even with the fewest colours tried (2):
     exit 99, as a ``quality`` out of reach is, and nothing is written.
 
+    >>> from quantize import SizeBudgetError
     >>> err = SizeBudgetError("max_bytes=100: even 2 colours take 412 bytes", path="a.png")
     >>> str(err), err.exit_code
     ('a.png: max_bytes=100: even 2 colours take 412 bytes', <ExitCode.QUALITY: 99>)
@@ -395,9 +411,10 @@ class SizeBudgetError(QuantizeError, ValueError):
     kind: FailureKind = "quality"
 
 
-class FormatAdviceError(ValueError):
+class FormatAdviceError(QuantizeError, ValueError):
     """A bad parameter value whose message ends, after "; ", with advice on the output's
-    format (``.jpg/.webp/.tif`` hold more colours than a ``.png``).
+    format (``.jpg/.webp/.tif`` hold more colours than a ``.png``): exit 2, as a bad
+    parameter.
 
     ``facts`` is the message without that advice, for a caller whose outputs'
     format the user does not choose (``quantize batch``), as
@@ -411,6 +428,9 @@ class FormatAdviceError(ValueError):
     >>> str(err), err.facts
     ('300 colours, at most 256; write .tif', '300 colours, at most 256')
     """
+
+    exit_code = ExitCode.USAGE
+    kind: FailureKind = "bad_parameter"
 
     def __init__(self, facts: str, *, format_advice: str = "",
                  formats: AdvisedFormats | None = None):
@@ -439,13 +459,14 @@ def _rebuild_advice(cls: type[FormatAdviceError], facts: str, format_advice: str
     return cls(facts, format_advice=format_advice, formats=formats)
 
 
-class ExcludeAdviceError(ValueError):
+class ExcludeAdviceError(QuantizeError, ValueError):
     """A file of a batch that its options refuse, whose message says to leave it out with
     ``exclude_pattern`` (``quantize batch --exclude``): ``what`` the file ``path`` is, and
     the ``patterns`` that leave it (and others refused alike) out, all named in one message
     (:meth:`ExcludeAdviceError.joined`), so that one rerun gets past them. ``instead`` ends
     the message: what else to do. ``path`` and ``patterns`` are given quoted, as messages
-    quote names (:func:`quantize.names.quoted`).
+    quote names (:func:`quantize.names.quoted`), and unlike other errors' ``path``, the
+    message does not begin with it. Exit 2, as a bad parameter.
 
     >>> err = ExcludeAdviceError("ext='same' keeps each input's name, but", "'a/A.JPG'",
     ...                          "a JPEG", ("'*.JPG'",), "or write PNGs (ext='.png')")
@@ -455,15 +476,18 @@ class ExcludeAdviceError(ValueError):
 leave them out (exclude_pattern='*.JPG' exclude_pattern='*.jpeg'), or write PNGs (ext='.png')
     """
 
+    exit_code = ExitCode.USAGE
+    kind: FailureKind = "bad_parameter"
+
     def __init__(self, head: str, path: str, what: str, patterns: tuple[str, ...],
                  instead: str, others: int = 0):
-        self.head, self.path, self.what, self.patterns = head, path, what, patterns
-        self.instead, self.others = instead, others
         also = ("" if not others else " (as is 1 other file)" if others == 1
                 else f" (as are {others} other files)")
         them = "them" if others or patterns[0].startswith("'*") else "it"
         left = " ".join(f"exclude_pattern={pattern}" for pattern in patterns)
         super().__init__(f"{head} {path} is {what}{also}: leave {them} out ({left}), {instead}")
+        self.head, self.path, self.what, self.patterns = head, path, what, patterns
+        self.instead, self.others = instead, others
 
     def joined(self, others: list[ExcludeAdviceError]) -> ExcludeAdviceError:
         """This error with those of ``others`` refused alike (the same ``what``) counted,
@@ -496,24 +520,108 @@ class QuantizeDeprecationWarning(QuantizeWarning, DeprecationWarning):
     (hidden but in ``__main__`` and test runs), and a :class:`QuantizeWarning`."""
 
 
-def warn_caller(message: str | Warning, category: type[Warning] = QuantizeWarning) -> None:
+class _Hold(NamedTuple):
+    """A block of :func:`warnings_held`: the list its warnings go to, the categories it
+    holds and those it lets through."""
+
+    caught: list[warnings.WarningMessage]
+    categories: tuple[type[Warning], ...]
+    given: tuple[type[Warning], ...]
+
+
+#: The blocks of :func:`warnings_held` around the code running here, the innermost last.
+#: A context variable: each thread has its own, and the tasks of
+#: :func:`quantize._threads.run` and :func:`quantize._threads.beside` the caller's, so
+#: that a warning held on one thread is still given on another at the same time.
+_HOLDS: ContextVar[tuple[_Hold, ...]] = ContextVar("quantize_warnings_held", default=())
+
+
+@contextlib.contextmanager
+def warnings_held(categories: tuple[type[Warning], ...] = (Warning,), *,
+                  given: tuple[type[Warning], ...] = ()
+                  ) -> Iterator[list[warnings.WarningMessage]]:
+    """The list of quantize's warnings (:func:`warn_caller`) of ``categories``, but those
+    of ``given``, raised in this thread (and the tasks it hands to quantize's threads)
+    while the block runs, each time it is raised, held back rather than given; the
+    others go on out (to an enclosing block first). To drop them, leave the list unread.
+
+    Unlike ``warnings.catch_warnings``, this touches nothing the process shares (its
+    filters, ``warnings.showwarning``): other threads' warnings are given as they were.
+    Warnings of other libraries (Pillow's, NumPy's) are not held.
+
+    >>> with warnings_held() as caught:
+    ...     warn_caller("held", QuantizeWarning)
+    >>> [(w.category.__name__, str(w.message)) for w in caught]
+    [('QuantizeWarning', 'held')]
+    """
+    caught: list[warnings.WarningMessage] = []
+    token = _HOLDS.set((*_HOLDS.get(), _Hold(caught, categories, given)))
+    try:
+        yield caught
+    finally:
+        _HOLDS.reset(token)
+
+
+def warn_caller(message: str | Warning, category: type[Warning] = QuantizeWarning, *,
+                stacklevel: int | None = None) -> None:
     """Warn, attributing the warning to the first caller outside the quantize package.
 
     ``message`` may be a warning instance (a :class:`FormatAdviceWarning` with
-    its advice apart), whose own class is then the category.
+    its advice apart), whose own class is then the category. ``stacklevel``, when
+    given, attributes it as ``warnings.warn`` does instead (1: the caller of this).
 
     A fixed ``stacklevel`` is right for one path only: a helper that
     :func:`quantize.io.load_image`, ``reduce_colors``, ``segment`` and
     ``boundary_map`` all reach sits at a different depth under each, and a
     warning pointing into quantize's own source cannot be filtered by the
     caller's module or traced to the caller's line.
+
+    Every warning quantize gives comes through here, so that :func:`warnings_held`
+    holds it back where a block of it is running.
     """
     frame = sys._getframe(1)
     level = 2  # warnings.warn's stacklevel of the frame that called this function
-    while frame.f_back is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+    while frame.f_back is not None and (
+            frame.f_code.co_filename.startswith(_PACKAGE_DIR) if stacklevel is None
+            else level <= stacklevel):
         frame = frame.f_back
         level += 1
-    warnings.warn(message, category, stacklevel=level)
+    if isinstance(message, Warning):
+        category = type(message)
+    hold = _hold_of(category)
+    if hold is None:
+        warnings.warn(message, category, stacklevel=level)
+        return
+    hold.caught.append(warnings.WarningMessage(
+        message if isinstance(message, Warning) else category(message), category,
+        frame.f_code.co_filename, frame.f_lineno))
+
+
+def _hold_of(category: type[Warning]) -> _Hold | None:
+    """The innermost block of :func:`warnings_held` here that holds ``category``."""
+    return next((hold for hold in reversed(_HOLDS.get())
+                 if issubclass(category, hold.categories)
+                 and not issubclass(category, hold.given)), None)
+
+
+def warn_again(caught: list[warnings.WarningMessage]) -> None:
+    """Give again the warnings ``caught`` (by :func:`warnings_held`), each of its own
+    category and from its own line, or hold them in a block of :func:`warnings_held`
+    around this call that holds their category.
+
+    >>> with warnings_held() as outer:
+    ...     with warnings_held() as inner:
+    ...         warn_caller("once held", QuantizeWarning)
+    ...     warn_again(inner)
+    >>> [str(w.message) for w in outer]
+    ['once held']
+    """
+    for w in caught:
+        hold = _hold_of(w.category)
+        if hold is None:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        else:
+            hold.caught.append(w)
 
 
 class _AdviceWarning(QuantizeWarning):

@@ -35,7 +35,6 @@ import math
 import numbers
 import sys
 import threading
-import warnings
 from collections.abc import Iterator
 from typing import Any, Literal
 
@@ -54,7 +53,7 @@ from ._validation import (
     foreign_keyword_note,
     foreign_keywords,
 )
-from .errors import QuantizeWarning
+from .errors import ExitCode, FailureKind, QuantizeError, QuantizeWarning, warn_caller
 from .kmeans_run import (
     REASSIGN_EVERY,
     Run,
@@ -85,14 +84,18 @@ class DistinctClustersWarning(QuantizeWarning):
     ``ConvergenceWarning`` and returns centres that repeat some)."""
 
 
-class NotFittedError(ValueError, AttributeError):
+class NotFittedError(QuantizeError, ValueError, AttributeError):
     """``predict``, ``transform`` or ``score`` called before ``fit``.
 
     A ValueError and an AttributeError, as scikit-learn's class of the same name
-    is. quantize does not import scikit-learn; when a program has loaded it, the
+    is, and a :class:`~quantize.errors.QuantizeError` (exit 2, as a bad parameter).
+    quantize does not import scikit-learn; when a program has loaded it, the
     error raised is an instance of scikit-learn's class too, so its handlers and
     its estimator checks catch it.
     """
+
+    exit_code = ExitCode.USAGE
+    kind: FailureKind = "bad_parameter"
 
 
 @functools.cache
@@ -400,9 +403,9 @@ def _distinct_run(data: np.ndarray, w: np.ndarray, k: int, n_distinct: int) -> R
     the first, so every row's label, the lower index of tied centres, is one of the
     distinct ones; inertia 0. Prior validation is assumed."""
     extra = "centre beyond them repeats" if k - n_distinct == 1 else "centres beyond them repeat"
-    warnings.warn(f"n_clusters={k} but X holds only {n_distinct} distinct points with "
-                  f"positive weight: the {k - n_distinct} {extra} the first, and no point "
-                  "is labelled with them", DistinctClustersWarning, stacklevel=3)
+    warn_caller(f"n_clusters={k} but X holds only {n_distinct} distinct points with "
+                f"positive weight: the {k - n_distinct} {extra} the first, and no point "
+                "is labelled with them", DistinctClustersWarning, stacklevel=3)
     points = np.unique(data[w > 0], axis=0)
     rows = np.arange(k)
     centers = points[np.where(rows < points.shape[0], rows, 0)].astype(np.float64)
@@ -869,11 +872,11 @@ class MiniBatchKMeans:
                 raise ValueError(f"X has columns {given.tolist()}, but MiniBatchKMeans "
                                  f"was fitted on {fitted.tolist()}, in that order")
         elif fitted is not None:
-            warnings.warn("X does not have valid feature names, but MiniBatchKMeans was "
-                          "fitted with feature names", FeatureNamesWarning, stacklevel=3)
+            warn_caller("X does not have valid feature names, but MiniBatchKMeans was "
+                        "fitted with feature names", FeatureNamesWarning, stacklevel=3)
         elif given is not None and hasattr(self, "n_features_in_"):
-            warnings.warn("X has feature names, but MiniBatchKMeans was fitted without "
-                          "feature names", FeatureNamesWarning, stacklevel=3)
+            warn_caller("X has feature names, but MiniBatchKMeans was fitted without "
+                        "feature names", FeatureNamesWarning, stacklevel=3)
 
     # -- fitting -------------------------------------------------------------
 

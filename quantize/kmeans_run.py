@@ -71,6 +71,7 @@ from ._kernels import (
     sq_dist_to_labels,
     uses_tree,
 )
+from .errors import ExitCode, FailureKind, QuantizeError
 
 __all__ = ["Convergence", "Run", "TooFewDistinctError", "WeightedSampler", "fit_once",
            "fit_together", "fixed_count", "mini_batch_step", "one_seeding", "plusplus_indices",
@@ -748,9 +749,12 @@ def raise_too_few_distinct(X: np.ndarray, w: np.ndarray, k: int) -> None:
     )
 
 
-class TooFewDistinctError(ValueError):
+class TooFewDistinctError(QuantizeError, ValueError):
     """The data hold ``n_distinct`` distinct rows of positive weight, fewer than the
-    clusters asked for (:func:`raise_too_few_distinct`)."""
+    clusters asked for (:func:`raise_too_few_distinct`): a bad parameter, exit 2."""
+
+    exit_code = ExitCode.USAGE
+    kind: FailureKind = "bad_parameter"
 
     def __init__(self, message: str, n_distinct: int):
         super().__init__(message)

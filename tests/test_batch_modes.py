@@ -7,6 +7,7 @@ import pytest
 from PIL import Image
 
 from quantize import batch
+from quantize.palette_files import PaletteReadWarning
 
 
 @pytest.fixture
@@ -107,11 +108,14 @@ def test_reduce_mode_refuses_a_palette_in_of_fully_transparent_entries_at_planni
     said = ("has only fully transparent entries (alpha 0), which only an image without "
             "visible pixels can be mapped onto; expected at least one visible colour")
     for given, name in [("p.hex", "palette_in='p.hex'"), ("paint.hex", "palette_in='paint.hex'")]:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(record=True) as read:
             warnings.simplefilter("error")
+            # how the file is read is said once, here, as the caller's filters say
+            warnings.simplefilter("always", PaletteReadWarning)
             with pytest.raises(ValueError) as info:
                 batch.plan_batch("in", "out", batch.reduce_mode(), options={"palette_in": given})
         assert str(info.value) == f"{name} {said}"
+        assert len(read) == (given == "paint.hex")
     assert not (tree / "out").exists()
     (tree / "p.hex").write_text("ff000000\n0000ffff\n")  # one visible entry: planned
     plan = batch.plan_batch("in", "out", batch.reduce_mode(), options={"palette_in": "p.hex"})

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import importlib
+import inspect
 import pickle
 
 import pytest
 
 from quantize.errors import (
     AdvisedFormats,
+    ExcludeAdviceError,
     ExitCode,
     FormatAdviceError,
     ImageReadError,
     OutputError,
     OutputExistsError,
     QualityError,
+    QuantizeError,
     ResultTooLargeError,
+    failure_kind,
 )
 
 
@@ -141,3 +146,92 @@ def test_another_batch_in_the_folder_exits_apart_from_a_change_of_options():
 
     assert FolderInUseError("busy", path="out").exit_code == ExitCode.IN_USE == 75
     assert OptionsChangedError("out", 1, {"n_colors": 8}, {"n_colors": 4}).exit_code == 15
+
+
+def _library_modules():
+    import pkgutil
+
+    import quantize
+
+    for info in pkgutil.walk_packages(quantize.__path__, "quantize."):
+        if not info.name.startswith("quantize.cli") and info.name != "quantize.__main__":
+            yield importlib.import_module(info.name)
+
+
+def _error_classes():
+    """Every exception class the library (not the command line) defines, but interrupts."""
+    found = {}
+    for module in _library_modules():
+        for value in vars(module).values():
+            if (inspect.isclass(value) and issubclass(value, BaseException)
+                    and not issubclass(value, (Warning, KeyboardInterrupt))
+                    and value.__module__ == module.__name__):
+                found[f"{value.__module__}.{value.__qualname__}"] = value
+    return found
+
+
+def test_every_error_class_of_the_library_is_a_quantize_error():
+    classes = _error_classes()
+    assert {"quantize.kmeans.NotFittedError", "quantize.kmeans_run.TooFewDistinctError",
+            "quantize.errors.FormatAdviceError",
+            "quantize.batch.executor_dask.SchedulerLostError"} <= set(classes)
+    assert [name for name, cls in classes.items() if not issubclass(cls, QuantizeError)] == []
+
+
+def test_the_base_and_the_documented_errors_are_the_package_s_own_names():
+    import quantize
+
+    assert quantize.QuantizeError is QuantizeError
+    for name in ("ImageReadError", "OutputError", "OutputExistsError", "QualityError",
+                 "SizeBudgetError", "NotFittedError"):
+        assert name in quantize.__all__ and issubclass(getattr(quantize, name), QuantizeError)
+
+
+def test_the_errors_the_api_raises_are_quantize_errors_with_their_old_bases_too():
+    import numpy as np
+
+    import quantize
+
+    X = np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 2.0], [3.0, 3.0]])
+    with pytest.raises(QuantizeError) as not_fitted:
+        quantize.MiniBatchKMeans(3).predict(X)
+    with pytest.raises(QuantizeError) as too_few:
+        quantize.kmeans_plusplus(X[:3], 5)
+    assert isinstance(not_fitted.value, ValueError) and isinstance(not_fitted.value,
+                                                                   AttributeError)
+    assert isinstance(too_few.value, ValueError) and too_few.value.n_distinct == 3
+    assert issubclass(FormatAdviceError, ValueError)
+
+
+def _new_members():
+    from quantize.batch.executor_dask import MissingDependencyError
+    from quantize.kmeans import NotFittedError
+    from quantize.kmeans_run import TooFewDistinctError
+
+    return [NotFittedError("call fit first"), TooFewDistinctError("n_clusters=5 > 3", 3),
+            FormatAdviceError("300 colours, at most 256", format_advice="write .tif"),
+            ExcludeAdviceError("ext='same' keeps each input's name, but", "'a/A.JPG'",
+                               "a JPEG", ("'*.JPG'",), "or write PNGs (ext='.png')"),
+            MissingDependencyError("scheduler=... needs dask.distributed")]
+
+
+@pytest.mark.parametrize("exc", _new_members(), ids=lambda exc: type(exc).__name__)
+def test_the_command_line_says_the_new_members_as_it_did(exc, capsys):
+    from quantize.cli.common import CommandFailed, user_errors
+
+    with pytest.raises(CommandFailed) as now, user_errors():
+        raise exc
+    said = capsys.readouterr().err
+    with pytest.raises(CommandFailed) as before, user_errors():
+        raise ValueError(str(exc))  # as a ValueError was said
+    assert (now.value.exit_code, now.value.kind, said) == (
+        before.value.exit_code, before.value.kind, capsys.readouterr().err)
+    assert exc.exit_code == ExitCode.USAGE and failure_kind(exc) == "bad_parameter"
+
+
+def test_a_lost_cluster_carries_the_code_the_command_gives_it():
+    from quantize.batch.executor_dask import NoWorkerError
+
+    err = pickle.loads(pickle.dumps(NoWorkerError("no worker for 60 s", ["a.png"])))
+    assert (type(err), err.not_done, str(err)) == (NoWorkerError, ["a.png"], "no worker for 60 s")
+    assert (err.exit_code, failure_kind(err)) == (ExitCode.IN_USE, "cluster_lost")

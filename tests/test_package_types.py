@@ -105,3 +105,20 @@ def test_calling_the_reduce_package_says_which_function_to_call():
                                         r"quantize.reduce_colors\(image, n_colors\)$"):
         quantize.reduce([[0]], 16)
     assert quantize.reduce.reduce_colors is quantize.reduce_colors  # a module still
+
+
+def test_quantize_io_exports_its_documented_api_and_not_the_other_layers_helpers():
+    import quantize.io as io
+
+    of_io = {name for name, module in quantize._WARNING_MODULE.items()
+             if module.startswith("io.")}
+    documented = {"load_image", "LoadedImage", "as_rgba", "DEFAULT_MAX_PIXELS",
+                  "DamagedChunkWarning", "DamagedPngEndWarning"}
+    assert of_io | documented <= set(io.__all__)
+    assert [name for name in io.__all__ if not hasattr(io, name)] == []
+    helpers = {"atomic_write", "pillow_limit_lifted", "lock_file_taken", "printable_line"}
+    assert helpers & set(io.__all__) == set()
+    assert all(hasattr(io, name) for name in helpers)  # still there for the other layers
+    names: dict[str, object] = {}
+    exec("from quantize.io import *", names)  # noqa: S102
+    assert set(names) - {"__builtins__"} == set(io.__all__)

@@ -31,6 +31,7 @@ from typing import Any
 
 from .. import __version__, set_threads
 from .._validation import check_float, check_int
+from ..errors import ExitCode, FailureKind, QuantizeError
 from .calls import WORKER_DIED, Call, Outcome, Settle, interrupts_held, one_line, run_isolated
 
 __all__ = ["MALLOC_TRIM", "NOT_SHARED", "NOT_WRITABLE", "NO_WORKER_REMINDER", "WORKER_PROTOCOL",
@@ -53,22 +54,31 @@ NO_WORKER_REMINDER = 300.0
 MALLOC_TRIM = "MALLOC_TRIM_THRESHOLD_"
 
 
-class MissingDependencyError(ImportError):
-    """An optional dependency (dask.distributed) is needed but not installed."""
+class MissingDependencyError(QuantizeError, ImportError):
+    """An optional dependency (dask.distributed) is needed but not installed: exit 2."""
+
+    exit_code = ExitCode.USAGE
+    kind: FailureKind = "bad_parameter"
 
 
-class SchedulerLostError(ConnectionError):
+class SchedulerLostError(QuantizeError, ConnectionError):
     """The Dask scheduler stopped, or the connection to it was lost, before every call
-    settled (those settled before are kept).
+    settled (those settled before are kept): exit 75, a rerun once it is back finishes.
 
     ``not_done`` holds what the caller made of the calls not settled
     (:func:`~quantize.batch.run_batch`: a failed result for each file); empty as
     :func:`run_dask` raises it.
     """
 
+    exit_code = ExitCode.IN_USE
+    kind: FailureKind = "cluster_lost"
+
     def __init__(self, message: str, not_done: Sequence[Any] = ()) -> None:
         super().__init__(message)
         self.not_done = list(not_done)
+
+    def __reduce__(self):  # keeps its own arguments across process boundaries
+        return (type(self), (self.reason, self.not_done))
 
 
 class NoWorkerError(SchedulerLostError):

@@ -323,14 +323,11 @@ def _palette_in_read(palette_in: str | os.PathLike[str]) -> np.ndarray:
     work (:func:`~quantize.reduce.options.read_palette_in_once`), its warnings left for
     :func:`_check_palette_in_draws`; a file that cannot be read (missing, not a palette, a
     pipe) is refused in one line naming ``palette_in``, where every file's job failed."""
-    import warnings
-
-    from ..errors import ImageReadError
+    from ..errors import ImageReadError, warnings_held
     from ..names import quoted
     from ..reduce.options import read_palette_in_once
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with warnings_held():  # quantize's, dropped in this thread alone; Pillow's are given
         try:
             return read_palette_in_once(palette_in)
         except ImageReadError as exc:

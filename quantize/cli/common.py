@@ -1882,8 +1882,9 @@ def user_errors() -> Iterator[None]:
     """
     try:
         yield
-    except QuantizeError as exc:
-        where = "" if exc.path is None else f"{printable_line(exc.path)}: "
+    except QuantizeError as exc:  # its message "<path>: <reason>", or its reason alone
+        named = exc.path is not None and str(exc) != exc.reason
+        where = f"{printable_line(exc.path)}: " if named else ""
         fail(where + printable_line(as_flags(exc.reason)), exc.exit_code, failure_kind(exc))
     except (ValueError, TypeError) as exc:
         fail(printable_line(as_flags(str(exc))), USAGE_ERROR, failure_kind(exc))

@@ -10,7 +10,10 @@ given to ``load_image``) is copied to a file once its first bytes look like an i
 (:mod:`quantize.io.streams`). How file names are shown,
 compared and cut into stems is :mod:`quantize.names`, and what Pillow does not check
 of a PNG is :mod:`quantize.png`; the functions of theirs that the other layers use are
-re-exported here, with those of the three modules.
+re-exported here, with those of the three modules. ``__all__`` names the documented
+API alone: reading an image (:func:`load_image`, :class:`LoadedImage`, the warnings it
+gives; :class:`~quantize.errors.ImageReadError` is raised), :func:`as_rgba`,
+:func:`stack_pages` and :func:`kept_exif`; the other names are the other layers' helpers.
 
 What happens to each kind of input:
 
@@ -135,7 +138,8 @@ What happens to each kind of input:
 
 from __future__ import annotations
 
-from ..names import (
+# The names below but those of __all__ are re-exported for the other layers (F401).
+from ..names import (  # noqa: F401
     folded_name,
     natural_key,
     one_file_names,
@@ -145,7 +149,7 @@ from ..names import (
     printable_line,
     quoted,
 )
-from ..png import (
+from ..png import (  # noqa: F401
     DamagedChunkWarning,
     DamagedPngEndWarning,
     check_png_chunks,
@@ -153,7 +157,7 @@ from ..png import (
     readable_png,
     second_reader,
 )
-from .nodata import (
+from .nodata import (  # noqa: F401
     GDAL_NODATA,
     NoData,
     NoDataWarning,
@@ -161,7 +165,7 @@ from .nodata import (
     nodata_key,
     nodata_setting,
 )
-from .read import (
+from .read import (  # noqa: F401
     DARK_TOP,
     DEFAULT_MAX_PIXELS,
     EXIF_PICTURE_TAGS,
@@ -224,14 +228,14 @@ from .read import (
     wide_page,
     wide_rgb_png,
 )
-from .resolution import (
+from .resolution import (  # noqa: F401
     held_dpi,
     pixels_per_metre,
     stated_dpi,
     stated_pixel_size,
     upright_dpi,
 )
-from .write import (
+from .write import (  # noqa: F401
     GIF_ALPHA_THRESHOLD,
     MAX_PALETTE,
     STREAM_OUTPUT,
@@ -259,40 +263,13 @@ from .write import (
     written_through,
 )
 
-__all__ = ["DARK_TOP", "DEFAULT_MAX_PIXELS", "EXIF_PICTURE_TAGS", "GDAL_NODATA",
-           "GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "NoData", "NoDataWarning", "STREAM_OUTPUT",
-           "ColorProfileWarning", "check_nodata", "nodata_key", "nodata_setting",
-           "CompositedFrameWarning", "DamagedChunkWarning", "DamagedPngEndWarning",
-           "DamagedExifWarning", "DarkPages",
-           "KeyedCanvas",
-           "LoadedImage", "OpenInput",
-           "PagesLeftOutWarning", "PixelListWarning",
-           "OUTLIER_SHARE", "PixelRangeWarning", "SCALE_ADVICE", "SamplesLeftOutWarning",
-           "StretchAdvice", "bulk_levels", "outside_levels",
-           "TransparencyChunkWarning",
-           "TransparentColorWarning",
-           "UnterminatedGifWarning", "as_rgba", "as_rgba_ranged",
-           "atomic_write", "check_frame_pixels",
-           "check_input_path", "check_name_length", "check_output_folder",
-           "check_output_folder_writable", "check_output_path", "check_output_size",
-           "check_png_chunks", "check_png_frames", "drawn_alike_by_pillow", "exif_orientation",
-           "first_page", "folded_name", "folder_made", "forget_default_image", "frame_rgba",
-           "stack_pages",
-           "frames_canvas", "held_dpi", "hidden_frames", "ignore_overlong_trns", "input_size",
-           "is_stream", "keyed_canvas_frames", "kept_exif", "landing", "link_to_nothing_words",
-           "list_parts_once_from_now", "load_image",
-           "lock_file_held", "lock_file_taken", "lock_holder", "low_depth_gray_key",
-           "missing_file", "missing_folders", "natural_key", "one_file_names", "open_input",
-           "output_stem",
-           "parts_listed_once", "pillow_limit_lifted", "pixels_per_metre", "printable",
-           "printable_data", "printable_line", "probe_image", "quoted", "read_errors",
-           "read_unmapped", "readable_input", "readable_png", "remove_empty_folders",
-           "remove_stale_parts",
-           "require_regular_file", "save_pil", "second_reader", "shared_landing",
-           "seek_first_page", "shown_frames", "shows_animation", "sixteen_bit_key",
-           "stale_parts", "stated_dpi", "stated_pixel_size", "tiff_exif", "unread_format",
-           "upright_dpi", "upright_exif",
-           "warn_pages_left_out",
-           "warn_samples_left_out", "warn_unterminated_gif", "wide_page", "wide_rgb_png",
-           "write_together",
-           "written_through"]
+#: The documented API: reading an image (load_image, what it gives and its limits, the
+#: warnings it gives), as_rgba for arrays and PIL images, and what an output keeps of the
+#: input's EXIF. The other names above are the other layers' (reduce, segment, batch, cli),
+#: importable here but no promise: they may change without notice.
+__all__ = ["DEFAULT_MAX_PIXELS", "EXIF_PICTURE_TAGS", "ColorProfileWarning",
+           "CompositedFrameWarning", "DamagedChunkWarning", "DamagedExifWarning",
+           "DamagedPngEndWarning", "LoadedImage", "NoData", "NoDataWarning",
+           "PagesLeftOutWarning", "PixelListWarning", "PixelRangeWarning",
+           "SamplesLeftOutWarning", "TransparencyChunkWarning", "TransparentColorWarning",
+           "UnterminatedGifWarning", "as_rgba", "kept_exif", "load_image", "stack_pages"]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import select
-import warnings
 from typing import BinaryIO
 
 from ..errors import ImageReadError
@@ -136,22 +135,30 @@ def _read_some(stream: BinaryIO, size: int) -> bytes:
 
 
 def _may_begin_an_image(head: bytes) -> bool:
-    """Whether ``head`` may be the start of an image file: Pillow opens it, or a format
-    Pillow knows accepts its first bytes (a TIFF's directory may lie past the head)."""
-    from PIL import Image, UnidentifiedImageError
+    """Whether ``head`` may be the start of an image file: a format Pillow knows accepts its
+    first bytes (a TIFF's directory may lie past the head), or one of those Pillow opens
+    without such a test opens it.
+
+    Those are opened as ``Image.open`` opens them, less its check of their size (a large
+    size is for the job to check), whose warning was silenced by the process's warnings
+    filters, which every thread shares. A format's own warning on opening (Pillow's
+    deprecation of its IM format) is given, as reading the file gives it.
+    """
+    import struct
+
+    from PIL import Image
 
     Image.init()
     if any(accept is not None and accept(head[:16]) for _, accept in Image.OPEN.values()):
         return True
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # a large size is for the job to check
-            with Image.open(io.BytesIO(head)):
-                return True
-    except Image.DecompressionBombError:  # an image, which --max-pixels refuses or takes
-        return True
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
-        return False
+    for factory, accept in Image.OPEN.values():
+        if accept is None:
+            try:
+                with factory(io.BytesIO(head), ""):
+                    return True
+            except (SyntaxError, IndexError, TypeError, struct.error, OSError, ValueError):
+                pass  # as Image.open passes on to the next format
+    return False
 
 
 def _head_said(size: int) -> str:

@@ -15,7 +15,7 @@ import warnings
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from ..errors import SizeBudgetError
+from ..errors import SizeBudgetError, warn_again, warnings_held
 from .result import MAX_PALETTE
 
 __all__ = ["BUDGET_BOUNDS", "BUDGET_MIN_COLORS", "budget_bound", "check_max_bytes",
@@ -249,21 +249,16 @@ def _colours(k: int) -> str:
 
 
 def quietly(make: Callable[[], _T]) -> tuple[_T, list[warnings.WarningMessage]]:
-    """``make()``, and the warnings it gave, held back: the search makes the output of
-    several k, and only the one written should warn (:func:`warn_again`).
+    """``make()``, and quantize's warnings it gave, held back: the search makes the output
+    of several k, and only the one written should warn (:func:`warn_again`). Held in this
+    thread alone (:func:`~quantize.errors.warnings_held`), not by the process's filters,
+    which other threads share; other libraries' warnings are given as they come.
 
-    >>> value, caught = quietly(lambda: warnings.warn("fewer colours") or 3)
+    >>> from quantize.errors import QuantizeWarning, warn_caller
+    >>> value, caught = quietly(lambda: warn_caller("fewer colours", QuantizeWarning) or 3)
     >>> value, [str(w.message) for w in caught]
     (3, ['fewer colours'])
     """
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with warnings_held() as caught:
         value = make()
-    return value, list(caught)
-
-
-def warn_again(caught: list[warnings.WarningMessage]) -> None:
-    """Give again the warnings ``caught`` by :func:`quietly`, each of its own category
-    and from its own line."""
-    for w in caught:
-        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return value, caught

@@ -11,7 +11,6 @@ from __future__ import annotations
 import difflib
 import numbers
 import os
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,6 +37,7 @@ from ..errors import (
     OutputError,
     PaletteInWarning,
     warn_caller,
+    warnings_held,
 )
 from ..io import (
     DEFAULT_MAX_PIXELS,
@@ -472,8 +472,7 @@ def read_palette_in_once(path: str | os.PathLike[str]) -> np.ndarray:
     from ..io import require_regular_file
 
     require_regular_file(path, "palette_in")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PaletteFormatWarning)
+    with warnings_held((PaletteFormatWarning,)):  # dropped
         return read_palette(path)
 
 
@@ -482,10 +481,10 @@ def read_palette_in_noted(path: str | os.PathLike[str]) -> np.ndarray | None:
     warning of how it is read (:class:`~quantize.palette_files.PaletteReadWarning`: a
     grid's gap colour, an .act's black tail left out), the same for every job, and of
     nothing else, which the jobs say; None when it cannot be read, which each job names.
-    For saying the palette's own warnings once, before the jobs, which leave them out."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        warnings.simplefilter("always", PaletteReadWarning)
+    For saying the palette's own warnings once, before the jobs, which leave them out.
+    The others are dropped in this thread alone (:func:`~quantize.errors.warnings_held`);
+    Pillow's own, of reading a swatch image, are given (each job gives them too)."""
+    with warnings_held(given=(PaletteReadWarning,)):
         try:
             return read_palette_in(path)
         except ImageReadError:

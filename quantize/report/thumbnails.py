@@ -26,7 +26,6 @@ import io as _io
 import itertools
 import os
 import threading
-import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,7 +36,7 @@ from PIL import Image
 
 from .. import _threads
 from .._validation import check_choice, check_int, check_max_pixels
-from ..errors import ImageReadError, QuantizeWarning
+from ..errors import ImageReadError, QuantizeWarning, warnings_held
 from ..io import (
     DEFAULT_MAX_PIXELS,
     MAX_PALETTE,
@@ -205,8 +204,7 @@ def thumbnails(wanted: Sequence[tuple[str | os.PathLike[str], Kind]], size: int,
             stop.set()
             raise
 
-    # The filters are the process's: set once around every thread (catch_warnings
-    # entered in each thread would restore the other's filters, not the caller's).
+    # Held for the caller's context, which the threads are handed (a copy of it).
     with _quiet():
         _on_threads(first, work, max(1, min(n, len(wanted))), shared=threads is None)
     return made
@@ -241,9 +239,10 @@ def _made(path: Path, size: int, kind: str, max_pixels: int | None) -> Thumbnail
 @contextlib.contextmanager
 def _quiet() -> Iterator[None]:
     """The warnings of reading an image ignored: every one (a :class:`QuantizeWarning`)
-    is about the file, which its job read first and reported on its own line."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", QuantizeWarning)
+    is about the file, which its job read first and reported on its own line. Held in
+    this thread and the tasks it hands to quantize's threads alone
+    (:func:`~quantize.errors.warnings_held`), not by the process's filters."""
+    with warnings_held((QuantizeWarning,)):
         yield
 
 
