@@ -14,6 +14,12 @@ references, Pillow's ``quantize(k, MEDIANCUT)`` (CPU time, median of the repeats
 PSNR), scikit-learn's ``KMeans(k, n_init=1)`` on every pixel (PSNR) and the CPU time of
 the whole ``pngquant --nofs k`` process (median of the repeats).
 
+Thumbnail services: ``--dither`` measures every tool with its Floyd-Steinberg dithering
+(``reduce_colors(dither=True)``, Pillow's ``Dither.FLOYDSTEINBERG``, ``pngquant`` without
+``--nofs``); ``--photos`` picks some of the photos; Pillow's ``FASTOCTREE`` (its fastest
+method, CPU time and PSNR) is measured beside ``MEDIANCUT`` in the same run, and
+``--compare`` prints both, with the after / MEDIANCUT time ratio.
+
 ``--compare`` prints, per image kind and size, the median over photos of the after / before
 time ratio and of the times of both and of Pillow and pngquant (from the AFTER run), the
 mean PSNR change, and per k the mean PSNR change over the set and the worst image.
@@ -71,6 +77,14 @@ def images(crops: list[int], thumbs: list[int]) -> dict[tuple[str, str, int], np
     return out
 
 
+def pillow_quantize(image: np.ndarray, k: int, method: Image.Quantize,
+                    dither: bool) -> np.ndarray:
+    """Pillow's ``quantize(k, method)`` of ``image``, as RGB."""
+    out = Image.fromarray(image).quantize(
+        k, method=method, dither=Image.Dither.FLOYDSTEINBERG if dither else Image.Dither.NONE)
+    return np.asarray(out.convert("RGB"))
+
+
 def cpu_median(fn, repeats: int) -> tuple[float, object]:
     """Median CPU seconds of ``repeats`` calls of ``fn`` and its last result."""
     times = []
@@ -81,11 +95,13 @@ def cpu_median(fn, repeats: int) -> tuple[float, object]:
     return statistics.median(times), result
 
 
-def pngquant_cpu(image: np.ndarray, k: int, repeats: int, folder: Path) -> float:
-    """Median CPU seconds (user + system) of the whole ``pngquant --nofs k`` process."""
+def pngquant_cpu(image: np.ndarray, k: int, repeats: int, folder: Path,
+                 dither: bool = False) -> float:
+    """Median CPU seconds (user + system) of the whole ``pngquant [--nofs] k`` process."""
     src, out = folder / "in.png", folder / "out.png"
     Image.fromarray(image).save(src)
-    cmd = [PNGQUANT, "--nofs", "--force", "--output", str(out), str(k), str(src)]
+    cmd = [PNGQUANT, *([] if dither else ["--nofs"]), "--force", "--output", str(out), str(k),
+           str(src)]
     times = []
     for _ in range(repeats):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -99,21 +115,19 @@ def measure(image: np.ndarray, k: int, args: argparse.Namespace, folder: Path) -
     from quantize import reduce_colors
 
     def ours(seed: int) -> np.ndarray:
-        return reduce_colors(image, k, seed=seed).to_rgb()
-
-    def pillow() -> np.ndarray:
-        out = Image.fromarray(image).quantize(k, method=Image.Quantize.MEDIANCUT,
-                                              dither=Image.Dither.NONE)
-        return np.asarray(out.convert("RGB"))
+        return reduce_colors(image, k, seed=seed, dither=args.dither).to_rgb()
 
     seconds, first = cpu_median(lambda: ours(0), args.repeats)
     psnrs = [psnr_of(image, first)] + [psnr_of(image, ours(s)) for s in range(1, args.seeds)]
-    pil_seconds, pil_out = cpu_median(pillow, args.repeats)
     row = {"colors": len(np.unique(image.reshape(-1, 3), axis=0)), "q": seconds,
-           "psnr": statistics.mean(psnrs), "pillow": pil_seconds,
-           "pillow_psnr": psnr_of(image, pil_out)}
+           "psnr": statistics.mean(psnrs)}
+    for key, method in (("pillow", Image.Quantize.MEDIANCUT),
+                        ("octree", Image.Quantize.FASTOCTREE)):
+        row[key], out = cpu_median(lambda m=method: pillow_quantize(image, k, m, args.dither),
+                                   args.repeats)
+        row[f"{key}_psnr"] = psnr_of(image, out)
     if not args.no_pngquant:
-        row["pngquant"] = pngquant_cpu(image, k, args.repeats, folder)
+        row["pngquant"] = pngquant_cpu(image, k, args.repeats, folder, args.dither)
     if not args.no_kmeans:
         row["kmeans_psnr"] = kmeans_psnr(image, k)
     return row
@@ -125,6 +139,8 @@ def run(args: argparse.Namespace) -> None:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for (name, kind, side), image in images(args.crops, args.thumbs).items():
+            if args.photos and name not in args.photos:
+                continue
             for k in args.k:
                 row = {"photo": name, "kind": kind, "side": side, "k": k,
                        **measure(image, k, args, Path(tmp))}
@@ -132,7 +148,7 @@ def run(args: argparse.Namespace) -> None:
                 print(" ".join(f"{key}={value:.4f}" if isinstance(value, float)
                                else f"{key}={value}" for key, value in row.items()), flush=True)
     args.out.write_text(json.dumps({"quantize": str(Path(quantize.__file__).parent),
-                                    "rows": rows}, indent=1))
+                                    "dither": args.dither, "rows": rows}, indent=1))
 
 
 def compare(before_path: Path, after_path: Path) -> None:
@@ -143,8 +159,8 @@ def compare(before_path: Path, after_path: Path) -> None:
     for key in keys:
         groups[key[1], key[2], key[3]].append(key)
     print(f"{'kind':<6}{'side':>5}{'k':>4}{'colours':>9}{'before ms':>10}{'after ms':>9}"
-          f"{'ratio':>7}{'Pillow ms':>10}{'pngquant ms':>12}{'dPSNR':>8}{'worst':>8}"
-          f"{'after-KMeans':>13}")
+          f"{'ratio':>7}{'Pillow ms':>10}{'/Pillow':>8}{'octree ms':>10}{'pngquant ms':>12}"
+          f"{'dPSNR':>8}{'worst':>8}{'PSNR':>6}{'Pillow':>7}{'octree':>7}{'after-KMeans':>13}")
     for (kind, side, k), members in sorted(groups.items()):
         def med(field: str, rows: dict, members: list = members) -> float:
             return statistics.median(rows[m][field] for m in members)
@@ -155,8 +171,12 @@ def compare(before_path: Path, after_path: Path) -> None:
         print(f"{kind:<6}{side:>5}{k:>4}{med('colors', after):>9.0f}"
               f"{1e3 * med('q', before):>10.1f}{1e3 * med('q', after):>9.1f}{ratio:>7.2f}"
               f"{1e3 * med('pillow', after):>10.1f}"
+              f"{statistics.median(after[m]['q'] / after[m]['pillow'] for m in members):>8.1f}"
+              f"{1e3 * _median_or_nan(after, members, 'octree'):>10.1f}"
               f"{1e3 * _median_or_nan(after, members, 'pngquant'):>12.1f}"
-              f"{statistics.mean(deltas):>+8.3f}{min(deltas):>+8.3f}{gap:>+13.2f}")
+              f"{statistics.mean(deltas):>+8.3f}{min(deltas):>+8.3f}{med('psnr', after):>6.1f}"
+              f"{med('pillow_psnr', after):>7.1f}"
+              f"{_median_or_nan(after, members, 'octree_psnr'):>7.1f}{gap:>+13.2f}")
     for k in sorted({key[3] for key in keys}):
         at_k = [key for key in keys if key[3] == k]
         deltas = {key: after[key]["psnr"] - before[key]["psnr"] for key in at_k}
@@ -186,6 +206,10 @@ def main() -> None:
     parser.add_argument("--thumbs", type=int, nargs="*", default=list(THUMBS))
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--photos", nargs="*", default=[],
+                        help="only these of the seven photos (default: all)")
+    parser.add_argument("--dither", action="store_true",
+                        help="every tool with its Floyd-Steinberg dithering")
     parser.add_argument("--no-pngquant", action="store_true")
     parser.add_argument("--no-kmeans", action="store_true")
     args = parser.parse_args()

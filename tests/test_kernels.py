@@ -207,6 +207,48 @@ def test_nearest_two_gives_the_two_smallest_expansions(rng, k):
     np.testing.assert_array_equal(second, np.sort(block, axis=1)[:, 1])
 
 
+@pytest.mark.parametrize("k", [8, 15, 16, 24, 31, 32, 64])
+def test_argmin_ready_keeps_every_pick_and_tie_of_float32_rows(rng, k):
+    # Small integers: many exact ties in a row; rows all equal; and neighbours one float32
+    # step apart, which a float64 rounding of the sums would not be asked to keep.
+    block = rng.integers(-3, 3, size=(400, k)).astype(np.float32)
+    block[::5] = 7.0
+    block[1::5] = np.float32(1.0) + np.finfo(np.float32).eps
+    block[1::5, k // 2:] = 1.0
+    ready = kern._argmin_ready(block)
+    assert ready.dtype == (np.float64 if 16 <= k < 32 else np.float32)
+    np.testing.assert_array_equal(ready, block)
+    picks = np.argmin(ready, axis=1)
+    np.testing.assert_array_equal(picks, np.argmin(block, axis=1))
+    assert set(picks[::5]) == {0} and set(picks[1::5]) == {k // 2}
+    assert ready is block or not np.shares_memory(ready, block)  # the caller's block kept
+
+
+@pytest.mark.parametrize("k", [16, 24])
+def test_nearest_in_float64_gives_the_float32_labels_and_ties(rng, monkeypatch, k):
+    # Integer colours and centres with two repeated: rows nearest those are exactly tied
+    # and take the lower index.
+    X = rng.integers(0, 256, size=(3000, 3)).astype(np.float32)
+    C = rng.integers(0, 256, size=(k, 3)).astype(np.float32)
+    C[-1], C[k // 2] = C[0], C[1]
+    runs = np.stack([C, C[::-1], np.roll(C, 3, axis=0)]).astype(np.float64)
+
+    def labels():
+        two = kern._nearest_two(X, C)
+        return kern.nearest(X, C), two[0], two[1], kern._nearest_runs(X, runs)
+
+    faster = labels()
+    monkeypatch.setattr(kern, "_argmin_ready", lambda block: block)  # float32 argmin
+    np.testing.assert_array_equal(faster[1], faster[0])
+    for got, expected in zip(faster, labels(), strict=True):
+        np.testing.assert_array_equal(got, expected)
+    assert (faster[0] == 0).any() and (faster[0] == 1).any()
+    assert not np.isin(faster[0], [k - 1, k // 2]).any()
+    block = X @ (-2.0 * C.T) + np.einsum("ij,ij->i", C, C)  # the same float32 products
+    tied = faster[0] == 0  # as near centre k - 1, its copy
+    np.testing.assert_array_equal(faster[2][tied], block[tied, 0])
+
+
 @pytest.mark.parametrize("k", [1, 2, 16])
 def test_second_nearest_gap_is_the_distance_to_the_next_centre_minus_the_nearest(rng, k):
     X = rng.integers(0, 256, size=(2000, 3)).astype(np.float32)

@@ -1760,3 +1760,20 @@ def test_rgba_reduced_with_features_from_the_table_or_computed_alike(monkeypatch
                                          [1, 1, 3, 3]]
     assert dithered.palette.tolist() == [[107, 93, 134], [175, 91, 65], [7, 88, 230]]
     assert dithered.alpha.tolist() == [96, 255, 255]
+
+
+@pytest.mark.parametrize("k", [16, 24])
+def test_argmin_in_float64_changes_no_byte_of_a_reduction(rng, monkeypatch, k):
+    # A 64 px gradient with seeded noise: some 4,000 colours, whose nearest-centre
+    # searches over 16 or 24 centres take their argmin in float64.
+    from quantize import _kernels
+
+    ramp = np.linspace(0, 200, 64)
+    img = np.stack(np.broadcast_arrays(ramp[:, None], ramp[None, :], 100.0), axis=-1)
+    img = np.clip(img + rng.normal(0, 12, img.shape), 0, 255).astype(np.uint8)
+    faster = reduce_colors(img, k, seed=3)
+    monkeypatch.setattr(_kernels, "_argmin_ready", lambda block: block)  # float32 argmin
+    plain = reduce_colors(img, k, seed=3)
+    assert faster.palette.shape[0] == k
+    np.testing.assert_array_equal(faster.palette, plain.palette)
+    np.testing.assert_array_equal(faster.to_rgb(), plain.to_rgb())
