@@ -115,6 +115,53 @@ def test_a_frame_over_the_pixel_limit_is_refused_with_the_limit_every_frame_need
     assert not (tmp_path / "out.gif").exists()
 
 
+def test_frames_over_the_frame_limit_are_refused_before_any_is_decoded(tmp_path):
+    # 10,000 frames of 1x1 passed the pixel limit and cost minutes: the frames are
+    # counted too, from the file, and refused naming the count, the limit and the keyword
+    src = save_animation(tmp_path / "in.gif", moving_square(3, size=10), duration=50)
+    with pytest.raises(ImageReadError) as err:
+        reduce_file(src, tmp_path / "out.gif", max_frames=2)
+    assert str(err.value) == (f"{src}: 3 frames exceed the limit of 2 frames; if the file "
+                              "is trusted, set max_frames=3 or more")
+    assert not (tmp_path / "out.gif").exists()
+    assert reduce_file(src, tmp_path / "out.gif", n_colors=4, max_frames=3)["frames"] == 3
+
+
+def test_the_pages_of_a_tiff_stack_count_against_the_frame_limit(tmp_path):
+    src = tmp_path / "stack.tif"
+    pages = [Image.new("RGB", (2, 2), (60 * i, 0, 0)) for i in range(4)]
+    pages[0].save(src, save_all=True, append_images=pages[1:])
+    with pytest.raises(ImageReadError, match=r"4 frames exceed the limit of 3 frames; if the "
+                                             r"file is trusted, set max_frames=4 or more$"):
+        reduce_file(src, tmp_path / "out.tif", max_frames=3)
+    assert not (tmp_path / "out.tif").exists()
+    reduce_file(src, tmp_path / "none.tif", n_colors=4, max_frames=None)  # no limit
+    assert Image.open(tmp_path / "none.tif").n_frames == 4
+
+
+@pytest.mark.parametrize(("value", "error", "match"), [
+    (0, ValueError, r"^max_frames=0 should be >= 1"),
+    (2.5, TypeError, r"^max_frames"),
+])
+def test_a_bad_frame_limit_is_refused_naming_max_frames(tmp_path, value, error, match):
+    src = save_animation(tmp_path / "in.gif", moving_square(3, size=10), duration=50)
+    with pytest.raises(error, match=match):
+        reduce_file(src, tmp_path / "out.gif", max_frames=value)
+
+
+def test_the_cli_refuses_frames_over_max_frames_in_one_line_as_max_pixels(tmp_path):
+    src = save_animation(tmp_path / "in.gif", moving_square(3, size=10), duration=50)
+    over_frames = CliRunner().invoke(app, ["reduce", str(src), "-o", str(tmp_path / "a.gif"),
+                                           "--max-frames", "2"])
+    over_pixels = CliRunner().invoke(app, ["reduce", str(src), "-o", str(tmp_path / "b.gif"),
+                                           "--max-pixels", "2"])
+    assert over_frames.exit_code == over_pixels.exit_code != 0
+    assert over_frames.output.strip().splitlines() == [
+        f"quantize: error: {src}: 3 frames exceed the limit of 2 frames; if the file is "
+        "trusted, set --max-frames=3 or more"]
+    assert not (tmp_path / "a.gif").exists()
+
+
 def test_an_apng_default_image_is_not_a_frame(tmp_path):
     # A PNG viewer without APNG support shows the default image; APNG players never
     # do. It was reduced as a first frame of its own (duration 0), so the output

@@ -33,7 +33,13 @@ import typer
 if TYPE_CHECKING:  # imported by the functions that run a batch, not by every CLI call
     from .. import batch as lib
 from .._sigterm import stopped_by
-from .._validation import check_choice, check_float, check_int, check_max_pixels
+from .._validation import (
+    check_choice,
+    check_float,
+    check_int,
+    check_max_frames,
+    check_max_pixels,
+)
 from ..encode import OPTIMIZED_OUTPUTS
 from ..errors import (
     ExitCode,
@@ -42,7 +48,7 @@ from ..errors import (
     failure_kind,
     failure_kind_of_code,
 )
-from ..io import DEFAULT_MAX_PIXELS, MAX_PALETTE, folder_made, nodata_setting
+from ..io import DEFAULT_MAX_FRAMES, DEFAULT_MAX_PIXELS, MAX_PALETTE, folder_made, nodata_setting
 from ..io.profiles import check_intent
 from ..names import (
     apart_by_code_point,
@@ -74,6 +80,7 @@ from .common import (
     KeepGpsOption,
     LinesOrNothing,
     MatteOption,
+    MaxFramesOption,
     MaxPixelsOption,
     NoDataOption,
     SeedOption,
@@ -402,6 +409,7 @@ def batch(
         show_default=False, autocompletion=offering(color_names))] = None,
     seed: SeedOption = 0,
     max_pixels: MaxPixelsOption = DEFAULT_MAX_PIXELS,
+    max_frames: MaxFramesOption = DEFAULT_MAX_FRAMES,
     recursive: Annotated[bool, typer.Option(
         "-r", "--recursive", help="Include sub-folders. Symbolic links to folders are not "
         "followed, nor folders of quantize's outputs searched (segment's photo.segments/, "
@@ -577,6 +585,8 @@ def batch(
                                         overlay_color, seed, stretch, superpixels, smooth,
                                         working_size, classes, shared_classes, stretch_clip))
             options["max_pixels"] = check_max_pixels(max_pixels, "--max-pixels")
+            if mode == "reduce":  # segment reads a file's first frame only
+                options["max_frames"] = check_max_frames(max_frames, "--max-frames")
             if copy_if_larger:  # left out when not given, as ext is
                 options["copy_if_larger"] = True
             if strip:  # so too: the settings of earlier runs lack it

@@ -221,6 +221,10 @@ MaxPixelsOption = Annotated[int, typer.Option(
     "--max-pixels", metavar="N", parser=integer, help="Refuse images of more than N "
     "pixels (width x height; an animation file to reduce, frames x width x height; with "
     "--frames, each file, as separate files), a guard against decompression bombs.")]
+MaxFramesOption = Annotated[int, typer.Option(
+    "--max-frames", metavar="N", parser=integer, help="Refuse an animation or TIFF stack of "
+    "more than N frames (pages), counted before any is decoded: each costs a fixed time "
+    "however small, which --max-pixels does not count.")]
 DitherOption = Annotated[bool, typer.Option(
     "--dither/--no-dither", help="Error diffusion onto the palette; --dither=LEVEL sets its "
     "strength, 0..1 (plain --dither: 1); --dither=ordered: a regular 8x8 Bayer pattern "
@@ -1606,7 +1610,8 @@ FLAGS = {"n_colors": "-k/--colors", "n_clusters": "-k/--clusters", "regions": "-
          "space": "--space", "dither": "--dither",
          "palette_in": "--palette-in", "palette_out": "--palette-out", "palette": "--palette",
          "weights": "-w/--weight", "min_region": "--min-region", "seed": "--seed",
-         "max_pixels": "--max-pixels", "input_dir": "INPUT_DIR", "output_dir": "-o/--output",
+         "max_pixels": "--max-pixels", "max_frames": "--max-frames", "input_dir": "INPUT_DIR",
+         "output_dir": "-o/--output",
          "output": "-o/--output",
          "report": "--report", "html": "--html", "shared_palette": "--shared-palette",
          "optimize": "--optimize", "exact_colors": "--exact-colors", "scheduler": "--scheduler",

@@ -123,7 +123,9 @@ What happens to each kind of input:
 - Icons (ICO, ICNS) holding several sizes: the largest, as Pillow opens them, with a
   :class:`PagesLeftOutWarning` saying how many other sizes are left out.
 - More than ``max_pixels`` pixels (default ``DEFAULT_MAX_PIXELS``): refused from
-  the header, before decoding, as a guard against decompression bombs.
+  the header, before decoding, as a guard against decompression bombs; so are more
+  than ``max_frames`` frames or pages (default ``DEFAULT_MAX_FRAMES``) of a file whose
+  every frame is read (:func:`open_input`, :func:`check_frame_limit`).
 - A PNG or APNG with a chunk whose CRC does not match (a damaged file, which
   libpng-based viewers refuse): refused, naming the chunk (Pillow checks the
   chunks before the image data only, and decoded damaged image data to a wrong image).
@@ -163,6 +165,7 @@ from .nodata import (
 )
 from .read import (
     DARK_TOP,
+    DEFAULT_MAX_FRAMES,
     DEFAULT_MAX_PIXELS,
     EXIF_PICTURE_TAGS,
     OUTLIER_SHARE,
@@ -185,6 +188,7 @@ from .read import (
     as_rgba,
     as_rgba_ranged,
     bulk_levels,
+    check_frame_limit,
     check_frame_pixels,
     check_input_path,
     drawn_alike_by_pillow,
@@ -259,7 +263,8 @@ from .write import (
     written_through,
 )
 
-__all__ = ["DARK_TOP", "DEFAULT_MAX_PIXELS", "EXIF_PICTURE_TAGS", "GDAL_NODATA",
+__all__ = ["DARK_TOP", "DEFAULT_MAX_FRAMES", "DEFAULT_MAX_PIXELS", "EXIF_PICTURE_TAGS",
+           "GDAL_NODATA",
            "GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "NoData", "NoDataWarning", "STREAM_OUTPUT",
            "ColorProfileWarning", "check_nodata", "nodata_key", "nodata_setting",
            "CompositedFrameWarning", "DamagedChunkWarning", "DamagedPngEndWarning",
@@ -272,7 +277,7 @@ __all__ = ["DARK_TOP", "DEFAULT_MAX_PIXELS", "EXIF_PICTURE_TAGS", "GDAL_NODATA",
            "TransparencyChunkWarning",
            "TransparentColorWarning",
            "UnterminatedGifWarning", "as_rgba", "as_rgba_ranged",
-           "atomic_write", "check_frame_pixels",
+           "atomic_write", "check_frame_limit", "check_frame_pixels",
            "check_input_path", "check_name_length", "check_output_folder",
            "check_output_folder_writable", "check_output_path", "check_output_size",
            "check_png_chunks", "check_png_frames", "drawn_alike_by_pillow", "exif_orientation",
