@@ -322,7 +322,8 @@ class OpenAnimation:
                                  path=self.path)
         fp = (os.fdopen(os.dup(self._kept), "rb") if isinstance(self._kept, int)
               else io.BytesIO(self._kept))  # type: ignore[arg-type]  # not None: frames checks
-        with fp, _opened(self.path, fp) as im:
+        # a file of several frames is read from page 0 (:func:`_pages_read`)
+        with fp, _opened(self.path, fp, at_first_page=self.info.n_frames == 1) as im:
             yield im
 
     def close(self) -> None:
@@ -501,9 +502,7 @@ def _stored_frames(p: Path, im: Image.Image, info: AnimationInfo,
         if drawn is not None:
             yield from drawn
             return
-        start = first_page(im)  # a TIFF's full image after its thumbnail, else 0
-        hidden = hidden_frames(im)  # counted once, on the opened file
-        end = start + hidden + shown_frames(im)
+        start, hidden, end = _pages_read(im, info)
         timed = im.format in TIMED_FORMATS
         for i, frame in enumerate(ImageSequence.Iterator(im)):
             if i < start:  # a TIFF's reduced-size copy before the page read
@@ -526,6 +525,23 @@ def _stored_frames(p: Path, im: Image.Image, info: AnimationInfo,
             duration = float(frame.info.get("duration", 0) or 0) if timed else PAGE_DURATION_MS
             yield Frame(rgba, duration, _disposal(frame), cut)
             del rgba  # the caller's now: not kept while the next frame is drawn
+
+
+def _pages_read(im: Image.Image, info: AnimationInfo) -> tuple[int, int, int]:
+    """The first page of ``im`` read, the frames before the first of ``info`` (the
+    default image of an APNG: :func:`~quantize.io.hidden_frames`) and the page after its
+    last frame.
+
+    A file of several frames starts at page 0 (a TIFF of several shown pages has pages of
+    one size, none a reduced-size copy to pass: :func:`~quantize.io.shown_frames`), and
+    shows the ``info.n_frames`` counted when it was opened (the file is checked unchanged
+    since): counted again, each TIFF page's header was read twice more a reading.
+    """
+    hidden = hidden_frames(im)  # counted once, on the opened file
+    if info.n_frames > 1:
+        return 0, hidden, hidden + info.n_frames
+    start = first_page(im)  # a TIFF's full image after its thumbnail, else 0
+    return start, hidden, start + hidden + shown_frames(im)
 
 
 def _drawn(frame: Image.Image, keyed: KeyedCanvas | None, page: int | None = None,
@@ -638,16 +654,19 @@ def _disposal(frame: Image.Image) -> int:
 
 
 @contextlib.contextmanager
-def _opened(p: Path, fp: BinaryIO | None = None) -> Iterator[Image.Image]:
+def _opened(p: Path, fp: BinaryIO | None = None,
+            at_first_page: bool = True) -> Iterator[Image.Image]:
     """Open ``p`` (or ``fp``, its file or bytes, opened already) with Pillow at the page
-    read (:func:`~quantize.io.first_page`); every failure (also while decoding) becomes
+    read (:func:`~quantize.io.first_page`; without ``at_first_page``, at page 0, for a
+    file known to start there); every failure (also while decoding) becomes
     ImageReadError."""
     # Pillow's decompression-bomb guard is lifted, not its warning filtered (the warning
     # filters are one per process, not per thread): max_pixels is checked instead.
     with (read_errors(p, "animation"), pillow_limit_lifted(),
           Image.open(readable_input(p) if fp is None else fp) as opened,
           frame_alpha_read(opened) as im):
-        seek_first_page(im)
+        if at_first_page:
+            seek_first_page(im)
         yield read_unmapped(im)
 
 
