@@ -139,6 +139,21 @@ def test_the_pages_of_a_tiff_stack_count_against_the_frame_limit(tmp_path):
     assert Image.open(tmp_path / "none.tif").n_frames == 4
 
 
+@pytest.mark.parametrize("read", [
+    lambda src, out, **kw: list(iter_frames(src, **kw)),
+    lambda src, out, **kw: probe_animation(src, **kw),
+    lambda src, out, **kw: reduce_animation_file(src, out, n_colors=4, **kw),
+])
+def test_the_animation_functions_take_the_frame_limit(tmp_path, read):
+    # the default limit applies to them all: each takes max_frames to raise or lift it
+    src = save_animation(tmp_path / "in.gif", moving_square(3, size=10), duration=50)
+    with pytest.raises(ImageReadError, match=r"in\.gif: 3 frames exceed the limit of 2 "
+                                             r"frames; if the file is trusted, set "
+                                             r"max_frames=3 or more$"):
+        read(src, tmp_path / "out.gif", max_frames=2)
+    read(src, tmp_path / "out.gif", max_frames=None)
+
+
 def test_a_tiff_stack_is_read_with_fewer_passes_over_its_page_headers(tmp_path, monkeypatch):
     # Each pass over a TIFF's pages reads every page's header (Pillow's seek): a reduce of
     # 30 pages made 13 of them (391 reads), counting the pages again at each reading of

@@ -57,6 +57,7 @@ from ..gif_canvas import (
     pillow_gif_images,
 )
 from ..io import (
+    DEFAULT_MAX_FRAMES,
     DEFAULT_MAX_PIXELS,
     DarkPages,
     KeyedCanvas,
@@ -229,7 +230,8 @@ def count_frames(path: str | os.PathLike[str]) -> int:
 
 
 def probe_animation(path: str | os.PathLike[str], *,
-                    max_pixels: int | None = DEFAULT_MAX_PIXELS) -> AnimationInfo:
+                    max_pixels: int | None = DEFAULT_MAX_PIXELS,
+                    max_frames: int | None = DEFAULT_MAX_FRAMES) -> AnimationInfo:
     """Check an animation from its header and frame table, without decoding pixels.
 
     Parameters
@@ -239,6 +241,10 @@ def probe_animation(path: str | os.PathLike[str], *,
     max_pixels : int or None
         Refuse animations whose frames x width x height exceeds this. None:
         no limit.
+    max_frames : int or None
+        Refuse animations (and TIFF stacks) of more frames than this, counted
+        before any is decoded (:func:`~quantize.io.check_frame_limit`). None:
+        no limit.
 
     Returns
     -------
@@ -247,12 +253,12 @@ def probe_animation(path: str | os.PathLike[str], *,
     Raises
     ------
     ImageReadError
-        If the file cannot be read, or is over the pixel limit (one line,
-        naming the file).
+        If the file cannot be read, or is over the pixel or frame limit (one
+        line, naming the file).
     """
     p = check_path(path, "path")
     limit = check_max_pixels(max_pixels)
-    with open_input(p, max_pixels=limit) as source:
+    with open_input(p, max_pixels=limit, max_frames=max_frames) as source:
         return _opened_info(source)
 
 
@@ -343,6 +349,7 @@ class OpenAnimation:
 @contextlib.contextmanager
 def open_animation(path: str | os.PathLike[str], *,
                    max_pixels: int | None = DEFAULT_MAX_PIXELS,
+                   max_frames: int | None = DEFAULT_MAX_FRAMES,
                    dark_advice: str | None = None,
                    matte: tuple[int, int, int] | None = None) -> Iterator[OpenAnimation]:
     """:func:`probe_animation` of ``path``, with the file held open for the block so that
@@ -358,7 +365,7 @@ def open_animation(path: str | os.PathLike[str], *,
     """
     p = check_path(path, "path")
     limit = check_max_pixels(max_pixels)
-    with open_input(p, max_pixels=limit) as source:
+    with open_input(p, max_pixels=limit, max_frames=max_frames) as source:
         animation = opened_animation(source, limit, dark_advice, matte)
     with animation:
         yield animation
@@ -465,7 +472,8 @@ def _grown_screen(im: Image.Image) -> tuple[int, int] | None:
 
 
 def iter_frames(path: str | os.PathLike[str], *,
-                max_pixels: int | None = DEFAULT_MAX_PIXELS) -> Iterator[Frame]:
+                max_pixels: int | None = DEFAULT_MAX_PIXELS,
+                max_frames: int | None = DEFAULT_MAX_FRAMES) -> Iterator[Frame]:
     """Yield every frame of an animation as a viewer sees it, decoding one at a time.
 
     Parameters
@@ -473,7 +481,7 @@ def iter_frames(path: str | os.PathLike[str], *,
     path : str or path-like
         A GIF, APNG or animated WebP, or a multi-page TIFF (whose pages last
         ``PAGE_DURATION_MS`` each); a still image yields one frame.
-    max_pixels : int or None
+    max_pixels, max_frames : int or None
         As in :func:`probe_animation`, checked before the first frame is decoded.
 
     Yields
@@ -483,11 +491,11 @@ def iter_frames(path: str | os.PathLike[str], *,
     Raises
     ------
     ImageReadError
-        If the file cannot be read or decoded, or is over the pixel limit, or a chunk of a
-        PNG (APNG) has a bad CRC (:func:`quantize.png.check_png_chunks`) or the image data
-        of a frame ends before its last row (:func:`quantize.png.check_png_frames`).
+        If the file cannot be read or decoded, or is over the pixel or frame limit, or a
+        chunk of a PNG (APNG) has a bad CRC (:func:`quantize.png.check_png_chunks`) or the
+        image data of a frame ends before its last row (:func:`quantize.png.check_png_frames`).
     """
-    with open_animation(path, max_pixels=max_pixels) as animation:
+    with open_animation(path, max_pixels=max_pixels, max_frames=max_frames) as animation:
         yield from animation.frames()
 
 
