@@ -706,6 +706,24 @@ def check_max_pixels(value: Any, name: str = "max_pixels") -> int | None:
     return None if value is None else check_int(value, name, minimum=1)
 
 
+def check_max_frames(value: Any, name: str = "max_frames") -> int | None:
+    """``value`` as a limit on the frames (pages) of a file: an int >= 1, or None for no
+    limit; ``name`` is the parameter the error names (``"--max-frames"`` on the command
+    line).
+
+    >>> check_max_frames(600), check_max_frames(None)
+    (600, None)
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is not an integer (nor None).
+    ValueError
+        If ``value`` is below 1.
+    """
+    return None if value is None else check_int(value, name, minimum=1)
+
+
 def check_image_pixels(pixel_shape: tuple[int, ...], described: str, limit: int | None
                        ) -> None:
     """Refuse an image in memory whose pixels lie along ``pixel_shape`` (``(H, W)``, or

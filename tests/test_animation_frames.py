@@ -115,6 +115,88 @@ def test_a_frame_over_the_pixel_limit_is_refused_with_the_limit_every_frame_need
     assert not (tmp_path / "out.gif").exists()
 
 
+def test_frames_over_the_frame_limit_are_refused_before_any_is_decoded(tmp_path):
+    # 10,000 frames of 1x1 passed the pixel limit and cost minutes: the frames are
+    # counted too, from the file, and refused naming the count, the limit and the keyword
+    src = save_animation(tmp_path / "in.gif", moving_square(3, size=10), duration=50)
+    with pytest.raises(ImageReadError) as err:
+        reduce_file(src, tmp_path / "out.gif", max_frames=2)
+    assert str(err.value) == (f"{src}: 3 frames exceed the limit of 2 frames; if the file "
+                              "is trusted, set max_frames=3 or more")
+    assert not (tmp_path / "out.gif").exists()
+    assert reduce_file(src, tmp_path / "out.gif", n_colors=4, max_frames=3)["frames"] == 3
+
+
+def test_the_pages_of_a_tiff_stack_count_against_the_frame_limit(tmp_path):
+    src = tmp_path / "stack.tif"
+    pages = [Image.new("RGB", (2, 2), (60 * i, 0, 0)) for i in range(4)]
+    pages[0].save(src, save_all=True, append_images=pages[1:])
+    with pytest.raises(ImageReadError, match=r"4 frames exceed the limit of 3 frames; if the "
+                                             r"file is trusted, set max_frames=4 or more$"):
+        reduce_file(src, tmp_path / "out.tif", max_frames=3)
+    assert not (tmp_path / "out.tif").exists()
+    reduce_file(src, tmp_path / "none.tif", n_colors=4, max_frames=None)  # no limit
+    assert Image.open(tmp_path / "none.tif").n_frames == 4
+
+
+@pytest.mark.parametrize("read", [
+    lambda src, out, **kw: list(iter_frames(src, **kw)),
+    lambda src, out, **kw: probe_animation(src, **kw),
+    lambda src, out, **kw: reduce_animation_file(src, out, n_colors=4, **kw),
+])
+def test_the_animation_functions_take_the_frame_limit(tmp_path, read):
+    # the default limit applies to them all: each takes max_frames to raise or lift it
+    src = save_animation(tmp_path / "in.gif", moving_square(3, size=10), duration=50)
+    with pytest.raises(ImageReadError, match=r"in\.gif: 3 frames exceed the limit of 2 "
+                                             r"frames; if the file is trusted, set "
+                                             r"max_frames=3 or more$"):
+        read(src, tmp_path / "out.gif", max_frames=2)
+    read(src, tmp_path / "out.gif", max_frames=None)
+
+
+def test_a_tiff_stack_is_read_with_fewer_passes_over_its_page_headers(tmp_path, monkeypatch):
+    # Each pass over a TIFF's pages reads every page's header (Pillow's seek): a reduce of
+    # 30 pages made 13 of them (391 reads), counting the pages again at each reading of
+    # the frames, though the file is checked unchanged since it was counted; now 7.
+    from PIL import TiffImagePlugin
+
+    src = tmp_path / "stack.tif"
+    pages = [Image.new("RGB", (2, 2), (8 * i, 0, 0)) for i in range(30)]
+    pages[0].save(src, save_all=True, append_images=pages[1:])
+    reads = []
+    seek = TiffImagePlugin.TiffImageFile._seek
+    monkeypatch.setattr(TiffImagePlugin.TiffImageFile, "_seek",
+                        lambda im, frame: (reads.append(frame), seek(im, frame))[1])
+    reduce_file(src, tmp_path / "out.tif", n_colors=4)
+    assert len(reads) <= 7 * 30 + 1
+    monkeypatch.undo()
+    with Image.open(tmp_path / "out.tif") as out:
+        assert out.n_frames == 30
+
+
+@pytest.mark.parametrize(("value", "error", "match"), [
+    (0, ValueError, r"^max_frames=0 should be >= 1"),
+    (2.5, TypeError, r"^max_frames"),
+])
+def test_a_bad_frame_limit_is_refused_naming_max_frames(tmp_path, value, error, match):
+    src = save_animation(tmp_path / "in.gif", moving_square(3, size=10), duration=50)
+    with pytest.raises(error, match=match):
+        reduce_file(src, tmp_path / "out.gif", max_frames=value)
+
+
+def test_the_cli_refuses_frames_over_max_frames_in_one_line_as_max_pixels(tmp_path):
+    src = save_animation(tmp_path / "in.gif", moving_square(3, size=10), duration=50)
+    over_frames = CliRunner().invoke(app, ["reduce", str(src), "-o", str(tmp_path / "a.gif"),
+                                           "--max-frames", "2"])
+    over_pixels = CliRunner().invoke(app, ["reduce", str(src), "-o", str(tmp_path / "b.gif"),
+                                           "--max-pixels", "2"])
+    assert over_frames.exit_code == over_pixels.exit_code != 0
+    assert over_frames.output.strip().splitlines() == [
+        f"quantize: error: {src}: 3 frames exceed the limit of 2 frames; if the file is "
+        "trusted, set --max-frames=3 or more"]
+    assert not (tmp_path / "a.gif").exists()
+
+
 def test_an_apng_default_image_is_not_a_frame(tmp_path):
     # A PNG viewer without APNG support shows the default image; APNG players never
     # do. It was reduced as a first frame of its own (duration 0), so the output

@@ -334,6 +334,39 @@ def test_a_tiff_is_written_page_by_page_with_the_bytes_pillow_writes(tmp_path, n
     assert data == expected.getvalue()
 
 
+def test_each_page_of_a_tiff_is_linked_without_reading_every_page_before_it(monkeypatch):
+    # Pillow's AppendingTiffWriter walked every page's directory from the header to link
+    # each new page: 2,000 pages of 1x1 read two million directories (about half a minute).
+    # The bytes stay Pillow's save_all's; the directories read grow with the pages.
+    from PIL import TiffImagePlugin
+
+    read = []
+    skip = TiffImagePlugin.AppendingTiffWriter.skipIFDs
+
+    def counted(writer):
+        start = writer.f.tell()
+        skip(writer)
+        read.append(start)
+
+    monkeypatch.setattr(TiffImagePlugin.AppendingTiffWriter, "skipIFDs", counted)
+    frames = [FRAMES[i % 2] for i in range(60)]
+    fp = io.BytesIO()
+    sink = open_sink(fp, Path("a.tif"), (3, 1), PALETTE, 0)
+    for indices in frames:
+        sink.add(indices, duration=60)
+    sink.close()
+    # each walk after the first starts at the link before the last, not at the header
+    assert len(read) == 60 and read[0] == 4 and all(start > 8 for start in read[1:])
+    pages = [Image.fromarray(f, mode="P") for f in frames]
+    for page in pages:
+        page.putpalette(PALETTE.tobytes())
+    expected = io.BytesIO()
+    monkeypatch.undo()
+    pages[0].save(expected, format="TIFF", save_all=True, append_images=pages[1:],
+                  compression="tiff_adobe_deflate")
+    assert fp.getvalue() == expected.getvalue()
+
+
 def chunk(png: bytes, kind: bytes) -> bytes:
     """The data of the one chunk of ``kind`` in ``png``."""
     (data,) = [data for _, found, data in chunks_of(png) if found == kind]

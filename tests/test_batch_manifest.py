@@ -43,6 +43,9 @@ def test_settings_keep_what_shapes_the_output_as_json(tmp_path):
         "seed": None,  # mapping onto a palette file runs no k-means
         "shared_palette": True, "weights": {"xy": 0.5}}
     assert output_settings({"n_colors": 8, "seed": np.int64(4)})["seed"] == 4
+    # the frame limit decides whether a file is read, not what its output holds
+    assert output_settings({"n_colors": 8, "max_frames": 600}) == {
+        "n_colors": 8, "shared_palette": False}
     # options added later are left out unless given: the settings made before lack them
     assert output_settings({"n_colors": 8, "quality_limit": None, "palette_fitted": False}
                            ) == {"n_colors": 8, "shared_palette": False}

@@ -321,6 +321,26 @@ def test_cli_glob_repeats_and_exclude_leaves_files_out(tmp_path, args, made):
     assert _made(out) == made
 
 
+def test_cli_max_frames_refuses_a_long_animation_and_a_rerun_with_it_skips_the_rest(
+        tmp_path):
+    """--max-frames decides which files are read, not what their outputs hold: a folder
+    made without it reruns with it, the animation over it failing on its line."""
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    Image.new("RGB", (4, 4), (200, 10, 10)).save(src / "still.png")
+    frames = [Image.new("RGB", (4, 4), (60 * i, 0, 0)) for i in range(3)]
+    frames[0].save(src / "clip.gif", save_all=True, append_images=frames[1:], duration=50)
+    assert _cli(src, "-o", out, "-k", "2", "-q").exit_code == 0
+    again = _cli(src, "-o", out, "-k", "2", "--max-frames", "1000")
+    assert again.exit_code == 0
+    assert again.stdout.splitlines()[-1].startswith("2/2 files: 0 ok, 2 skipped, 0 failed")
+    (out / "clip.gif").unlink()
+    over = _cli(src, "-o", out, "-k", "2", "--max-frames", "2")
+    assert over.exit_code == 1 and not (out / "clip.gif").exists()
+    assert (f"failed  {src / 'clip.gif'}: 3 frames exceed the limit of 2 frames; if the "
+            "file is trusted, set --max-frames=3 or more") in over.stdout
+
+
 def test_cli_a_rerun_with_the_same_patterns_skips_every_file(tmp_path):
     """The patterns are not among a run's options: the same command skips the files done,
     and one that excludes more leaves the outputs of those as orphans, said once."""
@@ -1779,6 +1799,9 @@ def test_cli_a_segment_csv_report_leads_with_the_segment_columns(photo_tree, tmp
     (["--mode", "segment", "--no-dither"], "--dither does not apply to --mode segment"),
     (["--mode", "segment", "--palette", "global"], "--palette does not apply to --mode segment"),
     (["--mode", "segment", "--optimize"], "--optimize does not apply to --mode segment"),
+    # segment reads a file's first frame only: a frame limit would do nothing there
+    (["--mode", "segment", "--max-frames", "5"],
+     "--max-frames does not apply to --mode segment"),
     (["--dither=1.5"], "--dither='1.5' is not valid; expected a strength from 0 to 1"),
     (["-w", "texture=1"], "-w/--weight does not apply to --mode reduce"),
     (["--mode", "segment", "-w", "texture"], "-w 'texture' is not valid; expected NAME=NUMBER"),

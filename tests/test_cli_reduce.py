@@ -819,6 +819,7 @@ def test_too_many_colours_for_an_indexed_output_named_are_refused_up_front(
      "so --quality=2 cannot be given with it"),  # as typed: not "2.0"
     (["--seed", "-1"], 2, "--seed=-1 should be >= 0"),
     (["--max-pixels", "0"], 2, "--max-pixels=0 should be >= 1"),
+    (["--max-frames", "0"], 2, "--max-frames=0 should be >= 1"),
     (["--palette-in", "missing.gpl"], 1, "missing.gpl: no such palette file"),
 ])
 def test_errors_are_one_line_with_their_exit_code(photo, tmp_path, monkeypatch, args, code,

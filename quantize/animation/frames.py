@@ -57,6 +57,7 @@ from ..gif_canvas import (
     pillow_gif_images,
 )
 from ..io import (
+    DEFAULT_MAX_FRAMES,
     DEFAULT_MAX_PIXELS,
     DarkPages,
     KeyedCanvas,
@@ -229,7 +230,8 @@ def count_frames(path: str | os.PathLike[str]) -> int:
 
 
 def probe_animation(path: str | os.PathLike[str], *,
-                    max_pixels: int | None = DEFAULT_MAX_PIXELS) -> AnimationInfo:
+                    max_pixels: int | None = DEFAULT_MAX_PIXELS,
+                    max_frames: int | None = DEFAULT_MAX_FRAMES) -> AnimationInfo:
     """Check an animation from its header and frame table, without decoding pixels.
 
     Parameters
@@ -239,6 +241,10 @@ def probe_animation(path: str | os.PathLike[str], *,
     max_pixels : int or None
         Refuse animations whose frames x width x height exceeds this. None:
         no limit.
+    max_frames : int or None
+        Refuse animations (and TIFF stacks) of more frames than this, counted
+        before any is decoded (:func:`~quantize.io.check_frame_limit`). None:
+        no limit.
 
     Returns
     -------
@@ -247,12 +253,12 @@ def probe_animation(path: str | os.PathLike[str], *,
     Raises
     ------
     ImageReadError
-        If the file cannot be read, or is over the pixel limit (one line,
-        naming the file).
+        If the file cannot be read, or is over the pixel or frame limit (one
+        line, naming the file).
     """
     p = check_path(path, "path")
     limit = check_max_pixels(max_pixels)
-    with open_input(p, max_pixels=limit) as source:
+    with open_input(p, max_pixels=limit, max_frames=max_frames) as source:
         return _opened_info(source)
 
 
@@ -322,7 +328,8 @@ class OpenAnimation:
                                  path=self.path)
         fp = (os.fdopen(os.dup(self._kept), "rb") if isinstance(self._kept, int)
               else io.BytesIO(self._kept))  # type: ignore[arg-type]  # not None: frames checks
-        with fp, _opened(self.path, fp) as im:
+        # a file of several frames is read from page 0 (:func:`_pages_read`)
+        with fp, _opened(self.path, fp, at_first_page=self.info.n_frames == 1) as im:
             yield im
 
     def close(self) -> None:
@@ -342,6 +349,7 @@ class OpenAnimation:
 @contextlib.contextmanager
 def open_animation(path: str | os.PathLike[str], *,
                    max_pixels: int | None = DEFAULT_MAX_PIXELS,
+                   max_frames: int | None = DEFAULT_MAX_FRAMES,
                    dark_advice: str | None = None,
                    matte: tuple[int, int, int] | None = None) -> Iterator[OpenAnimation]:
     """:func:`probe_animation` of ``path``, with the file held open for the block so that
@@ -357,7 +365,7 @@ def open_animation(path: str | os.PathLike[str], *,
     """
     p = check_path(path, "path")
     limit = check_max_pixels(max_pixels)
-    with open_input(p, max_pixels=limit) as source:
+    with open_input(p, max_pixels=limit, max_frames=max_frames) as source:
         animation = opened_animation(source, limit, dark_advice, matte)
     with animation:
         yield animation
@@ -464,7 +472,8 @@ def _grown_screen(im: Image.Image) -> tuple[int, int] | None:
 
 
 def iter_frames(path: str | os.PathLike[str], *,
-                max_pixels: int | None = DEFAULT_MAX_PIXELS) -> Iterator[Frame]:
+                max_pixels: int | None = DEFAULT_MAX_PIXELS,
+                max_frames: int | None = DEFAULT_MAX_FRAMES) -> Iterator[Frame]:
     """Yield every frame of an animation as a viewer sees it, decoding one at a time.
 
     Parameters
@@ -472,7 +481,7 @@ def iter_frames(path: str | os.PathLike[str], *,
     path : str or path-like
         A GIF, APNG or animated WebP, or a multi-page TIFF (whose pages last
         ``PAGE_DURATION_MS`` each); a still image yields one frame.
-    max_pixels : int or None
+    max_pixels, max_frames : int or None
         As in :func:`probe_animation`, checked before the first frame is decoded.
 
     Yields
@@ -482,11 +491,11 @@ def iter_frames(path: str | os.PathLike[str], *,
     Raises
     ------
     ImageReadError
-        If the file cannot be read or decoded, or is over the pixel limit, or a chunk of a
-        PNG (APNG) has a bad CRC (:func:`quantize.png.check_png_chunks`) or the image data
-        of a frame ends before its last row (:func:`quantize.png.check_png_frames`).
+        If the file cannot be read or decoded, or is over the pixel or frame limit, or a
+        chunk of a PNG (APNG) has a bad CRC (:func:`quantize.png.check_png_chunks`) or the
+        image data of a frame ends before its last row (:func:`quantize.png.check_png_frames`).
     """
-    with open_animation(path, max_pixels=max_pixels) as animation:
+    with open_animation(path, max_pixels=max_pixels, max_frames=max_frames) as animation:
         yield from animation.frames()
 
 
@@ -501,9 +510,7 @@ def _stored_frames(p: Path, im: Image.Image, info: AnimationInfo,
         if drawn is not None:
             yield from drawn
             return
-        start = first_page(im)  # a TIFF's full image after its thumbnail, else 0
-        hidden = hidden_frames(im)  # counted once, on the opened file
-        end = start + hidden + shown_frames(im)
+        start, hidden, end = _pages_read(im, info)
         timed = im.format in TIMED_FORMATS
         for i, frame in enumerate(ImageSequence.Iterator(im)):
             if i < start:  # a TIFF's reduced-size copy before the page read
@@ -526,6 +533,23 @@ def _stored_frames(p: Path, im: Image.Image, info: AnimationInfo,
             duration = float(frame.info.get("duration", 0) or 0) if timed else PAGE_DURATION_MS
             yield Frame(rgba, duration, _disposal(frame), cut)
             del rgba  # the caller's now: not kept while the next frame is drawn
+
+
+def _pages_read(im: Image.Image, info: AnimationInfo) -> tuple[int, int, int]:
+    """The first page of ``im`` read, the frames before the first of ``info`` (the
+    default image of an APNG: :func:`~quantize.io.hidden_frames`) and the page after its
+    last frame.
+
+    A file of several frames starts at page 0 (a TIFF of several shown pages has pages of
+    one size, none a reduced-size copy to pass: :func:`~quantize.io.shown_frames`), and
+    shows the ``info.n_frames`` counted when it was opened (the file is checked unchanged
+    since): counted again, each TIFF page's header was read twice more a reading.
+    """
+    hidden = hidden_frames(im)  # counted once, on the opened file
+    if info.n_frames > 1:
+        return 0, hidden, hidden + info.n_frames
+    start = first_page(im)  # a TIFF's full image after its thumbnail, else 0
+    return start, hidden, start + hidden + shown_frames(im)
 
 
 def _drawn(frame: Image.Image, keyed: KeyedCanvas | None, page: int | None = None,
@@ -638,16 +662,19 @@ def _disposal(frame: Image.Image) -> int:
 
 
 @contextlib.contextmanager
-def _opened(p: Path, fp: BinaryIO | None = None) -> Iterator[Image.Image]:
+def _opened(p: Path, fp: BinaryIO | None = None,
+            at_first_page: bool = True) -> Iterator[Image.Image]:
     """Open ``p`` (or ``fp``, its file or bytes, opened already) with Pillow at the page
-    read (:func:`~quantize.io.first_page`); every failure (also while decoding) becomes
+    read (:func:`~quantize.io.first_page`; without ``at_first_page``, at page 0, for a
+    file known to start there); every failure (also while decoding) becomes
     ImageReadError."""
     # Pillow's decompression-bomb guard is lifted, not its warning filtered (the warning
     # filters are one per process, not per thread): max_pixels is checked instead.
     with (read_errors(p, "animation"), pillow_limit_lifted(),
           Image.open(readable_input(p) if fp is None else fp) as opened,
           frame_alpha_read(opened) as im):
-        seek_first_page(im)
+        if at_first_page:
+            seek_first_page(im)
         yield read_unmapped(im)
 
 

@@ -74,6 +74,7 @@ from ..errors import (
     warn_caller,
 )
 from ..io import (
+    DEFAULT_MAX_FRAMES,
     check_output_path,
     check_output_size,
     input_size,
@@ -341,8 +342,9 @@ def reduce_animation_file(input: str | os.PathLike[str],
     """
     start = time.perf_counter()
     src, shown, opts = _checked(input, output, shown_as, options)
-    with open_animation(src, max_pixels=opts.max_pixels, dark_advice=DARK_OUTPUT,
-                        matte=opts.matte) as animation:
+    with open_animation(src, max_pixels=opts.max_pixels,
+                        max_frames=options.get("max_frames", DEFAULT_MAX_FRAMES),
+                        dark_advice=DARK_OUTPUT, matte=opts.matte) as animation:
         return _reduced(animation, shown, opts, options, start, on_frame)
 
 

@@ -92,10 +92,12 @@ SHARED_PALETTE_NAME = "shared-palette.json"
 SHARED_CLASSES_NAME = "shared-classes.json"
 
 #: Options that decide whether a file is processed or its output kept, not what it holds
-#: (dropped from settings read back too: earlier versions recorded skip_if_larger).
+#: (dropped from settings read back too: earlier versions recorded skip_if_larger;
+#: ``max_frames``, added later, is never recorded, so a folder made before it reruns).
 #: ``copy_if_larger`` decides what is written for a result not kept; the record of an
 #: output so written says it (``input_copied``), and a rerun without it keeps that output.
-_NOT_SHAPING = frozenset({"force", "max_pixels", "skip_if_larger", "copy_if_larger"})
+_NOT_SHAPING = frozenset({"force", "max_pixels", "max_frames", "skip_if_larger",
+                          "copy_if_larger"})
 #: Options added since outputs were first recorded, each with the value it takes when not
 #: given, at which it is left out of the settings: those of outputs made before it was
 #: added lack it, and a rerun must find them made alike. Reduce's ``quality_limit``

@@ -33,7 +33,13 @@ import typer
 if TYPE_CHECKING:  # imported by the functions that run a batch, not by every CLI call
     from .. import batch as lib
 from .._sigterm import stopped_by
-from .._validation import check_choice, check_float, check_int, check_max_pixels
+from .._validation import (
+    check_choice,
+    check_float,
+    check_int,
+    check_max_frames,
+    check_max_pixels,
+)
 from ..encode import OPTIMIZED_OUTPUTS
 from ..errors import (
     ExitCode,
@@ -42,7 +48,7 @@ from ..errors import (
     failure_kind,
     failure_kind_of_code,
 )
-from ..io import DEFAULT_MAX_PIXELS, MAX_PALETTE, folder_made, nodata_setting
+from ..io import DEFAULT_MAX_FRAMES, DEFAULT_MAX_PIXELS, MAX_PALETTE, folder_made, nodata_setting
 from ..io.profiles import check_intent
 from ..names import (
     apart_by_code_point,
@@ -67,6 +73,7 @@ from .common import (
     FULL_BAR_COLUMNS,
     USAGE_ERROR,
     BatchDitherOption,
+    BatchMaxFramesOption,
     BatchMaxPixelsOption,
     CommandFailed,
     DitherLevelCommand,
@@ -143,7 +150,7 @@ _NOT_PROCESSED_MORE = ("… and {n} more inputs not processed for the same reaso
 _REDUCE_ONLY = ("--quality", "--quality-limit", "--max-bytes", "--dither", "--exact-colors",
                 "--palette-in", "--palette-fitted", "--shared-palette", "--palette", "--optimize",
                 "--skip-if-larger", "--copy-if-larger", "--ext", "--matte", "--fixed-color",
-                "--palette-out")
+                "--palette-out", "--max-frames")
 _SEGMENT_ONLY = ("--regions", "--superpixels", "--smooth", "--working-size", "--edges",
                  "--classes", "--shared-classes", "--classes-in", "--stretch", "--stretch-clip",
                  "-w/--weight", "--min-region", "--overlay-color")
@@ -404,6 +411,7 @@ def batch(
         show_default=False, autocompletion=offering(color_names))] = None,
     seed: SeedOption = 0,
     max_pixels: BatchMaxPixelsOption = DEFAULT_MAX_PIXELS,
+    max_frames: BatchMaxFramesOption = DEFAULT_MAX_FRAMES,
     recursive: Annotated[bool, typer.Option(
         "-r", "--recursive", help="Include sub-folders. Symbolic links to folders are not "
         "followed, nor folders of quantize's outputs searched (segment's photo.segments/, "
@@ -538,7 +546,8 @@ def batch(
         refuse_both("-q/--quiet", "--json")
     show = "quiet" if quiet else "json" if as_json else "lines"
     with _error_as_json(show):  # with --json, also as an object on stdout
-        typed_here = _typed_here(ctx, "dither", "palette")  # their defaults typed count too
+        # their defaults typed count too
+        typed_here = _typed_here(ctx, "dither", "palette", "max_frames")
         given = {"--quality": quality is not None, "--quality-limit": quality_limit is not None,
                  "--max-bytes": max_bytes is not None,
                  "--dither": bool(strength) or level_elsewhere or "dither" in typed_here,
@@ -550,7 +559,7 @@ def batch(
                  "--strip": strip, "--keep-gps": keep_gps,
                  "--shared-palette": shared_palette,
                  "--palette": palette != "global" or "palette" in typed_here,
-                 "--ext": ext is not None,
+                 "--ext": ext is not None, "--max-frames": "max_frames" in typed_here,
                  "--regions": regions is not None, "--superpixels": superpixels is not None,
                  "--smooth": smooth is not None, "--working-size": working_size is not None,
                  "--edges": edges, "--classes": classes, "--stretch": stretch,
@@ -589,6 +598,8 @@ def batch(
                                         working_size, classes, shared_classes, stretch_clip,
                                         classes_in))
             options["max_pixels"] = check_max_pixels(max_pixels, "--max-pixels")
+            if mode == "reduce":  # segment reads a file's first frame only
+                options["max_frames"] = check_max_frames(max_frames, "--max-frames")
             if copy_if_larger:  # left out when not given, as ext is
                 options["copy_if_larger"] = True
             if strip:  # so too: the settings of earlier runs lack it

@@ -261,6 +261,19 @@ BatchMaxPixelsOption = _max_pixels_option("; an animation file, in reduce mode, 
 SegmentMaxPixelsOption = _max_pixels_option("; of an animation, its first frame, the one "
                                             "segmented")
 PaletteMaxPixelsOption = _max_pixels_option("")
+
+
+def _max_frames_option(refuse: str) -> Any:
+    """The ``--max-frames`` option, its help beginning with ``refuse`` ("Refuse", or
+    "reduce: refuse" where another mode has no use of it)."""
+    return Annotated[int, typer.Option(
+        "--max-frames", metavar="N", parser=integer, help=f"{refuse} an animation or TIFF "
+        "stack of more than N frames (pages), counted before any is decoded: each costs a "
+        "fixed time however small, which --max-pixels does not count.")]
+
+
+MaxFramesOption = _max_frames_option("Refuse")
+BatchMaxFramesOption = _max_frames_option("reduce: refuse")
 DitherOption = Annotated[bool, typer.Option(
     "--dither/--no-dither", help="Error diffusion onto the palette; --dither=LEVEL sets its "
     "strength, 0..1 (plain --dither: 1); --dither=ordered: a regular 8x8 Bayer pattern "
@@ -1798,7 +1811,8 @@ FLAGS = {"n_colors": "-k/--colors", "n_clusters": "-k/--clusters", "regions": "-
          "space": "--space", "dither": "--dither",
          "palette_in": "--palette-in", "palette_out": "--palette-out", "palette": "--palette",
          "weights": "-w/--weight", "min_region": "--min-region", "seed": "--seed",
-         "max_pixels": "--max-pixels", "input_dir": "INPUT_DIR", "output_dir": "-o/--output",
+         "max_pixels": "--max-pixels", "max_frames": "--max-frames", "input_dir": "INPUT_DIR",
+         "output_dir": "-o/--output",
          "output": "-o/--output",
          "report": "--report", "html": "--html", "shared_palette": "--shared-palette",
          "optimize": "--optimize", "exact_colors": "--exact-colors", "scheduler": "--scheduler",

@@ -36,6 +36,7 @@ from .._validation import shown_number
 from ..encode import OPTIMIZED_OUTPUTS
 from ..errors import ExitCode, FormatAdviceError, QualityError
 from ..io import (
+    DEFAULT_MAX_FRAMES,
     DEFAULT_MAX_PIXELS,
     MAX_PALETTE,
     STREAM_OUTPUT,
@@ -74,6 +75,7 @@ from .common import (
     IntentOption,
     KeepGpsOption,
     MatteOption,
+    MaxFramesOption,
     MaxPixelsOption,
     NoDataOption,
     Scratch,
@@ -355,6 +357,7 @@ def reduce_command(
     force: Annotated[bool, typer.Option(
         "--force", help="Overwrite outputs (and the palette file) that exist.")] = False,
     max_pixels: MaxPixelsOption = DEFAULT_MAX_PIXELS,
+    max_frames: MaxFramesOption = DEFAULT_MAX_FRAMES,
 ) -> None:
     """Reduce the colours of images by k-means on their distinct colours."""
     from ..reduce import check_reduce_options
@@ -380,7 +383,8 @@ def reduce_command(
              "exact_colors": exact_colors,
              "palette_in": palette_in, "palette_fitted": palette_fitted,
              "palette_out": palette_out, "seed": seed,
-             "force": force, "max_pixels": max_pixels, "skip_if_larger": skip_if_larger,
+             "force": force, "max_pixels": max_pixels, "max_frames": max_frames,
+             "skip_if_larger": skip_if_larger,
              "optimize": optimize, "palette": palette, "max_bytes": max_bytes, "matte": matte,
              "strip": strip, "keep_gps": keep_gps, "masks": masks,
              "copy_if_larger": copy_if_larger, "nodata": nodata,
@@ -468,6 +472,8 @@ def _batch_options(given: dict[str, Any], jobs: int | None, show: str, ext: str 
                ("--copy-if-larger", given["copy_if_larger"]), ("--force", given["force"]),
                ("--max-pixels", None if given["max_pixels"] == DEFAULT_MAX_PIXELS
                 else given["max_pixels"]),
+               ("--max-frames", None if given["max_frames"] == DEFAULT_MAX_FRAMES
+                else given["max_frames"]),
                ("--ext", ext), ("-j", jobs), ("-q", show == "quiet"),
                ("--json", show == "json")]
     dropped = [name for name, used in (("--format", stdout_format is not None),

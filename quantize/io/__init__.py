@@ -126,7 +126,9 @@ What happens to each kind of input:
 - Icons (ICO, ICNS) holding several sizes: the largest, as Pillow opens them, with a
   :class:`PagesLeftOutWarning` saying how many other sizes are left out.
 - More than ``max_pixels`` pixels (default ``DEFAULT_MAX_PIXELS``): refused from
-  the header, before decoding, as a guard against decompression bombs.
+  the header, before decoding, as a guard against decompression bombs; so are more
+  than ``max_frames`` frames or pages (default ``DEFAULT_MAX_FRAMES``) of a file whose
+  every frame is read (:func:`open_input`, :func:`check_frame_limit`).
 - A PNG or APNG with a chunk whose CRC does not match (a damaged file, which
   libpng-based viewers refuse): refused, naming the chunk (Pillow checks the
   chunks before the image data only, and decoded damaged image data to a wrong image).
@@ -167,6 +169,7 @@ from .nodata import (  # noqa: F401
 )
 from .read import (  # noqa: F401
     DARK_TOP,
+    DEFAULT_MAX_FRAMES,
     DEFAULT_MAX_PIXELS,
     EXIF_PICTURE_TAGS,
     OUTLIER_SHARE,
@@ -189,6 +192,7 @@ from .read import (  # noqa: F401
     as_rgba,
     as_rgba_ranged,
     bulk_levels,
+    check_frame_limit,
     check_frame_pixels,
     check_input_path,
     drawn_alike_by_pillow,
@@ -267,7 +271,7 @@ from .write import (  # noqa: F401
 #: warnings it gives), as_rgba for arrays and PIL images, and what an output keeps of the
 #: input's EXIF. The other names above are the other layers' (reduce, segment, batch, cli),
 #: importable here but no promise: they may change without notice.
-__all__ = ["DEFAULT_MAX_PIXELS", "EXIF_PICTURE_TAGS", "ColorProfileWarning",
+__all__ = ["DEFAULT_MAX_FRAMES", "DEFAULT_MAX_PIXELS", "EXIF_PICTURE_TAGS", "ColorProfileWarning",
            "CompositedFrameWarning", "DamagedChunkWarning", "DamagedExifWarning",
            "DamagedPngEndWarning", "LoadedImage", "NoData", "NoDataWarning",
            "PagesLeftOutWarning", "PixelListWarning", "PixelRangeWarning",

@@ -34,6 +34,7 @@ from .._validation import (
     check_float,
     check_image_pixels,
     check_int,
+    check_max_frames,
     check_max_pixels,
     check_path,
     check_stretch_clip,
@@ -75,14 +76,15 @@ from .profiles import (
 )
 from .resolution import scaled_dpi, stated_dpi, stated_pixel_size, upright_dpi
 
-__all__ = ["DEFAULT_MAX_PIXELS", "EXIF_PICTURE_TAGS", "ColorProfileWarning",
+__all__ = ["DEFAULT_MAX_FRAMES", "DEFAULT_MAX_PIXELS", "EXIF_PICTURE_TAGS", "ColorProfileWarning",
            "CompositedFrameWarning", "DamagedExifWarning", "DarkPages", "KeyedCanvas",
            "OUTLIER_SHARE", "SCALE_ADVICE", "StretchAdvice", "bulk_levels", "outside_levels",
            "LoadedImage", "OpenInput", "PagesLeftOutWarning", "PixelListWarning",
            "stack_pages",
            "PixelRangeWarning",
            "TransparencyChunkWarning",
-           "TransparentColorWarning", "UnterminatedGifWarning", "as_rgba", "check_frame_pixels",
+           "TransparentColorWarning", "UnterminatedGifWarning", "as_rgba", "check_frame_limit",
+           "check_frame_pixels",
            "check_input_path", "drawn_alike_by_pillow", "exif_orientation", "first_page",
            "forget_default_image", "frame_rgba", "frames_canvas", "hidden_frames",
            "ignore_overlong_trns", "input_size", "is_stream", "keyed_canvas_frames", "kept_exif",
@@ -97,6 +99,12 @@ __all__ = ["DEFAULT_MAX_PIXELS", "EXIF_PICTURE_TAGS", "ColorProfileWarning",
 #: Largest image accepted by default: 250 megapixels (a 100 MP photo passes,
 #: a 100k x 100k header does not). Override with ``max_pixels``.
 DEFAULT_MAX_PIXELS = 250_000_000
+
+#: Most frames (pages) of an animation or TIFF stack read by default: ten thousand, above
+#: the 600 to 1,000 frames of a long motion-design clip, below the cost a service should
+#: take from one upload (each frame costs a fixed time, however few its pixels, which
+#: the pixel limit does not count). Override with ``max_frames``.
+DEFAULT_MAX_FRAMES = 10_000
 
 _SIXTEEN_BIT_MODES = {"I;16", "I;16B", "I;16L", "I;16N", "I"}
 #: An image of more than 8 bits whose brightest pixel reads below this level (of 255) is
@@ -2061,7 +2069,8 @@ class OpenInput:
 
 @contextlib.contextmanager
 def open_input(path: str | os.PathLike[str], *,
-               max_pixels: int | None = DEFAULT_MAX_PIXELS) -> Iterator[OpenInput]:
+               max_pixels: int | None = DEFAULT_MAX_PIXELS,
+               max_frames: int | None = DEFAULT_MAX_FRAMES) -> Iterator[OpenInput]:
     """:func:`probe_image` of ``path`` with ``frames``, and the file held open for the
     block, so that :meth:`OpenInput.load` decodes it without opening it again (a job
     that checks its outputs between the two, as :func:`~quantize.reduce.reduce_file`
@@ -2071,19 +2080,42 @@ def open_input(path: str | os.PathLike[str], *,
     Raises
     ------
     ImageReadError, ValueError, TypeError
-        As :func:`probe_image`.
+        As :func:`probe_image`; and for a file of more frames than ``max_frames`` (an int
+        >= 1, or None: no limit; :func:`check_frame_limit`).
     """
-    limit = check_max_pixels(max_pixels)
+    limit, most = check_max_pixels(max_pixels), check_max_frames(max_frames)
     p = check_input_path(path, "path")
     with contextlib.ExitStack() as held:
         with read_errors(p):
             im = held.enter_context(_held_open(p, None))
             n = _probe_frames(im, p, limit, frames=True)
+            check_frame_limit(p, n, most)
         source = OpenInput(p, im, n)
         try:
             yield source
         finally:
             source.close()
+
+
+def check_frame_limit(path: Path, n_frames: int, limit: int | None) -> None:
+    """Refuse ``n_frames`` frames (or pages), those of the file ``path``, when they are more
+    than ``limit`` (None: no limit). Each frame costs a fixed time however few its pixels,
+    which the pixel limit does not count: ten thousand frames of 1x1 pass it.
+
+    >>> check_frame_limit(Path("clip.gif"), 20_000, 10_000)
+    Traceback (most recent call last):
+    quantize.errors.ImageReadError: clip.gif: 20,000 frames exceed the limit of 10,000 \
+frames; if the file is trusted, set max_frames=20000 or more
+
+    Raises
+    ------
+    ImageReadError
+        Naming ``path``, the frames, the limit and the ``max_frames`` that takes them.
+    """
+    if limit is not None and n_frames > limit:
+        raise ImageReadError(f"{n_frames:,} frames exceed the limit of {limit:,} frames; if "
+                             f"the file is trusted, set max_frames={n_frames} or more",
+                             path=path)
 
 
 def check_frame_pixels(path: Path, n_frames: int, size: tuple[int, int],

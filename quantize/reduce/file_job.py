@@ -39,6 +39,7 @@ from ..errors import (
     warn_caller,
 )
 from ..io import (
+    DEFAULT_MAX_FRAMES,
     DEFAULT_MAX_PIXELS,
     NoData,
     OpenInput,
@@ -197,7 +198,8 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                 palette_fitted: bool = False,
                 palette_out: str | os.PathLike[str] | None = None,
                 seed: Seed = 0, force: bool = False,
-                max_pixels: int | None = DEFAULT_MAX_PIXELS, skip_if_larger: bool = False,
+                max_pixels: int | None = DEFAULT_MAX_PIXELS,
+                max_frames: int | None = DEFAULT_MAX_FRAMES, skip_if_larger: bool = False,
                 optimize: bool = False, palette: str = "global",
                 max_bytes: int | str | None = None, matte: Any = None, strip: bool = False,
                 keep_gps: bool = False, masks: str | os.PathLike[str] | None = None,
@@ -253,6 +255,10 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         Refuse larger images (see :func:`quantize.io.load_image`); an
         animation's frames x width x height counts, checked before any frame
         is decoded.
+    max_frames : int or None
+        Refuse an animation or TIFF stack of more frames (pages), counted from
+        the file before any frame is decoded (default 10,000; None: no limit):
+        each frame costs a fixed time however few its pixels.
     skip_if_larger : bool
         Write nothing, and raise :class:`~quantize.errors.ResultTooLargeError`,
         when the result would be larger than the input file.
@@ -418,7 +424,8 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                                 exact_colors=exact_colors, palette_in=palette_in,
                                 palette_fitted=palette_fitted, palette_out=palette_out,
                                 seed=seed, force=force, max_pixels=max_pixels,
-                                skip_if_larger=skip_if_larger, optimize=optimize,
+                                max_frames=max_frames, skip_if_larger=skip_if_larger,
+                                optimize=optimize,
                                 palette=palette, max_bytes=max_bytes, matte=matte,
                                 strip=strip, keep_gps=keep_gps, masks=masks, nodata=nodata,
                                 fixed_colors=fixed_colors, intent=intent)
@@ -429,7 +436,8 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
     # A bad input is named before its outputs, and an animation over the limit (frames x
     # pixels) before its first frame is decoded; the file is opened once for both, and
     # for an animation's frames.
-    with open_input(src, max_pixels=opts["max_pixels"]) as source:
+    with open_input(src, max_pixels=opts["max_pixels"],
+                    max_frames=opts["max_frames"]) as source:
         # its errors name dither as given: dither=True, not the strength 1 it stands for
         job = _plan_file_job(src, output, {**opts, "dither": dither}, source.n_frames > 1,
                              shown)

@@ -24,6 +24,7 @@ from .._validation import (
     check_color,
     check_file_name,
     check_float,
+    check_max_frames,
     check_max_pixels,
     check_not_under_a_file,
     check_option_names,
@@ -40,6 +41,7 @@ from ..errors import (
     warnings_held,
 )
 from ..io import (
+    DEFAULT_MAX_FRAMES,
     DEFAULT_MAX_PIXELS,
     GIF_ALPHA_THRESHOLD,
     STREAM_OUTPUT,
@@ -828,7 +830,8 @@ def warn_palette_without_alpha(palette: np.ndarray, image_alpha: np.ndarray | No
 _FILE_DEFAULTS: dict[str, Any] = {
     "n_colors": None, "quality": None, "quality_limit": None, "space": "rgb", "dither": 0.0,
     "exact_colors": False, "palette_in": None, "palette_fitted": False, "palette_out": None,
-    "seed": 0, "force": False, "max_pixels": DEFAULT_MAX_PIXELS, "skip_if_larger": False,
+    "seed": 0, "force": False, "max_pixels": DEFAULT_MAX_PIXELS,
+    "max_frames": DEFAULT_MAX_FRAMES, "skip_if_larger": False,
     "optimize": False, "palette": "global", "max_bytes": None, "matte": None, "strip": False,
     "keep_gps": False, "masks": None, "nodata": "tag", "fixed_colors": None,
     "intent": DEFAULT_INTENT,
@@ -906,7 +909,8 @@ def check_reduce_options(**options: Any) -> dict[str, Any]:
     **options
         Any of ``n_colors``, ``quality``, ``quality_limit``, ``space``, ``dither``,
         ``exact_colors``, ``palette_in``, ``palette_fitted``, ``palette_out``, ``seed``,
-        ``force``, ``max_pixels``, ``skip_if_larger``, ``optimize``, ``palette``,
+        ``force``, ``max_pixels``, ``max_frames``, ``skip_if_larger``, ``optimize``,
+        ``palette``,
         ``max_bytes``, ``matte``, ``strip``, ``keep_gps``, ``masks``, ``nodata``,
         ``fixed_colors``, ``intent``.
 
@@ -960,6 +964,7 @@ def check_reduce_options(**options: Any) -> dict[str, Any]:
                                     f"n_colors={checked.n_colors} asks for more")
     check_seed_value(opts["seed"])
     check_max_pixels(opts["max_pixels"])
+    check_max_frames(opts["max_frames"])
     for name in ("force", "skip_if_larger", "optimize", "strip", "keep_gps"):
         check_bool(opts[name], name)
     opts["palette_fitted"] = _check_palette_fitted(opts["palette_fitted"], pal_in)
