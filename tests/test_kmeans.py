@@ -1563,9 +1563,14 @@ def test_not_fitted_is_scikit_learns_error_when_it_is_loaded():
 
 
 def test_set_params_refuses_unknown_names():
-    with pytest.raises(ValueError, match=r"invalid parameter 'k' for MiniBatchKMeans; "
-                                         r"valid parameters are n_clusters"):
+    # k, as reduce_colors' result shows it, is named what the estimator calls it
+    with pytest.raises(ValueError, match=r"invalid parameter 'k' for MiniBatchKMeans "
+                                         r"\(quantize calls it n_clusters=\); valid "
+                                         r"parameters are n_clusters"):
         MiniBatchKMeans().set_params(k=3)
+    with pytest.raises(ValueError, match=r"invalid parameter 'bogus' for MiniBatchKMeans; "
+                                         r"valid parameters are n_clusters"):
+        MiniBatchKMeans().set_params(bogus=3)
 
 
 # --------------------------------------------------------------------------
