@@ -283,3 +283,29 @@ def test_shared_classes_are_fitted_without_the_nodata_pixels(tmp_path):
     for name in ("a", "b"):
         _two_classes_inside_and_the_last_on_the_border(
             np.asarray(Image.open(out / name / "classes.png")))
+
+
+def test_shared_palette_is_fitted_without_the_nodata_pixels(tmp_path):
+    """The shared palette's sampling read the tiles without their tag while each file's
+    reduce read it: the border's zeros (75 % of the pixels) took one of the two colours,
+    and the columns of levels 100 and 195 were both mapped onto the other."""
+    tile = _TILE.copy()
+    tile[1:3, 1] = 25700  # level 100
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("a", "b"):
+        Image.fromarray(tile).save(folder / f"{name}.tif", tiffinfo=_tagged("0"))
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["batch", str(folder), "-o", str(out), "-k", "2",
+                                 "--shared-palette", "-q"])
+    assert result.exit_code == 0, result.output
+    palette = json.loads((out / "shared-palette.json").read_text())["colors"]
+    assert [(c["rgb"], c["alpha"]) for c in palette] == [([0, 0, 0], 0), ([100] * 3, 255),
+                                                         ([195] * 3, 255)]
+    for name in ("a", "b"):
+        with Image.open(out / f"{name}.png") as image:
+            indices = np.asarray(image)
+            assert image.info["transparency"] == 0
+        assert (indices[_BORDER] == 0).all()
+        assert indices[1:3, 1].tolist() == [1, 1] and indices[1:3, 2].tolist() == [2, 2]
+    assert result.stderr.count("its GDAL_NODATA tag names 0 as no data") == 2  # each file's

@@ -318,7 +318,8 @@ def _sample_all(plan: BatchPlan, samples_per_file: int, jobs: int | None,
     calls = [Call(sample_colors, (path, samples_per_file),
                   {"seed": None if seed is None else (seed, i), "max_pixels": max_pixels,
                    "transparency": True, "binary_alpha": gifs,
-                   "matte": plan.options.get("matte")})
+                   "matte": plan.options.get("matte"),
+                   "nodata": plan.options.get("nodata", "tag")})
              for i, path in enumerate(sent)]
     samples: list[tuple[np.ndarray, np.ndarray, bool] | None] = [None] * len(calls)
     failed: dict[int, str] = {}

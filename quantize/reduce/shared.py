@@ -21,7 +21,8 @@ import numpy as np
 
 from .._validation import check_bool, check_int, check_path, shown_number
 from ..colors import color_histogram, merge_colors
-from ..io import DEFAULT_MAX_PIXELS, GIF_ALPHA_THRESHOLD, load_image
+from ..errors import warnings_held
+from ..io import DEFAULT_MAX_PIXELS, GIF_ALPHA_THRESHOLD, NoData, NoDataWarning, load_image
 from .fit import DEFAULT_COLORS, check_histogram, fit_palette, warn_few_colors
 from .options import check_matte, check_reduce_options
 from .result import MAX_PALETTE
@@ -64,7 +65,7 @@ colours (16 by default); expected n_colors
 
 def sample_colors(path: str | os.PathLike[str], n: int, seed: Any = None,
                   max_pixels: int | None = DEFAULT_MAX_PIXELS, *, transparency: bool = False,
-                  binary_alpha: bool = False, matte: Any = None
+                  binary_alpha: bool = False, matte: Any = None, nodata: NoData = None
                   ) -> tuple[np.ndarray, np.ndarray] | tuple[np.ndarray, np.ndarray, bool]:
     """Draw ``n`` visible pixels of an image uniformly, with replacement, as a histogram.
 
@@ -95,6 +96,11 @@ def sample_colors(path: str | os.PathLike[str], n: int, seed: Any = None,
         Composite translucent pixels onto this colour first, as
         :func:`~quantize.reduce.reduce_file`'s ``matte`` does before its fit
         (:func:`~quantize.reduce.options.check_matte`).
+    nodata : number, tuple, "tag" or None
+        A still's pixels of this value are fully transparent, never drawn, as
+        :func:`quantize.io.load_image` reads them (``"tag"``: a TIFF's GDAL_NODATA
+        tag's); the warning of a tag read is left to the file's own job. An
+        animation's pixels are all data.
 
     Returns
     -------
@@ -132,18 +138,21 @@ def sample_colors(path: str | os.PathLike[str], n: int, seed: Any = None,
         colors, counts, transparent = _sample_animation(path, n, rng, max_pixels, matte)
     else:
         colors, counts, transparent = _sample_still(path, n, rng, max_pixels, binary_alpha,
-                                                    matte)
+                                                    matte, nodata)
     return (colors, counts, transparent) if transparency else (colors, counts)
 
 
 def _sample_still(path: str | os.PathLike[str], n: int, seed: Any,
                   max_pixels: int | None, binary_alpha: bool,
-                  matte: tuple[int, int, int] | None = None
+                  matte: tuple[int, int, int] | None = None, nodata: NoData = None
                   ) -> tuple[np.ndarray, np.ndarray, bool]:
     """Draw ``n`` visible pixels of a still image (with their alpha when some is translucent;
     with ``binary_alpha``, that alpha made 0 or 255 first, as a GIF holds it), its
-    translucent pixels composited onto ``matte`` first when given."""
-    image = load_image(path, max_pixels=max_pixels).on_matte(matte)
+    translucent pixels composited onto ``matte`` first when given; its ``nodata`` pixels
+    transparent."""
+    with warnings_held((NoDataWarning,)):  # said by the file's job, which reads it too
+        image = load_image(path, max_pixels=max_pixels, nodata=nodata)
+    image = image.on_matte(matte)
     held = image.alpha
     if held is not None and binary_alpha:
         held = np.where(held < GIF_ALPHA_THRESHOLD, 0, 255).astype(np.uint8)
