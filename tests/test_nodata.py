@@ -283,6 +283,11 @@ def test_shared_classes_are_fitted_without_the_nodata_pixels(tmp_path):
     for name in ("a", "b"):
         _two_classes_inside_and_the_last_on_the_border(
             np.asarray(Image.open(out / name / "classes.png")))
+    # said by each file's job, naming the file; not again, unnamed, by the shared fit
+    said = [line for line in result.stderr.splitlines()
+            if "its GDAL_NODATA tag names 0 as no data" in line]
+    assert sorted(line.split(": ")[2] for line in said) == [str(folder / "a.tif"),
+                                                             str(folder / "b.tif")]
 
 
 def test_shared_palette_is_fitted_without_the_nodata_pixels(tmp_path):

@@ -23,8 +23,8 @@ from typing import Any
 import numpy as np
 
 from ..classes import SAMPLES_PER_IMAGE, SharedClasses, check_shared_weights, read_classes
-from ..errors import ImageReadError, OutputExistsError, QuantizeError
-from ..io import folder_made
+from ..errors import ImageReadError, OutputExistsError, QuantizeError, warnings_held
+from ..io import NoDataWarning, folder_made
 from ..segment import fit_classes
 from .manifest import SHARED_CLASSES_NAME, record_forced_run, record_output
 from .plan import BatchPlan
@@ -193,14 +193,16 @@ def _check_saved_fit(plan: BatchPlan, classes: SharedClasses, path: Path) -> Non
 def _readable(inputs: Sequence[Path], max_pixels: int | None,
               left_out: dict[Path, str], nodata: Any = "tag") -> Iterator[Any]:
     """Each input read in turn (one in memory at a time), its ``nodata`` pixels transparent
-    as its job reads them (:func:`~quantize.io.load_image`); one that cannot be read is
-    left out, with why; none read at all raises :class:`ImageReadError`."""
+    as its job reads them (:func:`~quantize.io.load_image`), which says so (the tag's
+    warning is held here); one that cannot be read is left out, with why; none read at all
+    raises :class:`ImageReadError`."""
     from ..io import load_image
 
     read = 0
     for path in inputs:
         try:
-            image = load_image(path, max_pixels=max_pixels, nodata=nodata)
+            with warnings_held((NoDataWarning,)):
+                image = load_image(path, max_pixels=max_pixels, nodata=nodata)
         except (QuantizeError, OSError) as exc:  # worded as its failure's reason, no path
             left_out[path] = exc.reason if isinstance(exc, QuantizeError) else str(exc)
             continue
