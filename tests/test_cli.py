@@ -2372,7 +2372,7 @@ def test_user_errors_keep_a_reason_naming_a_file_with_a_newline_whole(capsys, er
      "-dither: no such option; ImageMagick's -dither None is --no-dither, quantize's default "
      "(see 'quantize batch --help')"),
     (["reduce", "a.png", "-dither", "FloydSteinberg"],
-     "-d: no such option; did you mean --dither? (see 'quantize reduce --help')"),
+     "-dither: no such option; did you mean --dither? (see 'quantize reduce --help')"),
     (["reduce", "a.png", "--posterize", "4"],
      "--posterize: no such option; quantize has no setting for colours of fewer bits (see "
      "'quantize reduce --help')"),
@@ -2383,7 +2383,7 @@ def test_user_errors_keep_a_reason_naming_a_file_with_a_newline_whole(capsys, er
     (["batch", "in", "-o", "out", "--remap", "pal.png"],
      "--remap: no such option; did you mean --palette-in? (see 'quantize batch --help')"),
     (["reduce", "a.png", "-remap", "pal.png"],
-     "-r: no such option; did you mean --palette-in? (see 'quantize reduce --help')"),
+     "-remap: no such option; did you mean --palette-in? (see 'quantize reduce --help')"),
     (["reduce", "a.png", "--use-colormap", "pal.gif"],
      "--use-colormap: no such option; did you mean --palette-in? (see 'quantize reduce "
      "--help')"),
@@ -2501,10 +2501,12 @@ def test_user_errors_keep_a_reason_naming_a_file_with_a_newline_whole(capsys, er
      "pixels so that LZW packs them tighter); the closest is fewer colours: -k, or --quality, "
      "the mean ΔE2000 allowed (see 'quantize batch --help')"),
     (["segment", "a.png", "--lossy"], "--lossy: no such option (see 'quantize segment --help')"),
+    # a word of one dash meant as an option is named as typed, not by the letter the parser
+    # stopped at ("-c", "-u" of "-quality"); a bundle of short flags names its letter
     (["segment", "a.png", "-clusters", "3"],
-     "-c: no such option; did you mean --clusters? (see 'quantize segment --help')"),
+     "-clusters: no such option; did you mean --clusters? (see 'quantize segment --help')"),
     (["reduce", "a.png", "-quality=3"],
-     "-u: no such option; did you mean --quality? (see 'quantize reduce --help')"),
+     "-quality: no such option; did you mean --quality? (see 'quantize reduce --help')"),
     (["reduce", "a.png", "-qx"], "-x: no such option (see 'quantize reduce --help')"),
     (["reduce", "a.png", "-W", "1"], "-W: no such option (see 'quantize reduce --help')"),
     # gifsicle's options of timing and size, which a banner maker reaches for, were told a

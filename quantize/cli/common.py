@@ -2180,9 +2180,34 @@ def _unknown_option(exc: Any, params: Sequence[Any], ctx: Any, args: Sequence[st
     close = (close_options(exc.option_name, names)
              or close_short_options(exc.option_name, names, args))
     close = [*(name for name in other if name not in close), *close]
+    shown = _word_meant(exc.option_name, names, args) or exc.option_name
     return click_errors.NoSuchOption(
-        exc.option_name, f"{exc.option_name}: no such option{_did_you_mean(close)}",
-        ctx=exc.ctx or ctx)
+        exc.option_name, f"{shown}: no such option{_did_you_mean(close)}", ctx=exc.ctx or ctx)
+
+
+def _word_meant(option: str, names: Sequence[str], args: Sequence[str]) -> str | None:
+    """The word of one dash in ``args`` that the parser read as short options up to the
+    unknown ``option`` (:func:`_one_dash_word`), without any ``=value``, when with two
+    dashes it is an option of ``names``, a typo of one or another name of one
+    (``-quality=3``, read as ``-q`` and ``-u``; ImageMagick's ``-remap``): the user meant
+    a word, not the letter the parser stopped at. Else None (``-qx``: ``-q`` and ``-x``).
+
+    >>> _word_meant("-u", ["-q", "--quiet", "--quality"], ["a.png", "-quality=3"])
+    '-quality'
+    >>> _word_meant("-x", ["-q", "--quiet", "--quality"], ["a.png", "-qx"]) is None
+    True
+    """
+    if len(option) != 2 or option.startswith("--"):
+        return None
+    word = _one_dash_word(option, names, args)
+    if word is None:
+        return None
+    typed = word.split("=", 1)[0]
+    long = "-" + typed
+    if long in names or close_options(long, names) or any(
+            name in names for name in _OTHER_NAMES.get(long, ())):
+        return typed
+    return None
 
 
 def _help_with_one_dash(exc: Any, args: Sequence[str]) -> Any:
