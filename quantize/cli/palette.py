@@ -9,9 +9,8 @@ swatch image and prints one line per file.
 
 Exit codes (:class:`quantize.errors.ExitCode`): 0 every file done; otherwise the code the
 failed files share (1 unreadable input, an animation or a TIFF of pages, or unwritable
-output, 2 usage error, 15 output
-exists), or 1 when they differ; 130 when interrupted (Ctrl-C), 129 when the terminal
-closed (SIGHUP), 143 when stopped by SIGTERM.
+output, 2 usage error, 15 output exists), or 1 when they differ; 130 when interrupted
+(Ctrl-C), 129 when the terminal closed (SIGHUP), 143 when stopped by SIGTERM.
 """
 
 # Annotations are evaluated on import, not as strings: see quantize.cli.
