@@ -1769,8 +1769,8 @@ def _with_shared_palette(plan: "lib.BatchPlan", jobs: int | None, scheduler: str
         n = len(palette.left_out)
         left = (f" ({n} {'file' if n == 1 else 'files'} left out, each said with its "
                 "file)") if n else ""
-        say(f"shared palette: {colours} fitted on {files}{left} -> {palette.path}",
-            err=show == "json")
+        say(f"shared palette: {colours} fitted on {files}{left} in {palette.seconds:.1f} s "
+            f"(not counted in the summary's time) -> {palette.path}", err=show == "json")
     else:
         say(f"shared palette: reusing {colours} from {palette.path}", err=show == "json")
     return palette.plan, None
