@@ -1326,10 +1326,16 @@ def _remove_unused_palette(output_dir: Path, show: str) -> None:
 def _remove_unused_classes(output_dir: Path, show: str) -> None:
     """Remove the classes an earlier --shared-classes run saved in ``output_dir`` once no
     output is assigned to them any more (:func:`~quantize.batch.remove_unused_classes`),
-    said as :func:`_remove_unused_palette` says the palette's removal."""
+    said as :func:`_remove_unused_palette` says the palette's removal; and, once removed,
+    the tables of the outputs assigned to them (:func:`~quantize.batch.remove_class_tables`),
+    which describe outputs made again since, each said so too."""
     from .. import batch as lib
 
-    _say_removed(lib.remove_unused_classes(output_dir), _UNUSED_CLASSES, show)
+    found = lib.remove_unused_classes(output_dir)
+    _say_removed(found, _UNUSED_CLASSES, show)
+    if found is not None and found[1] is None:
+        for table in lib.remove_class_tables(output_dir):
+            _say_removed(table, _UNUSED_TABLE, show)
 
 
 def _say_removed(found: tuple[Path, str | None] | None, what: str, show: str) -> None:
@@ -1350,6 +1356,9 @@ _UNUSED_PALETTE = "the palette of an earlier --shared-palette run, which no outp
 #: Why the classes of an earlier --shared-classes run are removed (or would be).
 _UNUSED_CLASSES = ("the classes of an earlier --shared-classes run, which no output is "
                    "assigned to")
+#: Why a table of the outputs of such a run (classes.csv, class-legend.csv) is removed with them.
+_UNUSED_TABLE = ("a table of the outputs of an earlier --shared-classes run, which no output "
+                 "is assigned to any more")
 
 
 def _nothing_matched(input_dir: Path, output_dir: Path, recursive: bool,
