@@ -3589,6 +3589,29 @@ def test_cli_says_which_folder_links_it_did_not_follow(tmp_path):
     assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == ["a.png"]
 
 
+def test_cli_says_which_file_links_lead_out_of_the_input_folder(tmp_path):
+    """batch read /etc/passwd-like files through a link planted in the input folder without a
+    word; such a link is skipped, unread, with its line, a warning and its report row, as
+    a link to a folder is."""
+    root = tmp_path / "in"
+    root.mkdir()
+    Image.new("RGB", (2, 2), "red").save(root / "a.png")
+    Image.new("RGB", (2, 2), "blue").save(tmp_path / "secret.png")
+    (root / "b.png").symlink_to("../secret.png")
+    out, report = tmp_path / "out", tmp_path / "report.json"
+    result = _cli(root, "-o", out, "-k", "2", "--jobs", "1", "--report", report)
+    assert result.exit_code == 0, result.output
+    why = ("symbolic link to a file outside the input folder ('../secret.png'), not read; "
+           "links are followed only within the input folder (copy the file in to process it)")
+    assert f"quantize: warning: {root / 'b.png'}: {why}" in result.stderr.splitlines()
+    assert f"[1/2] skipped {root / 'b.png'}  ({why})" in result.stdout.splitlines()
+    assert "2/2 files: 1 ok, 1 skipped, 0 failed" in result.stdout
+    rows = {r["input"]: r for r in json.loads(report.read_text())["files"]}
+    assert [rows[str(root / "b.png")][key] for key in ("status", "skipped", "reason")] == [
+        "skipped", "link", why]
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == ["a.png"]
+
+
 @pytest.mark.parametrize("dither, grey", [(["--dither"], True), ([], False)])
 def test_cli_html_report_shows_a_dithered_output_by_its_mean(tmp_path, dither, grey):
     from .report_support import decode_data_uri, file_rows, parse

@@ -427,16 +427,17 @@ def find_images(root: str | os.PathLike[str], *, recursive: bool = False,
         their extension) selects them: ``"*.min.png"``; ``"thumbs"``, ``"thumbs/"`` or
         ``"thumbs/**"`` for the files under every folder named ``thumbs``.
 
-    Hidden files and folders (name starting with ".") are never listed. A
-    sub-folder that cannot be listed (no permission) is left out here;
-    :func:`plan_batch` reports it as failed. Symbolic links to folders are
-    not followed (a link may lead out of ``root``, to a folder also reached
-    another way, or back up the tree); :func:`plan_batch` reports each as
-    skipped. Links to files are listed. A sub-folder that holds the outputs of
-    ``quantize segment`` (its ``labels.png`` and ``segments.json``: region maps,
-    not photos) or of an earlier batch (its manifest, ``.quantize-batch.jsonl``:
-    results, which would be reduced again) is not searched either;
-    :func:`plan_batch` reports it as skipped.
+    Hidden files and folders (name starting with ".") are never listed. A sub-folder that
+    cannot be listed (no permission) is left out here; :func:`plan_batch` reports it as
+    failed. Symbolic links to folders are not followed (a link may lead out of ``root``, to
+    a folder also reached another way, or back up the tree); :func:`plan_batch` reports each
+    as skipped. Links to files are listed when they lead to a file under ``root`` (all links
+    followed); one that leads out of it (``upload/a.png`` to ``/etc/passwd``) is not, so
+    that no file outside ``root`` is read through a link planted in it: :func:`plan_batch`
+    reports each as skipped, unread. A sub-folder that holds the outputs of ``quantize
+    segment`` (its ``labels.png`` and ``segments.json``: region maps, not photos) or of an
+    earlier batch (its manifest, ``.quantize-batch.jsonl``: results, which would be reduced
+    again) is not searched either; :func:`plan_batch` reports it as skipped.
 
     Raises
     ------
@@ -585,15 +586,17 @@ def _check_input_dir(base: Path) -> None:
 
 def _search(base: Path, recursive: bool, chosen: Selection,
             exclude: str | os.PathLike[str] | None, passed: _PassedOver | None = None
-            ) -> tuple[list[Path], list[OSError], list[Path], list[Path]]:
+            ) -> tuple[list[Path], list[OSError], list[Path], list[Path], list[Path]]:
     """:func:`find_images`, the errors of the sub-folders it could not list, the
-    symbolic links to folders it did not follow and the folders of quantize's outputs it
-    did not search (with ``recursive``; :func:`_holds_outputs`). What it passed over for
+    symbolic links to folders it did not follow, the folders of quantize's outputs it
+    did not search (with ``recursive``; :func:`_holds_outputs`) and the links to files
+    outside ``base`` it took and did not list (:func:`_leads_out`). What it passed over for
     its extension (not a file an exclude pattern leaves out) is added to ``passed``
     (sorted), when given."""
     _check_input_dir(base)
     skip = resolved_path(exclude) if exclude is not None else None
-    found = []
+    root = resolved_path(base)
+    found, outside = [], []
     unlisted: list[OSError] = []
     linked: list[Path] = []
     outputs: list[Path] = []
@@ -605,7 +608,7 @@ def _search(base: Path, recursive: bool, chosen: Selection,
         if unmatched:
             unmatched = [(name, p) for name, p in unmatched if not _selects(rel, p)]
         if chosen.takes(rel):
-            found.append(path)
+            (outside if _leads_out(path, root) else found).append(path)
         elif not chosen.patterns and not chosen.leaves_out(rel):
             passed.files.append(path)
     for exc in unlisted:
@@ -614,7 +617,14 @@ def _search(base: Path, recursive: bool, chosen: Selection,
     passed.files.sort()
     passed.folders.sort()
     passed.unmatched[:] = unmatched
-    return sorted(found), unlisted, sorted(linked), sorted(outputs)
+    return sorted(found), unlisted, sorted(linked), sorted(outputs), sorted(outside)
+
+
+def _leads_out(path: Path, root: Path) -> bool:
+    """Whether ``path`` is a symbolic link whose target, every link followed, lies outside
+    ``root`` (the input folder, resolved): a link to a missing file too, which is never
+    read. A link within ``root`` is listed as the file it leads to is."""
+    return _is_link(path) and not resolved_path(path).is_relative_to(root)
 
 
 def _selects(rel: PurePath, pattern: str) -> bool:
@@ -781,18 +791,18 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
     Returns
     -------
     BatchPlan
-        ``jobs`` to run, and ``settled`` results: "skipped" for finished files
-        (with the record of the run that made the output, from the output
-        folder's manifest) and for symbolic links to folders, which are not
-        followed (with no output) and for pipes, sockets and devices, which are
-        not opened (with no output), "failed" for files that do not open as
-        images and for sub-folders that cannot be listed (with no output, and
-        :data:`~quantize.batch.results.NOT_LISTED` in the record). A file whose
-        output exists but whose input changed since the output was made (as
-        recorded in the manifest: :func:`~quantize.batch.manifest.input_changed`)
-        is a job again, with ``redo`` saying so; an output recorded without
-        its input's stamp (by an older version), or not recorded, is skipped. One
-        recorded as pending (a run was killed between writing it and recording it:
+        ``jobs`` to run, and ``settled`` results: "skipped" for finished files (with the
+        record of the run that made the output, from the output folder's manifest), for
+        symbolic links to folders, which are not followed (with no output), for symbolic
+        links to files outside ``input_dir``, which are not read (with no output), and for
+        pipes, sockets and devices, which are not opened (with no output), "failed" for
+        files that do not open as images and for sub-folders that cannot be listed (with no
+        output, and :data:`~quantize.batch.results.NOT_LISTED` in the record). A file whose
+        output exists but whose input changed since the output was made (as recorded in the
+        manifest: :func:`~quantize.batch.manifest.input_changed`) is a job again, with
+        ``redo`` saying so; an output recorded without its input's stamp (by an older
+        version), or not recorded, is skipped. One recorded as pending (a run was killed
+        between writing it and recording it:
         :func:`~quantize.batch.manifest.record_pending`) is a job, with ``redo`` saying so
         when that output is there.
         An output kept stale by ``skip_if_larger`` (its changed input's result
@@ -856,7 +866,8 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
     if skip is not None and recursive:
         _check_no_photos_left_out(src, dst, chosen)
     passed = _PassedOver()
-    inputs, unlisted, linked, left_out = _search(src, recursive, chosen, skip, passed)
+    inputs, unlisted, linked, left_out, outside = _search(src, recursive, chosen, skip,
+                                                          passed)
     sources = [source_key(dst, path) for path in inputs]
     read = _manifest_if_readable(dst, mode)  # once a run
     outputs = _map_outputs(inputs, src, dst, _output_suffixes(
@@ -876,17 +887,19 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
     made = recorded if not force else {key: entry for key, entry in recorded.items()
                                        if run is not None and entry.run == run.run
                                        and not entry.pending}
-    # Folders the search did not enter: their files' outputs are not judged unclaimed
+    # Folders the search did not enter, links it did not follow: their files' outputs are
+    # not judged unclaimed
     unsearched = [Path(exc.filename) for exc in unlisted if exc.filename is not None]
     earlier, unclaimed, flagged, dropped, disowned = _earlier_outputs(
-        recorded, inputs, sources, (outputs, keys), dst, mode, unsearched + linked + left_out)
+        recorded, inputs, sources, (outputs, keys), dst, mode,
+        unsearched + linked + left_out + outside)
     jobs, found, found_here, replaces = [], [], [], {}
     input_ids: dict[tuple[int, int], Path] = {}  # made at the first output that is a link
     landed = _outputs_landing_together(mode, inputs, outputs)
     restamped = [(old, dataclasses.replace(entry, unclaimed=not entry.unclaimed))
                  for old, entry in flagged]  # first: a new stamp below is recorded after
     settled = ([_unlisted(exc) for exc in unlisted] + [_not_followed(p) for p in linked]
-               + [_outputs_left(p) for p in left_out])
+               + [_outputs_left(p) for p in left_out] + [_leads_outside(p) for p in outside])
     for path, out, key in zip(inputs, outputs, keys, strict=True):
         if (special := _not_regular(path)) is not None:  # opening a pipe could wait forever
             settled.append(special)
@@ -1229,14 +1242,17 @@ def _earlier_outputs(recorded: Mapping[str, Entry], inputs: Sequence[Path],
     Only names below ``dst`` count (the manifest is plain text in the output folder: a
     name with ".." or a hidden part is ignored), and only outputs made from one input. An
     output made from a file under one of the folders ``unsearched`` (that could not be
-    listed, a link not followed) is none of these: whether its input is there is not known,
-    and ``--remove-orphans`` removed the outputs of a sub-folder that failed to list.
+    listed, a link not followed) is none of these, nor one made from a file of
+    ``unsearched`` itself (a link to a file outside the input folder, unread): whether its
+    input is there is not known, and ``--remove-orphans`` removed the outputs of a
+    sub-folder that failed to list.
     """
     if not recorded:
         return {}, [], [], [], []
     paths, keys = outputs
     mine = dict(zip(sources, paths, strict=True))
     hidden = tuple(source_key(dst, folder) + "/" for folder in unsearched)
+    unread = {source_key(dst, path) for path in unsearched}
     planned = {folded_name(PurePath(key)): (out, key)
                for out, key in zip(paths, keys, strict=True)}
     given = {absolute_path(path) for path in inputs}
@@ -1246,7 +1262,7 @@ def _earlier_outputs(recorded: Mapping[str, Entry], inputs: Sequence[Path],
         source = source_of(entry, dst)
         if source is None or not _plain_key(key) or not mode.made_alike(entry.settings):
             continue  # not one of this mode's: another mode's batch into the same folder
-        if source.startswith(hidden):  # not looked for (an empty tuple matches nothing)
+        if source.startswith(hidden) or source in unread:  # not looked for
             continue
         old = dst / key
         if entry.pending and not _planned_here(key, old, planned):  # never finished
@@ -1363,6 +1379,16 @@ def _not_followed(link: Path) -> FileResult:
                       f"({quoted(os.readlink(link))}), not followed; the files in it were not "
                       "processed (run the batch on its target to process them)",
                       {NOT_SEARCHED: True}, skipped="folder")
+
+
+def _leads_outside(link: Path) -> FileResult:
+    """A symbolic link to a file outside the input folder (:func:`_leads_out`): skipped,
+    unread, and said, as a link to a folder is not followed: a link planted in a folder of
+    uploads must not have a file elsewhere read (``/etc/passwd``)."""
+    return FileResult(link, None, "skipped", f"symbolic link to a file outside the input "
+                      f"folder ({quoted(os.readlink(link))}), not read; links are followed "
+                      "only within the input folder (copy the file in to process it)",
+                      skipped="link")
 
 
 def _outputs_left(folder: Path) -> FileResult:

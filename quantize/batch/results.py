@@ -52,9 +52,10 @@ Status = Literal["ok", "skipped", "failed"]
 #: (:data:`NOT_SEARCHED`); "palette_in", the ``palette_in`` image every file is mapped
 #: onto; "special", a pipe, socket or device, not read; "quality", its ``quality`` or
 #: ``max_bytes`` out of reach in an earlier run with these settings, its input the same
-#: since (:data:`MISSED`), not tried again, exit code ``QUALITY`` as when it was tried.
+#: since (:data:`MISSED`), not tried again, exit code ``QUALITY`` as when it was tried;
+#: "link", a symbolic link to a file outside the input folder, not read.
 SkipKind = Literal["done", "larger", "no_record", "folder", "palette_in", "special",
-                   "quality"]
+                   "quality", "link"]
 SKIP_KINDS: tuple[str, ...] = get_args(SkipKind)
 
 #: Record key of a file kept without output because its result was larger than the input

@@ -480,7 +480,8 @@ def batch(
         "the same keys, null where a file has no value, false for a flag not set, and a CSV "
         "the same columns in every report; 'skipped' says why a skipped file "
         "was: done (by an earlier run), larger (--skip-if-larger), no_record, folder, "
-        "palette_in or special (null for a file not skipped).",
+        "palette_in, special, quality or link (a link to a file outside INPUT_DIR, not "
+        "read) (null for a file not skipped).",
         parser=file_name)] = None,
     html_name: Annotated[str | None, typer.Option(
         "--html", metavar="FILE", help="Write a self-contained page to FILE (.html or .htm): "
