@@ -791,6 +791,26 @@ def test_the_output_of_a_link_outside_made_by_an_earlier_version_is_left_alone(t
     assert [(r.input, r.skipped) for r in again.settled] == [(root / "b.png", "link")]
 
 
+def test_the_hidden_files_the_search_would_take_are_counted_apart(tmp_path):
+    """..png and .thumb.png were left out without a word; a hidden file the search would
+    not take anyway (.DS_Store, .notes.txt) and one in a hidden folder are not counted."""
+    root = tmp_path / "in"
+    (root / "sub").mkdir(parents=True)
+    (root / ".git").mkdir()
+    for name in ("a.png", "..png", ".thumb.png", "sub/._b.jpg", ".git/c.png"):
+        Image.new("RGB", (2, 2), "red").save(root / name, format="PNG")
+    for name in (".DS_Store", ".notes.txt"):
+        (root / name).write_bytes(b"")
+    flat = batch.plan_batch(root, tmp_path / "out", COPY)
+    assert [j.input.name for j in flat.jobs] == ["a.png"]
+    assert flat.hidden == [root / "..png", root / ".thumb.png"]
+    deep = batch.plan_batch(root, tmp_path / "out", COPY, recursive=True)
+    assert deep.hidden == [root / "..png", root / ".thumb.png", root / "sub" / "._b.jpg"]
+    everything = batch.plan_batch(root, tmp_path / "out", COPY, pattern="*")
+    assert [p.name for p in everything.hidden] == ["..png", ".DS_Store", ".notes.txt",
+                                                   ".thumb.png"]
+
+
 def test_a_folder_of_segment_outputs_is_not_searched_and_is_reported_skipped(tmp_path):
     """'quantize segment in/a.png' writes in/a.segments/; a later 'batch in -r' took its
     labels.png, overlay.png, ... for photos and segmented or reduced each of them."""

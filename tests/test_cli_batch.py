@@ -5030,6 +5030,20 @@ def test_cli_summary_counts_the_files_and_folders_left_out(tmp_path):
         summary = json.loads(report.read_text())["summary"]
         assert (summary["files_left_out"], summary["left_out_extensions"],
                 summary["folders_not_entered"]) == (2, [".heic", ".svg"], entered)
+    for name in ("..png", ".thumb.png"):  # left out without a word
+        Image.new("RGB", (2, 2), (200, 10, 10)).save(src / name, format="PNG")
+    report = tmp_path / "hidden.json"
+    import html as html_lib
+
+    page = tmp_path / "hidden.html"
+    hidden = _cli(src, "-o", tmp_path / "hidden", "-k", "2", "-j", "1", "--report", report,
+                  "--html", page)
+    assert hidden.exit_code == 0, hidden.output
+    said = ("2 files left out (.heic, .svg: not images quantize reads), 2 hidden files left "
+            "out (names starting with '.'), 1 folder not entered (use -r)")
+    assert f"; {said}; " in hidden.stdout.splitlines()[-1]
+    assert json.loads(report.read_text())["summary"]["hidden_files_left_out"] == 2
+    assert said in html_lib.unescape(page.read_text())
     heic = tmp_path / "heic"
     heic.mkdir()
     for name in ("A.HEIC", "B.HEIC"):

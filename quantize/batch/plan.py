@@ -297,7 +297,12 @@ class BatchPlan:
     and ``exclude_pattern`` patterns that no file the search saw matches (by its path
     relative to ``input_dir``, as :func:`find_images` matches them), each as
     ``(parameter, pattern)``: one that takes no file, or leaves none out, for a caller to
-    say.
+    say. ``hidden``: the hidden files (names starting with ".": ``..png``, ``.thumb.png``)
+    in the folders searched that it would otherwise have taken (by extension, or by
+    pattern: then the manifest too, in an output folder that is the input folder, which
+    :func:`~quantize.batch.run.kept_by_batch` tells apart), which no search lists; in no
+    result, for a caller to count as it counts ``passed_over``
+    (:func:`~quantize.batch.results.passed_over_counts`).
     """
 
     input_dir: Path
@@ -322,6 +327,7 @@ class BatchPlan:
     passed_over: list[Path] = field(default_factory=list)
     not_entered: list[Path] = field(default_factory=list)
     unmatched: list[tuple[str, str]] = field(default_factory=list)
+    hidden: list[Path] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -535,12 +541,15 @@ class _PassedOver:
     """What a search saw and did not take, for the summary to count: the visible files of
     no image extension (without a pattern), and the visible sub-folders it did not enter
     (without ``recursive``; not the output folder, nor a folder of quantize's outputs);
-    and the patterns that matched none of the files it saw, each with its parameter's
-    name (``pattern``, ``exclude_pattern``), for a caller to say."""
+    the patterns that matched none of the files it saw, each with its parameter's
+    name (``pattern``, ``exclude_pattern``), for a caller to say; and the hidden files
+    (names starting with ".") in the folders it searched that it would otherwise have
+    taken (:func:`_hidden_taken`)."""
 
     files: list[Path] = field(default_factory=list)
     folders: list[Path] = field(default_factory=list)
     unmatched: list[tuple[str, str]] = field(default_factory=list)
+    hidden: list[Path] = field(default_factory=list)
 
 
 def would_be_found(path: str | os.PathLike[str], input_dir: str | os.PathLike[str],
@@ -603,7 +612,9 @@ def _search(base: Path, recursive: bool, chosen: Selection,
     passed = passed if passed is not None else _PassedOver()
     unmatched = [*(("pattern", p) for p in chosen.patterns),
                  *(("exclude_pattern", p) for p in chosen.excluded)]
-    for path in _walk(base, recursive, skip, unlisted, (linked, outputs), passed.folders):
+    hidden: list[Path] = []
+    for path in _walk(base, recursive, skip, unlisted, (linked, outputs), passed.folders,
+                      hidden):
         rel = path.relative_to(base)
         if unmatched:
             unmatched = [(name, p) for name, p in unmatched if not _selects(rel, p)]
@@ -617,7 +628,16 @@ def _search(base: Path, recursive: bool, chosen: Selection,
     passed.files.sort()
     passed.folders.sort()
     passed.unmatched[:] = unmatched
+    passed.hidden[:] = sorted(_hidden_taken(hidden, base, chosen))
     return sorted(found), unlisted, sorted(linked), sorted(outputs), sorted(outside)
+
+
+def _hidden_taken(hidden: Sequence[Path], base: Path, chosen: Selection) -> list[Path]:
+    """The ``hidden`` files (names starting with ".", under ``base``) that the search would
+    take (``chosen``) were they not hidden (``..png``, ``.thumb.png``, a Mac's ``._a.jpg``).
+    Those a batch keeps for itself in an output folder that is ``base`` are among them when
+    a pattern takes them (:func:`~quantize.batch.run.kept_by_batch` tells them)."""
+    return [path for path in hidden if chosen.takes(path.relative_to(base))]
 
 
 def _leads_out(path: Path, root: Path) -> bool:
@@ -672,9 +692,10 @@ def _match_parts(parts: Sequence[str], pattern: Sequence[str]) -> bool:
 
 
 def _walk(base: Path, recursive: bool, skip: Path | None, unlisted: list[OSError],
-          left: tuple[list[Path], list[Path]], not_entered: list[Path] | None = None
-          ) -> Iterator[Path]:
-    """Visible files under ``base``; assumes ``base`` is a folder.
+          left: tuple[list[Path], list[Path]], not_entered: list[Path] | None = None,
+          hidden: list[Path] | None = None) -> Iterator[Path]:
+    """Visible files under ``base``; assumes ``base`` is a folder. The hidden files of the
+    folders it searches (names starting with ".") are appended to ``hidden``, when given.
 
     The errors of folders that cannot be listed are appended to ``unlisted``; the
     visible sub-folders not searched to ``left``: the links to folders, which are not
@@ -697,6 +718,8 @@ def _walk(base: Path, recursive: bool, skip: Path | None, unlisted: list[OSError
         outputs = [d for d in visible if d not in links and _holds_outputs(here / d)]
         output_folders += (here / d for d in outputs)
         dirs[:] = [d for d in visible if d not in links and d not in outputs]
+        if hidden is not None:
+            hidden += (here / f for f in files if f.startswith("."))
         yield from (here / f for f in files if not f.startswith("."))
 
 
@@ -1012,7 +1035,7 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
                      run=(run.run if run is not None else new_run_id()) if force else None,
                      finishing=run is not None, disowned=sorted(disowned), manifest=manifest,
                      passed_over=passed.files, not_entered=passed.folders,
-                     unmatched=passed.unmatched)
+                     unmatched=passed.unmatched, hidden=passed.hidden)
 
 
 def _manifest_if_readable(dst: Path, mode: JobMode) -> Manifest | None:

@@ -391,15 +391,18 @@ def folder_counts(folders_skipped: int, folders_failed: int) -> list[str]:
         (folders_skipped, "skipped"), (folders_failed, "could not be listed")) if n]
 
 
-def passed_over_counts(files: Sequence[Path], folders: int) -> list[str]:
+def passed_over_counts(files: Sequence[Path], folders: int, hidden: int = 0) -> list[str]:
     """What a batch's search passed over, as its summary line says it: the ``files`` left
-    out for their extension, which names them, and the number of sub-folders not entered
-    without ``-r``; one phrase, or none.
+    out for their extension, which names them, the number of ``hidden`` files left out
+    that it would otherwise have taken (``BatchPlan.hidden``), and the number of
+    sub-folders not entered without ``-r``; one phrase, or none.
 
     >>> passed_over_counts([Path("a.HEIC"), Path("b.heic"), Path("c.svg")], 1)
     ['3 files left out (.heic, .svg: not images quantize reads), 1 folder not entered (use -r)']
     >>> passed_over_counts([Path("notes")], 0), passed_over_counts([], 0)
     (['1 file left out (no extension: not images quantize reads)'], [])
+    >>> passed_over_counts([], 0, hidden=2)
+    ["2 hidden files left out (names starting with '.')"]
     """
     kinds = []
     if files:
@@ -407,6 +410,9 @@ def passed_over_counts(files: Sequence[Path], folders: int) -> list[str]:
         shown = ", ".join(suffixes[:4]) + (", ..." if len(suffixes) > 4 else "")
         kinds.append(f"{len(files)} file{'s' * (len(files) > 1)} left out ({shown}: not "
                      "images quantize reads)")
+    if hidden:
+        kinds.append(f"{hidden} hidden file{'s' * (hidden > 1)} left out (names starting "
+                     "with '.')")
     if folders:
         kinds.append(f"{folders} folder{'s' * (folders > 1)} not entered (use -r)")
     return [", ".join(kinds)] if kinds else []
