@@ -764,6 +764,7 @@ def test_a_link_to_a_file_outside_the_input_folder_is_not_read_and_is_reported_s
     (root / "via.png").symlink_to(root / "out.png")  # through a link that leads out
     (root / "gone.png").symlink_to(elsewhere / "gone.png")  # leads out, to nothing
     (root / "passwd.png").symlink_to("/etc/passwd")
+    (root / "notes.txt").symlink_to("/etc/passwd")  # not taken anyway: left out for its name
     assert batch.find_images(root, recursive=True) == [root / "a.png", root / "sub" / "up.png"]
     plan = batch.plan_batch(root, tmp_path / "out", COPY, recursive=True)
     assert [j.input for j in plan.jobs] == [root / "a.png", root / "sub" / "up.png"]
@@ -773,7 +774,7 @@ def test_a_link_to_a_file_outside_the_input_folder_is_not_read_and_is_reported_s
     assert plan.settled[2].reason == (
         "symbolic link to a file outside the input folder ('/etc/passwd'), not read; links "
         "are followed only within the input folder (copy the file in to process it)")
-    assert plan.n_files == 6
+    assert plan.n_files == 6 and plan.passed_over == [root / "notes.txt"]
 
 
 def test_the_output_of_a_link_outside_made_by_an_earlier_version_is_left_alone(tmp_path):
