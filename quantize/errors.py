@@ -42,7 +42,7 @@ __all__ = ["FAILURE_KINDS", "AdvisedFormats", "AlphaLossWarning", "CodeAdviceWar
            "QualityScaleWarning",
            "QuantizeDeprecationWarning",
            "QuantizeError", "QuantizeWarning", "ResultTooLargeError", "SharedOutputError",
-           "SizeBudgetError",
+           "SizeBudgetError", "StillExpectedError",
            "StillImageWarning", "TimingLossWarning", "WriteRefusedError", "command_line_text",
            "failure_kind", "failure_kind_of_code", "warn_again", "warn_caller", "warnings_held"]
 
@@ -175,8 +175,26 @@ class CodeAdviceError(InputParameterError):
         return (_rebuild_code_advice, (self.facts, self.advice, self.path))
 
 
-def _rebuild_code_advice(facts: str, advice: str, path: str | None) -> CodeAdviceError:
-    return CodeAdviceError(facts, advice=advice, path=path)
+def _rebuild_code_advice(facts: str, advice: str, path: str | None,
+                         cls: type[CodeAdviceError] = CodeAdviceError) -> CodeAdviceError:
+    return cls(facts, advice=advice, path=path)
+
+
+class StillExpectedError(CodeAdviceError):
+    """An input of several frames (an animation, a TIFF's pages) given where a still image
+    is expected (:func:`~quantize.reduce.palette_job.extract_palette`): the file is the
+    cause, not a parameter, so the command line exits 1 (``FAILED``), as for an input that
+    is not a usable image, not 2. Its message keeps :class:`CodeAdviceError`'s two parts.
+
+    >>> err = StillExpectedError("has 3 frames", advice="call reduce_file", path="a.tif")
+    >>> str(err), err.exit_code, isinstance(err, CodeAdviceError)
+    ('a.tif: has 3 frames; call reduce_file', <ExitCode.FAILED: 1>, True)
+    """
+
+    exit_code = ExitCode.FAILED
+
+    def __reduce__(self):  # keeps its class across process boundaries
+        return (_rebuild_code_advice, (self.facts, self.advice, self.path, type(self)))
 
 
 class OutputError(QuantizeError, OSError):

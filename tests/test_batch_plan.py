@@ -234,7 +234,9 @@ def test_would_be_found_takes_a_link_to_a_file_by_its_own_name(photo_tree, tmp_p
     (tmp_path / "outside.jpg").symlink_to(photo_tree / "astronaut.jpg")
     found = batch.find_images(photo_tree, pattern="*")
     for path in (photo_tree / "index.html", photo_tree / "gone.html"):
-        assert path in found
+        # a link out of the folder is not read as it is, but a file written at its name
+        # replaces it, and a rerun would read that
+        assert path not in found
         assert batch.would_be_found(path, photo_tree, out, pattern="*"), path
     assert not batch.would_be_found(tmp_path / "outside.jpg", photo_tree, out)
     inner = photo_tree / "out"  # left out of the search, but not a link into it
@@ -722,7 +724,8 @@ def test_an_input_folder_that_cannot_be_listed_is_an_error(photo_tree, tmp_path,
 
 def test_a_symbolic_link_to_a_folder_is_not_followed_and_is_reported_skipped(tmp_path):
     """Links to folders were dropped unseen; following them could escape the input folder,
-    loop (a link to a parent) or process a folder twice. A link to a file is an input."""
+    loop (a link to a parent) or process a folder twice. A link to a file is an input when
+    the file is in the input folder (see the test below for one outside it)."""
     root, elsewhere = tmp_path / "in", tmp_path / "elsewhere"
     (root / "sub").mkdir(parents=True)
     elsewhere.mkdir()
@@ -730,7 +733,7 @@ def test_a_symbolic_link_to_a_folder_is_not_followed_and_is_reported_skipped(tmp
         Image.new("RGB", (2, 2), "red").save(path)
     (root / "linked").symlink_to(elsewhere, target_is_directory=True)
     (root / "sub" / "loop").symlink_to("..", target_is_directory=True)
-    (root / "sub" / "c.png").symlink_to(elsewhere / "b.png")
+    (root / "sub" / "c.png").symlink_to(root / "a.png")
     (root / ".hidden").symlink_to(elsewhere, target_is_directory=True)
     assert batch.find_images(root, recursive=True) == [root / "a.png", root / "sub" / "c.png"]
     plan = batch.plan_batch(root, tmp_path / "out", COPY, recursive=True)
@@ -743,6 +746,70 @@ def test_a_symbolic_link_to_a_folder_is_not_followed_and_is_reported_skipped(tmp
         "not processed (run the batch on its target to process them)")
     flat = batch.plan_batch(root, tmp_path / "out", COPY)  # no sub-folder is searched
     assert flat.settled == [] and [j.input.name for j in flat.jobs] == ["a.png"]
+
+
+def test_a_link_to_a_file_outside_the_input_folder_is_not_read_and_is_reported_skipped(
+        tmp_path):
+    """A link planted in a folder of uploads had a file elsewhere read (/etc/passwd, a
+    photo of another user's) without a word; as a link to a folder, it is now skipped and
+    said, unread. Links within the input folder, through a sub-folder or another link, are
+    inputs as before."""
+    root, elsewhere = tmp_path / "in", tmp_path / "elsewhere"
+    (root / "sub").mkdir(parents=True)
+    elsewhere.mkdir()
+    for path in (root / "a.png", elsewhere / "b.png"):
+        Image.new("RGB", (2, 2), "red").save(path)
+    symlink_or_skip(root / "out.png", elsewhere / "b.png")
+    (root / "sub" / "up.png").symlink_to("../a.png")  # within: an input
+    (root / "via.png").symlink_to(root / "out.png")  # through a link that leads out
+    (root / "gone.png").symlink_to(elsewhere / "gone.png")  # leads out, to nothing
+    (root / "passwd.png").symlink_to("/etc/passwd")
+    (root / "notes.txt").symlink_to("/etc/passwd")  # not taken anyway: left out for its name
+    assert batch.find_images(root, recursive=True) == [root / "a.png", root / "sub" / "up.png"]
+    plan = batch.plan_batch(root, tmp_path / "out", COPY, recursive=True)
+    assert [j.input for j in plan.jobs] == [root / "a.png", root / "sub" / "up.png"]
+    assert [(r.input.name, r.output, r.status, r.skipped, r.exit_code)
+            for r in plan.settled] == [(name, None, "skipped", "link", 0) for name in
+                                       ("gone.png", "out.png", "passwd.png", "via.png")]
+    assert plan.settled[2].reason == (
+        "symbolic link to a file outside the input folder ('/etc/passwd'), not read; links "
+        "are followed only within the input folder (copy the file in to process it)")
+    assert plan.n_files == 6 and plan.passed_over == [root / "notes.txt"]
+
+
+def test_the_output_of_a_link_outside_made_by_an_earlier_version_is_left_alone(tmp_path):
+    """An output an earlier version made through such a link is neither unclaimed (its
+    input is not known to be gone), nor removed with remove_orphans."""
+    root, out = tmp_path / "in", tmp_path / "out"
+    root.mkdir()
+    Image.new("RGB", (2, 2), "red").save(root / "b.png")
+    batch.run_batch(batch.plan_batch(root, out, COPY), jobs=1)  # its output on record
+    assert (out / "b.png").exists()
+    (root / "b.png").rename(tmp_path / "b.png")  # the folder as a version that followed it
+    symlink_or_skip(root / "b.png", tmp_path / "b.png")  # left it
+    again = batch.plan_batch(root, out, COPY)
+    assert again.jobs == [] and again.unclaimed == []
+    assert [(r.input, r.skipped) for r in again.settled] == [(root / "b.png", "link")]
+
+
+def test_the_hidden_files_the_search_would_take_are_counted_apart(tmp_path):
+    """..png and .thumb.png were left out without a word; a hidden file the search would
+    not take anyway (.DS_Store, .notes.txt) and one in a hidden folder are not counted."""
+    root = tmp_path / "in"
+    (root / "sub").mkdir(parents=True)
+    (root / ".git").mkdir()
+    for name in ("a.png", "..png", ".thumb.png", "sub/._b.jpg", ".git/c.png"):
+        Image.new("RGB", (2, 2), "red").save(root / name, format="PNG")
+    for name in (".DS_Store", ".notes.txt"):
+        (root / name).write_bytes(b"")
+    flat = batch.plan_batch(root, tmp_path / "out", COPY)
+    assert [j.input.name for j in flat.jobs] == ["a.png"]
+    assert flat.hidden == [root / "..png", root / ".thumb.png"]
+    deep = batch.plan_batch(root, tmp_path / "out", COPY, recursive=True)
+    assert deep.hidden == [root / "..png", root / ".thumb.png", root / "sub" / "._b.jpg"]
+    everything = batch.plan_batch(root, tmp_path / "out", COPY, pattern="*")
+    assert [p.name for p in everything.hidden] == ["..png", ".DS_Store", ".notes.txt",
+                                                   ".thumb.png"]
 
 
 def test_a_folder_of_segment_outputs_is_not_searched_and_is_reported_skipped(tmp_path):

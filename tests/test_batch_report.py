@@ -36,7 +36,7 @@ def test_json_report_has_the_summary_and_every_file(tmp_path):
                                "interrupted": False, "interrupted_by": None,
                                "abandoned": 0, "finished_unrecorded": 0,
                                "files_left_out": 0, "left_out_extensions": [],
-                               "folders_not_entered": 0,
+                               "folders_not_entered": 0, "hidden_files_left_out": 0,
                                "unclaimed": 0, "unfinished": 0, "removed": 0,
                                "removed_unfinished": 0, "with_output": 0, "bytes_in": 0,
                                "bytes_out": 0, "fewer_colors": 0}
@@ -133,6 +133,20 @@ def test_json_report_summary_counts_what_the_search_passed_over_as_the_line_does
     assert batch.passed_over_counts(passed, 2) == [
         "4 files left out (.heic, .svg, no extension: not images quantize reads), 2 folders "
         "not entered (use -r)"]
+
+
+def test_json_report_summary_counts_the_hidden_files_left_out_as_the_line_does(tmp_path):
+    """A hidden image (..png, .thumb.png) was left out without a word, where a file of
+    another extension is counted."""
+    summary = batch.BatchSummary(total=2, ok=1, failed=1)
+    batch.write_report(tmp_path / "r.json", _results(tmp_path), summary, hidden=3)
+    assert json.loads((tmp_path / "r.json").read_text())["summary"][
+        "hidden_files_left_out"] == 3
+    assert batch.passed_over_counts([tmp_path / "x.svg"], 1, 1) == [
+        "1 file left out (.svg: not images quantize reads), 1 hidden file left out (names "
+        "starting with '.'), 1 folder not entered (use -r)"]
+    with pytest.raises(ValueError, match="hidden=-1"):
+        batch.write_report(tmp_path / "s.json", _results(tmp_path), summary, hidden=-1)
     with pytest.raises(ValueError, match="^not_entered=-1 "):
         batch.write_report(tmp_path / "r2.json", [], summary, not_entered=-1)
     assert not (tmp_path / "r2.json").exists()

@@ -44,7 +44,7 @@ def test_a_skipped_row_says_which_kind_of_skipped_and_any_other_none(result, kin
     ("ok", "done", "skipped='done' should be None for status 'ok'"),
     ("failed", "larger", "skipped='larger' should be None for status 'failed'"),
     ("skipped", "exists", "skipped='exists' should be one of 'done', 'larger', 'no_record', "
-                          "'folder', 'palette_in', 'special', 'quality'$"),
+                          "'folder', 'palette_in', 'special', 'quality', 'link'$"),
 ])
 def test_a_kind_of_skipped_is_refused_for_another_status_or_unknown(status, skipped, match):
     with pytest.raises(ValueError, match=match):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -361,8 +362,10 @@ def test_the_command_line_names_each_file_left_out_of_the_fit(tmp_path):
     [row] = [r for r in json.loads(report.read_text())["files"] if r["input"].endswith("b.png")]
     why = row["left_out_of_shared_palette"]
     assert why == row["reason"] and why.startswith("cannot decode image")
-    assert (f"shared palette: 2 colours fitted on 1 file (1 file left out, each said with its "
-            f"file) -> {out / 'shared-palette.json'}") in result.stdout
+    line = next(x for x in result.stdout.splitlines() if x.startswith("shared palette:"))
+    assert re.fullmatch(r"shared palette: 2 colours fitted on 1 file \(1 file left out, each "
+                        r"said with its file\) in \d+\.\d s \(not counted in the summary's "
+                        r"time\) -> " + re.escape(str(out / "shared-palette.json")), line), line
     assert result.stderr.splitlines() == [  # as it happened: left out of the fit, then failed
         f"quantize: warning: {src / 'b.png'}: left out of the shared palette's fit, which the "
         f"other files made: {why}",
@@ -382,8 +385,10 @@ def test_a_palette_of_one_colour_is_one_colour(tmp_path):
     Image.new("RGB", (2, 2), (9, 9, 9)).save(src / "a.png")
     args = ["batch", str(src), "-o", str(out), "-k", "2", "-j", "1", "--shared-palette"]
     first, again = (CliRunner().invoke(app, args) for _ in range(2))
-    assert first.stdout.splitlines()[0] == (f"shared palette: 1 colour fitted on 1 file -> "
-                                            f"{out / 'shared-palette.json'}")
+    assert re.fullmatch(r"shared palette: 1 colour fitted on 1 file in \d+\.\d s \(not "
+                        r"counted in the summary's time\) -> "
+                        + re.escape(str(out / "shared-palette.json")),
+                        first.stdout.splitlines()[0]), first.stdout
     assert again.stdout.splitlines()[0] == (f"shared palette: reusing 1 colour from "
                                             f"{out / 'shared-palette.json'}")
 

@@ -237,3 +237,58 @@ def test_saved_classes_of_another_k_are_refused_before_any_file(folder, tmp_path
     assert sorted(p.name for p in copy.iterdir()) == [batch.SHARED_CLASSES_NAME]
     forced = _batch(folder, copy, "-k", "1", "--shared-classes", "-w", "texture=0", "--force")
     assert forced.exit_code == 0 and "1 fitted on 2 files" in forced.output
+
+
+def test_a_forced_rerun_without_shared_classes_removes_their_tables_too(folder, tmp_path):
+    """classes.csv and class-legend.csv stayed beside the outputs that a rerun with --force
+    and without shared classes redid, describing outputs no longer there as they said."""
+    out = tmp_path / "out"
+    assert _batch(folder, out, "-k", "2", "--shared-classes", "-w", "texture=0").exit_code == 0
+    assert (out / batch.CLASS_TABLE_NAME).exists() and (out / batch.CLASS_LEGEND_NAME).exists()
+    redone = _batch(folder, out, "-k", "2", "-w", "texture=0", "-w", "xy=0", "--force")
+    assert redone.exit_code == 0, redone.output
+    assert not (out / batch.CLASS_TABLE_NAME).exists()
+    assert not (out / batch.CLASS_LEGEND_NAME).exists()
+    for name in (batch.CLASS_TABLE_NAME, batch.CLASS_LEGEND_NAME):
+        assert (f"removed {out / name}, a table of the outputs of an earlier --shared-classes "
+                "run, which no output is assigned to any more\n") in redone.stdout
+
+
+def test_class_tables_are_kept_while_outputs_are_assigned_to_the_classes(folder, tmp_path):
+    out = tmp_path / "out"
+    assert _batch(folder, out, "-k", "2", "--shared-classes", "-w", "texture=0").exit_code == 0
+    table = (out / batch.CLASS_TABLE_NAME).read_bytes()
+    again = _batch(folder, out, "-k", "2", "--shared-classes", "-w", "texture=0")
+    assert again.exit_code == 0 and "0 ok, 2 skipped" in again.output
+    assert (out / batch.CLASS_TABLE_NAME).read_bytes() == table
+    assert batch.remove_class_tables(tmp_path / "none") == []
+
+
+def _segments(folder, name: str, n_clusters: int, stats: list[tuple[int, int]]):
+    """An output folder ``name`` whose segments.json holds ``stats``, (class, area) pairs."""
+    total = sum(area for _, area in stats)
+    (folder / name).mkdir()
+    (folder / name / "segments.json").write_text(json.dumps({
+        "n_clusters": n_clusters, "cluster_stats": [
+            {"cluster": k, "area": area, "fraction": area / total,
+             "mean_color": [10 * k, 0, 0]} for k, area in stats]}))
+    return folder / name
+
+
+def test_class_table_rows_are_by_file_then_class_and_every_class_has_one(tmp_path):
+    """Rows came in the order the files finished (img 10 before img 9 when it did), and a
+    class no image held had none, so a reader of the table did not see it."""
+    from pathlib import Path
+
+    results = [batch.FileResult(Path(f"in/{name}.png"), _segments(tmp_path, name, 4, stats),
+                                "ok")
+               for name, stats in (("img 10", [(2, 1), (0, 3)]), ("img 9", [(3, 2), (0, 2)]))]
+    rows = _csv_rows(batch.write_class_table(tmp_path, results))
+    assert rows[1:] == [["in/img 9.png", "0", "2", "0.5", "#000000"],
+                        ["in/img 9.png", "3", "2", "0.5", "#1e0000"],
+                        ["in/img 10.png", "0", "3", "0.75", "#000000"],
+                        ["in/img 10.png", "2", "1", "0.25", "#140000"],
+                        ["", "1", "0", "0.0", ""]]
+    legend = _csv_rows(batch.write_class_legend(tmp_path, results))
+    assert [row[0] for row in legend[1:]] == ["0", "1", "2", "3"]
+    assert legend[2] == ["1", "", "", "", "", "0", "0.0", "0"]

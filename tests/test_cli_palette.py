@@ -256,15 +256,34 @@ def test_animation_refused_with_the_reduce_command(anim):
     """It named the library's call, mixed with a flag: "reduce_file(input,
     --palette-out=...) fits one palette for all the frames"."""
     result = run("palette", anim, "-k", 4)
-    assert result.exit_code == 2
+    assert result.exit_code == 1  # the file's cause (2, the usage-error code, before)
     assert result.stderr == (
         f"quantize: error: {anim}: has 2 frames (an animation, or pages); a palette is "
         f"extracted from a still image; quantize reduce {anim} --palette-out p.gpl fits one "
         "palette for all the frames (and writes the reduced animation)\n")
 
 
+def test_tiff_of_pages_exits_as_a_file_that_cannot_be_used(tmp_path):
+    """A multi-page TIFF exited 2, the usage-error code, though the file was the cause; the
+    other files are still done, and the run exits with the code they share."""
+    pages = [Image.new("RGB", (4, 4), colour) for colour in ("red", "blue", "green")]
+    stack = tmp_path / "stack.tif"
+    pages[0].save(stack, save_all=True, append_images=pages[1:])
+    still = tmp_path / "still.png"
+    Image.new("RGB", (4, 4), "red").save(still)
+    result = run("palette", stack, "-k", 2)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"quantize: error: {stack}: has 3 frames (an animation, "
+                                    "or pages); a palette is extracted from a still image; ")
+    both = run("palette", still, stack, "-k", 2)
+    assert both.exit_code == 1
+    assert "#ff0000" in both.stdout
+
+
 def test_library_keeps_its_python_advice_apart(anim, tmp_path):
-    from quantize.errors import CodeAdviceError
+    import pickle
+
+    from quantize.errors import CodeAdviceError, StillExpectedError
     from quantize.reduce.palette_job import extract_palette
 
     with pytest.raises(CodeAdviceError) as caught:
@@ -273,6 +292,8 @@ def test_library_keeps_its_python_advice_apart(anim, tmp_path):
                                   "extracted from a still image")
     assert caught.value.advice == ("reduce_file(input, palette_out=...) fits one palette "
                                    "for all the frames")
+    assert caught.value.exit_code == 1 and isinstance(caught.value, StillExpectedError)
+    assert pickle.loads(pickle.dumps(caught.value)).exit_code == 1
     with pytest.raises(CodeAdviceError, match=r"reduce_file\(input, 'out.webp', "
                                               r"n_colors=300, palette_out='p.gpl'\)"):
         extract_palette(tmp_path / "nope.jpg", n_colors=300)

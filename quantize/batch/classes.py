@@ -14,6 +14,7 @@ import csv
 import io
 import json
 import os
+import stat
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -25,6 +26,7 @@ import numpy as np
 from ..classes import SAMPLES_PER_IMAGE, SharedClasses, check_shared_weights, read_classes
 from ..errors import ImageReadError, OutputExistsError, QuantizeError, warnings_held
 from ..io import NoDataWarning, folder_made
+from ..names import natural_key
 from ..segment import fit_classes
 from .manifest import SHARED_CLASSES_NAME, record_forced_run, record_output
 from .plan import BatchPlan
@@ -38,8 +40,8 @@ from .shared import (
 )
 
 __all__ = ["CLASS_LEGEND_NAME", "CLASS_TABLE_NAME", "SHARED_CLASSES_NAME", "BatchClasses",
-           "remove_unused_classes", "shared_classes", "write_class_legend",
-           "write_class_table"]
+           "remove_class_tables", "remove_unused_classes", "shared_classes",
+           "write_class_legend", "write_class_table"]
 
 #: The per-file, per-class areas of a shared-classes batch, in its output folder.
 CLASS_TABLE_NAME = "classes.csv"
@@ -154,6 +156,35 @@ def remove_unused_classes(output_dir: str | os.PathLike[str]
     return remove_unused_shared_file(output_dir, SHARED_CLASSES_NAME, "shared_classes")
 
 
+def remove_class_tables(output_dir: str | os.PathLike[str]) -> list[tuple[Path, str | None]]:
+    """Remove ``classes.csv`` and ``class-legend.csv`` from ``output_dir``, the tables of an
+    earlier run's outputs, once the classes they were assigned to are removed
+    (:func:`remove_unused_classes`): they describe outputs made again since, without them.
+    Each table there, with why it was left in place (not a regular file, or it cannot be
+    removed), or None when it was removed; none for a table that is not there.
+
+    >>> import tempfile
+    >>> out = Path(tempfile.mkdtemp()); _ = (out / CLASS_TABLE_NAME).write_text("file")
+    >>> [(path.name, why) for path, why in remove_class_tables(out)]
+    [('classes.csv', None)]
+    """
+    found = []
+    for name in (CLASS_TABLE_NAME, CLASS_LEGEND_NAME):
+        path = Path(output_dir) / name
+        if not os.path.lexists(path):
+            continue
+        try:
+            if not stat.S_ISREG(os.lstat(path).st_mode):
+                found.append((path, "it is not a file a batch wrote"))
+                continue
+            path.unlink()
+        except OSError as exc:
+            found.append((path, f"cannot remove it ({exc.strerror or exc})"))
+            continue
+        found.append((path, None))
+    return found
+
+
 def _in_folder(path: Path, folder: Path) -> str:
     """``path`` as a path in the input ``folder`` (``sub/a.png``), as given when outside."""
     try:
@@ -232,25 +263,34 @@ def _onto(plan: BatchPlan, path: Path) -> BatchPlan:
 
 
 def write_class_table(output_dir: str | Path, results: Sequence[FileResult]) -> Path | None:
-    """Write ``classes.csv`` in ``output_dir``: one row per output and class, ``file``
-    (the input, as the results name it), ``class``, ``pixels``, ``fraction`` (of the
-    image's pixels) and ``mean_color`` (``#rrggbb``, the mean sRGB colour of the class's
-    pixels in that image), read from each output folder's ``segments.json``; None, and
-    nothing written, when no result has one.
+    """Write ``classes.csv`` in ``output_dir``: one row per output and class it holds,
+    ``file`` (the input, as the results name it), ``class``, ``pixels``, ``fraction`` (of
+    the image's pixels) and ``mean_color`` (``#rrggbb``, the mean sRGB colour of the class's
+    pixels in that image), read from each output folder's ``segments.json``; sorted by
+    file (in the natural order of the paths, as the reports list them) then class, not in
+    the order the files finished; then one row for each class no output holds (of the
+    ``n_clusters`` the outputs were assigned to), with an empty ``file`` and
+    ``mean_color``, and ``pixels`` and ``fraction`` 0, so that every class is seen. None,
+    and nothing written, when no result has a ``segments.json``.
 
     >>> import tempfile
     >>> out = Path(tempfile.mkdtemp()); (out / "a").mkdir()
-    >>> _ = (out / "a" / "segments.json").write_text(json.dumps({"cluster_stats": [
-    ...     {"cluster": 0, "area": 3, "fraction": 0.75, "mean_color": [255, 128, 0]},
-    ...     {"cluster": 2, "area": 1, "fraction": 0.25, "mean_color": [0, 0, 9.6]}]}))
+    >>> _ = (out / "a" / "segments.json").write_text(json.dumps({"n_clusters": 4,
+    ...     "cluster_stats": [
+    ...     {"cluster": 2, "area": 1, "fraction": 0.25, "mean_color": [0, 0, 9.6]},
+    ...     {"cluster": 0, "area": 3, "fraction": 0.75, "mean_color": [255, 128, 0]}]}))
     >>> path = write_class_table(out, [FileResult(Path("a.png"), out / "a", "ok")])
     >>> print(path.read_text(), end="")
     file,class,pixels,fraction,mean_color
     a.png,0,3,0.75,#ff8000
     a.png,2,1,0.25,#00000a
+    ,1,0,0.0,
+    ,3,0,0.0,
     """
+    read = _read_stats(results)
     rows = [[file, c["cluster"], c["area"], c.get("fraction"), _hex(c.get("mean_color"))]
-            for file, c in _class_stats(results)]
+            for file, c in sorted(_class_stats(read), key=_by_file_and_class)]
+    rows += [["", k, 0, 0.0, None] for k in _classes_held_by_none(read)]
     return _write_csv(Path(output_dir) / CLASS_TABLE_NAME,
                       ["file", "class", "pixels", "fraction", "mean_color"], rows)
 
@@ -277,9 +317,14 @@ def write_class_legend(output_dir: str | Path, results: Sequence[FileResult]
     class,mean_color,r,g,b,pixels,fraction,files
     0,#af000a,175,0,10,4,0.5,2
     1,#0000ff,0,0,255,4,0.5,2
+
+    A class no output holds (of the ``n_clusters`` of their ``segments.json``) has its row
+    too, in its place, as in :func:`write_class_table`: no colour, and ``pixels``,
+    ``fraction`` and ``files`` 0.
     """
+    read = _read_stats(results)
     totals: dict[int, list[float]] = {}  # class: [pixels, r, g, b sums, files]
-    for _, c in _class_stats(results):
+    for _, c in _class_stats(read):
         entry = totals.setdefault(int(c["cluster"]), [0, 0.0, 0.0, 0.0, 0])
         area = c["area"]
         entry[0] += area
@@ -295,6 +340,8 @@ def write_class_legend(output_dir: str | Path, results: Sequence[FileResult]
         rgb = [int(round(v / max(pixels, 1))) for v in sums]
         rows.append([k, _hex(rgb), *rgb, pixels, round(pixels / max(everything, 1), 6),
                      files])
+    rows += [[k, None, None, None, None, 0, 0.0, 0] for k in _classes_held_by_none(read)]
+    rows.sort(key=lambda row: row[0])
     return _write_csv(Path(output_dir) / CLASS_LEGEND_NAME,
                       ["class", "mean_color", "r", "g", "b", "pixels", "fraction", "files"],
                       rows)
@@ -324,8 +371,9 @@ def _write_csv(path: Path, header: list[str], rows: list[list[Any]]) -> Path | N
     return path
 
 
-def _class_stats(results: Sequence[FileResult]) -> Iterator[tuple[str, dict[str, Any]]]:
-    """The input's name and each ``cluster_stats`` entry of every readable output."""
+def _read_stats(results: Sequence[FileResult]) -> list[tuple[str, dict[str, Any]]]:
+    """The input's name and the ``segments.json`` of every readable output of ``results``."""
+    read = []
     for r in results:
         if r.output is None or r.status not in ("ok", "skipped"):
             continue
@@ -333,5 +381,32 @@ def _class_stats(results: Sequence[FileResult]) -> Iterator[tuple[str, dict[str,
             stats = json.loads((Path(r.output) / "segments.json").read_text("utf-8"))
         except (OSError, ValueError):
             continue
+        if isinstance(stats, dict):
+            read.append((str(r.input), stats))
+    return read
+
+
+def _class_stats(read: Sequence[tuple[str, dict[str, Any]]]
+                 ) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The input's name and each ``cluster_stats`` entry of every output ``read``
+    (:func:`_read_stats`)."""
+    for file, stats in read:
         for c in stats.get("cluster_stats", []):
-            yield str(r.input), c
+            yield file, c
+
+
+def _by_file_and_class(item: tuple[str, dict[str, Any]]) -> tuple[Any, int]:
+    """Sort key of a ``cluster_stats`` entry with its input's name: the name in natural
+    order (:func:`~quantize.names.natural_key`), then the class."""
+    file, c = item
+    return natural_key(file), int(c["cluster"])
+
+
+def _classes_held_by_none(read: Sequence[tuple[str, dict[str, Any]]]) -> list[int]:
+    """The classes of ``range(n_clusters)`` (the largest ``n_clusters`` of the outputs
+    ``read``, which shared classes give them all) that no output's ``cluster_stats`` holds,
+    sorted."""
+    counts = [stats.get("n_clusters") for _, stats in read]
+    n = max((k for k in counts if isinstance(k, int)), default=0)
+    held = {int(c["cluster"]) for _, c in _class_stats(read)}
+    return [k for k in range(n) if k not in held]

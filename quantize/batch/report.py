@@ -367,6 +367,7 @@ def write_report(path: str | os.PathLike[str], results: Sequence[FileResult],
                  removed: Sequence[RemovedOutput] = (),
                  passed_over: Sequence[str | os.PathLike[str]] = (),
                  not_entered: int = 0,
+                 hidden: int = 0,
                  not_reached: Sequence[str | os.PathLike[str]] | None = None,
                  abandoned: Sequence[str | os.PathLike[str]] | None = None,
                  unrecorded: Sequence[tuple[str | os.PathLike[str],
@@ -386,8 +387,10 @@ def write_report(path: str | os.PathLike[str], results: Sequence[FileResult],
     passed over (``BatchPlan.passed_over`` and ``BatchPlan.not_entered``):
     ``files_left_out``, the number of ``passed_over``, the files left out for their
     extension, and ``left_out_extensions``, their extensions (``""`` for a name without
-    one); and ``folders_not_entered``, ``not_entered``, the sub-folders not entered
-    without ``recursive``.
+    one); ``folders_not_entered``, ``not_entered``, the sub-folders not entered
+    without ``recursive``; and ``hidden_files_left_out``, ``hidden``, the hidden files
+    (names starting with ".") it left out that it would otherwise have taken
+    (``BatchPlan.hidden``).
 
     A JSON report's rows each have every key of ``mode``'s rows, in one order, null where
     a file has no value, false for a flag not set (:func:`report_row`). A CSV's columns
@@ -428,7 +431,8 @@ def write_report(path: str | os.PathLike[str], results: Sequence[FileResult],
     spreadsheet would run as a formula (text starting with ``=``, ``+``, ``-``,
     ``@``, a tab or a carriage return, e.g. a file named ``=cmd.png``) is written
     behind a ``'``. Raises ValueError for another extension, or an invalid ``unclaimed``,
-    ``unfinished`` (more than ``unclaimed``), ``not_entered`` or item of ``unsettled`` (an
+    ``unfinished`` (more than ``unclaimed``), ``not_entered``, ``hidden`` or item of
+    ``unsettled`` (an
     output given for a status other than "finished unrecorded", or none for it), and
     TypeError for an item of ``removed`` that is not a
     :class:`~quantize.batch.RemovedOutput`, or of ``unsettled`` that is not an
@@ -444,7 +448,8 @@ def write_report(path: str | os.PathLike[str], results: Sequence[FileResult],
             "removed": len(gone), "removed_unfinished": sum(r.unfinished for r in gone)}
     passed = {"files_left_out": len(passed_over),
               "left_out_extensions": passed_over_suffixes(passed_over),
-              "folders_not_entered": check_int(not_entered, "not_entered", minimum=0)}
+              "folders_not_entered": check_int(not_entered, "not_entered", minimum=0),
+              "hidden_files_left_out": check_int(hidden, "hidden", minimum=0)}
 
     def key(row: Mapping[str, Any]) -> Any:
         return natural_key(row["input"])

@@ -52,9 +52,10 @@ Status = Literal["ok", "skipped", "failed"]
 #: (:data:`NOT_SEARCHED`); "palette_in", the ``palette_in`` image every file is mapped
 #: onto; "special", a pipe, socket or device, not read; "quality", its ``quality`` or
 #: ``max_bytes`` out of reach in an earlier run with these settings, its input the same
-#: since (:data:`MISSED`), not tried again, exit code ``QUALITY`` as when it was tried.
+#: since (:data:`MISSED`), not tried again, exit code ``QUALITY`` as when it was tried;
+#: "link", a symbolic link to a file outside the input folder, not read.
 SkipKind = Literal["done", "larger", "no_record", "folder", "palette_in", "special",
-                   "quality"]
+                   "quality", "link"]
 SKIP_KINDS: tuple[str, ...] = get_args(SkipKind)
 
 #: Record key of a file kept without output because its result was larger than the input
@@ -390,15 +391,18 @@ def folder_counts(folders_skipped: int, folders_failed: int) -> list[str]:
         (folders_skipped, "skipped"), (folders_failed, "could not be listed")) if n]
 
 
-def passed_over_counts(files: Sequence[Path], folders: int) -> list[str]:
+def passed_over_counts(files: Sequence[Path], folders: int, hidden: int = 0) -> list[str]:
     """What a batch's search passed over, as its summary line says it: the ``files`` left
-    out for their extension, which names them, and the number of sub-folders not entered
-    without ``-r``; one phrase, or none.
+    out for their extension, which names them, the number of ``hidden`` files left out
+    that it would otherwise have taken (``BatchPlan.hidden``), and the number of
+    sub-folders not entered without ``-r``; one phrase, or none.
 
     >>> passed_over_counts([Path("a.HEIC"), Path("b.heic"), Path("c.svg")], 1)
     ['3 files left out (.heic, .svg: not images quantize reads), 1 folder not entered (use -r)']
     >>> passed_over_counts([Path("notes")], 0), passed_over_counts([], 0)
     (['1 file left out (no extension: not images quantize reads)'], [])
+    >>> passed_over_counts([], 0, hidden=2)
+    ["2 hidden files left out (names starting with '.')"]
     """
     kinds = []
     if files:
@@ -406,6 +410,9 @@ def passed_over_counts(files: Sequence[Path], folders: int) -> list[str]:
         shown = ", ".join(suffixes[:4]) + (", ..." if len(suffixes) > 4 else "")
         kinds.append(f"{len(files)} file{'s' * (len(files) > 1)} left out ({shown}: not "
                      "images quantize reads)")
+    if hidden:
+        kinds.append(f"{hidden} hidden file{'s' * (hidden > 1)} left out (names starting "
+                     "with '.')")
     if folders:
         kinds.append(f"{folders} folder{'s' * (folders > 1)} not entered (use -r)")
     return [", ".join(kinds)] if kinds else []

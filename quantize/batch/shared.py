@@ -13,6 +13,7 @@ import contextlib
 import dataclasses
 import os
 import stat
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,7 +69,9 @@ class SharedPalette:
     was reused). ``left_out``: the inputs that could not be sampled, each with why (one
     line, as their failure would read), whose colours the palette was fitted without;
     ``plan`` has them too (:attr:`~quantize.batch.BatchPlan.left_out`), for their results
-    to say so.
+    to say so. ``seconds``: the wall time of the fit, from the first image sampled to the
+    palette saved (0 when none was fitted), which the batch's own time, of its files, leaves
+    out, as :class:`~quantize.batch.BatchClasses`' does.
     """
 
     colors: np.ndarray
@@ -76,6 +79,7 @@ class SharedPalette:
     n_files: int
     plan: BatchPlan
     left_out: Mapping[Path, str] = field(default_factory=dict)
+    seconds: float = 0.0
 
 
 def shared_palette(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_FILE,
@@ -178,6 +182,7 @@ def shared_palette(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_FILE,
     if not plan.force:
         _check_none_mapped(plan, path)
     check_writable_output(plan.output_dir)  # not after every file is sampled
+    start = time.perf_counter()
     samples, transparent, left_out = _sample_all(plan, samples_per_file, jobs, scheduler,
                                                  {"worker_timeout": worker_timeout,
                                                   "on_workers": on_workers})
@@ -196,7 +201,8 @@ def shared_palette(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_FILE,
     if plan.run is not None:  # a rerun with force that finds it unfinished keeps the palette
         record_forced_run(plan.output_dir, plan.settings, plan.run, plan.mode.name)
     mapped = dataclasses.replace(_onto(plan, path), left_out=left_out)
-    return SharedPalette(palette, path, len(samples), mapped, left_out)
+    return SharedPalette(palette, path, len(samples), mapped, left_out,
+                         time.perf_counter() - start)
 
 
 def _with_clear_entry(palette: np.ndarray, transparent: bool, at: int = 0) -> np.ndarray:

@@ -480,7 +480,8 @@ def batch(
         "the same keys, null where a file has no value, false for a flag not set, and a CSV "
         "the same columns in every report; 'skipped' says why a skipped file "
         "was: done (by an earlier run), larger (--skip-if-larger), no_record, folder, "
-        "palette_in or special (null for a file not skipped).",
+        "palette_in, special, quality or link (a link to a file outside INPUT_DIR, not "
+        "read) (null for a file not skipped).",
         parser=file_name)] = None,
     html_name: Annotated[str | None, typer.Option(
         "--html", metavar="FILE", help="Write a self-contained page to FILE (.html or .htm): "
@@ -695,7 +696,7 @@ def batch(
                 bool(options.get("dither")), options.get("palette") == "per-frame",
                 command_line(ctx, "batch"), unsettled, input_dir,
                 (len(plan.unclaimed), len(plan.unfinished)), removed,
-                (plan.passed_over, len(plan.not_entered)),
+                (plan.passed_over, len(plan.not_entered), _hidden_left_out(plan)),
                 threads=_page_threads(jobs, scheduler, len(results) + len(unsettled)))
             rerun = _rerun_advice(force, command_line(ctx, "batch"))
             if quiet:  # a warning still, but one line for the files, not one each
@@ -703,7 +704,9 @@ def batch(
             if not quiet:  # -q: nothing on success, as reduce -q and segment -q
                 _print_summary(summary, reports, err=as_json,
                                unclaimed=len(plan.unclaimed), unfinished=len(plan.unfinished),
-                               removed=removed, passed=(plan.passed_over, len(plan.not_entered)),
+                               removed=removed,
+                               passed=(plan.passed_over, len(plan.not_entered),
+                                       _hidden_left_out(plan)),
                                abandoned=count[lib.ABANDONED],
                                not_reached=count[lib.NOT_REACHED] if summary.interrupted else 0,
                                stopped=(count[lib.NOT_REACHED], rerun,
@@ -1022,7 +1025,7 @@ def _write_reports(results: "list[lib.FileResult]", summary: "lib.BatchSummary",
                    unsettled: "Sequence[lib.Unsettled]", input_dir: Path,
                    unclaimed: tuple[int, int] = (0, 0),
                    removed: "Sequence[lib.RemovedOutput]" = (),
-                   passed: tuple[Sequence[Path], int] = ((), 0),
+                   passed: tuple[Sequence[Path], int, int] = ((), 0, 0),
                    threads: int | None = None) -> tuple[list[Path], int]:
     """Write the --report file and the --html page; each has a row for each file the run
     left ``unsettled``. The page is titled with ``input_dir`` as given,
@@ -1049,7 +1052,7 @@ def _write_reports(results: "list[lib.FileResult]", summary: "lib.BatchSummary",
     def write_report(target: Path) -> None:
         lib.write_report(target, results, summary, unsettled=unsettled, mode=mode,
                          unclaimed=unclaimed[0], unfinished=unclaimed[1], removed=removed,
-                         passed_over=passed[0], not_entered=passed[1])
+                         passed_over=passed[0], not_entered=passed[1], hidden=passed[2])
 
     def write_html(target: Path) -> None:
         from ..report import write_html_report
@@ -1059,7 +1062,8 @@ def _write_reports(results: "list[lib.FileResult]", summary: "lib.BatchSummary",
                           dithered=dithered, per_frame=per_frame, command=command,
                           unsettled=unsettled, input_dir=input_dir,
                           unclaimed=unclaimed[0], unfinished=unclaimed[1], removed=removed,
-                          passed_over=passed[0], not_entered=passed[1], threads=threads)
+                          passed_over=passed[0], not_entered=passed[1], hidden=passed[2],
+                          threads=threads)
 
     written: list[Path] = []
     failed = 0
@@ -1326,10 +1330,16 @@ def _remove_unused_palette(output_dir: Path, show: str) -> None:
 def _remove_unused_classes(output_dir: Path, show: str) -> None:
     """Remove the classes an earlier --shared-classes run saved in ``output_dir`` once no
     output is assigned to them any more (:func:`~quantize.batch.remove_unused_classes`),
-    said as :func:`_remove_unused_palette` says the palette's removal."""
+    said as :func:`_remove_unused_palette` says the palette's removal; and, once removed,
+    the tables of the outputs assigned to them (:func:`~quantize.batch.remove_class_tables`),
+    which describe outputs made again since, each said so too."""
     from .. import batch as lib
 
-    _say_removed(lib.remove_unused_classes(output_dir), _UNUSED_CLASSES, show)
+    found = lib.remove_unused_classes(output_dir)
+    _say_removed(found, _UNUSED_CLASSES, show)
+    if found is not None and found[1] is None:
+        for table in lib.remove_class_tables(output_dir):
+            _say_removed(table, _UNUSED_TABLE, show)
 
 
 def _say_removed(found: tuple[Path, str | None] | None, what: str, show: str) -> None:
@@ -1350,6 +1360,9 @@ _UNUSED_PALETTE = "the palette of an earlier --shared-palette run, which no outp
 #: Why the classes of an earlier --shared-classes run are removed (or would be).
 _UNUSED_CLASSES = ("the classes of an earlier --shared-classes run, which no output is "
                    "assigned to")
+#: Why a table of the outputs of such a run (classes.csv, class-legend.csv) is removed with them.
+_UNUSED_TABLE = ("a table of the outputs of an earlier --shared-classes run, which no output "
+                 "is assigned to any more")
 
 
 def _nothing_matched(input_dir: Path, output_dir: Path, recursive: bool,
@@ -1396,6 +1409,16 @@ def _none_matches(glob: Sequence[str] | None, exclude: Sequence[str] | None) -> 
         return what
     left = " ".join(f"--exclude={quoted(p)}" for p in exclude)
     return what + (f" and not {left}" if glob else f" and matches no {left}")
+
+
+def _hidden_left_out(plan: "lib.BatchPlan") -> int:
+    """The hidden files the search of ``plan`` left out that it would otherwise have taken
+    (``plan.hidden``), but for those a batch keeps for itself (its manifest, lock and probe
+    files, in an output folder that is the input folder), as :func:`_hidden_matches`
+    leaves them out."""
+    from .. import batch as lib
+
+    return sum(1 for path in plan.hidden if not lib.kept_by_batch(path.name))
 
 
 def _hidden_matches(input_dir: Path, chosen: "lib.Selection") -> str:
@@ -1769,8 +1792,8 @@ def _with_shared_palette(plan: "lib.BatchPlan", jobs: int | None, scheduler: str
         n = len(palette.left_out)
         left = (f" ({n} {'file' if n == 1 else 'files'} left out, each said with its "
                 "file)") if n else ""
-        say(f"shared palette: {colours} fitted on {files}{left} -> {palette.path}",
-            err=show == "json")
+        say(f"shared palette: {colours} fitted on {files}{left} in {palette.seconds:.1f} s "
+            f"(not counted in the summary's time) -> {palette.path}", err=show == "json")
     else:
         say(f"shared palette: reusing {colours} from {palette.path}", err=show == "json")
     return palette.plan, None
@@ -2347,20 +2370,20 @@ def _metrics(record: Mapping[str, Any]) -> str:
 def _print_summary(summary: "lib.BatchSummary", reports: list[Path], err: bool = False,
                    unclaimed: int = 0, unfinished: int = 0,
                    removed: "Sequence[lib.RemovedOutput]" = (),
-                   passed: tuple[Sequence[Path], int] = ((), 0), abandoned: int = 0,
+                   passed: tuple[Sequence[Path], int, int] = ((), 0, 0), abandoned: int = 0,
                    not_reached: int = 0,
                    stopped: tuple[int, str, int] | None = None) -> None:
     """The summary line, on stdout (stderr with ``err``: --json keeps stdout for objects);
     ``unclaimed`` counts the outputs in no report, left in place, ``unfinished`` of them
     left unfinished by a stopped run, the others of files not among the inputs; ``removed``,
     those --remove-orphans removed; ``passed``, the files the search left out for their
-    extension and the number of sub-folders it did not enter
-    (:func:`~quantize.batch.passed_over_counts`); ``abandoned``, the files a second interrupt
-    abandoned while they ran, and ``not_reached``, those an interrupt (Ctrl-C, SIGTERM,
-    SIGHUP) left before they started, each counted beside the files settled, so that the
-    counts add up to the total, as the reports list them; ``stopped``, of a run an error
-    stopped before the end, the number of files it did not reach, what to run to finish,
-    and the number of those whose outputs were finished, unrecorded, as it stopped
+    extension, the number of sub-folders it did not enter and that of the hidden files it
+    left out (:func:`~quantize.batch.passed_over_counts`); ``abandoned``, the files a second
+    interrupt abandoned while they ran, and ``not_reached``, those an interrupt (Ctrl-C,
+    SIGTERM, SIGHUP) left before they started, each counted beside the files settled, so
+    that the counts add up to the total, as the reports list them; ``stopped``, of a run an
+    error stopped before the end, the number of files it did not reach, what to run to
+    finish, and the number of those whose outputs were finished, unrecorded, as it stopped
     (:func:`_finished_unrecorded`), counted apart from those not reached
     (:func:`~quantize.batch.stopped_counts`)."""
     from .. import batch as lib
@@ -2391,7 +2414,8 @@ def _print_summary(summary: "lib.BatchSummary", reports: list[Path], err: bool =
     # links to folders, folders of outputs, folders not listed: no files
     line += "".join(f"; {folders}" for folders in lib.folder_counts(summary.folders_skipped,
                                                                     summary.folders_failed))
-    line += "".join(f"; {n}" for n in lib.passed_over_counts(*passed))
+    files, folders, hidden = passed
+    line += "".join(f"; {n}" for n in lib.passed_over_counts(files, folders, hidden))
     # removed by this run; left in place, named once, in a warning, and counted at every run
     line += "".join(f"; {n}" for n in (*lib.removed_counts(removed),
                                         *lib.unclaimed_counts(unclaimed, unfinished)))

@@ -8,9 +8,9 @@ file (``--json``), or, with ``-o`` or ``--ext``, writes them to a palette file, 
 swatch image and prints one line per file.
 
 Exit codes (:class:`quantize.errors.ExitCode`): 0 every file done; otherwise the code the
-failed files share (1 unreadable input or unwritable output, 2 usage error, 15 output
-exists), or 1 when they differ; 130 when interrupted (Ctrl-C), 129 when the terminal
-closed (SIGHUP), 143 when stopped by SIGTERM.
+failed files share (1 unreadable input, an animation or a TIFF of pages, or unwritable
+output, 2 usage error, 15 output exists), or 1 when they differ; 130 when interrupted
+(Ctrl-C), 129 when the terminal closed (SIGHUP), 143 when stopped by SIGTERM.
 """
 
 # Annotations are evaluated on import, not as strings: see quantize.cli.
@@ -277,8 +277,8 @@ def _extract(name: str, out: str | None, **options: Any) -> dict[str, Any]:
 
     try:
         return extract_palette(name, out, **options)
-    except CodeAdviceError as exc:
-        raise CodeAdviceError(exc.facts, advice=f"quantize reduce {shell_quoted(name)} "
+    except CodeAdviceError as exc:  # StillExpectedError: the file's cause, exit 1
+        raise type(exc)(exc.facts, advice=f"quantize reduce {shell_quoted(name)} "
                               "--palette-out p.gpl fits one palette for all the frames (and "
                               "writes the reduced animation)", path=exc.path) from None
 

@@ -18,7 +18,12 @@ from typing import Any
 import numpy as np
 
 from .._validation import Seed, check_path, check_seed
-from ..errors import CodeAdviceError, FormatAdviceError, InputParameterError
+from ..errors import (
+    CodeAdviceError,
+    FormatAdviceError,
+    InputParameterError,
+    StillExpectedError,
+)
 from ..io import (
     DEFAULT_MAX_PIXELS,
     check_output_path,
@@ -154,9 +159,12 @@ def extract_palette(input: str | os.PathLike[str], output: str | os.PathLike[str
     ------
     ImageReadError
         The input is missing, unreadable or not an image.
+    StillExpectedError
+        The input is an animation (or has several pages): a :class:`CodeAdviceError`
+        whose ``exit_code`` is 1, the file's cause.
     CodeAdviceError
-        The input is an animation (or has several pages), or ``n_colors`` is more than
-        256 (:func:`check_palette_colors`): ``facts`` is the reason without its advice.
+        ``n_colors`` is more than 256 (:func:`check_palette_colors`): ``facts`` is the
+        reason without its advice.
     InputParameterError
         With ``output``, the input has no visible pixel.
     OutputExistsError
@@ -197,7 +205,7 @@ def extract_palette(input: str | os.PathLike[str], output: str | os.PathLike[str
         check_output_path(out, inputs=(src,), force=opts["force"])
     with open_input(src, max_pixels=opts["max_pixels"]) as source:
         if source.n_frames > 1:
-            raise CodeAdviceError(
+            raise StillExpectedError(
                 f"has {source.n_frames} frames (an animation, or pages); a palette is "
                 "extracted from a still image", advice="reduce_file(input, palette_out=...) "
                 "fits one palette for all the frames", path=src)

@@ -180,7 +180,7 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
                       unclaimed: int = 0, unfinished: int = 0,
                       removed: Sequence[RemovedOutput] = (),
                       passed_over: Sequence[str | os.PathLike[str]] = (),
-                      not_entered: int = 0,
+                      not_entered: int = 0, hidden: int = 0,
                       not_reached: Sequence[str | os.PathLike[str]] | None = None,
                       abandoned: Sequence[str | os.PathLike[str]] | None = None,
                       unrecorded: Sequence[tuple[str | os.PathLike[str],
@@ -252,6 +252,9 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
     not_entered : int, default 0
         The sub-folders the search did not enter, without ``-r``
         (``BatchPlan.not_entered``), counted so too.
+    hidden : int, default 0
+        The hidden files (names starting with ".") the search left out that it would
+        otherwise have taken (``BatchPlan.hidden``), counted so too.
     not_reached, abandoned : sequence of paths, optional
         Deprecated, for ``unsettled``: inputs added after its files, with those statuses.
     unrecorded : sequence of (input, output) paths, optional
@@ -266,7 +269,7 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
     ValueError
         If ``path`` does not end in .html/.htm, or ``mode``, ``thumb_size``,
         ``max_pixels``, ``unclaimed``, ``unfinished`` (more than ``unclaimed``),
-        ``not_entered``, ``threads`` (below 1) or an item of ``unsettled`` (its output,
+        ``not_entered``, ``hidden``, ``threads`` (below 1) or an item of ``unsettled`` (its output,
         for its status) is invalid.
     TypeError
         If an item of ``removed`` is not a :class:`quantize.batch.RemovedOutput`, or one
@@ -303,7 +306,8 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
     unsettled = check_unsettled(unsettled, "write_html_report", not_reached=not_reached,
                                 abandoned=abandoned, unrecorded=unrecorded)
     passed = passed_over_counts([Path(p) for p in passed_over],
-                                check_int(not_entered, "not_entered", minimum=0))
+                                check_int(not_entered, "not_entered", minimum=0),
+                                check_int(hidden, "hidden", minimum=0))
     landing = written_through(target)  # a link is written through: links from its folder
     folder = landing.parent if str(landing.parent) else Path(".")
     rows = [r.as_row() for r in results] + [u.row() for u in unsettled]
