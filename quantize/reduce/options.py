@@ -221,7 +221,8 @@ def diffusion_strength(dither: float | str) -> float:
 # PSNR gain, grey / colour, at k = 2, 4, 8: full +5.07 / +2.29, +3.08 / +0.89,
 # +1.40 / +0.47 dB, half +3.34, +2.28, +1.20 dB grey; at k = 16 and 64 full gained
 # +0.39 / +0.28 and +0.01 / +0.13 dB but lost up to 0.06 dB on a photo (0.14 at k = 256),
-# half +0.49 / +0.25 and +0.02 / +0.11 dB, its worst colour photo +0.08 and +0.01 dB.
+# half +0.49 / +0.25 and +0.02 / +0.11 dB, its worst colour photo +0.08 and +0.01 dB
+# (benchmarks/bench_ordered_palette.py; docs/reduce.md, *The palette's reach*).
 _POSITIONAL_FULL_SPREAD_UPTO = 8
 _POSITIONAL_SPREAD = 0.5
 
