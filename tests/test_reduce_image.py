@@ -1515,17 +1515,39 @@ def test_ordered_dithering_leaves_flat_areas_in_palette_colours_alone():
     assert np.array_equal(palette[result.indices], image)
 
 
-def test_ordered_dithering_keeps_the_undithered_palette():
-    """The palette is not spread outwards as for error diffusion: ordered dithering keeps
-    the fitted entries, and a pixel in an entry's colour keeps it."""
+def _grey_ramp(width: int) -> np.ndarray:
+    """``(8, width, 3)`` uint8: ``width`` greys from 0 to 255, evenly spaced, one a column."""
+    row = np.linspace(0, 255, width).round().astype(np.uint8)
+    return np.repeat(np.repeat(row[None, :, None], 8, 0), 3, 2)
+
+
+@pytest.mark.parametrize("dither", ["ordered", "pattern"])
+def test_ordered_dithering_at_few_colours_draws_the_ramps_dark_and_light_ends(dither):
+    """At k = 2 the fitted entries move outwards as for error diffusion: the ramp of
+    greys 0, 17, ..., 255 is drawn with 17 and 238 (the undithered fit's 60 and 196 drew
+    nothing darker or lighter), and the columns of those greys keep their entry."""
+    image = _grey_ramp(16)
+    result = reduce_colors(image, 2, dither=dither, seed=0)
+    drawn = result.palette[result.indices][..., 0]
+    assert (int(drawn.min()), int(drawn.max())) == (17, 238)
+    assert drawn[:, 0].tolist() == [17] * 8 and drawn[:, -1].tolist() == [238] * 8
+    on_entry = np.isin(image[..., 0], result.palette[:, 0])
+    assert image[on_entry, 0].tolist() == drawn[on_entry].tolist() == [17, 238] * 8
+
+
+@pytest.mark.parametrize("dither", ["ordered", "pattern"])
+@pytest.mark.parametrize("k, strength", [(6, 1.0), (8, 1.0), (12, 0.5)])
+def test_ordered_dithering_spreads_the_palette_as_error_diffusion_does(dither, k, strength):
+    """The fitted palette is moved outwards as for ``dither=1`` up to 8 colours and as for
+    ``dither=0.5`` beyond (before, it was the undithered fit)."""
     rng = np.random.default_rng(0)
     image = rng.integers(0, 256, (24, 24, 3), dtype=np.uint8)
-    plain = reduce_colors(image, 6, seed=1)
-    ordered = reduce_colors(image, 6, dither="ordered", seed=1)
+    diffused = reduce_colors(image, k, dither=strength, seed=1)
+    ordered = reduce_colors(image, k, dither=dither, seed=1)
     assert sorted(map(tuple, ordered.palette.tolist())) == sorted(
-        map(tuple, plain.palette.tolist()))
-    assert not np.array_equal(ordered.palette[ordered.indices],
-                              plain.palette[plain.indices])
+        map(tuple, diffused.palette.tolist()))
+    assert sorted(map(tuple, ordered.palette.tolist())) != sorted(
+        map(tuple, reduce_colors(image, k, seed=1).palette.tolist()))
 
 
 def test_ordered_dithering_mixes_translucent_pixels_alpha_too():
@@ -1635,12 +1657,13 @@ def test_a_given_palettes_diffusion_scales_with_the_strength():
 
 
 # A tiny image's indices onto a fitted palette, as the code before given palettes were
-# diffused apart gave them: those outputs are unchanged.
+# diffused apart gave them: those outputs are unchanged (ordered dithering's since its
+# fitted palette moves outwards as for dither=1 at 3 colours).
 _TINY_FITTED = {
     1.0: [[1, 1, 1, 1, 1, 0, 0, 0], [1, 1, 1, 0, 1, 0, 1, 0], [1, 2, 1, 1, 0, 0, 0, 0],
           [2, 1, 2, 2, 0, 0, 0, 0], [2, 2, 2, 2, 2, 0, 0, 0], [2, 2, 2, 0, 2, 0, 0, 0]],
-    "ordered": [[1, 1, 1, 1, 0, 1, 1, 0], [1, 1, 1, 1, 1, 1, 0, 0], [2, 1, 2, 1, 1, 0, 0, 0],
-                [2, 2, 2, 0, 0, 0, 0, 0], [2, 2, 2, 2, 0, 0, 0, 0], [2, 2, 2, 2, 2, 2, 0, 0]],
+    "ordered": [[0, 0, 0, 0, 1, 0, 0, 1], [0, 0, 0, 0, 0, 0, 1, 1], [2, 0, 2, 0, 0, 1, 0, 1],
+                [2, 2, 2, 1, 1, 1, 1, 1], [0, 2, 1, 2, 1, 1, 2, 1], [2, 2, 2, 2, 2, 2, 1, 1]],
 }
 
 
@@ -1658,16 +1681,16 @@ def test_a_fitted_palettes_dithered_indices_are_unchanged(dither):
 _TINY_FITTED_LAB = {
     1.0: [[2, 2, 0, 0, 0, 0, 0, 0], [2, 2, 2, 2, 0, 0, 0, 0], [2, 2, 2, 2, 2, 0, 0, 0],
           [1, 1, 1, 2, 1, 0, 2, 0], [1, 1, 1, 1, 2, 1, 0, 1], [1, 1, 1, 1, 1, 1, 1, 0]],
-    "ordered": [[1, 2, 2, 1, 1, 1, 1, 1], [2, 2, 2, 2, 1, 1, 1, 1], [0, 2, 0, 2, 1, 1, 1, 1],
-                [0, 0, 0, 0, 2, 2, 1, 1], [0, 0, 0, 0, 2, 0, 0, 1], [0, 0, 0, 0, 0, 0, 0, 0]],
+    "ordered": [[1, 2, 2, 1, 2, 1, 1, 1], [2, 2, 2, 1, 1, 1, 1, 1], [0, 2, 0, 2, 1, 1, 2, 1],
+                [0, 0, 0, 0, 2, 2, 1, 1], [2, 0, 2, 0, 2, 0, 0, 1], [0, 0, 0, 0, 0, 0, 0, 0]],
 }
 # With alpha, as given since Lab's features balance black and white as RGB's do (the
 # translucent run moves the fit, so the opaque pixels' entries are others too).
 _TINY_FITTED_LAB_ALPHA = {
     1.0: [[3, 3, 3, 1, 1, 1, 1, 1], [0, 0, 0, 1, 0, 1, 1, 1], [0, 0, 0, 0, 0, 1, 1, 1],
           [2, 2, 0, 0, 0, 0, 0, 1], [2, 2, 2, 0, 0, 0, 0, 0], [2, 2, 2, 2, 2, 0, 3, 0]],
-    "ordered": [[3, 3, 3, 0, 0, 0, 0, 0], [1, 1, 1, 0, 0, 0, 0, 0], [2, 1, 1, 1, 0, 0, 0, 0],
-                [2, 2, 1, 1, 1, 1, 0, 0], [2, 2, 2, 2, 2, 1, 1, 1], [2, 2, 2, 2, 2, 3, 3, 1]],
+    "ordered": [[3, 3, 3, 1, 0, 1, 1, 1], [0, 0, 0, 0, 1, 1, 1, 1], [2, 0, 0, 0, 1, 1, 0, 1],
+                [2, 2, 0, 0, 0, 0, 0, 0], [0, 2, 0, 2, 2, 0, 0, 0], [2, 2, 2, 2, 2, 3, 3, 0]],
 }
 
 

@@ -42,8 +42,8 @@ from ..reduce.options import (
     POSITIONAL,
     Options,
     check_options,
-    diffusion_strength,
     kept_for_transparency,
+    spread_strength,
 )
 from ..reduce.quality import (
     kept_within_limit,
@@ -275,7 +275,7 @@ def _spread(palette: np.ndarray, colors: np.ndarray, counts: np.ndarray,
     """A palette fitted to ``colors`` moved outwards for dithering, as a still's is
     (:func:`quantize.reduce.fit.spread_for_dither`); as it is without dithering or
     with ``exact_colors``."""
-    strength = diffusion_strength(opts.dither)  # ordered dithering mixes the fitted entries
+    strength = spread_strength(opts.dither, palette.shape[0])
     if strength <= 0 or opts.exact_colors or palette.shape[0] < 2:
         return palette
     hist = Histogram(colors, counts, opts.space)  # its features: the colours' _features

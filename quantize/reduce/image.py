@@ -56,7 +56,7 @@ from .options import (
     Options,
     check_options,
     check_palette_draws,
-    diffusion_strength,
+    spread_strength,
     warn_palette_without_alpha,
     warn_repeated_entries,
 )
@@ -142,12 +142,14 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
         between its nearest entry and the next nearest by a threshold fixed to
         its position (:func:`~quantize.reconstruct.ordered.ordered_indices`):
         a regular pattern that keeps pixel art's blocks in palette colours
-        intact and an animation's still areas steady; the palette is the
-        undithered one. ``"pattern"``: the same matrix, each opaque pixel's colour
-        mixed from two of its three nearest entries (onto a fitted palette or a
-        given one): a pattern of two near colours, never a far one, as pixel art
-        wants, where ``"ordered"`` onto a given palette mixes as many entries as
-        the colour needs.
+        intact and an animation's still areas steady. ``"pattern"``: the same
+        matrix, each opaque pixel's colour mixed from two of its three nearest
+        entries (onto a fitted palette or a given one): a pattern of two near
+        colours, never a far one, as pixel art wants, where ``"ordered"`` onto a
+        given palette mixes as many entries as the colour needs. Before either,
+        a fitted palette moves outwards as for ``dither=1`` up to 8 colours and
+        as for ``dither=0.5`` beyond (below), so that tones near the image's
+        darkest and lightest are drawn.
         Diffusion is strongest where the undithered mapping would show flat
         bands, weaker in texture, and skips pixels whose colour is in the
         palette already. A fitted palette's entries first move outwards from
@@ -452,7 +454,7 @@ def histogram_entries(hist: Histogram, hidden: bool, opts: Options, rng: np.rand
     of ``opts`` is assumed.
     """
     pal, labels, fitted, reached = _palette_for(hist, opts, rng)
-    strength = diffusion_strength(opts.dither)  # ordered dithering mixes the fitted entries
+    strength = spread_strength(opts.dither, pal.shape[0])
     if fitted and strength > 0 and not opts.exact_colors and pal.shape[0] > 1:
         spread = _kept_fixed(spread_for_dither(pal, hist, labels, strength), pal,
                              opts.fixed_colors)
