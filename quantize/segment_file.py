@@ -53,6 +53,7 @@ from .io import (
     kept_exif,
     link_to_nothing_words,
     load_image,
+    nodata_record,
     nodata_setting,
     probe_image,
     remove_stale_parts,
@@ -434,7 +435,7 @@ def _segment_page(job: _Job, input: str | os.PathLike[str], outdir: str | os.Pat
                                 stretch_range=loaded.stretch_range, classes_in=job.shared)
         dpi, exif = loaded.dpi, kept_exif(loaded.exif, job.strip, job.keep_gps)
         pixel_size = _pixel_size_record(loaded.pixel_size)
-        nodata = None if loaded.nodata is None else list(loaded.nodata)  # the value used
+        nodata = nodata_record(loaded.nodata)  # the value used
         shown = _regions.shown_alpha(loaded.alpha)
         stretched = _stretch_record(job.stretch, loaded.stretch_range, job.stretch_clip)
         of_page = {} if page is None else {"page": page, "input_pages": loaded.n_frames}
