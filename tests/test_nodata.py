@@ -426,3 +426,44 @@ def test_nodata_nan_is_checked_and_kept_in_a_batch_s_settings():
     with pytest.raises(ValueError, match=r"^nodata=inf should be a finite number$"):
         check_nodata(float("inf"))
 
+
+def test_a_transparent_region_has_no_colour_statistics(tmp_path):
+    """Its mean_input was the stand-in blue mapped back: [266.0, 266.0, 60307.0]."""
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["segment", str(_tile(tmp_path)), "--nodata", "0", "--stretch",
+                                 "-k", "2", "--min-region", "0", "--smooth", "0", "-o",
+                                 str(out), "--classes"])
+    assert result.exit_code == 0, result.output
+    record = json.loads((out / "segments.json").read_text())
+    border = [r for r in record["region_stats"] if r.get("transparent")]
+    assert [(r["mean_color"], r["mean_input"], r["segmented_color"]) for r in border] == [
+        (None, None, None)]
+    inside = sorted(r["mean_input"] for r in record["region_stats"] if "transparent" not in r)
+    assert inside == [[1000.0] * 3, [50000.0] * 3]
+    clusters = {c["cluster"]: (c["mean_color"], c["mean_input"]) for c in record["cluster_stats"]}
+    assert clusters[2] == (None, None)
+    rows = (out / "regions.csv").read_text().splitlines()
+    header = rows[0].split(",")
+    row = dict(zip(header, next(r for r in rows[1:] if r.endswith("True")).split(","),
+                   strict=True))
+    assert [row[f"{f}_{c}"] for f in ("mean_color", "mean_input", "segmented_color")
+            for c in "rgb"] == [""] * 9
+
+
+def test_a_transparent_class_has_no_colour_in_the_class_legend(tmp_path):
+    """Its null mean_color was read as black and written #000000, a colour of no pixel."""
+    from quantize.batch.classes import write_class_legend
+    from quantize.batch.results import FileResult
+
+    for name, rgb in (("a", [200, 0, 0]), ("b", None)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "segments.json").write_text(json.dumps({"cluster_stats": [
+            {"cluster": 0, "area": 2, "mean_color": [100, 0, 40]},
+            {"cluster": 1, "area": 2, "mean_color": rgb,
+             **({} if rgb else {"transparent": True})}]}))
+    results = [FileResult(tmp_path / f"{n}.tif", tmp_path / n, "ok") for n in "ab"]
+    legend = write_class_legend(tmp_path, results).read_text().splitlines()
+    assert legend[1:] == ["0,#640028,100,0,40,4,0.5,2", "1,#c80000,200,0,0,4,0.5,2"]
+    (tmp_path / "a" / "segments.json").unlink()
+    legend = write_class_legend(tmp_path, results[1:]).read_text().splitlines()
+    assert legend[2] == "1,,,,,2,0.5,1"
