@@ -617,7 +617,7 @@ def _loaded(im: Image.Image, p: Path, shrink_to: int | None = None,
         decoded = set_apart(decoded, key)
     rgb, alpha = _pil_to_rgba(_upright_srgb(decoded, orientation, intent), _page_number(im),
                               reading)
-    key = _nodata_used(decoded, key, nodata)
+    key = _nodata_used(decoded, key, nodata, alpha)
     source_profile = converted_profile(decoded.info.get("icc_profile"), decoded.mode)
     stretch_range = None
     if reading.stretch:
@@ -636,18 +636,23 @@ def _loaded(im: Image.Image, p: Path, shrink_to: int | None = None,
 
 
 def _nodata_used(decoded: Image.Image, key: Any,
-                 nodata: tuple[float, ...] | Literal["tag"] | None) -> Any:
+                 nodata: tuple[float, ...] | Literal["tag"] | None,
+                 alpha: np.ndarray | None) -> Any:
     """The no-data ``key`` (:func:`~quantize.io.nodata.nodata_key`) whose pixels
-    ``decoded`` had read as transparent, for :attr:`LoadedImage.nodata`: None when it is
-    the NaN of a float image named by default (no tag) and no pixel is NaN. Of a float
-    image whose NaN pixels were so read (:func:`~quantize.io.nodata.no_data_mask`), but
-    ``nodata`` NaN given, a :class:`~quantize.io.nodata.NoDataWarning` says how many."""
+    ``decoded`` had read as transparent (``alpha`` 0), for :attr:`LoadedImage.nodata`:
+    None when it is the NaN of a float image named by default (no tag) and no pixel is
+    NaN. Of a float image whose NaN pixels were so read
+    (:func:`~quantize.io.nodata.no_data_mask`), but ``nodata`` NaN given, a
+    :class:`~quantize.io.nodata.NoDataWarning` says how many."""
     if key is None or decoded.mode != "F":
         return key
     given_nan = isinstance(nodata, tuple) and math.isnan(nodata[0])
     if given_nan:
         return key
-    nan = sum(int(np.count_nonzero(np.isnan(band))) for _, band in _gray_bands(decoded))
+    if math.isnan(key):  # a float image has no alpha of its own: its hidden pixels are NaN
+        nan = 0 if alpha is None else int(np.count_nonzero(alpha == 0))
+    else:
+        nan = sum(int(np.count_nonzero(np.isnan(band))) for _, band in _gray_bands(decoded))
     if nan:
         warn_caller(f"{nan} NaN of its {decoded.width * decoded.height} pixels "
                     f"{'is' if nan == 1 else 'are'} read as no data (fully transparent), as a "
