@@ -888,7 +888,9 @@ weights=(color=1, intensity=0, xy=0.3, texture=1))
         with one decimal, of the region's visible pixels (see ``alpha``), and
         ``segmented_color``, that mean as :meth:`SegmentResult.mean_color_image` fills the
         region with it (integers); and ``"transparent": true`` last, in a region none of
-        whose pixels is visible (its colours are the fill it was segmented as). ``area``
+        whose pixels is visible (its ``mean_color``, ``segmented_color`` and
+        ``mean_input`` are then None: it has no colour of the input's, only the fill it was
+        segmented as, which :meth:`SegmentResult.mean_colors` keeps). ``area``
         and the others count every pixel, shown or not. Rounded as ``segments.json``
         writes them; with ``exact=True``, ``centroid`` and ``mean_color`` are
         unrounded (the mean colours of ``mean_colors(exact=True)``), the features to
@@ -936,7 +938,8 @@ weights=(color=1, intensity=0, xy=0.3, texture=1))
         ``fraction``, that area over the image's pixels (6 decimals); and
         ``mean_color`` as ``[r, g, b]``, the mean of their visible pixels (see ``alpha``),
         0..255 with one decimal (unrounded with ``exact=True``), as a region's is worked
-        out; ``"transparent": true`` last when none of them is visible. With
+        out; ``"transparent": true`` last when none of them is visible (its
+        ``mean_color`` and ``mean_input`` then None). With
         ``n_clusters``, the k-means clusters (``clusters_used`` of them); from the region
         hierarchy every region is its own cluster, so there is one record per region.
         Of a stretched image, ``mean_input`` after ``mean_color``, as

@@ -53,6 +53,7 @@ from .io import (
     kept_exif,
     link_to_nothing_words,
     load_image,
+    nodata_record,
     nodata_setting,
     probe_image,
     remove_stale_parts,
@@ -434,7 +435,7 @@ def _segment_page(job: _Job, input: str | os.PathLike[str], outdir: str | os.Pat
                                 stretch_range=loaded.stretch_range, classes_in=job.shared)
         dpi, exif = loaded.dpi, kept_exif(loaded.exif, job.strip, job.keep_gps)
         pixel_size = _pixel_size_record(loaded.pixel_size)
-        nodata = None if loaded.nodata is None else list(loaded.nodata)  # the value used
+        nodata = nodata_record(loaded.nodata)  # the value used
         shown = _regions.shown_alpha(loaded.alpha)
         stretched = _stretch_record(job.stretch, loaded.stretch_range, job.stretch_clip)
         of_page = {} if page is None else {"page": page, "input_pages": loaded.n_frames}
@@ -1027,8 +1028,9 @@ _TABLE_PARTS = MappingProxyType({
 def regions_table(records: list[dict[str, Any]]) -> str:
     r"""``regions.csv``: one row per record of ``region_stats`` (at least one), its fields
     as columns in their order, a list flattened into a column per part
-    (``bbox_row_min``, ..., ``mean_color_r``, ...), and ``transparent`` last, ``True`` or
-    ``False`` (written as the batch report writes a boolean); rows end in ``"
+    (``bbox_row_min``, ..., ``mean_color_r``, ...; empty cells for None, a transparent
+    region's colours), and ``transparent`` last, ``True`` or ``False`` (written as the
+    batch report writes a boolean); rows end in ``"
 "``
     (RFC 4180).
 
@@ -1049,10 +1051,21 @@ def regions_table(records: list[dict[str, Any]]) -> str:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([name.rstrip("_") for name in header] + ["transparent"])
     for record in records:
-        row = [v for key in fields for v in (record[key] if key in _TABLE_PARTS
-                                             else [record[key]])]
+        row = [v for key in fields for v in _table_cells(key, record[key])]
         writer.writerow(row + [bool(record.get("transparent", False))])
     return buffer.getvalue()
+
+
+def _table_cells(key: str, value: Any) -> list[Any]:
+    """The cells of ``regions.csv`` of the field ``key`` of a region's record: a list
+    field's parts (:data:`_TABLE_PARTS`), empty of None; another field's value.
+
+    >>> _table_cells("mean_color", [9.0, 0.0, 0.5]), _table_cells("mean_input", None)
+    ([9.0, 0.0, 0.5], ['', '', ''])
+    """
+    if key not in _TABLE_PARTS:
+        return [value]
+    return [""] * len(_TABLE_PARTS[key]) if value is None else list(value)
 
 
 def class_levels(result: SegmentResult) -> np.ndarray:

@@ -2556,7 +2556,9 @@ def test_a_numpy_matrix_reads_as_the_grey_array_it_holds():
     (np.array([[[np.nextafter(-1 / 510, -1), 0.5, 1.0]]]), ValueError,
      r"got \[-0\.0019607843137254906, 1\]; if they are 0\.\.1 gone"),
     (np.full((2, 2, 3), np.nan), ValueError,
-     r"^image contains NaN or infinite values; expected finite numbers in \[0, 1\]$"),
+     r"^image contains NaN or infinite values; expected finite numbers in \[0, 1\]; to leave "
+     r"missing pixels out, pass them as alpha 0: np\.dstack\(\[np\.nan_to_num\(image\), "
+     r"np\.isfinite\(image\)\]\) of an \(H, W\) array$"),
     (np.zeros((2, 2, 3), np.int64), TypeError,
      r"^image should have dtype uint8, uint16, bool or float, got int64; for values 0\.\.255, "
      r"pass it as \.astype\(np\.uint8\)$"),
@@ -2570,6 +2572,18 @@ def test_a_numpy_matrix_reads_as_the_grey_array_it_holds():
 def test_as_rgba_rejects(image, error, match):
     with pytest.raises(error, match=match):
         as_rgba(image)
+
+
+def test_nan_with_a_stretch_is_refused_naming_any_range_and_how_to_leave_them_out():
+    """With stretch=True the message said "expected finite numbers in [0, 1]"."""
+    counts = np.array([[-45.0, 300.0, np.nan], [60000.0, 300.0, 300.0]], np.float32)
+    with pytest.raises(ValueError, match=r"^image contains NaN or infinite values; expected "
+                       r"finite numbers \(of any range, with stretch=True\); to leave missing "
+                       r"pixels out, pass them as alpha 0: np\.dstack\("):
+        as_rgba(counts, stretch=True)
+    rgb, alpha = as_rgba(np.dstack([np.nan_to_num(counts), np.isfinite(counts)]), stretch=True)
+    assert alpha.tolist() == [[255, 255, 0], [255, 255, 255]]  # as advised
+    assert rgb[..., 0].tolist() == [[0, 1, 0], [255, 1, 1]]
 
 
 @pytest.mark.parametrize("values", [[[0.0, 0.25], [0.5, 1.0]], [[0, 64], [128, 255]]])

@@ -140,7 +140,9 @@ def test_a_16_bit_rgb_tile_is_matched_on_all_16_bits(tmp_path):
     ("reduce", "0,0", "--nodata=(0, 0) should be one number, for every band, or three (red, "
                       "green, blue)"),
     ("segment", "zero", "--nodata='zero' should be a number, one a band separated by commas "
-                        "(0,0,0), or none"),
+                        "(0,0,0), nan (a float image's NaN pixels), or none"),
+    ("segment", "nan", "--nodata=NaN cannot occur in its 8-bit values: expected whole numbers "
+                       "from 0 to 255"),
 ])
 def test_a_value_the_input_cannot_hold_is_one_line_and_exit_2(tmp_path, command, value,
                                                                expected):
@@ -314,3 +316,154 @@ def test_shared_palette_is_fitted_without_the_nodata_pixels(tmp_path):
         assert (indices[_BORDER] == 0).all()
         assert indices[1:3, 1].tolist() == [1, 1] and indices[1:3, 2].tolist() == [2, 2]
     assert result.stderr.count("its GDAL_NODATA tag names 0 as no data") == 2  # each file's
+
+
+def _float_tif(folder, values, name: str = "sky.tif"):
+    """``values`` saved as a float32 TIFF (mode F) in ``folder``."""
+    path = folder / name
+    Image.fromarray(np.asarray(values, np.float32)).save(path)
+    return path
+
+
+#: A sky-subtracted float tile: values below 0, NaN where nothing was measured.
+_SKY = np.array([[-40.5, -40.5, 60.0, 60.0],
+                 [-40.5, -40.5, 60.0, 60.0],
+                 [np.nan, np.nan, 10.0, 10.0]], np.float32)
+
+
+def test_a_stretch_of_a_file_reads_its_values_below_0_as_the_array_does(tmp_path):
+    """segment --stretch read a float TIFF's values below 0 as black (0), with a warning
+    that they were, and stretched from 0, while segment(array, stretch=True) stretched
+    from the array's own darkest value."""
+    values = _SKY[:2]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "4 negative of its 8 pixels are read as black"
+        image = load_image(_float_tif(tmp_path, values), stretch=True)
+    assert image.stretch_range == (-40.5, 60.0)
+    assert image.rgb[:, :, 0].tolist() == [[0, 0, 255, 255]] * 2
+    from quantize.io import as_rgba_ranged
+
+    assert as_rgba_ranged(values, stretch=True)[2] == image.stretch_range
+    from quantize.io import PixelRangeWarning
+
+    with pytest.warns(PixelRangeWarning, match=r"^4 negative of its 8 pixels are read as black"):
+        unstretched = load_image(tmp_path / "sky.tif")  # without a stretch, as before
+    assert unstretched.rgb[:, :, 0].tolist() == [[0, 0, 60, 60]] * 2  # 0..255 of a float image
+
+
+def test_segment_stretch_records_the_range_below_0(tmp_path):
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["segment", str(_float_tif(tmp_path, _SKY[:2])), "--stretch",
+                                 "-k", "2", "--min-region", "0", "-o", str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    assert "negative" not in result.stderr
+    assert json.loads(result.stdout)["stretch_range"] == [-40.5, 60.0]
+
+
+def test_a_fill_that_sets_a_stretch_range_is_said_with_the_nodata_to_give(tmp_path):
+    values = np.where(np.isnan(_SKY), -9999.0, _SKY)
+    src = _float_tif(tmp_path, values)
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["segment", str(src), "--stretch", "-k", "2", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert (f"quantize: warning: {src}: 2 of its 12 pixels are -9999, the darkest value, "
+            "which the stretch reads as black (a no-data fill sets its range); give "
+            "--nodata=-9999 to read them as no data\n") in result.stderr
+    image = load_image(src, stretch=True, nodata=-9999)  # as advised
+    assert image.stretch_range == (-40.5, 60.0)
+    assert image.alpha.tolist() == [[255] * 4, [255] * 4, [0, 0, 255, 255]]
+
+
+def test_nan_pixels_are_no_data_by_default_with_a_warning(tmp_path):
+    """The NaN pixels were read as black and joined the darkest region."""
+    src = _float_tif(tmp_path, _SKY)
+    with pytest.warns(NoDataWarning, match=r"^2 NaN of its 12 pixels are read as no data "
+                                           r"\(fully transparent\), as a float image's NaN "
+                                           r"pixels are by default$"):
+        image = load_image(src, stretch=True, nodata="tag")
+    assert image.alpha.tolist() == [[255] * 4, [255] * 4, [0, 0, 255, 255]]
+    assert image.stretch_range == (-40.5, 60.0)
+    assert image.nodata is not None and np.isnan(image.nodata[0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # given: nothing to say
+        given = load_image(src, stretch=True, nodata=float("nan"))
+    assert np.array_equal(given.alpha, image.alpha) and np.array_equal(given.rgb, image.rgb)
+    full = _float_tif(tmp_path, _SKY[:2], "full.tif")  # no NaN: none is recorded
+    assert load_image(full, stretch=True, nodata="tag").nodata is None
+
+
+def test_nodata_none_still_reads_nan_as_black(tmp_path):
+    from quantize.io import PixelRangeWarning
+
+    with pytest.warns(PixelRangeWarning, match=r"^2 NaN or infinite of its 12 pixels"):
+        image = load_image(_float_tif(tmp_path, _SKY), stretch=True, nodata=None)
+    assert image.alpha is None
+    assert image.rgb[2, :2, 0].tolist() == [0, 0]
+
+
+@pytest.mark.parametrize("option", [[], ["--nodata", "nan"], ["--nodata", "NaN"]])
+def test_segment_leaves_nan_pixels_out_and_records_nan(tmp_path, option):
+    """--nodata nan was refused (should be a finite number); NaN pixels joined a region."""
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["segment", str(_float_tif(tmp_path, _SKY)), "--stretch", "-k",
+                                 "2", "--min-region", "0", "--smooth", "0", "-o", str(out),
+                                 *option])
+    assert result.exit_code == 0, result.output
+    assert ("NaN of its 12 pixels are read as no data" in result.stderr) == (not option)
+    record = json.loads((out / "segments.json").read_text())
+    assert record["nodata"] == "nan"  # JSON has no NaN
+    transparent = [r for r in record["region_stats"] if r.get("transparent")]
+    assert [r["area"] for r in transparent] == [2]
+    assert json.loads((out / "segments.json").read_text())["stretch_range"] == [-40.5, 60.0]
+
+
+def test_nodata_nan_is_checked_and_kept_in_a_batch_s_settings():
+    from quantize.io import check_nodata, nodata_setting
+
+    assert np.isnan(check_nodata(float("nan"))[0]) and np.isnan(check_nodata(" nan ")[0])
+    assert nodata_setting(float("nan")) == "nan"
+    assert np.isnan(check_nodata(nodata_setting("nan"))[0])
+    with pytest.raises(ValueError, match=r"^nodata=inf should be a finite number$"):
+        check_nodata(float("inf"))
+
+
+def test_a_transparent_region_has_no_colour_statistics(tmp_path):
+    """Its mean_input was the stand-in blue mapped back: [266.0, 266.0, 60307.0]."""
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["segment", str(_tile(tmp_path)), "--nodata", "0", "--stretch",
+                                 "-k", "2", "--min-region", "0", "--smooth", "0", "-o",
+                                 str(out), "--classes"])
+    assert result.exit_code == 0, result.output
+    record = json.loads((out / "segments.json").read_text())
+    border = [r for r in record["region_stats"] if r.get("transparent")]
+    assert [(r["mean_color"], r["mean_input"], r["segmented_color"]) for r in border] == [
+        (None, None, None)]
+    inside = sorted(r["mean_input"] for r in record["region_stats"] if "transparent" not in r)
+    assert inside == [[1000.0] * 3, [50000.0] * 3]
+    clusters = {c["cluster"]: (c["mean_color"], c["mean_input"]) for c in record["cluster_stats"]}
+    assert clusters[2] == (None, None)
+    rows = (out / "regions.csv").read_text().splitlines()
+    header = rows[0].split(",")
+    row = dict(zip(header, next(r for r in rows[1:] if r.endswith("True")).split(","),
+                   strict=True))
+    assert [row[f"{f}_{c}"] for f in ("mean_color", "mean_input", "segmented_color")
+            for c in "rgb"] == [""] * 9
+
+
+def test_a_transparent_class_has_no_colour_in_the_class_legend(tmp_path):
+    """Its null mean_color was read as black and written #000000, a colour of no pixel."""
+    from quantize.batch.classes import write_class_legend
+    from quantize.batch.results import FileResult
+
+    for name, rgb in (("a", [200, 0, 0]), ("b", None)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "segments.json").write_text(json.dumps({"cluster_stats": [
+            {"cluster": 0, "area": 2, "mean_color": [100, 0, 40]},
+            {"cluster": 1, "area": 2, "mean_color": rgb,
+             **({} if rgb else {"transparent": True})}]}))
+    results = [FileResult(tmp_path / f"{n}.tif", tmp_path / n, "ok") for n in "ab"]
+    legend = write_class_legend(tmp_path, results).read_text().splitlines()
+    assert legend[1:] == ["0,#640028,100,0,40,4,0.5,2", "1,#c80000,200,0,0,4,0.5,2"]
+    (tmp_path / "a" / "segments.json").unlink()
+    legend = write_class_legend(tmp_path, results[1:]).read_text().splitlines()
+    assert legend[2] == "1,,,,,2,0.5,1"

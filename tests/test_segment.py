@@ -903,7 +903,8 @@ def test_fully_transparent_images_are_one_colour_and_one_region(rng):
                                        "segmented as one colour, #000000, black, as no pixel "
                                        "is visible, not by the colour stored in them")
     assert result.n_regions == 1
-    assert result.region_stats()[0]["mean_color"] == [0.0, 0.0, 0.0]
+    assert result.region_stats()[0]["mean_color"] is None  # no colour shows
+    assert result.mean_colors()[1].tolist() == [0, 0, 0]  # the one it was segmented as
     with pytest.warns(AlphaIgnoredWarning) as caught:
         segment(rgba[:1, :1], regions=1)
     assert caught[0].message.facts == ("1 of 1 pixel is fully transparent and is segmented "
@@ -931,7 +932,7 @@ def test_k_means_keeps_hidden_pixels_a_region_of_their_own_however_small():
                                           [2] * 5 + [3] * 5]
     stats = result.region_stats()
     assert [(s["area"], s["mean_color"], s.get("transparent")) for s in stats] == [
-        (2, [0.0, 0.0, 255.0], True), (38, [197.4, 30.0, 30.0], None),
+        (2, None, True), (38, [197.4, 30.0, 30.0], None),
         (40, [30.0, 170.0, 40.0], None)]
     assert [s["cluster"] for s in stats] == [2, 0, 1]
 
@@ -961,15 +962,17 @@ def test_a_regions_mean_colour_is_that_of_its_visible_pixels(options):
     assert np.array_equal(result.alpha, rgba[..., 3])
 
 
-def test_a_region_with_no_visible_pixel_keeps_the_colour_it_was_segmented_as(rng):
+def test_a_region_with_no_visible_pixel_has_no_mean_colour_but_keeps_its_fill(rng):
+    """region_stats gave the stand-in blue as its mean_color (and segmented_color), a colour
+    of no pixel of the image's; mean_colors() and centers keep it, as segmented."""
     rgba = np.zeros((8, 10, 4), np.uint8)
     rgba[:, :5, :3] = rng.integers(0, 256, (8, 5, 3))  # hidden, alpha 0
     rgba[:, 5:] = (30, 170, 40, 255)
     with pytest.warns(AlphaIgnoredWarning, match="one colour, #0000ff,"):
         result = segment(rgba, regions=2)
     assert result.labels[:, :5].tolist() == [[1] * 5] * 8
-    assert [s["mean_color"] for s in result.region_stats()] == [[0.0, 0.0, 255.0],
-                                                                [30.0, 170.0, 40.0]]
+    assert [(s["mean_color"], s["segmented_color"]) for s in result.region_stats()] == [
+        (None, None), ([30.0, 170.0, 40.0], [30, 170, 40])]
     assert result.mean_colors().tolist() == [[0, 0, 0], [0, 0, 255], [30, 170, 40]]
     assert result.centers.tolist() == [[0.0, 0.0, 255.0], [30.0, 170.0, 40.0]]
 

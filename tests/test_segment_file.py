@@ -1063,8 +1063,10 @@ def test_regions_csv_is_the_region_stats_one_row_per_region(tmp_path):
     assert [row[2:4] for row in rows] == [["24", "16"], ["24", "16"]]
     assert [row[-1] for row in rows] == ["False", "True"]
     assert [row[:-1] for row in rows] == [
-        [str(v) for key in s if key != "transparent"
-         for v in (s[key] if isinstance(s[key], list) else [s[key]])] for s in stats]
+        [str(v) if v is not None else "" for key in s if key != "transparent"
+         for v in (s[key] if isinstance(s[key], list) else [None] * 3 if s[key] is None
+                   else [s[key]])] for s in stats]
+    assert rows[1][12:18] == [""] * 6  # the transparent region has no colour: empty cells
 
 
 def test_regions_csv_of_a_stretched_image_has_the_mean_input_columns(tmp_path):

@@ -300,8 +300,9 @@ def write_class_legend(output_dir: str | Path, results: Sequence[FileResult]
     """Write ``class-legend.csv`` in ``output_dir``: one row per class over every output
     of ``results`` (as :func:`write_class_table` reads them), ``class``, ``mean_color``
     (``#rrggbb``) and ``r``, ``g``, ``b`` (the mean sRGB colour of all its pixels, in
-    every image), ``pixels``, ``fraction`` (of all the images' pixels) and ``files`` (the
-    outputs that hold it): which class is grass and which gravel, at a glance. None, and
+    every image; empty of the transparent class, whose ``mean_color`` is null), ``pixels``,
+    ``fraction`` (of all the images' pixels) and ``files`` (the outputs that hold it):
+    which class is grass and which gravel, at a glance. None, and
     nothing written, when no result has a ``segments.json``.
 
     >>> import tempfile
@@ -323,23 +324,26 @@ def write_class_legend(output_dir: str | Path, results: Sequence[FileResult]
     ``fraction`` and ``files`` 0.
     """
     read = _read_stats(results)
-    totals: dict[int, list[float]] = {}  # class: [pixels, r, g, b sums, files]
+    # class: [pixels, r, g, b sums, files, pixels of a colour]
+    totals: dict[int, list[float]] = {}
     for _, c in _class_stats(read):
-        entry = totals.setdefault(int(c["cluster"]), [0, 0.0, 0.0, 0.0, 0])
+        entry = totals.setdefault(int(c["cluster"]), [0, 0.0, 0.0, 0.0, 0, 0])
         area = c["area"]
         entry[0] += area
-        for i, level in enumerate(c.get("mean_color") or (0, 0, 0)):
-            entry[1 + i] += level * area
+        if c.get("mean_color") is not None:  # None: a transparent class, of no colour
+            for i, level in enumerate(c["mean_color"]):
+                entry[1 + i] += level * area
+            entry[5] += area
         entry[4] += 1
     if not totals:
         return None
     everything = sum(entry[0] for entry in totals.values())
     rows = []
     for k in sorted(totals):
-        pixels, *sums, files = totals[k]
-        rgb = [int(round(v / max(pixels, 1))) for v in sums]
-        rows.append([k, _hex(rgb), *rgb, pixels, round(pixels / max(everything, 1), 6),
-                     files])
+        pixels, *sums, files, coloured = totals[k]
+        rgb = [int(round(v / coloured)) for v in sums] if coloured else [None] * 3
+        rows.append([k, _hex(None if not coloured else rgb), *rgb, pixels,
+                     round(pixels / max(everything, 1), 6), files])
     rows += [[k, None, None, None, None, 0, 0.0, 0] for k in _classes_held_by_none(read)]
     rows.sort(key=lambda row: row[0])
     return _write_csv(Path(output_dir) / CLASS_LEGEND_NAME,

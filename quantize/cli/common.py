@@ -230,11 +230,12 @@ NoDataOption = Annotated[str | None, typer.Option(
     "border), in the input's own units, before any scaling to 8 bits or segment's --stretch "
     "(0..65535 of a 16-bit tile): pixels whose every band equals it are read as fully transparent, "
     "as alpha 0 is. One number for every band, or three for red, green and blue (0,0,0). "
-    "Default: the value a TIFF's GDAL_NODATA tag names, when it has one (a warning says "
-    "it); none reads every pixel, the tag left out. For grey and RGB images, with alpha "
-    "(a pixel no data or transparent is left out) or not, and palette images (matched in "
-    "their colours); a still only. The value used is recorded as nodata (--json, "
-    "segments.json).",
+    "nan: a float image's NaN pixels, which are no data by default too (a warning says "
+    "so). Default: the value a TIFF's GDAL_NODATA tag names, when it has one (a warning "
+    "says it); none reads every pixel, the tag left out, NaN as black. For grey and RGB "
+    "images, with alpha (a pixel no data or transparent is left out) or not, and palette "
+    "images (matched in their colours); a still only. The value used is recorded as "
+    "nodata (--json, segments.json).",
     show_default=False)]
 IntentOption = Annotated[str | None, typer.Option(
     "--intent", metavar="NAME", parser=choice_word(INTENTS),
@@ -416,25 +417,28 @@ def number(text: str) -> float:
 
 def nodata_given(text: str | None) -> Any:
     """``--nodata`` as the jobs take ``nodata`` (:func:`~quantize.io.nodata.check_nodata`,
-    which checks the count): ``"tag"`` when not given, None for ``none`` (in any case),
-    else the numbers of a comma list, kept as typed (:func:`number`).
+    which checks the count): ``"tag"`` when not given, None for ``none`` and ``"nan"``
+    for ``nan`` (in any case), else the numbers of a comma list, kept as typed
+    (:func:`number`).
 
-    >>> nodata_given(None), nodata_given("None"), nodata_given("0,0, 255")
-    ('tag', None, (0, 0, 255))
+    >>> nodata_given(None), nodata_given("None"), nodata_given("0,0, 255"), nodata_given("NaN")
+    ('tag', None, (0, 0, 255), 'nan')
 
     Raises
     ------
     ValueError
-        For text that is neither ``none`` nor plain decimal numbers separated by commas.
+        For text that is neither ``none``, ``nan`` nor plain decimal numbers separated by
+        commas.
     """
     if text is None:
         return "tag"
-    if text.strip().lower() == "none":
-        return None
+    word = text.strip().lower()
+    if word in ("none", "nan"):
+        return None if word == "none" else "nan"
     parts = text.split(",")
     if not all(plain_number(part) for part in parts):
         raise ValueError(f"nodata={text!r} should be a number, one a band separated by "
-                         f"commas (0,0,0), or none")
+                         f"commas (0,0,0), nan (a float image's NaN pixels), or none")
     return tuple(TypedNumber(_read(part), part.strip()) for part in parts)
 
 

@@ -28,8 +28,10 @@ What happens to each kind of input:
   small); so is a 16-bit image made in memory (``Image.fromarray`` of a uint16
   array), not one read from a file. Float grayscale (F):
   read as 0..1, 0..255 or 0..65535, the first range that holds its largest
-  value; NaN, infinite and negative pixels read as black, with a
-  :class:`PixelRangeWarning`. A float image with values over 1 whose brightest
+  value; NaN (when not no data: ``nodata=None``), infinite and negative pixels read as
+  black, with a :class:`PixelRangeWarning`, but that ``stretch`` reads values below 0
+  in its range (and says when a whole negative value many pixels hold, -9999, sets it:
+  give it as ``nodata``). A float image with values over 1 whose brightest
   pixel so comes out below 64 (0..1000 read as 16-bit counts, say) is read so
   too, with a :class:`PixelRangeWarning` saying to scale it to 0..1.
   16-bit RGB, RGBA and grey+alpha PNGs (and every frame of such an APNG), which Pillow
@@ -78,7 +80,9 @@ What happens to each kind of input:
 - No data (``nodata``, :mod:`quantize.io.nodata`): of a grey or RGB image, the pixels
   whose every band equals a value given in the image's own units (0..65535 of a 16-bit
   tile), or that a TIFF's GDAL_NODATA tag names (``nodata="tag"``), are read as fully
-  transparent, before any scaling to 8 bits or stretch, which they take no part in.
+  transparent, before any scaling to 8 bits or stretch, which they take no part in; so
+  are a float image's NaN pixels, unless ``nodata`` is None (``nodata=float("nan")``
+  names them alone), with a ``NoDataWarning`` but when NaN is given.
 - Physical resolution (a PNG's pHYs, a JPEG's JFIF density or EXIF resolution, a TIFF's
   resolution tags, a BMP's pixels per metre), when stated in inches or centimetres:
   ``LoadedImage.dpi``, upright (x and y swapped by an EXIF orientation of 5 to 8); an
@@ -164,7 +168,9 @@ from .nodata import (  # noqa: F401
     NoData,
     NoDataWarning,
     check_nodata,
+    no_data_mask,
     nodata_key,
+    nodata_record,
     nodata_setting,
 )
 from .read import (  # noqa: F401

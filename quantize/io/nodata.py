@@ -9,11 +9,15 @@ a value, one a band, or ``"tag"``, the tag's when the file has one
 (:func:`nodata_key`). The value is matched in the input's own units, before any
 scaling to 8 bits or stretch, which the pixels so hidden take no part in. Of an 8-bit
 image with alpha, or of a palette, it is matched in the colours decoded
-(:func:`set_apart`): a pixel that is no data or transparent is left out.
+(:func:`set_apart`): a pixel that is no data or transparent is left out. NaN (``"nan"``)
+names the NaN pixels of a float image, which are no data whenever ``nodata`` is not None
+(astropy's convention, :func:`no_data_mask`): with ``"tag"`` and no tag, the key of a
+float image is NaN (:func:`nodata_key`).
 """
 
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any, Literal
 
@@ -24,14 +28,15 @@ from .._validation import as_typed, check_float, shown_number
 from ..errors import InputParameterError, QuantizeWarning, warn_caller
 
 __all__ = ["GDAL_NODATA", "NoData", "NoDataWarning", "check_nodata", "keyed_when_decoded",
-           "nodata_key", "nodata_setting", "set_apart"]
+           "no_data_mask", "nodata_key", "nodata_record", "nodata_setting", "set_apart"]
 
 #: The TIFF tag in which GDAL writes a raster's no-data value, as ASCII text.
 GDAL_NODATA = 42113
 
 #: What ``nodata`` takes: one value for every band, one a band, ``"tag"`` (the file's
-#: GDAL_NODATA tag, when it has one), or None (no pixel is no data).
-NoData = float | tuple[float, ...] | Literal["tag"] | None
+#: GDAL_NODATA tag, when it has one), or None (no pixel is no data). NaN, or ``"nan"``,
+#: names a float image's NaN pixels.
+NoData = float | tuple[float, ...] | Literal["tag", "nan"] | None
 
 # The bits a sample of a TIFF's BitsPerSample tag, and SampleFormat (2: signed integers).
 _BITS_PER_SAMPLE, _SAMPLE_FORMAT = 258, 339
@@ -47,12 +52,14 @@ class NoDataWarning(QuantizeWarning):
     """A TIFF's GDAL_NODATA tag names the value of its missing pixels, which are read as
     fully transparent (``nodata=None``, ``--nodata none``, reads them as any other); or
     it names a value no pixel of the image can hold, or that is not a number, and is left
-    out."""
+    out; or a float image has NaN pixels, read as no data (fully transparent) unless
+    ``nodata`` is None or NaN itself."""
 
 
 def check_nodata(value: Any, name: str = "nodata") -> tuple[float, ...] | Literal["tag"] | None:
     """``value`` as :func:`~quantize.io.load_image` takes ``nodata``: None, ``"tag"``, or a
-    tuple of one finite number (for every band) or three (red, green, blue).
+    tuple of one number (for every band; finite, or NaN, also written ``"nan"``: a float
+    image's NaN pixels) or three finite ones (red, green, blue).
 
     Whether a pixel can hold the value is checked once the image is opened
     (:func:`nodata_key`): that depends on its depth.
@@ -60,15 +67,16 @@ def check_nodata(value: Any, name: str = "nodata") -> tuple[float, ...] | Litera
     Raises
     ------
     TypeError
-        For a value that is neither a number, a sequence of numbers, ``"tag"`` nor None.
+        For a value that is neither a number, a sequence of numbers, ``"tag"``, ``"nan"``
+        nor None.
     ValueError
-        For a value that is not finite, a word other than ``"tag"``, or a sequence of
-        other than one or three numbers.
+        For a value that is infinite, a word other than ``"tag"`` and ``"nan"``, or a
+        sequence of other than one or three numbers.
 
     Examples
     --------
-    >>> check_nodata(0), check_nodata([0, 0, 255]), check_nodata("tag")
-    ((0.0,), (0.0, 0.0, 255.0), 'tag')
+    >>> check_nodata(0), check_nodata([0, 0, 255]), check_nodata("tag"), check_nodata("NaN")
+    ((0.0,), (0.0, 0.0, 255.0), 'tag', (nan,))
     >>> check_nodata([1, 2])
     Traceback (most recent call last):
     ...
@@ -76,9 +84,11 @@ def check_nodata(value: Any, name: str = "nodata") -> tuple[float, ...] | Litera
     """
     if value is None or (isinstance(value, str) and value == "tag"):
         return value
+    if isinstance(value, str) and value.strip().lower() == "nan":
+        return (math.nan,)
     if isinstance(value, str):
-        raise ValueError(f"{name}={value!r} should be a number, one a band, 'tag' (the "
-                         f"file's GDAL_NODATA tag) or None")
+        raise ValueError(f"{name}={value!r} should be a number, one a band, 'nan' (a float "
+                         f"image's NaN pixels), 'tag' (the file's GDAL_NODATA tag) or None")
     values = (value,) if isinstance(value, numbers.Real) else value
     try:
         values = tuple(values)
@@ -88,18 +98,65 @@ def check_nodata(value: Any, name: str = "nodata") -> tuple[float, ...] | Litera
     if len(values) not in (1, 3):
         raise ValueError(f"{name}={value!r} should be one number, for every band, or three "
                          f"(red, green, blue)")
+    if len(values) == 1 and _is_nan(values[0]):
+        return (math.nan,)
     return tuple(as_typed(v, check_float(v, name)) for v in values)
 
 
-def nodata_setting(value: Any, name: str = "nodata") -> list[float] | Literal["tag"] | None:
+def _is_nan(value: Any) -> bool:
+    """Whether ``value`` is a NaN number (not a bool, which ``check_float`` refuses).
+
+    >>> _is_nan(float("nan")), _is_nan(0), _is_nan(True)
+    (True, False, False)
+    """
+    return (isinstance(value, numbers.Real) and not isinstance(value, bool)
+            and math.isnan(value))
+
+
+def nodata_setting(value: Any, name: str = "nodata") -> list[float] | Literal["tag", "nan"] | None:
     """``value`` checked (:func:`check_nodata`) as a job's settings hold it, in JSON as a
-    batch's manifest records them: a list of numbers, ``"tag"`` or None.
+    batch's manifest records them: a list of numbers, ``"tag"``, ``"nan"`` (NaN, which
+    JSON has no number for) or None.
 
     >>> nodata_setting(0), nodata_setting((0, 0, 255)), nodata_setting("tag")
     ([0.0], [0.0, 0.0, 255.0], 'tag')
+    >>> nodata_setting(float("nan"))
+    'nan'
     """
     checked = check_nodata(value, name)
-    return checked if checked is None or isinstance(checked, str) else list(checked)
+    if checked is None or isinstance(checked, str):
+        return checked
+    return nodata_record(checked)
+
+
+def nodata_record(values: tuple[float, ...] | None) -> list[float] | Literal["nan"] | None:
+    """The no-data value used (:attr:`~quantize.io.LoadedImage.nodata`) as a record holds
+    it, in JSON: a list of one number or three, ``"nan"`` for NaN, or None.
+
+    >>> nodata_record((0.0,)), nodata_record((float("nan"),)), nodata_record(None)
+    ([0.0], 'nan', None)
+    """
+    if values is None:
+        return None
+    return "nan" if len(values) == 1 and math.isnan(values[0]) else list(values)
+
+
+def no_data_mask(values: np.ndarray, key: float | None) -> np.ndarray | None:
+    """Which of ``values``, a wide grey image's pixels, are no data by ``key``
+    (:func:`nodata_key`, its transparent value): of that value, and of a float image also
+    NaN (astropy's convention: a float image's NaN pixels are no data whenever a key is
+    set); None when ``key`` is None.
+
+    >>> no_data_mask(np.array([0.0, np.nan, -9999.0]), -9999.0).tolist()
+    [False, True, True]
+    >>> no_data_mask(np.array([0, 7], np.uint16), 7).tolist()
+    [False, True]
+    """
+    if key is None:
+        return None
+    if values.dtype.kind != "f":
+        return values == key
+    return np.isnan(values) | (values == key)
 
 
 def nodata_key(im: Image.Image, nodata: tuple[float, ...] | Literal["tag"] | None
@@ -109,7 +166,8 @@ def nodata_key(im: Image.Image, nodata: tuple[float, ...] | Literal["tag"] | Non
     key its pixels are matched against as a transparent colour (``info["transparency"]``)
     is; None when there is none. ``"tag"`` names the file's GDAL_NODATA tag, with a
     :class:`NoDataWarning` saying the value read (or, one no pixel can hold, that the tag
-    is left out).
+    is left out). Of a float image (mode "F") the key is NaN when no value is named (no
+    tag): its NaN pixels are no data by default (:func:`no_data_mask`).
 
     Raises
     ------
@@ -127,7 +185,7 @@ def nodata_key(im: Image.Image, nodata: tuple[float, ...] | Literal["tag"] | Non
     tagged = isinstance(nodata, str)
     values = _tag_values(im) if tagged else nodata
     if values is None:
-        return None
+        return math.nan if im.mode == "F" else None
     problem = _cannot_hold(im, values)
     if problem is None and "transparency" in im.info and not keyed_when_decoded(im):
         problem = "the image names a transparent colour of its own"
@@ -135,7 +193,7 @@ def nodata_key(im: Image.Image, nodata: tuple[float, ...] | Literal["tag"] | Non
     if problem is not None and tagged:
         warn_caller(f"its GDAL_NODATA tag ({_tag_text(im)}) is left out: {problem}",
                     NoDataWarning)
-        return None
+        return math.nan if im.mode == "F" else None
     if problem is not None:
         raise InputParameterError(f"nodata={shown} {problem}")
     if tagged:

@@ -11,6 +11,7 @@ import contextlib
 import contextvars
 import functools
 import io as _io
+import math
 import numbers
 import os
 import re
@@ -39,6 +40,7 @@ from .._validation import (
     check_path,
     check_stretch_clip,
     refuse_masked,
+    shown_number,
     unit_floats,
 )
 from ..errors import (
@@ -65,7 +67,15 @@ from ..png import (
     whole_png_rows,
 )
 from .jpeg import check_jpeg_scan
-from .nodata import NoData, check_nodata, keyed_when_decoded, nodata_key, set_apart
+from .nodata import (
+    NoData,
+    NoDataWarning,
+    check_nodata,
+    keyed_when_decoded,
+    no_data_mask,
+    nodata_key,
+    set_apart,
+)
 from .profiles import (
     DEFAULT_INTENT,
     Intent,
@@ -607,6 +617,7 @@ def _loaded(im: Image.Image, p: Path, shrink_to: int | None = None,
         decoded = set_apart(decoded, key)
     rgb, alpha = _pil_to_rgba(_upright_srgb(decoded, orientation, intent), _page_number(im),
                               reading)
+    key = _nodata_used(decoded, key, nodata, alpha)
     source_profile = converted_profile(decoded.info.get("icc_profile"), decoded.mode)
     stretch_range = None
     if reading.stretch:
@@ -622,6 +633,31 @@ def _loaded(im: Image.Image, p: Path, shrink_to: int | None = None,
                        stretch_range, source_profile,
                        upright_dpi(pixel_size, orientation if turned is None else turned),
                        None if key is None else tuple(np.atleast_1d(key).tolist()))
+
+
+def _nodata_used(decoded: Image.Image, key: Any,
+                 nodata: tuple[float, ...] | Literal["tag"] | None,
+                 alpha: np.ndarray | None) -> Any:
+    """The no-data ``key`` (:func:`~quantize.io.nodata.nodata_key`) whose pixels
+    ``decoded`` had read as transparent (``alpha`` 0), for :attr:`LoadedImage.nodata`:
+    None when it is the NaN of a float image named by default (no tag) and no pixel is
+    NaN. Of a float image whose NaN pixels were so read
+    (:func:`~quantize.io.nodata.no_data_mask`), but ``nodata`` NaN given, a
+    :class:`~quantize.io.nodata.NoDataWarning` says how many."""
+    if key is None or decoded.mode != "F":
+        return key
+    given_nan = isinstance(nodata, tuple) and math.isnan(nodata[0])
+    if given_nan:
+        return key
+    if math.isnan(key):  # a float image has no alpha of its own: its hidden pixels are NaN
+        nan = 0 if alpha is None else int(np.count_nonzero(alpha == 0))
+    else:
+        nan = sum(int(np.count_nonzero(np.isnan(band))) for _, band in _gray_bands(decoded))
+    if nan:
+        warn_caller(f"{nan} NaN of its {decoded.width * decoded.height} pixels "
+                    f"{'is' if nan == 1 else 'are'} read as no data (fully transparent), as a "
+                    "float image's NaN pixels are by default", NoDataWarning)
+    return None if math.isnan(key) and not nan else key
 
 
 def _stretch_range(extent: tuple[Any, Any] | None, reading: _Reading
@@ -3386,7 +3422,7 @@ def _pil_to_rgba(im: Image.Image, page: int | None = None, reading: _Reading = _
         for dest, values in _gray_bands(im):
             rgb[dest] = _scale_wide_gray(values, full, black)[:, :, None]
             if alpha is not None:
-                alpha[dest] = np.where(values == key, 0, 255)
+                alpha[dest] = np.where(no_data_mask(values, key), 0, 255)
     else:
         for dest, band in _row_bands(im):
             if band.mode != target:
@@ -3420,17 +3456,20 @@ def _wide_gray_scale(im: Image.Image, page: int | None = None,
     White is 65535 for integers; for floats, the first of 1, 255 and 65535 that holds
     the largest value (float images come as 0..1, 0..255 or 16-bit counts).
     Values beyond 65535 are read by their largest; black is 0. With ``reading.stretch``,
-    black and white are the image's own darkest and brightest values instead, over the
-    pixels that show (not of its transparent value, ``info["transparency"]``), unless
-    they are one or none shows; without it, whether the image comes out dark is judged by
-    those pixels too. Pixels below 0, NaN or infinite are read as black, with a
+    black and white are the image's own darkest and brightest values instead (below 0
+    too), over the pixels that show (not of its transparent value,
+    ``info["transparency"]``, nor NaN with one: :func:`~quantize.io.nodata.no_data_mask`),
+    unless they are one or none shows; without it, whether the image comes out dark is
+    judged by those pixels too. Pixels NaN or infinite (not hidden), and without
+    ``reading.stretch`` those below 0, are read as black, with a
     :class:`PixelRangeWarning` (:func:`_wide_gray_extent`), and an image whose brightest
     pixel comes out below 64 is said to come out dark (:func:`_warn_dark_values`).
     """
-    low, top = _wide_gray_extent(im, page, im.info.get("transparency"))
+    low, top = _wide_gray_extent(im, page, im.info.get("transparency"), reading.stretch)
     if reading.stretch and reading.clip and top > low:
         low, top = _wide_gray_percentiles(im, im.info.get("transparency"), reading.clip)
     if reading.stretch and top > low:
+        _warn_fill_sets_range(im, page, low, im.info.get("transparency"))
         _record_stretch(reading, low, top)
         return low, top
     if im.mode.startswith("I;16"):
@@ -3447,23 +3486,22 @@ def _wide_gray_scale(im: Image.Image, page: int | None = None,
     return 0.0, full
 
 
-def _wide_gray_extent(im: Image.Image, page: int | None,
-                      hidden: float | None = None) -> tuple[float, float]:
-    """The darkest and brightest values of ``im``, a wide grayscale image, at least 0,
-    over its finite pixels but those of the value ``hidden`` when given (0, 0 when there
-    are none). Reads the image a band of rows at a time, so the whole image is scaled
-    alike. Warns (:class:`PixelRangeWarning`) of pixels below 0 (not of ``hidden``: a
-    float tile's no-data -9999), NaN or infinite, which are read as black."""
+def _wide_gray_extent(im: Image.Image, page: int | None, hidden: float | None = None,
+                      own_range: bool = False) -> tuple[float, float]:
+    """The darkest and brightest values of ``im``, a wide grayscale image, at least 0 (but
+    with ``own_range``, a stretch's, which reads values below 0 too), over its finite
+    pixels but those no data by ``hidden`` when given (of that value, and NaN:
+    :func:`~quantize.io.nodata.no_data_mask`; 0, 0 when there are none). Reads the image
+    a band of rows at a time, so the whole image is scaled alike. Warns
+    (:class:`PixelRangeWarning`) of pixels NaN or infinite, and without ``own_range`` of
+    those below 0 (not of ``hidden``: a float tile's no-data -9999), which are read as
+    black."""
     w, h = im.size
-    low, top, negative, undefined = np.inf, 0.0, 0, 0
+    low, top, negative, undefined = np.inf, -np.inf, 0, 0
     for _, band in _gray_bands(im):
-        if band.dtype.kind == "f":
-            finite = np.isfinite(band)
-            undefined += int(band.size - np.count_nonzero(finite))
-            band = band[finite]
-        if hidden is not None:  # its pixels are not read: none is said negative
-            band = band[band != hidden]
-        negative += int(np.count_nonzero(band < 0))
+        band, left_out = _values_read(band, hidden)
+        undefined += left_out
+        negative += 0 if own_range else int(np.count_nonzero(band < 0))
         if band.size:
             top, low = max(top, float(band.max())), min(low, float(band.min()))
     parts = [f"{undefined} NaN or infinite"] if undefined else []
@@ -3472,21 +3510,56 @@ def _wide_gray_extent(im: Image.Image, page: int | None,
         verb = "is" if undefined + negative == 1 else "are"
         warn_caller(f"{_on_page(page)}{' and '.join(parts)} of its {w * h} pixels {verb} "
                     "read as black", PixelRangeWarning)
-    return (0.0 if low == np.inf else max(low, 0.0)), top
+    if low == np.inf:
+        return 0.0, 0.0
+    return (low, top) if own_range else (max(low, 0.0), max(top, 0.0))
+
+
+def _warn_fill_sets_range(im: Image.Image, page: int | None, low: float,
+                          hidden: float | None) -> None:
+    """Say when the value ``low`` that a stretch of ``im``, a float grayscale image, reads
+    as black looks like a no-data fill that ``nodata`` did not name (-9999 of a float
+    tile): a whole number below 0 that more than :data:`OUTLIER_SHARE` of the pixels
+    read (:func:`_values_read`), and two at least, hold; the line says to give ``nodata``
+    that value, which the command line writes as its flag."""
+    if im.mode != "F" or low >= 0 or not float(low).is_integer():
+        return
+    held = sum(int(np.count_nonzero(_values_read(band, hidden)[0] == low))
+               for _, band in _gray_bands(im))
+    pixels = im.width * im.height
+    if held < 2 or held <= OUTLIER_SHARE * pixels:  # one darkest pixel is no fill
+        return
+    shown = shown_number(float(low))
+    warn_caller(PixelRangeWarning(
+        f"{_on_page(page)}{held} of its {pixels} pixels are {shown}, the darkest value, which "
+        f"the stretch reads as black (a no-data fill sets its range); give nodata={shown} to "
+        "read them as no data"))
+
+
+def _values_read(band: np.ndarray, hidden: float | None) -> tuple[np.ndarray, int]:
+    """The values of ``band``, a wide grayscale image's pixels, that are read as numbers
+    (flat): its finite ones but those no data by ``hidden``
+    (:func:`~quantize.io.nodata.no_data_mask`); and how many NaN or infinite ones, not no
+    data, are left out.
+
+    >>> values, left_out = _values_read(np.array([[1.0, np.nan, np.inf, -5.0]]), -5.0)
+    >>> values.tolist(), left_out
+    ([1.0], 1)
+    """
+    shown = no_data_mask(band, hidden)
+    shown = np.ones(band.shape, bool) if shown is None else ~shown
+    if band.dtype.kind != "f":
+        return band[shown], 0
+    finite = np.isfinite(band)
+    return band[shown & finite], int(np.count_nonzero(shown & ~finite))
 
 
 def _wide_gray_percentiles(im: Image.Image, hidden: float | None,
                            clip: float) -> tuple[float, float]:
     """The ``clip``-th and ``100 - clip``-th percentiles (:func:`_extent_of`) of the
-    values of ``im``, a wide grayscale image, as :func:`_wide_gray_extent` reads them:
-    over its finite pixels but those of the value ``hidden``, a value below 0 as 0."""
-    kept = []
-    for _, band in _gray_bands(im):
-        if band.dtype.kind == "f":
-            band = band[np.isfinite(band)]
-        if hidden is not None:
-            band = band[band != hidden]
-        kept.append(np.maximum(band.reshape(-1), 0))
+    values of ``im``, a wide grayscale image, as :func:`_wide_gray_extent` reads them for
+    a stretch: over its finite pixels but those no data by ``hidden``, below 0 too."""
+    kept = [_values_read(band, hidden)[0].reshape(-1) for _, band in _gray_bands(im)]
     extent = _extent_of(np.concatenate(kept), clip)
     return (0.0, 0.0) if extent is None else extent
 
@@ -4842,10 +4915,10 @@ def _to_uint8(arr: np.ndarray, name: str, reading: _Reading = _AS_COUNTS) -> np.
 def _floats_to_uint8(arr: np.ndarray, name: str, reading: _Reading) -> np.ndarray:
     """``arr``, an ``(H, W, C)`` float image, as uint8: its values in [0, 1] times 255, or
     with ``reading.stretch`` its colour channels' own range, whatever it is, onto 0..255
-    (:func:`_own_range_to_uint8`; its alpha, if any, still in [0, 1])."""
+    (:func:`_own_range_to_uint8`; its alpha, if any, still in [0, 1]). NaN or infinite
+    values are refused (:func:`_not_finite_message`)."""
     if not all(np.isfinite(arr[rows]).all() for rows in _array_bands(arr)):
-        raise ValueError(f"{name} contains NaN or infinite values; expected finite "
-                         "numbers in [0, 1]")
+        raise ValueError(_not_finite_message(arr, name, reading))
     if reading.stretch and arr.shape[2] in (2, 4):
         arr = arr.copy()  # its alpha clipped as unit_floats clips it; the caller's kept
         arr[:, :, -1] = unit_floats(arr[:, :, -1], f"{name}'s alpha channel (float) should "
@@ -4863,6 +4936,25 @@ def _floats_to_uint8(arr: np.ndarray, name: str, reading: _Reading) -> np.ndarra
     # In float64: float32 or float16 products round to the .5 between two levels (a
     # float32 just above 0.5/255 read as 0, as a PIL "F" image of it read as 1).
     return _rounded_by_bands(arr, lambda band: np.multiply(band, 255.0, dtype=np.float64))
+
+
+def _not_finite_message(arr: np.ndarray, name: str, reading: _Reading) -> str:
+    """Why ``arr``, a float ``(H, W, C)`` image holding NaN or infinite values, is refused:
+    the values expected (of any range with ``reading.stretch``, else in [0, 1]), and, of
+    one of a grey or colour channels alone, how to mark its missing pixels instead, as
+    alpha 0 (an array holds no no-data value; a masked array is refused alike).
+
+    >>> _not_finite_message(np.zeros((1, 1, 1)), "image", _Reading(stretch=True))
+    'image contains NaN or infinite values; expected finite numbers (of any range, with \
+stretch=True); to leave missing pixels out, pass them as alpha 0: \
+np.dstack([np.nan_to_num(image), np.isfinite(image)]) of an (H, W) array'
+    """
+    expected = "(of any range, with stretch=True)" if reading.stretch else "in [0, 1]"
+    message = f"{name} contains NaN or infinite values; expected finite numbers {expected}"
+    if arr.shape[2] not in (1, 3):  # alpha of its own: the values are to be made finite
+        return message
+    return (f"{message}; to leave missing pixels out, pass them as alpha 0: "
+            f"np.dstack([np.nan_to_num({name}), np.isfinite({name})]) of an (H, W) array")
 
 
 def _integers_stretched(arr: np.ndarray, name: str, reading: _Reading = _AS_COUNTS

@@ -31,7 +31,7 @@ from .._kernels import group_sums, row_bands, unpack_rgb
 
 __all__ = ["RegionRuns", "RegionSums", "border_alpha", "cluster_stats", "connected_regions",
            "draw_overlay", "enlarged_rows", "find_boundaries", "flat_color_table",
-           "inner_points", "input_mean", "label_changes", "region_perimeters",
+           "colour_fields", "inner_points", "input_mean", "label_changes", "region_perimeters",
            "mean_color_image", "mean_color_table", "join_same_value", "linked_components",
            "merge_regions", "merge_small_regions", "region_areas", "region_runs", "region_stats",
            "region_sums", "shown_alpha", "smooth_label_map"]
@@ -796,7 +796,9 @@ def region_stats(labels: np.ndarray, rgb: np.ndarray, clusters: np.ndarray,
     ``mean_input`` after ``mean_color`` (:func:`input_mean`). With ``pixel_size`` (x, y
     in micrometres), ``area_um2`` and ``perimeter_um`` after ``segmented_color``
     (:func:`physical_size`). A region none of whose
-    pixels is visible has ``"transparent": true`` last. ``sums``: :func:`region_sums` of
+    pixels is visible has ``"transparent": true`` last, and its ``mean_color``,
+    ``mean_input`` and ``segmented_color`` None (:func:`colour_fields`: it has no colour
+    to measure, but the stand-in it was segmented as). ``sums``: :func:`region_sums` of
     ``labels`` and ``rgb`` (and the image's alpha), when the caller has them. Prior
     validation is assumed.
 
@@ -830,15 +832,34 @@ def region_stats(labels: np.ndarray, rgb: np.ndarray, clusters: np.ndarray,
             "centroid": [shown(float(sums.rows[lab]) / a, 2),
                          shown(float(sums.cols[lab]) / a, 2)],
             "inner_point": points[lab].tolist(),
-            "mean_color": [shown(v, 1) for v in means[lab]],
-            **input_mean(means[lab], stretch_range, exact),
-            "segmented_color": colours[lab].tolist(),
+            **colour_fields(means[lab], bool(visible[lab]), stretch_range, exact),
+            "segmented_color": colours[lab].tolist() if visible[lab] else None,
             **physical_size(a, int(perimeters[lab]), pixel_size, exact),
         }
         if visible[lab] == 0:
             record["transparent"] = True
         records.append(record)
     return records
+
+
+def colour_fields(mean: np.ndarray, visible: bool,
+                  stretch_range: tuple[float, float] | None, exact: bool = False
+                  ) -> dict[str, list[float] | None]:
+    """``{"mean_color": [r, g, b]}`` (0..255, one decimal; unrounded with ``exact``) of
+    ``mean``, a region's or cluster's mean colour, with ``stretch_range`` ``mean_input``
+    after it (:func:`input_mean`); each None when none of its pixels is ``visible`` (a
+    transparent region's mean is the stand-in colour it was segmented as, no colour of
+    the input's).
+
+    >>> colour_fields(np.array([255.0, 0.0, 127.54]), True, (0.0, 510.0))
+    {'mean_color': [255.0, 0.0, 127.5], 'mean_input': [510.0, 0.0, 255.08]}
+    >>> colour_fields(np.array([0.0, 0.0, 255.0]), False, (0.0, 510.0))
+    {'mean_color': None, 'mean_input': None}
+    """
+    if not visible:
+        return {"mean_color": None, **({} if stretch_range is None else {"mean_input": None})}
+    shown = float if exact else (lambda v: round(float(v), 1))
+    return {"mean_color": [shown(v) for v in mean], **input_mean(mean, stretch_range, exact)}
 
 
 def input_mean(mean: np.ndarray, stretch_range: tuple[float, float] | None,
@@ -891,7 +912,8 @@ def cluster_stats(sums: RegionSums, clusters: np.ndarray, k: int, *,
     ``mean_color``, the mean of their visible pixels as :func:`region_stats` works a
     region's out (one decimal; unrounded with ``exact``), with ``stretch_range``
     ``mean_input`` after it (:func:`input_mean`), and ``"transparent": true`` last
-    when none of them is visible. ``sums``: :func:`region_sums` of the regions,
+    when none of them is visible, its ``mean_color`` and ``mean_input`` then None
+    (:func:`colour_fields`). ``sums``: :func:`region_sums` of the regions,
     ``clusters`` ``(n,)`` the cluster of each region 1..n. Prior validation is assumed.
 
     >>> sums = region_sums(np.array([[1, 2, 3]]), np.array([[[0, 0, 0], [9, 9, 9], [3, 0, 0]]],
@@ -905,13 +927,11 @@ def cluster_stats(sums: RegionSums, clusters: np.ndarray, k: int, *,
     visible = merged.area if merged.hidden is None else merged.area - merged.hidden
     regions = np.bincount(clusters, minlength=k)
     total = int(merged.area[1:].sum())
-    shown = float if exact else (lambda v: round(float(v), 1))
     records = []
     for c in np.flatnonzero(regions):
         record = {"cluster": int(c), "regions": int(regions[c]), "area": int(merged.area[c + 1]),
                   "fraction": _fraction(int(merged.area[c + 1]), total, exact),
-                  "mean_color": [shown(v) for v in means[c + 1]],
-                  **input_mean(means[c + 1], stretch_range, exact)}
+                  **colour_fields(means[c + 1], bool(visible[c + 1]), stretch_range, exact)}
         if visible[c + 1] == 0:
             record["transparent"] = True
         records.append(record)

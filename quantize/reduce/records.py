@@ -35,7 +35,7 @@ from ..errors import (
     WriteRefusedError,
     warn_caller,
 )
-from ..io import check_output_folder_writable, check_output_path
+from ..io import check_output_folder_writable, check_output_path, nodata_record
 from ..io.profiles import DEFAULT_INTENT, SourceProfile, profile_fields
 from ..names import quoted, reduced_name
 from .fit import DEFAULT_COLORS
@@ -243,7 +243,8 @@ def job_record(src: Path, out: Path, *, k: int, space: str, options: dict[str, A
     input's colours were converted to sRGB from (:func:`profile_fields`; None: an sRGB or
     untagged input, then not recorded), ``nodata`` the no-data value whose pixels were
     left out, as transparent ones are (:attr:`~quantize.io.LoadedImage.nodata`, given or a
-    TIFF's GDAL_NODATA tag; None: none, then not recorded), recorded last, a list."""
+    TIFF's GDAL_NODATA tag; None: none, then not recorded), recorded last, a list
+    (``"nan"`` for NaN: :func:`~quantize.io.nodata.nodata_record`)."""
     record = {
         "input": str(src), "output": str(out), "k": k,
         **({} if colours_used is None else {"colours_used": colours_used}),
@@ -269,7 +270,7 @@ def job_record(src: Path, out: Path, *, k: int, space: str, options: dict[str, A
     if max_bytes_bound is not None:
         record["max_bytes_bound"] = max_bytes_bound
     return {**record, **profile_fields(source_profile),
-            **({} if nodata is None else {"nodata": list(nodata)})}
+            **({} if nodata is None else {"nodata": nodata_record(nodata)})}
 
 
 def recorded_options(opts: dict[str, Any]) -> dict[str, Any]:
