@@ -1030,8 +1030,7 @@ def regions_table(records: list[dict[str, Any]]) -> str:
     as columns in their order, a list flattened into a column per part
     (``bbox_row_min``, ..., ``mean_color_r``, ...; empty cells for None, a transparent
     region's colours), and ``transparent`` last, ``True`` or ``False`` (written as the
-    batch report writes a boolean); rows end in ``"
-"``
+    batch report writes a boolean); rows end in ``"\r\n"``
     (RFC 4180).
 
     >>> record = {"label": 1, "cluster": 0, "area": 2, "perimeter": 2,
