@@ -30,7 +30,7 @@ import warnings
 from collections.abc import Iterator
 from contextvars import ContextVar
 from enum import IntEnum
-from typing import Literal, NamedTuple, get_args
+from typing import Any, Literal, NamedTuple, get_args
 
 __all__ = ["FAILURE_KINDS", "AdvisedFormats", "AlphaLossWarning", "CodeAdviceWarning",
            "ExcludeAdviceError", "ExifLeftOutWarning", "ExitCode", "FailureKind",
@@ -154,7 +154,45 @@ class InputParameterError(QuantizeError, ValueError):
     kind: FailureKind = "bad_parameter"
 
 
-class CodeAdviceError(InputParameterError):
+def _advised(facts: str, advice: str) -> str:
+    """The line of an error or warning whose ``facts`` end with ``advice`` after "; ",
+    if there is any.
+
+    >>> _advised("has 3 frames", "call reduce_file"), _advised("has 3 frames", "")
+    ('has 3 frames; call reduce_file', 'has 3 frames')
+    """
+    return f"{facts}; {advice}" if advice else facts
+
+
+class _AdviceError(QuantizeError, ValueError):
+    """A bad parameter value (of one input, when ``path`` is given) whose message is its
+    ``facts``, then (after "; ") its ``advice``, if any, which a caller that cannot follow
+    that advice leaves out, as :class:`_AdviceWarning` keeps a warning's apart. Exit 2, as
+    a bad parameter. Pickled with both parts and the fields ``_kept`` gives (batch
+    workers), as the class it is."""
+
+    exit_code = ExitCode.USAGE
+    kind: FailureKind = "bad_parameter"
+
+    def __init__(self, facts: str, *, advice: str = "",
+                 path: str | os.PathLike[str] | None = None):
+        self.facts, self.advice = facts, advice
+        super().__init__(_advised(facts, advice), path=path)
+
+    def _kept(self) -> dict[str, Any]:
+        """The keywords, but ``facts``, that make this error again."""
+        return {"advice": self.advice, "path": self.path}
+
+    def __reduce__(self):  # keeps both parts across process boundaries (batch workers)
+        return (_rebuild_advice, (type(self), self.facts, self._kept()))
+
+
+def _rebuild_advice(cls: type[_AdviceError], facts: str, kept: dict[str, Any]
+                    ) -> _AdviceError:
+    return cls(facts, **kept)
+
+
+class CodeAdviceError(_AdviceError, InputParameterError):
     """A bad parameter (of one input, when ``path`` is given) whose message ends, after
     "; ", with advice in Python (``reduce_file(input, palette_out=...)``), which only a
     caller of the library can follow: ``facts`` is the reason without it, for the command
@@ -165,18 +203,6 @@ class CodeAdviceError(InputParameterError):
     >>> str(err), err.facts, err.exit_code
     ('a.gif: has 3 frames; call reduce_file', 'has 3 frames', <ExitCode.USAGE: 2>)
     """
-
-    def __init__(self, facts: str, *, advice: str = "",
-                 path: str | os.PathLike[str] | None = None):
-        self.facts, self.advice = facts, advice
-        super().__init__(f"{facts}; {advice}" if advice else facts, path=path)
-
-    def __reduce__(self):  # keeps both parts across process boundaries
-        return (_rebuild_code_advice, (self.facts, self.advice, self.path))
-
-
-def _rebuild_code_advice(facts: str, advice: str, path: str | None) -> CodeAdviceError:
-    return CodeAdviceError(facts, advice=advice, path=path)
 
 
 class OutputError(QuantizeError, OSError):
@@ -378,7 +404,7 @@ class QualityError(QuantizeError, ValueError):
                  reached: QualityReached | None = None):
         self.facts, self.format_advice, self.formats = reason, format_advice, formats
         self.reached = reached
-        super().__init__(f"{reason}; {format_advice}" if format_advice else reason, path=path)
+        super().__init__(_advised(reason, format_advice), path=path)
 
     def advice_naming(self, option: str) -> str:
         """``format_advice`` naming its formats by ``option``, as
@@ -411,7 +437,7 @@ class SizeBudgetError(QuantizeError, ValueError):
     kind: FailureKind = "quality"
 
 
-class FormatAdviceError(QuantizeError, ValueError):
+class FormatAdviceError(_AdviceError):
     """A bad parameter value whose message ends, after "; ", with advice on the output's
     format (``.jpg/.webp/.tif`` hold more colours than a ``.png``): exit 2, as a bad
     parameter.
@@ -429,13 +455,15 @@ class FormatAdviceError(QuantizeError, ValueError):
     ('300 colours, at most 256; write .tif', '300 colours, at most 256')
     """
 
-    exit_code = ExitCode.USAGE
-    kind: FailureKind = "bad_parameter"
-
     def __init__(self, facts: str, *, format_advice: str = "",
                  formats: AdvisedFormats | None = None):
-        self.facts, self.format_advice, self.formats = facts, format_advice, formats
-        super().__init__(f"{facts}; {format_advice}" if format_advice else facts)
+        self.formats = formats
+        super().__init__(facts, advice=format_advice)
+
+    @property
+    def format_advice(self) -> str:
+        """The advice on the output's format ("" when there is none)."""
+        return self.advice
 
     def advice_naming(self, option: str) -> str:
         """``format_advice`` with its formats named as ``option`` takes them, for a caller
@@ -450,13 +478,8 @@ class FormatAdviceError(QuantizeError, ValueError):
         """
         return _advice_naming(self.format_advice, self.formats, option)
 
-    def __reduce__(self):  # keeps both parts across process boundaries (batch workers)
-        return (_rebuild_advice, (type(self), self.facts, self.format_advice, self.formats))
-
-
-def _rebuild_advice(cls: type[FormatAdviceError], facts: str, format_advice: str,
-                    formats: AdvisedFormats | None) -> FormatAdviceError:
-    return cls(facts, format_advice=format_advice, formats=formats)
+    def _kept(self) -> dict[str, Any]:
+        return {"format_advice": self.advice, "formats": self.formats}
 
 
 class ExcludeAdviceError(QuantizeError, ValueError):
@@ -634,7 +657,7 @@ class _AdviceWarning(QuantizeWarning):
 
     def __init__(self, facts: str, advice: str = ""):
         self.facts, self.advice = facts, advice
-        super().__init__(f"{facts}; {advice}" if advice else facts)
+        super().__init__(_advised(facts, advice))
 
     def __reduce__(self):  # keeps both parts across process boundaries
         return (type(self), (self.facts, self.advice))
