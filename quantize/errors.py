@@ -26,8 +26,9 @@ import contextlib
 import errno
 import os
 import sys
+import threading
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from enum import IntEnum
 from typing import Any, Literal, NamedTuple, get_args
@@ -44,7 +45,8 @@ __all__ = ["FAILURE_KINDS", "AdvisedFormats", "AlphaLossWarning", "CodeAdviceWar
            "QuantizeError", "QuantizeWarning", "ResultTooLargeError", "SharedOutputError",
            "SizeBudgetError",
            "StillImageWarning", "TimingLossWarning", "WriteRefusedError", "command_line_text",
-           "failure_kind", "failure_kind_of_code", "warn_again", "warn_caller", "warnings_held"]
+           "failure_kind", "failure_kind_of_code", "warn_again", "warn_caller", "warnings_held",
+           "warnings_recorded"]
 
 
 class ExitCode(IntEnum):
@@ -645,6 +647,134 @@ def warn_again(caught: list[warnings.WarningMessage]) -> None:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
         else:
             hold.caught.append(w)
+
+
+# Recording the warnings of one thread, other libraries' too. warnings.catch_warnings swaps
+# the process's filters and handler, which every thread shares: two calls recorded side by
+# side on two threads took each other's warnings, lost some, and left the handler of one of
+# them in place. Instead a handler and a filter are put in place (_install_recorder), and
+# both ask _RECORDING, which each thread (and each Dask task) holds for itself, whether to
+# record: a batch's calls leave them in place for good, a max_bytes search only while it
+# runs (_RECORDING_BLOCKS counts the blocks running in the process).
+
+_Recording = tuple[list[warnings.WarningMessage], tuple[type[Warning], ...]]
+
+#: The warnings list of the block recording here and the categories it leaves out; None
+#: where no block is recording. A context variable: each thread has its own, so does each
+#: Dask task, and :func:`quantize._threads.run` hands the caller's to its tasks.
+_RECORDING: ContextVar[_Recording | None] = ContextVar("quantize_recording", default=None)
+
+
+class _WhereRecorded:
+    """The message pattern of :data:`_RECORDED_FILTER`: it matches any message raised where
+    a block is recording, and none elsewhere (the warnings filters call a pattern's
+    ``match`` with the message)."""
+
+    def match(self, message: str) -> bool:
+        return _RECORDING.get() is not None
+
+
+#: Every warning raised where a block is recording is shown, that is, recorded, each time
+#: it is raised: as ``simplefilter("always")`` inside ``catch_warnings`` did, whatever
+#: filters the process has ("error", "ignore", or "default", which shows a warning once per
+#: line).
+_RECORDED_FILTER = ("always", _WhereRecorded(), Warning, None, 0)
+
+
+class _Recorder:
+    """``warnings.showwarning`` while warnings are recorded in this process: a warning
+    raised where a block is recording goes to that block's list (unless its category is
+    left out); any other goes to the handler that was in place before, ``previous``."""
+
+    def __init__(self, previous: Callable[..., None]) -> None:
+        self.previous = previous
+
+    def __call__(self, message: Warning | str, category: type[Warning], filename: str,
+                 lineno: int, file: Any = None, line: str | None = None) -> None:
+        recording = _RECORDING.get()
+        if recording is None:
+            self.previous(message, category, filename, lineno, file, line)
+            return
+        caught, left_out = recording
+        if not issubclass(category, left_out):
+            caught.append(warnings.WarningMessage(message, category, filename, lineno,
+                                                  file, line))
+
+
+_LISTEN_LOCK = threading.Lock()
+#: The blocks of :func:`warnings_recorded` running in the process, on any thread.
+_RECORDING_BLOCKS = 0
+
+
+def _install_recorder() -> None:
+    """Put :class:`_Recorder` in place as ``warnings.showwarning`` and
+    :data:`_RECORDED_FILTER` first among the filters, unless they are already. Called
+    with :data:`_LISTEN_LOCK` held.
+
+    Done for each block: ``catch_warnings`` (pytest's around each test, a caller's) puts
+    back the handler and filters it found when it ends. The modules' registries of the
+    warnings already shown once are made stale too, as ``catch_warnings`` did: a warning
+    shown before, outside any recorded call, is recorded again.
+    """
+    if not isinstance(warnings.showwarning, _Recorder):
+        warnings.showwarning = _Recorder(warnings.showwarning)
+    if not warnings.filters or warnings.filters[0] is not _RECORDED_FILTER:
+        with contextlib.suppress(ValueError):
+            warnings.filters.remove(_RECORDED_FILTER)
+        warnings.filters.insert(0, _RECORDED_FILTER)
+    _filters_changed()
+
+
+def _remove_recorder() -> None:
+    """Take :class:`_Recorder` and :data:`_RECORDED_FILTER` away, where they still are
+    (a ``catch_warnings`` entered since restores its own state as it ends). Called with
+    :data:`_LISTEN_LOCK` held, no block recording."""
+    if isinstance(warnings.showwarning, _Recorder):
+        warnings.showwarning = warnings.showwarning.previous
+    with contextlib.suppress(ValueError):
+        warnings.filters.remove(_RECORDED_FILTER)
+    _filters_changed()
+
+
+def _filters_changed() -> None:
+    filters_changed = getattr(warnings, "_filters_mutated", None)
+    if filters_changed is not None:  # Python's own, which filterwarnings calls
+        filters_changed()
+
+
+@contextlib.contextmanager
+def warnings_recorded(left_out: tuple[type[Warning], ...] = (), *, for_good: bool = True
+                      ) -> Iterator[list[warnings.WarningMessage]]:
+    """The list of the warnings raised in this thread (or Dask task, or task of
+    :func:`quantize._threads.run` it started) while the block runs, other libraries' too,
+    each time it is raised, except those of the categories ``left_out``; not those of
+    other threads, which go where they went before. (quantize's own warnings, held by an
+    inner :func:`warnings_held`, never reach it.)
+
+    A handler (``warnings.showwarning``) and a first filter that record are put in place
+    in the process for this: ``for_good``, they are left there (a batch's calls);
+    else they are taken away once no block records in the process.
+
+    >>> with warnings_recorded((DeprecationWarning,), for_good=False) as caught:
+    ...     warnings.warn("kept", UserWarning)
+    ...     warnings.warn("left out", DeprecationWarning)
+    >>> [str(w.message) for w in caught]
+    ['kept']
+    """
+    global _RECORDING_BLOCKS
+    caught: list[warnings.WarningMessage] = []
+    with _LISTEN_LOCK:
+        _install_recorder()
+        _RECORDING_BLOCKS += 1
+    token = _RECORDING.set((caught, left_out))
+    try:
+        yield caught
+    finally:
+        _RECORDING.reset(token)
+        with _LISTEN_LOCK:
+            _RECORDING_BLOCKS -= 1
+            if not for_good and not _RECORDING_BLOCKS:
+                _remove_recorder()
 
 
 class _AdviceWarning(QuantizeWarning):
