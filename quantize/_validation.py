@@ -690,36 +690,40 @@ clipped at each end)
 
 
 def check_max_pixels(value: Any, name: str = "max_pixels") -> int | None:
-    """``value`` as a pixel limit: an int >= 1, or None for no limit; ``name`` is the
+    """``value`` as a pixel limit, as :func:`_check_limit` checks it; ``name`` is the
     parameter the error names (``"--max-pixels"`` on the command line).
 
     >>> check_max_pixels(4), check_max_pixels(None)
     (4, None)
-
-    Raises
-    ------
-    TypeError
-        If ``value`` is not an integer (nor None).
-    ValueError
-        If ``value`` is below 1.
     """
-    return None if value is None else check_int(value, name, minimum=1)
+    return _check_limit(value, name)
 
 
 def check_max_frames(value: Any, name: str = "max_frames") -> int | None:
-    """``value`` as a limit on the frames (pages) of a file: an int >= 1, or None for no
-    limit; ``name`` is the parameter the error names (``"--max-frames"`` on the command
-    line).
+    """``value`` as a limit on the frames (pages) of a file, as :func:`_check_limit`
+    checks it; ``name`` is the parameter the error names (``"--max-frames"`` on the
+    command line).
 
     >>> check_max_frames(600), check_max_frames(None)
     (600, None)
+    """
+    return _check_limit(value, name)
+
+
+def _check_limit(value: Any, name: str) -> int | None:
+    """``value`` as a limit on a count (pixels, frames): an int >= 1, or None for no limit.
+
+    >>> _check_limit(0, "max_frames")
+    Traceback (most recent call last):
+    ...
+    ValueError: max_frames=0 should be >= 1
 
     Raises
     ------
     TypeError
-        If ``value`` is not an integer (nor None).
+        If ``value`` is not an integer (nor None), naming ``name``.
     ValueError
-        If ``value`` is below 1.
+        If ``value`` is below 1, naming ``name``.
     """
     return None if value is None else check_int(value, name, minimum=1)
 

@@ -26,11 +26,12 @@ import contextlib
 import errno
 import os
 import sys
+import threading
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from enum import IntEnum
-from typing import Literal, NamedTuple, get_args
+from typing import Any, Literal, NamedTuple, get_args
 
 __all__ = ["FAILURE_KINDS", "AdvisedFormats", "AlphaLossWarning", "CodeAdviceWarning",
            "ExcludeAdviceError", "ExifLeftOutWarning", "ExitCode", "FailureKind",
@@ -44,7 +45,8 @@ __all__ = ["FAILURE_KINDS", "AdvisedFormats", "AlphaLossWarning", "CodeAdviceWar
            "QuantizeError", "QuantizeWarning", "ResultTooLargeError", "SharedOutputError",
            "SizeBudgetError", "StillExpectedError",
            "StillImageWarning", "TimingLossWarning", "WriteRefusedError", "command_line_text",
-           "failure_kind", "failure_kind_of_code", "warn_again", "warn_caller", "warnings_held"]
+           "failure_kind", "failure_kind_of_code", "warn_again", "warn_caller", "warnings_held",
+           "warnings_recorded"]
 
 
 class ExitCode(IntEnum):
@@ -154,7 +156,45 @@ class InputParameterError(QuantizeError, ValueError):
     kind: FailureKind = "bad_parameter"
 
 
-class CodeAdviceError(InputParameterError):
+def _advised(facts: str, advice: str) -> str:
+    """The line of an error or warning whose ``facts`` end with ``advice`` after "; ",
+    if there is any.
+
+    >>> _advised("has 3 frames", "call reduce_file"), _advised("has 3 frames", "")
+    ('has 3 frames; call reduce_file', 'has 3 frames')
+    """
+    return f"{facts}; {advice}" if advice else facts
+
+
+class _AdviceError(QuantizeError, ValueError):
+    """A bad parameter value (of one input, when ``path`` is given) whose message is its
+    ``facts``, then (after "; ") its ``advice``, if any, which a caller that cannot follow
+    that advice leaves out, as :class:`_AdviceWarning` keeps a warning's apart. Exit 2, as
+    a bad parameter. Pickled with both parts and the fields ``_kept`` gives (batch
+    workers), as the class it is."""
+
+    exit_code = ExitCode.USAGE
+    kind: FailureKind = "bad_parameter"
+
+    def __init__(self, facts: str, *, advice: str = "",
+                 path: str | os.PathLike[str] | None = None):
+        self.facts, self.advice = facts, advice
+        super().__init__(_advised(facts, advice), path=path)
+
+    def _kept(self) -> dict[str, Any]:
+        """The keywords, but ``facts``, that make this error again."""
+        return {"advice": self.advice, "path": self.path}
+
+    def __reduce__(self):  # keeps both parts across process boundaries (batch workers)
+        return (_rebuild_advice, (type(self), self.facts, self._kept()))
+
+
+def _rebuild_advice(cls: type[_AdviceError], facts: str, kept: dict[str, Any]
+                    ) -> _AdviceError:
+    return cls(facts, **kept)
+
+
+class CodeAdviceError(_AdviceError, InputParameterError):
     """A bad parameter (of one input, when ``path`` is given) whose message ends, after
     "; ", with advice in Python (``reduce_file(input, palette_out=...)``), which only a
     caller of the library can follow: ``facts`` is the reason without it, for the command
@@ -165,19 +205,6 @@ class CodeAdviceError(InputParameterError):
     >>> str(err), err.facts, err.exit_code
     ('a.gif: has 3 frames; call reduce_file', 'has 3 frames', <ExitCode.USAGE: 2>)
     """
-
-    def __init__(self, facts: str, *, advice: str = "",
-                 path: str | os.PathLike[str] | None = None):
-        self.facts, self.advice = facts, advice
-        super().__init__(f"{facts}; {advice}" if advice else facts, path=path)
-
-    def __reduce__(self):  # keeps both parts across process boundaries
-        return (_rebuild_code_advice, (self.facts, self.advice, self.path))
-
-
-def _rebuild_code_advice(facts: str, advice: str, path: str | None,
-                         cls: type[CodeAdviceError] = CodeAdviceError) -> CodeAdviceError:
-    return cls(facts, advice=advice, path=path)
 
 
 class StillExpectedError(CodeAdviceError):
@@ -192,9 +219,6 @@ class StillExpectedError(CodeAdviceError):
     """
 
     exit_code = ExitCode.FAILED
-
-    def __reduce__(self):  # keeps its class across process boundaries
-        return (_rebuild_code_advice, (self.facts, self.advice, self.path, type(self)))
 
 
 class OutputError(QuantizeError, OSError):
@@ -396,7 +420,7 @@ class QualityError(QuantizeError, ValueError):
                  reached: QualityReached | None = None):
         self.facts, self.format_advice, self.formats = reason, format_advice, formats
         self.reached = reached
-        super().__init__(f"{reason}; {format_advice}" if format_advice else reason, path=path)
+        super().__init__(_advised(reason, format_advice), path=path)
 
     def advice_naming(self, option: str) -> str:
         """``format_advice`` naming its formats by ``option``, as
@@ -429,7 +453,7 @@ class SizeBudgetError(QuantizeError, ValueError):
     kind: FailureKind = "quality"
 
 
-class FormatAdviceError(QuantizeError, ValueError):
+class FormatAdviceError(_AdviceError):
     """A bad parameter value whose message ends, after "; ", with advice on the output's
     format (``.jpg/.webp/.tif`` hold more colours than a ``.png``): exit 2, as a bad
     parameter.
@@ -447,13 +471,15 @@ class FormatAdviceError(QuantizeError, ValueError):
     ('300 colours, at most 256; write .tif', '300 colours, at most 256')
     """
 
-    exit_code = ExitCode.USAGE
-    kind: FailureKind = "bad_parameter"
-
     def __init__(self, facts: str, *, format_advice: str = "",
                  formats: AdvisedFormats | None = None):
-        self.facts, self.format_advice, self.formats = facts, format_advice, formats
-        super().__init__(f"{facts}; {format_advice}" if format_advice else facts)
+        self.formats = formats
+        super().__init__(facts, advice=format_advice)
+
+    @property
+    def format_advice(self) -> str:
+        """The advice on the output's format ("" when there is none)."""
+        return self.advice
 
     def advice_naming(self, option: str) -> str:
         """``format_advice`` with its formats named as ``option`` takes them, for a caller
@@ -468,13 +494,8 @@ class FormatAdviceError(QuantizeError, ValueError):
         """
         return _advice_naming(self.format_advice, self.formats, option)
 
-    def __reduce__(self):  # keeps both parts across process boundaries (batch workers)
-        return (_rebuild_advice, (type(self), self.facts, self.format_advice, self.formats))
-
-
-def _rebuild_advice(cls: type[FormatAdviceError], facts: str, format_advice: str,
-                    formats: AdvisedFormats | None) -> FormatAdviceError:
-    return cls(facts, format_advice=format_advice, formats=formats)
+    def _kept(self) -> dict[str, Any]:
+        return {"format_advice": self.advice, "formats": self.formats}
 
 
 class ExcludeAdviceError(QuantizeError, ValueError):
@@ -642,6 +663,134 @@ def warn_again(caught: list[warnings.WarningMessage]) -> None:
             hold.caught.append(w)
 
 
+# Recording the warnings of one thread, other libraries' too. warnings.catch_warnings swaps
+# the process's filters and handler, which every thread shares: two calls recorded side by
+# side on two threads took each other's warnings, lost some, and left the handler of one of
+# them in place. Instead a handler and a filter are put in place (_install_recorder), and
+# both ask _RECORDING, which each thread (and each Dask task) holds for itself, whether to
+# record: a batch's calls leave them in place for good, a max_bytes search only while it
+# runs (_RECORDING_BLOCKS counts the blocks running in the process).
+
+_Recording = tuple[list[warnings.WarningMessage], tuple[type[Warning], ...]]
+
+#: The warnings list of the block recording here and the categories it leaves out; None
+#: where no block is recording. A context variable: each thread has its own, so does each
+#: Dask task, and :func:`quantize._threads.run` hands the caller's to its tasks.
+_RECORDING: ContextVar[_Recording | None] = ContextVar("quantize_recording", default=None)
+
+
+class _WhereRecorded:
+    """The message pattern of :data:`_RECORDED_FILTER`: it matches any message raised where
+    a block is recording, and none elsewhere (the warnings filters call a pattern's
+    ``match`` with the message)."""
+
+    def match(self, message: str) -> bool:
+        return _RECORDING.get() is not None
+
+
+#: Every warning raised where a block is recording is shown, that is, recorded, each time
+#: it is raised: as ``simplefilter("always")`` inside ``catch_warnings`` did, whatever
+#: filters the process has ("error", "ignore", or "default", which shows a warning once per
+#: line).
+_RECORDED_FILTER = ("always", _WhereRecorded(), Warning, None, 0)
+
+
+class _Recorder:
+    """``warnings.showwarning`` while warnings are recorded in this process: a warning
+    raised where a block is recording goes to that block's list (unless its category is
+    left out); any other goes to the handler that was in place before, ``previous``."""
+
+    def __init__(self, previous: Callable[..., None]) -> None:
+        self.previous = previous
+
+    def __call__(self, message: Warning | str, category: type[Warning], filename: str,
+                 lineno: int, file: Any = None, line: str | None = None) -> None:
+        recording = _RECORDING.get()
+        if recording is None:
+            self.previous(message, category, filename, lineno, file, line)
+            return
+        caught, left_out = recording
+        if not issubclass(category, left_out):
+            caught.append(warnings.WarningMessage(message, category, filename, lineno,
+                                                  file, line))
+
+
+_LISTEN_LOCK = threading.Lock()
+#: The blocks of :func:`warnings_recorded` running in the process, on any thread.
+_RECORDING_BLOCKS = 0
+
+
+def _install_recorder() -> None:
+    """Put :class:`_Recorder` in place as ``warnings.showwarning`` and
+    :data:`_RECORDED_FILTER` first among the filters, unless they are already. Called
+    with :data:`_LISTEN_LOCK` held.
+
+    Done for each block: ``catch_warnings`` (pytest's around each test, a caller's) puts
+    back the handler and filters it found when it ends. The modules' registries of the
+    warnings already shown once are made stale too, as ``catch_warnings`` did: a warning
+    shown before, outside any recorded call, is recorded again.
+    """
+    if not isinstance(warnings.showwarning, _Recorder):
+        warnings.showwarning = _Recorder(warnings.showwarning)
+    if not warnings.filters or warnings.filters[0] is not _RECORDED_FILTER:
+        with contextlib.suppress(ValueError):
+            warnings.filters.remove(_RECORDED_FILTER)
+        warnings.filters.insert(0, _RECORDED_FILTER)
+    _filters_changed()
+
+
+def _remove_recorder() -> None:
+    """Take :class:`_Recorder` and :data:`_RECORDED_FILTER` away, where they still are
+    (a ``catch_warnings`` entered since restores its own state as it ends). Called with
+    :data:`_LISTEN_LOCK` held, no block recording."""
+    if isinstance(warnings.showwarning, _Recorder):
+        warnings.showwarning = warnings.showwarning.previous
+    with contextlib.suppress(ValueError):
+        warnings.filters.remove(_RECORDED_FILTER)
+    _filters_changed()
+
+
+def _filters_changed() -> None:
+    filters_changed = getattr(warnings, "_filters_mutated", None)
+    if filters_changed is not None:  # Python's own, which filterwarnings calls
+        filters_changed()
+
+
+@contextlib.contextmanager
+def warnings_recorded(left_out: tuple[type[Warning], ...] = (), *, for_good: bool = True
+                      ) -> Iterator[list[warnings.WarningMessage]]:
+    """The list of the warnings raised in this thread (or Dask task, or task of
+    :func:`quantize._threads.run` it started) while the block runs, other libraries' too,
+    each time it is raised, except those of the categories ``left_out``; not those of
+    other threads, which go where they went before. (quantize's own warnings, held by an
+    inner :func:`warnings_held`, never reach it.)
+
+    A handler (``warnings.showwarning``) and a first filter that record are put in place
+    in the process for this: ``for_good``, they are left there (a batch's calls);
+    else they are taken away once no block records in the process.
+
+    >>> with warnings_recorded((DeprecationWarning,), for_good=False) as caught:
+    ...     warnings.warn("kept", UserWarning)
+    ...     warnings.warn("left out", DeprecationWarning)
+    >>> [str(w.message) for w in caught]
+    ['kept']
+    """
+    global _RECORDING_BLOCKS
+    caught: list[warnings.WarningMessage] = []
+    with _LISTEN_LOCK:
+        _install_recorder()
+        _RECORDING_BLOCKS += 1
+    token = _RECORDING.set((caught, left_out))
+    try:
+        yield caught
+    finally:
+        _RECORDING.reset(token)
+        with _LISTEN_LOCK:
+            _RECORDING_BLOCKS -= 1
+            if not for_good and not _RECORDING_BLOCKS:
+                _remove_recorder()
+
+
 class _AdviceWarning(QuantizeWarning):
     """A warning whose line is its facts, then (after "; ") its advice, if any.
 
@@ -652,7 +801,7 @@ class _AdviceWarning(QuantizeWarning):
 
     def __init__(self, facts: str, advice: str = ""):
         self.facts, self.advice = facts, advice
-        super().__init__(f"{facts}; {advice}" if advice else facts)
+        super().__init__(_advised(facts, advice))
 
     def __reduce__(self):  # keeps both parts across process boundaries
         return (type(self), (self.facts, self.advice))

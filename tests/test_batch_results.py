@@ -9,7 +9,7 @@ import pytest
 
 from quantize import batch
 from quantize.batch.results import LARGER
-from quantize.errors import ExitCode
+from quantize.errors import ExitCode, QuantizeDeprecationWarning
 
 
 def test_row_puts_the_fixed_columns_first_and_never_lets_the_record_override_them():
@@ -202,6 +202,27 @@ def test_the_keywords_unsettled_replaced_add_their_files_after_its_own_and_warn(
         "Unsettled(input, 'not reached') (quantize.batch.Unsettled)",
         "write_report(unrecorded=...) is deprecated; use unsettled=, each file an "
         "Unsettled(input, 'finished unrecorded', output) (quantize.batch.Unsettled)"]
+
+
+def test_a_deprecated_keyword_is_held_as_quantize_s_warnings_and_reaches_the_caller_once(
+        tmp_path):
+    """A block holding quantize's warnings (a driver saying each once) holds it too; given
+    again, it is said once, from the caller's line."""
+    import warnings
+
+    from quantize.errors import warn_again, warnings_held
+
+    summary = batch.BatchSummary(total=1, interrupted=True)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        with warnings_held() as held:
+            batch.write_report(tmp_path / "r.json", [], summary, not_reached=["a.png"])
+        assert seen == [] and [w.category for w in held] == [QuantizeDeprecationWarning]
+        warn_again(held)
+    assert [str(w.message) for w in seen] == [
+        "write_report(not_reached=...) is deprecated; use unsettled=, each file an "
+        "Unsettled(input, 'not reached') (quantize.batch.Unsettled)"]
+    assert seen[0].filename == __file__
 
 
 def test_summary_adds_the_bytes_of_the_files_with_an_output():

@@ -10,10 +10,12 @@ import pytest
 
 from quantize.errors import (
     AdvisedFormats,
+    CodeAdviceError,
     ExcludeAdviceError,
     ExitCode,
     FormatAdviceError,
     ImageReadError,
+    InputParameterError,
     OutputError,
     OutputExistsError,
     QualityError,
@@ -80,6 +82,37 @@ def test_advice_and_its_formats_survive_pickling():
         assert (back.facts, back.format_advice, back.formats, str(back)) == (
             err.facts, err.format_advice, err.formats, str(err))
         assert back.advice_naming("--format") == "use --format png"
+
+
+@pytest.mark.parametrize("err, line", [
+    (CodeAdviceError("has 3 frames", advice="call reduce_file", path="a.gif"),
+     "a.gif: has 3 frames; call reduce_file"),
+    (CodeAdviceError("has 3 frames"), "has 3 frames"),
+    (FormatAdviceError("300 colours, at most 256", format_advice="write .tif",
+                       formats=AdvisedFormats(".tif", (".tif",))),
+     "300 colours, at most 256; write .tif"),
+    (FormatAdviceError("too wide"), "too wide"),
+], ids=["code", "code-bare", "format", "format-bare"])
+def test_both_advice_errors_keep_their_line_bases_and_parts_across_pickling(err, line):
+    back = pickle.loads(pickle.dumps(err))
+    assert type(back) is type(err) and str(back) == str(err) == line
+    assert (back.facts, back.advice, back.path) == (err.facts, err.advice, err.path)
+    for cls in (QuantizeError, ValueError):
+        assert isinstance(back, cls)
+    assert back.exit_code == ExitCode.USAGE and failure_kind(back) == "bad_parameter"
+    assert isinstance(back, InputParameterError) == isinstance(err, CodeAdviceError)
+
+
+class _FramesAdviceError(CodeAdviceError):
+    """A subclass a caller may make, which a batch worker sends back."""
+
+
+def test_a_subclass_of_an_advice_error_comes_back_from_a_worker_as_itself():
+    err = _FramesAdviceError("has 3 frames", advice="call reduce_file", path="a.gif")
+    back = pickle.loads(pickle.dumps(err))
+    assert type(back) is _FramesAdviceError
+    assert (back.facts, back.advice, back.path) == ("has 3 frames", "call reduce_file",
+                                                    "a.gif")
 
 
 def _kind_cases():

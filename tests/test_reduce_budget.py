@@ -353,3 +353,32 @@ def test_batch_refuses_a_budget_it_cannot_use_before_any_file(folder, tmp_path, 
     result = run_batch(folder, "-o", tmp_path / "out", *args)
     assert (result.exit_code, result.stderr) == (2, f"quantize: error: {message}\n")
     assert not (tmp_path / "out").exists()
+
+
+def test_another_library_s_warning_in_each_try_is_given_once_after_the_search(
+        photo, tmp_path, monkeypatch):
+    """A warning of Pillow's or NumPy's, raised as each k is encoded, was given once per k
+    tried; it is held with quantize's own and given once, of the k kept, and the process's
+    warnings state is as it was."""
+    import warnings
+
+    from quantize.reduce import file_job
+
+    tried = []
+    encoded = file_job._encoded
+
+    def warning_encoder(result, *args):
+        tried.append(result.k)
+        warnings.warn("an encoder's warning", RuntimeWarning, stacklevel=1)
+        return encoded(result, *args)
+
+    monkeypatch.setattr(file_job, "_encoded", warning_encoder)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        before = (list(warnings.filters), warnings.showwarning)
+        reduce_file(photo, tmp_path / "out.png", n_colors=64, max_bytes=600, seed=0)
+        after = (list(warnings.filters), warnings.showwarning)
+    assert len(tried) > 2
+    assert [(w.category, str(w.message)) for w in seen] == [
+        (RuntimeWarning, "an encoder's warning")]
+    assert after == before

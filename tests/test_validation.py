@@ -409,3 +409,25 @@ def test_unit_floats_clips_half_a_level_of_8_bits_outside_and_refuses_beyond():
         assert str(refused.value) == shown
     with pytest.raises(ValueError, match="^nan nan$"):
         unit_floats(np.array([np.nan]), "{low} {high}")
+
+
+@pytest.mark.parametrize("value, error, said", [
+    (0, ValueError, "=0 should be >= 1"),
+    (np.int64(-1), ValueError, "=-1 should be >= 1"),
+    (1.5, TypeError, "=1.5 should be an integer, got float"),
+    (True, TypeError, "=True should be an integer, got bool"),
+    ("9", TypeError, "='9' should be an integer, got str"),
+])
+def test_the_pixel_and_frame_limits_are_refused_in_the_same_words(value, error, said):
+    from quantize._validation import check_max_frames
+
+    for check, names in ((check_max_pixels, ("max_pixels", "--max-pixels")),
+                         (check_max_frames, ("max_frames", "--max-frames"))):
+        for name in names:
+            with pytest.raises(error) as caught:
+                check(value, name)
+            assert str(caught.value) == name + said
+        with pytest.raises(error) as caught:
+            check(value)  # named by default as the library's keyword
+        assert str(caught.value) == names[0] + said
+        assert check(1) == 1 and check(None) is None

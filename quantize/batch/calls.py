@@ -21,7 +21,6 @@ import time
 import traceback
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,6 +36,7 @@ from ..errors import (
     QuantizeError,
     command_line_text,
     failure_kind,
+    warnings_recorded,
 )
 from ..png import DamagedChunkWarning
 
@@ -297,10 +297,10 @@ def recorded_call(func: Callable[..., Mapping[str, Any]], args: tuple[Any, ...],
     of the categories ``limited`` (``QualityLimitWarning``) are warnings, recorded apart under
     ``"quality_limited"``, which the driver says in one line for all files with ``-q``.
 
-    Only the warnings raised by this call are recorded (:func:`_warnings_recorded`): not
-    those of a call run beside it on another thread of the same process (a Dask worker
-    with several threads)."""
-    with _warnings_recorded((QualityScaleWarning, *said_once)) as caught:
+    Only the warnings raised by this call are recorded
+    (:func:`~quantize.errors.warnings_recorded`): not those of a call run beside it on
+    another thread of the same process (a Dask worker with several threads)."""
+    with warnings_recorded((QualityScaleWarning, *said_once)) as caught:
         try:
             record = dict(func(*args, **kwargs))
         except Exception as exc:
@@ -334,102 +334,6 @@ def _said_with_error(caught: list[warnings.WarningMessage], exc: Exception
     unread = isinstance(exc, ImageReadError)
     return [w for w in caught if not _from_pillow(w)
             and not (unread and issubclass(w.category, DamagedChunkWarning))]
-
-
-# Recording a call's warnings. warnings.catch_warnings swaps the process's filters and
-# handler, which every thread shares: two calls recorded side by side on two threads took
-# each other's warnings, lost some, and left the handler of one of them in place. Instead
-# a handler and a filter are installed for good (_install_recorder), and both ask
-# _RECORDING, which each thread (and each Dask task) holds for itself, whether to record.
-
-_Recording = tuple[list[warnings.WarningMessage], tuple[type[Warning], ...]]
-
-#: The warnings list of the call being recorded here and the categories it leaves out;
-#: None where no call is being recorded. A context variable: each thread has its own, so
-#: does each Dask task, and :func:`quantize._threads.run` hands the caller's to its tasks.
-_RECORDING: ContextVar[_Recording | None] = ContextVar("quantize_recording", default=None)
-
-
-class _WhereRecorded:
-    """The message pattern of :data:`_RECORDED_FILTER`: it matches any message raised where
-    a call is being recorded, and none elsewhere (the warnings filters call a pattern's
-    ``match`` with the message)."""
-
-    def match(self, message: str) -> bool:
-        return _RECORDING.get() is not None
-
-
-#: Every warning raised where a call is recorded is shown, that is, recorded, each time it
-#: is raised: as ``simplefilter("always")`` inside ``catch_warnings`` did, whatever filters
-#: the process has ("error", "ignore", or "default", which shows a warning once per line).
-_RECORDED_FILTER = ("always", _WhereRecorded(), Warning, None, 0)
-
-
-class _Recorder:
-    """``warnings.showwarning`` once a call has been recorded in this process: a warning
-    raised where a call is being recorded goes to that call's list (unless its category is
-    left out); any other goes to the handler that was in place before, ``previous``."""
-
-    def __init__(self, previous: Callable[..., None]) -> None:
-        self.previous = previous
-
-    def __call__(self, message: Warning | str, category: type[Warning], filename: str,
-                 lineno: int, file: Any = None, line: str | None = None) -> None:
-        recording = _RECORDING.get()
-        if recording is None:
-            self.previous(message, category, filename, lineno, file, line)
-            return
-        caught, left_out = recording
-        if not issubclass(category, left_out):
-            caught.append(warnings.WarningMessage(message, category, filename, lineno,
-                                                  file, line))
-
-
-_LISTEN_LOCK = threading.Lock()
-
-
-def _install_recorder() -> None:
-    """Put :class:`_Recorder` in place as ``warnings.showwarning`` and
-    :data:`_RECORDED_FILTER` first among the filters, unless they are already.
-
-    Done for each call: ``catch_warnings`` (pytest's around each test, a caller's) puts
-    back the handler and filters it found when it ends. The modules' registries of the
-    warnings already shown once are made stale too, as ``catch_warnings`` did: a warning
-    shown before, outside any recorded call, is recorded again.
-    """
-    with _LISTEN_LOCK:
-        if not isinstance(warnings.showwarning, _Recorder):
-            warnings.showwarning = _Recorder(warnings.showwarning)
-        if not warnings.filters or warnings.filters[0] is not _RECORDED_FILTER:
-            with contextlib.suppress(ValueError):
-                warnings.filters.remove(_RECORDED_FILTER)
-            warnings.filters.insert(0, _RECORDED_FILTER)
-        filters_changed = getattr(warnings, "_filters_mutated", None)
-        if filters_changed is not None:  # Python's own, which filterwarnings calls
-            filters_changed()
-
-
-@contextlib.contextmanager
-def _warnings_recorded(left_out: tuple[type[Warning], ...]) -> Iterator[
-        list[warnings.WarningMessage]]:
-    """The list of the warnings raised in this thread (or Dask task, or task of
-    :func:`quantize._threads.run` it started) while the block runs, each time it is raised,
-    except those of the categories ``left_out``; not those of other threads, which go
-    where they went before.
-
-    >>> with _warnings_recorded((DeprecationWarning,)) as caught:
-    ...     warnings.warn("kept", UserWarning)
-    ...     warnings.warn("left out", DeprecationWarning)
-    >>> [str(w.message) for w in caught]
-    ['kept']
-    """
-    caught: list[warnings.WarningMessage] = []
-    _install_recorder()
-    token = _RECORDING.set((caught, left_out))
-    try:
-        yield caught
-    finally:
-        _RECORDING.reset(token)
 
 
 _PILLOW_DIR = Path(Image.__file__).resolve().parent

@@ -7,7 +7,6 @@ runner (files settled by a job), the reports and the command line.
 from __future__ import annotations
 
 import os
-import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -19,6 +18,7 @@ from ..errors import (
     FailureKind,
     QuantizeDeprecationWarning,
     failure_kind_of_code,
+    warn_caller,
 )
 from ..names import absolute_path, natural_key
 from .calls import Outcome
@@ -299,7 +299,7 @@ def check_unsettled(unsettled: Sequence[Unsettled], caller: str = "",
     output when finished unrecorded and none else, else a TypeError or ValueError naming
     it; followed by the files of the keywords of ``caller`` it replaced, ``deprecated``,
     each given one said in a :class:`~quantize.errors.QuantizeDeprecationWarning` (a
-    DeprecationWarning) at the caller's caller: ``not_reached``
+    DeprecationWarning) at the first caller outside quantize: ``not_reached``
     and ``abandoned`` (inputs), then ``unrecorded`` (``(input, output)`` pairs).
 
     >>> check_unsettled([Unsettled(Path("a.jpg"), "skipped")])
@@ -328,13 +328,13 @@ def check_unsettled(unsettled: Sequence[Unsettled], caller: str = "",
 
 def _deprecated_unsettled(caller: str, keyword: str, given: Sequence[Any]) -> list[Unsettled]:
     """The files given by ``keyword``, one of :data:`_UNSETTLED_KEYWORDS`, as
-    :class:`Unsettled`, their paths as given; said deprecated, at the caller of
-    ``caller``."""
+    :class:`Unsettled`, their paths as given; said deprecated, at the first caller outside
+    quantize (:func:`~quantize.errors.warn_caller`, held where quantize's warnings are)."""
     status = _UNSETTLED_KEYWORDS[keyword]
     pair = status == FINISHED_UNRECORDED
-    warnings.warn(f"{caller}({keyword}=...) is deprecated; use unsettled=, each file an "
-                  f"Unsettled(input, {status!r}{', output' if pair else ''}) "
-                  "(quantize.batch.Unsettled)", QuantizeDeprecationWarning, stacklevel=4)
+    warn_caller(f"{caller}({keyword}=...) is deprecated; use unsettled=, each file an "
+                f"Unsettled(input, {status!r}{', output' if pair else ''}) "
+                "(quantize.batch.Unsettled)", QuantizeDeprecationWarning)
     return [Unsettled(item[0], status, item[1]) if pair else Unsettled(item, status)
             for item in given]
 

@@ -2266,14 +2266,15 @@ def _dither_none(option: str, names: Sequence[str], args: Sequence[str]) -> str 
     >>> _dither_none("-d", ["--dither", "--no-dither"], ["a.png", "-dither", "None"])
     '-dither None'
     >>> _dither_none("-d", ["--dither", "--no-dither"], ["a.png", "-dither", "Riemersma"])
+    >>> _dither_none("-d", ["--dither", "--no-dither"], ["a.png", "-dither"])
     """
     if "--no-dither" not in names:
         return None
-    word = _one_dash_word(option, names, args)
-    given = list(_before_dashes(args))
-    if word != "-dither" or given.index(word) + 1 >= len(given):
+    if _one_dash_word(option, names, args) != "-dither":
         return None
-    return "-dither None" if given[given.index(word) + 1].casefold() == "none" else None
+    given = list(_before_dashes(args))
+    after = given[given.index("-dither") + 1:]
+    return "-dither None" if after[:1] and after[0].casefold() == "none" else None
 
 
 def _typed_with_level(option: str, args: Sequence[str]) -> str:

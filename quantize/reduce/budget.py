@@ -15,7 +15,7 @@ import warnings
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from ..errors import SizeBudgetError, warn_again, warnings_held
+from ..errors import SizeBudgetError, warn_again, warnings_held, warnings_recorded
 from .result import MAX_PALETTE
 
 __all__ = ["BUDGET_BOUNDS", "BUDGET_MIN_COLORS", "budget_bound", "check_max_bytes",
@@ -180,10 +180,11 @@ def most_fitting(make: Callable[[int], _T], size: Callable[[_T], int], max_bytes
     """What ``make(k)`` makes for the k of :func:`largest_fitting`, the largest found whose
     output, of ``size(made)`` bytes, fits in ``max_bytes``, and whether the budget bounded
     it (``k + 1`` measured over it; False: ``k_max`` fits): the still's and the
-    animation's search. Each k's warnings are held back (:func:`quietly`) and those of the
-    k kept alone given again (:func:`warn_again`); only the largest k fitting so far is
-    kept (each holds its encoded output, and a plan a table of 16 MB). ``k_min``: the
-    fewest colours tried (more than the default with fixed colours, which count in k).
+    animation's search. Each k's warnings, other libraries' too, are held back
+    (:func:`quietly`) and those of the k kept alone given again (:func:`warn_again`), each
+    once; only the largest k fitting so far is kept (each holds its encoded output, and a
+    plan a table of 16 MB). ``k_min``: the fewest colours tried (more than the default
+    with fixed colours, which count in k).
 
     >>> most_fitting(lambda k: "x" * (100 * k), len, 1234, 16) == ("x" * 1200, True)
     True
@@ -249,16 +250,24 @@ def _colours(k: int) -> str:
 
 
 def quietly(make: Callable[[], _T]) -> tuple[_T, list[warnings.WarningMessage]]:
-    """``make()``, and quantize's warnings it gave, held back: the search makes the output
-    of several k, and only the one written should warn (:func:`warn_again`). Held in this
-    thread alone (:func:`~quantize.errors.warnings_held`), not by the process's filters,
-    which other threads share; other libraries' warnings are given as they come.
+    """``make()``, and the warnings it gave, held back: the search makes the output of
+    several k, and only the one written should warn (:func:`warn_again`). quantize's own
+    are held as they come (:func:`~quantize.errors.warnings_held`); other libraries'
+    (Pillow's, NumPy's) are recorded (:func:`~quantize.errors.warnings_recorded`), each
+    distinct one kept once (an encoder warns alike of every frame). Both in this thread
+    alone: a warning of another thread is given as the filters say.
 
     >>> from quantize.errors import QuantizeWarning, warn_caller
-    >>> value, caught = quietly(lambda: warn_caller("fewer colours", QuantizeWarning) or 3)
+    >>> def make():
+    ...     warn_caller("fewer colours", QuantizeWarning)
+    ...     for _ in range(3):
+    ...         warnings.warn("overflow", RuntimeWarning)
+    ...     return 3
+    >>> value, caught = quietly(make)
     >>> value, [str(w.message) for w in caught]
-    (3, ['fewer colours'])
+    (3, ['fewer colours', 'overflow'])
     """
-    with warnings_held() as caught:
+    with warnings_held() as caught, warnings_recorded(for_good=False) as others:
         value = make()
-    return value, caught
+    distinct = {(w.category, str(w.message), w.filename, w.lineno): w for w in others}
+    return value, [*caught, *distinct.values()]
