@@ -174,6 +174,31 @@ def test_frames_usage_errors(frame_files, tmp_path, monkeypatch, args, match):
     assert sorted(p.name for p in tmp_path.iterdir()) == [p.name for p in frame_files]
 
 
+def test_fps_as_a_fraction_as_ffprobe_gives_a_frame_rate(frame_files, tmp_path):
+    """``--fps 30000/1001`` (ffprobe's r_frame_rate of NTSC video) was refused as no number:
+    it is 29.97 fps, 33.37 ms a frame, the same animation as --fps 29.97002997..."""
+    out, same = tmp_path / "out.png", tmp_path / "same.png"
+    result = _reduce(*frame_files, "--frames", "--fps", "30000/1001", "-o", out)
+    assert result.exit_code == 0, result.output
+    assert frame_info(out, "duration") == pytest.approx([1001 / 30] * 3, abs=0.01)
+    assert _reduce(*frame_files, "--frames", "--fps", repr(30000 / 1001), "-o",
+                   same).exit_code == 0
+    assert out.read_bytes() == same.read_bytes()
+    gif = tmp_path / "out.gif"
+    assert _reduce(*frame_files, "--frames", "--fps", "30000/1001", "-o", gif).exit_code == 0
+    assert frame_info(gif, "duration") == [30, 40, 30]  # each ends on its nearest centisecond
+
+
+@pytest.mark.parametrize("rate", ["1/0", "30000/", "a/2", "1/-2"])
+def test_fps_a_fraction_that_is_none_is_refused(frame_files, tmp_path, rate):
+    result = _reduce(*frame_files, "--frames", "--fps", rate, "-o", tmp_path / "out.gif")
+    assert result.exit_code == 2
+    assert result.stderr == (f"quantize: error: --fps is '{rate}'; expected a number, or a "
+                             "fraction N/D of two numbers, D above 0 (30000/1001, as ffprobe "
+                             "gives a video's r_frame_rate)\n")
+    assert not (tmp_path / "out.gif").exists()
+
+
 @pytest.mark.parametrize("flag", [["--fps", "12"], ["--loop", "1"]])
 def test_timing_without_frames_refused(frame_files, flag):
     result = _reduce(frame_files[0], *flag)

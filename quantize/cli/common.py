@@ -414,6 +414,31 @@ def number(text: str) -> float:
     return TypedNumber(_read(text), text.strip())
 
 
+def frame_rate(text: str) -> float:
+    """Parse ``--fps``: a number (:func:`number`), or a fraction ``N/D`` of two, as ffprobe
+    gives a video's ``r_frame_rate`` (NTSC's 30000/1001), kept as typed for the messages.
+
+    >>> rate = frame_rate("30000/1001")
+    >>> round(rate, 5), f"fps={rate}", float(frame_rate("25"))
+    (29.97003, 'fps=30000/1001', 25.0)
+
+    Raises
+    ------
+    click.BadParameter
+        If ``text`` is neither a plain decimal number nor two separated by ``/``, the
+        second above 0.
+    """
+    numerator, slash, denominator = text.partition("/")
+    if not slash:
+        return number(text)
+    if not (plain_number(numerator) and plain_number(denominator)
+            and math.isfinite(_read(denominator)) and _read(denominator) > 0):
+        raise click_errors.BadParameter(
+            f"is {text!r}; expected a number, or a fraction N/D of two numbers, D above 0 "
+            "(30000/1001, as ffprobe gives a video's r_frame_rate)")
+    return TypedNumber(_read(numerator) / _read(denominator), text.strip())
+
+
 def nodata_given(text: str | None) -> Any:
     """``--nodata`` as the jobs take ``nodata`` (:func:`~quantize.io.nodata.check_nodata`,
     which checks the count): ``"tag"`` when not given, None for ``none`` (in any case),

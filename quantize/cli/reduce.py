@@ -99,6 +99,7 @@ from .common import (
     finishing_note,
     folder_hint,
     folder_key,
+    frame_rate,
     image_name,
     integer,
     is_stdin_file,
@@ -294,9 +295,10 @@ def reduce_command(
         "an animation keeps it. An animation among them, or a file of another size than "
         "the first, is refused before anything is written.")] = False,
     fps: Annotated[float | None, typer.Option(
-        "--fps", metavar="N", parser=number,
+        "--fps", metavar="N", parser=frame_rate,
         help="With --frames: frames a second, above 0 and at most 1000 (default 10: "
-        "100 ms a frame, as browsers show ImageMagick's default delay; gifski's --fps). "
+        "100 ms a frame, as browsers show ImageMagick's default delay; gifski's --fps), "
+        "a number or a fraction N/D, as ffprobe gives a video's r_frame_rate (30000/1001). "
         "A GIF holds centiseconds: 30 fps is written 30, 40 and 30 ms in turn.",
         show_default=False)] = None,
     loop: Annotated[int | None, typer.Option(
