@@ -157,7 +157,7 @@ Examples:
   quantize reduce anim.gif -k 64                # one palette -> anim.k64.gif
   quantize reduce anim.gif -k 64 --palette per-frame -o local.gif
   quantize reduce frames/*.png --frames -o clip.gif  # one GIF, 10 fps, name order
-  ffmpeg -i v.mp4 -f image2pipe - | quantize reduce - --frames -o v.gif
+  cat f*.png | quantize reduce - --frames -o clip.gif  # as ffmpeg -f image2pipe
   quantize reduce photo.jpg -k 1000 -o smooth.webp  # over {MAX_PALETTE} colours: RGB
 
 \b
