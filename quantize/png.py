@@ -284,9 +284,27 @@ def check_frame_count(im: Image.Image, n_frames: int, path: str | os.PathLike[st
         return
     animated = getattr(im, "custom_mimetype", None) == "image/apng"  # Pillow read an acTL
     if len(controls) > n_frames or (animated and len(controls) < n_frames):
-        raise ImageReadError(f"malformed APNG: its acTL chunk gives {n_frames} frame"
-                             f"{'s' * (n_frames != 1)} but it holds {len(controls)} (fcTL "
+        given = _actl_count(fp)  # as the file gives it: Pillow reads 0 or 2**32 - 1 as 1
+        said = ("it has no acTL chunk" if given is None
+                else f"its acTL chunk gives {given} frame{'s' * (given != 1)}")
+        raise ImageReadError(f"malformed APNG: {said} but it holds {len(controls)} (fcTL "
                              "chunks); expected the two counts to agree", path=path)
+
+
+def _actl_count(fp: Any) -> int | None:
+    """The frame count the acTL chunk of the PNG in ``fp`` gives, or None when it has none
+    before its image data. ``fp`` (seekable) is left where it was."""
+    here = fp.tell()
+    try:
+        fp.seek(len(PNG_SIGNATURE))
+        for length, kind in _chunks(fp):
+            if kind == b"acTL" and length >= 4:
+                return int.from_bytes(fp.read(4), "big")
+            if kind in (b"IDAT", b"IEND"):
+                return None
+        return None
+    finally:
+        fp.seek(here)
 
 
 def damaged_png_chunk(im: Image.Image) -> str | None:
@@ -375,7 +393,9 @@ def readable_png(p: Path) -> Path | BinaryIO:
     a compressed text chunk (zTXt, or iTXt) whose text inflates past what Pillow reads
     (``PngImagePlugin.MAX_TEXT_CHUNK``, 1 MiB), or an optional chunk with a bad CRC that
     may be left out (not one in :data:`PIXEL_CHUNKS`, which Pillow refuses before the
-    image data), its bytes without those chunks.
+    image data), its bytes without those chunks; for an APNG whose acTL chunk gives
+    :data:`UNKNOWN_FRAME_COUNT` frames, its bytes with the count of its frame controls
+    (fcTL chunks) there instead (:func:`_placeholder_count`).
 
     Pillow refused such a file whole ("Decompressed data too large for
     PngImagePlugin.MAX_TEXT_CHUNK"), where pngquant, ImageMagick and browsers read it:
@@ -394,17 +414,50 @@ def readable_png(p: Path) -> Path | BinaryIO:
             if fp.read(len(PNG_SIGNATURE)) != PNG_SIGNATURE:
                 return p
             spans, left_out = _chunks_left_out(fp)
-            if not spans:
+            fp.seek(len(PNG_SIGNATURE))
+            counted = _placeholder_count(fp)
+            if not spans and counted is None:
                 return p
             fp.seek(0)
             data = fp.read()
     except OSError:
         return p
     kept, at = bytearray(), 0
-    for start, end in spans:
-        kept += data[at:start]
+    for start, end, instead in sorted([(start, end, b"") for start, end in spans]
+                                      + ([] if counted is None else [counted])):
+        kept += data[at:start] + instead
         at = end
     return _MendedPng(bytes(kept + data[at:]), left_out)
+
+
+#: The frame count of an acTL chunk that ffmpeg writes to a stream it cannot seek back
+#: in (``ffmpeg -f apng -``), to be corrected at the end, which it cannot be there;
+#: Pillow reads such a file as a still (a count over 2**31 is no APNG to it).
+UNKNOWN_FRAME_COUNT = 0xFFFFFFFF
+
+
+def _placeholder_count(fp: Any) -> tuple[int, int, bytes] | None:
+    """Where the acTL chunk of the PNG in ``fp`` (after its signature) starts and ends, and
+    that chunk with its frame count set to the frame controls' (fcTL chunks) and its CRC
+    computed again, when it gives :data:`UNKNOWN_FRAME_COUNT` frames (its CRC whole); else
+    None."""
+    actl, controls = None, 0
+    for length, kind in _chunks(fp):
+        start = fp.tell() - 8
+        if kind == b"acTL" and length == 8:
+            body = fp.read(8)
+            if body[:4] == UNKNOWN_FRAME_COUNT.to_bytes(4, "big") and \
+                    fp.read(4) == zlib.crc32(b"acTL" + body).to_bytes(4, "big"):
+                actl = (start, body[4:])
+        controls += kind == b"fcTL"
+        if kind == b"IEND":
+            break
+    if actl is None or controls == 0:
+        return None
+    start, plays = actl
+    body = controls.to_bytes(4, "big") + plays
+    return start, start + 20, (struct.pack(">I4s", 8, b"acTL") + body
+                               + zlib.crc32(b"acTL" + body).to_bytes(4, "big"))
 
 
 def _chunks_left_out(fp: Any) -> tuple[list[tuple[int, int]], list[str]]:

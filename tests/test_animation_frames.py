@@ -1557,6 +1557,50 @@ def test_an_apng_holding_other_than_the_frames_its_actl_gives_is_refused(tmp_pat
     assert not (tmp_path / "out.png").exists()
 
 
+def _with_actl_count(src, path, count: int):
+    """``src``, an APNG, written to ``path`` with ``count`` as its acTL chunk's frame
+    count, the chunk's CRC computed again."""
+    chunks = [(kind, data) for _, kind, data in chunks_of(src.read_bytes())]
+    path.write_bytes(png_of_chunks([(kind, struct.pack(">I", count) + data[4:]
+                                     if kind == b"acTL" else data) for kind, data in chunks]))
+    return path
+
+
+@pytest.mark.parametrize(("declared", "said"), [(0, "0 frames"),
+                                               (0x80000001, "2147483649 frames")])
+def test_an_apng_refused_for_its_actl_count_is_said_with_the_count_the_chunk_gives(
+        tmp_path, declared, said):
+    """Pillow reads an acTL count of 0, or over 2**31, as a still (1 frame): the error said
+    "gives 1 frame", which the file's chunk does not."""
+    src = save_animation(tmp_path / "five.png", moving_square(5), duration=100, loop=0)
+    path = _with_actl_count(src, tmp_path / "a.png", declared)
+    message = (f"a.png: malformed APNG: its acTL chunk gives {said} but it holds 5 "
+               "(fcTL chunks); expected the two counts to agree")
+    with pytest.raises(ImageReadError, match=re.escape(message)):
+        probe_animation(path)
+
+
+def test_an_apng_whose_actl_gives_ffmpegs_unknown_count_is_read_with_every_frame(tmp_path):
+    """ffmpeg writing an APNG to a pipe (``-f apng -``) cannot go back to write the count
+    in its acTL chunk and leaves 0xFFFFFFFF there: the file was refused as malformed. Its
+    frames are the fcTL chunks', every one read, as from the file with the count in."""
+    src = save_animation(tmp_path / "five.png", moving_square(5), duration=100, loop=0)
+    path = _with_actl_count(src, tmp_path / "piped.png", 0xFFFFFFFF)
+    assert probe_animation(path).n_frames == 5
+    got = [f.rgba for f in iter_frames(path)]
+    want = [f.rgba for f in iter_frames(src)]
+    assert len(got) == 5
+    for one, other in zip(got, want, strict=True):
+        np.testing.assert_array_equal(one, other)
+    out = tmp_path / "out.png"
+    result = CliRunner().invoke(app, ["reduce", "-", "-k", "4", "-o", str(out)],
+                                input=path.read_bytes())
+    assert result.exit_code == 0, result.output
+    assert Image.open(out).n_frames == 5
+    reduce_file(src, tmp_path / "ref.png", n_colors=4)
+    assert out.read_bytes() == (tmp_path / "ref.png").read_bytes()
+
+
 def _frames_read(frames) -> list:
     return [(frame.rgba.tolist(), frame.duration, frame.disposal) for frame in frames]
 

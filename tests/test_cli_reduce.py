@@ -3706,9 +3706,11 @@ def test_a_png_on_stdin_is_read_to_its_iend_chunk_while_the_writer_keeps_the_pip
     assert np.asarray(Image.open(out).convert("RGB")).tolist() == [[[0, 0, 0], [200, 40, 40]]]
 
 
-def test_a_png_on_stdin_is_copied_up_to_its_end_and_what_follows_is_left_unread(
-        monkeypatch, tmp_path):
-    """The bytes after the PNG's IEND chunk stay in the pipe, for whatever reads it next."""
+def test_a_png_on_stdin_is_copied_with_the_bytes_that_come_after_its_end(monkeypatch,
+                                                                          tmp_path):
+    """The bytes after the PNG's IEND chunk were left in the pipe without a word (the next
+    images of ffmpeg's image2pipe among them): those that come are copied, for the
+    reading to say them, as after a file's IEND chunk."""
     png = _tiny_png()
     read_end, write_end = os.pipe()
     os.write(write_end, png + b"the next image")
@@ -3716,8 +3718,8 @@ def test_a_png_on_stdin_is_copied_up_to_its_end_and_what_follows_is_left_unread(
     with open(read_end, "rb") as reader:
         monkeypatch.setattr(sys, "stdin", type("Stdin", (), {"buffer": reader}))
         staged = stage_stdin(tmp_path)
-        assert reader.read() == b"the next image"
-    assert staged.read_bytes() == png
+        assert reader.read() == b""
+    assert staged.read_bytes() == png + b"the next image"
 
 
 def test_a_png_cut_short_on_stdin_is_one_error_line(tmp_path):

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import io
 import re
+import struct
+import subprocess
 import sys
+import tempfile
+import time
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import ExifTags, Image
 from typer.testing import CliRunner
 
 from quantize.animation import reduce_frame_files
 from quantize.cli import app
+from quantize.io.streams import images_in_stream
 from quantize.reduce import reduce_file
 from tests.animation_support import composited, frame_info, save_animation
 
@@ -174,6 +179,31 @@ def test_frames_usage_errors(frame_files, tmp_path, monkeypatch, args, match):
     assert sorted(p.name for p in tmp_path.iterdir()) == [p.name for p in frame_files]
 
 
+def test_fps_as_a_fraction_as_ffprobe_gives_a_frame_rate(frame_files, tmp_path):
+    """``--fps 30000/1001`` (ffprobe's r_frame_rate of NTSC video) was refused as no number:
+    it is 29.97 fps, 33.37 ms a frame, the same animation as --fps 29.97002997..."""
+    out, same = tmp_path / "out.png", tmp_path / "same.png"
+    result = _reduce(*frame_files, "--frames", "--fps", "30000/1001", "-o", out)
+    assert result.exit_code == 0, result.output
+    assert frame_info(out, "duration") == pytest.approx([1001 / 30] * 3, abs=0.01)
+    assert _reduce(*frame_files, "--frames", "--fps", repr(30000 / 1001), "-o",
+                   same).exit_code == 0
+    assert out.read_bytes() == same.read_bytes()
+    gif = tmp_path / "out.gif"
+    assert _reduce(*frame_files, "--frames", "--fps", "30000/1001", "-o", gif).exit_code == 0
+    assert frame_info(gif, "duration") == [30, 40, 30]  # each ends on its nearest centisecond
+
+
+@pytest.mark.parametrize("rate", ["1/0", "30000/", "a/2", "1/-2"])
+def test_fps_a_fraction_that_is_none_is_refused(frame_files, tmp_path, rate):
+    result = _reduce(*frame_files, "--frames", "--fps", rate, "-o", tmp_path / "out.gif")
+    assert result.exit_code == 2
+    assert result.stderr == (f"quantize: error: --fps is '{rate}'; expected a number, or a "
+                             "fraction N/D of two numbers, D above 0 (30000/1001, as ffprobe "
+                             "gives a video's r_frame_rate)\n")
+    assert not (tmp_path / "out.gif").exists()
+
+
 @pytest.mark.parametrize("flag", [["--fps", "12"], ["--loop", "1"]])
 def test_timing_without_frames_refused(frame_files, flag):
     result = _reduce(frame_files[0], *flag)
@@ -300,3 +330,187 @@ def test_frame_progress_keeps_its_count_on_a_narrow_terminal(monkeypatch, column
     text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", sys.stderr.getvalue())
     assert text.strip("\r\n").split("\r")[-1].rstrip() == line
 
+
+
+# --------------------------------------------------------------------------
+# Stdin holding several images one after another (ffmpeg -f image2pipe)
+# --------------------------------------------------------------------------
+
+
+def _encoded(frame: np.ndarray, fmt: str) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(frame).save(buffer, fmt, **({"quality": 95} if fmt == "JPEG" else {}))
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def scratch_folder(tmp_path, monkeypatch):
+    """The temporary folder the command copies stdin into, to see it emptied."""
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
+
+
+@pytest.mark.parametrize(("fps", "delay"), [([], 100), (["--fps", "25"], 40)])
+def test_stdin_of_pngs_one_after_another_joined_by_frames(tmp_path, scratch_folder, fps,
+                                                          delay):
+    """``ffmpeg -f image2pipe -vcodec png - | quantize reduce - --frames``: --frames
+    refused stdin; its images are now the frames, in order, exactly as from files."""
+    out = tmp_path / "out.gif"
+    data = b"".join(_encoded(f, "PNG") for f in _frames())
+    result = runner.invoke(app, ["reduce", "-", "--frames", *fps, "-o", str(out)], input=data)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(f"- (3 images) -> {out}: 4 colours, lossless")
+    shown = composited(out)
+    assert len(shown) == 3
+    for got, want in zip(shown, _frames(), strict=True):
+        np.testing.assert_array_equal(got, _rgba(want))
+    assert frame_info(out, "duration") == [delay] * 3
+    assert list(scratch_folder.iterdir()) == []  # the copies of the images removed
+
+
+def test_stdin_of_jpegs_one_after_another_joined_as_the_files_are(tmp_path):
+    names = []
+    for i, f in enumerate(_frames()[:2]):
+        names.append(tmp_path / f"f{i}.jpg")
+        names[-1].write_bytes(_encoded(f, "JPEG"))
+    data = b"".join(p.read_bytes() for p in names)
+    piped, joined = tmp_path / "piped.png", tmp_path / "joined.png"
+    result = runner.invoke(app, ["reduce", "-", "--frames", "-k", "4", "-o", str(piped)],
+                           input=data)
+    assert result.exit_code == 0, result.output
+    assert _reduce(*names, "--frames", "-k", "4", "-o", joined).exit_code == 0
+    assert piped.read_bytes() == joined.read_bytes()
+    assert len(composited(piped)) == 2
+
+
+@pytest.mark.parametrize(("fmt", "n", "said"), [("PNG", 3, "3 PNG images"),
+                                                ("JPEG", 2, "2 JPEG images")])
+@pytest.mark.parametrize("output", ["out.png", "-"])
+def test_stdin_of_several_images_refused_without_frames(tmp_path, monkeypatch, fmt, n, said,
+                                                        output):
+    """The first image was read and the others dropped without a word (exit 0, a still):
+    refused, one line, exit 2, nothing written, saying what follows and --frames."""
+    monkeypatch.chdir(tmp_path)
+    images = [_encoded(f, fmt) for f in _frames()[:n]]
+    result = runner.invoke(app, ["reduce", "-", "-o", output], input=b"".join(images))
+    assert result.exit_code == 2
+    after = sum(map(len, images[1:]))
+    assert result.stderr == (f"quantize: error: -: stdin holds {said}, one after another "
+                             f"({after:,} bytes after the first); reduce reads one: add "
+                             "--frames to join them into one animation (quantize reduce - "
+                             "--frames -o clip.gif), or send one image\n")
+    assert result.stdout == ""
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_pngs_sent_apart_on_a_pipe_are_waited_for_and_refused_without_frames(tmp_path):
+    """ffmpeg sends its next PNG once encoded: the command read the first PNG up to its
+    IEND chunk and ended with it (exit 0), and the writer died of a broken pipe."""
+    out = tmp_path / "out.png"
+    process = subprocess.Popen([sys.executable, "-m", "quantize", "reduce", "-", "-o",
+                                str(out)], stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        first, second = (_encoded(f, "PNG") for f in _frames()[:2])
+        process.stdin.write(first)
+        process.stdin.flush()
+        time.sleep(0.3)  # well within the wait, as a writer encodes its next image
+        process.stdin.write(second)
+        process.stdin.close()
+        code = process.wait(timeout=60)
+    finally:
+        process.kill()
+        stderr = process.stderr.read().decode()
+        process.stderr.close()
+    assert code == 2, stderr
+    assert "stdin holds 2 PNG images, one after another" in stderr
+    assert not out.exists()
+
+
+def test_stdin_images_over_max_frames_refused_before_any_is_copied_apart(tmp_path,
+                                                                         scratch_folder):
+    out = tmp_path / "out.gif"
+    data = b"".join(_encoded(f, "PNG") for f in _frames())
+    result = runner.invoke(app, ["reduce", "-", "--frames", "--max-frames", "2", "-o",
+                                 str(out)], input=data)
+    assert result.exit_code == 1
+    assert result.stderr == ("quantize: error: -: stdin holds 3 PNG images, over the limit "
+                             "of 2 frames; if the stream is trusted, set --max-frames=3 or "
+                             "more\n")
+    assert not out.exists()
+    assert list(scratch_folder.iterdir()) == []
+
+
+def test_stdin_beside_files_refused_with_frames(frame_files, tmp_path):
+    result = _reduce(frame_files[0], "-", "--frames", "-o", tmp_path / "out.gif")
+    assert result.exit_code == 2
+    assert result.stderr == ("quantize: error: -: --frames joins the images stdin holds, one "
+                             "after another, or files: stdin must be the only input (2 inputs "
+                             "were given)\n")
+
+
+def _jpeg_with_thumbnail() -> bytes:
+    """A JPEG whose EXIF holds a thumbnail: a JPEG, with its own end marker, inside."""
+    thumb = _encoded(_frames()[0], "JPEG")
+    exif = Image.Exif()
+    exif[ExifTags.Base.Make] = "camera"
+    photo = io.BytesIO()
+    Image.fromarray(_frames()[1]).save(photo, "JPEG", exif=exif)
+    data = photo.getvalue()
+    # An APP1 segment of the EXIF as it was, followed by one holding the thumbnail
+    segment = b"Exif\x00\x00" + thumb
+    return data[:2] + b"\xff\xe1" + struct.pack(">H", len(segment) + 2) + segment + data[2:]
+
+
+def test_a_jpeg_with_bytes_after_its_end_is_one_image_and_one_frame(tmp_path):
+    """A camera's data after a JPEG's end marker (a motion photo's video, a trailer), a
+    multi-picture file's second picture, or a thumbnail inside its EXIF, is the one image's,
+    read as before: stdin holds one image, and --frames joins one frame of it."""
+    jpeg = _encoded(_frames()[0], "JPEG")
+    buffer = io.BytesIO()
+    Image.fromarray(_frames()[0]).save(buffer, "MPO", save_all=True,
+                                       append_images=[Image.fromarray(_frames()[1])])
+    path = tmp_path / "one.bin"
+    for data in (jpeg + b"\x00\x00ftypmp42" + bytes(100), _jpeg_with_thumbnail(),
+                 buffer.getvalue()):
+        path.write_bytes(data)
+        assert [tuple(image) for image in images_in_stream(path)] == [("JPEG", 0, len(data))]
+        assert _reduce(path, "-o", tmp_path / "file.png", "--force").exit_code == 0
+        result = runner.invoke(app, ["reduce", "-", "-o", str(tmp_path / "piped.png"),
+                                     "--force"], input=data)
+        assert result.exit_code == 0, result.output
+        assert (tmp_path / "piped.png").read_bytes() == (tmp_path / "file.png").read_bytes()
+    for data in (jpeg + b"\x00\x00ftypmp42" + bytes(100), _jpeg_with_thumbnail()):
+        result = runner.invoke(app, ["reduce", "-", "--frames", "-o", str(tmp_path / "a.gif"),
+                                     "--force"], input=data)
+        assert result.exit_code == 0, result.output
+        assert result.stdout.startswith("- (1 image) -> ")
+        assert len(composited(tmp_path / "a.gif")) == 1
+
+
+@pytest.mark.parametrize("fmt", ["gif", "webp"])
+def test_frames_written_to_stdout_with_format(frame_files, tmp_path, fmt):
+    """``--frames -o -`` was refused as if -o had not been given; with --format naming an
+    animated format, the animation goes to stdout, the bytes of the file -o names."""
+    named = tmp_path / f"named.{fmt}"
+    assert _reduce(*frame_files, "--frames", "-o", named).exit_code == 0
+    result = runner.invoke(app, ["reduce", *map(str, frame_files), "--frames", "-o", "-",
+                                 "--format", fmt, "-q"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout_bytes == named.read_bytes()
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["-o", "-"], "-o -: --frames writes the animation to stdout in the format --format "
+                  "names (gif, png, apng or webp), e.g. -o - --format gif; give it, or name "
+                  "a file with -o"),
+    (["-o", "-", "--format", "jpg"], "--format='jpg': --frames joins the inputs into an "
+                                     "animation, written to stdout as gif, png (APNG), apng "
+                                     "or webp; expected one of those"),
+])
+def test_frames_to_stdout_without_an_animated_format_refused(frame_files, args, message):
+    result = _reduce(*frame_files, "--frames", *args)
+    assert result.exit_code == 2
+    assert result.stderr == f"quantize: error: {message}\n"
+    assert result.stdout == ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import io
 import json
 import os
 import struct
@@ -1092,6 +1093,24 @@ def test_cli_stdin_that_cannot_be_segmented_is_one_line(tmp_path, monkeypatch, a
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(app, ["segment", "-", *args], input=data)
     assert (result.exit_code, result.stderr) == (code, f"quantize: error: {message}\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_stdin_of_several_images_is_refused_not_read_as_its_first(tmp_path,
+                                                                       monkeypatch):
+    """ffmpeg's image2pipe sends PNG after PNG: the first was segmented, the others dropped
+    without a word."""
+    monkeypatch.chdir(tmp_path)
+    pngs = []
+    for value in (0, 120, 240):
+        buffer = io.BytesIO()
+        Image.new("RGB", (4, 3), (value, 0, 0)).save(buffer, "PNG")
+        pngs.append(buffer.getvalue())
+    result = runner.invoke(app, ["segment", "-", "-o", "x"], input=b"".join(pngs))
+    assert (result.exit_code, result.stderr) == (
+        2, f"quantize: error: -: stdin holds 3 PNG images, one after another "
+           f"({len(pngs[1]) + len(pngs[2]):,} bytes after the first); segment reads one: "
+           "send one at a time\n")
     assert list(tmp_path.iterdir()) == []
 
 

@@ -41,7 +41,12 @@ from ..encode import OPTIMIZED_OUTPUTS
 from ..errors import ExitCode, FailureKind, ImageReadError, QuantizeError, failure_kind
 from ..io import MAX_PALETTE, check_input_path, is_stream  # noqa: F401 -- commands import is_stream here
 from ..io.profiles import INTENTS
-from ..io.streams import STREAM_HEAD, copy_image_stream  # noqa: F401 -- and STREAM_HEAD
+from ..io.streams import (  # noqa: F401 -- and STREAM_HEAD
+    STREAM_HEAD,
+    StreamImage,
+    copy_image_stream,
+    images_in_stream,
+)
 from ..names import (
     apart_by_code_point,
     folded_name,
@@ -413,6 +418,31 @@ def number(text: str) -> float:
     if not plain_number(text):
         raise click_errors.BadParameter(f"{text!r} is not a valid float.")
     return TypedNumber(_read(text), text.strip())
+
+
+def frame_rate(text: str) -> float:
+    """Parse ``--fps``: a number (:func:`number`), or a fraction ``N/D`` of two, as ffprobe
+    gives a video's ``r_frame_rate`` (NTSC's 30000/1001), kept as typed for the messages.
+
+    >>> rate = frame_rate("30000/1001")
+    >>> round(rate, 5), f"fps={rate}", float(frame_rate("25"))
+    (29.97003, 'fps=30000/1001', 25.0)
+
+    Raises
+    ------
+    click.BadParameter
+        If ``text`` is neither a plain decimal number nor two separated by ``/``, the
+        second above 0.
+    """
+    numerator, slash, denominator = text.partition("/")
+    if not slash:
+        return number(text)
+    if not (plain_number(numerator) and plain_number(denominator)
+            and math.isfinite(_read(denominator)) and _read(denominator) > 0):
+        raise click_errors.BadParameter(
+            f"is {text!r}; expected a number, or a fraction N/D of two numbers, D above 0 "
+            "(30000/1001, as ffprobe gives a video's r_frame_rate)")
+    return TypedNumber(_read(numerator) / _read(denominator), text.strip())
 
 
 def nodata_given(text: str | None) -> Any:
@@ -1703,16 +1733,78 @@ def stage_stream(path: Path, folder: Path) -> Path:
                   f"{printable_line(str(path))}: cannot read")
 
 
-def stage_stdin(folder: Path) -> Path:
+def stage_stdin(folder: Path, several: str = "send one image at a time") -> Path:
     """Copy the image stdin holds into ``folder`` (as :func:`stage_stream` copies a pipe),
     so a job can read it more than once; a stdin that is closed, cannot be read or begins
-    no image (:func:`~quantize.io.streams.copy_image_stream`) ends the command (exit 1)."""
+    no image (:func:`~quantize.io.streams.copy_image_stream`) ends the command (exit 1),
+    and so does one that holds several images one after another
+    (:func:`~quantize.io.streams.images_in_stream`; exit 2), with ``several``: what the
+    command does with one image and how to give it several ("reduce reads one: add
+    --frames ...")."""
+    staged = _stage(_stdin, folder / "stdin", "-", "-: cannot read stdin", png_ends=True)
+    images = images_in_stream(staged)
+    if len(images) > 1:
+        fail(f"-: stdin holds {_images_said(images)}, one after another "
+             f"({images[-1].end - images[0].end:,} bytes after the first); {several}",
+             USAGE_ERROR)
+    return staged
+
+
+def stage_stdin_images(folder: Path, max_frames: int | None) -> list[Path]:
+    """Copy stdin to its end, then each image it holds one after another
+    (:func:`~quantize.io.streams.images_in_stream`) into a file of its own in ``folder``,
+    in order (``image00001.png`` ...), the copy removed: the frames ``--frames`` joins.
+    A stdin that cannot be read ends the command as in :func:`stage_stdin` (exit 1), and
+    so do more images than ``max_frames`` (None: no limit), before any is written apart.
+    """
+    staged = _stage(_stdin, folder / "stdin", "-", "-: cannot read stdin")
+    images = images_in_stream(staged)
+    if max_frames is not None and len(images) > max_frames:
+        fail(f"-: stdin holds {_images_said(images)}, over the limit of {max_frames:,} "
+             f"frames; if the stream is trusted, set --max-frames={len(images)} or more",
+             ExitCode.FAILED)
+    suffix = {"PNG": ".png", "JPEG": ".jpg"}.get(images[0].format or "", "")
+    paths = [folder / f"image{n:05}{suffix}" for n in range(1, len(images) + 1)]
+    try:
+        with open(staged, "rb") as copy:
+            for image, path in zip(images, paths, strict=True):
+                copy.seek(image.start)
+                with open(path, "wb") as part:
+                    _copy_bytes(copy, part, image.end - image.start)
+        staged.unlink()
+    except OSError as exc:
+        fail(f"-: cannot copy its images into the temporary folder "
+             f"{quoted(str(folder.parent))} ({exc.strerror}); {tmpdir_advice(exc.errno)}",
+             ExitCode.FAILED)
+    return paths
+
+
+def _stdin() -> contextlib.AbstractContextManager[BinaryIO]:
+    """Stdin's bytes, unbuffered, so that a PNG's copy takes nothing from stdin past what
+    it copies (:func:`~quantize.io.streams.copy_image_stream`); a stdin closed at the start
+    ends the command (exit 1)."""
     if sys.stdin is None:  # started with its stdin closed
         fail("-: cannot read stdin (stdin is closed)", ExitCode.FAILED)
-    # Unbuffered, so that a PNG's copy takes nothing from stdin past its IEND chunk.
-    stdin = getattr(sys.stdin.buffer, "raw", sys.stdin.buffer)
-    return _stage(lambda: contextlib.nullcontext(stdin), folder / "stdin", "-",
-                  "-: cannot read stdin", png_ends=True)
+    return contextlib.nullcontext(getattr(sys.stdin.buffer, "raw", sys.stdin.buffer))
+
+
+def _images_said(images: Sequence[StreamImage]) -> str:
+    """How many images of which format a stream holds, as its errors say it.
+
+    >>> _images_said([StreamImage("PNG", 0, 9), StreamImage("PNG", 9, 20)])
+    '2 PNG images'
+    """
+    return f"{len(images):,} {images[0].format} image{'s' * (len(images) != 1)}"
+
+
+def _copy_bytes(source: BinaryIO, target: BinaryIO, size: int) -> None:
+    """Copy the next ``size`` bytes of ``source`` into ``target``, a block at a time."""
+    while size > 0:
+        block = source.read(min(size, 1 << 20))
+        if not block:
+            return
+        target.write(block)
+        size -= len(block)
 
 
 def _stage(opened: Callable[[], contextlib.AbstractContextManager[BinaryIO]], staged: Path,

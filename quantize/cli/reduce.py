@@ -99,6 +99,7 @@ from .common import (
     finishing_note,
     folder_hint,
     folder_key,
+    frame_rate,
     image_name,
     integer,
     is_stdin_file,
@@ -124,6 +125,7 @@ from .common import (
     refuse_text_onto_files,
     say,
     stage_stdin,
+    stage_stdin_images,
     stage_stream,
     tmpdir_advice,
     typed_before_dashes,
@@ -155,6 +157,7 @@ Examples:
   quantize reduce anim.gif -k 64                # one palette -> anim.k64.gif
   quantize reduce anim.gif -k 64 --palette per-frame -o local.gif
   quantize reduce frames/*.png --frames -o clip.gif  # one GIF, 10 fps, name order
+  cat f*.png | quantize reduce - --frames -o clip.gif  # as ffmpeg -f image2pipe
   quantize reduce photo.jpg -k 1000 -o smooth.webp  # over {MAX_PALETTE} colours: RGB
 
 \b
@@ -288,15 +291,18 @@ def reduce_command(
         autocompletion=offering(PALETTE_MODES))] = "global",
     frames: Annotated[bool, typer.Option(
         "--frames", help="Join the inputs, still images of one size, into one animation "
-        "named by -o (.gif, .png (APNG), .apng or .webp), one frame each, in the order "
-        "given (frames/*.png: the shell's, sorted by name), with one palette fitted to "
+        "named by -o (.gif, .png (APNG), .apng or .webp; -o - with --format for stdout), "
+        "one frame each, in the order "
+        "given (frames/*.png: the shell's, sorted by name; - alone: the images stdin holds "
+        "one after another, as ffmpeg -f image2pipe sends them), with one palette fitted to "
         "them all, as an animation's (--palette per-frame for a .gif); alpha is kept as "
         "an animation keeps it. An animation among them, or a file of another size than "
         "the first, is refused before anything is written.")] = False,
     fps: Annotated[float | None, typer.Option(
-        "--fps", metavar="N", parser=number,
+        "--fps", metavar="N", parser=frame_rate,
         help="With --frames: frames a second, above 0 and at most 1000 (default 10: "
-        "100 ms a frame, as browsers show ImageMagick's default delay; gifski's --fps). "
+        "100 ms a frame, as browsers show ImageMagick's default delay; gifski's --fps), "
+        "a number or a fraction N/D, as ffprobe gives a video's r_frame_rate (30000/1001). "
         "A GIF holds centiseconds: 30 fps is written 30, 40 and 30 ms in turn.",
         show_default=False)] = None,
     loop: Annotated[int | None, typer.Option(
@@ -365,7 +371,8 @@ def reduce_command(
     _refuse_option_values_as_inputs(typed_before_dashes(ctx, inputs), dither,
                                     arguments_given(ctx, before_dashes=True))
     _refuse_palette_as_image(output)
-    joined = _plan_frames(inputs, output, ext, (fps, loop), frames, copy_if_larger)
+    joined = _plan_frames(inputs, (output, stdout_format), ext, (fps, loop), frames,
+                          copy_if_larger)
     files = _plan_files(inputs[:1] if joined else inputs, output, ext, palette_out)
     if joined:
         files = [files[0]._replace(shown=_joined_name(joined))]
@@ -400,7 +407,7 @@ def reduce_command(
             options["dither"] = True
         sizes = _palette_sizes(options["palette_in"],  # a bad file named once, up front
                                options["n_colors"])
-        if joined:  # every frame a still of the first's size, before any work
+        if joined and joined.inputs != (STDIO,):  # every frame a still of the first's size
             from ..animation.sequence import open_frame_files
 
             open_frame_files(joined.inputs, max_pixels=options["max_pixels"])
@@ -569,17 +576,20 @@ class _Joined(NamedTuple):
     loop: int
 
 
-def _plan_frames(inputs: Sequence[str], output: str | None, ext: str | None,
-                 timing: tuple[float | None, int | None], frames: bool,
+def _plan_frames(inputs: Sequence[str], written: tuple[str | None, str | None],
+                 ext: str | None, timing: tuple[float | None, int | None], frames: bool,
                  copy_if_larger: bool) -> _Joined | None:
     """The frames ``--frames`` joins, or None without it; refusing (usage errors) what
-    cannot go with it, before any work: no file named by ``-o`` (stdout too: each frame
-    is read twice, and the animation named), ``--ext`` or ``--copy-if-larger`` (no
-    input is the output's), stdin among the frames, and ``timing`` (``--fps``,
-    ``--loop``) given without it or out of range. Whether each input is a still of the
+    cannot go with it, before any work: no file named by ``-o``, or stdout (``-o -``)
+    without ``--format`` naming an animated format (``written``: ``-o`` and ``--format``),
+    ``--ext`` or ``--copy-if-larger`` (no
+    input is the output's), stdin beside other inputs (alone, the images it holds are
+    the frames: :func:`_stdin_frames`), and ``timing`` (``--fps``, ``--loop``) given
+    without it or out of range. Whether each input is a still of the
     first's size is the job's to say (:func:`~quantize.animation.reduce_frame_files`),
     also before it writes anything."""
     fps, loop = timing
+    output, stdout_format = written
     if not frames:
         given = next((flag for flag, value in (("--fps", fps), ("--loop", loop))
                       if value is not None), None)
@@ -591,19 +601,40 @@ def _plan_frames(inputs: Sequence[str], output: str | None, ext: str | None,
         refuse_both("--frames", "--ext")
     if copy_if_larger:
         refuse_both("--frames", "--copy-if-larger")
-    if output is None or output == STDIO:
+    if output is None:
         fail("--frames joins the inputs into one animation file: name it with -o "
              "(.gif, .png, .apng or .webp), e.g. -o out.gif", USAGE_ERROR)
-    if STDIO in inputs:
-        fail("-: --frames reads every frame twice, from files; save stdin's image to a file "
-             "and give that", USAGE_ERROR)
+    if output == STDIO and stdout_format is None:
+        fail("-o -: --frames writes the animation to stdout in the format --format names "
+             "(gif, png, apng or webp), e.g. -o - --format gif; give it, or name a file with "
+             "-o", USAGE_ERROR)
+    if STDIO in inputs and len(inputs) > 1:
+        fail(f"-: --frames joins the images stdin holds, one after another, or files: stdin "
+             f"must be the only input ({len(inputs)} inputs were given)", USAGE_ERROR)
     from ..animation.sequence import DEFAULT_FPS, check_frame_timing, check_joined_output
 
     with user_errors():
-        check_joined_output(output)
+        if output == STDIO:  # a format _stdout_suffix has not checked yet: said as --format
+            _check_joined_format(str(stdout_format))
+        else:
+            check_joined_output(output)
         checked = check_frame_timing(DEFAULT_FPS if fps is None else fps,
                                      0 if loop is None else loop)
     return _Joined(tuple(str(name) for name in inputs), *checked)
+
+
+def _check_joined_format(given: str) -> None:
+    """Refuse (usage error) a ``--format`` in which ``--frames`` cannot write its animation
+    to stdout: one that is no animated format (``--format jpg``, ``tif``).
+
+    >>> _check_joined_format("GIF")
+    """
+    from ..animation.sinks import ANIMATION_EXTENSIONS
+
+    if ANIMATION_EXTENSIONS.get("." + given.lower()) in (None, "TIFF"):
+        fail(f"--format={quoted(given)}: --frames joins the inputs into an animation, "
+             "written to stdout as gif, png (APNG), apng or webp; expected one of those",
+             USAGE_ERROR)
 
 
 def _joined_name(joined: _Joined) -> str:
@@ -611,7 +642,11 @@ def _joined_name(joined: _Joined) -> str:
 
     >>> _joined_name(_Joined(("f1.png", "f2.png", "f3.png"), 10.0, 0))
     'f1.png … f3.png (3 frames)'
+    >>> _joined_name(_Joined(("-",), 10.0, 0))  # stdin's images, not yet read
+    '-'
     """
+    if joined.inputs == (STDIO,):
+        return STDIO
     return f"{joined.inputs[0]} … {joined.inputs[-1]} ({len(joined.inputs)} frames)"
 
 
@@ -1414,7 +1449,11 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
     progress = (show != "quiet" and workers == 1 and is_terminal(sys.stderr)
                 and not dumb_terminal())
     with Scratch() as scratch:
-        staged = [_stage(f, scratch, options, stdout_suffix) for f in files]
+        if joined is not None and joined.inputs == (STDIO,):
+            joined = _stdin_frames(files[0], joined, scratch, options)
+            n = len(joined.inputs)
+            files = [files[0]._replace(shown=f"- ({n:,} image{'s' * (n != 1)})")]
+        staged = [_stage(f, scratch, options, stdout_suffix, joined) for f in files]
         said_once = (PaletteInWarning, PaletteReadWarning) if palette_said else ()
         calls = [Call(recorded_call, (_with_progress(_job_function(f, options, len(files),
                                                                    stdout_suffix is not None,
@@ -1675,9 +1714,26 @@ class _Staged(NamedTuple):
     palette: str | None
 
 
+def _stdin_frames(f: _File, joined: _Joined, scratch: Scratch,
+                  options: dict[str, Any]) -> _Joined:
+    """``joined`` (stdin, with ``--frames``) with the images stdin holds one after another
+    as its frames, each copied to a scratch file (:func:`~quantize.cli.common.stage_stdin_images`,
+    at most ``--max-frames``), once the outputs of ``f`` are checked as for any stream; every
+    one a still of the first's size, checked before any work (exit 1)."""
+    from ..animation.sequence import open_frame_files
+
+    _refuse_outputs_in_the_way(f, options)
+    frames = stage_stdin_images(scratch.folder(STDIO, "for its copy"), options["max_frames"])
+    joined = joined._replace(inputs=tuple(map(str, frames)))
+    with user_errors():
+        open_frame_files(joined.inputs, max_pixels=options["max_pixels"])
+    return joined
+
+
 def _stage(f: _File, scratch: Scratch, options: dict[str, Any],
-           stdout_suffix: str | None) -> _Staged:
-    """The paths reduce_file sees: stdin or a pipe saved to a scratch file, stdout written
+           stdout_suffix: str | None, joined: _Joined | None = None) -> _Staged:
+    """The paths reduce_file sees: stdin or a pipe saved to a scratch file (stdin's
+    first frame with ``joined``, whose frames :func:`_stdin_frames` saved), stdout written
     to one, whose extension ``stdout_suffix`` picks its format as a named output's does
     (None: the input's own, told once it is saved, and refused, exit 2, when it is not
     GIF or TIFF with ``--palette per-frame``),
@@ -1691,7 +1747,10 @@ def _stage(f: _File, scratch: Scratch, options: dict[str, Any],
     if src == STDIO or stream or (f.to_stdout and palette_out is not None):
         _refuse_outputs_in_the_way(f, options)
     if src == STDIO:
-        src = str(stage_stdin(scratch.folder(STDIO, "for its copy")))
+        src = joined.inputs[0] if joined is not None else str(stage_stdin(
+            scratch.folder(STDIO, "for its copy"), "reduce reads one: add --frames to join "
+            "them into one animation (quantize reduce - --frames -o clip.gif), or send one "
+            "image"))
     elif stream:  # read once here: the job reads its input more than once
         src = str(stage_stream(Path(src), scratch.folder(src, "for its copy")))
     if not f.to_stdout:

@@ -434,7 +434,8 @@ def segment_command(
     try:
         # Ctrl-C stops the work at once; once the outputs are in place, it waits for the line
         with Scratch() as scratch, interrupts_held_once_written():  # a stream's copy
-            source = (stage_stdin(scratch.folder("-", "for its copy")) if stdin else
+            source = (stage_stdin(scratch.folder("-", "for its copy"),
+                                  "segment reads one: send one at a time") if stdin else
                       stage_stream(input, scratch.folder(str(input), "for its copy"))
                       if stream else input)
             with user_errors(), _naming_input(input, source, default=outdir is None), \

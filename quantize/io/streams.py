@@ -4,19 +4,26 @@ readers need to read more than once, without filling a disk with what is no imag
 Both ``quantize reduce -`` (and a pipe given as a file) and
 :func:`~quantize.io.load_image` of a file object copy through :func:`copy_image_stream`:
 its first :data:`STREAM_HEAD` bytes must be able to begin an image, and a PNG on stdin
-is copied chunk by chunk up to its IEND chunk.
+is copied chunk by chunk up to its IEND chunk, and on when more comes.
+
+A stream may hold several images one after another (``ffmpeg -f image2pipe``: PNG after
+PNG, JPEG after JPEG): :func:`images_in_stream` tells where each of its copy begins and
+ends, so that none is left out without a word.
 """
 
 from __future__ import annotations
 
 import io
+import mmap
+import os
 import select
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 from ..errors import ImageReadError
 from ..png import PNG_SIGNATURE
 
-__all__ = ["STREAM_HEAD", "copy_image_stream"]
+__all__ = ["NEXT_IMAGE_WAIT", "STREAM_HEAD", "StreamImage", "copy_image_stream",
+           "images_in_stream"]
 
 #: Bytes of a stream read before its copy goes on only if they may begin an image.
 STREAM_HEAD = 1 << 20
@@ -26,6 +33,11 @@ _COPY_CHUNK = 1 << 16
 
 #: The largest length a PNG chunk may give (2**31 - 1).
 _PNG_MAX_CHUNK = (1 << 31) - 1
+
+#: Seconds the copy of a PNG on stdin waits, after its IEND chunk, for more bytes (the
+#: next image of ``ffmpeg -f image2pipe``) before it takes the PNG as all there is: a
+#: writer that keeps the pipe open after one image then holds the command up that long.
+NEXT_IMAGE_WAIT = 2.0
 
 
 def copy_image_stream(stream: BinaryIO, copy: BinaryIO, name: str, *,
@@ -39,11 +51,14 @@ def copy_image_stream(stream: BinaryIO, copy: BinaryIO, name: str, *,
     the reader to say what it holds; one whose head may begin an image is copied to its
     end, however long.
 
-    With ``png_ends`` (stdin), a PNG is copied up to the end of its IEND chunk and not
-    a byte further (:func:`_copy_png_chunks`), as pngquant reads it: a writer that keeps
-    the pipe open after the image does not hold the command up; a chunk whose type is
-    not four ASCII letters (a signature followed by zeros) is refused there as a
-    damaged PNG. Other formats are read to the stream's end.
+    With ``png_ends`` (stdin), a PNG is copied up to the end of its IEND chunk
+    (:func:`_copy_png_chunks`), as pngquant reads it, and then on to the stream's end
+    only when more bytes come within :data:`NEXT_IMAGE_WAIT` seconds (or the stream has
+    no descriptor to wait on): a writer that keeps the pipe open after the image holds
+    the command up no longer than that, and the images sent after it, or bytes after
+    its end, are not left unread without a word (:func:`images_in_stream` tells them
+    apart). A chunk whose type is not four ASCII letters (a signature followed by zeros)
+    is refused there as a damaged PNG. Other formats are read to the stream's end.
 
     Raises
     ------
@@ -58,6 +73,9 @@ def copy_image_stream(stream: BinaryIO, copy: BinaryIO, name: str, *,
         damage = _copy_png_chunks(stream, copy)
         if damage is not None:
             raise ImageReadError(f"damaged PNG ({damage})", path=name)
+        if _more_comes(stream, NEXT_IMAGE_WAIT):
+            while part := _read_some(stream, _COPY_CHUNK):
+                copy.write(part)
         return
     head += _read_head(stream, STREAM_HEAD - len(head))
     copy.write(head)
@@ -101,6 +119,16 @@ def _copy_png_chunks(stream: BinaryIO, copy: BinaryIO) -> str | None:
         if kind == b"IEND":
             return None
         at += 12 + length
+
+
+def _more_comes(stream: BinaryIO, wait: float) -> bool:
+    """Whether ``stream`` has bytes to read, or its end, within ``wait`` seconds; True for
+    a stream with no descriptor to wait on (a file object in memory never blocks)."""
+    try:
+        stream.fileno()
+    except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is both
+        return True
+    return bool(select.select([stream], [], [], wait)[0])
 
 
 def _read_head(stream: BinaryIO, size: int) -> bytes:
@@ -171,3 +199,104 @@ def _head_said(size: int) -> str:
     if size % (1 << 20) == 0:
         return f"its first {size >> 20} MiB begins"
     return f"its first {size} bytes begin"
+
+
+class StreamImage(NamedTuple):
+    """One image of a stream's copy: its format (``"PNG"``, ``"JPEG"``) and where its bytes
+    start and end (the last one's end is the copy's: bytes after it are its own)."""
+
+    format: str | None
+    start: int
+    end: int
+
+
+#: The first bytes of a JPEG: its start-of-image marker and the marker after it.
+_JPEG_START = b"\xff\xd8\xff"
+
+
+def images_in_stream(path: str | os.PathLike[str]) -> list[StreamImage]:
+    """The images the copy of a stream at ``path`` holds one after another: a PNG followed
+    by PNGs, each starting where the previous one's IEND chunk ends, or a JPEG by JPEGs,
+    each starting where the previous one's end marker (EOI) is, with the bytes of a start
+    marker. Bytes after an image that begin none of its format are its own (a camera's
+    data after a JPEG's end marker, say), and so are the images of a JPEG that lists them
+    in an MPF segment (APP2: a multi-picture file, its second picture after the first's
+    end). Any other file is one image, of format None, the whole copy.
+
+    Only the chunks' heads of a PNG are read; a JPEG's markers are found in its bytes,
+    mapped, not read into memory.
+
+    >>> import PIL.Image, tempfile
+    >>> one = io.BytesIO(); PIL.Image.new("L", (1, 1)).save(one, "PNG")
+    >>> with tempfile.NamedTemporaryFile() as f:
+    ...     _ = f.write(one.getvalue() * 3 + b"tail"); f.flush()
+    ...     [tuple(image) for image in images_in_stream(f.name)]
+    [('PNG', 0, 67), ('PNG', 67, 134), ('PNG', 134, 205)]
+    """
+    size = os.path.getsize(path)
+    if size == 0:
+        return [StreamImage(None, 0, 0)]
+    with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        if data[:len(PNG_SIGNATURE)] == PNG_SIGNATURE:
+            fmt, signature, end_of = "PNG", PNG_SIGNATURE, _png_end
+        elif data[:3] == _JPEG_START:
+            fmt, signature, end_of = "JPEG", _JPEG_START, _jpeg_end
+        else:
+            return [StreamImage(None, 0, size)]
+        images, at = [], 0
+        while (end := end_of(data, at)) is not None and \
+                data[end:end + len(signature)] == signature:
+            images.append(StreamImage(fmt, at, end))
+            at = end
+        images.append(StreamImage(fmt, at, size))
+        return images
+
+
+def _png_end(data: mmap.mmap, at: int) -> int | None:
+    """Where the PNG whose signature is at ``at`` of ``data`` ends: after its IEND chunk's
+    CRC; None when it has none (cut short, or damaged)."""
+    at += len(PNG_SIGNATURE)
+    while at + 8 <= len(data):
+        length, kind = int.from_bytes(data[at:at + 4], "big"), data[at + 4:at + 8]
+        at += 12 + length
+        if kind == b"IEND":
+            return at if at <= len(data) else None
+    return None
+
+
+def _jpeg_end(data: mmap.mmap, at: int) -> int | None:
+    """Where the JPEG whose start marker is at ``at`` of ``data`` ends: after its end
+    marker (EOI), found by walking its segments (by their lengths) and the image data
+    after each start of scan (to a marker other than a restart); None when it has none
+    (cut short, or damaged), or when it lists other pictures in an MPF segment."""
+    at += 2
+    while at + 2 <= len(data):
+        if data[at] != 0xFF:
+            return None
+        marker = data[at + 1]
+        if marker == 0xFF:  # a fill byte before a marker
+            at += 1
+        elif marker == 0xD9:
+            return at + 2
+        elif marker == 0x01 or 0xD0 <= marker <= 0xD7:  # markers of no length
+            at += 2
+        else:
+            length = int.from_bytes(data[at + 2:at + 4], "big")
+            if marker == 0xE2 and data[at + 4:at + 8] == b"MPF\x00":
+                return None  # a multi-picture file: its pictures are one file
+            at += 2 + length
+            if marker == 0xDA:  # the image data runs to the next marker not a restart
+                at = _scan_end(data, at)
+    return None
+
+
+def _scan_end(data: mmap.mmap, at: int) -> int:
+    """Where the image data of a JPEG's scan starting at ``at`` of ``data`` ends: at the
+    first 0xFF followed by a byte other than 0 (a stuffed 0xFF) or a restart marker's;
+    the data's end when none is."""
+    while (at := data.find(b"\xff", at)) != -1 and at + 1 < len(data):
+        following = data[at + 1]
+        if following != 0 and not 0xD0 <= following <= 0xD7:
+            return at
+        at += 2
+    return len(data)
