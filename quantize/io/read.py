@@ -107,6 +107,8 @@ DEFAULT_MAX_PIXELS = 250_000_000
 DEFAULT_MAX_FRAMES = 10_000
 
 _SIXTEEN_BIT_MODES = {"I;16", "I;16B", "I;16L", "I;16N", "I"}
+#: The modes of grey files (:attr:`LoadedImage.gray`).
+_GRAY_MODES = {"1", "L", "LA", "La", "F", *_SIXTEEN_BIT_MODES}
 #: An image of more than 8 bits whose brightest pixel reads below this level (of 255) is
 #: said to come out dark; segment's warning of clusters it cannot tell apart calls an
 #: image so dark dark too.
@@ -349,6 +351,16 @@ class LoadedImage:
     @property
     def shape(self) -> tuple[int, int]:
         return self.rgb.shape[:2]
+
+    @property
+    def gray(self) -> bool:
+        """Whether the file holds grey pixels: Pillow's mode "1", "L", "LA", 16-bit or float
+        grey (not a palette image, nor an RGB one whose pixels happen to be grey).
+
+        >>> LoadedImage(np.zeros((1, 1, 3), np.uint8), None, mode="L").gray
+        True
+        """
+        return self.mode in _GRAY_MODES
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
         """The pixels as the library reads them (:func:`as_rgba`): ``(H, W, 3)`` uint8
