@@ -4398,7 +4398,8 @@ def test_open_input_lets_the_decoded_image_go_as_its_block_ends(tmp_path, monkey
     decoded = []
     loaded_by = read_module._loaded
     monkeypatch.setattr(read_module, "_loaded",
-                        lambda im, p, *a: decoded.append(weakref.ref(im)) or loaded_by(im, p, *a))
+                        lambda im, p, *a, **k: (decoded.append(weakref.ref(im))
+                                                or loaded_by(im, p, *a, **k)))
     with open_input(src) as source:
         loaded = source.load()
         assert decoded[0]() is not None
