@@ -63,11 +63,11 @@ try:
 except ImportError:  # an install without it still works, at zlib's speed
     _zlib_ng = None
 
-__all__ = ["DEFAULT_LEVEL", "MAX_GIF_SIDE", "OPTIMIZED_OUTPUTS", "apng_delay",
+__all__ = ["DEFAULT_LEVEL", "MAX_GIF_SIDE", "OPTIMIZED_OUTPUTS", "apng_delay", "encode_gray_png",
            "encode_indexed_gif", "encode_indexed_png", "gif_code_size", "gif_color_table",
-           "gif_control", "gif_image_data", "gif_screen", "gif_table_size", "one_frame_apng",
-           "palette_order", "png_bit_depth", "png_with_exif", "tiff_options", "tiff_page",
-           "tiff_with_exif", "trns"]
+           "gif_control", "gif_image_data", "gif_screen", "gif_table_size", "gray_bit_depth",
+           "one_frame_apng", "palette_order", "png_bit_depth", "png_with_exif", "tiff_options",
+           "tiff_page", "tiff_with_exif", "trns"]
 
 #: The outputs whose encoders take ``optimize``, in the words the command line's help
 #: and its warning of an idle ``--optimize`` use: the indexed PNG written here (a still
@@ -78,6 +78,7 @@ OPTIMIZED_OUTPUTS = "a PNG, or a GIF, APNG or WebP animation"
 
 _SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _COLOR_TYPE_PALETTE = 3
+_COLOR_TYPE_GRAY = 0
 _MAX_SIDE = 2**31 - 1
 # pHYs's unit 1: pixels per metre.
 _PER_METRE = 1
@@ -670,6 +671,104 @@ def encode_indexed_png(indices: Any, palette: Any, alpha: Any = None, *,
     if optimize and reorder:  # the order given may deflate smaller than the reordered one
         data = min(data, _png(*given, False, int(level), dpi), key=len)
     return data
+
+
+def gray_bit_depth(levels: np.ndarray) -> int:
+    """The fewest bits a pixel (1, 2, 4 or 8) of a greyscale PNG that holds the 8-bit
+    ``levels`` exactly: a PNG of ``b`` bits scales its samples by 255 / (2**b - 1), so
+    1 bit holds 0 and 255, 2 bits 0, 85, 170 and 255, 4 bits the multiples of 17.
+
+    >>> [gray_bit_depth(np.array(v, np.uint8)) for v in ([0, 255], [0, 85, 255], [17], [16])]
+    [1, 2, 4, 8]
+    """
+    return next((depth for depth in (1, 2, 4)
+                 if not (levels % np.uint8(255 // ((1 << depth) - 1))).any()), 8)
+
+
+def _iccp(icc: bytes) -> bytes:
+    """An iCCP chunk's data: the profile's name, compression method 0 and its deflate."""
+    return b"ICC Profile\0\0" + zlib.compress(icc, 9)
+
+
+def _gray_idat(rows: np.ndarray, optimize: bool, level: int, levels: int) -> bytes:
+    """The compressed rows of a grey image of ``levels`` levels: as those of an indexed
+    image of as many entries (:func:`_idat`), and of more than ``_NINE_ABOVE_ENTRIES`` also
+    filtered by libpng's per-row rule, the smaller kept. Levels, unlike indices, are smooth:
+    on six grey photos at 256 levels that stream was 16-22 % smaller than unfiltered rows,
+    at 128 levels 5-22 % (one 3 % larger), at 64 up to 25 % larger."""
+    idat = _idat(rows, optimize, level, levels)
+    if optimize or levels <= _NINE_ABOVE_ENTRIES:  # optimize tried the filters already
+        return idat
+    filtered = _deflate(_filtered(rows, "minsum"), level, zlib.Z_DEFAULT_STRATEGY,
+                        _zlib_ng or zlib)
+    return min(idat, filtered, key=len)
+
+
+def encode_gray_png(gray: Any, *, optimize: bool = False, level: int = DEFAULT_LEVEL,
+                    dpi: tuple[float, float] | None = None, icc: bytes | None = None) -> bytes:
+    """Encode an opaque greyscale image as the bytes of a PNG file (colour type 0).
+
+    Its bit depth is the fewest of 1, 2, 4 and 8 that hold its levels exactly
+    (:func:`gray_bit_depth`); the rows are deflated as :func:`encode_indexed_png` deflates
+    an indexed image's (its ``optimize`` and ``level``), of more than 128 levels also
+    filtered (:func:`_gray_idat`), so that the file is what a greyscale reader (print
+    tools, ImageMagick's Gray colour space) opens as grey.
+
+    Parameters
+    ----------
+    gray : (H, W) ndarray of uint8
+        The level of every pixel.
+    optimize : bool, default False
+        Try several row filters and zlib strategies and keep the smallest stream.
+    level : int, default 8
+        zlib level 1..9 of the default encode.
+    dpi : (float, float), optional
+        Physical resolution (x, y) in dots per inch, written to a ``pHYs`` chunk.
+    icc : bytes, optional
+        A grey ICC profile the levels are in, written to an ``iCCP`` chunk. None: none.
+
+    Returns
+    -------
+    bytes
+        A complete PNG file.
+
+    Raises
+    ------
+    TypeError
+        If ``gray`` is not uint8, ``optimize`` not a bool, ``level`` not an integer,
+        ``icc`` not bytes or None.
+    ValueError
+        If ``gray`` is not 2-D or empty, ``level`` is outside 1..9, or ``dpi`` is not two
+        finite numbers a ``pHYs`` chunk holds.
+
+    Examples
+    --------
+    >>> data = encode_gray_png(np.array([[0, 85], [170, 255]], np.uint8))
+    >>> data[24:26]  # IHDR's bit depth and colour type: 2 bits, grey
+    b'\\x02\\x00'
+    """
+    gray = _as_uint8(gray, "gray")
+    if gray.ndim != 2 or gray.size == 0:
+        raise ValueError(f"gray should be a non-empty (H, W) array, got shape {gray.shape}")
+    optimize = check_bool(optimize, "optimize")
+    level = int(check_int(level, "level", minimum=1, maximum=9))
+    dpi = None if dpi is None else _check_png_dpi(dpi)
+    if icc is not None and not isinstance(icc, bytes):
+        raise TypeError(f"icc should be bytes or None, got {type(icc).__name__}")
+    levels = np.unique(gray)
+    depth = gray_bit_depth(levels)
+    samples = gray // np.uint8(255 // ((1 << depth) - 1))
+    h, w = gray.shape
+    header = struct.pack(">IIBBBBB", w, h, depth, _COLOR_TYPE_GRAY, 0, 0, 0)
+    parts = [_SIGNATURE, _chunk(b"IHDR", header)]
+    if icc:  # before the pixels (and a PLTE, which a grey PNG has none of)
+        parts.append(_chunk(b"iCCP", _iccp(icc)))
+    if dpi is not None:
+        parts.append(_chunk(b"pHYs", _phys(dpi)))
+    parts.append(_chunk(b"IDAT", _gray_idat(_pack_rows(samples, depth), optimize, level,
+                                            levels.size)))
+    parts.append(_chunk(b"IEND", b""))
+    return b"".join(parts)
 
 
 def _check_png_dpi(dpi: Any) -> tuple[float, float]:

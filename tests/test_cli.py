@@ -2374,8 +2374,16 @@ def test_user_errors_keep_a_reason_naming_a_file_with_a_newline_whole(capsys, er
     (["reduce", "a.png", "-dither", "FloydSteinberg"],
      "-dither: no such option; did you mean --dither? (see 'quantize reduce --help')"),
     (["reduce", "a.png", "--posterize", "4"],
-     "--posterize: no such option; quantize has no setting for colours of fewer bits (see "
+     "--posterize: no such option; quantize has no setting for colours of fewer bits (reduce "
+     "and batch map onto evenly spaced levels given as --palette-in: docs/reduce.md, 'Evenly "
+     "spaced levels') (see 'quantize reduce --help')"),
+    # ImageMagick's, with one dash (read as -p): its levels are a palette to map onto
+    (["reduce", "a.png", "-posterize", "4"],
+     "-posterize: no such option; ImageMagick's -posterize N is N evenly spaced levels a "
+     "channel: give them as --palette-in (docs/reduce.md, 'Evenly spaced levels') (see "
      "'quantize reduce --help')"),
+    (["palette", "a.png", "-posterize", "4"], "-p: no such option (see 'quantize palette "
+                                               "--help')"),
     # a palette to map onto: pngquant's and ImageMagick's --map, ImageMagick's -remap (with
     # one dash: read as -r), gifsicle's --use-colormap
     (["reduce", "a.png", "--map", "pal.png"],

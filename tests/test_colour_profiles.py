@@ -14,7 +14,7 @@ from PIL import Image, ImageCms
 from quantize.io import load_image
 from quantize.io.profiles import INTENTS, SourceProfile
 from tests.cli_support import run_in_process
-from tests.corpus.generate import linear_rgb_icc
+from tests.corpus.generate import linear_gray_icc, linear_rgb_icc
 
 #: Ghostscript's CMYK profile (a SWOP press, tables of each intent), where it is installed.
 CMYK_ICC = Path("/usr/share/color/icc/ghostscript/default_cmyk.icc")
@@ -134,6 +134,45 @@ def test_reduce_says_nothing_of_an_srgb_or_untagged_input(tmp_path, tagged):
     assert (result.returncode, result.stderr) == (0, "")
     record = json.loads(result.stdout)
     assert "source_colour_space" not in record and record["intent"] == "perceptual"
+
+
+#: Four grey levels of a linear-light grey image (linear 100 reads about 170 in sRGB).
+_LINEAR_GREYS = np.repeat(np.array([20, 60, 100, 200], np.uint8), 4).reshape(4, 4)
+_KEPT = ("the input's grey levels are kept, not converted to sRGB, and its ICC profile "
+         "'linear GRAY' is embedded in the grey output")
+
+
+@pytest.mark.parametrize("suffix", [".png", ".tif", ".jpg"])
+def test_a_grey_output_keeps_a_grey_input_s_levels_and_its_profile(tmp_path, suffix):
+    """The levels were converted to sRGB (100 -> about 170), written in RGB entries, and the
+    profile left out; ImageMagick keeps both."""
+    icc = linear_gray_icc()
+    Image.fromarray(_LINEAR_GREYS).save(tmp_path / "lin.png", icc_profile=icc)
+    out = tmp_path / f"out{suffix}"
+    result = run_in_process(["reduce", tmp_path / "lin.png", "-k", 4, "-o", out, "--json"])
+    assert result.returncode == 0, result.stderr
+    # (a .jpg's second note: its compression adds levels)
+    assert result.stderr.splitlines()[0] == (
+        f"quantize: note: {tmp_path / 'lin.png'}: {out.name}: {_KEPT}")
+    assert "source_colour_space" not in json.loads(result.stdout)  # nothing converted
+    with Image.open(out) as im:
+        assert im.mode == "L" and im.info["icc_profile"] == icc  # byte for byte
+        got = np.asarray(im, np.int16)
+    assert np.abs(got - _LINEAR_GREYS).max() <= (3 if suffix == ".jpg" else 0)
+
+
+@pytest.mark.parametrize("args", [["-o", "out.gif"], ["--palette-in", "greys.hex"]])
+def test_a_grey_input_s_profile_is_converted_as_before_for_an_output_not_written_grey(
+        tmp_path, args):
+    Image.fromarray(_LINEAR_GREYS).save(tmp_path / "lin.png", icc_profile=linear_gray_icc())
+    (tmp_path / "greys.hex").write_text("000000\n444444\naaaaaa\nffffff\n")
+    args = [tmp_path / a if a.endswith((".gif", ".hex")) else a for a in args]
+    output = [] if "-o" in args else ["-o", tmp_path / "out.png"]
+    result = run_in_process(["reduce", tmp_path / "lin.png", "-k", 4, *args, *output,
+                             "--json"])
+    assert result.returncode == 0, result.stderr
+    assert "converted to sRGB, relative colorimetric" in result.stderr
+    assert json.loads(result.stdout)["source_colour_space"] == "GRAY"
 
 
 def test_an_unknown_intent_is_one_line_and_exit_2(tmp_path):

@@ -13,7 +13,13 @@ import pytest
 from PIL import Image
 
 from quantize import _threads, encode
-from quantize.encode import encode_indexed_gif, encode_indexed_png, palette_order, trns
+from quantize.encode import (
+    encode_gray_png,
+    encode_indexed_gif,
+    encode_indexed_png,
+    palette_order,
+    trns,
+)
 from quantize.png import chunks_of
 
 from .reduce_support import gif_blocks
@@ -621,3 +627,54 @@ def test_a_still_gif_refuses_bad_arguments(args, error, message):
              **args}
     with pytest.raises(error, match="^" + re.escape(message)):
         encode_indexed_gif(**given)
+
+
+# --------------------------------------------------------------------------
+# Grey PNG
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("levels", "depth"), [([0, 255], 1), ([0, 85, 170, 255], 2),
+                                               ([0, 17, 102, 255], 4), ([0, 16, 255], 8),
+                                               (list(range(256)), 8)])
+@pytest.mark.parametrize("optimize", [False, True])
+def test_a_grey_png_decodes_to_its_levels_at_the_fewest_bits(levels, depth, optimize, rng):
+    grey = rng.choice(np.array(levels, np.uint8), (7, 13))
+    data = encode_gray_png(grey, optimize=optimize)
+    chunks = {kind: body for _, kind, body in chunks_of(data)}
+    assert chunks[b"IHDR"][8:10] == bytes([depth, 0])  # bit depth, colour type grey
+    assert b"PLTE" not in chunks
+    with Image.open(io.BytesIO(data)) as im:
+        assert np.array_equal(np.asarray(im.convert("L")), grey)
+
+
+def test_a_grey_png_of_many_levels_is_smaller_than_its_unfiltered_rows():
+    ramp = np.add.outer(np.arange(128), np.arange(128)).astype(np.uint8)  # 255 levels
+    data = encode_gray_png(ramp)
+    unfiltered = encode._idat(ramp, False, encode.DEFAULT_LEVEL, 256)
+    idat = {kind: body for _, kind, body in chunks_of(data)}[b"IDAT"]
+    assert len(idat) < len(unfiltered)  # a smooth ramp: the filtered rows are smaller
+    with Image.open(io.BytesIO(data)) as im:
+        assert np.array_equal(np.asarray(im), ramp)
+
+
+def test_a_grey_png_holds_its_resolution_and_profile():
+    from PIL import ImageCms
+
+    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("LAB")).tobytes()
+    data = encode_gray_png(np.zeros((2, 2), np.uint8), dpi=(300, 300), icc=icc)
+    with Image.open(io.BytesIO(data)) as im:
+        assert im.info["icc_profile"] == icc
+        assert im.info["dpi"] == pytest.approx((300, 300), abs=0.01)
+
+
+@pytest.mark.parametrize(("gray", "kwargs", "error", "match"), [
+    (np.zeros((2, 2), np.uint16), {}, TypeError, "gray should be a uint8 array"),
+    (np.zeros((2, 2, 1), np.uint8), {}, ValueError, "gray should be a non-empty \\(H, W\\)"),
+    (np.zeros((0, 2), np.uint8), {}, ValueError, "gray should be a non-empty"),
+    (np.zeros((2, 2), np.uint8), {"icc": "x"}, TypeError, "icc should be bytes or None"),
+    (np.zeros((2, 2), np.uint8), {"level": 0}, ValueError, "level"),
+])
+def test_a_grey_png_refuses_bad_parameters(gray, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        encode_gray_png(gray, **kwargs)

@@ -2443,6 +2443,8 @@ def test_a_loaded_image_built_by_hand_is_checked(rgb, alpha, error, message):
                               "got NoneType"),
     ("format", b"PNG", TypeError, "LoadedImage.format=b'PNG' should be a str, Pillow's format "
                                   "name, or None, got bytes"),
+    ("gray_profile", "icc", TypeError, "LoadedImage.gray_profile should be bytes (an ICC "
+                                       "profile) or None, got str"),
 ])
 def test_the_fields_of_a_loaded_image_built_by_hand_are_checked(field, value, error, message):
     # they were taken as given: n_frames="2" failed later, in as_rgba, with Python's
@@ -4410,7 +4412,8 @@ def test_open_input_lets_the_decoded_image_go_as_its_block_ends(tmp_path, monkey
     decoded = []
     loaded_by = read_module._loaded
     monkeypatch.setattr(read_module, "_loaded",
-                        lambda im, p, *a: decoded.append(weakref.ref(im)) or loaded_by(im, p, *a))
+                        lambda im, p, *a, **k: (decoded.append(weakref.ref(im))
+                                                or loaded_by(im, p, *a, **k)))
     with open_input(src) as source:
         loaded = source.load()
         assert decoded[0]() is not None

@@ -344,6 +344,67 @@ def test_more_than_256_colours_need_an_rgb_output(tmp_path, rng):
 
 
 # --------------------------------------------------------------------------
+# Grey outputs
+# --------------------------------------------------------------------------
+
+# Four levels of 16 pixels each, none a multiple of 17: an 8-bit grey PNG holds them
+_GREY_LEVELS = np.repeat(np.array([10, 100, 160, 240], np.uint8), 16).reshape(8, 8)
+
+
+@pytest.mark.parametrize(("mode", "header"), [("L", (8, 0)), ("RGB", (2, 3))])
+def test_a_grey_file_is_written_as_a_grey_png_a_colour_file_as_a_palette_one(
+        tmp_path, mode, header):
+    src = tmp_path / "in.png"
+    Image.fromarray(_GREY_LEVELS).convert(mode).save(src)  # RGB: grey pixels, a colour file
+    record = reduce_file(src, tmp_path / "out.png", n_colors=4, seed=0)
+    ihdr = png_chunk(tmp_path / "out.png", b"IHDR")
+    assert (ihdr[8], ihdr[9]) == header  # bit depth, colour type: 0 grey, 3 palette
+    assert record["k"] == 4 and record["psnr"] is None  # lossless: the four levels kept
+    with Image.open(tmp_path / "out.png") as im:
+        assert im.mode == {"L": "L", "RGB": "P"}[mode]
+        assert np.array_equal(np.asarray(im.convert("L")), _GREY_LEVELS)
+
+
+@pytest.mark.parametrize(("levels", "depth"), [([0, 255], 1), ([0, 85, 170, 255], 2),
+                                               ([0, 17, 34, 255], 4)])
+def test_a_grey_png_takes_the_fewest_bits_that_hold_its_levels(tmp_path, levels, depth):
+    grey = np.resize(np.array(levels, np.uint8), (6, 6))
+    Image.fromarray(grey).save(tmp_path / "in.png")
+    reduce_file(tmp_path / "in.png", tmp_path / "out.png", n_colors=len(levels), seed=0)
+    ihdr = png_chunk(tmp_path / "out.png", b"IHDR")
+    assert (ihdr[8], ihdr[9]) == (depth, 0)
+    with Image.open(tmp_path / "out.png") as im:
+        assert np.array_equal(np.asarray(im.convert("L")), grey)
+
+
+def test_a_grey_file_is_written_as_a_one_channel_jpeg_and_a_grey_tiff(tmp_path):
+    src = tmp_path / "in.png"
+    Image.fromarray(_GREY_LEVELS).save(src)
+    reduce_file(src, tmp_path / "out.jpg", n_colors=4, seed=0)
+    with Image.open(tmp_path / "out.jpg") as im:
+        assert im.mode == "L" and im.layers == 1
+        assert np.abs(np.asarray(im, np.int16) - _GREY_LEVELS).max() <= 3
+    reduce_file(src, tmp_path / "out.tif", n_colors=4, seed=0)
+    with Image.open(tmp_path / "out.tif") as im:
+        assert im.mode == "L" and im.tag_v2[262] == 1  # photometric: min-is-black
+        assert np.array_equal(np.asarray(im), _GREY_LEVELS)
+
+
+@pytest.mark.parametrize("suffix", [".png", ".tif"])
+def test_a_grey_file_with_alpha_is_written_grey_and_alpha(tmp_path, suffix):
+    alpha = np.full((8, 8), 255, np.uint8)
+    alpha[:2] = 0
+    src = tmp_path / "in.png"
+    Image.fromarray(np.dstack([_GREY_LEVELS, alpha]), "LA").save(src)
+    reduce_file(src, tmp_path / f"out{suffix}", n_colors=4, seed=0)
+    with Image.open(tmp_path / f"out{suffix}") as im:
+        assert im.mode == "LA"
+        got = np.asarray(im)
+    assert np.array_equal(got[..., 1], alpha)
+    assert np.array_equal(got[2:, :, 0], _GREY_LEVELS[2:])  # the levels that show
+
+
+# --------------------------------------------------------------------------
 # Input modes and orientation
 # --------------------------------------------------------------------------
 
@@ -363,8 +424,9 @@ def test_every_input_mode_is_reduced(tmp_path, mode, rng):
     image.save(src)
     record = reduce_file(src, tmp_path / "out.png", n_colors=4, seed=0)
     assert record["k"] == 4 and record["delta_e"] > 0
-    with Image.open(tmp_path / "out.png") as im:
-        assert im.mode == "P" and im.size == (16, 16)
+    with Image.open(tmp_path / "out.png") as im:  # a grey file's output is grey
+        expected = {"L": "L", "I;16": "L", "LA": "L"}.get(mode, "P")  # LA: opaque
+        assert im.mode == expected and im.size == (16, 16)
     if mode == "I;16":
         assert set(np.unique(read_rgb(tmp_path / "out.png"))) <= set(range(256))
 

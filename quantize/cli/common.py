@@ -2204,7 +2204,11 @@ _NO_COUNTERPART = {
     "--ordered": "pngquant's --ordered turns dithering off (quantize's ordered dithering is "
                  "--dither=ordered)",
     "--ordered-dither": "quantize's ordered dithering is --dither=ordered",
-    "--posterize": "quantize has no setting for colours of fewer bits",
+    "--posterize": "quantize has no setting for colours of fewer bits (reduce and batch map "
+                   "onto evenly spaced levels given as --palette-in: docs/reduce.md, 'Evenly "
+                   "spaced levels')",
+    "-posterize": "ImageMagick's -posterize N is N evenly spaced levels a channel: give them "
+                  "as --palette-in (docs/reduce.md, 'Evenly spaced levels')",
     "--version": "the version is 'quantize --version'",
     "--compactness": "segment weighs position against colour with --weight xy=VALUE",
     "--verbose": "quantize prints a line per file without it (--json for every measure, -q "
@@ -2242,6 +2246,7 @@ _NO_COUNTERPART = {
 _SAID_WITH = {"--verbose": "--json", "-v": "--json", "--ordered": "--dither",
               "--ordered-dither": "--dither", "--lossy": "--quality", "-O1": "--optimize",
               "-O2": "--optimize", "-O3": "--optimize", "--delay": "--optimize",
+              "-posterize": "--palette-in",
               "--loopcount": "--optimize"}
 #: Flags that other tools give levels (gifsicle's ``--optimize=3``), and what to say of
 #: their one level when given a value.

@@ -29,7 +29,7 @@ from ..errors import ProfileConvertedWarning, warn_caller
 
 __all__ = ["DEFAULT_INTENT", "INTENTS", "INTENT_WORDS", "Intent", "SourceProfile",
            "check_intent", "cms_intent", "converted_profile", "note_profile_converted",
-           "profile_fields"]
+           "note_profile_kept", "profile_fields"]
 
 Intent = Literal["relative-bpc", "relative", "perceptual", "saturation", "absolute"]
 
@@ -179,6 +179,26 @@ colorimetric with black-point compensation, and the profile is left out
     warn_caller(f"{'' if named is None else named + ': '}the input's {space} colours (ICC profile "
                 f"{profile.description!r}) are converted to sRGB, {INTENT_WORDS[intent]}, "
                 "and the profile is left out", ProfileConvertedWarning)
+
+
+def note_profile_kept(icc: bytes | None, named: str | None) -> None:
+    """Say (:class:`~quantize.errors.ProfileConvertedWarning`, the note of what became of the
+    input's profile) that the grey output named ``named`` keeps the input's grey levels and
+    its grey ICC profile ``icc``, unconverted (None: no profile kept, not said; nor an sRGB
+    one, as its conversion is not said).
+
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as said:
+    ...     note_profile_kept(None, "x.png")
+    >>> said
+    []
+    """
+    profile = None if icc is None else converted_profile(icc, "L")
+    if profile is None:
+        return
+    warn_caller(f"{'' if named is None else named + ': '}the input's grey levels are kept, "
+                f"not converted to sRGB, and its ICC profile {profile.description!r} is "
+                "embedded in the grey output", ProfileConvertedWarning)
 
 
 def profile_fields(profile: SourceProfile | None) -> dict[str, str]:

@@ -117,6 +117,8 @@ DEFAULT_MAX_PIXELS = 250_000_000
 DEFAULT_MAX_FRAMES = 10_000
 
 _SIXTEEN_BIT_MODES = {"I;16", "I;16B", "I;16L", "I;16N", "I"}
+#: The modes of grey files (:attr:`LoadedImage.gray`).
+_GRAY_MODES = {"1", "L", "LA", "La", "F", *_SIXTEEN_BIT_MODES}
 #: An image of more than 8 bits whose brightest pixel reads below this level (of 255) is
 #: said to come out dark; segment's warning of clusters it cannot tell apart calls an
 #: image so dark dark too.
@@ -298,6 +300,10 @@ class LoadedImage:
         The no-data value whose pixels were read as fully transparent (``nodata`` given, or
         a TIFF's GDAL_NODATA tag: :mod:`quantize.io.nodata`), in the input's own units: one
         number of a grey image, three (red, green, blue) of a colour one. None when none.
+    gray_profile : bytes or None
+        The grey ICC profile of a grey file read with ``keep_gray_profile``
+        (:meth:`OpenInput.load`): its levels are read as they are, not converted to sRGB,
+        for an output written grey with this profile. None otherwise.
 
     Raises
     ------
@@ -309,8 +315,8 @@ class LoadedImage:
         ``duration`` not a number >= 0 or None, ``dpi`` not None or two finite
         numbers > 0, ``exif`` not bytes or None, ``stretch_range`` not None or two finite
         numbers, the first the smaller, ``pixel_size`` not None or two finite numbers
-        > 0, ``nodata`` not None or one or three finite numbers. The message names the
-        field.
+        > 0, ``nodata`` not None or one or three finite numbers, ``gray_profile`` not
+        bytes or None. The message names the field.
     """
 
     rgb: np.ndarray
@@ -327,6 +333,7 @@ class LoadedImage:
     source_profile: SourceProfile | None = None
     pixel_size: tuple[float, float] | None = None
     nodata: tuple[float, ...] | None = None
+    gray_profile: bytes | None = None
 
     def on_matte(self, matte: tuple[int, int, int] | None) -> LoadedImage:
         """This image with its translucent pixels composited onto the opaque colour
@@ -359,6 +366,16 @@ class LoadedImage:
     @property
     def shape(self) -> tuple[int, int]:
         return self.rgb.shape[:2]
+
+    @property
+    def gray(self) -> bool:
+        """Whether the file holds grey pixels: Pillow's mode "1", "L", "LA", 16-bit or float
+        grey (not a palette image, nor an RGB one whose pixels happen to be grey).
+
+        >>> LoadedImage(np.zeros((1, 1, 3), np.uint8), None, mode="L").gray
+        True
+        """
+        return self.mode in _GRAY_MODES
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
         """The pixels as the library reads them (:func:`as_rgba`): ``(H, W, 3)`` uint8
@@ -574,12 +591,13 @@ def _loaded(im: Image.Image, p: Path, shrink_to: int | None = None,
             reading: _Reading = _AS_COUNTS,
             nodata: tuple[float, ...] | Literal["tag"] | None = None,
             intent: Intent = DEFAULT_INTENT,
-            page: int | None = None) -> LoadedImage:
+            page: int | None = None, keep_gray_profile: bool = False) -> LoadedImage:
     """:func:`load_image` of ``im``, the file ``p`` opened by :func:`_opened` and not
     decoded yet, its values of more than 8 bits read as ``reading`` says, and those of
     ``nodata`` (checked) as transparent, its profile converted by ``intent`` (checked),
-    at ``page`` (checked, from 1) when given; its errors are left to the caller to name
-    the file in."""
+    at ``page`` (checked, from 1) when given, a grey one kept instead with
+    ``keep_gray_profile`` (:attr:`LoadedImage.gray_profile`); its errors are left to the
+    caller to name the file in."""
     check_png_chunks(im, p)
     ignore_overlong_trns(im)
     n_frames = shown_frames(im)
@@ -615,10 +633,13 @@ def _loaded(im: Image.Image, p: Path, shrink_to: int | None = None,
     orientation = exif_orientation(decoded)  # read once: a damaged EXIF is said once
     if key is not None and decoded_key:
         decoded = set_apart(decoded, key)
-    rgb, alpha = _pil_to_rgba(_upright_srgb(decoded, orientation, intent), _page_number(im),
-                              reading)
+    kept = _gray_profile_of(decoded) if keep_gray_profile else None
+    upright = (_upright_srgb(decoded, orientation, intent) if kept is None
+               else _upright(decoded, orientation))
+    rgb, alpha = _pil_to_rgba(upright, _page_number(im), reading)
     key = _nodata_used(decoded, key, nodata, alpha)
-    source_profile = converted_profile(decoded.info.get("icc_profile"), decoded.mode)
+    source_profile = (converted_profile(decoded.info.get("icc_profile"), decoded.mode)
+                      if kept is None else None)
     stretch_range = None
     if reading.stretch:
         extent = _shown_extent(rgb, alpha, 255.0, _eight_bit_clip(reading))
@@ -632,7 +653,28 @@ def _loaded(im: Image.Image, p: Path, shrink_to: int | None = None,
                        tagged if im.format == "TIFF" else upright_exif(decoded.info.get("exif")),
                        stretch_range, source_profile,
                        upright_dpi(pixel_size, orientation if turned is None else turned),
-                       None if key is None else tuple(np.atleast_1d(key).tolist()))
+                       None if key is None else tuple(np.atleast_1d(key).tolist()), kept)
+
+
+def _gray_profile_of(im: Image.Image) -> bytes | None:
+    """The ICC profile of ``im`` when it is a grey profile of its grey pixels (mode "L",
+    "LA", 16-bit or float grey) that LittleCMS reads; else None.
+
+    >>> from PIL import ImageCms
+    >>> srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    >>> _gray_profile_of(Image.new("L", (1, 1))), _gray_profile_of(Image.new("RGB", (1, 1)))
+    (None, None)
+    """
+    icc = im.info.get("icc_profile")
+    if not icc or im.mode not in _GRAY_MODES:
+        return None
+    from PIL import ImageCms  # for a file with a profile only
+
+    try:
+        space = ImageCms.ImageCmsProfile(_io.BytesIO(icc)).profile.xcolor_space.strip()
+    except (ImageCms.PyCMSError, OSError):
+        return None
+    return icc if space == "GRAY" else None
 
 
 def _nodata_used(decoded: Image.Image, key: Any,
@@ -2079,9 +2121,12 @@ class OpenInput:
 
     def load(self, *, stretch: bool = False, dark_advice: str | None = None,
              nodata: NoData = None, intent: Intent = DEFAULT_INTENT,
-             stretch_clip: float = 0.0) -> LoadedImage:
+             stretch_clip: float = 0.0, keep_gray_profile: bool = False) -> LoadedImage:
         """The pixels, as :func:`load_image` reads them (within the limit checked already),
-        with its ``stretch``, ``dark_advice``, ``nodata``, ``intent`` and ``stretch_clip``.
+        with its ``stretch``, ``dark_advice``, ``nodata``, ``intent`` and ``stretch_clip``;
+        with ``keep_gray_profile``, a grey file's grey ICC profile (:func:`_gray_profile_of`)
+        is not applied: its levels are read as they are and the profile is kept
+        (:attr:`LoadedImage.gray_profile`), for an output written grey.
 
         Raises
         ------
@@ -2094,7 +2139,8 @@ class OpenInput:
         with read_errors(self.path):
             return _loaded(self._image, self.path, None,
                            _stretch_reading(stretch, stretch_clip, dark_advice), nodata,
-                           intent)
+                           intent, keep_gray_profile=check_bool(keep_gray_profile,
+                                                                "keep_gray_profile"))
 
     def close(self) -> None:
         """Let go of the image, and with it the pixels :meth:`OpenInput.load` decoded into
@@ -2834,11 +2880,16 @@ def _upright_srgb(im: Image.Image, orientation: int,
                   intent: Intent = DEFAULT_INTENT) -> Image.Image:
     """Apply ``orientation`` (:func:`exif_orientation`'s of ``im``) and convert an image
     with an ICC profile (by ``intent``) or a PNG gamma to sRGB."""
+    return _srgb(_upright(im, orientation), intent)
+
+
+def _upright(im: Image.Image, orientation: int) -> Image.Image:
+    """Apply ``orientation`` (:func:`exif_orientation`'s of ``im``)."""
     if orientation != 1:
         from PIL import ImageOps  # loaded for turned photos only
 
         im = ImageOps.exif_transpose(im)  # a full copy: only when there is work to do
-    return _srgb(im, intent)
+    return im
 
 
 def upright_exif(exif: Any) -> bytes | None:
@@ -4152,9 +4203,10 @@ def _checked_fields(image: LoadedImage) -> dict[str, Any]:
             raise TypeError(f"LoadedImage.{name}={value!r} should be a str, Pillow's {name} "
                             f"name{'' if name == 'mode' else ', or None'}, got "
                             f"{type(value).__name__}")
-    if not isinstance(image.exif, bytes | None):
-        raise TypeError(f"LoadedImage.exif should be bytes (an EXIF block) or None, got "
-                        f"{type(image.exif).__name__}")
+    for name, what in (("exif", "an EXIF block"), ("gray_profile", "an ICC profile")):
+        if not isinstance(getattr(image, name), bytes | None):
+            raise TypeError(f"LoadedImage.{name} should be bytes ({what}) or None, got "
+                            f"{type(getattr(image, name)).__name__}")
     path, loop, duration, dpi = image.path, image.loop, image.duration, image.dpi
     pixel_size = image.pixel_size
     return {"path": None if path is None else check_path(path, "LoadedImage.path"),

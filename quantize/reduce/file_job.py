@@ -24,6 +24,7 @@ from .. import _threads
 from .._validation import Seed, check_path, check_seed, foreign_keywords, shown_number
 from ..colors import premultiply
 from ..encode import (
+    encode_gray_png,
     one_frame_apng,
     png_with_exif,
     tiff_options,
@@ -55,7 +56,7 @@ from ..io import (
     require_regular_file,
     write_together,
 )
-from ..io.profiles import DEFAULT_INTENT, Intent, note_profile_converted
+from ..io.profiles import DEFAULT_INTENT, Intent, note_profile_converted, note_profile_kept
 from ..names import extension_words, output_stem, quoted, reduced_name
 from ..palette_files import PaletteNames, entry_hex, palette_file_bytes
 from ..reconstruct.palette import indexed_image
@@ -445,7 +446,8 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         if animation is None:
             bytes_in = input_size(src)
             read = source.load(dark_advice=DARK_OUTPUT, nodata=opts["nodata"],
-                               intent=opts["intent"])
+                               intent=opts["intent"],
+                               keep_gray_profile=_keeps_gray_profile(job.output, opts))
             loaded = read.on_matte(opts["matte"])  # itself when it blends no pixel
             matted = None if opts["matte"] is None else loaded is not read
     if animation is not None:  # every frame, written as an animation
@@ -495,6 +497,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                                               opts["optimize"], exif)
         note_exif_left_out(exif, out, output_named(out, shown))
         note_profile_converted(loaded.source_profile, opts["intent"], output_named(out, shown))
+        note_profile_kept(loaded.gray_profile, output_named(out, shown))
         if out.suffix.lower() == ".gif" and job.palette is None:  # a fitted palette's table
             full = result.full_palette(alpha=True)
             note_gif_table(full.shape[0], bool((full[:, 3] == 0).any()), output_named(out, shown))
@@ -565,7 +568,7 @@ def _encoded(result: ReduceResult, numbered: _Entries | None, loaded: Any, out: 
     where the format holds it), and whether ``optimize`` acted on them."""
     data, optimized = _encode(result, out, job.kind, optimize, _gif_timing(loaded, out),
                               loaded.dpi, given=job.palette is not None, numbered=numbered,
-                              exif=exif)
+                              exif=exif, gray=loaded.gray, icc=loaded.gray_profile)
     return _apng_timing(loaded, out, data), optimized
 
 
@@ -916,7 +919,8 @@ def output_kind(path: Path, shown: ShownOutput | None = None) -> str:
 def _encode(result: ReduceResult, path: Path, kind: str, optimize: bool,
             gif_timing: dict[str, Any], dpi: tuple[float, float] | None = None,
             given: bool = False, numbered: _Entries | None = None,
-            exif: bytes | None = None) -> tuple[bytes, bool]:
+            exif: bytes | None = None, gray: bool = False,
+            icc: bytes | None = None) -> tuple[bytes, bool]:
     """The output file's bytes, in the format of ``path``'s extension (``gif_timing``:
     :func:`_gif_timing`), with the input's resolution ``dpi`` where the format holds it
     (:func:`~quantize.io.held_dpi`: PNG, JPEG, TIFF, BMP), and whether ``optimize`` acted on
@@ -926,9 +930,15 @@ def _encode(result: ReduceResult, path: Path, kind: str, optimize: bool,
     (``numbered``: :func:`_numbered`, None when the palette's table cannot hold them),
     and ``optimize`` does not reorder. A fitted palette's entry of fully transparent
     pixels comes first. ``exif``: the EXIF block a .png (an eXIf chunk), .webp, .jpg or
-    .tif output keeps (a TIFF's tags: :func:`~quantize.encode.tiff_with_exif`)."""
+    .tif output keeps (a TIFF's tags: :func:`~quantize.encode.tiff_with_exif`). ``gray``:
+    the input is a grey file; a .png, .tif or .jpg of it whose entries are all grey is
+    written grey (:func:`_gray_encoded`), with ``icc``, the grey ICC profile its levels are
+    in (:attr:`~quantize.io.LoadedImage.gray_profile`), when it has one."""
     suffix = path.suffix.lower()
     full = result.full_palette(alpha=True)
+    if gray and suffix in _GRAY_SUFFIXES and _all_gray(full) and (
+            icc is not None or not _black_and_white_tiff(suffix, full, result)):
+        return _gray_encoded(result, suffix, optimize, dpi, exif, icc)
     if suffix in (".png", ".apng") and 0 < full.shape[0] <= MAX_PALETTE:
         # The palette keeps its order (a palette_out file's entry i is the image's entry
         # i; the entry of fully transparent pixels comes first, as in most palettes that
@@ -985,6 +995,67 @@ def _encode(result: ReduceResult, path: Path, kind: str, optimize: bool,
         image = Image.fromarray(_on_black(result))
     else:
         image = Image.fromarray(result.to_rgba())
+    image.save(buffer, format=fmt, **params)
+    if fmt == "TIFF" and exif is not None:
+        tiff_with_exif(buffer, exif)
+    return buffer.getvalue(), False
+
+
+#: The outputs a grey input is written grey in when every entry is grey: a .png of colour
+#: type 0 (4 with alpha), a .tif of photometric 1 (min-is-black), a .jpg of one channel.
+_GRAY_SUFFIXES = (".png", ".tif", ".tiff", ".jpg", ".jpeg")
+
+
+def _keeps_gray_profile(output: Path | None, opts: dict[str, Any]) -> bool:
+    """Whether a grey input's grey ICC profile is kept, its levels read as they are, for
+    ``output`` (None: the default, a .png) made with the checked ``opts``: an output written
+    grey (:data:`_GRAY_SUFFIXES`), fitted to the image alone, every entry grey; not with
+    ``palette_in``, ``fixed_colors`` or ``matte``, whose colours are sRGB's."""
+    suffix = ".png" if output is None else output.suffix.lower()
+    return suffix in _GRAY_SUFFIXES and all(
+        opts[name] is None for name in ("palette_in", "fixed_colors", "matte"))
+
+
+def _all_gray(full: np.ndarray) -> bool:
+    """Whether every entry of the ``(k, 4)`` palette ``full`` is grey (R = G = B)."""
+    return bool((full[:, 0] == full[:, 1]).all() and (full[:, 1] == full[:, 2]).all())
+
+
+def _black_and_white_tiff(suffix: str, full: np.ndarray, result: ReduceResult) -> bool:
+    """Whether ``result`` (of palette ``full``) is a .tif page of black and white only, opaque,
+    written bilevel already (:func:`~quantize.encode.tiff_page`)."""
+    opaque = result.alpha is None and result.transparent_index is None
+    return (suffix in (".tif", ".tiff") and opaque and full.shape[0] == 2
+            and {tuple(entry) for entry in full[:, :3].tolist()} == {(0, 0, 0), (255, 255, 255)})
+
+
+def _gray_encoded(result: ReduceResult, suffix: str, optimize: bool,
+                  dpi: tuple[float, float] | None, exif: bytes | None,
+                  icc: bytes | None = None) -> tuple[bytes, bool]:
+    """The bytes of ``result``, every entry of which is grey, as a grey file in the format of
+    ``suffix`` (one of :data:`_GRAY_SUFFIXES`), as :func:`_encode` writes the others: an
+    opaque .png by :func:`~quantize.encode.encode_gray_png` (which takes ``optimize``), one
+    with alpha grey and alpha (8 bits each), a .tif grey (and alpha), deflated, a .jpg of
+    one channel (alpha drawn on black), each with the grey ICC profile ``icc`` when given;
+    and whether ``optimize`` acted on them."""
+    has_alpha = result.alpha is not None or result.transparent_index is not None
+    fmt = Image.registered_extensions()[suffix]
+    if fmt == "PNG" and not has_alpha:
+        png = encode_gray_png(result.to_rgb()[..., 0], optimize=optimize,
+                              dpi=held_dpi(dpi, "PNG"), icc=icc)
+        return png if exif is None else png_with_exif(png, exif), optimize
+    if not has_alpha:
+        image = Image.fromarray(result.to_rgb()[..., 0])
+    elif fmt == "JPEG":
+        image = Image.fromarray(_on_black(result)[..., 0])
+    else:
+        image = Image.fromarray(np.ascontiguousarray(result.to_rgba()[..., [0, 3]]), "LA")
+    held = held_dpi(dpi, fmt)
+    params = {**(tiff_options() if fmt == "TIFF" else _JPEG_OPTIONS if fmt == "JPEG" else {}),
+              **({} if held is None else {"dpi": held}),
+              **({"exif": exif} if exif is not None and fmt != "TIFF" else {}),
+              **({} if icc is None else {"icc_profile": icc})}
+    buffer = _io.BytesIO()
     image.save(buffer, format=fmt, **params)
     if fmt == "TIFF" and exif is not None:
         tiff_with_exif(buffer, exif)
