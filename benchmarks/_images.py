@@ -11,8 +11,10 @@ For the file-to-file benchmarks there are also the seven ordinary web-sized
 photos (``sample_photos``: scikit-learn's two bundled JPEGs and five
 scikit-image photos, 0.14-0.37 MP), an RGBA test image (``rgba_disc``: a photo
 disc with an anti-aliased edge and a translucent drop shadow on a transparent
-background) and a generated animation (``pan_zoom_frames``: a slow pan and zoom
-over a photo with a static logo in one corner).
+background), a set of small RGBA icons (``rgba_icons``: 16-64 px crops of the four
+photos with a soft round edge and a tinted drop shadow) and a generated animation
+(``pan_zoom_frames``: a slow pan and zoom over a photo with a static logo in one
+corner).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from PIL import Image, ImageFilter
 from skimage import data
 
 __all__ = ["PHOTOS", "SAMPLE_PHOTOS", "benchmark_photo", "pan_zoom_frames", "photo_size",
-           "rgba_disc", "sample_photos", "save_benchmark_photo"]
+           "rgba_disc", "rgba_icons", "sample_photos", "save_benchmark_photo"]
 
 #: The ``skimage.data`` photos tiled into the mosaic, in reading order.
 PHOTOS = ("astronaut", "coffee", "chelsea", "rocket")
@@ -136,6 +138,54 @@ def rgba_disc(size: int = 512, *, shadow_offset: int = 14, shadow_blur: float = 
         straight = np.where(alpha[..., None] > 0, premultiplied / alpha[..., None], 0.0)
     out = np.concatenate([straight, alpha[..., None]], axis=-1)
     return np.clip(np.rint(out * 255), 0, 255).astype(np.uint8)
+
+
+def rgba_icons(n: int = 64, *, seed: int = 1) -> dict[str, np.ndarray]:
+    """``n`` small RGBA icons, each ``(S, S, 4)`` uint8 with straight alpha, by name.
+
+    Each is a random square crop (60-199 px) of one of :data:`PHOTOS` in turn, drawn
+    at ``S`` = 16, 24, 32, 48 or 64 px: a disc with a soft edge (about a pixel wide)
+    over a dark blue drop shadow (alpha up to 0.55, blurred), rendered 4 x larger and
+    averaged down premultiplied, as an icon designer exports one. The same ``n`` and
+    ``seed`` always give the same icons; ``n=200`` is the set of 200 icons whose
+    figures docs/reduce.md quotes (the first ``n`` of it for fewer).
+    """
+    rng = np.random.default_rng(seed)
+    photos = [getattr(data, name)() for name in PHOTOS]
+    icons = {}
+    for i in range(n):
+        photo = photos[i % len(photos)]
+        side = int(rng.integers(60, 200))
+        top = int(rng.integers(0, photo.shape[0] - side))
+        left = int(rng.integers(0, photo.shape[1] - side))
+        size = int(rng.choice([16, 24, 32, 48, 64]))
+        icons[f"i{i:03d}_{size}"] = _icon(photo[top:top + side, left:left + side], size)
+    return icons
+
+
+def _icon(crop: np.ndarray, size: int) -> np.ndarray:
+    """``crop`` as a round icon of ``size`` px with a soft edge and a drop shadow."""
+    from scipy import ndimage
+
+    big = 4 * size
+    rgb = np.asarray(Image.fromarray(crop).resize((big, big), Image.Resampling.LANCZOS),
+                     dtype=np.float64)
+    yy, xx = np.mgrid[0:big, 0:big] + 0.5
+    radius, centre = big * 0.40, big * 0.46
+    cover = np.clip(radius - np.hypot(yy - centre, xx - centre) + 2, 0, 4) / 4
+    shift = centre + big * 0.06
+    shadow = np.clip(radius - np.hypot(yy - shift, xx - shift), 0, 1)
+    shadow = ndimage.gaussian_filter(shadow, big * 0.04) * 0.55
+    alpha = cover + shadow * (1 - cover)
+    # premultiplied: the photo over the shadow's dark blue, then averaged 4 x 4 down
+    colour = rgb * cover[..., None] + np.array([20.0, 30.0, 70.0]) * (shadow * (1 - cover))[
+        ..., None]
+    pm = np.dstack([colour, alpha * 255]).reshape(size, 4, size, 4, 4).mean(axis=(1, 3))
+    a = pm[..., 3]
+    out = np.dstack([pm[..., :3] / np.maximum(a / 255, 1e-6)[..., None], a])
+    out = np.clip(np.rint(out), 0, 255).astype(np.uint8)
+    out[a < 0.5] = 0
+    return out
 
 
 def pan_zoom_frames(n_frames: int = 60, size: tuple[int, int] = (640, 360),

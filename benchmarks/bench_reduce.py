@@ -20,7 +20,14 @@ Run on demand (``python benchmarks/bench_reduce.py [--quick] [--photos DIR
    ``--photos DIR`` runs this part on the JPEG and PNG files of ``DIR``
    instead of the seven (``--limit N``: the first N in sorted order), each
    loaded as RGB with Pillow and saved as PNG in the temporary folder; the
-   RGBA disc stays. After the medians, a summary for the set, per k: on how
+   RGBA disc stays. With ``--rgba-ks``, an RGBA set follows the disc: the
+   ``--icons`` icons of :func:`_images.rgba_icons` (default 64), each reduced at
+   ``--icon-entries`` palette entries N (default 8 16 32 64) by one ``quantize
+   reduce -k N-1`` call over all of them (N-1 colours and the transparent entry)
+   and by ``pngquant --nofs --speed 1 --strip N``; per N, the medians over the
+   set of ours - pngquant's PSNR over all pixels composited on white, on black,
+   and premultiplied, the files where ours is lower on white / black, and the
+   median bytes ratio. After the medians, a summary for the set, per k: on how
    many files our undithered PSNR is below ``pngquant --nofs``'s, and our
    dithered blurred PSNR below pngquant's default, each with the worst few by
    name; the min / median / max of the PSNR and blurred PSNR differences and of
@@ -50,7 +57,7 @@ the installed ``quantize`` does not support yet (several files per call,
 ``--ext``) prints ``n/a (not supported)``; a command that fails prints its
 error; neither stops the run. The last lines say, for each target of issue 10,
 MET or MISSED. ``--quick`` runs each command once and skips part 4; ``--rgba-ks``
-given no k skips the RGBA disc.
+given no k skips the RGBA disc and the RGBA set.
 
 Quality is scored by this file alone (NumPy, SciPy's Gaussian filter and
 scikit-image's CIELAB / CIEDE2000), independent of quantize's own metrics.
@@ -78,6 +85,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _images import (  # noqa: E402
     benchmark_photo,
     rgba_disc,
+    rgba_icons,
     sample_photos,
     save_benchmark_photo,
 )
@@ -335,6 +343,72 @@ def photo_section(photos: dict[str, np.ndarray], rgba: np.ndarray, ks: list[int]
     for k in rgba_ks:
         rows += single_rows("rgba-disc", rgba, workdir / "rgba-disc.png", k, repeats, workdir)
     return rows, kmeans
+
+
+@dataclass
+class IconGaps:
+    """Per icon, ours - pngquant's PSNR (dB) on white, black and premultiplied, and
+    ours / pngquant's bytes, at one number of palette entries."""
+
+    entries: int
+    white: list[float] = field(default_factory=list)
+    black: list[float] = field(default_factory=list)
+    premultiplied: list[float] = field(default_factory=list)
+    bytes: list[float] = field(default_factory=list)
+    problem: str | None = None
+
+
+def composited(image: np.ndarray, page: float) -> np.ndarray:
+    """``(H, W, 3)`` float64: RGBA ``image`` composited on the grey ``page`` (0 or 255)."""
+    alpha = image[..., 3:].astype(np.float64) / 255
+    return image[..., :3] * alpha + page * (1 - alpha)
+
+
+def icon_section(icons: dict[str, np.ndarray], entries: list[int], workdir: Path
+                 ) -> list[IconGaps]:
+    """The RGBA icon set at each number of palette ``entries``, against pngquant."""
+    print(f"\nRGBA set: {len(icons)} icons of _images.rgba_icons, ours - pngquant --nofs "
+          "--speed 1 (PSNR over all pixels, dB: median, and files where ours is lower)")
+    folder = workdir / "icons"
+    folder.mkdir()
+    files = [folder / f"{name}.png" for name in icons]
+    for path, image in zip(files, icons.values(), strict=True):
+        Image.fromarray(image).save(path)
+    out = []
+    for n in entries:
+        gaps = IconGaps(n)
+        ours = run_once([*quantize_command(), "reduce", "-k", str(n - 1), "--ext",
+                         f".q{n}.png", "--force", *map(str, files)])[1]
+        theirs = run_once([PNGQUANT, "--nofs", "--speed", "1", "--strip", "--force", "--ext",
+                           f".p{n}.png", str(n), *map(str, files)])[1]
+        gaps.problem = ours or theirs
+        if gaps.problem is None:
+            for path, image in zip(files, icons.values(), strict=True):
+                _icon_gaps(gaps, image, path.with_suffix(f".q{n}.png"),
+                           path.with_suffix(f".p{n}.png"))
+        print(_icon_line(gaps), flush=True)
+        out.append(gaps)
+    return out
+
+
+def _icon_gaps(gaps: IconGaps, image: np.ndarray, ours: Path, theirs: Path) -> None:
+    a, b = decode(ours, 4), decode(theirs, 4)
+    for page, values in ((255.0, gaps.white), (0.0, gaps.black)):
+        ref = composited(image, page)
+        values.append(psnr_of(ref, composited(a, page)) - psnr_of(ref, composited(b, page)))
+    ref = premultiplied(image)
+    gaps.premultiplied.append(psnr_of(ref, premultiplied(a)) - psnr_of(ref, premultiplied(b)))
+    gaps.bytes.append(ours.stat().st_size / theirs.stat().st_size)
+
+
+def _icon_line(gaps: IconGaps) -> str:
+    head = f"  {gaps.entries:>3} entries  "
+    if gaps.problem:
+        return head + gaps.problem
+    parts = [f"{label} {median_or_nan(values):+.2f} ({sum(v < 0 for v in values)} lower)"
+             for label, values in (("white", gaps.white), ("black", gaps.black),
+                                   ("premultiplied", gaps.premultiplied))]
+    return head + "  ".join(parts) + f"  bytes {median_or_nan(gaps.bytes):.3f}x"
 
 
 def find(rows: list[Row], name: str, k: int, command: str) -> Row:
@@ -601,7 +675,7 @@ def verdict(ok: bool) -> str:
 
 def photo_verdicts(rows: list[Row], names: list[str], ks: list[int], rgba_ks: list[int],
                    kmeans: dict[tuple[str, int], float], batch: dict[str, Run],
-                   batch_files: int) -> list[str]:
+                   batch_files: int, icons: list[IconGaps]) -> list[str]:
     lines = [_ratio_line(rows, names, ks)]
     nofs = paired(rows, "quantize", "pngquant --nofs", names, ks)
     dith = paired(rows, "quantize --dither", "pngquant (dither)", names, ks)
@@ -624,6 +698,8 @@ def photo_verdicts(rows: list[Row], names: list[str], ks: list[int], rgba_ks: li
         lines.append(f"  at k={k} alone: bytes median {bytes_k:.3f}x, blurred PSNR median "
                      f"{bgap_k:+.2f} dB  {verdict(ok)}")
     lines.append(_rgba_line(rows, rgba_ks))
+    if rgba_ks:
+        lines.append(_rgba_set_line(icons))
     if batch:
         lines.append(_batch_line(batch, batch_files))
     if kmeans:
@@ -654,6 +730,22 @@ def _rgba_line(rows: list[Row], rgba_ks: list[int]) -> str:
             gaps.append(f"k={k} {gap:+.2f} dB")
             ok &= gap >= 0
     return f"RGBA: PSNR >= pngquant --nofs at every k: {', '.join(gaps)}  {verdict(ok)}"
+
+
+def _rgba_set_line(icons: list[IconGaps]) -> str:
+    """Whether the median over the icon set is level with pngquant or better, on white
+    and on black, at every number of entries."""
+    gaps, ok = [], bool(icons)
+    for g in icons:
+        if g.problem:
+            gaps.append(f"{g.entries} n/a")
+            ok = False
+            continue
+        white, black = median_or_nan(g.white), median_or_nan(g.black)
+        gaps.append(f"{g.entries} {white:+.2f}/{black:+.2f} dB")
+        ok &= white >= 0 and black >= 0
+    return (f"RGBA set: median PSNR >= pngquant --nofs on white and on black at every "
+            f"number of entries (white/black): {', '.join(gaps) or 'none'}  {verdict(ok)}")
 
 
 def _batch_line(batch: dict[str, Run], n_files: int) -> str:
@@ -798,6 +890,8 @@ def photo_parts(args: argparse.Namespace, photos: dict[str, np.ndarray]) -> list
         Image.fromarray(rgba).save(workdir / "rgba-disc.png")
         rows, kmeans = photo_section(photos, rgba, args.ks, args.rgba_ks, args.repeats,
                                      workdir, not args.no_kmeans)
+        icons = (icon_section(rgba_icons(args.icons), args.icon_entries, workdir)
+                 if args.rgba_ks else [])
         summary_lines(rows, list(photos), args.ks)
         floor_lines(rows, photos, args.ks, args.repeats, workdir)
         if args.photos:
@@ -810,13 +904,16 @@ def photo_parts(args: argparse.Namespace, photos: dict[str, np.ndarray]) -> list
         if args.encoder:
             encoder_section(photos, args.ks, workdir)
     return photo_verdicts(rows, list(photos), args.ks, args.rgba_ks, kmeans, batch,
-                          len(batch_files))
+                          len(batch_files), icons)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ks", type=int, nargs="+", default=[16, 64])
     parser.add_argument("--rgba-ks", type=int, nargs="*", default=[16, 64, 256])
+    parser.add_argument("--icons", type=int, default=64,
+                        help="icons in the RGBA set (200: the set docs/reduce.md quotes)")
+    parser.add_argument("--icon-entries", type=int, nargs="+", default=[8, 16, 32, 64])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--quick", action="store_true",
                         help="one run per command, no 12 MP part (fast iteration)")

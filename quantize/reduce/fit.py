@@ -14,7 +14,9 @@ pixels, so the fit works on the weighted histogram of distinct colours:
    4 x 4 x 4 cells, or else few 8 x 8 x 8 cells (a photo crop's or thumbnail's),
    the seedings are made and settled on those cells, then compared on the colours.
 2. **Fit.** :class:`quantize.kmeans.MiniBatchKMeans` clusters those points with
-   the counts as sample weights, from several seedings, the best kept: up to
+   the counts as sample weights (around the transparent entry, a fixed centre, for an
+   image with fully transparent and translucent pixels: :func:`_clear_center`),
+   from several seedings, the best kept: up to
    eight below 32 colours; from 32 to 128 colours up to four, the best then
    improved by swaps of whole centres (:func:`quantize.kmeans_run.swap_search`;
    on summaries of up to ``SWAP_ROWS`` points, else as below 32); three from
@@ -555,7 +557,7 @@ def entry_weights(labels: np.ndarray, counts: np.ndarray, k: int) -> np.ndarray:
 def fit(colors: np.ndarray, counts: np.ndarray, features: np.ndarray, k: int,
         space: str, exact_colors: bool,
         rng: np.random.Generator, *, seed_on_cells: bool,
-        fixed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        fixed: np.ndarray | None = None, clear: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Palette ``(k', 3)`` uint8 and each distinct colour's entry; k' <= k.
 
     ``seed_on_cells``: a still image's fit, whose seedings of ``SUMMARY_SEEDED_FROM`` to
@@ -563,6 +565,9 @@ def fit(colors: np.ndarray, counts: np.ndarray, features: np.ndarray, k: int,
     false for colours pooled from frames or images (:func:`fit_palette`), fitted on directly.
     ``fixed``: ``(f, channels)`` uint8 distinct opaque colours, ``f <= k``, that are the
     palette's first entries, exactly (:func:`fit_with_fixed`).
+    ``clear``: the image's fully transparent pixels have an entry of their own, which
+    faint colours may take too: the k entries are fitted around it (see
+    :func:`_clear_center`); ignored with ``fixed``.
     """
     if fixed is not None:
         return fit_with_fixed(colors, counts, features, k, space, exact_colors, rng, fixed)
@@ -571,11 +576,15 @@ def fit(colors: np.ndarray, counts: np.ndarray, features: np.ndarray, k: int,
     passes = max(1, min(EXACT_PASSES, EXACT_WORK // colors.shape[0]))
     # Given all their passes, the exact passes do the refinement's work over again.
     refine = 0 if passes == EXACT_PASSES else SUMMARY_REFINE
-    centers = _fit_centers(colors, counts, features, k, refine, rng, seed_on_cells)
     with_alpha = colors.shape[1] == 4
+    around = _clear_center(colors, space) if clear and with_alpha else None
+    if around is None:
+        centers = _fit_centers(colors, counts, features, k, refine, rng, seed_on_cells)
+    else:
+        centers = _fit_centers(colors, counts, features, k + 1, refine, rng, False, around)
     centers, labels, _ = lloyd(features, counts, centers, passes, max_changed=EXACT_SETTLED,
                                empty="keep", labels_needed=exact_colors or with_alpha,
-                               overshoot=EXACT_OVERSHOOT)
+                               overshoot=EXACT_OVERSHOOT, fixed=0 if around is None else 1)
     most = _mostly_opaque(labels, colors[:, 3], counts, centers.shape[0]) if with_alpha else None
     if exact_colors:
         candidates = None if most is None else ~most[labels] | (colors[:, 3] == 255)
@@ -584,6 +593,8 @@ def fit(colors: np.ndarray, counts: np.ndarray, features: np.ndarray, k: int,
         if most is not None:
             centers = _opaque_where(most, centers, space)
         palette = to_colors(centers, space, colors.shape[1])
+    if around is not None:  # the transparent entry is the image's already: k others
+        palette = palette[1:]
     palette = distinct_rows(palette)  # rounding may merge two centres
     labels = nearest(features, features_of(palette, space))
     # An entry no colour is nearest to (an empty cluster kept, or one beside a merged
@@ -593,6 +604,23 @@ def fit(colors: np.ndarray, counts: np.ndarray, features: np.ndarray, k: int,
     if not used.all():
         palette, labels = palette[used], (np.cumsum(used) - 1)[labels]
     return palette, labels
+
+
+def _clear_center(colors: np.ndarray, space: str) -> np.ndarray | None:
+    """The features ``(1, 4)`` float64 of the transparent entry ``[0, 0, 0, 0]``, a fixed
+    centre of the fit of an image with fully transparent pixels, when some of its visible
+    ``colors`` is translucent; None when all are opaque (none takes it then).
+
+    A faint colour takes the transparent entry when it is its nearest
+    (:func:`~quantize.reduce.image.histogram_entries`); fitted as if that entry were not
+    there, a palette of few colours spent one of its entries on the faintest colours, which
+    the transparent entry served nearly as well (alpha 9-15 on 16-64 px icons with a soft
+    drop shadow, at 7 colours and the transparent entry). Fitted around it, faint colours
+    join it and the k entries serve the rest: see docs/reduce.md, *Transparency*.
+    """
+    if not (colors[:, 3] < 255).any():
+        return None
+    return features_of(np.zeros((1, 4), np.uint8), space).astype(np.float64)
 
 
 def fit_with_fixed(colors: np.ndarray, counts: np.ndarray, features: np.ndarray, k: int,

@@ -453,7 +453,7 @@ def histogram_entries(hist: Histogram, hidden: bool, opts: Options, rng: np.rand
     The histogram of an animation's frames pooled is fitted here too. Prior validation
     of ``opts`` is assumed.
     """
-    pal, labels, fitted, reached = _palette_for(hist, opts, rng)
+    pal, labels, fitted, reached = _palette_for(hist, opts, rng, hidden)
     strength = spread_strength(opts.dither, pal.shape[0])
     if fitted and strength > 0 and not opts.exact_colors and pal.shape[0] > 1:
         spread = _kept_fixed(spread_for_dither(pal, hist, labels, strength), pal,
@@ -691,10 +691,12 @@ def _word_histogram(rgb: np.ndarray, alpha: np.ndarray, visible: np.ndarray
 # --------------------------------------------------------------------------
 
 
-def _palette_for(hist: Histogram, opts: Options, rng: np.random.Generator
+def _palette_for(hist: Histogram, opts: Options, rng: np.random.Generator, clear: bool
                  ) -> tuple[np.ndarray, np.ndarray, bool, QualityReached | None]:
     """The palette, each distinct colour's entry, whether the palette was fitted, and what
-    the colours allowed reach when ``opts.quality`` was out of their reach (else None)."""
+    the colours allowed reach when ``opts.quality`` was out of their reach (else None);
+    ``clear``: the transparent entry follows the palette (a fit of ``k`` colours is made
+    around it, see :func:`~quantize.reduce.fit.fit`)."""
     m, channels = hist.colors.shape
     if opts.palette is not None:
         pal = opts.palette
@@ -718,7 +720,7 @@ def _palette_for(hist: Histogram, opts: Options, rng: np.random.Generator
     if m < k and fixed is None:
         warn_few_colors(m, opts.asked or k, opts.where)
     pal, labels = fit(hist.colors, hist.counts, hist.features, k, opts.space,
-                      opts.exact_colors, rng, seed_on_cells=True, fixed=fixed)
+                      opts.exact_colors, rng, seed_on_cells=True, fixed=fixed, clear=clear)
     return pal, labels, True, None
 
 
