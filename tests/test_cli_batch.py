@@ -5716,10 +5716,10 @@ _REDUCE_ROW_KEYS = [
     "removed_outputs_folders_left", "outputs_not_removed", "folder_not_searched",
     "folder_not_listed", "warnings", "quality_limit", "quality_met", "max_bytes",
     "max_bytes_bound", "failure", "palette_fitted", "matte", "fixed_colors", "strip",
-    "keep_gps", "intent", "nodata"]
+    "keep_gps", "intent", "nodata", "nearest"]
 #: The options a job records only when given (and the no-data value, when one was used),
 #: last in every row of their mode: null when not.
-_REDUCE_GIVEN = _REDUCE_ROW_KEYS[-7:]
+_REDUCE_GIVEN = _REDUCE_ROW_KEYS[-8:]
 _SEGMENT_GIVEN = ["superpixels", "smooth", "working_size", "classes_in", "stretch",
                   "stretch_clip", "stretch_range", "strip", "keep_gps", "intent", "nodata"]
 _REDUCE_OBJECT_KEYS = [key for key in _REDUCE_ROW_KEYS if key != "warnings"]
@@ -6035,13 +6035,13 @@ def test_a_failed_files_kind_is_the_last_column_of_each_report(tmp_path):
     assert result.exit_code == 1
     rows = sorted((json.loads(line) for line in result.stdout.splitlines()),
                   key=lambda row: row["input"])
-    assert [(list(row)[-8], row["failure"]) for row in rows] == [
+    assert [(list(row)[-9], row["failure"]) for row in rows] == [
         ("failure", None), ("failure", "unreadable_input")]
     with open(tmp_path / "r.csv", newline="", encoding="utf-8-sig") as f:
         table = list(csv.reader(f))
-    assert [row[-8] for row in table] == ["failure", "", "unreadable_input"]
-    assert table[0][:-8] == list(_REDUCE_CSV_HEADER_BEFORE)
-    assert table[0][-7:] == _REDUCE_GIVEN
+    assert [row[-9] for row in table] == ["failure", "", "unreadable_input"]
+    assert table[0][:-9] == list(_REDUCE_CSV_HEADER_BEFORE)
+    assert table[0][-8:] == _REDUCE_GIVEN
 
 
 #: The columns a reduce CSV report had before ``failure`` was added after them.

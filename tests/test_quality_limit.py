@@ -452,7 +452,8 @@ def test_plan_batch_takes_a_limit_and_its_rows_say_whether_quality_was_met(tmp_p
 
 #: The options a reduce job records only when given, last in every row and CSV: null when
 #: not given.
-_GIVEN = ["palette_fitted", "matte", "fixed_colors", "strip", "keep_gps", "intent", "nodata"]
+_GIVEN = ["palette_fitted", "matte", "fixed_colors", "strip", "keep_gps", "intent", "nodata",
+          "nearest"]
 
 
 def test_batch_reports_gain_the_limit_and_whether_quality_was_met_last(tmp_path,

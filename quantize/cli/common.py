@@ -179,6 +179,12 @@ StripOption = Annotated[bool, typer.Option(
     "upright, without a camera's thumbnail of the original, and without its GPS location "
     "unless --keep-gps; a .gif or .bmp, which hold none, says so in a note. No output "
     "carries an ICC profile (pixels are converted to sRGB).")]
+NearestOption = Annotated[bool, typer.Option(
+    "--nearest", help="For animations with one palette, undithered: map every pixel of "
+    "every frame onto its nearest entry, as a still's, for the best PSNR. Without it, a "
+    "pixel takes its left neighbour's entry, or keeps the previous frame's, when that is "
+    "within ΔE 2 of its nearest: a GIF of a panned photo 9-23 % smaller at 256 colours, "
+    "about 3 dB lower.")]
 KeepGpsOption = Annotated[bool, typer.Option(
     "--keep-gps", help="Keep the GPS location of the input's EXIF (where the picture was "
     "taken), which an output leaves out by default; the rest of the EXIF is kept either "
@@ -1821,7 +1827,7 @@ FLAGS = {"n_colors": "-k/--colors", "n_clusters": "-k/--clusters", "regions": "-
          "pattern": "--glob", "exclude_pattern": "--exclude",
          "overlay_color": "--overlay-color", "ext": "--ext", "max_bytes": "--max-bytes",
          "matte": "--matte", "fixed_colors": "--fixed-color", "strip": "--strip",
-         "keep_gps": "--keep-gps",
+         "keep_gps": "--keep-gps", "nearest": "--nearest",
          "smooth": "--smooth", "stretch_clip": "--stretch-clip",
          "superpixels": "--superpixels", "masks": "--masks",
          "working_size": "--working-size", "nodata": "--nodata", "intent": "--intent",
@@ -1831,7 +1837,7 @@ FLAGS = {"n_colors": "-k/--colors", "n_clusters": "-k/--clusters", "regions": "-
 #: The parameters that are flags on the command line: ``name=True`` is written as the flag
 #: alone, as it is typed (``--exact-colors``, not ``--exact-colors=True``).
 SWITCHES = {"dither": "--dither", "force": "--force", "exact_colors": "--exact-colors",
-            "strip": "--strip", "keep_gps": "--keep-gps",
+            "strip": "--strip", "keep_gps": "--keep-gps", "nearest": "--nearest",
             "optimize": "--optimize", "edges": "--edges", "classes": "--classes",
             "shared_palette": "--shared-palette", "shared_classes": "--shared-classes",
             "skip_if_larger": "--skip-if-larger", "stretch": "--stretch",
