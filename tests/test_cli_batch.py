@@ -1018,6 +1018,33 @@ def test_cli_palette_mode_is_no_change_of_options_for_the_outputs_of_stills(tmp_
         "--palette='per-frame';" in other.stderr
 
 
+def test_cli_nearest_maps_animations_as_reduce_does_and_is_recorded(tmp_path):
+    """batch had no way to map an animation's pixels onto their nearest entries; a still is
+    made alike with or without it, an animation's output is not."""
+    from quantize.reduce import reduce_file
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    _animation_folder(src)
+    (src / "pages.tif").unlink()
+    (src / "clip.webp").unlink()
+    result = _cli(src, "-o", out, "-k", "2", "--nearest", "-q", "-j", "1")
+    assert result.exit_code == 0, result.output
+    for name in ("clip.gif", "pan.png"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            alone = reduce_file(src / name, tmp_path / f"alone-{name}", n_colors=2,
+                                nearest=True, force=True)
+        assert alone["nearest"] is True
+        assert (out / name).read_bytes() == Path(alone["output"]).read_bytes(), name
+    again = _cli(src, "-o", out, "-k", "2", "--glob", "*.webp", "-j", "1")  # still.webp
+    assert again.exit_code == 0, again.output
+    assert "0 ok, 1 skipped" in again.stdout
+    other = _cli(src, "-o", out, "-k", "2", "-j", "1")
+    assert other.exit_code == 15
+    assert "2 outputs were made with --nearest, while this run asks for no --nearest" \
+        in other.stderr
+
+
 @pytest.mark.parametrize("args, message", [
     (["--quality", "2"], "--palette='per-frame' gives each frame a palette of its own, of at "
      "most -k/--colors=16 (its default) colours, so --quality=2 cannot be given with it"),
