@@ -2803,3 +2803,13 @@ def test_cli_nearest_is_recorded_and_writes_what_the_api_writes(tmp_path):
     assert json.loads(result.stdout)["nearest"] is True
     reduce_animation_file(src, tmp_path / "api.gif", palette_in=listed, nearest=True)
     assert (tmp_path / "cli.gif").read_bytes() == (tmp_path / "api.gif").read_bytes()
+
+
+def test_cli_nearest_on_stills_alone_is_said_to_do_nothing(tmp_path):
+    src = tmp_path / "still.png"
+    Image.fromarray(np.full((4, 4, 3), 90, np.uint8)).save(src)
+    result = CliRunner().invoke(app, ["reduce", str(src), "-k", "2", "--nearest", "-q"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        "quantize: warning: --nearest: no effect: every file written is a still image, whose "
+        "pixels take their nearest entry without it (it maps an animation's pixels so)"]

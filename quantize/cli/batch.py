@@ -695,7 +695,8 @@ def batch(
             note_idle_options(written, optimize=options.get("optimize", False),
                               per_frame=options.get("palette") == "per-frame",
                               every_file_written=len(written) == len(results) and not unsettled,
-                              matte=options.get("matte") is not None)
+                              matte=options.get("matte") is not None,
+                              nearest=options.get("nearest", False))
             # each report that cannot be written said in its line; the others, the summary
             # line and why the run stopped are said all the same
             reports, unwritten = _write_reports(

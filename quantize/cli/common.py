@@ -801,10 +801,10 @@ def command_words(options: Sequence[tuple[str, Any]]) -> list[str]:
 
 def note_idle_options(records: Sequence[Mapping[str, Any]], *, optimize: bool,
                       per_frame: bool, every_file_written: bool = True,
-                      matte: bool = False) -> None:
-    """Warn once, after a reduce call, of ``--optimize``, ``--palette per-frame`` or
-    ``--matte`` (``matte``: given) given but acting on none of the outputs written, whose
-    job records are ``records``.
+                      matte: bool = False, nearest: bool = False) -> None:
+    """Warn once, after a reduce call, of ``--optimize``, ``--palette per-frame``,
+    ``--matte`` (``matte``: given) or ``--nearest`` (``nearest``: given) given but acting on
+    none of the outputs written, whose job records are ``records``.
 
     Whether ``--optimize`` acted on an output is the record's ``optimized``, as the
     encoder of its format said (a GIF animation's: whether it stored some frame smaller,
@@ -815,7 +815,7 @@ def note_idle_options(records: Sequence[Mapping[str, Any]], *, optimize: bool,
     no file was written. ``every_file_written``: no file given failed or was skipped; when
     one was, it may have been an animation (refused, or written by an earlier run), and
     "every file written is a still image" would read as if it were not there: ``--palette
-    per-frame`` is then said nothing of.
+    per-frame`` and ``--nearest``, which act on animations alone, are then said nothing of.
     """
     if not records:
         return
@@ -830,6 +830,10 @@ def note_idle_options(records: Sequence[Mapping[str, Any]], *, optimize: bool,
                                                     for record in records):
         warn("--palette='per-frame'", "no effect: every file written is a still image (it "
              "gives each frame of an animation a palette of its own)")
+    if nearest and every_file_written and not any((record.get("frames") or 1) > 1
+                                                  for record in records):
+        warn("--nearest", "no effect: every file written is a still image, whose pixels "
+             "take their nearest entry without it (it maps an animation's pixels so)")
 
 
 #: What ``--quality`` measures, said where a pngquant user's value (``--quality 80``,

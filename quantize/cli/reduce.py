@@ -1465,7 +1465,7 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
             fail(exc.strerror or str(exc), ExitCode.FAILED)
     note_idle_options(written, optimize=options["optimize"],
                       per_frame=options["palette"] == "per-frame",
-                      matte=options["matte"] is not None,
+                      matte=options["matte"] is not None, nearest=options["nearest"],
                       every_file_written=len(written) == len(files))
     failed = {code for code in codes if code != ExitCode.OK}
     if not failed:
