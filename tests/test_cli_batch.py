@@ -4030,8 +4030,8 @@ def test_ctrl_c_gives_the_files_not_reached_a_row_in_the_report(tmp_path, monkey
         with open(report, newline="", encoding="utf-8-sig") as f:
             table = list(csv.reader(f))
         width = len(batch.REPORT_COLUMNS)
-        assert (table[0][:width], table[0][-13]) == (list(batch.REPORT_COLUMNS), "skipped")
-        assert [row[4:width] + row[-13:-12] for row in table[1:]] == [  # k, ..., skipped
+        assert (table[0][:width], table[0][-14]) == (list(batch.REPORT_COLUMNS), "skipped")
+        assert [row[4:width] + row[-14:-13] for row in table[1:]] == [  # k, ..., skipped
             [""] * 8, ["", "", "", "", "0.5", "", "", ""], [""] * 8, [""] * 8]
         rows = [(Path(r[0]).name, *r[1:4]) for r in table[1:]]
     assert rows == [("a.png", "", *not_reached),
@@ -5803,7 +5803,7 @@ def test_a_csv_report_keeps_its_columns_and_adds_skipped_last(tmp_path):
         with open(report, newline="", encoding="utf-8-sig") as f:
             table = list(csv.reader(f))
         assert table[0] == [*earlier, *later]
-        assert [(Path(row[0]).name, row[2], row[-13]) for row in table[1:]] == [
+        assert [(Path(row[0]).name, row[2], row[-14]) for row in table[1:]] == [
             ("bad.png", "failed", ""), ("noise.png", "skipped" if noise else "ok", noise),
             ("tiny.png", "skipped", "larger")]
 
