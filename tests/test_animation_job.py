@@ -2725,3 +2725,91 @@ def test_an_opaque_apng_keeps_the_users_palette_order_adding_its_clear_entry_las
         assert shown[0][0] == [[1, 2, 3, 1]] * 2 + [[3, 3, 2, 2]] * 2
     assert all(same_picture(a, b) for a, b in zip(composited(tmp_path / "out.png"),
                                                    composited(src), strict=True))
+
+
+#: A palette of two greys 4 levels of red apart (ΔE about 1.3), black and white.
+_NEAR_GREYS = np.array([[100, 100, 100], [104, 100, 100], [0, 0, 0], [255, 255, 255]],
+                       np.uint8)
+
+
+def _run_prone_frames(path):
+    """Three 6x3 frames onto :data:`_NEAR_GREYS`: a grey that is entry 0 followed by three
+    pixels nearest entry 1 but within ΔE 2 of entry 0 (the run rule takes the left
+    neighbour's entry), the middle row reversed, so that its near pixels follow black; the
+    second frame's near pixels a level greener, its black white, so that every frame
+    changes."""
+    def frame(near, last):
+        row = [(100, 100, 100), near, near, near, last, last]
+        return np.array([row, row[::-1], row], np.uint8)
+
+    frames = [frame((103, 100, 100), (0, 0, 0)), frame((103, 101, 100), (255, 255, 255)),
+              frame((103, 100, 100), (0, 0, 0))]
+    return save_animation(path, frames, duration=100), frames
+
+
+def _entries_shown(path):
+    """The entry of :data:`_NEAR_GREYS` each pixel of each frame of ``path`` shows."""
+    return [np.argmax((f.rgba[..., None, :3] == _NEAR_GREYS).all(-1), -1).tolist()
+            for f in iter_frames(path)]
+
+
+@pytest.mark.parametrize("output", ["out.gif", "out.png"])
+def test_nearest_maps_every_pixel_of_every_frame_as_a_still(tmp_path, output):
+    """An animation's pixels took their left neighbour's entry within ΔE 2 for LZW's runs,
+    with no way to ask for each pixel's nearest entry, which a still gets."""
+    src, frames = _run_prone_frames(tmp_path / "in.png")
+    runs = reduce_animation_file(src, tmp_path / f"runs.{output}", palette_in=_NEAR_GREYS)
+    nearest = reduce_animation_file(src, tmp_path / output, palette_in=_NEAR_GREYS,
+                                    nearest=True)
+    black, white = [[0, 0, 0, 0, 2, 2], [2, 2, 1, 1, 1, 0]], [[0, 0, 0, 0, 3, 3],
+                                                               [3, 3, 1, 1, 1, 0]]
+    assert _entries_shown(tmp_path / f"runs.{output}") == [
+        [*black, black[0]], [*white, white[0]], [*black, black[0]]]
+    black, white = [[0, 1, 1, 1, 2, 2], [2, 2, 1, 1, 1, 0]], [[0, 1, 1, 1, 3, 3],
+                                                               [3, 3, 1, 1, 1, 0]]
+    assert _entries_shown(tmp_path / output) == [
+        [*black, black[0]], [*white, white[0]], [*black, black[0]]]
+    assert _entries_shown(tmp_path / output) == [
+        reduce_colors(f, palette=_NEAR_GREYS).indices.tolist() for f in frames]
+    assert (nearest["nearest"], "nearest" in runs) == (True, False)
+    assert nearest["psnr"] > runs["psnr"]
+
+
+def test_nearest_maps_a_fitted_palette_as_the_palette_written_maps_a_still(tmp_path):
+    """With the frames' own palette too: each pixel on the entry nearest it."""
+    src, frames = _run_prone_frames(tmp_path / "in.png")
+    palette_out = tmp_path / "p.json"
+    reduce_animation_file(src, tmp_path / "out.gif", n_colors=4, seed=0, nearest=True,
+                          palette_out=palette_out)
+    palette = read_palette(palette_out)[:, :3]
+    shown = [f.rgba[..., :3] for f in iter_frames(tmp_path / "out.gif")]
+    assert [s.tolist() for s in shown] == [
+        palette[reduce_colors(f, palette=palette).indices].tolist() for f in frames]
+
+
+def test_nearest_is_refused_unless_a_bool():
+    with pytest.raises(TypeError, match="^nearest='yes' should be a bool, got str$"):
+        reduce_animation_file("any.gif", nearest="yes")
+
+
+def test_cli_nearest_is_recorded_and_writes_what_the_api_writes(tmp_path):
+    src, _ = _run_prone_frames(tmp_path / "in.png")
+    listed = tmp_path / "p.hex"
+    listed.write_text("646464\n686464\n000000\nffffff\n")
+    result = CliRunner().invoke(app, ["reduce", str(src), "--palette-in", str(listed),
+                                      "--nearest", "-o", str(tmp_path / "cli.gif"),
+                                      "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["nearest"] is True
+    reduce_animation_file(src, tmp_path / "api.gif", palette_in=listed, nearest=True)
+    assert (tmp_path / "cli.gif").read_bytes() == (tmp_path / "api.gif").read_bytes()
+
+
+def test_cli_nearest_on_stills_alone_is_said_to_do_nothing(tmp_path):
+    src = tmp_path / "still.png"
+    Image.fromarray(np.full((4, 4, 3), 90, np.uint8)).save(src)
+    result = CliRunner().invoke(app, ["reduce", str(src), "-k", "2", "--nearest", "-q"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        "quantize: warning: --nearest: no effect: every file written is a still image, whose "
+        "pixels take their nearest entry without it (it maps an animation's pixels so)"]

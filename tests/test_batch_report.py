@@ -207,7 +207,8 @@ _REDUCE_CSV_COLUMNS = [
     "removed_outputs", "removed_outputs_folders_left", "seed", "stale_output", "warnings",
     "skipped", "quality_limit", "quality_met", "max_bytes", "max_bytes_bound", "failure",
     # the options a job records only when given (and the no-data value used): null when not
-    "palette_fitted", "matte", "fixed_colors", "strip", "keep_gps", "intent", "nodata"]
+    "palette_fitted", "matte", "fixed_colors", "strip", "keep_gps", "intent", "nodata",
+    "nearest"]
 
 
 def test_csv_report_has_the_fixed_columns_then_a_key_of_no_row(tmp_path):

@@ -1018,6 +1018,33 @@ def test_cli_palette_mode_is_no_change_of_options_for_the_outputs_of_stills(tmp_
         "--palette='per-frame';" in other.stderr
 
 
+def test_cli_nearest_maps_animations_as_reduce_does_and_is_recorded(tmp_path):
+    """batch had no way to map an animation's pixels onto their nearest entries; a still is
+    made alike with or without it, an animation's output is not."""
+    from quantize.reduce import reduce_file
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    _animation_folder(src)
+    (src / "pages.tif").unlink()
+    (src / "clip.webp").unlink()
+    result = _cli(src, "-o", out, "-k", "2", "--nearest", "-q", "-j", "1")
+    assert result.exit_code == 0, result.output
+    for name in ("clip.gif", "pan.png"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            alone = reduce_file(src / name, tmp_path / f"alone-{name}", n_colors=2,
+                                nearest=True, force=True)
+        assert alone["nearest"] is True
+        assert (out / name).read_bytes() == Path(alone["output"]).read_bytes(), name
+    again = _cli(src, "-o", out, "-k", "2", "--glob", "*.webp", "-j", "1")  # still.webp
+    assert again.exit_code == 0, again.output
+    assert "0 ok, 1 skipped" in again.stdout
+    other = _cli(src, "-o", out, "-k", "2", "-j", "1")
+    assert other.exit_code == 15
+    assert "2 outputs were made with --nearest, while this run asks for no --nearest" \
+        in other.stderr
+
+
 @pytest.mark.parametrize("args, message", [
     (["--quality", "2"], "--palette='per-frame' gives each frame a palette of its own, of at "
      "most -k/--colors=16 (its default) colours, so --quality=2 cannot be given with it"),
@@ -4003,8 +4030,8 @@ def test_ctrl_c_gives_the_files_not_reached_a_row_in_the_report(tmp_path, monkey
         with open(report, newline="", encoding="utf-8-sig") as f:
             table = list(csv.reader(f))
         width = len(batch.REPORT_COLUMNS)
-        assert (table[0][:width], table[0][-13]) == (list(batch.REPORT_COLUMNS), "skipped")
-        assert [row[4:width] + row[-13:-12] for row in table[1:]] == [  # k, ..., skipped
+        assert (table[0][:width], table[0][-14]) == (list(batch.REPORT_COLUMNS), "skipped")
+        assert [row[4:width] + row[-14:-13] for row in table[1:]] == [  # k, ..., skipped
             [""] * 8, ["", "", "", "", "0.5", "", "", ""], [""] * 8, [""] * 8]
         rows = [(Path(r[0]).name, *r[1:4]) for r in table[1:]]
     assert rows == [("a.png", "", *not_reached),
@@ -5716,10 +5743,10 @@ _REDUCE_ROW_KEYS = [
     "removed_outputs_folders_left", "outputs_not_removed", "folder_not_searched",
     "folder_not_listed", "warnings", "quality_limit", "quality_met", "max_bytes",
     "max_bytes_bound", "failure", "palette_fitted", "matte", "fixed_colors", "strip",
-    "keep_gps", "intent", "nodata"]
+    "keep_gps", "intent", "nodata", "nearest"]
 #: The options a job records only when given (and the no-data value, when one was used),
 #: last in every row of their mode: null when not.
-_REDUCE_GIVEN = _REDUCE_ROW_KEYS[-7:]
+_REDUCE_GIVEN = _REDUCE_ROW_KEYS[-8:]
 _SEGMENT_GIVEN = ["superpixels", "smooth", "working_size", "classes_in", "stretch",
                   "stretch_clip", "stretch_range", "strip", "keep_gps", "intent", "nodata"]
 _REDUCE_OBJECT_KEYS = [key for key in _REDUCE_ROW_KEYS if key != "warnings"]
@@ -5776,7 +5803,7 @@ def test_a_csv_report_keeps_its_columns_and_adds_skipped_last(tmp_path):
         with open(report, newline="", encoding="utf-8-sig") as f:
             table = list(csv.reader(f))
         assert table[0] == [*earlier, *later]
-        assert [(Path(row[0]).name, row[2], row[-13]) for row in table[1:]] == [
+        assert [(Path(row[0]).name, row[2], row[-14]) for row in table[1:]] == [
             ("bad.png", "failed", ""), ("noise.png", "skipped" if noise else "ok", noise),
             ("tiny.png", "skipped", "larger")]
 
@@ -6035,13 +6062,13 @@ def test_a_failed_files_kind_is_the_last_column_of_each_report(tmp_path):
     assert result.exit_code == 1
     rows = sorted((json.loads(line) for line in result.stdout.splitlines()),
                   key=lambda row: row["input"])
-    assert [(list(row)[-8], row["failure"]) for row in rows] == [
+    assert [(list(row)[-9], row["failure"]) for row in rows] == [
         ("failure", None), ("failure", "unreadable_input")]
     with open(tmp_path / "r.csv", newline="", encoding="utf-8-sig") as f:
         table = list(csv.reader(f))
-    assert [row[-8] for row in table] == ["failure", "", "unreadable_input"]
-    assert table[0][:-8] == list(_REDUCE_CSV_HEADER_BEFORE)
-    assert table[0][-7:] == _REDUCE_GIVEN
+    assert [row[-9] for row in table] == ["failure", "", "unreadable_input"]
+    assert table[0][:-9] == list(_REDUCE_CSV_HEADER_BEFORE)
+    assert table[0][-8:] == _REDUCE_GIVEN
 
 
 #: The columns a reduce CSV report had before ``failure`` was added after them.

@@ -452,7 +452,8 @@ def test_plan_batch_takes_a_limit_and_its_rows_say_whether_quality_was_met(tmp_p
 
 #: The options a reduce job records only when given, last in every row and CSV: null when
 #: not given.
-_GIVEN = ["palette_fitted", "matte", "fixed_colors", "strip", "keep_gps", "intent", "nodata"]
+_GIVEN = ["palette_fitted", "matte", "fixed_colors", "strip", "keep_gps", "intent", "nodata",
+          "nearest"]
 
 
 def test_batch_reports_gain_the_limit_and_whether_quality_was_met_last(tmp_path,
@@ -475,19 +476,19 @@ def test_batch_reports_gain_the_limit_and_whether_quality_was_met_last(tmp_path,
     assert table[0] == [*earlier, "skipped", "quality_limit", "quality_met", "max_bytes",
                         "max_bytes_bound", "failure",  # the kind of a failure, added after them
                         *_GIVEN]
-    assert [(Path(row[0]).name, row[2], *row[-13:-8]) for row in table[1:]] == [
+    assert [(Path(row[0]).name, row[2], *row[-14:-9]) for row in table[1:]] == [
         ("eight.png", "ok", "", "30.0", "False", "", ""),
         ("two.png", "ok", "", "30.0", "True", "", "")]
     again = run_batch(eight_and_two, "-o", out, "-k", 4, "--quality", 0.5, "--quality-limit",
                       30, "--report", json_report, "--json")
     assert again.exit_code == 0, again.output
     rows = json.loads(json_report.read_text())["files"]
-    assert list(rows[0])[-13:] == ["warnings", "quality_limit", "quality_met", "max_bytes",
+    assert list(rows[0])[-14:] == ["warnings", "quality_limit", "quality_met", "max_bytes",
                                    "max_bytes_bound", "failure", *_GIVEN]
     assert [(r["skipped"], r["quality_limit"], r["quality_met"]) for r in rows] == [
         ("done", 30.0, False), ("done", 30.0, True)]
     objects = [json.loads(line) for line in again.stdout.splitlines()]
-    assert [list(o)[-12:] for o in objects] == [["quality_limit", "quality_met", "max_bytes",
+    assert [list(o)[-13:] for o in objects] == [["quality_limit", "quality_met", "max_bytes",
                                                  "max_bytes_bound", "failure", *_GIVEN]] * 2
 
 

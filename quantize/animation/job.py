@@ -202,7 +202,7 @@ class QualityMissedWarning(QuantizeWarning):
     """An animation reduced undithered with ``quality`` came out above it, in its mean or
     its tail: the k was chosen with every colour on its nearest entry, and pixels then
     took their left neighbour's or the previous frame's entry, up to ΔE 2 further, for
-    smaller frames."""
+    smaller frames (not with ``nearest``)."""
 
 
 def reduce_animation_file(input: str | os.PathLike[str],
@@ -251,7 +251,9 @@ def reduce_animation_file(input: str | os.PathLike[str],
         location, left out unless ``keep_gps``), plus ``palette``:
         "global" (default, one palette for all frames) or "per-frame" (GIF only;
         ``palette_out`` then holds every colour of every frame's palette, which may be
-        more than 256).
+        more than 256), and ``nearest`` (undithered, every pixel of every frame on its
+        nearest entry, no pixel taking its left neighbour's or the previous frame's entry
+        for a smaller file).
         ``dither``: each frame is mapped as :func:`quantize.reduce.reduce_colors`
         maps a still.
 
@@ -893,10 +895,10 @@ def _warn_quality_missed(opts: AnimationOptions, k: int, delta_e: float,
     else:
         return
     shown = shown_number(opts.quality)
+    took = ("" if opts.nearest else ", and pixels then took their left neighbour's or the "
+            "previous frame's entry, up to ΔE 2 further, for smaller frames")
     warn_caller(f"quality={shown}: the frames written have {missed}: k={k} was "
-                "chosen with every colour on its nearest entry, and pixels then took their "
-                "left neighbour's or the previous frame's entry, up to ΔE 2 further, for "
-                "smaller frames", QualityMissedWarning)
+                f"chosen with every colour on its nearest entry{took}", QualityMissedWarning)
 
 
 def _warn_plays(info: AnimationInfo, suffix: str) -> None:

@@ -100,6 +100,9 @@ class AnimationOptions:
     #: ``(f, 3)`` uint8), or None; the entry of transparent pixels then comes after them
     #: (``clear_at`` is ``f``)
     fixed_colors: np.ndarray | None = None
+    #: Map every pixel of every frame onto its nearest entry (``nearest``): undithered, no
+    #: pixel takes its left neighbour's or the previous frame's entry for a smaller file
+    nearest: bool = False
 
 
 def check_animation_options(src: Path, output: Any, *, palette: Any = "global",
@@ -161,7 +164,7 @@ def check_animation_options(src: Path, output: Any, *, palette: Any = "global",
                             per_frame, palette_in_name(o["palette_in"]),
                             _palette_said(o["palette_in"]), clear_at, o["palette_fitted"],
                             o["quality_limit"], o["max_bytes"], o["matte"], o["strip"],
-                            o["keep_gps"], clear_color, fixed)
+                            o["keep_gps"], clear_color, fixed, o["nearest"])
 
 
 def _fixed_colors(fixed_colors: list[str] | None, k: int | None, per_frame: bool

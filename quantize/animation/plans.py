@@ -617,6 +617,9 @@ class GlobalPlan:
     #: what the most colours allowed reach, when ``quality`` was out of their reach and
     #: their palette, meeting ``quality_limit``, was kept (None otherwise)
     reached: QualityReached | None = field(default=None, compare=False)
+    #: every pixel takes its nearest entry (``nearest``): none takes its left neighbour's
+    #: or the previous frame's for runs
+    nearest: bool = False
 
     @classmethod
     def fit(cls, animation: OpenAnimation, opts: AnimationOptions, pooled: Pooled | None = None
@@ -700,7 +703,8 @@ class GlobalPlan:
         nearest entry, or the entry of the pixel to their left when that is
         within :data:`RUN_TOLERANCE` (:func:`_favour_runs`); or, when that
         stores the frame in fewer bytes, the entry they had in the previous
-        frame when that is within :data:`RUN_TOLERANCE` (:func:`_hold_entries`).
+        frame when that is within :data:`RUN_TOLERANCE` (:func:`_hold_entries`);
+        with :attr:`GlobalPlan.nearest`, each takes its nearest entry, as a still's do.
         When every colour is an entry (fewer colours than asked for, or a
         given palette holding them all), each pixel takes its own: lossless.
 
@@ -756,7 +760,7 @@ class GlobalPlan:
                                      given=self.given, fixed=fixed)
         if previous is not None:
             indices[still] = prev_indices[still]
-        if dither == 0 and self.codes.size and not self.exact:
+        if dither == 0 and self.codes.size and not (self.exact or self.nearest):
             entry_codes = pack_rgb(self.palette)
             free = opaque & ~still & (entry_codes[indices] != codes)
             indices = self._favoured(indices, codes, free, opaque, previous)
@@ -848,12 +852,14 @@ def global_plan(animation: OpenAnimation, opts: AnimationOptions,
     if pooled is None:
         pooled = pooled_frames(animation, opts)
     if with_alpha and pooled.translucent and given is None:
-        return AlphaPlan.fit(animation, opts, pooled)
-    if given is not None and given.shape[1] == 4:  # translucent entries kept: as a still
-        return AlphaPlan.given(opts, clear=pooled.clear)
-    if with_alpha and pooled.translucent and given is not None and 0 < len(given) < MAX_PALETTE:
-        return AlphaPlan.given(opts)
-    return GlobalPlan.fit(animation, opts, pooled.binary())
+        plan: GlobalPlan | AlphaPlan = AlphaPlan.fit(animation, opts, pooled)
+    elif given is not None and given.shape[1] == 4:  # translucent entries kept: as a still
+        plan = AlphaPlan.given(opts, clear=pooled.clear)
+    elif with_alpha and pooled.translucent and given is not None and 0 < len(given) < MAX_PALETTE:
+        plan = AlphaPlan.given(opts)
+    else:
+        plan = GlobalPlan.fit(animation, opts, pooled.binary())
+    return replace(plan, nearest=True) if opts.nearest else plan
 
 
 def pooled_frames(animation: OpenAnimation, opts: AnimationOptions) -> PooledRGBA:
@@ -883,7 +889,8 @@ class AlphaPlan:
     the frames' own; a given one, see below); a pixel
     identical to the previous frame's, alpha included, keeps its entry, and undithered
     the others favour runs and the previous frame's entries as :class:`GlobalPlan`'s do,
-    by their Lab composited on black and on white, and alpha (:func:`_run_features`).
+    by their Lab composited on black and on white, and alpha (:func:`_run_features`),
+    unless ``nearest``.
 
     A palette fitted on colours pooled coarser (``level`` above 0, :func:`pooled_rgba`)
     holds no table of them: each frame's colours are then matched to their nearest
@@ -908,6 +915,8 @@ class AlphaPlan:
     given_palette: bool = False
     #: Dithered onto as a fitted palette (the frames' own, or ``palette_fitted``).
     fitted_palette: bool = True
+    #: as :attr:`GlobalPlan.nearest`
+    nearest: bool = False
 
     @classmethod
     def given(cls, opts: AnimationOptions, clear: bool = True) -> AlphaPlan:
@@ -986,8 +995,9 @@ class AlphaPlan:
         if previous is not None:
             prev_rgba, prev_indices = previous
             still = same_pixels(prev_rgba, rgba) & visible
+        runs = not (self.exact or self.given_palette or self.nearest)
         if dither == 0 and not self.given_palette:
-            indices, features = self._nearest(words, with_features=not self.exact)
+            indices, features = self._nearest(words, with_features=runs)
         else:
             indices = self._dithered(rgba, dither)
         if self.transparent is not None:  # as the caller writes them: they start no run
@@ -996,7 +1006,7 @@ class AlphaPlan:
             indices[still] = prev_indices[still]
         table = self.table_palette()
         table_words = _words(table[None])[0]
-        if dither == 0 and not self.exact and not self.given_palette:
+        if dither == 0 and runs:
             entries = _run_features(table)
             features[~visible] = _run_features(np.zeros((1, 4), np.uint8))  # what shows there
             nearest_sq = _squared_distances(features, entries, indices)

@@ -150,7 +150,7 @@ _NOT_PROCESSED_MORE = ("… and {n} more inputs not processed for the same reaso
 _REDUCE_ONLY = ("--quality", "--quality-limit", "--max-bytes", "--dither", "--exact-colors",
                 "--palette-in", "--palette-fitted", "--shared-palette", "--palette", "--optimize",
                 "--skip-if-larger", "--copy-if-larger", "--ext", "--matte", "--fixed-color",
-                "--palette-out", "--max-frames")
+                "--palette-out", "--max-frames", "--nearest")
 _SEGMENT_ONLY = ("--regions", "--superpixels", "--smooth", "--working-size", "--edges",
                  "--classes", "--shared-classes", "--classes-in", "--stretch", "--stretch-clip",
                  "-w/--weight", "--min-region", "--overlay-color")
@@ -393,6 +393,11 @@ def batch(
         "palette for all frames, no flicker) or per-frame (a local palette for each frame; "
         "every animation is then written as .gif, the format that holds them; not with "
         "--quality or --palette-in).", autocompletion=offering(PALETTE_MODES))] = "global",
+    nearest: Annotated[bool, typer.Option(
+        "--nearest", help="reduce, for animations with one palette, undithered: map every "
+        "pixel of every frame onto its nearest entry, as a still's, for the best PSNR "
+        "(without it, a pixel may take a neighbour's or the previous frame's entry within "
+        "ΔE 2, for a smaller file).")] = False,
     weights: Annotated[list[str] | None, typer.Option(
         "-w", "--weight", metavar="NAME=VALUE",
         help="segment: feature weight NAME=VALUE (color, intensity, xy, texture; VALUE 0 or a "
@@ -557,7 +562,7 @@ def batch(
                  "--exact-colors": exact_colors, "--palette-in": palette_in is not None,
                  "--palette-fitted": palette_fitted, "--matte": matte is not None,
                  "--fixed-color": bool(fixed_color), "--palette-out": palette_out is not None,
-                 "--strip": strip, "--keep-gps": keep_gps,
+                 "--strip": strip, "--keep-gps": keep_gps, "--nearest": nearest,
                  "--shared-palette": shared_palette,
                  "--palette": palette != "global" or "palette" in typed_here,
                  "--ext": ext is not None, "--max-frames": "max_frames" in typed_here,
@@ -607,6 +612,8 @@ def batch(
                 options["strip"] = True
             if keep_gps:  # so too
                 options["keep_gps"] = True
+            if nearest:  # so too
+                options["nearest"] = True
             if nodata is not None:  # so too: without it, a TIFF's GDAL_NODATA tag is read
                 options["nodata"] = nodata_setting(nodata_given(nodata))
             if intent is not None:  # so too: the settings of earlier runs lack it
@@ -688,7 +695,8 @@ def batch(
             note_idle_options(written, optimize=options.get("optimize", False),
                               per_frame=options.get("palette") == "per-frame",
                               every_file_written=len(written) == len(results) and not unsettled,
-                              matte=options.get("matte") is not None)
+                              matte=options.get("matte") is not None,
+                              nearest=options.get("nearest", False))
             # each report that cannot be written said in its line; the others, the summary
             # line and why the run stopped are said all the same
             reports, unwritten = _write_reports(

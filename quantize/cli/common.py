@@ -184,6 +184,12 @@ StripOption = Annotated[bool, typer.Option(
     "upright, without a camera's thumbnail of the original, and without its GPS location "
     "unless --keep-gps; a .gif or .bmp, which hold none, says so in a note. No output "
     "carries an ICC profile (pixels are converted to sRGB).")]
+NearestOption = Annotated[bool, typer.Option(
+    "--nearest", help="For animations with one palette, undithered: map every pixel of "
+    "every frame onto its nearest entry, as a still's, for the best PSNR. Without it, a "
+    "pixel takes its left neighbour's entry, or keeps the previous frame's, when that is "
+    "within ΔE 2 of its nearest: a GIF of a panned photo 4-25 % smaller at 256 colours, "
+    "1-5 dB lower.")]
 KeepGpsOption = Annotated[bool, typer.Option(
     "--keep-gps", help="Keep the GPS location of the input's EXIF (where the picture was "
     "taken), which an output leaves out by default; the rest of the EXIF is kept either "
@@ -829,10 +835,10 @@ def command_words(options: Sequence[tuple[str, Any]]) -> list[str]:
 
 def note_idle_options(records: Sequence[Mapping[str, Any]], *, optimize: bool,
                       per_frame: bool, every_file_written: bool = True,
-                      matte: bool = False) -> None:
-    """Warn once, after a reduce call, of ``--optimize``, ``--palette per-frame`` or
-    ``--matte`` (``matte``: given) given but acting on none of the outputs written, whose
-    job records are ``records``.
+                      matte: bool = False, nearest: bool = False) -> None:
+    """Warn once, after a reduce call, of ``--optimize``, ``--palette per-frame``,
+    ``--matte`` (``matte``: given) or ``--nearest`` (``nearest``: given) given but acting on
+    none of the outputs written, whose job records are ``records``.
 
     Whether ``--optimize`` acted on an output is the record's ``optimized``, as the
     encoder of its format said (a GIF animation's: whether it stored some frame smaller,
@@ -843,7 +849,7 @@ def note_idle_options(records: Sequence[Mapping[str, Any]], *, optimize: bool,
     no file was written. ``every_file_written``: no file given failed or was skipped; when
     one was, it may have been an animation (refused, or written by an earlier run), and
     "every file written is a still image" would read as if it were not there: ``--palette
-    per-frame`` is then said nothing of.
+    per-frame`` and ``--nearest``, which act on animations alone, are then said nothing of.
     """
     if not records:
         return
@@ -858,6 +864,10 @@ def note_idle_options(records: Sequence[Mapping[str, Any]], *, optimize: bool,
                                                     for record in records):
         warn("--palette='per-frame'", "no effect: every file written is a still image (it "
              "gives each frame of an animation a palette of its own)")
+    if nearest and every_file_written and not any((record.get("frames") or 1) > 1
+                                                  for record in records):
+        warn("--nearest", "no effect: every file written is a still image, whose pixels "
+             "take their nearest entry without it (it maps an animation's pixels so)")
 
 
 #: What ``--quality`` measures, said where a pngquant user's value (``--quality 80``,
@@ -1917,7 +1927,7 @@ FLAGS = {"n_colors": "-k/--colors", "n_clusters": "-k/--clusters", "regions": "-
          "pattern": "--glob", "exclude_pattern": "--exclude",
          "overlay_color": "--overlay-color", "ext": "--ext", "max_bytes": "--max-bytes",
          "matte": "--matte", "fixed_colors": "--fixed-color", "strip": "--strip",
-         "keep_gps": "--keep-gps",
+         "keep_gps": "--keep-gps", "nearest": "--nearest",
          "smooth": "--smooth", "stretch_clip": "--stretch-clip",
          "superpixels": "--superpixels", "masks": "--masks",
          "working_size": "--working-size", "nodata": "--nodata", "intent": "--intent",
@@ -1927,7 +1937,7 @@ FLAGS = {"n_colors": "-k/--colors", "n_clusters": "-k/--clusters", "regions": "-
 #: The parameters that are flags on the command line: ``name=True`` is written as the flag
 #: alone, as it is typed (``--exact-colors``, not ``--exact-colors=True``).
 SWITCHES = {"dither": "--dither", "force": "--force", "exact_colors": "--exact-colors",
-            "strip": "--strip", "keep_gps": "--keep-gps",
+            "strip": "--strip", "keep_gps": "--keep-gps", "nearest": "--nearest",
             "optimize": "--optimize", "edges": "--edges", "classes": "--classes",
             "shared_palette": "--shared-palette", "shared_classes": "--shared-classes",
             "skip_if_larger": "--skip-if-larger", "stretch": "--stretch",

@@ -77,6 +77,7 @@ from .common import (
     MatteOption,
     MaxFramesOption,
     MaxPixelsOption,
+    NearestOption,
     NoDataOption,
     Scratch,
     SeedOption,
@@ -289,6 +290,7 @@ def reduce_command(
         "or a .tif whose pages each get a colour map of their own; not with --quality or "
         "--palette-in).",
         autocompletion=offering(PALETTE_MODES))] = "global",
+    nearest: NearestOption = False,
     frames: Annotated[bool, typer.Option(
         "--frames", help="Join the inputs, still images of one size, into one animation "
         "named by -o (.gif, .png (APNG), .apng or .webp; -o - with --format for stdout), "
@@ -395,7 +397,7 @@ def reduce_command(
              "optimize": optimize, "palette": palette, "max_bytes": max_bytes, "matte": matte,
              "strip": strip, "keep_gps": keep_gps, "masks": masks,
              "copy_if_larger": copy_if_larger, "nodata": nodata,
-             "fixed_colors": fixed_color or None, "intent": intent}
+             "fixed_colors": fixed_color or None, "intent": intent, "nearest": nearest}
     with user_errors():
         check_palette_fitted_given(palette_fitted, palette_in)
         options = check_reduce_options(**{k: v for k, v in given.items()
@@ -469,7 +471,8 @@ def _batch_options(given: dict[str, Any], jobs: int | None, show: str, ext: str 
                ("--space", given["space"]), (dither or "--dither", dither is not None),
                ("--exact-colors", given["exact_colors"]), ("--palette-in", palette_in),
                ("--palette-fitted", given["palette_fitted"] and palette_in is not None),
-               ("--palette", palette), ("--matte", given["matte"]),
+               ("--palette", palette), ("--nearest", given["nearest"]),
+               ("--matte", given["matte"]),
                *(("--fixed-color", color) for color in given["fixed_colors"] or ()),
                ("--strip", given["strip"]),
                ("--keep-gps", given["keep_gps"]), ("--nodata", given["nodata"]),
@@ -1501,7 +1504,7 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
             fail(exc.strerror or str(exc), ExitCode.FAILED)
     note_idle_options(written, optimize=options["optimize"],
                       per_frame=options["palette"] == "per-frame",
-                      matte=options["matte"] is not None,
+                      matte=options["matte"] is not None, nearest=options["nearest"],
                       every_file_written=len(written) == len(files))
     failed = {code for code in codes if code != ExitCode.OK}
     if not failed:

@@ -207,7 +207,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                 keep_gps: bool = False, masks: str | os.PathLike[str] | None = None,
                 shown_as: ShownOutput | None = None, nodata: NoData = "tag",
                 fixed_colors: Any = None, intent: Intent = DEFAULT_INTENT,
-                on_frame: OnFrame | None = None) -> dict[str, Any]:
+                nearest: bool = False, on_frame: OnFrame | None = None) -> dict[str, Any]:
     """Reduce the colours of an image file and write the result; the job behind ``quantize reduce``.
 
     Parameters
@@ -278,6 +278,14 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         each). A still image has one frame, so both give the same result.
         Not colours: those that :func:`~quantize.reduce.reduce_colors` takes as ``palette`` are
         ``palette_in`` here.
+    nearest : bool
+        For an animation with one palette, undithered: map every pixel of every frame onto
+        its nearest entry, as a still's pixels are, for the best PSNR. By default a pixel
+        takes its left neighbour's entry, or keeps the previous frame's, when that is
+        within ΔE 2 of its nearest, which gives LZW and deflate long runs (a GIF of a
+        panned photo 4 to 25 % smaller at 256 colours, 1 to 5 dB lower). A still, and a
+        frame with a palette of its own (``palette="per-frame"``), is mapped so anyway.
+        Recorded (``"nearest": true``) when given. Default: False.
     matte : (r, g, b), colour name or ``#rrggbb``, optional
         The background the output is shown on (an e-mail's, a web page's): translucent
         pixels (alpha 1 to 254: a soft shadow, anti-aliased edges) are composited onto it
@@ -430,7 +438,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                                 optimize=optimize,
                                 palette=palette, max_bytes=max_bytes, matte=matte,
                                 strip=strip, keep_gps=keep_gps, masks=masks, nodata=nodata,
-                                fixed_colors=fixed_colors, intent=intent)
+                                fixed_colors=fixed_colors, intent=intent, nearest=nearest)
     src = require_regular_file(input, frames="either")  # a still, or every frame
     if output is not None:
         _check_output_path_given(output)

@@ -868,7 +868,7 @@ _FILE_DEFAULTS: dict[str, Any] = {
     "max_frames": DEFAULT_MAX_FRAMES, "skip_if_larger": False,
     "optimize": False, "palette": "global", "max_bytes": None, "matte": None, "strip": False,
     "keep_gps": False, "masks": None, "nodata": "tag", "fixed_colors": None,
-    "intent": DEFAULT_INTENT,
+    "intent": DEFAULT_INTENT, "nearest": False,
 }
 
 #: How an animation's frames get their colours: one palette for all, or one per frame (GIF,
@@ -946,7 +946,7 @@ def check_reduce_options(**options: Any) -> dict[str, Any]:
         ``force``, ``max_pixels``, ``max_frames``, ``skip_if_larger``, ``optimize``,
         ``palette``,
         ``max_bytes``, ``matte``, ``strip``, ``keep_gps``, ``masks``, ``nodata``,
-        ``fixed_colors``, ``intent``.
+        ``fixed_colors``, ``intent``, ``nearest``.
 
     Returns
     -------
@@ -999,7 +999,7 @@ def check_reduce_options(**options: Any) -> dict[str, Any]:
     check_seed_value(opts["seed"])
     check_max_pixels(opts["max_pixels"])
     check_max_frames(opts["max_frames"])
-    for name in ("force", "skip_if_larger", "optimize", "strip", "keep_gps"):
+    for name in ("force", "skip_if_larger", "optimize", "strip", "keep_gps", "nearest"):
         check_bool(opts[name], name)
     opts["palette_fitted"] = _check_palette_fitted(opts["palette_fitted"], pal_in)
     check_palette_mode(opts["palette"])

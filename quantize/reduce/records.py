@@ -287,8 +287,8 @@ def recorded_options(opts: dict[str, Any]) -> dict[str, Any]:
     palette), ``palette_mode`` (the ``palette`` option: "global" or "per-frame"),
     ``seed`` (the int given; None for ``seed=None`` or a Generator), ``optimize``,
     ``matte`` (only when given, as ``#rrggbb``), ``fixed_colors`` (only when given, a
-    list of ``#rrggbb``), ``strip`` (only when true) and ``intent`` (only when not the
-    default, ``"relative-bpc"``).
+    list of ``#rrggbb``), ``strip``, ``keep_gps`` and ``nearest`` (each only when true)
+    and ``intent`` (only when not the default, ``"relative-bpc"``).
     ``force``, ``max_pixels``, ``skip_if_larger`` and ``palette_out`` are not among
     them: they decide whether an output is written, not what it holds.
 
@@ -324,6 +324,7 @@ def recorded_options(opts: dict[str, Any]) -> dict[str, Any]:
                else {"fixed_colors": list(opts["fixed_colors"])}),
             **({"strip": True} if opts.get("strip") else {}),
             **({"keep_gps": True} if opts.get("keep_gps") else {}),
+            **({"nearest": True} if opts.get("nearest") else {}),
             **({"intent": opts["intent"]} if opts.get("intent", DEFAULT_INTENT)
                != DEFAULT_INTENT else {})}
 
