@@ -530,13 +530,10 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         # holds Ctrl-C back from the write until the file is reported, so also for as long
         # as they still take then (usually nothing: they run beside the encoding).
         value, error, blurred, shown_psnr = metrics.result()
-    full = result.full_palette(alpha=True)[:result.k]
-    return job_record(src, out, k=result.k, space=result.space,
+    listed = _reported_entries(result, numbered, given, job.palette_names)
+    return job_record(src, out, k=len(listed), space=result.space,
                       options=recorded_options(opts), psnr=value, delta_e=error, start=start,
-                      bytes_in=bytes_in, bytes_out=len(data), frames=1,
-                      palette=palette_entries(result.palette, result.shares,
-                                              _entry_alpha(result),
-                                              _entry_names(full, given, job.palette_names)),
+                      bytes_in=bytes_in, bytes_out=len(data), frames=1, palette=listed,
                       optimized=optimized if opts["optimize"] else None,
                       matted=matted,
                       alpha_thresholded=thresholded,
@@ -872,6 +869,23 @@ def _mask_files(result: ReduceResult, numbered: _Entries | None, folder: Path, s
     indices, table = (result._png_entries(result.full_palette(alpha=True)) if numbered is None
                       else numbered[:2])
     return mask_outputs(indices, table, folder, stem, held_dpi(dpi, "PNG"))
+
+
+def _reported_entries(result: ReduceResult, numbered: _Entries | None,
+                      given: np.ndarray | None, names: PaletteNames | None
+                      ) -> list[dict[str, Any]]:
+    """The record's ``palette`` of ``result`` (:func:`~quantize.reduce.records.palette_entries`):
+    its ``k`` entries; but for an opaque image mapped onto a given palette with entries not
+    opaque, which it was fitted without (:func:`_drawn_entries`) while its output holds
+    them (``numbered``: :func:`_numbered`), the entries of the output, entry i its index
+    i, so that the record and its ``k`` say what the file holds."""
+    if result.alpha is None and numbered is not None and (numbered[1][:, 3] < 255).any():
+        table, shares = numbered[1:]
+        return palette_entries(table[:, :3], shares, table[:, 3],
+                               _entry_names(table, given, names, numbered=True))
+    full = result.full_palette(alpha=True)[:result.k]
+    return palette_entries(result.palette, result.shares, _entry_alpha(result),
+                           _entry_names(full, given, names))
 
 
 def _entry_alpha(result: ReduceResult) -> np.ndarray | None:
