@@ -120,7 +120,8 @@ _NOT_SHAPING = frozenset({"force", "max_pixels", "max_frames", "skip_if_larger",
 #: matrix RGB one, as Adobe RGB's, which every intent converts alike, is made alike),
 #: reduce's ``fixed_colors`` (None: no fixed palette entry, as before it was added) and
 #: segment's ``stretch_clip`` (0: a stretch from the darkest to the brightest value, or
-#: none, as before it was added).
+#: none, as before it was added), and reduce's ``transparent_color`` (None: the entry of
+#: transparent pixels black, as before it was added).
 _LEFT_OUT_UNLESS_GIVEN: dict[str, Any] = {"quality_limit": None, "palette_fitted": False,
                                           "max_bytes": None, "matte": None, "strip": False,
                                           "keep_gps": False, "superpixels": None,
@@ -128,7 +129,8 @@ _LEFT_OUT_UNLESS_GIVEN: dict[str, Any] = {"quality_limit": None, "palette_fitted
                                           "masks": None, "classes": False, "nodata": "tag",
                                           "intent": "relative-bpc",
                                           "classes_in": None, "shared_classes": False,
-                                          "fixed_colors": None, "stretch_clip": 0.0}
+                                          "fixed_colors": None, "stretch_clip": 0.0,
+                                          "transparent_color": None}
 #: Options that shape animations only (the palette of each frame): a still is made alike.
 _ANIMATION_ONLY = frozenset({"palette"})
 #: Options that name the outputs, their extension picking the format (reduce's ``ext``):

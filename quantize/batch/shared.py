@@ -191,7 +191,8 @@ def shared_palette(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_FILE,
     fixed = plan.options.get("fixed_colors")
     palette = _with_clear_entry(fit_shared_palette(colors, counts, fitting,
                                                    transparent=transparent), transparent,
-                                0 if fixed is None else len(fixed))
+                                0 if fixed is None else len(fixed),
+                                plan.options.get("transparent_color"))
     with folder_made(plan.output_dir):  # not left behind, empty, when the write fails
         write_palette(path, palette)
     _write_palette_out(plan, palette, palette_out)
@@ -204,20 +205,28 @@ def shared_palette(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_FILE,
     return SharedPalette(palette, path, len(samples), mapped, left_out)
 
 
-def _with_clear_entry(palette: np.ndarray, transparent: bool, at: int = 0) -> np.ndarray:
+def _with_clear_entry(palette: np.ndarray, transparent: bool, at: int = 0,
+                      color: str | None = None) -> np.ndarray:
     """``palette`` with a fully transparent entry at index ``at`` (first, but after the
     ``at`` fixed colours), when some image has transparent pixels: every output mapped onto
     it holds every entry at its index, that one too (a GIF's transparent index), so index i
-    is the same colour in every file.
+    is the same colour in every file. Its colour is ``color`` (``transparent_color``, as
+    ``#rrggbb``; checked), black without one.
 
     >>> _with_clear_entry(np.array([[255, 0, 255], [9, 9, 9]], np.uint8), True, 1).tolist()
     [[255, 0, 255, 255], [0, 0, 0, 0], [9, 9, 9, 255]]
+    >>> _with_clear_entry(np.array([[9, 9, 9]], np.uint8), True, 0, "#ff00ff").tolist()
+    [[255, 0, 255, 0], [9, 9, 9, 255]]
     """
+    from ..reduce.options import check_transparent_color
+
     if not transparent:
         return palette
     rgba = np.full((palette.shape[0] + 1, 4), 255, np.uint8)
     rgba[:at, :palette.shape[1]] = palette[:at]
     rgba[at] = 0
+    if color is not None:
+        rgba[at, :3] = check_transparent_color(color)
     rgba[at + 1:, :palette.shape[1]] = palette[at:]
     return rgba
 
