@@ -223,7 +223,7 @@ FixedColorOption = _fixed_color_option(
 PaletteFixedColorOption = _fixed_color_option(
     "listed first whatever their share; entry 0 of -o's file is the first", "", "", "")
 TransparentColorOption = Annotated[str | None, typer.Option(
-    "--transparent-color", metavar="COLOUR|edge", help="The colour of the entry of fully "
+    "--transparent-color", metavar="COLOUR", help="The colour of the entry of fully "
     "transparent pixels, black by default; its alpha stays 0, and the pixels and metrics are "
     "the same. A colour key (#ff00ff), which a .bmp, holding no alpha, then shows where the "
     "image was transparent; or edge: the mean colour of the visible pixels next to them, "
