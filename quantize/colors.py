@@ -37,7 +37,8 @@ from ._kernels import unpack_rgb as unpack_codes
 from ._validation import as_array, check_choice
 
 __all__ = ["FEATURES", "LAB_ALPHA_SCALE", "RGB_ALPHA_SCALE", "ciede2000", "code_histogram",
-           "color_histogram", "features_of", "from_premultiplied", "lab_of", "lab_to_srgb",
+           "color_histogram", "edge_color", "features_of", "from_premultiplied", "lab_of",
+           "lab_to_srgb",
            "mean_ciede2000", "mean_squared_error", "merge_colors", "nearest_ciede2000", "on_matte",
            "pack_rgb",
            "premultiply",
@@ -401,6 +402,41 @@ def on_matte(rgba: Any, matte: tuple[int, int, int]) -> np.ndarray:
         out[part, :3] = _shown_on(out[part], np.asarray(matte, np.float64))
         out[part, 3] = 255
     return out
+
+
+def edge_color(rgb: np.ndarray, alpha: np.ndarray) -> tuple[int, int, int]:
+    """The mean colour of the visible pixels (alpha above 0) next to a fully transparent
+    one (sharing a side), each weighted by its alpha, rounded: the colour "alpha
+    bleeding" gives transparent pixels, which a renderer that filters textures without
+    premultiplying blends into the edge. Black when no such pixel is there.
+
+    Parameters
+    ----------
+    rgb : (H, W, 3) ndarray of uint8
+    alpha : (H, W) ndarray of uint8
+        Not modified, either.
+
+    Examples
+    --------
+    >>> rgb = np.array([[[9, 9, 9], [200, 100, 0], [0, 0, 100]]], np.uint8)
+    >>> edge_color(rgb, np.array([[0, 255, 255]], np.uint8))
+    (200, 100, 0)
+    >>> edge_color(rgb, np.array([[0, 64, 0]], np.uint8))
+    (200, 100, 0)
+    """
+    clear = alpha == 0
+    near = np.zeros_like(clear)
+    near[1:] |= clear[:-1]
+    near[:-1] |= clear[1:]
+    near[:, 1:] |= clear[:, :-1]
+    near[:, :-1] |= clear[:, 1:]
+    edge = near & ~clear
+    weights = alpha[edge].astype(np.float64)
+    if not weights.size:
+        return 0, 0, 0
+    mean = weights @ rgb[edge].astype(np.float64) / weights.sum()
+    r, g, b = (int(v) for v in np.rint(mean))
+    return r, g, b
 
 
 def _shown_on(colors: np.ndarray, background: float | np.ndarray) -> np.ndarray:

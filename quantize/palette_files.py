@@ -1238,26 +1238,38 @@ _GPL_WRITTEN_LABEL = re.compile(r"(?:^|\s+)#[0-9a-f]{6}(?: \d{1,3}\.\d{2}%)?$")
 def _gpl_entry_name(body: str, n_values: int) -> str | None:
     r"""The name of the .gpl colour line ``body`` (of ``n_values`` values), without what
     :func:`palette_file_bytes` notes after it (an alpha note, then the hex and share);
-    None when it has no other.
+    None when it has no other, or when it is only the entry's own hex, with or without
+    ``#``, in either case (as Lospec writes its .gpl files: ``29 43 83 1d2b53``).
 
     >>> _gpl_entry_name("10 70 160\tReflex Blue #0a46a0 20.89%", 3)
     'Reflex Blue'
     >>> _gpl_entry_name("0 0 0\t#000000 0.00% alpha 0", 3), _gpl_entry_name("1 2 3", 3)
     (None, None)
+    >>> _gpl_entry_name("29 43 83\t1d2b53", 3), _gpl_entry_name("29 43 83 1D2B54", 3)
+    (None, '1D2B54')
     """
     parts = body.split(None, n_values)
     name = parts[n_values].strip() if len(parts) > n_values else ""
     if n_values == 3:
         name = _GPL_ALPHA_NOTE.sub("", name)
-    return _GPL_WRITTEN_LABEL.sub("", name).strip() or None
+    name = _GPL_WRITTEN_LABEL.sub("", name).strip()
+    own = "".join(f"{v:02x}" for v in _levels(parts[:3]))
+    return None if name.lstrip("#").lower() in ("", own) else name
 
 
 def _gpl_palette_name(text: str) -> str | None:
-    """The name a .gpl file's ``Name:`` line gives its palette (None: no such line)."""
-    for line in _lines(text)[1:]:
-        found = re.match(r"^\s*Name\s*:(.*)$", line)
-        if found is not None:
-            return found.group(1).strip() or None
+    r"""The name a .gpl file's ``Name:`` line gives its palette, else its comment
+    ``#Palette Name:`` (as Lospec writes it); None: no such line.
+
+    >>> _gpl_palette_name("GIMP Palette\n#Palette Name: PICO-8\n#Colors: 16\n0 0 0\n")
+    'PICO-8'
+    """
+    lines = _lines(text)[1:]
+    for pattern in (r"^\s*Name\s*:(.*)$", r"^\s*#\s*Palette Name\s*:(.*)$"):
+        for line in lines:
+            found = re.match(pattern, line, re.IGNORECASE)
+            if found is not None:
+                return found.group(1).strip() or None
     return None
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -56,7 +57,10 @@ def test_a_rerun_reuses_the_saved_palette_unless_forced(photo_tree, tmp_path):
         samples_per_file=2000, jobs=1)
     assert forced.n_files == 4 and forced.colors.shape == (3, 3)
     entry = batch.read_manifest(out)[batch.SHARED_PALETTE_NAME]
-    assert entry.record == {"files": 4, "k": 3, "bytes_out": forced.path.stat().st_size}
+    assert entry.record == {"files": 4, "k": 3, "bytes_out": forced.path.stat().st_size,
+                            "inputs": ["../in/astronaut.jpg", "../in/chelsea.png",
+                                       "../in/sub/coffee.jpg", "../in/sub/rocket.png",
+                                       "../in/sub/truncated.png"]}
     assert entry.settings["n_colors"] == 3 and entry.settings["shared_palette"] is True
 
 
@@ -194,6 +198,32 @@ def test_a_changed_input_is_redone_onto_the_saved_palette_with_a_warning(photo_t
     with Image.open(result.output) as im:
         assert np.reshape(im.getpalette(), (-1, 3)).tolist() == first.colors.tolist()
         assert im.size == (30, 20)
+
+
+def test_a_new_input_is_mapped_onto_the_saved_palette_with_a_warning(photo_tree, tmp_path):
+    out = tmp_path / "out"
+    options = {"n_colors": 4, "seed": 0}
+    first = batch.shared_palette(_plan(photo_tree, out, options=options),
+                                 samples_per_file=500, jobs=1)
+    with warnings.catch_warnings():  # no job ran: each input is still one it was fitted on
+        warnings.simplefilter("error")
+        batch.shared_palette(_plan(photo_tree, out, options=options), samples_per_file=500,
+                             jobs=1)
+    batch.run_batch(first.plan, jobs=1)
+    Image.new("RGB", (30, 20), (255, 0, 255)).save(photo_tree / "sub" / "new.png")
+    Image.new("RGB", (30, 20), (0, 255, 0)).save(photo_tree / "new2.png")
+    with pytest.warns(batch.InputsChangedWarning, match=r"^2 inputs are new since "
+                      r"shared-palette.json was fitted; mapped onto it as it is, .* "
+                      r"\(force=True fits a new palette"):
+        again = batch.shared_palette(_plan(photo_tree, out, options=options),
+                                     samples_per_file=500, jobs=1)
+    assert again.n_files == 0 and np.array_equal(again.colors, first.colors)
+    (photo_tree / "new2.png").unlink()
+    Image.new("RGB", (30, 20), (0, 0, 255)).save(photo_tree / "chelsea.png")  # changed
+    with pytest.warns(batch.InputsChangedWarning, match=r"^1 input has changed and 1 input "
+                      r"is new since shared-palette.json was fitted; redone and mapped onto"):
+        batch.shared_palette(_plan(photo_tree, out, options=options), samples_per_file=500,
+                             jobs=1)
 
 
 def test_every_path_sent_to_a_dask_worker_is_absolute(tmp_path, monkeypatch):

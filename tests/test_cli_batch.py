@@ -833,7 +833,10 @@ def test_cli_shared_palette_reused_too_full_for_a_new_transparent_image_names_it
     Image.fromarray(holey, "RGBA").save(src / "b.png")
     result = _cli(src, "-o", out, "-k", "256", "--shared-palette", "-q")
     assert result.exit_code == 1
-    assert result.stderr.replace(str(tmp_path) + "/", "") == (
+    assert result.stderr.replace(str(tmp_path) + "/", "") == (  # b.png is new: said first
+        "quantize: warning: shared palette: 1 input is new since shared-palette.json was "
+        "fitted; mapped onto it as it is, so that every output keeps its colours (--force "
+        "fits a new palette on every file and redoes them all)\n"
         "quantize: error: in/b.png: --shared-palette file='out/shared-palette.json' holds 256 "
         "colours, more than a palette image holds: at most 255 colours (one entry is kept "
         "for the transparent pixels); rerun with --force to fit a new shared palette on every "
@@ -4728,7 +4731,10 @@ def test_a_translucent_file_on_a_saved_shared_palette_without_alpha_is_told_to_r
     faint[..., 3] = 128
     Image.fromarray(faint).save("in/b.png")
     result = _cli(*args, "-o", "out", "--shared-palette")
-    assert (result.exit_code, result.stderr) == (0, (
+    assert (result.exit_code, result.stderr) == (0, (  # b.png is new: said first
+        "quantize: warning: shared palette: 1 input is new since shared-palette.json was "
+        "fitted; mapped onto it as it is, so that every output keeps its colours (--force "
+        "fits a new palette on every file and redoes them all)\n"
         "quantize: warning: in/b.png: 100% of the pixels are translucent but --shared-palette "
         "file='out/shared-palette.json' has no translucent entry, so they are drawn opaque "
         "or transparent; rerun with --force to fit a new shared palette on every file, "

@@ -1569,6 +1569,28 @@ def test_palette_in_with_a_translucent_white_keeps_opaque_greys_opaque(tmp_path)
                                [0, 0, 0, 0]]
 
 
+def test_an_opaque_image_onto_translucent_entries_reports_every_entry_the_png_holds(tmp_path):
+    # The PNG held the 4 entries at their indices, but the line said "2 entries, 2 used"
+    # and --json gave k 2 and the palette's opaque entries alone, its entry 0 the file's 2.
+    rgb = np.array([[[100] * 3, [150] * 3, [180] * 3]], np.uint8)
+    Image.fromarray(rgb).save(tmp_path / "g.png")
+    (tmp_path / "p.hex").write_text("00000000\nffffff80\n000000\nffffff\n")
+    args = (tmp_path / "g.png", "-o", tmp_path / "out.png", "--palette-in", tmp_path / "p.hex")
+    result = run(*args, "--json")
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout)
+    with Image.open(tmp_path / "out.png") as im:
+        table = np.reshape(im.getpalette(), (-1, 3)).tolist()
+        alpha = list(im.info["transparency"]) + [255] * (len(table) - 2)
+        assert np.asarray(im).tolist() == [[2, 3, 3]]
+    assert record["k"] == len(table) == 4 and record["colours_used"] == 2
+    assert [(e["hex"], e["alpha"]) for e in record["palette"]] == [
+        ("#" + bytes(c).hex(), a) for c, a in zip(table, alpha, strict=True)]
+    assert [e["share"] for e in record["palette"]] == pytest.approx([0, 0, 1 / 3, 2 / 3],
+                                                                   abs=1e-6)
+    assert ": 4 entries, 2 used, PSNR" in run(*args, "--force").output
+
+
 def test_palette_in_dithered_with_a_translucent_white_keeps_opaque_greys_opaque(tmp_path):
     # Dithered, 99 of the greys 0..255 went to white of alpha 128 and were drawn half
     # transparent; they are drawn as with the palette's opaque entries alone.

@@ -196,6 +196,19 @@ def test_a_gpl_name_with_a_line_break_still_reads_back(tmp_path):
     assert np.array_equal(read_palette(path), COLOURS[:2])
 
 
+def test_a_lospec_gpl_gives_its_palette_name_and_no_hex_as_entry_names(tmp_path):
+    # Lospec writes the name as a comment and each entry's hex, without '#', as its name,
+    # which --palette-out wrote again as "000000 #000000 17.04%".
+    path = tmp_path / "pico.gpl"
+    path.write_text("GIMP Palette\n#Palette Name: PICO-8\n#Description: A console.\n"
+                    "#Colors: 3\n0\t0\t0\t000000\n29\t43\t83\t1D2B53\n"
+                    "126 37 83 #7e2553\n1 2 3 Ink\n4 5 6 0a0b0c\n")
+    assert read_palette_names(path) == PaletteNames("PICO-8", (None, None, None, "Ink",
+                                                               "0a0b0c"))
+    path.write_text("GIMP Palette\nName: Mine\n#Palette Name: PICO-8\n0 0 0\n")
+    assert read_palette_names(path).name == "Mine"  # GIMP's own header first
+
+
 @pytest.mark.parametrize("text, match", [
     # A RecursionError traceback, and an unnamed usage error (exit 2) advising
     # sys.set_int_max_str_digits(), before.

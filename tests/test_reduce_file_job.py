@@ -2120,7 +2120,9 @@ def test_the_transparent_entry_of_an_act_palette_is_said_to_be_left_out(tmp_path
         f"palette_in={str(pal)!r} marks index 0 transparent (an Adobe colour table's "
         "transparent index, which Aseprite sets to 0 in every file it writes), so its colour "
         "#c81e1e is not mapped onto: only fully transparent pixels take that entry"]
-    assert [p["hex"] for p in record["palette"]] == ["#1ea028", "#141ed2", "#f0e6dc"]
+    # every entry the PNG holds, at its index (the transparent first, which no pixel takes)
+    assert [(p["hex"], p["alpha"]) for p in record["palette"]] == [
+        ("#c81e1e", 0), ("#1ea028", 255), ("#141ed2", 255), ("#f0e6dc", 255)]
     given = tmp_path / "p.hex"  # alpha given with the colour: meant transparent, no word
     given.write_text("c81e1e00\n1ea028\n141ed2\nf0e6dc\n")
     with warnings.catch_warnings():

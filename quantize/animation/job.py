@@ -96,6 +96,7 @@ from ..reduce.options import (
     check_reduce_options,
     refuse_animation_masks,
     refuse_animation_nodata,
+    refuse_animation_transparent_color,
 )
 from ..reduce.quality import (
     starting_as,
@@ -460,6 +461,7 @@ def _checked(input: str | os.PathLike[str], output: str | os.PathLike[str] | Non
                                    palette_in_read=palette_in_read, **options)
     refuse_animation_masks(options.get("masks"))  # taken by reduce_file, for a still
     refuse_animation_nodata(options.get("nodata"))
+    refuse_animation_transparent_color(options.get("transparent_color"))
     warn_quality_scale(opts.quality)
     return src, shown, opts
 

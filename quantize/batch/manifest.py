@@ -121,7 +121,8 @@ _NOT_SHAPING = frozenset({"force", "max_pixels", "max_frames", "skip_if_larger",
 #: reduce's ``fixed_colors`` (None: no fixed palette entry, as before it was added) and
 #: segment's ``stretch_clip`` (0: a stretch from the darkest to the brightest value, or
 #: none, as before it was added), reduce's ``nearest`` (False: an animation's pixels may
-#: take a neighbour's or the previous frame's entry, as before it was added).
+#: take a neighbour's or the previous frame's entry, as before it was added) and
+#: ``transparent_color`` (None: the entry of transparent pixels black, as before it was added).
 _LEFT_OUT_UNLESS_GIVEN: dict[str, Any] = {"quality_limit": None, "palette_fitted": False,
                                           "max_bytes": None, "matte": None, "strip": False,
                                           "keep_gps": False, "superpixels": None,
@@ -130,7 +131,7 @@ _LEFT_OUT_UNLESS_GIVEN: dict[str, Any] = {"quality_limit": None, "palette_fitted
                                           "intent": "relative-bpc",
                                           "classes_in": None, "shared_classes": False,
                                           "fixed_colors": None, "stretch_clip": 0.0,
-                                          "nearest": False}
+                                          "nearest": False, "transparent_color": None}
 #: Options that shape animations only (the palette of each frame, how pixels are mapped onto
 #: one): a still is made alike.
 _ANIMATION_ONLY = frozenset({"palette", "nearest"})

@@ -39,6 +39,7 @@ from .manifest import (
     manifest_key,
     record_forced_run,
     record_output,
+    source_key,
 )
 from .plan import INPUT_CHANGED, BatchPlan
 from .results import is_folder
@@ -57,6 +58,9 @@ __all__ = ["SAMPLES_PER_FILE", "SHARED_PALETTE_NAME", "InputsChangedWarning", "S
 
 #: Pixels drawn from each image for the shared palette.
 SAMPLES_PER_FILE = 20_000
+
+#: The key of the palette's manifest record listing the inputs it was fitted on.
+FITTED_ON = "inputs"
 
 
 @dataclass(frozen=True)
@@ -101,7 +105,8 @@ def shared_palette(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_FILE,
     the same settings, and refuses it otherwise. Files redone on such a rerun
     because their inputs changed are mapped onto the saved palette too, so
     that the set still shares it (a warning says the palette was fitted on
-    their earlier contents).
+    their earlier contents), and so are inputs added since (a warning says they are new
+    since: the palette's record lists the inputs it was fitted on).
 
     Parameters
     ----------
@@ -174,7 +179,7 @@ def shared_palette(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_FILE,
     if path.exists() and (not plan.force or fitted_by_run(plan, path)):
         check_saved_settings(plan, path)
         colors = read_palette(path)
-        _warn_changed_inputs(plan)
+        _warn_changed_inputs(plan, path)
         _write_palette_out(plan, colors, palette_out)
         return SharedPalette(colors, path, 0, _onto(plan, path))
     if not plan.jobs:
@@ -191,13 +196,14 @@ def shared_palette(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_FILE,
     fixed = plan.options.get("fixed_colors")
     palette = _with_clear_entry(fit_shared_palette(colors, counts, fitting,
                                                    transparent=transparent), transparent,
-                                0 if fixed is None else len(fixed))
+                                0 if fixed is None else len(fixed),
+                                plan.options.get("transparent_color"))
     with folder_made(plan.output_dir):  # not left behind, empty, when the write fails
         write_palette(path, palette)
     _write_palette_out(plan, palette, palette_out)
     record_output(plan.output_dir, path, plan.settings,  # its size: removed only as written
-                  {"k": len(palette), "files": len(samples), "bytes_out": path.stat().st_size},
-                  run=plan.run)
+                  {"k": len(palette), "files": len(samples), "bytes_out": path.stat().st_size,
+                   FITTED_ON: _fitted_on(plan)}, run=plan.run)
     if plan.run is not None:  # a rerun with force that finds it unfinished keeps the palette
         record_forced_run(plan.output_dir, plan.settings, plan.run, plan.mode.name)
     mapped = dataclasses.replace(_onto(plan, path), left_out=left_out)
@@ -205,20 +211,28 @@ def shared_palette(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_FILE,
                          time.perf_counter() - start)
 
 
-def _with_clear_entry(palette: np.ndarray, transparent: bool, at: int = 0) -> np.ndarray:
+def _with_clear_entry(palette: np.ndarray, transparent: bool, at: int = 0,
+                      color: str | None = None) -> np.ndarray:
     """``palette`` with a fully transparent entry at index ``at`` (first, but after the
     ``at`` fixed colours), when some image has transparent pixels: every output mapped onto
     it holds every entry at its index, that one too (a GIF's transparent index), so index i
-    is the same colour in every file.
+    is the same colour in every file. Its colour is ``color`` (``transparent_color``, as
+    ``#rrggbb``; checked), black without one.
 
     >>> _with_clear_entry(np.array([[255, 0, 255], [9, 9, 9]], np.uint8), True, 1).tolist()
     [[255, 0, 255, 255], [0, 0, 0, 0], [9, 9, 9, 255]]
+    >>> _with_clear_entry(np.array([[9, 9, 9]], np.uint8), True, 0, "#ff00ff").tolist()
+    [[255, 0, 255, 0], [9, 9, 9, 255]]
     """
+    from ..reduce.options import check_transparent_color
+
     if not transparent:
         return palette
     rgba = np.full((palette.shape[0] + 1, 4), 255, np.uint8)
     rgba[:at, :palette.shape[1]] = palette[:at]
     rgba[at] = 0
+    if color is not None:
+        rgba[at, :3] = check_transparent_color(color)
     rgba[at + 1:, :palette.shape[1]] = palette[at:]
     return rgba
 
@@ -265,18 +279,49 @@ def recorded_outputs(plan: BatchPlan) -> int:
 
 
 class InputsChangedWarning(QuantizeWarning):
-    """Inputs changed since the saved shared palette was fitted are redone onto it as it
-    is, so that every output keeps its colours."""
+    """Inputs changed since the saved shared palette was fitted, or new since (no run
+    sampled them), are done onto it as it is, so that every output keeps its colours."""
 
 
-def _warn_changed_inputs(plan: BatchPlan) -> None:
-    """Say that the saved palette was fitted on the earlier contents of the inputs redone."""
+def _warn_changed_inputs(plan: BatchPlan, path: Path) -> None:
+    """Say that the saved palette ``path`` was fitted on the earlier contents of the inputs
+    redone, and without the inputs new since (:func:`_new_inputs`)."""
     changed = sum(1 for job in plan.jobs if job.redo == INPUT_CHANGED)
-    if changed:
-        what = "1 input has" if changed == 1 else f"{changed} inputs have"
-        warn_caller(f"{what} changed since {SHARED_PALETTE_NAME} was fitted; redone onto it "
-                    "as it is, so that every output keeps its colours (force=True fits a new "
-                    "palette on every file and redoes them all)", InputsChangedWarning)
+    new = _new_inputs(plan, path)
+    said = ([("1 input has changed" if changed == 1 else f"{changed} inputs have changed")]
+            if changed else []) + ([("1 input is new" if new == 1 else f"{new} inputs are new")]
+                                   if new else [])
+    if said:
+        warn_caller(f"{' and '.join(said)} since {SHARED_PALETTE_NAME} was fitted; "
+                    f"{_done_onto(changed, new)} onto it as it is, so that every output keeps "
+                    "its colours (force=True fits a new palette on every file and redoes them "
+                    "all)", InputsChangedWarning)
+
+
+def _fitted_on(plan: BatchPlan) -> list[str]:
+    """The :func:`~quantize.batch.manifest.source_key` of every input of ``plan``, sorted:
+    those its palette was fitted on (sampled, or left out of the fit, already said),
+    recorded with the palette for a rerun to tell the inputs new since
+    (:func:`_new_inputs`)."""
+    return sorted(source_key(plan.output_dir, path) for path in _files(plan)[0])
+
+
+def _new_inputs(plan: BatchPlan, path: Path) -> int:
+    """How many jobs of ``plan`` map an input the saved palette ``path`` was not fitted on
+    (not among those its record lists, :data:`FITTED_ON`: added since); 0 for a palette
+    recorded by a version that listed none."""
+    entry = plan.manifest.finished().get(manifest_key(plan.output_dir, path))
+    sampled = entry.record.get(FITTED_ON) if entry is not None else None
+    if not isinstance(sampled, list):
+        return 0
+    known = set(sampled)
+    return sum(1 for job in plan.jobs if source_key(plan.output_dir, job.input) not in known)
+
+
+def _done_onto(changed: int, new: int) -> str:
+    """How the inputs of :func:`_warn_changed_inputs` are done: redone (changed), mapped
+    (new), or both."""
+    return " and ".join(word for n, word in ((changed, "redone"), (new, "mapped")) if n)
 
 
 def _check_none_mapped(plan: BatchPlan, path: Path) -> None:
@@ -313,11 +358,9 @@ def _sample_all(plan: BatchPlan, samples_per_file: int, jobs: int | None,
 
     seed = plan.options.get("seed")
     max_pixels = plan.options.get("max_pixels")
-    made = [r for r in plan.settled if r.status == "skipped" and r.output is not None]
-    inputs = [j.input for j in plan.jobs] + [r.input for r in made]  # made before too
+    inputs, outputs = _files(plan)
     # every output a GIF: its colours fitted to the alpha a GIF holds, as reduce fits a .gif's
-    gifs = all(Path(out).suffix.lower() == ".gif"
-               for out in [j.output for j in plan.jobs] + [r.output for r in made])
+    gifs = all(Path(out).suffix.lower() == ".gif" for out in outputs)
     if scheduler is not None:
         check_shared_storage(plan, scheduler)  # before reading any file there
     sent = inputs if scheduler is None else [worker_path(path) for path in inputs]
@@ -363,6 +406,14 @@ def _sample_all(plan: BatchPlan, samples_per_file: int, jobs: int | None,
                              f"{_none_sampled(inputs, failed)}", path=plan.input_dir)
     left_out = {inputs[i]: why for i, why in sorted(failed.items())}
     return got, any(s[2] for s in samples if s is not None), left_out
+
+
+def _files(plan: BatchPlan) -> tuple[list[Path], list[Path]]:
+    """The inputs a palette fitted for ``plan`` is sampled from, its jobs' and those of
+    the outputs made before (skipped), and their outputs, in the same order."""
+    made = [r for r in plan.settled if r.status == "skipped" and r.output is not None]
+    return ([j.input for j in plan.jobs] + [r.input for r in made],
+            [j.output for j in plan.jobs] + [r.output for r in made])
 
 
 def remove_unused_palette(output_dir: str | os.PathLike[str]) -> tuple[Path, str | None] | None:

@@ -86,6 +86,7 @@ from .common import (
     NoDataOption,
     SeedOption,
     StripOption,
+    TransparentColorOption,
     app,
     as_flags,
     as_typed,
@@ -150,7 +151,7 @@ _NOT_PROCESSED_MORE = ("… and {n} more inputs not processed for the same reaso
 _REDUCE_ONLY = ("--quality", "--quality-limit", "--max-bytes", "--dither", "--exact-colors",
                 "--palette-in", "--palette-fitted", "--shared-palette", "--palette", "--optimize",
                 "--skip-if-larger", "--copy-if-larger", "--ext", "--matte", "--fixed-color",
-                "--palette-out", "--max-frames", "--nearest")
+                "--transparent-color", "--palette-out", "--max-frames", "--nearest")
 _SEGMENT_ONLY = ("--regions", "--superpixels", "--smooth", "--working-size", "--edges",
                  "--classes", "--shared-classes", "--classes-in", "--stretch", "--stretch-clip",
                  "-w/--weight", "--min-region", "--overlay-color")
@@ -367,6 +368,7 @@ def batch(
         "Needs --palette-in.")] = False,
     matte: MatteOption = None,
     fixed_color: FixedColorOption = None,
+    transparent_color: TransparentColorOption = None,
     palette_out: Annotated[str | None, typer.Option(
         "--palette-out", metavar="NAME", help="reduce, with --shared-palette: also write the "
         "shared palette as NAME in OUT_DIR, beside shared-palette.json, in the format its "
@@ -562,6 +564,7 @@ def batch(
                  "--exact-colors": exact_colors, "--palette-in": palette_in is not None,
                  "--palette-fitted": palette_fitted, "--matte": matte is not None,
                  "--fixed-color": bool(fixed_color), "--palette-out": palette_out is not None,
+                 "--transparent-color": transparent_color is not None,
                  "--strip": strip, "--keep-gps": keep_gps, "--nearest": nearest,
                  "--shared-palette": shared_palette,
                  "--palette": palette != "global" or "palette" in typed_here,
@@ -597,7 +600,8 @@ def batch(
             typed = True if dither and dither_level is None else strength
             options = (_reduce_options(colors, quality, space, typed, exact_colors, palette_in,
                                        seed, optimize, skip_if_larger, palette, ext, quality_limit,
-                                       palette_fitted, matte, max_bytes, fixed_color)
+                                       palette_fitted, matte, max_bytes, fixed_color,
+                                       transparent_color)
                        if mode == "reduce" else
                        _segment_options(colors, regions, edges, space, weights or [], min_region,
                                         overlay_color, seed, stretch, superpixels, smooth,
@@ -1486,7 +1490,8 @@ def _reduce_options(colors: int | None, quality: float | None, space: str | None
                     quality_limit: float | None = None,
                     palette_fitted: bool = False, matte: str | None = None,
                     max_bytes: str | None = None,
-                    fixed_color: list[str] | None = None) -> dict[str, Any]:
+                    fixed_color: list[str] | None = None,
+                    transparent_color: str | None = None) -> dict[str, Any]:
     from ..reduce.fit import DEFAULT_COLORS, check_fixed_colors
     from ..reduce.options import (
         check_budget_alone,
@@ -1537,7 +1542,23 @@ def _reduce_options(colors: int | None, quality: float | None, space: str | None
     if max_bytes is not None:  # so too; in bytes, as the settings hold it
         options["max_bytes"] = check_budget_alone(max_bytes, options.get("quality"),
                                                   palette_in)
+    if transparent_color is not None:  # so too; as #rrggbb or "edge"
+        options["transparent_color"] = _transparent_color(transparent_color, palette_in)
     return options
+
+
+def _transparent_color(color: str, palette_in: Path | None) -> str:
+    """``--transparent-color`` checked, as ``#rrggbb`` or ``edge``, which the settings
+    compare as written; refused with ``--palette-in``, as reduce refuses it."""
+    from ..reduce.options import check_transparent_color
+    from ..reduce.records import hex_color
+
+    checked = check_transparent_color(color, "--transparent-color")
+    if palette_in is not None:
+        raise ValueError(f"--transparent-color={color!r} goes with a fit, not with "
+                         "--palette-in: give the colour as the palette's own entry of alpha "
+                         "0 (ff00ff00 in a .hex file)")
+    return checked if isinstance(checked, str) else hex_color(checked)
 
 
 def _check_shared_palette_out(palette_out: str | None, shared_palette: bool) -> None:

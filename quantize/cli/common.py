@@ -233,6 +233,15 @@ FixedColorOption = _fixed_color_option(
     "; the entry of fully transparent pixels comes after them", " Not with --palette-in.")
 PaletteFixedColorOption = _fixed_color_option(
     "listed first whatever their share; entry 0 of -o's file is the first", "", "", "")
+TransparentColorOption = Annotated[str | None, typer.Option(
+    "--transparent-color", metavar="COLOUR", help="The colour of the entry of fully "
+    "transparent pixels, black by default; its alpha stays 0, and the pixels and metrics are "
+    "the same. A colour key (#ff00ff), which a .bmp, holding no alpha, then shows where the "
+    "image was transparent; or edge: the mean colour of the visible pixels next to them, "
+    "as alpha bleeding gives them, so that a game engine filtering the texture without "
+    "premultiplying draws no dark outline. A colour name, #rrggbb or rgb(r,g,b). Still "
+    "images only; not with --palette-in, whose own entry of alpha 0 gives the colour.",
+    show_default=False, autocompletion=offering(lambda: ["edge", *color_names()]))]
 SeedOption = Annotated[int, typer.Option(
     "--seed", metavar="S", parser=integer, help="Random seed, an integer >= 0; the same "
     "seed gives the same output.")]
@@ -1927,6 +1936,7 @@ FLAGS = {"n_colors": "-k/--colors", "n_clusters": "-k/--clusters", "regions": "-
          "pattern": "--glob", "exclude_pattern": "--exclude",
          "overlay_color": "--overlay-color", "ext": "--ext", "max_bytes": "--max-bytes",
          "matte": "--matte", "fixed_colors": "--fixed-color", "strip": "--strip",
+         "transparent_color": "--transparent-color",
          "keep_gps": "--keep-gps", "nearest": "--nearest",
          "smooth": "--smooth", "stretch_clip": "--stretch-clip",
          "superpixels": "--superpixels", "masks": "--masks",

@@ -82,6 +82,7 @@ from .common import (
     Scratch,
     SeedOption,
     StripOption,
+    TransparentColorOption,
     app,
     arguments_given,
     as_flags,
@@ -313,6 +314,7 @@ def reduce_command(
         "65535.", show_default=False)] = None,
     matte: MatteOption = None,
     fixed_color: FixedColorOption = None,
+    transparent_color: TransparentColorOption = None,
     strip: StripOption = False,
     keep_gps: KeepGpsOption = False,
     nodata: NoDataOption = None,
@@ -353,7 +355,8 @@ def reduce_command(
         "the output, with which it is made again, as n_colors, quality, dither, "
         "exact_colors, palette_in, palette_mode, seed, optimize (with --matte, then the "
         "colour as #rrggbb; with --fixed-color, then the fixed colours as #rrggbb; with "
-        "--optimize, also optimized: whether the output's format took it, for a GIF "
+        "--transparent-color, then transparent_color, #rrggbb or edge; with --optimize, "
+        "also optimized: whether the output's format took it, for a GIF "
         "animation whether that stored some frame smaller; with an --intent other than "
         "relative-bpc, also intent); of an input whose ICC profile was converted to sRGB "
         "(not an sRGB one), source_colour_space and profile at the end. With -o -, stdout "
@@ -397,7 +400,8 @@ def reduce_command(
              "optimize": optimize, "palette": palette, "max_bytes": max_bytes, "matte": matte,
              "strip": strip, "keep_gps": keep_gps, "masks": masks,
              "copy_if_larger": copy_if_larger, "nodata": nodata,
-             "fixed_colors": fixed_color or None, "intent": intent, "nearest": nearest}
+             "fixed_colors": fixed_color or None, "intent": intent, "nearest": nearest,
+             "transparent_color": transparent_color}
     with user_errors():
         check_palette_fitted_given(palette_fitted, palette_in)
         options = check_reduce_options(**{k: v for k, v in given.items()
@@ -474,6 +478,7 @@ def _batch_options(given: dict[str, Any], jobs: int | None, show: str, ext: str 
                ("--palette", palette), ("--nearest", given["nearest"]),
                ("--matte", given["matte"]),
                *(("--fixed-color", color) for color in given["fixed_colors"] or ()),
+               ("--transparent-color", given["transparent_color"]),
                ("--strip", given["strip"]),
                ("--keep-gps", given["keep_gps"]), ("--nodata", given["nodata"]),
                ("--intent", given["intent"]), ("--seed", given["seed"] or None),

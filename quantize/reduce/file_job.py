@@ -22,7 +22,7 @@ from PIL import Image
 
 from .. import _threads
 from .._validation import Seed, check_path, check_seed, foreign_keywords, shown_number
-from ..colors import premultiply
+from ..colors import edge_color, premultiply
 from ..encode import (
     encode_gray_png,
     gray_bit_depth,
@@ -65,6 +65,7 @@ from .budget import budget_bound, most_fitting
 from .fit import DEFAULT_COLORS, Space, check_n_colors
 from .image import DARK_OUTPUT, palette_subset, reduce_within_limit
 from .options import (
+    EDGE,
     Options,
     check_options,
     check_output_names,
@@ -85,6 +86,7 @@ from .options import (
     refuse_animation_masks,
     refuse_animation_nodata,
     refuse_animation_subset,
+    refuse_animation_transparent_color,
     too_many_colors,
     visible_entries,
     warn_palette_without_alpha,
@@ -207,7 +209,8 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                 keep_gps: bool = False, masks: str | os.PathLike[str] | None = None,
                 shown_as: ShownOutput | None = None, nodata: NoData = "tag",
                 fixed_colors: Any = None, intent: Intent = DEFAULT_INTENT,
-                nearest: bool = False, on_frame: OnFrame | None = None) -> dict[str, Any]:
+                nearest: bool = False, transparent_color: Any = None,
+                on_frame: OnFrame | None = None) -> dict[str, Any]:
     """Reduce the colours of an image file and write the result; the job behind ``quantize reduce``.
 
     Parameters
@@ -300,6 +303,15 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         too; not with ``palette="per-frame"``): index 0 of a .png, .gif or .bmp and of
         ``palette_out`` is the first; the entry of fully transparent pixels comes after
         them. Not with ``palette_in``.
+    transparent_color : colour or "edge", optional
+        The colour of the entry of fully transparent pixels (its alpha stays 0): a colour
+        as ``matte`` takes one (a sprite's key colour, ``"#ff00ff"``, which a .bmp, holding
+        no alpha, then shows where the image was transparent), or ``"edge"``: the mean
+        colour of the visible pixels next to the transparent ones
+        (:func:`~quantize.colors.edge_color`), so that a renderer filtering the texture
+        without premultiplying blends no dark outline into its edges. Default None:
+        black. The pixels and the metrics are the same whatever it is. A still image
+        only; not with ``palette_in``, whose own entry of alpha 0 gives the colour.
     strip : bool
         Write no EXIF. Without it, the output keeps the input's EXIF
         (:attr:`~quantize.io.LoadedImage.exif`: artist, copyright, description, camera,
@@ -438,7 +450,8 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                                 optimize=optimize,
                                 palette=palette, max_bytes=max_bytes, matte=matte,
                                 strip=strip, keep_gps=keep_gps, masks=masks, nodata=nodata,
-                                fixed_colors=fixed_colors, intent=intent, nearest=nearest)
+                                fixed_colors=fixed_colors, intent=intent, nearest=nearest,
+                                transparent_color=transparent_color)
     src = require_regular_file(input, frames="either")  # a still, or every frame
     if output is not None:
         _check_output_path_given(output)
@@ -542,13 +555,10 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         # holds Ctrl-C back from the write until the file is reported, so also for as long
         # as they still take then (usually nothing: they run beside the encoding).
         value, error, blurred, shown_psnr = metrics.result()
-    full = result.full_palette(alpha=True)[:result.k]
-    return job_record(src, out, k=result.k, space=result.space,
+    listed = _reported_entries(result, numbered, given, job.palette_names)
+    return job_record(src, out, k=len(listed), space=result.space,
                       options=recorded_options(opts), psnr=value, delta_e=error, start=start,
-                      bytes_in=bytes_in, bytes_out=len(data), frames=1,
-                      palette=palette_entries(result.palette, result.shares,
-                                              _entry_alpha(result),
-                                              _entry_names(full, given, job.palette_names)),
+                      bytes_in=bytes_in, bytes_out=len(data), frames=1, palette=listed,
                       optimized=optimized if opts["optimize"] else None,
                       matted=matted,
                       alpha_thresholded=thresholded,
@@ -716,7 +726,18 @@ def fit_options(job: FileJob, loaded: Any, opts: dict[str, Any],
     clear_at = (job.clear_entry_at() if checked.fixed_colors is None
                 else checked.fixed_colors.shape[0])
     return replace(checked, asked=job.n_colors, clear_at=clear_at,
-                   fitted_palette=opts["palette_fitted"])
+                   fitted_palette=opts["palette_fitted"],
+                   clear_color=_clear_color(opts.get("transparent_color"), loaded))
+
+
+def _clear_color(asked: tuple[int, int, int] | str | None, loaded: Any
+                 ) -> tuple[int, int, int]:
+    """The colour of the entry of the fully transparent pixels of the image ``loaded``:
+    ``asked`` (``transparent_color``, checked), the mean colour of the visible pixels next
+    to them for :data:`~quantize.reduce.options.EDGE`, black by default."""
+    if asked is None or loaded.alpha is None:
+        return 0, 0, 0
+    return edge_color(loaded.rgb, loaded.alpha) if asked == EDGE else asked
 
 
 def _drawn_entries(job: FileJob, mapped: np.ndarray | None,
@@ -884,6 +905,23 @@ def _mask_files(result: ReduceResult, numbered: _Entries | None, folder: Path, s
     indices, table = (result._png_entries(result.full_palette(alpha=True)) if numbered is None
                       else numbered[:2])
     return mask_outputs(indices, table, folder, stem, held_dpi(dpi, "PNG"))
+
+
+def _reported_entries(result: ReduceResult, numbered: _Entries | None,
+                      given: np.ndarray | None, names: PaletteNames | None
+                      ) -> list[dict[str, Any]]:
+    """The record's ``palette`` of ``result`` (:func:`~quantize.reduce.records.palette_entries`):
+    its ``k`` entries; but for an opaque image mapped onto a given palette with entries not
+    opaque, which it was fitted without (:func:`_drawn_entries`) while its output holds
+    them (``numbered``: :func:`_numbered`), the entries of the output, entry i its index
+    i, so that the record and its ``k`` say what the file holds."""
+    if result.alpha is None and numbered is not None and (numbered[1][:, 3] < 255).any():
+        table, shares = numbered[1:]
+        return palette_entries(table[:, :3], shares, table[:, 3],
+                               _entry_names(table, given, names, numbered=True))
+    full = result.full_palette(alpha=True)[:result.k]
+    return palette_entries(result.palette, result.shares, _entry_alpha(result),
+                           _entry_names(full, given, names))
 
 
 def _entry_alpha(result: ReduceResult) -> np.ndarray | None:
@@ -1180,20 +1218,25 @@ def _warn_alpha_loss(result: ReduceResult, path: Path, named: str,
     """Warn when ``path``'s format drops alpha the result has (JPEG and BMP: all; a GIF's
     result has binary alpha already: :func:`_binary_alpha`, :func:`_gif_palette`), naming
     the output ``named``; a BMP numbered as a given palette (``numbered``:
-    :func:`_numbered`) keeps its transparent entry's index and colour, which it says."""
-    alpha = result.full_palette(alpha=True)[:, 3]
+    :func:`_numbered`), or whose transparent entry has a colour asked for it
+    (``transparent_color``), keeps that entry's index and colour, which it says."""
+    full = result.full_palette(alpha=True)
     fmt = _NO_ALPHA.get(path.suffix.lower())
-    if fmt is not None and (alpha < 255).any():
+    if fmt is not None and (full[:, 3] < 255).any():
+        keyed = result.transparent_index is not None and full[result.k, :3].any()
+        table = numbered if numbered is not None or not keyed else (
+            None, result._listed_entries()[0], None)
         warn_caller(AlphaLossWarning(
-            f"{named}: {fmt} has no alpha, so {_drawn_without_alpha(fmt, numbered)} (the "
+            f"{named}: {fmt} has no alpha, so {_drawn_without_alpha(fmt, table)} (the "
             "metrics are measured before that)",
             advice="write .png, .webp or .tif to keep alpha"))
 
 
-def _drawn_without_alpha(fmt: str, numbered: _Entries | None) -> str:
+def _drawn_without_alpha(fmt: str, numbered: Any) -> str:
     """How ``fmt`` (:data:`_NO_ALPHA`'s name) draws the pixels that are not opaque: on
-    black, but a BMP's transparent pixels take the given palette's own transparent entry
-    (``numbered``: :func:`_numbered`), which keeps its colour.
+    black, but a BMP's transparent pixels take the transparent entry of the table
+    ``numbered[1]`` (a given palette's: :func:`_numbered`, or a fitted one's whose entry
+    has a colour asked for it), which keeps its colour.
 
     >>> table = np.array([[255, 0, 255, 0], [9, 9, 9, 255]], np.uint8)
     >>> _drawn_without_alpha("BMP", (np.zeros((1, 1), np.uint8), table, np.ones(2)))
@@ -1535,6 +1578,7 @@ def _plan_file_job(src: Path, output: Any, opts: dict[str, Any],
         _check_frame_colors(src, k, quality, opts["palette"] == "per-frame")
         refuse_animation_masks(opts["masks"])
         refuse_animation_nodata(opts["nodata"])
+        refuse_animation_transparent_color(opts["transparent_color"])
     elif k is not None and quality is None:
         _check_palette_size(k, kind, False, "n_colors")
     if pal_in is not None and not animated and k is None:

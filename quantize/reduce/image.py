@@ -497,7 +497,7 @@ def _result(pal: np.ndarray, indices: np.ndarray, shares: np.ndarray, transparen
     alpha = None if pal.shape[1] == 3 else np.ascontiguousarray(pal[:, 3])
     return ReduceResult(np.ascontiguousarray(pal[:, :3]), indices, shares, transparent,
                         opts.space, bool(opts.dither) and k > 0, alpha, fidelity,
-                        opts.clear_at)
+                        opts.clear_at, opts.clear_color)
 
 
 # --------------------------------------------------------------------------

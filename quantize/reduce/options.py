@@ -80,7 +80,8 @@ from .result import MAX_PALETTE
 __all__ = ["PALETTE_FILE_ALPHA_ADVICE", "PALETTE_MODES", "PER_FRAME_EXTENSIONS", "PER_FRAME_NEEDS",
            "AlphaLossWarning", "Options",
            "ORDERED", "PATTERN", "POSITIONAL", "check_budget_alone", "check_dither",
-           "refuse_animation_nodata",
+           "refuse_animation_nodata", "refuse_animation_transparent_color", "EDGE",
+           "check_transparent_color",
            "check_file_name", "positional_meant",
            "diffusion_strength", "spread_strength",
            "check_options", "fixed_hex", "check_output_names", "check_quality_limit",
@@ -117,6 +118,7 @@ class Options:
     is dithered onto as a fitted one, not as a given one.
     ``fixed_colors``: ``(f, 3)`` uint8 opaque colours that are the fitted palette's first
     entries (:func:`check_fixed_colors`), or None.
+    ``clear_color``: the colour of the entry of fully transparent pixels (its alpha 0).
     """
 
     n_colors: int | None
@@ -131,6 +133,7 @@ class Options:
     quality_limit: float | None = None
     fitted_palette: bool = False
     fixed_colors: np.ndarray | None = None
+    clear_color: tuple[int, int, int] = (0, 0, 0)
 
 
 #: ``dither="ordered"``: an 8 x 8 Bayer matrix's thresholds instead of error diffusion.
@@ -868,7 +871,7 @@ _FILE_DEFAULTS: dict[str, Any] = {
     "max_frames": DEFAULT_MAX_FRAMES, "skip_if_larger": False,
     "optimize": False, "palette": "global", "max_bytes": None, "matte": None, "strip": False,
     "keep_gps": False, "masks": None, "nodata": "tag", "fixed_colors": None,
-    "intent": DEFAULT_INTENT, "nearest": False,
+    "intent": DEFAULT_INTENT, "nearest": False, "transparent_color": None,
 }
 
 #: How an animation's frames get their colours: one palette for all, or one per frame (GIF,
@@ -935,6 +938,57 @@ no-data pixels are read of a still image; expected a still, or no nodata
                          "still, or no nodata")
 
 
+#: ``transparent_color="edge"``: the entry of fully transparent pixels takes the mean
+#: colour of the visible pixels next to them (:func:`~quantize.colors.edge_color`), as
+#: "alpha bleeding" gives them, so that a renderer filtering without premultiplying draws
+#: no dark outline.
+EDGE = "edge"
+
+
+def check_transparent_color(color: Any, name: str = "transparent_color"
+                            ) -> tuple[int, int, int] | str | None:
+    """``color``, the colour of the entry of fully transparent pixels (its alpha 0
+    whatever is given), as ``(r, g, b)`` (a colour name, ``#rrggbb``, ``rgb(r,g,b)`` or
+    three ints: :func:`~quantize._validation.check_color`), or :data:`EDGE`; None (black)
+    stays None. Errors name ``name``.
+
+    >>> check_transparent_color("#ff00ff"), check_transparent_color("edge")
+    ((255, 0, 255), 'edge')
+    >>> check_transparent_color("#ff00ff00")
+    Traceback (most recent call last):
+    ...
+    ValueError: transparent_color='#ff00ff00' has alpha, which the entry takes as 0 \
+whatever is given; expected a colour without it (red, cyan, ...) or #rrggbb, or 'edge' \
+(the mean colour of the visible pixels next to the transparent ones)
+    """
+    if color is None or color == EDGE:
+        return color
+    try:
+        return check_color(color, name, opaque="which the entry takes as 0 whatever is given")
+    except ValueError as exc:
+        raise ValueError(f"{exc}, or {EDGE!r} (the mean colour of the visible pixels next to "
+                         "the transparent ones)") from None
+
+
+def refuse_animation_transparent_color(color: Any) -> None:
+    """Refuse ``transparent_color`` given for an animation, or a TIFF of several pages:
+    the colour of the entry of transparent pixels is chosen for a still image.
+
+    >>> refuse_animation_transparent_color(None)
+    >>> refuse_animation_transparent_color((255, 0, 255))
+    Traceback (most recent call last):
+    ValueError: transparent_color='#ff00ff': the input is an animation (or a TIFF of \
+several pages), and the colour of the transparent entry is chosen for a still image; \
+expected a still, or no transparent_color
+    """
+    if color is not None:
+        shown = color if isinstance(color, str) else "#" + bytes(color).hex()
+        raise ValueError(f"transparent_color={shown!r}: the input is an animation (or a TIFF "
+                         "of several pages), and the colour of the transparent entry is "
+                         "chosen for a still image; expected a still, or no "
+                         "transparent_color")
+
+
 def check_reduce_options(**options: Any) -> dict[str, Any]:
     """Validate :func:`~quantize.reduce.reduce_file`'s keyword options and fill the defaults.
 
@@ -946,7 +1000,7 @@ def check_reduce_options(**options: Any) -> dict[str, Any]:
         ``force``, ``max_pixels``, ``max_frames``, ``skip_if_larger``, ``optimize``,
         ``palette``,
         ``max_bytes``, ``matte``, ``strip``, ``keep_gps``, ``masks``, ``nodata``,
-        ``fixed_colors``, ``intent``, ``nearest``.
+        ``fixed_colors``, ``intent``, ``nearest``, ``transparent_color``.
 
     Returns
     -------
@@ -957,7 +1011,9 @@ def check_reduce_options(**options: Any) -> dict[str, Any]:
         (:func:`~quantize.reduce.budget.check_max_bytes`), ``matte`` as ``(r, g, b)`` (or
         None), ``nodata`` as a list of numbers, "tag" or None
         (:func:`~quantize.io.nodata_setting`), ``fixed_colors`` as a list of ``#rrggbb``
-        (or None; :func:`check_fixed_colors`). Palette files are not read here.
+        (or None; :func:`check_fixed_colors`), ``transparent_color`` as ``(r, g, b)``,
+        ``"edge"`` or None (:func:`check_transparent_color`). Palette files are not read
+        here.
 
     Raises
     ------
@@ -1005,6 +1061,7 @@ def check_reduce_options(**options: Any) -> dict[str, Any]:
     check_palette_mode(opts["palette"])
     opts["max_bytes"] = check_budget_alone(opts["max_bytes"], checked.quality, pal_in)
     opts["matte"] = check_matte(opts["matte"])
+    opts["transparent_color"] = _check_transparent_alone(opts["transparent_color"], pal_in)
     opts["nodata"] = nodata_setting(opts["nodata"])
     opts["intent"] = check_intent(opts["intent"])
     if opts["masks"] is not None:  # the folder the masks go in, made when missing
@@ -1014,6 +1071,17 @@ def check_reduce_options(**options: Any) -> dict[str, Any]:
         opts["n_colors"] = DEFAULT_COLORS if opts["max_bytes"] is None else MAX_PALETTE
     opts["dither"] = checked.dither
     return opts
+
+
+def _check_transparent_alone(color: Any, palette_in: Any) -> tuple[int, int, int] | str | None:
+    """``transparent_color`` checked (:func:`check_transparent_color`), refused beside
+    ``palette_in``, whose own entry of alpha 0 gives the transparent pixels its colour."""
+    checked = check_transparent_color(color)
+    if checked is not None and palette_in is not None:
+        raise ValueError(f"transparent_color={color!r} goes with a fit, not with "
+                         f"{palette_in_name(palette_in)}: give the colour as the palette's "
+                         "own entry of alpha 0 (ff00ff00 in a .hex file)")
+    return checked
 
 
 def check_budget_alone(max_bytes: Any, quality: float | None, palette_in: Any) -> int | None:

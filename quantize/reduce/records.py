@@ -287,8 +287,9 @@ def recorded_options(opts: dict[str, Any]) -> dict[str, Any]:
     palette), ``palette_mode`` (the ``palette`` option: "global" or "per-frame"),
     ``seed`` (the int given; None for ``seed=None`` or a Generator), ``optimize``,
     ``matte`` (only when given, as ``#rrggbb``), ``fixed_colors`` (only when given, a
-    list of ``#rrggbb``), ``strip``, ``keep_gps`` and ``nearest`` (each only when true)
-    and ``intent`` (only when not the default, ``"relative-bpc"``).
+    list of ``#rrggbb``), ``transparent_color`` (only when given, as ``#rrggbb`` or
+    ``"edge"``), ``strip``, ``keep_gps`` and ``nearest`` (each only when true) and
+    ``intent`` (only when not the default, ``"relative-bpc"``).
     ``force``, ``max_pixels``, ``skip_if_larger`` and ``palette_out`` are not among
     them: they decide whether an output is written, not what it holds.
 
@@ -322,11 +323,24 @@ def recorded_options(opts: dict[str, Any]) -> dict[str, Any]:
             **({} if opts.get("matte") is None else {"matte": hex_color(opts["matte"])}),
             **({} if opts.get("fixed_colors") is None
                else {"fixed_colors": list(opts["fixed_colors"])}),
+            **_recorded_transparent_color(opts.get("transparent_color")),
             **({"strip": True} if opts.get("strip") else {}),
             **({"keep_gps": True} if opts.get("keep_gps") else {}),
             **({"nearest": True} if opts.get("nearest") else {}),
             **({"intent": opts["intent"]} if opts.get("intent", DEFAULT_INTENT)
                != DEFAULT_INTENT else {})}
+
+
+def _recorded_transparent_color(color: tuple[int, int, int] | str | None) -> dict[str, str]:
+    """``transparent_color`` as a record holds it: ``#rrggbb`` or ``"edge"``; nothing when
+    not given.
+
+    >>> _recorded_transparent_color((255, 0, 255)), _recorded_transparent_color(None)
+    ({'transparent_color': '#ff00ff'}, {})
+    """
+    if color is None:
+        return {}
+    return {"transparent_color": color if isinstance(color, str) else hex_color(color)}
 
 
 def note_gif_table(entries: int, transparent: bool, named: str) -> None:

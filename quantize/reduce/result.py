@@ -269,6 +269,10 @@ class ReduceResult(ReadOnlyArrays, ArrayResult):
     #: it has its own, else after its last entry
     #: (:func:`~quantize.reduce.options.clear_entry_at`), as ``quantize reduce`` writes it.
     _clear_at: int = field(default=0, repr=False)
+    #: The colour of that entry (its alpha 0): black, but the one asked for
+    #: (``reduce_file(transparent_color=...)``), shown where a format without alpha (BMP)
+    #: draws the transparent pixels, and by a renderer that filters without premultiplying.
+    _clear_color: tuple[int, int, int] = field(default=(0, 0, 0), repr=False)
 
     _ARRAYS = ("palette", "indices", "shares", "alpha")
 
@@ -600,9 +604,10 @@ class ReduceResult(ReadOnlyArrays, ArrayResult):
 
         BMP holds no alpha: each entry is drawn on black by its alpha (premultiplied), but a
         fully transparent one keeps its colour: a given palette's (``entries``), as its file
-        gives it (a sprite's key colour, which the pixels of that index show), black
-        otherwise. Never 1 bit a pixel: Pillow writes a mode "1"
-        image with a colour table of black and white, whatever the two colours were.
+        gives it (a sprite's key colour, which the pixels of that index show), else the
+        colour asked for it (``transparent_color``), black by default. Never 1 bit a
+        pixel: Pillow writes a mode "1" image with a colour table of black and white,
+        whatever the two colours were.
         Pillow's own default resolution, 96 dpi, is not written for an input that states
         none: pixels per metre 0, which readers take as unknown."""
         full = self.full_palette(alpha=True)
@@ -631,8 +636,9 @@ class ReduceResult(ReadOnlyArrays, ArrayResult):
     def _listed_entries(self) -> tuple[np.ndarray, np.ndarray]:
         """The ``(n, 4)`` entries and ``(n,)`` shares a palette file lists, in the order of
         :meth:`ReduceResult._png_entries`: the colours, and the entry of fully transparent
-        pixels at its index (the first, but a given palette's own), black of alpha 0 and a
-        share of 0, so that entry i of the file is entry i of the image."""
+        pixels at its index (the first, but a given palette's own), of alpha 0 (black, or the
+        colour asked for it) and a share of 0, so that entry i of the file is entry i of
+        the image."""
         full = self.full_palette(alpha=True)
         if self.transparent_index is None:
             return full[:self.k], self.shares
@@ -760,6 +766,7 @@ class ReduceResult(ReadOnlyArrays, ArrayResult):
         n = k + (self.transparent_index is not None)
         out = np.zeros((n, 4 if alpha else 3), dtype=np.uint8)
         out[:k, :3] = self.palette
+        out[k:, :3] = self._clear_color  # the transparent entry, if any
         if alpha:
             out[:k, 3] = 255 if self.alpha is None else self.alpha
         return out

@@ -24,14 +24,15 @@ from ..colors import color_histogram, merge_colors
 from ..errors import warnings_held
 from ..io import DEFAULT_MAX_PIXELS, GIF_ALPHA_THRESHOLD, NoData, NoDataWarning, load_image
 from .fit import DEFAULT_COLORS, check_histogram, fit_palette, warn_few_colors
-from .options import check_matte, check_reduce_options
+from .options import EDGE, check_matte, check_reduce_options
 from .result import MAX_PALETTE
 
 __all__ = ["check_shared_options", "fit_shared_palette", "merge_histograms",
            "options_with_palette", "sample_colors"]
 
 # Options that fit a palette; a job mapping onto a shared palette drops them.
-_FITTING_OPTIONS = ("n_colors", "quality", "exact_colors", "fixed_colors")
+_FITTING_OPTIONS = ("n_colors", "quality", "exact_colors", "fixed_colors",
+                    "transparent_color")
 
 
 def check_shared_options(options: Mapping[str, Any]) -> None:
@@ -61,6 +62,10 @@ colours (16 by default); expected n_colors
         raise ValueError(f"palette={options['palette']!r} cannot be used with a shared "
                          "palette, one palette for every frame of every image; expected "
                          "palette='global'")
+    if options.get("transparent_color") == EDGE:
+        raise ValueError(f"transparent_color={EDGE!r} cannot be used with a shared palette, "
+                         "whose one transparent entry serves every image, each of other "
+                         "edges; expected a colour")
 
 
 def sample_colors(path: str | os.PathLike[str], n: int, seed: Any = None,
