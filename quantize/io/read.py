@@ -61,6 +61,7 @@ from ..png import (
     first_short_png_image,
     frame_controls,
     overlong_trns,
+    png_text,
     readable_png,
     second_reader,
     warn_png_end,
@@ -298,6 +299,11 @@ class LoadedImage:
         The no-data value whose pixels were read as fully transparent (``nodata`` given, or
         a TIFF's GDAL_NODATA tag: :mod:`quantize.io.nodata`), in the input's own units: one
         number of a grey image, three (red, green, blue) of a colour one. None when none.
+    text : tuple of (bytes, bytes)
+        A PNG's (APNG's) text chunks, the type (``b"tEXt"``, ``b"zTXt"``, ``b"iTXt"``) and
+        the data of each as stored: its licence, author, an XMP packet
+        (:func:`~quantize.png.png_text`: not ImageMagick's copies of its EXIF or profile).
+        ``()`` of any other file. A PNG output written from it keeps them.
 
     Raises
     ------
@@ -309,8 +315,8 @@ class LoadedImage:
         ``duration`` not a number >= 0 or None, ``dpi`` not None or two finite
         numbers > 0, ``exif`` not bytes or None, ``stretch_range`` not None or two finite
         numbers, the first the smaller, ``pixel_size`` not None or two finite numbers
-        > 0, ``nodata`` not None or one or three finite numbers. The message names the
-        field.
+        > 0, ``nodata`` not None or one or three finite numbers, ``text`` not pairs of
+        bytes. The message names the field.
     """
 
     rgb: np.ndarray
@@ -327,6 +333,7 @@ class LoadedImage:
     source_profile: SourceProfile | None = None
     pixel_size: tuple[float, float] | None = None
     nodata: tuple[float, ...] | None = None
+    text: tuple[tuple[bytes, bytes], ...] = ()
 
     def on_matte(self, matte: tuple[int, int, int] | None) -> LoadedImage:
         """This image with its translucent pixels composited onto the opaque colour
@@ -581,6 +588,7 @@ def _loaded(im: Image.Image, p: Path, shrink_to: int | None = None,
     at ``page`` (checked, from 1) when given; its errors are left to the caller to name
     the file in."""
     check_png_chunks(im, p)
+    text = png_text(im)
     ignore_overlong_trns(im)
     n_frames = shown_frames(im)
     check_frame_count(im, n_frames, p)
@@ -632,7 +640,7 @@ def _loaded(im: Image.Image, p: Path, shrink_to: int | None = None,
                        tagged if im.format == "TIFF" else upright_exif(decoded.info.get("exif")),
                        stretch_range, source_profile,
                        upright_dpi(pixel_size, orientation if turned is None else turned),
-                       None if key is None else tuple(np.atleast_1d(key).tolist()))
+                       None if key is None else tuple(np.atleast_1d(key).tolist()), text)
 
 
 def _nodata_used(decoded: Image.Image, key: Any,
@@ -4167,7 +4175,19 @@ def _checked_fields(image: LoadedImage) -> dict[str, Any]:
                 pixel_size, "LoadedImage.pixel_size", "micrometres"),
             "stretch_range": _checked_stretch_range(image.stretch_range),
             "source_profile": _checked_source_profile(image.source_profile),
-            "nodata": None if image.nodata is None else _checked_nodata(image.nodata)}
+            "nodata": None if image.nodata is None else _checked_nodata(image.nodata),
+            "text": _checked_text(image.text)}
+
+
+def _checked_text(value: Any) -> tuple[tuple[bytes, bytes], ...]:
+    """:attr:`LoadedImage.text` as a tuple of pairs, or raise naming it."""
+    pairs = tuple(tuple(pair) if isinstance(pair, tuple | list) else () for pair in value) \
+        if isinstance(value, tuple | list) else None
+    if pairs is None or not all(len(pair) == 2 and all(isinstance(v, bytes) for v in pair)
+                                for pair in pairs):
+        raise TypeError(f"LoadedImage.text should be (type, data) pairs of bytes, a PNG's "
+                        f"text chunks, got {value!r}")
+    return pairs  # type: ignore[return-value]
 
 
 def _checked_nodata(value: Any) -> tuple[float, ...]:
