@@ -5725,6 +5725,30 @@ def test_a_gif_of_a_png_with_text_says_it_is_left_out_in_a_note(tmp_path):
     assert (stripped.exit_code, stripped.stderr) == (0, "")
 
 
+def test_an_apng_keeps_the_inputs_text_chunks_and_strip_drops_them(tmp_path):
+    """An APNG's text is kept as a still PNG's is, before acTL and the image data."""
+    frames = [Image.new("RGB", (4, 3), colour) for colour in ("red", "blue", "green")]
+    data = io.BytesIO()
+    frames[0].save(data, format="PNG", save_all=True, append_images=frames[1:], duration=100,
+                   loop=0)
+    png = data.getvalue()
+    at = png.index(b"acTL") - 4
+    src = tmp_path / "anim.png"
+    src.write_bytes(png[:at] + _png_chunk(*_ICON_TEXT[0]) + _png_chunk(*_ICON_TEXT[2])
+                    + png[at:])
+    for name, strip in (("kept.png", []), ("stripped.png", ["--strip"])):
+        result = run(src, "-k", 4, "-o", tmp_path / name, *strip)
+        assert (result.exit_code, unnoted(result.stderr)) == (0, "")
+    chunks = _chunk_list(tmp_path / "kept.png")
+    kinds = [kind for kind, _ in chunks]
+    assert [chunk for chunk in chunks if chunk[0] in (b"tEXt", b"iTXt")] == [_ICON_TEXT[0],
+                                                                           _ICON_TEXT[2]]
+    assert kinds.index(b"iTXt") < kinds.index(b"acTL") < kinds.index(b"IDAT")
+    assert kinds.count(b"fcTL") == 3
+    stripped = {kind for kind, _ in _chunk_list(tmp_path / "stripped.png")}
+    assert stripped & {b"tEXt", b"iTXt"} == set()
+
+
 def _tags(exif: Image.Exif) -> dict[str, Any]:
     """What an archivist reads of ``exif``: its picture's tags, its Exif and GPS directories'
     date and latitude, and whether its second directory (IFD1: a TIFF's next page) holds a
