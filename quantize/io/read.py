@@ -4181,13 +4181,12 @@ def _checked_fields(image: LoadedImage) -> dict[str, Any]:
 
 def _checked_text(value: Any) -> tuple[tuple[bytes, bytes], ...]:
     """:attr:`LoadedImage.text` as a tuple of pairs, or raise naming it."""
-    pairs = tuple(tuple(pair) if isinstance(pair, tuple | list) else () for pair in value) \
-        if isinstance(value, tuple | list) else None
-    if pairs is None or not all(len(pair) == 2 and all(isinstance(v, bytes) for v in pair)
-                                for pair in pairs):
+    pairs = tuple(value) if isinstance(value, tuple | list) else None
+    if pairs is None or not all(isinstance(pair, tuple | list) and len(pair) == 2
+                                and all(isinstance(v, bytes) for v in pair) for pair in pairs):
         raise TypeError(f"LoadedImage.text should be (type, data) pairs of bytes, a PNG's "
                         f"text chunks, got {value!r}")
-    return pairs  # type: ignore[return-value]
+    return tuple((pair[0], pair[1]) for pair in pairs)
 
 
 def _checked_nodata(value: Any) -> tuple[float, ...]:
