@@ -142,7 +142,8 @@ _WARNINGS = {
                "PaletteInWarning",
                "PaletteRepeatWarning", "ProfileConvertedWarning",
                "QualityLimitWarning", "QualityScaleWarning",
-               "QuantizeDeprecationWarning", "StillImageWarning", "TimingLossWarning"),
+               "QuantizeDeprecationWarning", "StillImageWarning", "TextLeftOutWarning",
+               "TimingLossWarning"),
     "features": ("AlphaIgnoredWarning",),
     "io.nodata": ("NoDataWarning",),
     "io.read": ("ColorProfileWarning", "CompositedFrameWarning", "DamagedExifWarning",
@@ -189,6 +190,7 @@ if TYPE_CHECKING:
         QuantizeDeprecationWarning as QuantizeDeprecationWarning,
         ExifLeftOutWarning as ExifLeftOutWarning,
         StillImageWarning as StillImageWarning,
+        TextLeftOutWarning as TextLeftOutWarning,
         TimingLossWarning as TimingLossWarning,
     )
     from .features import AlphaIgnoredWarning as AlphaIgnoredWarning

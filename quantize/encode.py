@@ -31,7 +31,8 @@ pixel; with ``reorder=False`` also exactly the given indices and palette.
 Beside it: :func:`one_frame_apng` (an APNG of one frame), :func:`tiff_options`
 (Pillow's save options for the TIFF outputs, a still's and an animation's pages),
 :func:`tiff_page` (a palette page as it is written: bilevel, Group 4, when black and white),
-:func:`tiff_with_exif` (the EXIF added to a TIFF's first page once it is written) and
+:func:`png_with_exif` and :func:`png_with_text` (an input's EXIF and text chunks added to a
+PNG), :func:`tiff_with_exif` (the EXIF added to a TIFF's first page once it is written) and
 :func:`encode_indexed_gif` (a still GIF: not interlaced, its LZW codes starting at the
 fewest bits that hold its entries, its colour table the smallest power of two that holds
 the palette), built of the GIF blocks :mod:`quantize.animation.gif` writes an
@@ -66,8 +67,8 @@ except ImportError:  # an install without it still works, at zlib's speed
 __all__ = ["DEFAULT_LEVEL", "MAX_GIF_SIDE", "OPTIMIZED_OUTPUTS", "apng_delay", "encode_gray_png",
            "encode_indexed_gif", "encode_indexed_png", "gif_code_size", "gif_color_table",
            "gif_control", "gif_image_data", "gif_screen", "gif_table_size", "gray_bit_depth",
-           "one_frame_apng", "palette_order", "png_bit_depth", "png_with_exif", "tiff_options",
-           "tiff_page", "tiff_with_exif", "trns"]
+           "one_frame_apng", "palette_order", "png_bit_depth", "png_with_exif", "png_with_text",
+           "tiff_options", "tiff_page", "tiff_with_exif", "trns"]
 
 #: The outputs whose encoders take ``optimize``, in the words the command line's help
 #: and its warning of an idle ``--optimize`` use: the indexed PNG written here (a still
@@ -812,9 +813,7 @@ def one_frame_apng(png: bytes, plays: int, duration: float) -> bytes:
     validation is assumed: ``png`` is a whole PNG file without animation chunks.
     """
     width, height = struct.unpack(">II", png[16:24])  # IHDR comes first
-    at = len(_SIGNATURE)
-    while png[at + 4:at + 8] != b"IDAT":  # from chunk to chunk: PLTE may hold b"IDAT"
-        at += 12 + struct.unpack(">I", png[at:at + 4])[0]
+    at = _first_idat(png)
     num, den = apng_delay(duration)
     control = (_chunk(b"acTL", struct.pack(">II", 1, min(max(plays, 0), 2**31 - 1)))
                + _chunk(b"fcTL", struct.pack(">IIIIIHHBB", 0, width, height, 0, 0, num, den,
@@ -831,11 +830,34 @@ def png_with_exif(png: bytes, exif: bytes) -> bytes:
     >>> b"eXIfMM" in png_with_exif(png, b"Exif\\0\\0MM\\0*\\0\\0\\0\\x08\\0\\0")
     True
     """
+    at = _first_idat(png)
+    body = exif[6:] if exif.startswith(b"Exif\0\0") else exif
+    return png[:at] + _chunk(b"eXIf", body) + png[at:]
+
+
+def png_with_text(png: bytes, chunks: tuple[tuple[bytes, bytes], ...]) -> bytes:
+    """The PNG file ``png`` with the text ``chunks`` (type and data of each, as
+    :func:`~quantize.png.png_text` gives an input's) before its first ``IDAT``, in their
+    order, each with its CRC; ``png`` itself, the same bytes, without any. Prior
+    validation is assumed: ``png`` is a whole PNG file.
+
+    >>> png = encode_indexed_png(np.zeros((1, 1), np.uint8), np.zeros((1, 3), np.uint8))
+    >>> texted = png_with_text(png, ((b"tEXt", b"Author\\0A. Artist"),))
+    >>> texted.index(b"tEXtAuthor") < texted.index(b"IDAT"), png_with_text(png, ()) is png
+    (True, True)
+    """
+    if not chunks:
+        return png
+    at = _first_idat(png)
+    return png[:at] + b"".join(_chunk(kind, data) for kind, data in chunks) + png[at:]
+
+
+def _first_idat(png: bytes) -> int:
+    """Where the first ``IDAT`` chunk of the whole PNG file ``png`` starts."""
     at = len(_SIGNATURE)
     while png[at + 4:at + 8] != b"IDAT":  # from chunk to chunk: PLTE may hold b"IDAT"
         at += 12 + struct.unpack(">I", png[at:at + 4])[0]
-    body = exif[6:] if exif.startswith(b"Exif\0\0") else exif
-    return png[:at] + _chunk(b"eXIf", body) + png[at:]
+    return at
 
 
 # --------------------------------------------------------------------------

@@ -44,7 +44,8 @@ __all__ = ["FAILURE_KINDS", "AdvisedFormats", "AlphaLossWarning", "CodeAdviceWar
            "QuantizeDeprecationWarning",
            "QuantizeError", "QuantizeWarning", "ResultTooLargeError", "SharedOutputError",
            "SizeBudgetError", "StillExpectedError",
-           "StillImageWarning", "TimingLossWarning", "WriteRefusedError", "command_line_text",
+           "StillImageWarning", "TextLeftOutWarning", "TimingLossWarning", "WriteRefusedError",
+           "command_line_text",
            "failure_kind", "failure_kind_of_code", "warn_again", "warn_caller", "warnings_held",
            "warnings_recorded"]
 
@@ -870,6 +871,14 @@ class ExifLeftOutWarning(QuantizeWarning):
     reduce`` says it as a note, which ``-q`` leaves out (``quantize batch`` too, as a note of
     the file, which its report row lists among the file's warnings); ``strip=True``
     (``--strip``) drops the EXIF without it."""
+
+
+class TextLeftOutWarning(QuantizeWarning):
+    """A PNG input's text chunks (tEXt, zTXt, iTXt: a licence, an author, an XMP packet)
+    are not kept: only a PNG output keeps them (a .gif or .bmp holds none; a .jpg's,
+    .webp's or .tif's XMP is not written). The note names their keywords. A fact, not a
+    fault, said as :class:`ExifLeftOutWarning` is: a note, which ``-q`` leaves out;
+    ``strip=True`` (``--strip``) drops the text without it."""
 
 
 class ProfileConvertedWarning(QuantizeWarning):

@@ -12,7 +12,8 @@ both refuse a damaged file with a one-line :class:`~quantize.errors.ImageReadErr
 for the low bytes of a 16-bit transparent colour, without reading a pipe twice.
 :func:`readable_png` leaves out the text chunks whose text Pillow refuses as too long.
 :func:`warn_png_end` warns of a file whose image data is whole but whose end is damaged
-(no IEND chunk, or bytes after it), which Pillow reads without a word.
+(no IEND chunk, or bytes after it), which Pillow reads without a word. :func:`png_text`
+gives the text chunks (tEXt, zTXt, iTXt: XMP too) that a PNG output keeps as they are.
 :mod:`quantize.io` re-exports the public functions.
 """
 
@@ -32,12 +33,13 @@ from PIL import Image
 
 from .errors import ImageReadError, QuantizeWarning, warn_caller
 
-__all__ = ["PNG_SIGNATURE", "DamagedChunkWarning", "DamagedPngEndWarning", "check_frame_count",
+__all__ = ["LEFT_OUT_TEXT", "PNG_SIGNATURE", "TEXT_CHUNKS", "DamagedChunkWarning",
+           "DamagedPngEndWarning", "check_frame_count",
            "check_png_chunks", "check_png_frames",
            "chunks_of", "damaged_png_chunk", "damaged_png_end", "damaged_png_file",
            "first_short_png_image",
-           "frame_controls", "overlong_trns", "readable_png", "second_reader", "still_png",
-           "warn_chunks_left_out", "warn_png_end", "whole_png_rows"]
+           "frame_controls", "overlong_trns", "png_text", "readable_png", "second_reader",
+           "still_png", "warn_chunks_left_out", "warn_png_end", "whole_png_rows"]
 
 #: The eight bytes every PNG file begins with.
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -378,6 +380,62 @@ def chunks_of(data: bytes) -> list[tuple[int, bytes, bytes]]:
     return [(fp.tell() - 8, kind, fp.read(length)) for length, kind in _chunks(fp)]
 
 
+#: The text chunks of a PNG (tEXt, zTXt, iTXt), which :func:`png_text` keeps.
+TEXT_CHUNKS = (b"tEXt", b"zTXt", b"iTXt")
+
+#: The keywords of the text chunks :func:`png_text` leaves out: ImageMagick's copies of
+#: profiles that describe the pixels as stored, not the picture. The EXIF ("exif", or
+#: "APP1" of older versions) is kept in an eXIf chunk already, its orientation set to
+#: upright and its GPS left out; the ICC profile ("icc", "icm") is of colours converted to
+#: sRGB as they are read; a Photoshop resource block ("8bim") holds the profile, the
+#: resolution and a thumbnail of the original. Its "iptc" and "xmp" texts are kept.
+LEFT_OUT_TEXT = frozenset(b"Raw profile type " + name
+                          for name in (b"exif", b"APP1", b"app1", b"icc", b"icm", b"8bim"))
+
+
+def png_text(im: Image.Image) -> tuple[tuple[bytes, bytes], ...]:
+    """The text chunks of ``im``, a PNG (APNG) opened by Pillow, that an output keeps: the
+    type and data of each tEXt, zTXt and iTXt chunk (an XMP packet, ``XML:com.adobe.xmp``,
+    included), before or after its image data, in the file's order and as stored (a
+    compressed text stays compressed); not one with a bad CRC, nor one whose keyword is in
+    :data:`LEFT_OUT_TEXT`. ``()`` for any other format, or a PNG without text. The chunks
+    are walked by their heads, from ``im``'s open file (a pipe's bytes, or
+    :func:`readable_png`'s), which is left where it was.
+
+    >>> from PIL import PngImagePlugin
+    >>> info = PngImagePlugin.PngInfo(); info.add_text("Copyright", "CC BY 4.0")
+    >>> info.add_text("Raw profile type exif", "exif 0")
+    >>> still = _io.BytesIO(); Image.new("L", (1, 1)).save(still, "PNG", pnginfo=info)
+    >>> png_text(Image.open(still))
+    ((b'tEXt', b'Copyright\\x00CC BY 4.0'),)
+    """
+    fp = getattr(im, "fp", None)
+    if im.format != "PNG" or fp is None:
+        return ()
+    here = fp.tell()
+    try:
+        fp.seek(0)
+        if fp.read(len(PNG_SIGNATURE)) != PNG_SIGNATURE:
+            return ()
+        return tuple(_text_chunks(fp))
+    finally:
+        fp.seek(here)
+
+
+def _text_chunks(fp: Any) -> Iterator[tuple[bytes, bytes]]:
+    """:func:`png_text` of the PNG in ``fp``, at its first chunk."""
+    for length, kind in _chunks(fp):
+        if kind == b"IEND":
+            return
+        if kind not in TEXT_CHUNKS:
+            continue
+        data, stored = fp.read(length), fp.read(4)
+        whole = len(data) == length and len(stored) == 4
+        if (whole and zlib.crc32(data, zlib.crc32(kind)) == int.from_bytes(stored, "big")
+                and data.split(b"\0", 1)[0] not in LEFT_OUT_TEXT):
+            yield kind, data
+
+
 class _MendedPng(_io.BytesIO):
     """The bytes of a PNG file without some of its chunks (:func:`readable_png`);
     ``left_out``: the types of those left out as damaged, for :func:`check_png_chunks`
@@ -400,8 +458,8 @@ def readable_png(p: Path) -> Path | BinaryIO:
     Pillow refused such a file whole ("Decompressed data too large for
     PngImagePlugin.MAX_TEXT_CHUNK"), where pngquant, ImageMagick and browsers read it:
     the XMP in which Photoshop keeps a document's history may take megabytes. Text is
-    metadata, which no output carries (of the metadata, outputs keep the resolution
-    alone: :mod:`quantize.io.resolution`): the pixels are the file's. The chunks are walked
+    metadata: the pixels are the file's, and a chunk left out here is one a PNG output
+    does not keep (:func:`png_text`). The chunks are walked
     by their heads, a compressed text chunk read and inflated up to that limit; only a
     regular file is read (a pipe cannot be read again), and one that cannot be read is
     left to Pillow to report; the damaged chunks left out are named by

@@ -5651,6 +5651,128 @@ def test_a_gif_of_an_input_with_exif_says_it_is_left_out_in_a_note(tmp_path):
     assert (stripped.exit_code, stripped.stderr) == (0, "")
 
 
+# --------------------------------------------------------------------------
+# A PNG's text chunks kept, --strip
+# --------------------------------------------------------------------------
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+#: The text chunks of an icon designer's PNG: a licence, an author, a compressed comment
+#: and an XMP packet, each as stored ...
+_ICON_TEXT = [(b"tEXt", b"Copyright\0CC BY 4.0 A. Designer"),
+              (b"zTXt", b"Comment\0\0" + zlib.compress(b"drawn for the app bar " * 8)),
+              (b"iTXt", b"XML:com.adobe.xmp\0\0\0\0\0<x:xmpmeta xmlns:x='adobe:ns:meta/'>"
+                        b"<rdf:RDF/></x:xmpmeta>")]
+#: ... and ImageMagick's copy of its EXIF, which the eXIf chunk keeps already
+_RAW_EXIF = (b"tEXt", b"Raw profile type exif\0\nexif\n       8\n4d4d002a00000008\n")
+
+
+def _icon_with_text(path: Path) -> Path:
+    """A 4x3 PNG of four colours with an eXIf chunk (an artist), :data:`_ICON_TEXT` (the
+    comment after the image data) and :data:`_RAW_EXIF`."""
+    pixels = np.array([[[200, 40, 40], [40, 200, 40], [40, 40, 200], [250, 250, 250]]] * 3,
+                      np.uint8)
+    exif = Image.Exif()
+    exif[315] = "A. Designer"
+    data = io.BytesIO()
+    Image.fromarray(pixels).save(data, format="PNG", exif=exif.tobytes())
+    png = data.getvalue()
+    at, end = png.index(b"IDAT") - 4, png.index(b"IEND") - 4
+    before = _png_chunk(*_ICON_TEXT[0]) + _png_chunk(*_RAW_EXIF) + _png_chunk(*_ICON_TEXT[2])
+    path.write_bytes(png[:at] + before + png[at:end] + _png_chunk(*_ICON_TEXT[1]) + png[end:])
+    return path
+
+
+def _chunk_list(path: Path) -> list[tuple[bytes, bytes]]:
+    """The type and data of each chunk of the PNG ``path``, its CRC checked."""
+    data, at, chunks = path.read_bytes(), 8, []
+    while at < len(data):
+        (length,) = struct.unpack(">I", data[at:at + 4])
+        kind, body = data[at + 4:at + 8], data[at + 8:at + 8 + length]
+        assert data[at + 8 + length:at + 12 + length] == struct.pack(
+            ">I", zlib.crc32(kind + body))
+        chunks.append((kind, body))
+        at += 12 + length
+    return chunks
+
+
+def test_a_png_keeps_the_inputs_text_chunks_before_its_image_data(tmp_path):
+    """An icon's licence, comment and XMP were dropped without a word while its EXIF was
+    kept: a .png keeps them as stored (the comment after the image data moved before it),
+    not ImageMagick's copy of the EXIF, written once as eXIf."""
+    src = _icon_with_text(tmp_path / "icon.png")
+    out = tmp_path / "out.png"
+    result = run(src, "-k", 4, "-o", out)
+    assert (result.exit_code, unnoted(result.stderr)) == (0, "")
+    chunks = _chunk_list(out)
+    kinds = [kind for kind, _ in chunks]
+    text = [chunk for chunk in chunks if chunk[0] in (b"tEXt", b"zTXt", b"iTXt")]
+    assert text == [_ICON_TEXT[0], _ICON_TEXT[2], _ICON_TEXT[1]]
+    assert max(kinds.index(kind) for kind in (b"tEXt", b"zTXt", b"iTXt")) < kinds.index(b"IDAT")
+    assert kinds.count(b"eXIf") == 1
+    with Image.open(out) as im:
+        im.load()
+        assert im.getexif()[315] == "A. Designer"
+        assert im.info["Copyright"] == "CC BY 4.0 A. Designer"
+        assert im.info["XML:com.adobe.xmp"].startswith("<x:xmpmeta")
+
+
+def test_strip_writes_no_text_chunks(tmp_path):
+    """--strip drops the text and the EXIF, which a .png keeps without it; the pixels are
+    the same."""
+    src = _icon_with_text(tmp_path / "icon.png")
+    metadata = {b"tEXt", b"zTXt", b"iTXt", b"eXIf"}
+    kept = {}
+    for name, strip in (("kept.png", []), ("stripped.png", ["--strip"])):
+        result = run(src, "-k", 4, "-o", tmp_path / name, *strip)
+        assert (result.exit_code, unnoted(result.stderr)) == (0, "")
+        kept[name] = [chunk for chunk in _chunk_list(tmp_path / name) if chunk[0] in metadata]
+    assert {kind for kind, _ in kept["kept.png"]} == metadata
+    assert kept["stripped.png"] == []
+    with Image.open(tmp_path / "kept.png") as a, Image.open(tmp_path / "stripped.png") as b:
+        assert np.array_equal(np.asarray(a.convert("RGB")), np.asarray(b.convert("RGB")))
+
+
+def test_a_gif_of_a_png_with_text_says_it_is_left_out_in_a_note(tmp_path):
+    src = _icon_with_text(tmp_path / "icon.png")
+    result = run(src, "-k", 4, "-o", tmp_path / "out.gif")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[-1] == (
+        f"quantize: note: {src}: out.gif: the input's PNG text (Copyright, "
+        "XML:com.adobe.xmp, Comment) is left out: only a .png output keeps it")
+    quiet = run(src, "-k", 4, "-o", tmp_path / "out.gif", "--force", "-q")
+    assert (quiet.exit_code, quiet.stderr) == (0, "")
+    stripped = run(src, "-k", 4, "-o", tmp_path / "out.gif", "--force", "--strip")
+    assert (stripped.exit_code, stripped.stderr) == (0, "")
+
+
+def test_an_apng_keeps_the_inputs_text_chunks_and_strip_drops_them(tmp_path):
+    """An APNG's text is kept as a still PNG's is, before acTL and the image data."""
+    frames = [Image.new("RGB", (4, 3), colour) for colour in ("red", "blue", "green")]
+    data = io.BytesIO()
+    frames[0].save(data, format="PNG", save_all=True, append_images=frames[1:], duration=100,
+                   loop=0)
+    png = data.getvalue()
+    at = png.index(b"acTL") - 4
+    src = tmp_path / "anim.png"
+    src.write_bytes(png[:at] + _png_chunk(*_ICON_TEXT[0]) + _png_chunk(*_ICON_TEXT[2])
+                    + png[at:])
+    for name, strip in (("kept.png", []), ("stripped.png", ["--strip"])):
+        result = run(src, "-k", 4, "-o", tmp_path / name, *strip)
+        assert (result.exit_code, unnoted(result.stderr)) == (0, "")
+    chunks = _chunk_list(tmp_path / "kept.png")
+    kinds = [kind for kind, _ in chunks]
+    assert [chunk for chunk in chunks if chunk[0] in (b"tEXt", b"iTXt")] == [_ICON_TEXT[0],
+                                                                           _ICON_TEXT[2]]
+    assert kinds.index(b"iTXt") < kinds.index(b"acTL") < kinds.index(b"IDAT")
+    assert kinds.count(b"fcTL") == 3
+    stripped = {kind for kind, _ in _chunk_list(tmp_path / "stripped.png")}
+    assert stripped & {b"tEXt", b"iTXt"} == set()
+
+
 def _tags(exif: Image.Exif) -> dict[str, Any]:
     """What an archivist reads of ``exif``: its picture's tags, its Exif and GPS directories'
     date and latitude, and whether its second directory (IFD1: a TIFF's next page) holds a

@@ -88,6 +88,9 @@ class ApngWriter:
     exif : bytes or None
         The EXIF block written to an eXIf chunk before the image data (as Pillow's
         ``exif``), or None.
+    text : tuple of (bytes, bytes)
+        Text chunks (type and data: :func:`~quantize.png.png_text`'s) written after it,
+        before the acTL chunk and the image data.
 
     Notes
     -----
@@ -99,9 +102,10 @@ class ApngWriter:
     def __init__(self, fp: BinaryIO, size: tuple[int, int], palette: np.ndarray,
                  transparent: int | bytes | None, loop: int, compress_levels: tuple[int, ...],
                  longest_ms: float, dpi: tuple[float, float] | None = None,
-                 exif: bytes | None = None) -> None:
+                 exif: bytes | None = None,
+                 text: tuple[tuple[bytes, bytes], ...] = ()) -> None:
         self._fp, self._size, self._loop, self._dpi = fp, size, loop, dpi
-        self._exif = exif
+        self._exif, self._text = exif, text
         self._palette = np.ascontiguousarray(palette, dtype=np.uint8).tobytes()
         self._transparent = transparent
         self._levels, self._longest = compress_levels, longest_ms
@@ -158,7 +162,8 @@ class ApngWriter:
     # -- chunks ------------------------------------------------------------
 
     def _write_head(self, indices: np.ndarray) -> None:
-        """The signature and what Pillow writes before the image data, then acTL."""
+        """The signature and what Pillow writes before the image data, the text chunks,
+        then acTL."""
         still = io.BytesIO()
         params: dict[str, object] = {"compress_level": self._levels[0]}
         if self._transparent is not None:
@@ -170,6 +175,8 @@ class ApngWriter:
         self._image(indices).save(still, format="PNG", **params)
         data = still.getvalue()
         self._fp.write(data[:next(at for at, kind, _ in chunks_of(data) if kind == b"IDAT")])
+        for kind, body in self._text:
+            self._chunk(kind, body)
         self._count_at = self._fp.tell()
         self._chunk(b"acTL", struct.pack(">II", 0, self._loop))
 

@@ -89,6 +89,7 @@ from ..png import (
     check_frame_count,
     check_png_chunks,
     check_png_frames,
+    png_text,
     second_reader,
     still_png,
     warn_chunks_left_out,
@@ -151,6 +152,9 @@ class AnimationInfo:
         page's tags), its Orientation set to 1 as the frames are upright, as
         :attr:`quantize.io.LoadedImage.exif`; None when it has none (a GIF), or it is
         damaged.
+    text : tuple of (bytes, bytes)
+        An APNG's text chunks, as :attr:`quantize.io.LoadedImage.text`; ``()`` of any
+        other file.
     """
 
     path: Path
@@ -162,6 +166,7 @@ class AnimationInfo:
     screen: tuple[int, int] | None = None
     dpi: tuple[float, float] | None = None
     exif: bytes | None = None
+    text: tuple[tuple[bytes, bytes], ...] = ()
 
     @property
     def timed(self) -> bool:
@@ -433,7 +438,7 @@ def _info(im: Image.Image, p: Path, n: int) -> AnimationInfo:
     return AnimationInfo(p, str(im.format), _turned_size((w, h), orientation), n,
                          None if loop is None else int(loop), orientation,
                          None if screen is None else _turned_size(screen, orientation), dpi,
-                         exif)
+                         exif, png_text(im))
 
 
 def _kept_file(im: Image.Image) -> int | bytes:

@@ -115,6 +115,7 @@ from ..reduce.records import (
     name_colors,
     note_exif_left_out,
     note_gif_table,
+    note_text_left_out,
     output_named,
     output_said,
     palette_entries,
@@ -529,6 +530,7 @@ def _reduced(animation: OpenAnimation | FrameFiles, shown: ShownOutput | None,
     _warn_still(stats, out)
     note_exif_left_out(kept_exif(info.exif, opts.strip, opts.keep_gps), out,
                        output_named(out, shown), animation=True)
+    note_text_left_out(() if opts.strip else info.text, out, output_named(out, shown))
     _warn_lengthened(stats, output_named(out, shown, whole=True))
     if opts.suffix == ".gif" and opts.palette_in is None and not per_frame:  # one fitted table
         table, clear = plan.table_palette(), plan.transparent
@@ -668,6 +670,7 @@ def _stream(fp: BinaryIO, named: Path, animation: OpenAnimation, plan: Any,
                      lzw=None if isinstance(plan, AlphaPlan) else plan.lzw,
                      gif_delays=info.format == "GIF",
                      exif=kept_exif(info.exif, opts.strip, opts.keep_gps),
+                     text=() if opts.strip else info.text,
                      keep_order=opts.palette_in is not None or opts.fixed_colors is not None)
     previous: tuple[np.ndarray, np.ndarray] | None = None
     under: np.ndarray | None = None  # the input's canvas the next frame is drawn on

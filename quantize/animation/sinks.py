@@ -339,9 +339,10 @@ class _ApngSink:
 
     def __init__(self, fp: BinaryIO, size: tuple[int, int], palette: np.ndarray, loop: int,
                  optimize: bool, dpi: tuple[float, float] | None = None,
-                 exif: bytes | None = None, keep_order: bool = False) -> None:
+                 exif: bytes | None = None, keep_order: bool = False,
+                 text: tuple[tuple[bytes, bytes], ...] = ()) -> None:
         self._fp, self._size, self._palette, self._loop = fp, size, palette, loop
-        self._keep_order = keep_order
+        self._keep_order, self._text = keep_order, text
         self.optimized, self._dpi, self._exif = optimize, dpi, exif
         self._out = fp if fp.seekable() else io.BytesIO()
         self._writer: ApngWriter | None = None
@@ -389,7 +390,7 @@ class _ApngSink:
                                                    last=self._keep_order)
         self._shift = int(colours.shape[0] > self._palette.shape[0] and self._clear == 0)
         return ApngWriter(self._out, self._size, colours, trns_, self._loop, levels,
-                          _MAX_FRAME_MS["PNG"], self._dpi, self._exif)
+                          _MAX_FRAME_MS["PNG"], self._dpi, self._exif, self._text)
 
     def _written(self, indices: np.ndarray) -> np.ndarray:
         """The entries of the APNG's table that draw ``indices`` (one up after an added
@@ -599,7 +600,8 @@ def open_sink(fp: BinaryIO, path: Path, size: tuple[int, int], palette: np.ndarr
               plays: int | None, *, transparent: int | None = None,
               optimize: bool = False, dpi: tuple[float, float] | None = None,
               lzw: RecentCodes | None = None, gif_delays: bool = False,
-              exif: bytes | None = None, keep_order: bool = False) -> FrameSink:
+              exif: bytes | None = None, keep_order: bool = False,
+              text: tuple[tuple[bytes, bytes], ...] = ()) -> FrameSink:
     """A sink for ``path``'s format (by extension; prior validation assumed).
 
     ``palette`` is ``(k, 3)``, or ``(k, 4)`` with each entry's straight alpha (partial
@@ -618,6 +620,8 @@ def open_sink(fp: BinaryIO, path: Path, size: tuple[int, int], palette: np.ndarr
     by an APNG, a WebP and a TIFF's first page (a GIF holds none). ``keep_order``: the
     palette's order is the user's (given, or fitted with fixed colours), which an APNG
     keeps, adding the entry of its unchanged pixels after the others, not before.
+    ``text``: an APNG input's text chunks (:attr:`~quantize.animation.frames.AnimationInfo.text`),
+    kept by an APNG before its image data; the other formats hold none.
     """
     fmt = ANIMATION_EXTENSIONS[path.suffix.lower()]
     loop = _stored_loop(fmt, 1 if plays is None else plays)
@@ -631,7 +635,7 @@ def open_sink(fp: BinaryIO, path: Path, size: tuple[int, int], palette: np.ndarr
     if fmt == "TIFF":
         return _TiffSink(fp, palette, transparent, dpi, exif)
     if fmt == "PNG":
-        return _ApngSink(fp, size, palette, loop, optimize, dpi, exif, keep_order)
+        return _ApngSink(fp, size, palette, loop, optimize, dpi, exif, keep_order, text)
     return _PillowSink(fp, fmt, size, palette, loop, optimize, dpi, exif)
 
 

@@ -32,6 +32,7 @@ from ..errors import (
     QualityLimitWarning,
     ResultTooLargeError,
     SizeBudgetError,
+    TextLeftOutWarning,
     failure_kind,
 )
 from ..io import (
@@ -1164,8 +1165,9 @@ def run_job(mode: JobMode, job: FileJob) -> tuple[dict[str, Any], dict[str, Any]
     lossless result, no fault) is no warning either: the record says it as
     :data:`~quantize.batch.results.FEWER_COLORS` (:func:`_fewer_colors_said`); nor is an
     :class:`~quantize.errors.ExifLeftOutWarning`, a
-    :class:`~quantize.errors.GifTableWarning` or a
-    :class:`~quantize.errors.ProfileConvertedWarning` (facts of the output), recorded under
+    :class:`~quantize.errors.GifTableWarning`, a
+    :class:`~quantize.errors.ProfileConvertedWarning` or a
+    :class:`~quantize.errors.TextLeftOutWarning` (facts of the output), recorded under
     :data:`~quantize.batch.results.NOTED`, which the command line says as a note. A
     :class:`~quantize.errors.QualityLimitWarning` is recorded apart, under
     :data:`~quantize.batch.results.LIMITED`, which ``-q`` says for all files in one line.
@@ -1190,7 +1192,8 @@ def run_job(mode: JobMode, job: FileJob) -> tuple[dict[str, Any], dict[str, Any]
                 mode.func, (job.input, job.output), {**job.options, "force": True},
                 format_advice=False, said_once=(PaletteInWarning, PaletteReadWarning),
                 notes=(FewerColorsWarning,),
-                noted=(ExifLeftOutWarning, GifTableWarning, ProfileConvertedWarning),
+                noted=(ExifLeftOutWarning, GifTableWarning, ProfileConvertedWarning,
+                       TextLeftOutWarning),
                 limited=(QualityLimitWarning,)))
         except ResultTooLargeError as exc:
             said = attached_warnings(exc)

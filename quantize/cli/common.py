@@ -182,7 +182,9 @@ StripOption = Annotated[bool, typer.Option(
     "copyright, "
     "description, camera, date; a TIFF's tags), its orientation reset as the pixels are "
     "upright, without a camera's thumbnail of the original, and without its GPS location "
-    "unless --keep-gps; a .gif or .bmp, which hold none, says so in a note. No output "
+    "unless --keep-gps; a .gif or .bmp, which hold none, says so in a note. A .png of "
+    "reduce keeps a PNG input's text chunks too (tEXt, zTXt, iTXt: licence, author, XMP), "
+    "which --strip drops and other outputs say in a note they leave out. No output "
     "carries an ICC profile (pixels are converted to sRGB).")]
 NearestOption = Annotated[bool, typer.Option(
     "--nearest", help="For animations with one palette, undithered: map every pixel of "

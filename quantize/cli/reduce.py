@@ -1448,6 +1448,7 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
         LossyColorsWarning,
         PaletteInWarning,
         ProfileConvertedWarning,
+        TextLeftOutWarning,
     )
     from ..io import parts_listed_once
     from ..palette_files import PaletteReadWarning
@@ -1472,7 +1473,7 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
                       {"format_advice": True, "said_once": said_once,
                        "notes": (FewerColorsWarning,),
                        "noted": (ExifLeftOutWarning, GifTableWarning, LossyColorsWarning,
-                                 ProfileConvertedWarning)})
+                                 ProfileConvertedWarning, TextLeftOutWarning)})
                  for f, (src, out, palette) in zip(files, staged, strict=True)]
         codes: list[ExitCode] = []
         written: list[Mapping[str, Any]] = []  # the record of each file written

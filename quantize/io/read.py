@@ -61,6 +61,7 @@ from ..png import (
     first_short_png_image,
     frame_controls,
     overlong_trns,
+    png_text,
     readable_png,
     second_reader,
     warn_png_end,
@@ -304,6 +305,11 @@ class LoadedImage:
         The grey ICC profile of a grey file read with ``keep_gray_profile``
         (:meth:`OpenInput.load`): its levels are read as they are, not converted to sRGB,
         for an output written grey with this profile. None otherwise.
+    text : tuple of (bytes, bytes)
+        A PNG's (APNG's) text chunks, the type (``b"tEXt"``, ``b"zTXt"``, ``b"iTXt"``) and
+        the data of each as stored: its licence, author, an XMP packet
+        (:func:`~quantize.png.png_text`: not ImageMagick's copies of its EXIF or profile).
+        ``()`` of any other file. A PNG output written from it keeps them.
 
     Raises
     ------
@@ -316,7 +322,7 @@ class LoadedImage:
         numbers > 0, ``exif`` not bytes or None, ``stretch_range`` not None or two finite
         numbers, the first the smaller, ``pixel_size`` not None or two finite numbers
         > 0, ``nodata`` not None or one or three finite numbers, ``gray_profile`` not
-        bytes or None. The message names the field.
+        bytes or None, ``text`` not pairs of bytes. The message names the field.
     """
 
     rgb: np.ndarray
@@ -334,6 +340,7 @@ class LoadedImage:
     pixel_size: tuple[float, float] | None = None
     nodata: tuple[float, ...] | None = None
     gray_profile: bytes | None = None
+    text: tuple[tuple[bytes, bytes], ...] = ()
 
     def on_matte(self, matte: tuple[int, int, int] | None) -> LoadedImage:
         """This image with its translucent pixels composited onto the opaque colour
@@ -599,6 +606,7 @@ def _loaded(im: Image.Image, p: Path, shrink_to: int | None = None,
     ``keep_gray_profile`` (:attr:`LoadedImage.gray_profile`); its errors are left to the
     caller to name the file in."""
     check_png_chunks(im, p)
+    text = png_text(im)
     ignore_overlong_trns(im)
     n_frames = shown_frames(im)
     check_frame_count(im, n_frames, p)
@@ -653,7 +661,7 @@ def _loaded(im: Image.Image, p: Path, shrink_to: int | None = None,
                        tagged if im.format == "TIFF" else upright_exif(decoded.info.get("exif")),
                        stretch_range, source_profile,
                        upright_dpi(pixel_size, orientation if turned is None else turned),
-                       None if key is None else tuple(np.atleast_1d(key).tolist()), kept)
+                       None if key is None else tuple(np.atleast_1d(key).tolist()), kept, text)
 
 
 def _gray_profile_of(im: Image.Image) -> bytes | None:
@@ -4219,7 +4227,18 @@ def _checked_fields(image: LoadedImage) -> dict[str, Any]:
                 pixel_size, "LoadedImage.pixel_size", "micrometres"),
             "stretch_range": _checked_stretch_range(image.stretch_range),
             "source_profile": _checked_source_profile(image.source_profile),
-            "nodata": None if image.nodata is None else _checked_nodata(image.nodata)}
+            "nodata": None if image.nodata is None else _checked_nodata(image.nodata),
+            "text": _checked_text(image.text)}
+
+
+def _checked_text(value: Any) -> tuple[tuple[bytes, bytes], ...]:
+    """:attr:`LoadedImage.text` as a tuple of pairs, or raise naming it."""
+    pairs = tuple(value) if isinstance(value, tuple | list) else None
+    if pairs is None or not all(isinstance(pair, tuple | list) and len(pair) == 2
+                                and all(isinstance(v, bytes) for v in pair) for pair in pairs):
+        raise TypeError(f"LoadedImage.text should be (type, data) pairs of bytes, a PNG's "
+                        f"text chunks, got {value!r}")
+    return tuple((pair[0], pair[1]) for pair in pairs)
 
 
 def _checked_nodata(value: Any) -> tuple[float, ...]:

@@ -28,6 +28,7 @@ from ..encode import (
     gray_bit_depth,
     one_frame_apng,
     png_with_exif,
+    png_with_text,
     tiff_options,
     tiff_page,
     tiff_with_exif,
@@ -98,6 +99,7 @@ from .quality import warn_quality_scale
 from .records import (
     BLUR_SIGMA,
     MATTE_ADVICE,
+    TEXT_KEPT,
     ShownOutput,
     check_default_output,
     check_shown_as,
@@ -107,6 +109,7 @@ from .records import (
     note_exif_left_out,
     note_gif_table,
     note_lossy_colors,
+    note_text_left_out,
     output_named,
     output_said,
     palette_entries,
@@ -514,10 +517,11 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                                    _blurred_psnr(loaded, result) if dithered else None,
                                    _psnr_shown(loaded.alpha, result)),
                           here=small) as metrics):
-        exif = _exif_kept(loaded, opts)
+        exif, text = _exif_kept(loaded, opts), _text_kept(loaded, opts)
         data, optimized = encoded or _encoded(result, numbered, loaded, out, job,
-                                              opts["optimize"], exif)
+                                              opts["optimize"], exif, text)
         note_exif_left_out(exif, out, output_named(out, shown))
+        note_text_left_out(text, out, output_named(out, shown))
         note_profile_converted(loaded.source_profile, opts["intent"], output_named(out, shown))
         note_profile_kept(loaded.gray_profile, output_named(out, shown))
         if out.suffix.lower() == ".gif" and job.palette is None:  # a fitted palette's table
@@ -581,13 +585,17 @@ def _psnr_shown(alpha: np.ndarray | None, result: ReduceResult
 
 
 def _encoded(result: ReduceResult, numbered: _Entries | None, loaded: Any, out: Path,
-             job: FileJob, optimize: bool, exif: bytes | None) -> tuple[bytes, bool]:
+             job: FileJob, optimize: bool, exif: bytes | None,
+             text: tuple[tuple[bytes, bytes], ...] = ()) -> tuple[bytes, bool]:
     """The bytes of ``result`` (of the image ``loaded``; ``numbered``: :func:`_numbered`) in
     ``out``'s format (:func:`_encode`, with the input's timing and resolution, and ``exif``
-    where the format holds it), and whether ``optimize`` acted on them."""
+    where the format holds it; a PNG with the input's ``text`` chunks before its image
+    data, :func:`_text_kept`), and whether ``optimize`` acted on them."""
     data, optimized = _encode(result, out, job.kind, optimize, _gif_timing(loaded, out),
                               loaded.dpi, given=job.palette is not None, numbered=numbered,
                               exif=exif, gray=loaded.gray, icc=loaded.gray_profile)
+    if out.suffix.lower() in TEXT_KEPT:
+        data = png_with_text(data, text)
     return _apng_timing(loaded, out, data), optimized
 
 
@@ -595,6 +603,12 @@ def _exif_kept(loaded: Any, opts: dict[str, Any]) -> bytes | None:
     """The EXIF of the image ``loaded`` that its output keeps: none with ``strip``, its GPS
     directory only with ``keep_gps`` (:func:`~quantize.io.kept_exif`)."""
     return kept_exif(loaded.exif, opts["strip"], opts["keep_gps"])
+
+
+def _text_kept(loaded: Any, opts: dict[str, Any]) -> tuple[tuple[bytes, bytes], ...]:
+    """The text chunks of the image ``loaded`` (a PNG's:
+    :attr:`~quantize.io.LoadedImage.text`) that its output keeps: none with ``strip``."""
+    return () if opts["strip"] else loaded.text
 
 
 def _within_budget(loaded: Any, checked: Options, job: FileJob, opts: dict[str, Any],
@@ -619,7 +633,8 @@ def _within_budget(loaded: Any, checked: Options, job: FileJob, opts: dict[str, 
                                         clear_entry=job.room_for_clear_entry())
         numbered = _numbered(result, numbers)
         return (result, numbered), _encoded(result, numbered, loaded, out, job,
-                                            opts["optimize"], _exif_kept(loaded, opts))
+                                            opts["optimize"], _exif_kept(loaded, opts),
+                                            _text_kept(loaded, opts))
 
     fixed = checked.fixed_colors  # counted in every k tried
     return most_fitting(make, lambda made: len(made[1][0]), opts["max_bytes"],

@@ -32,6 +32,7 @@ from ..errors import (
     LossyColorsWarning,
     OutputError,
     ResultTooLargeError,
+    TextLeftOutWarning,
     WriteRefusedError,
     warn_caller,
 )
@@ -41,10 +42,10 @@ from ..names import quoted, reduced_name
 from .fit import DEFAULT_COLORS
 from .options import POSITIONAL, check_palette, visible_entries
 
-__all__ = ["EXIF_KEPT", "EXISTING_KEPT", "MATTE_ADVICE", "PSNR_SHOWN_KEYS", "ShownOutput",
-           "check_default_output", "check_shown_as", "errors_shown", "hex_color", "job_record",
-           "name_colors", "note_exif_left_out", "note_gif_table", "note_lossy_colors",
-           "output_named",
+__all__ = ["EXIF_KEPT", "EXISTING_KEPT", "MATTE_ADVICE", "PSNR_SHOWN_KEYS", "TEXT_KEPT",
+           "ShownOutput", "check_default_output", "check_shown_as", "errors_shown", "hex_color",
+           "job_record", "name_colors", "note_exif_left_out", "note_gif_table",
+           "note_lossy_colors", "note_text_left_out", "output_named",
            "output_said", "palette_entries", "palette_out_said", "recorded_options", "too_large"]
 
 #: What the warnings that a GIF made translucent pixels transparent or opaque advise, a
@@ -76,6 +77,35 @@ as a .gif holds none; .png, .webp and .tif keep it
     keep = ".png, .webp and .tif" if animation else ".png, .webp, .jpg and .tif"
     warn_caller(f"{named}: the input's EXIF (artist, copyright, description, camera, date) "
                 f"is left out, as a {suffix} holds none; {keep} keep it", ExifLeftOutWarning)
+
+
+#: The outputs quantize writes a PNG input's text chunks into (tEXt, zTXt, iTXt: its
+#: licence, author, XMP), by extension: a PNG's.
+TEXT_KEPT = (".png", ".apng")
+
+
+def note_text_left_out(text: tuple[tuple[bytes, bytes], ...], path: Path, named: str) -> None:
+    """Say (:class:`~quantize.errors.TextLeftOutWarning`) that the output ``path``, named
+    ``named``, is written without the input's ``text`` chunks (a PNG's:
+    :attr:`~quantize.io.LoadedImage.text`; ``()``: none to keep, or ``strip``), when it is
+    not a PNG (one of :data:`TEXT_KEPT`), which alone keeps them: a .gif or .bmp holds
+    none, and a .jpg's, .webp's or .tif's XMP is not written.
+
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as said:
+    ...     note_text_left_out(((b"tEXt", b"Copyright\\0CC BY"),
+    ...                         (b"iTXt", b"XML:com.adobe.xmp\\0")),
+    ...                        Path("icon.gif"), "icon.gif")
+    >>> print(said[0].message)
+    icon.gif: the input's PNG text (Copyright, XML:com.adobe.xmp) is left out: only a .png \
+output keeps it
+    """
+    suffix = path.suffix.lower()
+    if not text or suffix in TEXT_KEPT:
+        return
+    keywords = dict.fromkeys(data.split(b"\0", 1)[0].decode("latin-1") for _, data in text)
+    warn_caller(f"{named}: the input's PNG text ({', '.join(keywords)}) is left out: only a "
+                ".png output keeps it", TextLeftOutWarning)
 
 
 #: The outputs whose format adds colours of its own (:func:`note_lossy_colors`): JPEG.
