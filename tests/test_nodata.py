@@ -265,16 +265,23 @@ def test_palette_reads_the_gdal_nodata_tag_as_reduce_does(tmp_path):
     assert "its GDAL_NODATA tag names 0 as no data" in result.stderr
 
 
-def test_shared_classes_are_fitted_without_the_nodata_pixels(tmp_path):
-    """The batch's fit read the tiles without their tag while each file's segment read it:
-    the border's zeros were one of the two classes, and the columns of levels 100 and 195
-    both fell in the other."""
+def _two_tagged_tiles(tmp_path):
+    """A folder of two tiles, ``a.tif`` and ``b.tif``: ``_TILE`` with its first column of
+    level 100 (25700), tagged GDAL_NODATA 0."""
     tile = _TILE.copy()
     tile[1:3, 1] = 25700  # level 100
     folder = tmp_path / "in"
     folder.mkdir()
     for name in ("a", "b"):
         Image.fromarray(tile).save(folder / f"{name}.tif", tiffinfo=_tagged("0"))
+    return folder
+
+
+def test_shared_classes_are_fitted_without_the_nodata_pixels(tmp_path):
+    """The batch's fit read the tiles without their tag while each file's segment read it:
+    the border's zeros were one of the two classes, and the columns of levels 100 and 195
+    both fell in the other."""
+    folder = _two_tagged_tiles(tmp_path)
     out = tmp_path / "out"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -296,12 +303,7 @@ def test_shared_palette_is_fitted_without_the_nodata_pixels(tmp_path):
     """The shared palette's sampling read the tiles without their tag while each file's
     reduce read it: the border's zeros (75 % of the pixels) took one of the two colours,
     and the columns of levels 100 and 195 were both mapped onto the other."""
-    tile = _TILE.copy()
-    tile[1:3, 1] = 25700  # level 100
-    folder = tmp_path / "in"
-    folder.mkdir()
-    for name in ("a", "b"):
-        Image.fromarray(tile).save(folder / f"{name}.tif", tiffinfo=_tagged("0"))
+    folder = _two_tagged_tiles(tmp_path)
     out = tmp_path / "out"
     result = runner.invoke(app, ["batch", str(folder), "-o", str(out), "-k", "2",
                                  "--shared-palette", "-q"])
