@@ -37,8 +37,8 @@ __all__ = ["LEFT_OUT_TEXT", "PNG_SIGNATURE", "TEXT_CHUNKS", "DamagedChunkWarning
            "DamagedPngEndWarning", "check_frame_count",
            "check_png_chunks", "check_png_frames",
            "chunks_of", "damaged_png_chunk", "damaged_png_end", "damaged_png_file",
-           "first_short_png_image",
-           "frame_controls", "overlong_trns", "png_text", "readable_png", "second_reader",
+           "first_short_png_image", "frame_controls", "overlong_trns", "png_end", "png_text",
+           "readable_png", "second_reader",
            "still_png", "warn_chunks_left_out", "warn_png_end", "whole_png_rows"]
 
 #: The eight bytes every PNG file begins with.
@@ -365,6 +365,27 @@ def _chunks(fp: Any) -> Iterator[tuple[int, bytes]]:
         data = fp.tell()
         yield length, kind
         fp.seek(data + length + 4)
+
+
+def png_end(fp: Any, at: int = 0) -> int | None:
+    """Where the PNG whose signature is at ``at`` of the file object ``fp`` ends: after its
+    IEND chunk's CRC; None when it has none within ``fp`` (cut short, or damaged). Only
+    the chunks' heads are read.
+
+    >>> import PIL.Image
+    >>> still = _io.BytesIO(); PIL.Image.new("L", (1, 1)).save(still, format="PNG")
+    >>> data = still.getvalue()
+    >>> png_end(_io.BytesIO(data * 2), len(data)), png_end(_io.BytesIO(data[:-1]))
+    (134, None)
+    """
+    fp.seek(0, os.SEEK_END)
+    size = fp.tell()
+    fp.seek(at + len(PNG_SIGNATURE))
+    for length, kind in _chunks(fp):
+        if kind == b"IEND":
+            end = fp.tell() + length + 4
+            return end if end <= size else None
+    return None
 
 
 def chunks_of(data: bytes) -> list[tuple[int, bytes, bytes]]:

@@ -20,7 +20,7 @@ import select
 from typing import BinaryIO, NamedTuple
 
 from ..errors import ImageReadError
-from ..png import PNG_SIGNATURE
+from ..png import PNG_SIGNATURE, png_end
 
 __all__ = ["NEXT_IMAGE_WAIT", "STREAM_HEAD", "StreamImage", "copy_image_stream",
            "images_in_stream"]
@@ -223,8 +223,8 @@ def images_in_stream(path: str | os.PathLike[str]) -> list[StreamImage]:
     in an MPF segment (APP2: a multi-picture file, its second picture after the first's
     end). Any other file is one image, of format None, the whole copy.
 
-    Only the chunks' heads of a PNG are read; a JPEG's markers are found in its bytes,
-    mapped, not read into memory.
+    Only the chunks' heads of a PNG are read (:func:`~quantize.png.png_end`); a JPEG's
+    markers are found in its bytes, mapped, not read into memory.
 
     >>> import PIL.Image, tempfile
     >>> one = io.BytesIO(); PIL.Image.new("L", (1, 1)).save(one, "PNG")
@@ -237,31 +237,19 @@ def images_in_stream(path: str | os.PathLike[str]) -> list[StreamImage]:
     if size == 0:
         return [StreamImage(None, 0, 0)]
     with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
-        if data[:len(PNG_SIGNATURE)] == PNG_SIGNATURE:
-            fmt, signature, end_of = "PNG", PNG_SIGNATURE, _png_end
+        if data[:len(PNG_SIGNATURE)] == PNG_SIGNATURE:  # its chunks' heads read from the file
+            fmt, signature, walked, end_of = "PNG", PNG_SIGNATURE, f, png_end
         elif data[:3] == _JPEG_START:
-            fmt, signature, end_of = "JPEG", _JPEG_START, _jpeg_end
+            fmt, signature, walked, end_of = "JPEG", _JPEG_START, data, _jpeg_end
         else:
             return [StreamImage(None, 0, size)]
         images, at = [], 0
-        while (end := end_of(data, at)) is not None and \
+        while (end := end_of(walked, at)) is not None and \
                 data[end:end + len(signature)] == signature:
             images.append(StreamImage(fmt, at, end))
             at = end
         images.append(StreamImage(fmt, at, size))
         return images
-
-
-def _png_end(data: mmap.mmap, at: int) -> int | None:
-    """Where the PNG whose signature is at ``at`` of ``data`` ends: after its IEND chunk's
-    CRC; None when it has none (cut short, or damaged)."""
-    at += len(PNG_SIGNATURE)
-    while at + 8 <= len(data):
-        length, kind = int.from_bytes(data[at:at + 4], "big"), data[at + 4:at + 8]
-        at += 12 + length
-        if kind == b"IEND":
-            return at if at <= len(data) else None
-    return None
 
 
 def _jpeg_end(data: mmap.mmap, at: int) -> int | None:
