@@ -30,7 +30,7 @@ from .frames import FRAMES_FORMAT, AnimationInfo, Frame, probe_animation
 from .sinks import ANIMATION_EXTENSIONS
 
 __all__ = ["DEFAULT_FPS", "MAX_FPS", "MAX_LOOP", "FrameFiles", "check_frame_timing",
-           "check_joined_output",
+           "check_joined_output", "joins_into",
            "open_frame_files"]
 
 #: Frames a second when none is given: 100 ms a frame, as browsers show ImageMagick's
@@ -170,6 +170,16 @@ def check_frame_timing(fps: float, loop: int) -> tuple[float, int]:
     return checked, check_int(loop, "loop", minimum=0, maximum=MAX_LOOP)
 
 
+def joins_into(suffix: str) -> bool:
+    """Whether still images joined into an animation can be written in the format of the
+    extension ``suffix`` (``".gif"``, any case): an animated one, not a TIFF's pages.
+
+    >>> joins_into(".GIF"), joins_into(".apng"), joins_into(".tif"), joins_into(".jpg")
+    (True, True, False, False)
+    """
+    return ANIMATION_EXTENSIONS.get(suffix.lower()) not in (None, "TIFF")
+
+
 def check_joined_output(output: str | os.PathLike[str] | None) -> Path:
     """``output`` of still images joined into an animation, checked: a path whose extension
     is that of an animated format (not a TIFF's pages).
@@ -178,8 +188,7 @@ def check_joined_output(output: str | os.PathLike[str] | None) -> Path:
     Traceback (most recent call last):
     ValueError: output='out.tif': frames are joined into an animation: expected a .gif, ...
     """
-    if output is None or ANIMATION_EXTENSIONS.get(Path(output).suffix.lower()) in (None,
-                                                                                  "TIFF"):
+    if output is None or not joins_into(Path(output).suffix):
         shown = None if output is None else quoted(str(output))
         raise ValueError(f"output={shown}: frames are joined into an animation: expected a "
                          ".gif, .png (APNG), .apng or .webp file")

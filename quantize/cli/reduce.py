@@ -637,9 +637,9 @@ def _check_joined_format(given: str) -> None:
 
     >>> _check_joined_format("GIF")
     """
-    from ..animation.sinks import ANIMATION_EXTENSIONS
+    from ..animation.sequence import joins_into
 
-    if ANIMATION_EXTENSIONS.get("." + given.lower()) in (None, "TIFF"):
+    if not joins_into("." + given):
         fail(f"--format={quoted(given)}: --frames joins the inputs into an animation, "
              "written to stdout as gif, png (APNG), apng or webp; expected one of those",
              USAGE_ERROR)
@@ -665,9 +665,9 @@ def _frames_hint(output: str) -> str:
     >>> _frames_hint("out.gif"), _frames_hint("out.jpg")
     (', or --frames to join them, as frames, into one animation', '')
     """
-    from ..animation.sinks import ANIMATION_EXTENSIONS
+    from ..animation.sequence import joins_into
 
-    if ANIMATION_EXTENSIONS.get(Path(output).suffix.lower()) in (None, "TIFF"):
+    if not joins_into(Path(output).suffix):
         return ""
     return ", or --frames to join them, as frames, into one animation"
 
