@@ -69,8 +69,8 @@ def check_stretch_curve(curve: Any, softening: Any = None, *,
     >>> check_stretch_curve("sqrt", 0.1)
     Traceback (most recent call last):
     ...
-    ValueError: stretch_softening=0.1 applies to stretch_curve 'asinh' or 'log' only; \
-expected none with stretch_curve='sqrt'
+    ValueError: stretch_softening=0.1 applies to the asinh and log curves only; expected \
+none with stretch_curve='sqrt'
     """
     if not isinstance(curve, str) or curve not in _CURVES:
         raise ValueError(f"{names[0]}={curve!r} should be one of "
@@ -78,8 +78,8 @@ expected none with stretch_curve='sqrt'
     if softening is None:
         return curve, DEFAULT_SOFTENING
     if curve not in _SOFTENED:
-        raise ValueError(f"{names[1]}={softening} applies to {names[0]} 'asinh' or 'log' "
-                         f"only; expected none with {names[0]}={curve!r}")
+        raise ValueError(f"{names[1]}={softening} applies to the asinh and log curves only; "
+                         f"expected none with {names[0]}={curve!r}")
     value = check_float(softening, names[1])
     if value <= 0:
         raise ValueError(f"{names[1]}={softening} should be a number above 0 (the curve's "
