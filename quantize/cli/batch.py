@@ -311,7 +311,8 @@ def batch(
         help="segment: stretch (as --stretch, which it implies) through this curve, as "
         "segment --stretch-curve does: asinh, log or sqrt lift the faint sources of survey "
         "images; linear (the default) keeps the values as they are. Example: quantize batch "
-        "fields/ -o out --mode segment -k 3 --stretch-curve asinh --stretch-clip 0.1.",
+        "fields/ -o out --mode segment -k 3 --stretch-clip 0.01 --stretch-curve log "
+        "--stretch-softening 0.0001.",
         show_default=False, autocompletion=offering(stretch_curves))] = None,
     stretch_softening: Annotated[float | None, typer.Option(
         "--stretch-softening", metavar="S", parser=number,

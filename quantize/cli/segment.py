@@ -299,8 +299,9 @@ def segment_command(
         "viewers' default), log and sqrt lift faint values, as the faint sources of a "
         "survey image whose few bright stars set the range, which linear puts in levels "
         "0..2. mean_input stays the mean of the input's values. Recorded in segments.json "
-        "(stretch_curve). Example: quantize segment field.fits.tif --stretch-curve asinh "
-        "--stretch-clip 0.1 -k 3.",
+        "(stretch_curve). Example, a survey field whose faint sources are about 1/10000 of "
+        "the range: quantize segment field.tif -k 3 --stretch-clip 0.01 --stretch-curve "
+        "log --stretch-softening 0.0001 -w texture=0 -w xy=0 --smooth 0.",
         show_default=False, autocompletion=offering(stretch_curves))] = None,
     stretch_softening: Annotated[float | None, typer.Option(
         "--stretch-softening", metavar="S", parser=number,
