@@ -51,11 +51,10 @@ def test_a_curve_comes_after_the_clip_percentiles_the_values_beyond_made_0_and_2
     assert (loaded.rgb[0, 0, 0], loaded.rgb[0, -1, 0]) == (0, 255)
 
 
-@pytest.mark.parametrize("softening", [None, 0.01, 1.0])
-@pytest.mark.parametrize("curve", ["asinh", "log", "sqrt"])
+@pytest.mark.parametrize(("curve", "softening"), [
+    ("asinh", None), ("asinh", 0.01), ("asinh", 1.0), ("log", None), ("log", 0.01),
+    ("log", 1.0), ("sqrt", None)])
 def test_curves_rise_with_the_values_and_lift_them_above_linear(tmp_path, curve, softening):
-    if curve == "sqrt" and softening is not None:
-        return
     ramp = np.linspace(0.0, 1.0, 4096, dtype=np.float32).reshape(64, 64)
     path = _float_tiff(tmp_path / "r.tif", ramp)
     levels = load_image(path, stretch_curve=curve, stretch_softening=softening).rgb[..., 0]
