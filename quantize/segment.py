@@ -736,6 +736,9 @@ class SegmentResult(ReadOnlyArrays, ArrayResult):
     # The regions' pixel counts and sums (_regions.RegionSums), made once, on first use
     # (or by the hierarchy, which has them), for mean_color_image() and region_stats().
     _sums: _regions.RegionSums | None = field(default=None, init=False, repr=False)
+    # The input's values before a stretch (LoadedImage.stretch_values), whose regions' means
+    # are mean_input; None when not stretched, or not known (an array given to segment).
+    _stretch_values: np.ndarray | None = field(default=None, init=False, repr=False)
 
     _ARRAYS = ("labels", "clusters", "centers", "image", "alpha")
     _MAPPINGS = ("weights",)
@@ -927,7 +930,8 @@ weights=(color=1, intensity=0, xy=0.3, texture=1))
             pixel_size = check_dpi(pixel_size, "pixel_size", "micrometres")
         return _regions.region_stats(self.labels, self.image, self.clusters, self.n_regions,
                                      sums=self._region_sums(), exact=exact,
-                                     stretch_range=self.stretch_range, pixel_size=pixel_size)
+                                     stretch_range=self.stretch_range, pixel_size=pixel_size,
+                                     input_sums=self._input_sums())
 
     def cluster_stats(self, *, exact: bool = False) -> list[dict[str, Any]]:
         """One JSON-ready dict per cluster that some region is in, in cluster order: the
@@ -953,7 +957,8 @@ weights=(color=1, intensity=0, xy=0.3, texture=1))
         return _regions.cluster_stats(self._region_sums(), self.clusters,
                                       int(self.centers.shape[0]),
                                       exact=check_bool(exact, "exact"),
-                                      stretch_range=self.stretch_range)
+                                      stretch_range=self.stretch_range,
+                                      input_sums=self._input_sums())
 
     def _region_sums(self) -> _regions.RegionSums:
         """The regions' :class:`~quantize.reconstruct.regions.RegionSums`, made on first use."""
@@ -962,10 +967,20 @@ weights=(color=1, intensity=0, xy=0.3, texture=1))
             object.__setattr__(self, "_sums", sums)
         return self._sums
 
-    def _with_stretch_range(self, stretch_range: tuple[float, float] | None
-                            ) -> SegmentResult:
-        """This result, of an image stretched from ``stretch_range`` (None: not stretched)."""
+    def _input_sums(self) -> _regions.RegionSums | None:
+        """The regions' sums of the input's values before a stretch
+        (:func:`~quantize.reconstruct.regions.input_value_sums`), or None when not known."""
+        if self._stretch_values is None or self.stretch_range is None:
+            return None
+        return _regions.input_value_sums(self.labels, self._stretch_values, self.n_regions,
+                                         self.alpha)
+
+    def _with_stretch_range(self, stretch_range: tuple[float, float] | None,
+                            values: np.ndarray | None = None) -> SegmentResult:
+        """This result, of an image stretched from ``stretch_range`` (None: not stretched),
+        ``values`` the input's values so stretched when known."""
         object.__setattr__(self, "stretch_range", stretch_range)
+        object.__setattr__(self, "_stretch_values", values)
         return self
 
     def _with_sums(self, sums: _regions.RegionSums) -> SegmentResult:
@@ -1289,6 +1304,7 @@ def segment_pixels(
     working_size: int | str | None = None,
     stretch_range: tuple[float, float] | None = None,
     classes_in: SharedClasses | str | os.PathLike[str] | None = None,
+    stretch_values: np.ndarray | None = None,
 ) -> SegmentResult:
     """:func:`segment` of an image read already, as :func:`~quantize.io.as_rgba` gives it:
     ``rgb`` ``(H, W, 3)`` uint8, which the result keeps (it is not copied; nor modified),
@@ -1296,7 +1312,10 @@ def segment_pixels(
     (:func:`quantize.segment_file.segment_file`); the :class:`AlphaIgnoredWarning` ends
     with ``advice``. ``stretch_range``, the values of a stretched image read as 0 and
     255 (:attr:`~quantize.io.LoadedImage.stretch_range`), gives its statistics their
-    ``mean_input``. The other parameters are checked, as :func:`segment` checks them.
+    ``mean_input``: with ``stretch_values``
+    (:attr:`~quantize.io.LoadedImage.stretch_values`, not copied), the mean of the input's
+    values, exact, else those levels mapped back. The other parameters are checked, as
+    :func:`segment` checks them.
     """
     shared = None
     if classes_in is not None:
@@ -1326,7 +1345,7 @@ def segment_pixels(
         result = _segment_hierarchy(rgb, alpha, w, n_regions, limit, given, superpixels)
         if n_regions is None and result.n_regions == 1:
             _warn_if_levels_too_close(result)
-        return result._with_stretch_range(stretch_range)
+        return result._with_stretch_range(stretch_range, stretch_values)
     limit = default_min_region(h, wd) if given is None else _min_region_pixels(given, h, wd)
     result, unmerged, speck, pieces, large_pieces = _segment_kmeans(
         rgb, alpha, k, w, space, scales, limit, rng, smooth, working_size, shared)
@@ -1337,7 +1356,7 @@ def segment_pixels(
         _warn_if_pieces_lost(result, pieces, k, speck, unmerged, limit, given, working_size)
     if shared is None:  # shared classes keep their numbers, held or not
         result = _numbered_without_gaps(result, k)
-    return result._with_stretch_range(stretch_range)
+    return result._with_stretch_range(stretch_range, stretch_values)
 
 
 def classes_settings(classes: Any, n_clusters: Any, regions: Any, weights: Any, space: Any,

@@ -69,6 +69,7 @@ from .io.profiles import (
     note_profile_converted,
     profile_fields,
 )
+from .io.stretch import DEFAULT_SOFTENING, StretchCurve, check_stretch_curve
 from .names import printable, printable_data, quoted, same_file
 from .reconstruct import regions as _regions
 from .segment import (
@@ -151,6 +152,8 @@ def segment_file(
     intent: Intent = DEFAULT_INTENT,
     page: int | None = None,
     stretch_clip: float = 0.0,
+    stretch_curve: StretchCurve = "linear",
+    stretch_softening: float | None = None,
 ) -> dict[str, Any]:
     """Segment an image file and write the results into ``outdir``.
 
@@ -243,6 +246,16 @@ def segment_file(
         ``stretch_clip``-th to the ``100 - stretch_clip``-th percentile of the values, so
         that a few hot pixels set no range. Recorded (``"stretch_clip"``) when above 0,
         after ``stretch`` and before ``stretch_range``, those percentiles.
+    stretch_curve : {"linear", "asinh", "log", "sqrt"}, default "linear"
+        As for :func:`quantize.io.load_image`: the curve through which the values, scaled
+        to 0..1 by the range stretched, are made levels (``stretch`` implied by any but
+        ``"linear"``); ``"asinh"`` lifts the faint sources of a survey image above its
+        sky. Recorded (``"stretch_curve"``) when not ``"linear"``, with
+        ``"stretch_softening"`` of ``"asinh"`` and ``"log"``, after ``stretch_clip``.
+        ``mean_input`` is the mean of a region's input values whatever the curve.
+    stretch_softening : float, optional
+        The knee of ``"asinh"`` and ``"log"`` as a fraction of the range, above 0
+        (default 0.1); refused with the other curves.
     nodata : float, sequence of 3 floats, "tag" or None, default "tag"
         The value that marks missing data, as :func:`quantize.io.load_image` takes it: its
         pixels are read as fully transparent and so segmented as transparent pixels are
@@ -356,7 +369,8 @@ def segment_file(
     force, edges = check_bool(force, "force"), check_bool(edges, "edges")
     classes = check_bool(classes, "classes")
     stretch_clip = check_stretch_clip(stretch_clip)
-    stretch = check_bool(stretch, "stretch") or stretch_clip > 0
+    curve = check_stretch_curve(stretch_curve, stretch_softening)
+    stretch = check_bool(stretch, "stretch") or stretch_clip > 0 or curve[0] != "linear"
     strip, keep_gps = check_bool(strip, "strip"), check_bool(keep_gps, "keep_gps")
     overlay_color = check_color(overlay_color, "overlay_color")
     nodata, intent = check_nodata(nodata), check_intent(intent)
@@ -377,7 +391,7 @@ def segment_file(
     probe_image(input, max_pixels=max_pixels)  # a bad input is named before any folder is made
     job = _Job(params, names, force, max_pixels, stretch, nodata, shared, overlay_color,
                strip, keep_gps, edges, classes, classes_in, seed, input_name, intent,
-               stretch_clip)
+               stretch_clip, curve)
     pages = 1 if page is not None else stack_pages(input)
     if pages > 1:
         record = _segment_stack(job, input, outdir, folder, pages)
@@ -407,6 +421,7 @@ class _Job(NamedTuple):
     input_name: str | os.PathLike[str] | None
     intent: Intent
     stretch_clip: float
+    curve: tuple[str, float] = ("linear", DEFAULT_SOFTENING)
 
 
 def _segment_page(job: _Job, input: str | os.PathLike[str], outdir: str | os.PathLike[str],
@@ -426,18 +441,21 @@ def _segment_page(job: _Job, input: str | os.PathLike[str], outdir: str | os.Pat
         paths = _prepare_outputs(Path(input), folder, force, names)
         loaded = load_image(input, max_pixels=job.max_pixels, stretch=job.stretch,
                             dark_advice=DARK_ADVICE, nodata=job.nodata, intent=job.intent,
-                            page=page, stretch_clip=job.stretch_clip)
+                            page=page, stretch_clip=job.stretch_clip,
+                            stretch_curve=job.curve[0], stretch_softening=_softening(job.curve))
         note_profile_converted(loaded.source_profile, job.intent, folder.name)
         converted = profile_fields(loaded.source_profile)
         if page is None:
             _warn_if_animated(input, loaded.n_frames, loaded.format)
         result = segment_pixels(loaded.rgb, loaded.alpha, **params,
-                                stretch_range=loaded.stretch_range, classes_in=job.shared)
+                                stretch_range=loaded.stretch_range, classes_in=job.shared,
+                                stretch_values=loaded.stretch_values)
         dpi, exif = loaded.dpi, kept_exif(loaded.exif, job.strip, job.keep_gps)
         pixel_size = _pixel_size_record(loaded.pixel_size)
         nodata = nodata_record(loaded.nodata)  # the value used
         shown = _regions.shown_alpha(loaded.alpha)
-        stretched = _stretch_record(job.stretch, loaded.stretch_range, job.stretch_clip)
+        stretched = _stretch_record(job.stretch, loaded.stretch_range, job.stretch_clip,
+                                    job.curve)
         of_page = {} if page is None else {"page": page, "input_pages": loaded.n_frames}
         del loaded  # the result holds a copy of the pixels: one is enough from here on
         # before the edge map: their distance map, 12 bytes a pixel, is let go first
@@ -539,19 +557,46 @@ def _stack_record(name: str | os.PathLike[str], outdir: str | os.PathLike[str],
 _MAX_LABEL = 65535
 
 #: The units of ``mean_input``, written with ``--stretch`` beside the others.
-INPUT_MEAN_UNITS = ("the input's own values [r, g, b] (grey: three alike), mean_color mapped "
-                    "back through stretch_range: low + mean_color * (high - low) / 255")
+INPUT_MEAN_UNITS = ("the input's own values [r, g, b] (grey: three alike): the mean of the "
+                    "region's (or cluster's) visible pixels' values before the stretch, "
+                    "whatever its curve")
+
+
+def _softening(curve: tuple[str, float]) -> float | None:
+    """The ``stretch_softening`` of a checked ``curve`` (name, softening) as given to
+    :func:`quantize.io.load_image`: None of a curve that takes none.
+
+    >>> _softening(("asinh", 0.05)), _softening(("sqrt", 0.1))
+    (0.05, None)
+    """
+    return curve[1] if curve[0] in ("asinh", "log") else None
+
+
+def _curve_record(curve: tuple[str, float]) -> dict[str, Any]:
+    """The record's ``stretch_curve`` (not of ``"linear"``, which records of runs before
+    curves were added lack too) and ``stretch_softening`` (of ``"asinh"`` and ``"log"``).
+
+    >>> _curve_record(("asinh", 0.1)), _curve_record(("sqrt", 0.1)), _curve_record(("linear", 0.1))
+    ({'stretch_curve': 'asinh', 'stretch_softening': 0.1}, {'stretch_curve': 'sqrt'}, {})
+    """
+    if curve[0] == "linear":
+        return {}
+    softening = _softening(curve)
+    return {"stretch_curve": curve[0],
+            **({} if softening is None else {"stretch_softening": softening})}
 
 
 def _stretch_record(stretch: bool, stretch_range: tuple[float, float] | None,
-                    clip: float = 0.0) -> dict[str, Any]:
+                    clip: float = 0.0, curve: tuple[str, float] = ("linear", DEFAULT_SOFTENING)
+                    ) -> dict[str, Any]:
     """The record's ``stretch`` (true, with ``stretch`` only), ``stretch_clip`` (above 0
-    only) and ``stretch_range``, the input's values read as 0 and 255
+    only), ``stretch_curve`` and ``stretch_softening`` (:func:`_curve_record`) and
+    ``stretch_range``, the input's values read as 0 and 255
     (:attr:`~quantize.io.LoadedImage.stretch_range`; null for an image of one value,
     which no stretch spreads)."""
     if not stretch:
         return {}
-    return {"stretch": True, **({"stretch_clip": clip} if clip else {}),
+    return {"stretch": True, **({"stretch_clip": clip} if clip else {}), **_curve_record(curve),
             "stretch_range": None if stretch_range is None else list(stretch_range)}
 
 
@@ -756,7 +801,8 @@ def check_segment_options(*, n_clusters: int | None = None, regions: int | None 
                           keep_gps: bool = False, nodata: NoData = "tag",
                           classes_in: str | os.PathLike[str] | None = None,
                           intent: Intent = DEFAULT_INTENT,
-                          stretch_clip: float = 0.0) -> dict[str, Any]:
+                          stretch_clip: float = 0.0, stretch_curve: StretchCurve = "linear",
+                          stretch_softening: float | None = None) -> dict[str, Any]:
     """Validate the keyword options of :func:`segment_file` and fill in their defaults.
 
     For drivers (batch runs) that check options once, before any file is read,
@@ -766,7 +812,9 @@ def check_segment_options(*, n_clusters: int | None = None, regions: int | None 
     :data:`OVERLAY_COLOR`: the settings a batch recorded before it could be chosen, in
     red, have no such entry, and still match a run that leaves it out; so are ``stretch``,
     ``strip`` and ``keep_gps``, only when True, ``stretch_clip``, only when above 0 (with
-    ``stretch``, which it implies), ``nodata``, only when not ``"tag"``
+    ``stretch``, which it implies), ``stretch_curve``, only when not ``"linear"``, and
+    ``stretch_softening``, only of ``"asinh"`` and ``"log"`` (with ``stretch``, which any
+    curve but ``"linear"`` implies), ``nodata``, only when not ``"tag"``
     (:func:`_nodata_given`), and ``intent``, only when not the default. ``classes`` is
     returned always (False left out of a batch's
     settings as earlier versions lack it: :mod:`quantize.batch.manifest`).
@@ -803,8 +851,11 @@ def check_segment_options(*, n_clusters: int | None = None, regions: int | None 
     max_pixels = check_max_pixels(max_pixels)
     drawn = {} if color == OVERLAY_COLOR else {"overlay_color": color}
     clip = check_stretch_clip(stretch_clip)
-    stretched = {"stretch": True} if check_bool(stretch, "stretch") or clip else {}
+    curve = check_stretch_curve(stretch_curve, stretch_softening)
+    given = check_bool(stretch, "stretch") or clip or curve[0] != "linear"
+    stretched = {"stretch": True} if given else {}
     stretched.update({"stretch_clip": clip} if clip else {})
+    stretched.update(_curve_record(curve))
     switches = _switches(check_bool(strip, "strip"), check_bool(keep_gps, "keep_gps"))
     intent = check_intent(intent)
     shared = {**shared, **({} if intent == DEFAULT_INTENT else {"intent": intent})}

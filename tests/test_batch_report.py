@@ -291,10 +291,10 @@ def test_csv_report_of_segmentations_has_the_segment_columns(tmp_path):
                        "min_region_share", "failure", "pages", "page_regions",
                        "superpixels", "smooth", "working_size", "classes_in", "stretch",
                        "stretch_clip", "stretch_range", "strip", "keep_gps", "intent",
-                       "nodata"]
+                       "nodata", "stretch_curve", "stretch_softening"]
     assert rows[1] == [str(tmp_path / "a.jpg"), str(tmp_path / "a"), "ok", "", "3", "", "",
                        "3", "4", "2", "lab", "0.25", "False", "False", "", "", "", "", "",
-                       "", "0", "False", "", "", "", "", "", "", "", "", "", *[""] * 11]
+                       "", "0", "False", "", "", "", "", "", "", "", "", "", *[""] * 13]
     with pytest.raises(ValueError, match="mode='segments' is not valid; expected one of"):
         batch.write_report(tmp_path / "r.csv", results, summary, mode="segments")
 

@@ -1814,11 +1814,11 @@ def test_cli_a_segment_csv_report_leads_with_the_segment_columns(photo_tree, tmp
     # --min-region share (none given: empty), then the kind of a failure (none), then a
     # TIFF stack's pages and their regions (a still: empty)
     # and then the options recorded only when given (none: empty)
-    assert (header[-18:], row[-17:]) == (
+    assert (header[-20:], row[-19:]) == (
         ["skipped", "working_width", "working_height", "min_region_share", "failure",
          "pages", "page_regions", *_SEGMENT_GIVEN],
         [str(record["working_width"]), str(record["working_height"]), "", "", "", "",
-         *[""] * 11])
+         *[""] * 13])
 
 
 @pytest.mark.parametrize("args, match", [
@@ -5754,7 +5754,8 @@ _REDUCE_ROW_KEYS = [
 #: last in every row of their mode: null when not.
 _REDUCE_GIVEN = _REDUCE_ROW_KEYS[-8:]
 _SEGMENT_GIVEN = ["superpixels", "smooth", "working_size", "classes_in", "stretch",
-                  "stretch_clip", "stretch_range", "strip", "keep_gps", "intent", "nodata"]
+                  "stretch_clip", "stretch_range", "strip", "keep_gps", "intent", "nodata",
+                  "stretch_curve", "stretch_softening"]
 _REDUCE_OBJECT_KEYS = [key for key in _REDUCE_ROW_KEYS if key != "warnings"]
 
 
@@ -5898,13 +5899,13 @@ def test_cli_segment_report_rows_have_min_region_share_last(tmp_path):
         assert result.exit_code == 0, result.output
         with open(tmp_path / f"{given}.csv", newline="", encoding="utf-8-sig") as f:
             rows = list(csv.reader(f))
-        assert (rows[0][-18:], rows[1][-15]) == (
+        assert (rows[0][-20:], rows[1][-17]) == (
             ["skipped", "working_width", "working_height", "min_region_share", "failure",
              "pages", "page_regions", *_SEGMENT_GIVEN], share or "")
         result = _cli(folder, "-o", out, "--mode", "segment", "--min-region", given,
                       "--json")
         row = json.loads(result.stdout.splitlines()[0])
-        assert (list(row)[-15:-11], row["min_region_share"]) == (
+        assert (list(row)[-17:-13], row["min_region_share"]) == (
             ["min_region_share", "failure", "pages", "page_regions"], share)
 
 

@@ -1798,7 +1798,7 @@ def test_segments_json_of_a_stretch_records_its_range_and_the_means_in_the_input
     monkeypatch.chdir(tmp_path)
     halves = np.full((40, 60), 1000, np.uint16)
     halves[:, 30:] = 3000
-    halves[:, 45:] = 1500  # 1500 comes out 63.75 of 255, segmented as 64
+    halves[:, 45:] = 1500  # 63.75 of 255, segmented as 64 (1501.96 back): its mean kept
     Image.fromarray(halves).save("sq.tif")
     result = runner.invoke(app, ["segment", "sq.tif", "-o", "out", "--stretch", "--json"])
     assert result.exit_code == 0, result.output
@@ -1806,7 +1806,7 @@ def test_segments_json_of_a_stretch_records_its_range_and_the_means_in_the_input
     record = json.loads(Path("out/segments.json").read_text())
     assert record["stretch"] is True and record["stretch_range"] == [1000.0, 3000.0]
     assert [(r["mean_color"], r["mean_input"]) for r in record["region_stats"]] == [
-        ([0.0] * 3, [1000.0] * 3), ([255.0] * 3, [3000.0] * 3), ([64.0] * 3, [1501.96] * 3)]
+        ([0.0] * 3, [1000.0] * 3), ([255.0] * 3, [3000.0] * 3), ([64.0] * 3, [1500.0] * 3)]
     assert record["region_stats_units"]["mean_input"].startswith("the input's own values")
     result = runner.invoke(app, ["segment", "sq.tif", "-o", "plain", "--json"])
     plain = json.loads(Path("plain/segments.json").read_text())

@@ -1003,13 +1003,13 @@ def test_segments_json_of_a_stretch_gives_each_cluster_its_mean_in_the_input_s_v
     """A region's record had mean_input, its cluster's not: a class's mean count was lost."""
     counts = np.full((20, 30), 1000, np.uint16)
     counts[:, 15:] = 3000
-    counts[:, 25:] = 1500  # 63.75 of 255, stored as 64: 1501.96 back
+    counts[:, 25:] = 1500  # 63.75 of 255, stored as 64 (1501.96 back): the input's mean kept
     Image.fromarray(counts).save(tmp_path / "c.tif")
     segment_file(tmp_path / "c.tif", tmp_path / "out", n_clusters=3, seed=0, stretch=True,
                  min_region=0, smooth=0, weights={"xy": 0, "texture": 0})
     document = json.loads((tmp_path / "out" / "segments.json").read_text())
     assert sorted(c["mean_input"] for c in document["cluster_stats"]) == [
-        [1000.0] * 3, [1501.96] * 3, [3000.0] * 3]
+        [1000.0] * 3, [1500.0] * 3, [3000.0] * 3]
     assert all(list(c)[3:6] == ["fraction", "mean_color", "mean_input"]
                for c in document["cluster_stats"])
     regions = {r["cluster"]: r["mean_input"] for r in document["region_stats"]}

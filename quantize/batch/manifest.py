@@ -120,8 +120,10 @@ _NOT_SHAPING = frozenset({"force", "max_pixels", "max_frames", "skip_if_larger",
 #: matrix RGB one, as Adobe RGB's, which every intent converts alike, is made alike),
 #: reduce's ``fixed_colors`` (None: no fixed palette entry, as before it was added) and
 #: segment's ``stretch_clip`` (0: a stretch from the darkest to the brightest value, or
-#: none, as before it was added), reduce's ``nearest`` (False: an animation's pixels may
-#: take a neighbour's or the previous frame's entry, as before it was added) and
+#: none, as before it was added) and ``stretch_curve`` ("linear", with no
+#: ``stretch_softening``: the stretch of before curves were added), reduce's ``nearest``
+#: (False: an animation's pixels may take a neighbour's or the previous frame's entry, as
+#: before it was added) and
 #: ``transparent_color`` (None: the entry of transparent pixels black, as before it was added).
 _LEFT_OUT_UNLESS_GIVEN: dict[str, Any] = {"quality_limit": None, "palette_fitted": False,
                                           "max_bytes": None, "matte": None, "strip": False,
@@ -131,6 +133,8 @@ _LEFT_OUT_UNLESS_GIVEN: dict[str, Any] = {"quality_limit": None, "palette_fitted
                                           "intent": "relative-bpc",
                                           "classes_in": None, "shared_classes": False,
                                           "fixed_colors": None, "stretch_clip": 0.0,
+                                          "stretch_curve": "linear",
+                                          "stretch_softening": None,
                                           "nearest": False, "transparent_color": None}
 #: Options that shape animations only (the palette of each frame, how pixels are mapped onto
 #: one): a still is made alike.

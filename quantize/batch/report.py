@@ -88,7 +88,8 @@ _GIVEN_OPTION_KEYS = {"reduce": ("palette_fitted", "matte", "fixed_colors", "str
                                  "keep_gps", "intent", "nodata", "nearest"),
                       "segment": ("superpixels", "smooth", "working_size", "classes_in",
                                   "stretch", "stretch_clip", "stretch_range", "strip",
-                                  "keep_gps", "intent", "nodata")}
+                                  "keep_gps", "intent", "nodata", "stretch_curve",
+                                  "stretch_softening")}
 _LATER_COLUMNS = {mode: (*later, *_GIVEN_OPTION_KEYS[mode])
                   for mode, later in _LATER_COLUMNS.items()}
 

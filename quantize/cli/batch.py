@@ -125,6 +125,7 @@ from .common import (
     say,
     say_besides_error,
     segment_spaces,
+    stretch_curves,
     user_errors,
     warn,
     weight_names,
@@ -154,7 +155,8 @@ _REDUCE_ONLY = ("--quality", "--quality-limit", "--max-bytes", "--dither", "--ex
                 "--transparent-color", "--palette-out", "--max-frames", "--nearest")
 _SEGMENT_ONLY = ("--regions", "--superpixels", "--smooth", "--working-size", "--edges",
                  "--classes", "--shared-classes", "--classes-in", "--stretch", "--stretch-clip",
-                 "-w/--weight", "--min-region", "--overlay-color")
+                 "--stretch-curve", "--stretch-softening", "-w/--weight", "--min-region",
+                 "--overlay-color")
 #: Added to the error of a batch that found no input, with --remove-orphans and outputs on
 #: record: why they are not removed, and how to remove them.
 _NO_INPUT_NO_REMOVAL = ("; --remove-orphans removes nothing when no input is found (a folder "
@@ -303,6 +305,19 @@ def batch(
         help="segment: stretch (as --stretch, which it implies) from the P-th to the "
         "(100 - P)-th percentile of each image's values, P from 0 to below 50, as segment "
         "--stretch-clip does: a few hot or dead pixels then set no range.",
+        show_default=False)] = None,
+    stretch_curve: Annotated[str | None, typer.Option(
+        "--stretch-curve", metavar="linear|asinh|log|sqrt", parser=choice_word(stretch_curves),
+        help="segment: stretch (as --stretch, which it implies) through this curve, as "
+        "segment --stretch-curve does: asinh, log or sqrt lift the faint sources of survey "
+        "images; linear (the default) keeps the values as they are. Example: quantize batch "
+        "fields/ -o out --mode segment -k 3 --stretch-clip 0.01 --stretch-curve log "
+        "--stretch-softening 0.0001.",
+        show_default=False, autocompletion=offering(stretch_curves))] = None,
+    stretch_softening: Annotated[float | None, typer.Option(
+        "--stretch-softening", metavar="S", parser=number,
+        help="segment: the knee of --stretch-curve asinh or log, S above 0, as a fraction "
+        "of the range (default 0.1), as segment --stretch-softening takes it.",
         show_default=False)] = None,
     quality: Annotated[float | None, typer.Option(
         "--quality", metavar="Q", parser=number,
@@ -573,6 +588,8 @@ def batch(
                  "--smooth": smooth is not None, "--working-size": working_size is not None,
                  "--edges": edges, "--classes": classes, "--stretch": stretch,
                  "--stretch-clip": stretch_clip is not None,
+                 "--stretch-curve": stretch_curve is not None,
+                 "--stretch-softening": stretch_softening is not None,
                  "--shared-classes": shared_classes, "--classes-in": classes_in is not None,
                  "-w/--weight": bool(weights),
                  "--min-region": min_region is not None,
@@ -606,7 +623,7 @@ def batch(
                        _segment_options(colors, regions, edges, space, weights or [], min_region,
                                         overlay_color, seed, stretch, superpixels, smooth,
                                         working_size, classes, shared_classes, stretch_clip,
-                                        classes_in))
+                                        classes_in, stretch_curve, stretch_softening))
             options["max_pixels"] = check_max_pixels(max_pixels, "--max-pixels")
             if mode == "reduce":  # segment reads a file's first frame only
                 options["max_frames"] = check_max_frames(max_frames, "--max-frames")
@@ -1709,10 +1726,12 @@ def _segment_options(colors: int | None, regions: int | None, edges: bool, space
                      smooth: int | None = None, working_size: int | str | None = None,
                      classes: bool = False, shared_classes: bool = False,
                      stretch_clip: float | None = None,
-                     classes_in: Path | None = None) -> dict[str, Any]:
+                     classes_in: Path | None = None, stretch_curve: str | None = None,
+                     stretch_softening: float | None = None) -> dict[str, Any]:
     from .._validation import check_stretch_clip
     from ..classes import check_shared_weights
     from ..features import check_weights
+    from ..io.stretch import check_stretch_curve
     from ..segment import (
         check_cut,
         check_min_region,
@@ -1744,10 +1763,16 @@ def _segment_options(colors: int | None, regions: int | None, edges: bool, space
     if overlay_color is not None:
         options["overlay_color"] = parse_color(overlay_color)
     clip = 0.0 if stretch_clip is None else check_stretch_clip(stretch_clip, "--stretch-clip")
-    if stretch or clip:  # only when given: the settings recorded before it match a run
-        options["stretch"] = True  # without it
+    curve, softening = check_stretch_curve(stretch_curve or "linear", stretch_softening,
+                                           names=("--stretch-curve", "--stretch-softening"))
+    if stretch or clip or curve != "linear":  # only when given: the settings recorded
+        options["stretch"] = True  # before it match a run without it
     if clip:  # so too
         options["stretch_clip"] = clip
+    if curve != "linear":  # so too
+        options["stretch_curve"] = curve
+        if curve in ("asinh", "log"):
+            options["stretch_softening"] = softening
     if superpixels is not None:  # so too
         options["superpixels"] = check_superpixels(superpixels, n_clusters)
     if smooth is not None:  # so too

@@ -158,6 +158,14 @@ def segment_spaces() -> tuple[str, ...]:
     return SPACES
 
 
+def stretch_curves() -> tuple[str, ...]:
+    """The names ``--stretch-curve`` takes, those its check takes
+    (:data:`quantize.io.stretch.STRETCH_CURVES`)."""
+    from ..io.stretch import STRETCH_CURVES
+
+    return STRETCH_CURVES
+
+
 def weight_names() -> list[str]:
     """What ``-w`` completes to: each feature group's name with its ``=``, ``color=``, ...
     (:data:`quantize.features.GROUPS`, the names its check takes), the value left to type."""
@@ -1941,6 +1949,7 @@ FLAGS = {"n_colors": "-k/--colors", "n_clusters": "-k/--clusters", "regions": "-
          "transparent_color": "--transparent-color",
          "keep_gps": "--keep-gps", "nearest": "--nearest",
          "smooth": "--smooth", "stretch_clip": "--stretch-clip",
+         "stretch_curve": "--stretch-curve", "stretch_softening": "--stretch-softening",
          "superpixels": "--superpixels", "masks": "--masks",
          "working_size": "--working-size", "nodata": "--nodata", "intent": "--intent",
          "fps": "--fps", "loop": "--loop",

@@ -66,6 +66,7 @@ from .common import (
     segment_spaces,
     stage_stdin,
     stage_stream,
+    stretch_curves,
     user_errors,
     warn,
     weight_names,
@@ -290,6 +291,25 @@ def segment_command(
         "of 650..2500) then set no range. 0.1 clips 0.1% at each end. Recorded in "
         "segments.json (stretch_clip); stretch_range is then those percentiles.",
         show_default=False)] = None,
+    stretch_curve: Annotated[str | None, typer.Option(
+        "--stretch-curve", metavar="linear|asinh|log|sqrt", parser=choice_word(stretch_curves),
+        help="Stretch (as --stretch does, which it implies) through this curve: the values, "
+        "scaled to 0..1 by the range (and --stretch-clip's percentiles), are curved, then "
+        "made 0..255. linear (the default) keeps them as they are; asinh (the survey "
+        "viewers' default), log and sqrt lift faint values, as the faint sources of a "
+        "survey image whose few bright stars set the range, which linear puts in levels "
+        "0..2. mean_input stays the mean of the input's values. Recorded in segments.json "
+        "(stretch_curve). Example, a survey field whose faint sources are about 1/10000 of "
+        "the range: quantize segment field.tif -k 3 --stretch-clip 0.01 --stretch-curve "
+        "log --stretch-softening 0.0001 -w texture=0 -w xy=0 --smooth 0.",
+        show_default=False, autocompletion=offering(stretch_curves))] = None,
+    stretch_softening: Annotated[float | None, typer.Option(
+        "--stretch-softening", metavar="S", parser=number,
+        help="The knee of --stretch-curve asinh or log, S above 0, as a fraction of the "
+        "range (default 0.1): linear below about S, logarithmic above; smaller lifts "
+        "fainter values. Refused with linear and sqrt. Recorded in segments.json "
+        "(stretch_softening).",
+        show_default=False)] = None,
     nodata: NoDataOption = None,
     intent: IntentOption = None,
     output_name: Annotated[str | None, typer.Option(
@@ -331,10 +351,11 @@ def segment_command(
         "image, as the summary line says), n_clusters, "
         "clusters_used, regions, n_regions, min_region, min_region_share (the --min-region "
         "percentage, with one only), weights, space, seed, outputs, "
-        "stretch (true, with --stretch or --stretch-clip only), stretch_clip (with "
-        "--stretch-clip only), stretch_range (the input's values read as 0 and 255, with "
-        "either only), pixel_size_um ([x, y] micrometres, of a TIFF that states its "
-        "pixels' size), superpixels (with --superpixels only), "
+        "stretch (true, with --stretch, --stretch-clip or --stretch-curve only), stretch_clip "
+        "(with --stretch-clip only), stretch_curve and stretch_softening (with "
+        "--stretch-curve other than linear only), stretch_range (the input's values read "
+        "as 0 and 255, with any of them only), pixel_size_um ([x, y] micrometres, of a "
+        "TIFF that states its pixels' size), superpixels (with --superpixels only), "
         "smooth (with --smooth only), working_size (with --working-size only), strip (true, "
         "with --strip only), keep_gps (true, with --keep-gps only), classes_in (with "
         "--classes-in only), seconds.")] = False,
@@ -372,7 +393,9 @@ def segment_command(
     carried = [("-k", n_clusters), ("--regions", regions), ("--superpixels", superpixels),
                ("--smooth", smooth), ("--working-size", working_size), ("--edges", edges),
                ("--classes", classes), ("--classes-in", classes_in), ("--page", page),
-               ("--stretch", stretch), ("--stretch-clip", stretch_clip), ("--nodata", nodata),
+               ("--stretch", stretch), ("--stretch-clip", stretch_clip),
+               ("--stretch-curve", stretch_curve), ("--stretch-softening", stretch_softening),
+               ("--nodata", nodata),
                ("--intent", intent),
                ("--space", None if space == "lab" else space),
                *(("-w", w) for w in weights or ()), ("--min-region", min_region),
@@ -399,7 +422,9 @@ def segment_command(
                                   superpixels=superpixels, smooth=smooth,
                                   working_size=working_size, classes=classes, strip=strip,
                                   keep_gps=keep_gps, nodata=missing, classes_in=classes_in,
-                                  intent=chosen, stretch_clip=stretch_clip or 0.0)
+                                  intent=chosen, stretch_clip=stretch_clip or 0.0,
+                                  stretch_curve=stretch_curve or "linear",
+                                  stretch_softening=stretch_softening)
         fail(f"{printable_line(str(input))}: is a directory, expected an image file{hint}",
              ExitCode.FAILED)
     refuse_closed_stdout("quiet" if quiet else "json" if as_json else "lines")
@@ -449,7 +474,9 @@ def segment_command(
                            "working_size": working_size, "classes": classes, "strip": strip,
                            "keep_gps": keep_gps, "nodata": missing, "classes_in": classes_in,
                            "intent": chosen, "page": page,
-                           "stretch_clip": stretch_clip or 0.0}
+                           "stretch_clip": stretch_clip or 0.0,
+                           "stretch_curve": stretch_curve or "linear",
+                           "stretch_softening": stretch_softening}
                 record = recorded_call(segment_file, (source, target), options,
                                        format_advice=True, noted=(ProfileConvertedWarning,))
             with interrupts_held():

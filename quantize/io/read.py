@@ -21,7 +21,7 @@ import threading
 import unicodedata
 import weakref
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, BinaryIO, Literal, NamedTuple
 
@@ -86,6 +86,7 @@ from .profiles import (
     converted_profile,
 )
 from .resolution import scaled_dpi, stated_dpi, stated_pixel_size, upright_dpi
+from .stretch import DEFAULT_SOFTENING, StretchCurve, check_stretch_curve, curve_levels
 
 __all__ = ["DEFAULT_MAX_FRAMES", "DEFAULT_MAX_PIXELS", "EXIF_PICTURE_TAGS", "ColorProfileWarning",
            "CompositedFrameWarning", "DamagedExifWarning", "DarkPages", "KeyedCanvas",
@@ -152,11 +153,13 @@ class DarkPages:
 class _StretchRange:
     """The values a stretch read as black and white (``low``, ``high``: None until one
     did), recorded by :func:`_wide_gray_scale` and :func:`_wide_rgb_scale` as they read an
-    image's values of more than 8 bits, for :attr:`LoadedImage.stretch_range`."""
+    image's values of more than 8 bits, for :attr:`LoadedImage.stretch_range`; and
+    ``values``, the values so stretched, for :attr:`LoadedImage.stretch_values`."""
 
     def __init__(self) -> None:
         self.low: float | None = None
         self.high: float | None = None
+        self.values: np.ndarray | None = None
 
 
 class StretchAdvice(str):
@@ -188,26 +191,48 @@ class _Reading(NamedTuple):
     image of one value, which cannot be stretched, is said so. Of the pages of a file
     read in turn, ``pages`` says it once (:class:`DarkPages`). ``clip`` (a percentage,
     with ``stretch``) stretches from the ``clip``-th to the ``100 - clip``-th percentile of
-    the values instead of their darkest and brightest (:func:`_extent_of`)."""
+    the values instead of their darkest and brightest (:func:`_extent_of`). ``curve``
+    and ``softening`` (:mod:`quantize.io.stretch`) make levels of the values scaled to
+    0..1 by that range (:func:`_curved`)."""
 
     stretch: bool = False
     dark_advice: str | None = None
     pages: DarkPages | None = None
     stretched: _StretchRange | None = None
     clip: float = 0.0
+    curve: str = "linear"
+    softening: float = DEFAULT_SOFTENING
 
 
-def _stretch_reading(stretch: Any, stretch_clip: Any, dark_advice: str | None) -> _Reading:
-    """The :class:`_Reading` of :func:`load_image`'s ``stretch`` and ``stretch_clip``,
-    checked (:func:`~quantize._validation.check_stretch_clip`): a stretch when either is
-    given.
+def _stretch_reading(stretch: Any, stretch_clip: Any, dark_advice: str | None,
+                     stretch_curve: Any = "linear", stretch_softening: Any = None) -> _Reading:
+    """The :class:`_Reading` of :func:`load_image`'s ``stretch``, ``stretch_clip``,
+    ``stretch_curve`` and ``stretch_softening``, checked
+    (:func:`~quantize._validation.check_stretch_clip`,
+    :func:`~quantize.io.stretch.check_stretch_curve`): a stretch when ``stretch`` is
+    given, ``stretch_clip`` above 0 or a curve other than ``"linear"``.
 
     >>> _stretch_reading(False, 0.5, None)[:2], _stretch_reading(False, 0.5, None).clip
     ((True, None), 0.5)
+    >>> _stretch_reading(False, 0, None, "log")[0], _stretch_reading(False, 0, None, "log").curve
+    (True, 'log')
     """
     stretch = check_bool(stretch, "stretch")
     clip = check_stretch_clip(stretch_clip)
-    return _Reading(stretch or clip > 0, dark_advice, clip=clip)
+    curve, softening = check_stretch_curve(stretch_curve, stretch_softening)
+    return _Reading(stretch or clip > 0 or curve != "linear", dark_advice, clip=clip,
+                    curve=curve, softening=softening)
+
+
+def _curved(unit: np.ndarray, reading: _Reading) -> np.ndarray:
+    """Levels 0..255 (float64, unrounded) of ``unit``, values scaled to 0..1 by the range
+    a stretch read as black and white and clipped to it, through ``reading``'s curve
+    (:func:`~quantize.io.stretch.curve_levels`).
+
+    >>> _curved(np.array([0.0, 0.25, 1.0]), _Reading(True, curve="sqrt")).tolist()
+    [0.0, 127.5, 255.0]
+    """
+    return curve_levels(unit, reading.curve, reading.softening)
 
 
 def _extent_of(values: np.ndarray, clip: float = 0.0) -> tuple[Any, Any] | None:
@@ -238,6 +263,30 @@ def _record_stretch(reading: _Reading, low: float, high: float) -> None:
     read as black and white."""
     if reading.stretched is not None:
         reading.stretched.low, reading.stretched.high = float(low), float(high)
+
+
+def _record_values(reading: _Reading | None, values: np.ndarray) -> None:
+    """Record in ``reading.stretched``, when a range was recorded in it, ``values`` (the
+    input's, ``(H, W)`` or ``(H, W, 3)``, upright) as those stretched, their NaN and
+    infinite ones (of a float image, shown black) as the range's low."""
+    stretched = None if reading is None else reading.stretched
+    if stretched is None or stretched.low is None:
+        return
+    if values.dtype.kind == "f" and not np.isfinite(values).all():
+        values = np.nan_to_num(values, nan=stretched.low, posinf=stretched.low,
+                               neginf=stretched.low)
+    stretched.values = values
+
+
+def _curve_reading(reading: _Reading | None) -> _Reading | None:
+    """``reading`` when its values were stretched (a range recorded in
+    ``reading.stretched``) by a curve other than ``"linear"``, whose levels
+    :func:`_curved` makes; None when they are made as a linear stretch (or none) makes
+    them, by the code that made them before there were curves."""
+    if (reading is None or reading.curve == "linear" or reading.stretched is None
+            or reading.stretched.low is None):
+        return None
+    return reading
 
 
 _AS_COUNTS = _Reading()
@@ -310,6 +359,13 @@ class LoadedImage:
         the data of each as stored: its licence, author, an XMP packet
         (:func:`~quantize.png.png_text`: not ImageMagick's copies of its EXIF or profile).
         ``()`` of any other file. A PNG output written from it keeps them.
+    stretch_values : (H, W) or (H, W, 3) ndarray, or None
+        Read with ``stretch`` (``stretch_range`` not None), the input's values that were
+        stretched, upright, in their own dtype (float64 of a float image, its NaN and
+        infinite values as ``stretch_range``'s low, which they are shown as): of a grey
+        image (H, W), else its colour channels. The regions' ``mean_input`` is their
+        mean (:meth:`~quantize.segment.SegmentResult.region_stats`), exact whatever the
+        curve. None when not stretched.
 
     Raises
     ------
@@ -341,6 +397,7 @@ class LoadedImage:
     nodata: tuple[float, ...] | None = None
     gray_profile: bytes | None = None
     text: tuple[tuple[bytes, bytes], ...] = ()
+    stretch_values: np.ndarray | None = field(default=None, repr=False)
 
     def on_matte(self, matte: tuple[int, int, int] | None) -> LoadedImage:
         """This image with its translucent pixels composited onto the opaque colour
@@ -421,7 +478,8 @@ def load_image(path: str | os.PathLike[str] | BinaryIO, *,
                dark_advice: str | None = None, nodata: NoData = None,
                intent: Intent = DEFAULT_INTENT,
                page: int | None = None,
-               stretch_clip: float = 0.0) -> LoadedImage:
+               stretch_clip: float = 0.0, stretch_curve: StretchCurve = "linear",
+               stretch_softening: float | None = None) -> LoadedImage:
     """Read an image file into upright 8-bit sRGB pixels and optional alpha.
 
     Parameters
@@ -458,6 +516,16 @@ def load_image(path: str | os.PathLike[str] | BinaryIO, *,
         values that show (each a value of the image: :func:`_extent_of`) instead of from
         the darkest to the brightest, the values beyond made 0 and 255: a few hot or dead
         pixels then set no range. ``0.1`` clips 0.1% at each end.
+    stretch_curve : {"linear", "asinh", "log", "sqrt"}, default "linear"
+        How a stretch (which any curve but ``"linear"`` implies) makes levels of the
+        values, once its range (and ``stretch_clip``'s percentiles) is found: they are
+        scaled to 0..1 by that range (those below it 0, those above 1), put through the
+        curve (:mod:`quantize.io.stretch`) and made 0..255. ``"asinh"``, ``"log"`` and
+        ``"sqrt"`` lift faint values near the bottom of the range, as survey viewers show
+        a sky whose few bright stars set the range; ``"linear"`` keeps them as they are.
+    stretch_softening : float or None
+        The knee of ``"asinh"`` and ``"log"`` as a fraction of the range, above 0 (None:
+        0.1): smaller lifts fainter values more. Refused with the other curves.
     dark_advice : str or None
         What a :class:`PixelRangeWarning` of values of more than 8 bits that come out
         dark (its brightest pixel below 64 of 255) ends with: the caller's own way out
@@ -503,6 +571,8 @@ def load_image(path: str | os.PathLike[str] | BinaryIO, *,
     ValueError, TypeError
         If ``max_pixels`` or ``shrink_to`` is not an integer >= 1 (or None), or
         ``stretch`` not a bool, ``stretch_clip`` not a number from 0 to below 50,
+        ``stretch_curve`` not one of the four, ``stretch_softening`` not None or a number
+        above 0, or given with ``"linear"`` or ``"sqrt"``,
         ``nodata`` not a finite number, three, "tag" or None, or ``intent`` not one of
         the five;
         TypeError for a file object opened in text mode.
@@ -541,7 +611,8 @@ def load_image(path: str | os.PathLike[str] | BinaryIO, *,
     if _is_file_object(path):
         return _load_stream(path, max_pixels=max_pixels, shrink_to=shrink_to,
                             stretch=stretch, dark_advice=dark_advice, nodata=nodata,
-                            intent=intent, page=page, stretch_clip=stretch_clip)
+                            intent=intent, page=page, stretch_clip=stretch_clip,
+                            stretch_curve=stretch_curve, stretch_softening=stretch_softening)
     p = check_input_path(path, "path")
     nodata = check_nodata(nodata)
     intent = check_intent(intent)
@@ -550,7 +621,8 @@ def load_image(path: str | os.PathLike[str] | BinaryIO, *,
         shrink_to = check_int(shrink_to, "shrink_to", minimum=1)
     if page is not None:
         page = check_int(page, "page", minimum=1)
-    reading = _stretch_reading(stretch, stretch_clip, dark_advice)
+    reading = _stretch_reading(stretch, stretch_clip, dark_advice, stretch_curve,
+                               stretch_softening)
     with _opened(p, limit) as im:
         return _loaded(im, p, shrink_to, reading, nodata, intent, page)
 
@@ -652,8 +724,11 @@ def _loaded(im: Image.Image, p: Path, shrink_to: int | None = None,
     if reading.stretch:
         extent = _shown_extent(rgb, alpha, 255.0, _eight_bit_clip(reading))
         stretch_range = _stretch_range(extent, reading)
-        rgb = _stretched(rgb, extent)
+        values = _stretch_values(rgb, stretch_range, reading, orientation, decoded)
+        rgb = _stretched(rgb, extent, _eight_bit_reading(reading))
         _warn_outliers_set_stretch(rgb, alpha, p.name, reading.clip)
+    else:
+        values = None
     return LoadedImage(rgb, alpha, p, im.mode, im.format, n_frames,
                        None if loop is None else int(loop),
                        None if duration is None else float(duration),
@@ -661,7 +736,41 @@ def _loaded(im: Image.Image, p: Path, shrink_to: int | None = None,
                        tagged if im.format == "TIFF" else upright_exif(decoded.info.get("exif")),
                        stretch_range, source_profile,
                        upright_dpi(pixel_size, orientation if turned is None else turned),
-                       None if key is None else tuple(np.atleast_1d(key).tolist()), kept, text)
+                       None if key is None else tuple(np.atleast_1d(key).tolist()), kept, text,
+                       values)
+
+
+def _stretch_values(rgb: np.ndarray, stretch_range: tuple[float, float] | None,
+                    reading: _Reading, orientation: int, decoded: Image.Image
+                    ) -> np.ndarray | None:
+    """:attr:`LoadedImage.stretch_values` of an image read with ``reading.stretch``,
+    whose 8-bit levels are ``rgb`` before :func:`_stretched`: its values of more than 8
+    bits recorded as stretched (of a 16-bit RGB image, as stored: turned by
+    ``orientation`` here, as ``decoded``'s pixels were), or else its 8-bit levels (a grey
+    image's one channel); None when not stretched (``stretch_range`` None)."""
+    if stretch_range is None:
+        return None
+    recorded = reading.stretched.values if reading.stretched is not None else None
+    if recorded is None:
+        return rgb[:, :, 0].copy() if decoded.mode in _GRAY_MODES else rgb.copy()
+    if orientation != 1 and decoded.mode not in (*_SIXTEEN_BIT_MODES, "F"):
+        recorded = _oriented(recorded, orientation)
+    return recorded
+
+
+def _oriented(values: np.ndarray, orientation: int) -> np.ndarray:
+    """``values`` ``(H, W, ...)`` turned upright by the EXIF ``orientation`` 1..8, as
+    :func:`PIL.ImageOps.exif_transpose` turns an image.
+
+    >>> a = np.array([[1, 2], [3, 4]])
+    >>> _oriented(a, 6).tolist(), _oriented(a, 8).tolist(), _oriented(a, 5).tolist()
+    ([[3, 1], [4, 2]], [[2, 4], [1, 3]], [[1, 3], [2, 4]])
+    """
+    turns = {2: lambda a: a[:, ::-1], 3: lambda a: a[::-1, ::-1], 4: lambda a: a[::-1],
+             5: lambda a: a.swapaxes(0, 1), 6: lambda a: np.rot90(a, -1),
+             7: lambda a: a.swapaxes(0, 1)[::-1, ::-1], 8: lambda a: np.rot90(a, 1)}
+    turn = turns.get(orientation)
+    return values if turn is None else np.ascontiguousarray(turn(values))
 
 
 def _gray_profile_of(im: Image.Image) -> bytes | None:
@@ -728,6 +837,14 @@ def _eight_bit_clip(reading: _Reading) -> float:
     its values of more than 8 bits were stretched already (clipped then)."""
     done = reading.stretched is not None and reading.stretched.low is not None
     return 0.0 if done else reading.clip
+
+
+def _eight_bit_reading(reading: _Reading) -> _Reading:
+    """How :func:`_stretched` stretches an image's 8-bit levels read as ``reading``:
+    linearly when its values of more than 8 bits were stretched already (by its curve
+    then), else by its curve."""
+    done = reading.stretched is not None and reading.stretched.low is not None
+    return _AS_COUNTS if done else reading
 
 
 def _page_number(im: Image.Image) -> int | None:
@@ -1215,7 +1332,8 @@ def _wide_values(high: Image.Image, low: Image.Image, grey_alpha: bool = False,
 
 def _wide_rgb_bands(high: Image.Image, low: Image.Image, key: tuple[int, int, int] | None,
                     gamma: float | None, grey_alpha: bool = False,
-                    premultiplied: bool = False, scale: tuple[float, float] = (0.0, 65535.0)
+                    premultiplied: bool = False, scale: tuple[float, float] = (0.0, 65535.0),
+                    curve: tuple[str, float] | None = None
                     ) -> Iterator[tuple[slice, np.ndarray]]:
     """The 8-bit pixels of a 16-bit RGB, RGBA or grey+alpha image whose high and low bytes
     are ``high`` and ``low`` (decoded images of one size and mode; of grey+alpha,
@@ -1228,9 +1346,9 @@ def _wide_rgb_bands(high: Image.Image, low: Image.Image, key: tuple[int, int, in
     Each sample is scaled as a 16-bit grey one is, ``round(v / 257)``; the colours, with
     ``gamma``, converted from it to sRGB from their 16-bit values (:func:`_gamma_encoded`).
     Of the colours, ``scale`` is the values read as black and as white (a stretch:
-    :func:`_wide_rgb_scale`).
+    :func:`_wide_rgb_scale`), and ``curve`` its curve and softening when not linear.
     """
-    scaled, colour = _wide_levels(gamma, scale)
+    scaled, colour = _wide_levels(gamma, scale, curve)
     for rows, highs, lows, values in _wide_values(high, low, grey_alpha, premultiplied):
         band = colour[values]
         if band.ndim == 3 and band.shape[2] == 4:  # alpha is no colour: scaled only
@@ -1256,17 +1374,25 @@ def _unpremultiplied(values: np.ndarray) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=4)
-def _wide_levels(gamma: float | None, scale: tuple[float, float] = (0.0, 65535.0)
-                 ) -> tuple[np.ndarray, np.ndarray]:
+def _wide_levels(gamma: float | None, scale: tuple[float, float] = (0.0, 65535.0),
+                 curve: tuple[str, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The 8-bit level of each 16-bit value, read-only: scaled (``round(v / 257)``, for
-    alpha), and as a colour, ``scale[0]`` read as black and ``scale[1]`` as white (with
-    ``gamma``, converted to sRGB); made once for the frames of an APNG, whose every frame
-    :func:`_wide_rgb_bands` reads."""
+    alpha), and as a colour, ``scale[0]`` read as black and ``scale[1]`` as white, through
+    ``curve`` (a stretch's curve and softening, :func:`_curved`) when given (with
+    ``gamma``, converted to sRGB after it); made once for the frames of an APNG, whose
+    every frame :func:`_wide_rgb_bands` reads."""
     counts = np.arange(65536)
     scaled = _scale_wide_gray(counts, 65535.0)
     black, white = scale
-    colour = (_scale_wide_gray(counts, white, black) if gamma is None else
-              _gamma_encoded(np.clip((counts - black) / (white - black), 0.0, 1.0), gamma))
+    if curve is not None:
+        unit = np.clip((counts - black) / (white - black), 0.0, 1.0)
+        curved = _curved(unit, _Reading(True, curve=curve[0], softening=curve[1])) / 255.0
+        colour = (np.rint(curved * 255.0).astype(np.uint8) if gamma is None
+                  else _gamma_encoded(curved, gamma))
+    else:
+        colour = (_scale_wide_gray(counts, white, black) if gamma is None else
+                  _gamma_encoded(np.clip((counts - black) / (white - black), 0.0, 1.0),
+                                 gamma))
     for levels in (scaled, colour):
         levels.flags.writeable = False
     return scaled, colour
@@ -1305,10 +1431,15 @@ def _wide_rgb_still(im: Image.Image, key: tuple[int, int, int] | None,
         low.load()
         scale = (_wide_rgb_scale(high, low, grey_alpha, premultiplied, reading, page, key)
                  if reading is not None and mode != "CMYK" else (0.0, 65535.0))
+        curve = _curve_reading(reading)
         for rows, band in _wide_rgb_bands(high, low, key, _wide_gamma(high.info), grey_alpha,
-                                          premultiplied, scale):
+                                          premultiplied, scale,
+                                          None if curve is None else (curve.curve,
+                                                                      curve.softening)):
             h, w = band.shape[:2]  # pasted in out's mode, CMYK too, not converted to it
             out.paste(Image.frombuffer(mode, (w, h), band, "raw", mode, 0, 1), (0, rows.start))
+        if reading is not None and reading.stretched is not None and mode != "CMYK":
+            _record_values(reading, _wide_colours(high, low, grey_alpha, premultiplied))
         # of the page decoded, as _premultiplied_8_bit_page takes it (im may be left undecoded)
         out.info = {k: v for k, v in high.info.items() if k not in ("transparency", "gamma")}
     return out
@@ -1353,6 +1484,16 @@ def _wide_rgb_scale(high: Image.Image, low: Image.Image, grey_alpha: bool,
     if 0 < top and round(top / 257.0) < DARK_TOP:
         _warn_dark_values(f"{_on_page(page)}16-bit", (low_value, top), 65535.0, reading)
     return 0.0, 65535.0
+
+
+def _wide_colours(high: Image.Image, low: Image.Image, grey_alpha: bool,
+                  premultiplied: bool) -> np.ndarray:
+    """The 16-bit colours (or grey) of the image whose high and low bytes are ``high``
+    and ``low`` (:func:`_wide_values`), ``(H, W, 3)`` or ``(H, W)`` uint16, as stored
+    (not upright)."""
+    return np.concatenate([values if values.ndim == 2 else values[..., :3]
+                           for _, _, _, values in _wide_values(high, low, grey_alpha,
+                                                               premultiplied)])
 
 
 def _hiding_alpha(highs: np.ndarray, lows: np.ndarray, values: np.ndarray,
@@ -3478,10 +3619,16 @@ def _pil_to_rgba(im: Image.Image, page: int | None = None, reading: _Reading = _
     rgb = np.empty((h, w, 3), dtype=np.uint8)
     alpha = np.empty((h, w), dtype=np.uint8) if has_alpha else None
     if wide_gray:
+        curve = _curve_reading(reading)
+        kept = [] if reading.stretched is not None and reading.stretched.low is not None else None
         for dest, values in _gray_bands(im):
-            rgb[dest] = _scale_wide_gray(values, full, black)[:, :, None]
+            rgb[dest] = _scale_wide_gray(values, full, black, curve)[:, :, None]
+            if kept is not None:
+                kept.append(values)
             if alpha is not None:
                 alpha[dest] = np.where(no_data_mask(values, key), 0, 255)
+        if kept:
+            _record_values(reading, np.concatenate(kept))
     else:
         for dest, band in _row_bands(im):
             if band.mode != target:
@@ -3766,16 +3913,29 @@ def _warn_one_dark_value(facts: str, dark_advice: str | None,
                                   "spreads", advice=eight_bit_advice or ""))
 
 
-def _scale_wide_gray(arr: np.ndarray, full: float, low: float = 0.0) -> np.ndarray:
+def _scale_wide_gray(arr: np.ndarray, full: float, low: float = 0.0,
+                     curve: _Reading | None = None) -> np.ndarray:
     """16-bit (or 32-bit integer / float) grayscale to uint8, ``low`` reading as 0 and
-    ``full`` as 255; NaN and infinite values as 0."""
+    ``full`` as 255, the values between through ``curve``'s curve when given
+    (:func:`_curved`); NaN and infinite values as 0.
+
+    >>> _scale_wide_gray(np.array([0.0, 25.0, 100.0]), 100.0).tolist()
+    [0, 64, 255]
+    >>> _scale_wide_gray(np.array([0.0, 25.0, 100.0]), 100.0, 0.0,
+    ...                  _Reading(True, curve="sqrt")).tolist()
+    [0, 128, 255]
+    """
     a = np.nan_to_num(arr.astype(np.float64), nan=low, posinf=low, neginf=low)
+    if curve is not None:
+        unit = np.clip((a - low) / (full - low), 0.0, 1.0)
+        return np.rint(_curved(unit, curve)).astype(np.uint8)
     if low:
         a -= low
     return np.clip(np.rint(a * (255.0 / (full - low))), 0, 255).astype(np.uint8)
 
 
-def _stretched(rgb: np.ndarray, extent: tuple[Any, Any] | None) -> np.ndarray:
+def _stretched(rgb: np.ndarray, extent: tuple[Any, Any] | None,
+               reading: _Reading = _AS_COUNTS) -> np.ndarray:
     """``rgb``, ``(H, W, 3)`` uint8, its darkest level (of any channel) made 0 and its
     brightest 255, the levels between spread alike (hues kept), over the pixels that show
     (their ``extent``, :func:`_shown_extent`, measured by the caller): ``rgb`` itself when
@@ -3790,8 +3950,12 @@ def _stretched(rgb: np.ndarray, extent: tuple[Any, Any] | None) -> np.ndarray:
     if extent is None:
         return rgb
     low, top = extent
-    if top == low or (low, top) == (0, 255):
+    linear = reading.curve == "linear"
+    if top == low or ((low, top) == (0, 255) and linear):
         return rgb
+    if not linear:
+        unit = np.clip((np.arange(256) - low) / (top - low), 0.0, 1.0)
+        return np.rint(_curved(unit, reading)).astype(np.uint8)[rgb]
     levels = np.rint((np.arange(256) - low) * (255.0 / (top - low)))
     return np.clip(levels, 0, 255).astype(np.uint8)[rgb]
 
@@ -4030,7 +4194,7 @@ def as_rgba_ranged(image: Any, name: str = "image", *, every_frame: str | None =
         return rgb, alpha, None
     extent = _shown_extent(rgb, alpha, 255.0, _eight_bit_clip(reading))
     stretch_range = _stretch_range(extent, reading)
-    rgb = _stretched(rgb, extent)
+    rgb = _stretched(rgb, extent, _eight_bit_reading(reading))
     _warn_outliers_set_stretch(rgb, alpha, name, reading.clip)
     return rgb, alpha, stretch_range
 
@@ -5180,11 +5344,14 @@ def _own_range_to_uint8(arr: np.ndarray, full: float, reading: _Reading = _AS_CO
         return None
     low, top = extent
     _record_stretch(reading, low, top)
+    _record_values(reading, arr[:, :, 0].copy() if n == 1 else arr[:, :, :n].copy())
 
     def scaled(band: np.ndarray) -> np.ndarray:
         levels = np.multiply(band, 255.0 / full, dtype=np.float64)
         colours = np.subtract(band[:, :, :n], low, dtype=np.float64) * (255.0 / (top - low))
         levels[:, :, :n] = np.clip(colours, 0.0, 255.0)  # hidden pixels may lie beyond
+        if reading.curve != "linear":
+            levels[:, :, :n] = _curved(levels[:, :, :n] / 255.0, reading)
         return levels
 
     return _rounded_by_bands(arr, scaled)

@@ -710,6 +710,25 @@ def region_sums(labels: np.ndarray, rgb: np.ndarray, n: int,
     return RegionSums(area, color, rows, cols, hidden, hidden_color)
 
 
+def input_value_sums(labels: np.ndarray, values: np.ndarray, n: int,
+                     alpha: np.ndarray | None = None) -> RegionSums:
+    """:class:`RegionSums` of the labels 0..n of ``labels`` (H, W) over ``values``, the
+    input's own values before a stretch (:attr:`quantize.io.LoadedImage.stretch_values`:
+    ``(H, W)`` grey, counted as three channels alike, or ``(H, W, 3)``, of any real dtype),
+    as :func:`region_sums` adds a region's colours: its ``shown_means`` are the regions'
+    mean input values, exact whatever curve made their levels. Sums of floats are exact
+    only to float64's rounding.
+
+    >>> sums = input_value_sums(np.array([[1, 2], [1, 1]]),
+    ...                         np.array([[0.5, 70000.0], [1.0, 3e4]]), 2)
+    >>> sums.shown_means()[1:, 0].tolist()
+    [10000.5, 70000.0]
+    """
+    if values.ndim == 2:
+        values = np.broadcast_to(values[:, :, None], (*values.shape, 3))
+    return region_sums(labels, values, n, alpha)
+
+
 def mean_color_image(labels: np.ndarray, rgb: np.ndarray, n: int, *,
                      sums: RegionSums | None = None) -> np.ndarray:
     """``(H, W, 3)`` uint8 image with each region filled with its mean colour.
@@ -782,7 +801,8 @@ def border_alpha(alpha: np.ndarray | None, boundaries: np.ndarray) -> np.ndarray
 def region_stats(labels: np.ndarray, rgb: np.ndarray, clusters: np.ndarray,
                  n: int, *, sums: RegionSums | None = None, exact: bool = False,
                  stretch_range: tuple[float, float] | None = None,
-                 pixel_size: tuple[float, float] | None = None) -> list[dict[str, Any]]:
+                 pixel_size: tuple[float, float] | None = None,
+                 input_sums: RegionSums | None = None) -> list[dict[str, Any]]:
     """One JSON-ready record per region 1..n.
 
     Each has ``label``, ``cluster``, ``area`` (pixels), ``perimeter`` (the region's pixels
@@ -793,7 +813,8 @@ def region_stats(labels: np.ndarray, rgb: np.ndarray, clusters: np.ndarray,
     (0-255, one decimal; of the visible pixels, :meth:`RegionSums.shown_means`) and
     ``segmented_color``, that mean rounded to integers as :func:`mean_color_table` draws
     it; with ``exact``, ``centroid`` and ``mean_color`` unrounded. With ``stretch_range``,
-    ``mean_input`` after ``mean_color`` (:func:`input_mean`). With ``pixel_size`` (x, y
+    ``mean_input`` after ``mean_color`` (:func:`input_mean`): the mean of the input's own
+    values when ``input_sums`` (:func:`input_value_sums`) gives them. With ``pixel_size`` (x, y
     in micrometres), ``area_um2`` and ``perimeter_um`` after ``segmented_color``
     (:func:`physical_size`). A region none of whose
     pixels is visible has ``"transparent": true`` last, and its ``mean_color``,
@@ -812,6 +833,7 @@ def region_stats(labels: np.ndarray, rgb: np.ndarray, clusters: np.ndarray,
 
     sums = region_sums(labels, rgb, n) if sums is None else sums
     means, colours = sums.shown_means(), mean_color_table(sums)
+    inputs = None if input_sums is None else input_sums.shown_means()
     boxes = ndimage.find_objects(labels, max_label=n)
     inside = _inside(labels)
     perimeters = region_perimeters(labels, n, inside=inside)
@@ -832,7 +854,8 @@ def region_stats(labels: np.ndarray, rgb: np.ndarray, clusters: np.ndarray,
             "centroid": [shown(float(sums.rows[lab]) / a, 2),
                          shown(float(sums.cols[lab]) / a, 2)],
             "inner_point": points[lab].tolist(),
-            **colour_fields(means[lab], bool(visible[lab]), stretch_range, exact),
+            **colour_fields(means[lab], bool(visible[lab]), stretch_range, exact,
+                            None if inputs is None else inputs[lab]),
             "segmented_color": colours[lab].tolist() if visible[lab] else None,
             **physical_size(a, int(perimeters[lab]), pixel_size, exact),
         }
@@ -843,11 +866,12 @@ def region_stats(labels: np.ndarray, rgb: np.ndarray, clusters: np.ndarray,
 
 
 def colour_fields(mean: np.ndarray, visible: bool,
-                  stretch_range: tuple[float, float] | None, exact: bool = False
-                  ) -> dict[str, list[float] | None]:
+                  stretch_range: tuple[float, float] | None, exact: bool = False,
+                  input_values: np.ndarray | None = None) -> dict[str, list[float] | None]:
     """``{"mean_color": [r, g, b]}`` (0..255, one decimal; unrounded with ``exact``) of
     ``mean``, a region's or cluster's mean colour, with ``stretch_range`` ``mean_input``
-    after it (:func:`input_mean`); each None when none of its pixels is ``visible`` (a
+    after it (:func:`input_mean`, ``input_values`` the mean of the input's values when
+    known); each None when none of its pixels is ``visible`` (a
     transparent region's mean is the stand-in colour it was segmented as, no colour of
     the input's).
 
@@ -859,25 +883,33 @@ def colour_fields(mean: np.ndarray, visible: bool,
     if not visible:
         return {"mean_color": None, **({} if stretch_range is None else {"mean_input": None})}
     shown = float if exact else (lambda v: round(float(v), 1))
-    return {"mean_color": [shown(v) for v in mean], **input_mean(mean, stretch_range, exact)}
+    return {"mean_color": [shown(v) for v in mean],
+            **input_mean(mean, stretch_range, exact, input_values)}
 
 
 def input_mean(mean: np.ndarray, stretch_range: tuple[float, float] | None,
-               exact: bool = False) -> dict[str, list[float]]:
-    """``{"mean_input": [r, g, b]}``: the exact mean colour ``mean`` (0..255, of an image
-    stretched from ``stretch_range``, the input's values read as 0 and 255) in the input's
-    own values, ``low + mean * (high - low) / 255``, to 6 significant digits (unrounded
+               exact: bool = False, input_values: np.ndarray | None = None
+               ) -> dict[str, list[float]]:
+    """``{"mean_input": [r, g, b]}`` of a region of an image stretched from
+    ``stretch_range`` (the input's values read as 0 and 255): ``input_values``, the mean
+    of its input values (:func:`input_value_sums`), when given; else its exact mean colour
+    ``mean`` (0..255) mapped back, ``low + mean * (high - low) / 255`` (a linear
+    stretch's inverse, of levels rounded to 8 bits); to 6 significant digits (unrounded
     with ``exact``); ``{}`` when ``stretch_range`` is None (not stretched).
 
     >>> input_mean(np.array([255.0, 0.0, 127.5]), (227.0, 1968.0))
     {'mean_input': [1968.0, 227.0, 1097.5]}
+    >>> input_mean(np.array([255.0, 0.0, 127.5]), (227.0, 1968.0), False,
+    ...            np.array([1968.0, 227.0, 1000.25]))
+    {'mean_input': [1968.0, 227.0, 1000.25]}
     >>> input_mean(np.array([1.0, 2.0, 3.0]), None)
     {}
     """
     if stretch_range is None:
         return {}
     low, high = stretch_range
-    values = low + np.asarray(mean, dtype=np.float64) * ((high - low) / 255.0)
+    values = (low + np.asarray(mean, dtype=np.float64) * ((high - low) / 255.0)
+              if input_values is None else np.asarray(input_values, dtype=np.float64))
     return {"mean_input": [float(v) if exact else float(f"{v:.6g}") for v in values]}
 
 
@@ -903,15 +935,16 @@ def physical_size(area: int, perimeter: int, pixel_size: tuple[float, float] | N
 
 
 def cluster_stats(sums: RegionSums, clusters: np.ndarray, k: int, *,
-                  exact: bool = False, stretch_range: tuple[float, float] | None = None
-                  ) -> list[dict[str, Any]]:
+                  exact: bool = False, stretch_range: tuple[float, float] | None = None,
+                  input_sums: RegionSums | None = None) -> list[dict[str, Any]]:
     """One JSON-ready record per cluster 0..k-1 that some region is in, in cluster order.
 
     Each has ``cluster``, ``regions`` (how many), ``area`` (their pixels), ``fraction``
     (``area`` over the image's pixels, 6 decimals; unrounded with ``exact``) and
     ``mean_color``, the mean of their visible pixels as :func:`region_stats` works a
     region's out (one decimal; unrounded with ``exact``), with ``stretch_range``
-    ``mean_input`` after it (:func:`input_mean`), and ``"transparent": true`` last
+    ``mean_input`` after it (:func:`input_mean`; of ``input_sums``, the regions'
+    :func:`input_value_sums`, when given), and ``"transparent": true`` last
     when none of them is visible, its ``mean_color`` and ``mean_input`` then None
     (:func:`colour_fields`). ``sums``: :func:`region_sums` of the regions,
     ``clusters`` ``(n,)`` the cluster of each region 1..n. Prior validation is assumed.
@@ -924,6 +957,7 @@ def cluster_stats(sums: RegionSums, clusters: np.ndarray, k: int, *,
     mapping = np.concatenate([[0], clusters.astype(np.intp) + 1])
     merged = sums.merged(mapping, k)
     means = merged.shown_means()
+    inputs = None if input_sums is None else input_sums.merged(mapping, k).shown_means()
     visible = merged.area if merged.hidden is None else merged.area - merged.hidden
     regions = np.bincount(clusters, minlength=k)
     total = int(merged.area[1:].sum())
@@ -931,7 +965,8 @@ def cluster_stats(sums: RegionSums, clusters: np.ndarray, k: int, *,
     for c in np.flatnonzero(regions):
         record = {"cluster": int(c), "regions": int(regions[c]), "area": int(merged.area[c + 1]),
                   "fraction": _fraction(int(merged.area[c + 1]), total, exact),
-                  **colour_fields(means[c + 1], bool(visible[c + 1]), stretch_range, exact)}
+                  **colour_fields(means[c + 1], bool(visible[c + 1]), stretch_range, exact,
+                                  None if inputs is None else inputs[c + 1])}
         if visible[c + 1] == 0:
             record["transparent"] = True
         records.append(record)
