@@ -194,22 +194,6 @@ def test_an_unknown_completion_request_is_one_line_and_exit_2(value):
         'eval "$(_QUANTIZE_COMPLETE=bash_source quantize)"\n')
 
 
-@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
-def test_bash_completes_the_command_once_its_script_is_loaded(tmp_path):
-    """``eval "$(_QUANTIZE_COMPLETE=bash_source quantize)"``, then Tab after ``--pal``."""
-    command = tmp_path / "quantize"
-    command.write_text(f'#!/bin/sh\nexec {shlex.quote(sys.executable)} -m quantize "$@"\n')
-    command.chmod(0o755)
-    script = ('eval "$(_QUANTIZE_COMPLETE=bash_source quantize)"\n'
-              "COMP_WORDS=(quantize reduce --pal); COMP_CWORD=2\n"
-              "_quantize_completion quantize; printf '%s\\n' \"${COMPREPLY[@]}\"\n")
-    done = subprocess.run(["bash", "-c", script], capture_output=True, text=True,
-                          env={**os.environ, "PATH": f"{tmp_path}{os.pathsep}{os.environ['PATH']}"})
-    assert (done.returncode, done.stderr) == (0, "")
-    assert done.stdout.split() == ["--palette-out", "--palette-in", "--palette-fitted",
-                                   "--palette"]
-
-
 #: Each option whose value is one of a fixed set, with what its value completes to.
 _CLOSED_SETS = [
     ("reduce x.png --space", ["rgb", "lab"]), ("segment x.png --space", ["rgb", "lab"]),
@@ -275,31 +259,56 @@ def test_fish_zsh_and_powershell_complete_an_option_s_equals_form(words, values)
     assert powershell.stdout.splitlines() == [f"{v}::: " for v in values]
 
 
+#: Words typed before a Tab, with whether bash is asked for no space after the candidate
+#: (a weight's name, ending in "=", takes its value with no space), and the candidates in
+#: full where a test states them.
+_BASH_TABS = [("segment x.png -w co", True, ["color="]),
+              ("segment x.png --weight = t", True, ["texture="]),
+              ("batch in -w", True, ["color=", "intensity=", "xy=", "texture="]),
+              ("reduce x.png --pal", False, None), ("reduce x.png --space", False, None),
+              ("reduce --pal", False,
+               ["--palette-out", "--palette-in", "--palette-fitted", "--palette"])]
+
+
 @pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
-@pytest.mark.parametrize(("words", "nospace"), [
-    ("segment x.png -w co", True), ("segment x.png --weight = t", True),
-    ("batch in -w", True), ("reduce x.png --pal", False), ("reduce x.png --space", False)])
-def test_bash_adds_no_space_after_a_weight_s_name(tmp_path, words, nospace):
-    """``-w co<TAB>`` became ``-w color= `` and ``-w color= 2`` was then two words: the
-    script asks bash for no space (``compopt -o nospace``, here a function recording its
-    arguments, as bash's own works only while bash completes) when a candidate ends in "="."""
+def test_bash_completes_once_its_script_is_loaded_with_no_space_after_a_weight_s_name(
+        tmp_path):
+    """``eval "$(_QUANTIZE_COMPLETE=bash_source quantize)"``, then Tab after each of
+    ``_BASH_TABS``, in one bash as a user's shell runs them. ``-w co<TAB>`` became
+    ``-w color= `` and ``-w color= 2`` was then two words: the script asks bash for no space
+    (``compopt -o nospace``, here a function recording its arguments, as bash's own works
+    only while bash completes) when a candidate ends in "=".
+
+    One bash loads the script once for all of them (one ``quantize`` process a Tab, as in
+    a shell), where a bash a case started two."""
     command = tmp_path / "quantize"
     command.write_text(f'#!/bin/sh\nexec {shlex.quote(sys.executable)} -m quantize "$@"\n')
     command.chmod(0o755)
-    typed = words.split(" ")
-    script = ('eval "$(_QUANTIZE_COMPLETE=bash_source quantize)"\n'
-              "compopt() { printf 'compopt %s %s\\n' \"$1\" \"$2\"; }\n"
-              f"COMP_WORDS=(quantize {words} ''); COMP_CWORD={len(typed) + 1}\n"
-              "_quantize_completion quantize; printf '%s\\n' \"${COMPREPLY[@]}\"\n")
-    if typed[-1] != "-w":  # the word typed is the one completed
-        script = script.replace(" ''); COMP_CWORD", "); COMP_CWORD").replace(
-            f"COMP_CWORD={len(typed) + 1}", f"COMP_CWORD={len(typed)}")
-    done = subprocess.run(["bash", "-c", script], capture_output=True, text=True,
+    script = ['eval "$(_QUANTIZE_COMPLETE=bash_source quantize)"',
+              "compopt() { printf 'compopt %s %s\\n' \"$1\" \"$2\"; }"]
+    for i, (words, _, _) in enumerate(_BASH_TABS):
+        typed = words.split(" ")
+        if typed[-1] == "-w":  # a new word, empty so far, is the one completed
+            tab = f"COMP_WORDS=(quantize {words} ''); COMP_CWORD={len(typed) + 1}"
+        else:  # the word typed is the one completed
+            tab = f"COMP_WORDS=(quantize {words}); COMP_CWORD={len(typed)}"
+        script += [f"echo '@@ {i}'", tab,
+                   "_quantize_completion quantize; printf '%s\\n' \"${COMPREPLY[@]}\""]
+    done = subprocess.run(["bash", "-c", "\n".join(script) + "\n"], capture_output=True,
+                          text=True,
                           env={**os.environ, "PATH": f"{tmp_path}{os.pathsep}{os.environ['PATH']}"})
     assert (done.returncode, done.stderr) == (0, "")
-    lines = done.stdout.splitlines()
-    assert lines.count("compopt -o nospace") == nospace, lines
-    assert all(line.endswith("=") for line in lines if line != "compopt -o nospace") == nospace
+    parts = done.stdout.split("@@ ")
+    assert parts[0] == "" and [part.split("\n")[0] for part in parts[1:]] == [
+        str(i) for i in range(len(_BASH_TABS))], done.stdout
+    for part, (words, nospace, candidates) in zip(parts[1:], _BASH_TABS, strict=True):
+        lines = [line for line in part.split("\n")[1:] if line]
+        assert lines.count("compopt -o nospace") == nospace, (words, lines)
+        offered = [line for line in lines if line != "compopt -o nospace"]
+        assert offered and all(line.endswith("=") for line in offered) == nospace, (words,
+                                                                                    lines)
+        if candidates is not None:
+            assert offered == candidates, words
 
 
 @pytest.mark.parametrize(("words", "values"), _CLOSED_SETS)
