@@ -95,7 +95,8 @@ EDITED_LARGER = "edited_larger_than_input"
 FEWER_COLORS = "fewer_colors_than_asked"
 #: Key of a job's record holding its notes: facts about its output that are no fault
 #: (:class:`~quantize.errors.ExifLeftOutWarning`, the input's EXIF left out;
-#: :class:`~quantize.errors.GifTableWarning`, a GIF's table doubled), which the
+#: :class:`~quantize.errors.GifTableWarning`, a GIF's table doubled;
+#: :class:`~quantize.errors.LossyColorsWarning`, a JPEG's colours), which the
 #: command line says as note lines, not with ``-q``, as ``quantize reduce`` does. Its
 #: report row and the HTML page list them after its warnings, as before they were notes.
 NOTED = "noted"
