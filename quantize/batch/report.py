@@ -350,7 +350,7 @@ def report_row(row: Mapping[str, Any],
     key it has, as it has it: none is dropped. So every row of a JSON report, and every
     object of ``batch --json``, has the same keys, whatever its status.
 
-    >>> row = report_row({"input": "a.jpg", "output": "", "status": "failed", "reason": "?"})
+    >>> row = report_row({"input": "a.jpg", "output": None, "status": "failed", "reason": "?"})
     >>> list(row)[:6], row["psnr"], row["stale_output"], list(row) == list(ROW_KEYS["reduce"])
     (['input', 'output', 'status', 'skipped', 'reason', 'k'], None, False, True)
     """
