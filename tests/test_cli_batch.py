@@ -4034,8 +4034,8 @@ def test_ctrl_c_gives_the_files_not_reached_a_row_in_the_report(tmp_path, monkey
         with open(report, newline="", encoding="utf-8-sig") as f:
             table = list(csv.reader(f))
         width = len(batch.REPORT_COLUMNS)
-        assert (table[0][:width], table[0][-14]) == (list(batch.REPORT_COLUMNS), "skipped")
-        assert [row[4:width] + row[-14:-13] for row in table[1:]] == [  # k, ..., skipped
+        assert (table[0][:width], table[0][-15]) == (list(batch.REPORT_COLUMNS), "skipped")
+        assert [row[4:width] + row[-15:-14] for row in table[1:]] == [  # k, ..., skipped
             [""] * 8, ["", "", "", "", "0.5", "", "", ""], [""] * 8, [""] * 8]
         rows = [(Path(r[0]).name, *r[1:4]) for r in table[1:]]
     none = None if suffix == ".json" else ""  # JSON's null, a CSV's empty cell
@@ -5751,10 +5751,10 @@ _REDUCE_ROW_KEYS = [
     "removed_outputs_folders_left", "outputs_not_removed", "folder_not_searched",
     "folder_not_listed", "warnings", "quality_limit", "quality_met", "max_bytes",
     "max_bytes_bound", "failure", "palette_fitted", "matte", "fixed_colors", "strip",
-    "keep_gps", "intent", "nodata", "nearest"]
+    "keep_gps", "intent", "nodata", "nearest", "transparent_color"]
 #: The options a job records only when given (and the no-data value, when one was used),
 #: last in every row of their mode: null when not.
-_REDUCE_GIVEN = _REDUCE_ROW_KEYS[-8:]
+_REDUCE_GIVEN = _REDUCE_ROW_KEYS[-9:]
 _SEGMENT_GIVEN = ["superpixels", "smooth", "working_size", "classes_in", "stretch",
                   "stretch_clip", "stretch_range", "strip", "keep_gps", "intent", "nodata"]
 _REDUCE_OBJECT_KEYS = [key for key in _REDUCE_ROW_KEYS if key != "warnings"]
@@ -5811,7 +5811,7 @@ def test_a_csv_report_keeps_its_columns_and_adds_skipped_last(tmp_path):
         with open(report, newline="", encoding="utf-8-sig") as f:
             table = list(csv.reader(f))
         assert table[0] == [*earlier, *later]
-        assert [(Path(row[0]).name, row[2], row[-14]) for row in table[1:]] == [
+        assert [(Path(row[0]).name, row[2], row[-len(later)]) for row in table[1:]] == [
             ("bad.png", "failed", ""), ("noise.png", "skipped" if noise else "ok", noise),
             ("tiny.png", "skipped", "larger")]
 
@@ -6070,13 +6070,14 @@ def test_a_failed_files_kind_is_the_last_column_of_each_report(tmp_path):
     assert result.exit_code == 1
     rows = sorted((json.loads(line) for line in result.stdout.splitlines()),
                   key=lambda row: row["input"])
-    assert [(list(row)[-9], row["failure"]) for row in rows] == [
+    at = -1 - len(_REDUCE_GIVEN)  # failure's place, before the options given
+    assert [(list(row)[at], row["failure"]) for row in rows] == [
         ("failure", None), ("failure", "unreadable_input")]
     with open(tmp_path / "r.csv", newline="", encoding="utf-8-sig") as f:
         table = list(csv.reader(f))
-    assert [row[-9] for row in table] == ["failure", "", "unreadable_input"]
-    assert table[0][:-9] == list(_REDUCE_CSV_HEADER_BEFORE)
-    assert table[0][-8:] == _REDUCE_GIVEN
+    assert [row[at] for row in table] == ["failure", "", "unreadable_input"]
+    assert table[0][:at] == list(_REDUCE_CSV_HEADER_BEFORE)
+    assert table[0][at + 1:] == _REDUCE_GIVEN
 
 
 #: The columns a reduce CSV report had before ``failure`` was added after them.

@@ -85,7 +85,8 @@ _LATER_COLUMNS = {"reduce": ("skipped", "quality_limit", "quality_met", "max_byt
 #: give them stay as they were), by mode: every row has them, null when not given, after
 #: the others, so that those keep their places.
 _GIVEN_OPTION_KEYS = {"reduce": ("palette_fitted", "matte", "fixed_colors", "strip",
-                                 "keep_gps", "intent", "nodata", "nearest"),
+                                 "keep_gps", "intent", "nodata", "nearest",
+                                 "transparent_color"),
                       "segment": ("superpixels", "smooth", "working_size", "classes_in",
                                   "stretch", "stretch_clip", "stretch_range", "strip",
                                   "keep_gps", "intent", "nodata")}
