@@ -45,6 +45,28 @@ def check_int(value: Any, name: str, *, minimum: int | None = None,
     return value
 
 
+def check_optional_int(value: Any, name: str, *, minimum: int | None = None,
+                       maximum: int | None = None) -> int | None:
+    """``value`` as :func:`check_int` checks it, or None when it is None (an optional
+    count: ``threads``, ``page``, ``regions``).
+
+    >>> check_optional_int(3, "page", minimum=1), check_optional_int(None, "page", minimum=1)
+    (3, None)
+    >>> check_optional_int(0, "page", minimum=1)
+    Traceback (most recent call last):
+    ...
+    ValueError: page=0 should be >= 1
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is neither an integer nor None, naming ``name``.
+    ValueError
+        If ``value`` is out of bounds, naming ``name``.
+    """
+    return None if value is None else check_int(value, name, minimum=minimum, maximum=maximum)
+
+
 def check_float(value: Any, name: str, *, minimum: float | None = None,
                 maximum: float | None = None) -> float:
     """Return ``value`` as a finite float within bounds, or raise naming ``name``.
@@ -725,7 +747,7 @@ def _check_limit(value: Any, name: str) -> int | None:
     ValueError
         If ``value`` is below 1, naming ``name``.
     """
-    return None if value is None else check_int(value, name, minimum=1)
+    return check_optional_int(value, name, minimum=1)
 
 
 def check_image_pixels(pixel_shape: tuple[int, ...], described: str, limit: int | None

@@ -433,6 +433,9 @@ def png_text(im: Image.Image) -> tuple[tuple[bytes, bytes], ...]:
     fp = getattr(im, "fp", None)
     if im.format != "PNG" or fp is None:
         return ()
+    whole = getattr(fp, "whole", None)  # the file's own bytes, before readable_png's
+    if whole is not None:  # changes: with the text chunks too long for Pillow to read
+        return _whole_text(whole)
     here = fp.tell()
     try:
         fp.seek(0)
@@ -441,6 +444,13 @@ def png_text(im: Image.Image) -> tuple[tuple[bytes, bytes], ...]:
         return tuple(_text_chunks(fp))
     finally:
         fp.seek(here)
+
+
+def _whole_text(data: bytes) -> tuple[tuple[bytes, bytes], ...]:
+    """:func:`png_text` of the PNG file of bytes ``data``."""
+    fp = _io.BytesIO(data)
+    fp.seek(len(PNG_SIGNATURE))
+    return tuple(_text_chunks(fp))
 
 
 def _text_chunks(fp: Any) -> Iterator[tuple[bytes, bytes]]:
@@ -460,11 +470,13 @@ def _text_chunks(fp: Any) -> Iterator[tuple[bytes, bytes]]:
 class _MendedPng(_io.BytesIO):
     """The bytes of a PNG file without some of its chunks (:func:`readable_png`);
     ``left_out``: the types of those left out as damaged, for :func:`check_png_chunks`
-    to warn of."""
+    to warn of; ``whole``: the file's own bytes when a text chunk was left out as too long
+    for Pillow, for :func:`png_text` to read its text from (else None)."""
 
-    def __init__(self, data: bytes, left_out: list[str]):
+    def __init__(self, data: bytes, left_out: list[str], whole: bytes | None = None):
         super().__init__(data)
         self.left_out = left_out
+        self.whole = whole
 
 
 def readable_png(p: Path) -> Path | BinaryIO:
@@ -479,8 +491,10 @@ def readable_png(p: Path) -> Path | BinaryIO:
     Pillow refused such a file whole ("Decompressed data too large for
     PngImagePlugin.MAX_TEXT_CHUNK"), where pngquant, ImageMagick and browsers read it:
     the XMP in which Photoshop keeps a document's history may take megabytes. Text is
-    metadata: the pixels are the file's, and a chunk left out here is one a PNG output
-    does not keep (:func:`png_text`). The chunks are walked
+    metadata: the pixels are the file's; a text chunk left out here as too long is read
+    by :func:`png_text` from the file's own bytes all the same, so that a PNG output keeps
+    it, as stored, and another names it (a damaged chunk is kept by none). The chunks are
+    walked
     by their heads, a compressed text chunk read and inflated up to that limit; only a
     regular file is read (a pipe cannot be read again), and one that cannot be read is
     left to Pillow to report; the damaged chunks left out are named by
@@ -506,7 +520,9 @@ def readable_png(p: Path) -> Path | BinaryIO:
                                       + ([] if counted is None else [counted])):
         kept += data[at:start] + instead
         at = end
-    return _MendedPng(bytes(kept + data[at:]), left_out)
+    # a text chunk left out as too long is kept in a PNG output all the same (png_text)
+    too_long = len(spans) > len(left_out)
+    return _MendedPng(bytes(kept + data[at:]), left_out, data if too_long else None)
 
 
 #: The frame count of an acTL chunk that ffmpeg writes to a stream it cannot seek back

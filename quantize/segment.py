@@ -85,6 +85,7 @@ from ._validation import (
     check_color,
     check_dpi,
     check_int,
+    check_optional_int,
     check_seed,
     foreign_keywords,
     handed_out,
@@ -587,7 +588,7 @@ def check_min_region(min_region: Any, name: str = "min_region") -> int | str | N
     ValueError: min_region='120%' should be <= 100%
     """
     if min_region is None or not isinstance(min_region, str):
-        return None if min_region is None else check_int(min_region, name, minimum=0)
+        return check_optional_int(min_region, name, minimum=0)
     text = min_region.strip()
     if re.fullmatch(_SHARE, text) is None:
         raise ValueError(f"{name}={min_region!r} is not valid; {_SHARE_EXPECTED}")
@@ -1925,7 +1926,7 @@ def check_cut(n_clusters: Any, regions: Any) -> tuple[int | None, int | None]:
                          "one of them (n_clusters=K: k-means clusters, regions=N: a hierarchy "
                          "cut)")
     return (None if n_clusters is None else check_n_clusters(n_clusters),
-            None if regions is None else check_int(regions, "regions", minimum=1))
+            check_optional_int(regions, "regions", minimum=1))
 
 
 def check_superpixels(superpixels: Any, n_clusters: int | None) -> int | None:

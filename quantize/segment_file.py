@@ -26,8 +26,8 @@ from ._validation import (
     Seed,
     check_bool,
     check_color,
-    check_int,
     check_max_pixels,
+    check_optional_int,
     check_path,
     check_seed,
     check_stretch_clip,
@@ -374,7 +374,7 @@ def segment_file(
     strip, keep_gps = check_bool(strip, "strip"), check_bool(keep_gps, "keep_gps")
     overlay_color = check_color(overlay_color, "overlay_color")
     nodata, intent = check_nodata(nodata), check_intent(intent)
-    page = None if page is None else check_int(page, "page", minimum=1)
+    page = check_optional_int(page, "page", minimum=1)
     shared = None
     if classes_in is not None:  # read once; its k, weights and space are the job's
         shared, n_clusters, weights, space, _ = classes_settings(

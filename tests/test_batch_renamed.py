@@ -391,7 +391,7 @@ def test_an_output_left_in_place_where_a_new_folder_goes_fails_only_its_files(tm
     assert _listed(out) == ["v.png", "x.gif", "y.png"]
     rows = {r["input"]: r for r in json.loads((tmp_path / "r.json").read_text())["files"]}
     assert [(rows[str(src / "y.png" / n)]["status"], rows[str(src / "y.png" / n)]["output"])
-            for n in ("w.png", "z.png")] == [("failed", ""), ("failed", "")]
+            for n in ("w.png", "z.png")] == [("failed", None), ("failed", None)]
     # the manifest claims no output of theirs; the orphan is still recorded, the lock let go
     assert set(batch.read_manifest(out, pending=True)) == {"v.png", "x.gif", "y.png"}
     assert not (out / batch.LOCK_NAME).exists()
@@ -737,7 +737,7 @@ def test_an_earlier_output_left_by_a_name_held_by_the_other_mode_is_said_so(tmp_
     row = next(json.loads(line) for line in result.stdout.splitlines()
                if json.loads(line)["input"] == str(src / "x.gif"))
     assert (row["status"], row["output"], row["outputs_not_removed"]) == (
-        "failed", "", {str(out / "x"): why})
+        "failed", None, {str(out / "x"): why})
     assert (out / "x" / "segments.json").is_file() and (out / "x.gif").is_file()
 
 

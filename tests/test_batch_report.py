@@ -208,7 +208,7 @@ _REDUCE_CSV_COLUMNS = [
     "skipped", "quality_limit", "quality_met", "max_bytes", "max_bytes_bound", "failure",
     # the options a job records only when given (and the no-data value used): null when not
     "palette_fitted", "matte", "fixed_colors", "strip", "keep_gps", "intent", "nodata",
-    "nearest"]
+    "nearest", "transparent_color"]
 
 
 def test_csv_report_has_the_fixed_columns_then_a_key_of_no_row(tmp_path):
@@ -550,7 +550,7 @@ def test_report_has_a_row_for_each_file_not_reached_in_the_natural_order(tmp_pat
         ("img 11.png", "not reached", None)]
     assert rows[0] == batch.report_row(batch.not_reached_row(tmp_path / "img 1.png"))
     assert batch.not_reached_row(tmp_path / "img 1.png") == {
-        "input": str(tmp_path / "img 1.png"), "output": "", "status": "not reached",
+        "input": str(tmp_path / "img 1.png"), "output": None, "status": "not reached",
         "reason": "the run stopped before this file; rerun the same command to finish it"}
 
 
@@ -722,7 +722,7 @@ def test_a_stopped_runs_unsettled_files_are_one_sequence_in_both_reports(tmp_pat
         rows = list(csv.reader(f))
     assert rows[0] == _REDUCE_CSV_COLUMNS
     width = len(batch.REPORT_COLUMNS)  # and then skipped, before quality_limit, quality_met,
-    assert [row[:width] + row[-12:-11] for row in rows[1:]] == [  # max_bytes, failure and
+    assert [row[:width] + row[-13:-12] for row in rows[1:]] == [  # max_bytes, failure and
         # the options recorded when given
         [a, str(tmp_path / "a.png"), "ok", "", "16", "", "31.5", "", "0.2", "", "", ""],
         [b, str(tmp_path / "b.png"), "failed", "not an image", *[""] * 8],
@@ -733,8 +733,8 @@ def test_a_stopped_runs_unsettled_files_are_one_sequence_in_both_reports(tmp_pat
     assert data["files"][2:] == [batch.report_row(row) for row in (
         {"input": c, "output": out, "status": "finished unrecorded",
          "reason": r["finished unrecorded"]},
-        {"input": nine, "output": "", "status": "abandoned", "reason": r["abandoned"]},
-        {"input": ten, "output": "", "status": "not reached", "reason": r["not reached"]})]
+        {"input": nine, "output": None, "status": "abandoned", "reason": r["abandoned"]},
+        {"input": ten, "output": None, "status": "not reached", "reason": r["not reached"]})]
     assert [row["input"] for row in data["files"][:2]] == [a, b]
     assert (data["summary"]["abandoned"], data["summary"]["finished_unrecorded"]) == (1, 1)
     assert (tmp_path / "new.json").read_text() == json.dumps(data, indent=2)

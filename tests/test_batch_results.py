@@ -15,7 +15,7 @@ from quantize.errors import ExitCode, QuantizeDeprecationWarning
 def test_row_puts_the_fixed_columns_first_and_never_lets_the_record_override_them():
     result = batch.FileResult(Path("a.jpg"), None, "failed", "broken",
                               {"status": "ok", "seconds": 0.5}, exit_code=ExitCode.FAILED)
-    assert result.as_row() == {"input": "a.jpg", "output": "", "status": "failed",
+    assert result.as_row() == {"input": "a.jpg", "output": None, "status": "failed",
                                "skipped": None, "reason": "broken", "failure": "other",
                                "seconds": 0.5}
 
@@ -164,7 +164,7 @@ def test_each_unsettled_file_gives_the_row_of_its_status():
                     batch.abandoned_row(Path("in/b.png")),
                     batch.finished_unrecorded_row(Path("in/c.png"), Path("out/c.png"))]
     assert [(r["input"], r["output"], r["status"]) for r in rows] == [
-        ("in/a.png", "", "not reached"), ("in/b.png", "", "abandoned"),
+        ("in/a.png", None, "not reached"), ("in/b.png", None, "abandoned"),
         ("in/c.png", "out/c.png", "finished unrecorded")]
 
 

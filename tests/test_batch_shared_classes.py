@@ -254,6 +254,36 @@ def test_a_forced_rerun_without_shared_classes_removes_their_tables_too(folder, 
                 "run, which no output is assigned to any more\n") in redone.stdout
 
 
+def test_a_forced_rerun_without_classes_in_removes_its_tables_too(folder, tmp_path):
+    """The tables of a --classes-in run stayed beside the outputs a rerun with --force and
+    without it redid, while those of a --shared-classes run were removed; kept while an
+    output is still assigned (its file failed), and a folder never assigned keeps its own."""
+    fit = tmp_path / "fit"
+    assert _batch(folder, fit, "-k", "2", "--shared-classes", "-w", "texture=0").exit_code == 0
+    out, saved = tmp_path / "out", fit / batch.SHARED_CLASSES_NAME
+    assert _batch(folder, out, "--classes-in", str(saved)).exit_code == 0
+    tables = (out / batch.CLASS_TABLE_NAME, out / batch.CLASS_LEGEND_NAME)
+    made = [table.read_bytes() for table in tables]
+    (folder / "b.png").write_bytes(b"not an image")  # its output stays assigned
+    failed = _batch(folder, out, "-k", "2", "-w", "texture=0", "--force")
+    assert failed.exit_code == 1, failed.output
+    assert [table.read_bytes() for table in tables] == made and "removed" not in failed.output
+    _image(slice(10, 40)).save(folder / "b.png")
+    redone = _batch(folder, out, "-k", "2", "-w", "texture=0", "--force")
+    assert redone.exit_code == 0, redone.output
+    assert [table.exists() for table in tables] == [False, False]
+    assert [line for line in redone.stdout.splitlines() if line.startswith("removed")] == [
+        f"removed {table}, a table of the outputs of an earlier run with --classes-in, which "
+        "no output is assigned to any more" for table in tables]
+    assert all(path.is_file() for path in (saved, folder / "a.png", folder / "b.png"))
+    own = tmp_path / "own"
+    own.mkdir()
+    (own / batch.CLASS_TABLE_NAME).write_text("a table of the user's")
+    for _ in range(2):
+        assert _batch(folder, own, "-k", "2", "-w", "texture=0", "--force").exit_code == 0
+    assert (own / batch.CLASS_TABLE_NAME).read_text() == "a table of the user's"
+
+
 def test_class_tables_are_kept_while_outputs_are_assigned_to_the_classes(folder, tmp_path):
     out = tmp_path / "out"
     assert _batch(folder, out, "-k", "2", "--shared-classes", "-w", "texture=0").exit_code == 0

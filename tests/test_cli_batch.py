@@ -180,7 +180,7 @@ def test_cli_lines_name_the_files_with_the_dot_slash_their_folders_were_typed_wi
     again = _cli("./-in", "-o", "./-bo", "-j", "1", "--json")
     assert sorted((o["input"], o["output"])
                   for o in map(json.loads, again.stdout.splitlines())) == [
-        ("-in/a.png", "-bo/a.png"), ("-in/b.png", "")]
+        ("-in/a.png", "-bo/a.png"), ("-in/b.png", None)]
 
 
 @pytest.mark.parametrize("folder", [".", "./", "-in"])
@@ -2893,8 +2893,8 @@ def test_a_run_stopped_by_an_output_error_still_writes_the_reports(tmp_path, mon
     why = (f"{manifest}: cannot add 'b.png' to the record of finished outputs (Is a "
            "directory); the run stopped, and this file's output, unrecorded, was removed")
     assert [(Path(r["input"]).name, r["status"], r["output"]) for r in data["files"]] == [
-        ("a.png", "ok", str(out / "a.png")), ("b.png", "failed", ""),
-        ("c.png", "not reached", "")]
+        ("a.png", "ok", str(out / "a.png")), ("b.png", "failed", None),
+        ("c.png", "not reached", None)]
     assert data["files"][1]["reason"] == why
     assert sorted(p.name for p in out.iterdir()) == [batch.MANIFEST_NAME, "a.png"]
     # said once, with its file: not again as the run's error
@@ -2958,8 +2958,9 @@ def test_a_run_stopped_by_an_error_names_the_outputs_left_unrecorded(tmp_path, m
     summary = (lines if as_json else result.stdout.splitlines())[-2 if as_json else -1]
     assert (" stopped before the end, 2 not reached, 1 finished unrecorded: rerun the same "
             "command to finish; report: ") in summary
-    expected = [("a.png", "not reached", ""), ("b.png", "finished unrecorded", str(out / "b.png")),
-                ("c.png", "not reached", "")]
+    expected = [("a.png", "not reached", None),
+                ("b.png", "finished unrecorded", str(out / "b.png")),
+                ("c.png", "not reached", None)]
     data = json.loads((tmp_path / "r.json").read_text())
     assert [(Path(r["input"]).name, r["status"], r["output"]) for r in data["files"]] == expected
     assert data["files"][1] == batch.report_row(batch.finished_unrecorded_row(src / "b.png",
@@ -4033,13 +4034,14 @@ def test_ctrl_c_gives_the_files_not_reached_a_row_in_the_report(tmp_path, monkey
         with open(report, newline="", encoding="utf-8-sig") as f:
             table = list(csv.reader(f))
         width = len(batch.REPORT_COLUMNS)
-        assert (table[0][:width], table[0][-14]) == (list(batch.REPORT_COLUMNS), "skipped")
-        assert [row[4:width] + row[-14:-13] for row in table[1:]] == [  # k, ..., skipped
+        assert (table[0][:width], table[0][-15]) == (list(batch.REPORT_COLUMNS), "skipped")
+        assert [row[4:width] + row[-15:-14] for row in table[1:]] == [  # k, ..., skipped
             [""] * 8, ["", "", "", "", "0.5", "", "", ""], [""] * 8, [""] * 8]
         rows = [(Path(r[0]).name, *r[1:4]) for r in table[1:]]
-    assert rows == [("a.png", "", *not_reached),
+    none = None if suffix == ".json" else ""  # JSON's null, a CSV's empty cell
+    assert rows == [("a.png", none, *not_reached),
                     ("b.png", str(tmp_path / "out" / "b.png"), "failed", "not an image"),
-                    ("c 9.png", "", *not_reached), ("c 10.png", "", *not_reached)]
+                    ("c 9.png", none, *not_reached), ("c 10.png", none, *not_reached)]
 
 
 @pytest.mark.parametrize("show", [[], ["--json"]])
@@ -4076,9 +4078,9 @@ def test_ctrl_c_gives_the_files_not_reached_a_json_object(tmp_path, monkeypatch)
     assert objects == [_json_object(row) for row in (
         {"input": str(tmp_path / "in" / "b.png"), "output": str(tmp_path / "out" / "b.png"),
          "status": "failed", "reason": "not an image", "seconds": 0.5, "failure": "other"},
-        {"input": str(tmp_path / "in" / "a.png"), "output": "", "status": "not reached",
+        {"input": str(tmp_path / "in" / "a.png"), "output": None, "status": "not reached",
          "reason": reason},
-        {"input": str(tmp_path / "in" / "c.png"), "output": "", "status": "not reached",
+        {"input": str(tmp_path / "in" / "c.png"), "output": None, "status": "not reached",
          "reason": reason})]
     rows = json.loads(report.read_text())["files"]  # the same, as the report has them
     assert sorted(map(json.dumps, rows)) == sorted(  # the same, but for its warnings
@@ -5548,7 +5550,7 @@ def test_cli_failed_file_names_no_output_in_the_reports(tmp_path, rng):
                     "d.png": ("", "failed"), "n.png": (str(out / "n.png"), "skipped")}
     lines = {Path(o["input"]).name: o["output"] for o in map(json.loads,
                                                               result.stdout.splitlines())}
-    assert (lines["c.png"], lines["d.png"]) == ("", "")
+    assert (lines["c.png"], lines["d.png"]) == (None, None)
     assert not (out / "c.png").exists() and not (out / "d.png").exists()
 
 
@@ -5749,10 +5751,10 @@ _REDUCE_ROW_KEYS = [
     "removed_outputs_folders_left", "outputs_not_removed", "folder_not_searched",
     "folder_not_listed", "warnings", "quality_limit", "quality_met", "max_bytes",
     "max_bytes_bound", "failure", "palette_fitted", "matte", "fixed_colors", "strip",
-    "keep_gps", "intent", "nodata", "nearest"]
+    "keep_gps", "intent", "nodata", "nearest", "transparent_color"]
 #: The options a job records only when given (and the no-data value, when one was used),
 #: last in every row of their mode: null when not.
-_REDUCE_GIVEN = _REDUCE_ROW_KEYS[-8:]
+_REDUCE_GIVEN = _REDUCE_ROW_KEYS[-9:]
 _SEGMENT_GIVEN = ["superpixels", "smooth", "working_size", "classes_in", "stretch",
                   "stretch_clip", "stretch_range", "strip", "keep_gps", "intent", "nodata",
                   "stretch_curve", "stretch_softening"]
@@ -5810,7 +5812,7 @@ def test_a_csv_report_keeps_its_columns_and_adds_skipped_last(tmp_path):
         with open(report, newline="", encoding="utf-8-sig") as f:
             table = list(csv.reader(f))
         assert table[0] == [*earlier, *later]
-        assert [(Path(row[0]).name, row[2], row[-14]) for row in table[1:]] == [
+        assert [(Path(row[0]).name, row[2], row[-len(later)]) for row in table[1:]] == [
             ("bad.png", "failed", ""), ("noise.png", "skipped" if noise else "ok", noise),
             ("tiny.png", "skipped", "larger")]
 
@@ -6069,13 +6071,14 @@ def test_a_failed_files_kind_is_the_last_column_of_each_report(tmp_path):
     assert result.exit_code == 1
     rows = sorted((json.loads(line) for line in result.stdout.splitlines()),
                   key=lambda row: row["input"])
-    assert [(list(row)[-9], row["failure"]) for row in rows] == [
+    at = -1 - len(_REDUCE_GIVEN)  # failure's place, before the options given
+    assert [(list(row)[at], row["failure"]) for row in rows] == [
         ("failure", None), ("failure", "unreadable_input")]
     with open(tmp_path / "r.csv", newline="", encoding="utf-8-sig") as f:
         table = list(csv.reader(f))
-    assert [row[-9] for row in table] == ["failure", "", "unreadable_input"]
-    assert table[0][:-9] == list(_REDUCE_CSV_HEADER_BEFORE)
-    assert table[0][-8:] == _REDUCE_GIVEN
+    assert [row[at] for row in table] == ["failure", "", "unreadable_input"]
+    assert table[0][:at] == list(_REDUCE_CSV_HEADER_BEFORE)
+    assert table[0][at + 1:] == _REDUCE_GIVEN
 
 
 #: The columns a reduce CSV report had before ``failure`` was added after them.
@@ -6164,3 +6167,28 @@ def test_batch_reports_a_png_without_its_iend_chunk_and_refuses_a_jpeg_cut_in_it
         "rows, which come out grey, and its end marker follows the cut)")
     assert sorted(p.name for p in (tmp_path / "out").iterdir() if not p.name.startswith(".")) \
         == ["a.png"]
+
+
+def test_a_row_without_an_output_has_it_null_in_json_and_an_empty_cell_in_csv(tmp_path):
+    # it was "" in the JSON report and in --json, where docs/batch.md says a key a file
+    # has no value for is null, as reduce --json has a failed file's output
+    (tmp_path / "in").mkdir()
+    Image.new("RGB", (4, 3), (200, 40, 40)).save(tmp_path / "in" / "a.png")
+    (tmp_path / "in" / "b.png").write_bytes(b"not an image")
+    rows = {}
+    for kind, shown in (("json", ["--json"]), ("csv", [])):
+        report = tmp_path / f"r.{kind}"
+        result = _cli(tmp_path / "in", "-o", tmp_path / f"out_{kind}", "-k", 2, "-j", 1,
+                      "--report", report, *shown)
+        assert result.exit_code == 1, result.output
+        if kind == "json":
+            printed = [json.loads(line) for line in result.stdout.splitlines()]
+            rows["printed"] = {Path(r["input"]).name: r["output"] for r in printed}
+            rows[kind] = {Path(r["input"]).name: r["output"]
+                          for r in json.loads(report.read_text())["files"]}
+        else:
+            with report.open(newline="", encoding="utf-8-sig") as f:
+                rows[kind] = {Path(r["input"]).name: r["output"] for r in csv.DictReader(f)}
+    assert rows == {"printed": {"a.png": str(tmp_path / "out_json" / "a.png"), "b.png": None},
+                    "json": {"a.png": str(tmp_path / "out_json" / "a.png"), "b.png": None},
+                    "csv": {"a.png": str(tmp_path / "out_csv" / "a.png"), "b.png": ""}}

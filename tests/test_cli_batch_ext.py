@@ -500,3 +500,22 @@ def test_ext_same_names_a_file_without_an_extension_as_such(tmp_path, fmt):
         f"{str(src / 'noext')!r} is named without an extension, and an output of its name "
         "would have none to pick its format by: leave it out (--exclude='noext'), or write "
         "every file as a PNG (--ext='.png')\n")
+
+
+def test_a_jpeg_outputs_colours_are_a_note_that_quiet_leaves_out(tmp_path):
+    # batch said it as a warning of the file, -q too, where reduce says it as a note (a
+    # fact of the output's format, no fault); the report keeps it among the warnings
+    (tmp_path / "in").mkdir()
+    _image(1).save(tmp_path / "in" / "a.png")
+    said = ("a.jpg: a JPEG's compression adds colours of its own: the file holds more than "
+            "the 4 colours (and an error the metrics leave out); write .png, .gif, .bmp or "
+            ".webp to keep just them")
+    outcomes = []
+    for i, shown in enumerate(([], ["-q"], ["--json"])):
+        result = _cli(tmp_path / "in", "-o", tmp_path / f"out{i}", "-k", 4, "--ext", ".jpg",
+                      "-j", 1, "--report", tmp_path / f"r{i}.json", *shown)
+        row = json.loads((tmp_path / f"r{i}.json").read_text())["files"][0]
+        lines = [line for line in result.stderr.splitlines() if line.startswith("quantize:")]
+        outcomes.append((result.exit_code, lines, row["warnings"]))
+    note = [f"quantize: note: {tmp_path / 'in' / 'a.png'}: {said}"]
+    assert outcomes == [(0, note, [said]), (0, [], [said]), (0, note, [said])]

@@ -213,6 +213,7 @@ def _float_gray_below_zero() -> Image.Image:
 
 
 @pytest.mark.filterwarnings("ignore::quantize.reduce.ColorCountWarning")  # 2 colours, near black
+@pytest.mark.filterwarnings("ignore::quantize.segment.RegionCountWarning")  # near black: 1 region
 @pytest.mark.parametrize("name", ["reduce_colors", "segment", "boundary_map"])
 @pytest.mark.parametrize("make_image", [_dim_uint16, _float_gray_below_zero])
 def test_a_public_function_that_raises_pixel_range_warning_names_it_under_warns(name,

@@ -22,7 +22,7 @@ from PIL import Image, ImageCms, PngImagePlugin
 from quantize import reduce_colors
 from quantize._validation import shown_value
 from quantize.animation import iter_frames
-from quantize.errors import ImageReadError, OutputError, OutputExistsError
+from quantize.errors import ImageReadError, OutputError, OutputExistsError, TextLeftOutWarning
 from quantize.io import (
     GIF_ALPHA_THRESHOLD,
     ColorProfileWarning,
@@ -537,6 +537,27 @@ def test_a_png_with_a_long_compressed_text_is_read(tmp_path, chunk, before):
     assert probe_image(path) == (2, 1)
     assert [f.rgba[..., :3].tolist() for f in iter_frames(path)] == [
         [[[10, 20, 30], [40, 50, 60]]]]
+
+
+def test_a_long_compressed_text_is_kept_in_a_png_output_and_named_by_another(tmp_path):
+    # read past to let Pillow open the file, it was dropped without a word: a .png output
+    # lacked it, and a .gif's note of the text left out did not name it
+    from quantize.reduce import reduce_file
+
+    long = _long_text(b"iTXt")
+    short = (b"tEXt", b"Copyright\0CC BY 4.0")
+    path = tmp_path / "meta.png"
+    path.write_bytes(png_of_chunks([_IHDR_2X1, short, long, *stored_idats(_ROW),
+                                    (b"IEND", b"")]))
+    assert load_image(path).text == (short, long)  # in the file's order, as stored
+    reduce_file(path, tmp_path / "out.png", n_colors=2)
+    assert load_image(tmp_path / "out.png").text == (short, long)
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        reduce_file(path, tmp_path / "out.gif", n_colors=2)
+    assert [str(w.message) for w in said if w.category is TextLeftOutWarning] == [
+        "out.gif: the input's PNG text (Copyright, XML:com.adobe.xmp) is left out: only a "
+        ".png output keeps it"]
 
 
 # First row and column, and the steps, of the seven passes of an interlaced PNG.

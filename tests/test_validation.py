@@ -431,3 +431,34 @@ def test_the_pixel_and_frame_limits_are_refused_in_the_same_words(value, error, 
             check(value)  # named by default as the library's keyword
         assert str(caught.value) == names[0] + said
         assert check(1) == 1 and check(None) is None
+
+
+@pytest.mark.parametrize("value, error, said", [
+    (0, ValueError, "=0 should be >= 1"),
+    (1.0, TypeError, "=1.0 should be an integer, got float"),
+    (True, TypeError, "=True should be an integer, got bool"),
+])
+def test_an_optional_count_is_refused_in_the_words_of_one_validator(tmp_path, value, error,
+                                                                    said):
+    # write_html_report's threads, segment_file's page and check_cut's regions each kept
+    # a copy of "None if x is None else check_int(...)"; they call check_optional_int now
+    from quantize._validation import check_optional_int
+    from quantize.batch import BatchSummary
+    from quantize.report import write_html_report
+    from quantize.segment import check_cut
+    from quantize.segment_file import segment_file
+
+    assert [check_optional_int(v, "n", minimum=1) for v in (None, 2, np.int64(3))] == [
+        None, 2, 3]
+    assert check_cut(None, None) == (None, None)
+    calls = {"threads": lambda: write_html_report(tmp_path / "r.html", [], BatchSummary(total=0),
+                                                  mode="reduce", threads=value),
+             "page": lambda: segment_file(tmp_path / "in.png", tmp_path / "out", page=value),
+             "regions": lambda: check_cut(None, value)}
+    for name, call in calls.items():
+        with pytest.raises(error) as caught:
+            call()
+        assert str(caught.value) == name + said
+        with pytest.raises(error) as caught:
+            check_optional_int(value, name, minimum=1)
+        assert str(caught.value) == name + said

@@ -69,11 +69,13 @@ def first_frame_note(path: str | os.PathLike[str], n_frames: int | None = None,
     A still image gives None; a 24-frame GIF gives
     ``"animated (24 frames); only the first frame is segmented"`` (without the
     file's name, which whoever shows the warning puts before it, as for every
-    file job's warning). A job that uses one frame warns with it::
+    file job's warning). It warns nothing itself: a job that uses one frame warns
+    with the line, through :func:`~quantize.errors.warn_caller` as every warning of
+    quantize, as ``segment_file`` does::
 
         note = first_frame_note(path)
         if note is not None:
-            warnings.warn(note, FirstFrameWarning, stacklevel=2)
+            warn_caller(note, FirstFrameWarning)
     """
     if n_frames is None or format is None:
         info = probe_animation(path, max_pixels=None)

@@ -431,7 +431,7 @@ def reduce_frame_files(inputs: Sequence[str | os.PathLike[str]],
     >>> names = [f"{folder.name}/f{i}.png" for i in range(3)]
     >>> for i, name in enumerate(names):
     ...     Image.new("RGB", (4, 3), (100 * i, 50, 0)).save(name)
-    >>> record = reduce_frame_files(names, f"{folder.name}/out.gif", fps=25, n_colors=4)
+    >>> record = reduce_frame_files(names, f"{folder.name}/out.gif", fps=25, n_colors=3)
     >>> record["frames"], record["k"], record["psnr"]
     (3, 3, None)
     >>> folder.cleanup()

@@ -109,7 +109,8 @@ _SOURCES = {
         "WorkerFailedError", "remove_unused_palette", "remove_unused_shared_file",
         "shared_palette"),
     "classes": ("CLASS_LEGEND_NAME", "CLASS_TABLE_NAME", "SHARED_CLASSES_NAME",
-                "BatchClasses", "remove_class_tables", "remove_unused_classes",
+                "BatchClasses", "classes_assigned", "remove_class_tables",
+                "remove_unused_classes",
                 "shared_classes",
                 "write_class_legend", "write_class_table"),
 }

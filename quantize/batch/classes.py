@@ -28,7 +28,7 @@ from ..errors import ImageReadError, OutputExistsError, QuantizeError, warnings_
 from ..io import NoDataWarning, folder_made
 from ..names import natural_key
 from ..segment import fit_classes
-from .manifest import SHARED_CLASSES_NAME, record_forced_run, record_output
+from .manifest import SHARED_CLASSES_NAME, load_manifest, record_forced_run, record_output
 from .plan import BatchPlan
 from .results import FileResult
 from .run import check_writable_output
@@ -40,7 +40,7 @@ from .shared import (
 )
 
 __all__ = ["CLASS_LEGEND_NAME", "CLASS_TABLE_NAME", "SHARED_CLASSES_NAME", "BatchClasses",
-           "remove_class_tables", "remove_unused_classes", "shared_classes",
+           "classes_assigned", "remove_class_tables", "remove_unused_classes", "shared_classes",
            "write_class_legend", "write_class_table"]
 
 #: The per-file, per-class areas of a shared-classes batch, in its output folder.
@@ -154,6 +154,24 @@ def remove_unused_classes(output_dir: str | os.PathLike[str]
     :func:`~quantize.batch.remove_unused_palette` does for the palette: only the file as
     that run wrote it, and none some output is still assigned to; returns as it does."""
     return remove_unused_shared_file(output_dir, SHARED_CLASSES_NAME, "shared_classes")
+
+
+def classes_assigned(output_dir: str | os.PathLike[str]) -> bool:
+    """Whether some output recorded in ``output_dir`` was assigned to classes: a batch's
+    shared classes (``shared_classes``) or those of a ``classes_in`` file, which the
+    folder's ``classes.csv`` and ``class-legend.csv`` describe. False when the manifest
+    cannot be read (the run said so).
+
+    >>> import tempfile
+    >>> classes_assigned(tempfile.mkdtemp())
+    False
+    """
+    try:
+        finished = load_manifest(output_dir, "segment").finished()
+    except OSError:
+        return False
+    return any(entry.settings.get("shared_classes") or entry.settings.get("classes_in")
+               for entry in finished.values())
 
 
 def remove_class_tables(output_dir: str | os.PathLike[str]) -> list[tuple[Path, str | None]]:

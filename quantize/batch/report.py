@@ -85,7 +85,8 @@ _LATER_COLUMNS = {"reduce": ("skipped", "quality_limit", "quality_met", "max_byt
 #: give them stay as they were), by mode: every row has them, null when not given, after
 #: the others, so that those keep their places.
 _GIVEN_OPTION_KEYS = {"reduce": ("palette_fitted", "matte", "fixed_colors", "strip",
-                                 "keep_gps", "intent", "nodata", "nearest"),
+                                 "keep_gps", "intent", "nodata", "nearest",
+                                 "transparent_color"),
                       "segment": ("superpixels", "smooth", "working_size", "classes_in",
                                   "stretch", "stretch_clip", "stretch_range", "strip",
                                   "keep_gps", "intent", "nodata", "stretch_curve",
@@ -351,7 +352,7 @@ def report_row(row: Mapping[str, Any],
     key it has, as it has it: none is dropped. So every row of a JSON report, and every
     object of ``batch --json``, has the same keys, whatever its status.
 
-    >>> row = report_row({"input": "a.jpg", "output": "", "status": "failed", "reason": "?"})
+    >>> row = report_row({"input": "a.jpg", "output": None, "status": "failed", "reason": "?"})
     >>> list(row)[:6], row["psnr"], row["stale_output"], list(row) == list(ROW_KEYS["reduce"])
     (['input', 'output', 'status', 'skipped', 'reason', 'k'], None, False, True)
     """

@@ -95,7 +95,8 @@ EDITED_LARGER = "edited_larger_than_input"
 FEWER_COLORS = "fewer_colors_than_asked"
 #: Key of a job's record holding its notes: facts about its output that are no fault
 #: (:class:`~quantize.errors.ExifLeftOutWarning`, the input's EXIF left out;
-#: :class:`~quantize.errors.GifTableWarning`, a GIF's table doubled), which the
+#: :class:`~quantize.errors.GifTableWarning`, a GIF's table doubled;
+#: :class:`~quantize.errors.LossyColorsWarning`, a JPEG's colours), which the
 #: command line says as note lines, not with ``-q``, as ``quantize reduce`` does. Its
 #: report row and the HTML page list them after its warnings, as before they were notes.
 NOTED = "noted"
@@ -207,12 +208,12 @@ NOT_REACHED = "not reached"
 
 def not_reached_row(input: str | os.PathLike[str]) -> dict[str, Any]:
     """The report row of an input a batch interrupted (or stopped by an error) did not
-    reach: the keys of :meth:`FileResult.as_row`, no output and no metrics.
+    reach: the keys of :meth:`FileResult.as_row`, no output (None) and no metrics.
 
     >>> not_reached_row(Path("a.jpg"))["status"]
     'not reached'
     """
-    return {"input": str(input), "output": "", "status": NOT_REACHED,
+    return {"input": str(input), "output": None, "status": NOT_REACHED,
             "reason": "the run stopped before this file; rerun the same command to finish it"}
 
 
@@ -228,7 +229,7 @@ def abandoned_row(input: str | os.PathLike[str]) -> dict[str, Any]:
     >>> abandoned_row(Path("a.jpg"))["status"]
     'abandoned'
     """
-    return {"input": str(input), "output": "", "status": ABANDONED,
+    return {"input": str(input), "output": None, "status": ABANDONED,
             "reason": "the run was interrupted again while it made this file, and abandoned "
                       "it; rerun the same command to make it"}
 
@@ -745,12 +746,13 @@ class FileResult:
         return self.status == "ok" and bool(self.reason)
 
     def as_row(self) -> dict[str, Any]:
-        """A flat JSON-able dict: input, output, status, skipped, reason, then the record's
-        keys, its line of a quality kept within its limit (:data:`LIMITED`) and its notes
-        (:data:`NOTED`) after its ``warnings``; not :data:`MISSED`, which its reason says (every
-        row has the same keys)."""
+        """A flat JSON-able dict: input, output (None when the file has none, as one that
+        failed), status, skipped, reason, then the record's keys, its line of a quality kept
+        within its limit (:data:`LIMITED`) and its notes (:data:`NOTED`) after its
+        ``warnings``; not :data:`MISSED`, which its reason says (every row has the same
+        keys)."""
         row: dict[str, Any] = {"input": str(self.input),
-                               "output": "" if self.output is None else str(self.output),
+                               "output": None if self.output is None else str(self.output),
                                "status": self.status, "skipped": self.skipped,
                                "reason": self.reason, "failure": self.failure}
         row.update((k, v) for k, v in self.record.items()

@@ -25,6 +25,7 @@ from ..errors import (
     FormatAdviceError,
     GifTableWarning,
     ImageReadError,
+    LossyColorsWarning,
     OutputError,
     PaletteInWarning,
     ProfileConvertedWarning,
@@ -1166,6 +1167,7 @@ def run_job(mode: JobMode, job: FileJob) -> tuple[dict[str, Any], dict[str, Any]
     :data:`~quantize.batch.results.FEWER_COLORS` (:func:`_fewer_colors_said`); nor is an
     :class:`~quantize.errors.ExifLeftOutWarning`, a
     :class:`~quantize.errors.GifTableWarning`, a
+    :class:`~quantize.errors.LossyColorsWarning` (a JPEG output's colours), a
     :class:`~quantize.errors.ProfileConvertedWarning` or a
     :class:`~quantize.errors.TextLeftOutWarning` (facts of the output), recorded under
     :data:`~quantize.batch.results.NOTED`, which the command line says as a note. A
@@ -1192,8 +1194,8 @@ def run_job(mode: JobMode, job: FileJob) -> tuple[dict[str, Any], dict[str, Any]
                 mode.func, (job.input, job.output), {**job.options, "force": True},
                 format_advice=False, said_once=(PaletteInWarning, PaletteReadWarning),
                 notes=(FewerColorsWarning,),
-                noted=(ExifLeftOutWarning, GifTableWarning, ProfileConvertedWarning,
-                       TextLeftOutWarning),
+                noted=(ExifLeftOutWarning, GifTableWarning, LossyColorsWarning,
+                       ProfileConvertedWarning, TextLeftOutWarning),
                 limited=(QualityLimitWarning,)))
         except ResultTooLargeError as exc:
             said = attached_warnings(exc)

@@ -670,6 +670,9 @@ def batch(
                                               shared_palette=shared_palette,
                                               shared_classes=shared_classes)
                     _say_planning_warnings(caught, output_dir)
+                    # the tables of outputs assigned to classes, before this run redoes them
+                    tabled = (mode == "segment" and not shared_classes and classes_in is None
+                              and lib.classes_assigned(output_dir))
                     for name, target in (("report", report), ("html", html)):
                         if target is not None:
                             lib.check_report_clear_of_outputs(target, name, plan)
@@ -707,7 +710,7 @@ def batch(
             if mode == "reduce" and not shared_palette:
                 _remove_unused_palette(output_dir, show)
             if mode == "segment" and not shared_classes:
-                _remove_unused_classes(output_dir, show)
+                _remove_unused_classes(output_dir, show, tabled)
             if shared_classes or classes_in is not None:
                 _write_class_table(output_dir, results, show)
             if show == "json":  # one object for every file, as the reports have one row each
@@ -1356,19 +1359,26 @@ def _remove_unused_palette(output_dir: Path, show: str) -> None:
     _say_removed(lib.remove_unused_palette(output_dir), _UNUSED_PALETTE, show)
 
 
-def _remove_unused_classes(output_dir: Path, show: str) -> None:
+def _remove_unused_classes(output_dir: Path, show: str, tabled: bool) -> None:
     """Remove the classes an earlier --shared-classes run saved in ``output_dir`` once no
     output is assigned to them any more (:func:`~quantize.batch.remove_unused_classes`),
     said as :func:`_remove_unused_palette` says the palette's removal; and, once removed,
     the tables of the outputs assigned to them (:func:`~quantize.batch.remove_class_tables`),
-    which describe outputs made again since, each said so too."""
+    which describe outputs made again since, each said so too. So are the tables of outputs
+    assigned to a --classes-in file, which no file of the folder holds: when outputs were
+    assigned to classes before the run (``tabled``) and none is now."""
     from .. import batch as lib
 
     found = lib.remove_unused_classes(output_dir)
     _say_removed(found, _UNUSED_CLASSES, show)
     if found is not None and found[1] is None:
-        for table in lib.remove_class_tables(output_dir):
-            _say_removed(table, _UNUSED_TABLE, show)
+        why = _UNUSED_TABLE
+    elif found is None and tabled and not lib.classes_assigned(output_dir):
+        why = _UNASSIGNED_TABLE
+    else:
+        return
+    for table in lib.remove_class_tables(output_dir):
+        _say_removed(table, why, show)
 
 
 def _say_removed(found: tuple[Path, str | None] | None, what: str, show: str) -> None:
@@ -1392,6 +1402,9 @@ _UNUSED_CLASSES = ("the classes of an earlier --shared-classes run, which no out
 #: Why a table of the outputs of such a run (classes.csv, class-legend.csv) is removed with them.
 _UNUSED_TABLE = ("a table of the outputs of an earlier --shared-classes run, which no output "
                  "is assigned to any more")
+#: Why a table of the outputs of an earlier --classes-in run is removed.
+_UNASSIGNED_TABLE = ("a table of the outputs of an earlier run with --classes-in, which no "
+                     "output is assigned to any more")
 
 
 def _nothing_matched(input_dir: Path, output_dir: Path, recursive: bool,

@@ -168,6 +168,7 @@ def note_profile_converted(profile: SourceProfile | None, intent: str,
 
     >>> import warnings
     >>> with warnings.catch_warnings(record=True) as said:
+    ...     warnings.simplefilter("always")
     ...     note_profile_converted(SourceProfile("CMYK", "SWOP v2"), "relative-bpc", "x.png")
     >>> print(said[0].message)
     x.png: the input's CMYK colours (ICC profile 'SWOP v2') are converted to sRGB, relative \
@@ -189,6 +190,7 @@ def note_profile_kept(icc: bytes | None, named: str | None) -> None:
 
     >>> import warnings
     >>> with warnings.catch_warnings(record=True) as said:
+    ...     warnings.simplefilter("always")
     ...     note_profile_kept(None, "x.png")
     >>> said
     []

@@ -37,6 +37,7 @@ from .._validation import (
     check_int,
     check_max_frames,
     check_max_pixels,
+    check_optional_int,
     check_path,
     check_stretch_clip,
     refuse_masked,
@@ -4383,7 +4384,7 @@ def _checked_fields(image: LoadedImage) -> dict[str, Any]:
     pixel_size = image.pixel_size
     return {"path": None if path is None else check_path(path, "LoadedImage.path"),
             "n_frames": check_int(image.n_frames, "LoadedImage.n_frames", minimum=1),
-            "loop": None if loop is None else check_int(loop, "LoadedImage.loop", minimum=0),
+            "loop": check_optional_int(loop, "LoadedImage.loop", minimum=0),
             "duration": None if duration is None else check_float(
                 duration, "LoadedImage.duration", minimum=0.0),
             "dpi": None if dpi is None else check_dpi(dpi, "LoadedImage.dpi"),

@@ -66,6 +66,7 @@ def note_exif_left_out(exif: bytes | None, path: Path, named: str, *,
 
     >>> import warnings
     >>> with warnings.catch_warnings(record=True) as said:
+    ...     warnings.simplefilter("always")
     ...     note_exif_left_out(b"Exif", Path("clip.gif"), "clip.gif", animation=True)
     >>> print(said[0].message)
     clip.gif: the input's EXIF (artist, copyright, description, camera, date) is left out, \
@@ -93,6 +94,7 @@ def note_text_left_out(text: tuple[tuple[bytes, bytes], ...], path: Path, named:
 
     >>> import warnings
     >>> with warnings.catch_warnings(record=True) as said:
+    ...     warnings.simplefilter("always")
     ...     note_text_left_out(((b"tEXt", b"Copyright\\0CC BY"),
     ...                         (b"iTXt", b"XML:com.adobe.xmp\\0")),
     ...                        Path("icon.gif"), "icon.gif")
@@ -120,6 +122,7 @@ def note_lossy_colors(path: Path, named: str, k: int) -> None:
 
     >>> import warnings
     >>> with warnings.catch_warnings(record=True) as said:
+    ...     warnings.simplefilter("always")
     ...     note_lossy_colors(Path("art6.jpg"), "art6.jpg", 6)
     >>> print(said[0].message)
     art6.jpg: a JPEG's compression adds colours of its own: the file holds more than the 6 \

@@ -38,7 +38,14 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from .. import __version__
-from .._validation import check_bool, check_choice, check_file_name, check_int, check_max_pixels
+from .._validation import (
+    check_bool,
+    check_choice,
+    check_file_name,
+    check_int,
+    check_max_pixels,
+    check_optional_int,
+)
 from ..batch.results import (
     ABANDONED,
     EDITED_LARGER,
@@ -299,7 +306,7 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
     mode = check_choice(mode, "mode", _MODES)
     size = check_int(thumb_size, "thumb_size", minimum=16, maximum=2048)
     max_pixels = check_max_pixels(max_pixels)
-    threads = None if threads is None else check_int(threads, "threads", minimum=1)
+    threads = check_optional_int(threads, "threads", minimum=1)
     left = (check_int(unclaimed, "unclaimed", minimum=0),
             check_int(unfinished, "unfinished", minimum=0, maximum=unclaimed))
     gone = check_removed(removed)
