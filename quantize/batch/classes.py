@@ -26,6 +26,7 @@ import numpy as np
 from ..classes import SAMPLES_PER_IMAGE, SharedClasses, check_shared_weights, read_classes
 from ..errors import ImageReadError, OutputExistsError, QuantizeError, warnings_held
 from ..io import NoDataWarning, folder_made
+from ..io.profiles import DEFAULT_INTENT
 from ..names import natural_key
 from ..segment import fit_classes
 from .manifest import SHARED_CLASSES_NAME, record_forced_run, record_output
@@ -127,8 +128,7 @@ def shared_classes(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_IMAGE
     inputs = [j.input for j in plan.jobs] + made
     left_out: dict[Path, str] = {}
     opts = plan.options
-    classes = fit_classes(_readable(inputs, opts.get("max_pixels"), left_out,
-                                    opts.get("nodata", "tag")),
+    classes = fit_classes(_readable(inputs, opts, left_out),
                           opts["n_clusters"], weights=opts.get("weights"),
                           space=opts.get("space", "lab"), seed=opts.get("seed"),
                           samples_per_image=samples_per_file,
@@ -221,19 +221,25 @@ def _check_saved_fit(plan: BatchPlan, classes: SharedClasses, path: Path) -> Non
                                 path=plan.output_dir)
 
 
-def _readable(inputs: Sequence[Path], max_pixels: int | None,
-              left_out: dict[Path, str], nodata: Any = "tag") -> Iterator[Any]:
-    """Each input read in turn (one in memory at a time), its ``nodata`` pixels transparent
-    as its job reads them (:func:`~quantize.io.load_image`), which says so (the tag's
-    warning is held here); one that cannot be read is left out, with why; none read at all
-    raises :class:`ImageReadError`."""
+def _readable(inputs: Sequence[Path], opts: Mapping[str, Any],
+              left_out: dict[Path, str]) -> Iterator[Any]:
+    """Each input read in turn (one in memory at a time) as its job reads it, with the
+    plan's options ``opts`` (:func:`~quantize.io.load_image`): its ``nodata`` pixels
+    transparent, which says so (the tag's warning is held here), and stretched with
+    ``stretch`` and ``stretch_clip``, so that the classes are fitted on the levels each
+    image is assigned by; one that cannot be read is left out, with why; none read at
+    all raises :class:`ImageReadError`."""
     from ..io import load_image
 
     read = 0
     for path in inputs:
         try:
             with warnings_held((NoDataWarning,)):
-                image = load_image(path, max_pixels=max_pixels, nodata=nodata)
+                image = load_image(path, max_pixels=opts.get("max_pixels"),
+                                   nodata=opts.get("nodata", "tag"),
+                                   stretch=opts.get("stretch", False),
+                                   stretch_clip=opts.get("stretch_clip", 0.0),
+                                   intent=opts.get("intent", DEFAULT_INTENT))
         except (QuantizeError, OSError) as exc:  # worded as its failure's reason, no path
             left_out[path] = exc.reason if isinstance(exc, QuantizeError) else str(exc)
             continue
