@@ -936,8 +936,12 @@ weights=(color=1, intensity=0, xy=0.3, texture=1))
         naming each region's.
 
         Keys: ``cluster``; ``regions``, how many are in it; ``area``, their pixels;
-        ``fraction``, that area over the image's pixels (6 decimals); and
-        ``mean_color`` as ``[r, g, b]``, the mean of their visible pixels (see ``alpha``),
+        ``fraction``, that area over the image's pixels (6 decimals); when some pixels
+        are hidden (alpha 0: a no-data border, a transparent background),
+        ``valid_fraction``, the cluster's visible pixels over the image's visible pixels
+        (6 decimals; 0 for the transparent pixels' own cluster), the share of the scene
+        itself; and ``mean_color`` as ``[r, g, b]``, the mean of their visible pixels
+        (see ``alpha``),
         0..255 with one decimal (unrounded with ``exact=True``), as a region's is worked
         out; ``"transparent": true`` last when none of them is visible (its
         ``mean_color`` and ``mean_input`` then None). With

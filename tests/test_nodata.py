@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import warnings
 
@@ -469,3 +470,32 @@ def test_a_transparent_class_has_no_colour_in_the_class_legend(tmp_path):
     (tmp_path / "a" / "segments.json").unlink()
     legend = write_class_legend(tmp_path, results[1:]).read_text().splitlines()
     assert legend[2] == "1,,,,,2,0.5,1"
+
+
+def test_a_class_gives_its_share_of_the_valid_pixels_beside_that_of_all(tmp_path):
+    """``fraction`` counted the no-data border in its denominator: each column of the tile,
+    half its valid pixels, read 0.125 (2 of 16)."""
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["segment", str(_tile(tmp_path)), "--nodata", "0", "-k", "2",
+                                 "--min-region", "0", "--smooth", "0", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    stats = json.loads((out / "segments.json").read_text())["cluster_stats"]
+    assert [(c["cluster"], c["area"], c["fraction"], c["valid_fraction"]) for c in stats] == [
+        (0, 2, 0.125, 0.5), (1, 2, 0.125, 0.5), (2, 12, 0.75, 0.0)]
+    assert list(stats[0])[3:5] == ["fraction", "valid_fraction"]
+
+
+def test_the_class_table_gives_each_class_its_share_of_the_valid_pixels(tmp_path):
+    folder = _two_tagged_tiles(tmp_path)
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["batch", str(folder), "-o", str(out), "--mode", "segment",
+                                 "-k", "2", "--shared-classes", "--min-region", "0",
+                                 "--smooth", "0", "-q", "-j", "1"])
+    assert result.exit_code == 0, result.output
+    with open(out / "classes.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert sorted((r["file"][-5:], r["class"], r["fraction"], r["valid_fraction"])
+                  for r in rows) == [
+        (f"{name}.tif", k, fraction, valid) for name in "ab"
+        for k, fraction, valid in (("0", "0.125", "0.5"), ("1", "0.125", "0.5"),
+                                   ("2", "0.75", "0.0"))]
