@@ -566,6 +566,9 @@ def _warn_if_zero_border(input: str | os.PathLike[str], rgb: np.ndarray, job: _J
     from .io.nodata import ZERO_BORDER_SHARE, edge_reached
 
     total = rgb.shape[0] * rgb.shape[1]
+    edges = (rgb[0], rgb[-1], rgb[:, 0], rgb[:, -1])
+    if not any((edge == 0).all(axis=1).any() for edge in edges):  # a photo's, mostly
+        return
     if edge_reached((rgb == 0).all(axis=2)) <= ZERO_BORDER_SHARE * total:
         return
     try:

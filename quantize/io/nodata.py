@@ -337,6 +337,9 @@ def edge_reached(marked: np.ndarray) -> int:
     >>> edge_reached(corners)
     6
     """
+    if not (marked[0].any() or marked[-1].any() or marked[:, 0].any()
+            or marked[:, -1].any()):
+        return 0  # none on the edge: no labelling of a photo's pixels
     from scipy import ndimage
 
     pieces, _ = ndimage.label(marked)
