@@ -430,7 +430,8 @@ def _segment_page(job: _Job, input: str | os.PathLike[str], outdir: str | os.Pat
         loaded = load_image(input, max_pixels=job.max_pixels, stretch=job.stretch,
                             dark_advice=DARK_ADVICE, nodata=job.nodata, intent=job.intent,
                             page=page, stretch_clip=job.stretch_clip)
-        if job.nodata == "tag" and loaded.nodata is None and loaded.alpha is None:
+        if (job.nodata == "tag" and loaded.format == "TIFF" and loaded.nodata is None
+                and loaded.alpha is None):  # a TIFF that a GDAL_NODATA tag could name it in
             _warn_if_zero_border(input, loaded.rgb, job, page)
         note_profile_converted(loaded.source_profile, job.intent, folder.name)
         converted = profile_fields(loaded.source_profile)
@@ -550,8 +551,8 @@ INPUT_MEAN_UNITS = ("the input's own values [r, g, b] (grey: three alike), mean_
 
 def _warn_if_zero_border(input: str | os.PathLike[str], rgb: np.ndarray, job: _Job,
                          page: int | None) -> None:
-    """Say once that the pixels of ``input`` (its ``page``) of 0 in every band look like a
-    no-data border (a rotated scene's corners) that no value names (no ``nodata`` given,
+    """Say once that the pixels of ``input``, a TIFF (its ``page``), of 0 in every band look
+    like a no-data border (a rotated scene's corners) that no value names (no ``nodata`` given,
     no GDAL_NODATA tag), and to give ``nodata=0``: they are segmented as dark pixels,
     their own class or merged into a dark one. Said when more than
     :data:`~quantize.io.nodata.ZERO_BORDER_SHARE` of the pixels are such pixels in pieces

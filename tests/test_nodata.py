@@ -553,7 +553,16 @@ def test_a_dark_photo_whose_black_reaches_its_edge_is_not_said(tmp_path):
     the rest, as ``skimage.data.astronaut()``'s background does: no no-data border."""
     yy, xx = np.mgrid[0:40, 0:40]
     photo = np.clip(np.hypot(yy, xx) - 20, 0, None) * 2  # 0 within 20 of a corner, then up
-    src = tmp_path / "dark.png"
+    src = tmp_path / "dark.tif"
     Image.fromarray(np.repeat(photo.astype(np.uint8)[..., None], 3, axis=2)).save(src)
+    _, stderr = _classes(tmp_path, src)
+    assert "no-data border" not in stderr
+
+
+def test_a_black_border_of_a_png_is_not_said(tmp_path):
+    """No GDAL_NODATA tag names a PNG's no data: its black is a graphic's, a letterbox's."""
+    tifffile = pytest.importorskip("tifffile")
+    src = tmp_path / "frame.png"
+    Image.fromarray((tifffile.imread(_framed_scene(tmp_path)) // 16).astype(np.uint8)).save(src)
     _, stderr = _classes(tmp_path, src)
     assert "no-data border" not in stderr
