@@ -368,11 +368,13 @@ def _united_into_one(k: int, n_centers: int, w: dict[str, float], darkest: int =
     """The warning when :func:`unite_alike` united all ``n_centers`` clusters into one:
     no border shows a change in the groups ``w`` weighs, which it names, with xy when
     weighted, when colour or texture is weighted 0. Of an image whose levels
-    ``darkest``..``brightest`` span fewer than :data:`CLOSE_LEVELS` (a dark one,
-    an image of more than 8 bits read as counts, whose warning says so, say; or a float
-    image of 0.40..0.42; those of all but ``beyond`` pixels, outliers such as a hot pixel
-    that a stretch took as white: :func:`~quantize.io.bulk_levels`,
-    :func:`~quantize.io.outside_levels`), it says that instead of calling it plain, and,
+    ``darkest``..``brightest`` span fewer than :data:`CLOSE_LEVELS` (a float image of
+    0.40..0.42, say) or fill only the low part of the range, all below
+    :data:`~quantize.io.DARK_TOP` (a dark one: a 12-bit scene in a 16-bit file read as
+    counts, 0..16 of 255, whose warning says so; those of all but ``beyond`` pixels,
+    outliers such as a hot pixel that a stretch took as white:
+    :func:`~quantize.io.bulk_levels`, :func:`~quantize.io.outside_levels`), it says that
+    instead of calling it plain, and,
     when no outlier sets the range and the levels are not one, to give ``stretch=True``
     (:data:`STRETCH_ADVICE`). An image of one level is plain.
 
@@ -382,6 +384,9 @@ def _united_into_one(k: int, n_centers: int, w: dict[str, float], darkest: int =
 colour or texture, so they are united into 1 cluster: the image is dark, its levels 4..12 \
 of 255, too close to tell apart; give stretch=True to map the image's own range onto \
 0..255 before segmenting
+    >>> _united_into_one(5, 5, {"color": 1.0, "intensity": 0.0, "xy": 0.3, "texture": 1.0},
+    ...                  0, 16).partition("1 cluster: ")[2][:49]
+    'the image is dark, its levels 0..16 of 255, too c'
     >>> _united_into_one(4, 4, {"color": 1.0, "intensity": 0.0, "xy": 0.3, "texture": 1.0},
     ...                  102, 107).partition("1 cluster: ")[2][:60]
     'its levels 102..107 of 255 are too close to tell apart; give'
@@ -399,7 +404,8 @@ texture, the only group weighted (weight color=0 and weight xy=0), so they are u
     """
     head = f"n_clusters={k} but no border between the {n_centers} clusters k-means found "
     off = [g for g in ("color", "texture") if w[g] == 0]
-    if not off and darkest < brightest and brightest - darkest < CLOSE_LEVELS:
+    if not off and darkest < brightest and (brightest - darkest < CLOSE_LEVELS
+                                            or brightest < DARK_TOP):
         return (head + "shows a change in colour or texture, so they are united into 1 "
                 f"cluster: {levels_too_close(darkest, brightest, beyond)}")
     if not off:

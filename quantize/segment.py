@@ -87,6 +87,7 @@ from ._validation import (
     check_int,
     check_optional_int,
     check_seed,
+    check_stretch_clip,
     foreign_keywords,
     handed_out,
     shown_step,
@@ -940,8 +941,12 @@ weights=(color=1, intensity=0, xy=0.3, texture=1))
         naming each region's.
 
         Keys: ``cluster``; ``regions``, how many are in it; ``area``, their pixels;
-        ``fraction``, that area over the image's pixels (6 decimals); and
-        ``mean_color`` as ``[r, g, b]``, the mean of their visible pixels (see ``alpha``),
+        ``fraction``, that area over the image's pixels (6 decimals); when some pixels
+        are hidden (alpha 0: a no-data border, a transparent background),
+        ``valid_fraction``, the cluster's visible pixels over the image's visible pixels
+        (6 decimals; 0 for the transparent pixels' own cluster), the share of the scene
+        itself; and ``mean_color`` as ``[r, g, b]``, the mean of their visible pixels
+        (see ``alpha``),
         0..255 with one decimal (unrounded with ``exact=True``), as a region's is worked
         out; ``"transparent": true`` last when none of them is visible (its
         ``mean_color`` and ``mean_input`` then None). With
@@ -1399,7 +1404,8 @@ def fit_classes(images: Iterable[Any], n_clusters: int, *,
                 weights: Mapping[str, float] | None = None, space: Space = "lab",
                 texture_scales: Sequence[float] = DEFAULT_TEXTURE_SCALES,
                 seed: Seed = None, samples_per_image: int = SAMPLES_PER_IMAGE,
-                working_size: int | str | None = None) -> SharedClasses:
+                working_size: int | str | None = None, stretch: bool = False,
+                stretch_clip: float = 0.0) -> SharedClasses:
     """Fit ``n_clusters`` k-means classes on feature vectors sampled from all ``images``.
 
     Each image contributes ``samples_per_image`` of its working copy's visible pixels
@@ -1420,6 +1426,11 @@ def fit_classes(images: Iterable[Any], n_clusters: int, *,
         The number of classes, 1 to :data:`MAX_CLUSTERS`.
     weights, space, texture_scales, working_size
         As in :func:`segment`, but ``xy`` must be 0 (the default here).
+    stretch, stretch_clip
+        As in :func:`segment` (a path as :func:`quantize.io.load_image` reads it with
+        them): each image is stretched from its own range before it is sampled, as each
+        is when segmented with the classes and ``stretch=True``; without them, the 16-bit
+        levels of a dark scene come out near black, and so do the classes.
     seed : int, numpy.random.Generator or None
         Randomness of the samples and of k-means.
     samples_per_image : int
@@ -1452,23 +1463,28 @@ def fit_classes(images: Iterable[Any], n_clusters: int, *,
     n = check_int(samples_per_image, "samples_per_image", minimum=1)
     working_size = check_working_size(working_size, k)
     rng = check_seed(seed)
-    samples = [_class_sample(image, w, space, scales, n, rng, working_size) for image in images]
+    reading = {"stretch_clip": check_stretch_clip(stretch_clip)}
+    reading["stretch"] = check_bool(stretch, "stretch") or reading["stretch_clip"] > 0
+    samples = [_class_sample(image, w, space, scales, n, rng, working_size, reading)
+               for image in images]
     return classes_from_samples([(X, own) for X, own, _ in samples], k, w, space, scales, rng,
                                 [rgb for _, _, rgb in samples])
 
 
 def _class_sample(image: Any, w: dict[str, float], space: str, scales: tuple[float, ...],
-                  n: int, rng: np.random.Generator, working_size: int | str | None
-                  ) -> tuple[np.ndarray, dict[str, float], np.ndarray]:
-    """Up to ``n`` feature rows of the visible pixels of ``image``'s working copy, scaled
+                  n: int, rng: np.random.Generator, working_size: int | str | None,
+                  reading: Mapping[str, Any]) -> tuple[np.ndarray, dict[str, float], np.ndarray]:
+    """Up to ``n`` feature rows of the visible pixels of ``image``'s working copy (read, or
+    stretched, with ``reading``'s ``stretch`` and ``stretch_clip``), scaled
     by its own divisors, its texture planes as they are (neither centred nor standardised,
     for :func:`quantize.classes.classes_from_samples` to scale them alike in every image),
     those divisors, and the rows' colours ``(n, 3)`` uint8."""
     from .io import load_image
 
     if isinstance(image, (str, os.PathLike)):
-        image = load_image(image)
-    rgb, alpha = as_rgba(image)
+        rgb, alpha = as_rgba(load_image(image, dark_advice=DARK_ADVICE, **reading))
+    else:
+        rgb, alpha = as_rgba(image, dark_advice=DARK_ADVICE, **reading)
     rgb, _ = fill_transparent(rgb, alpha)  # as segment_pixels fills them: the same features
     work, factor = _working_copy(rgb, working_size)
     X, spec = feature_array(work, w, space, scales,

@@ -38,13 +38,16 @@ from .errors import (
     InputParameterError,
     OutputError,
     OutputExistsError,
+    QuantizeError,
     SharedOutputError,
     warn_caller,
+    warnings_held,
 )
 from .features import DEFAULT_TEXTURE_SCALES, Space, check_weights
 from .io import (
     DEFAULT_MAX_PIXELS,
     NoData,
+    NoDataWarning,
     check_name_length,
     check_nodata,
     check_output_path,
@@ -443,6 +446,9 @@ def _segment_page(job: _Job, input: str | os.PathLike[str], outdir: str | os.Pat
                             dark_advice=DARK_ADVICE, nodata=job.nodata, intent=job.intent,
                             page=page, stretch_clip=job.stretch_clip,
                             stretch_curve=job.curve[0], stretch_softening=_softening(job.curve))
+        if (job.nodata == "tag" and loaded.format == "TIFF" and loaded.nodata is None
+                and loaded.alpha is None):  # a TIFF that a GDAL_NODATA tag could name it in
+            _warn_if_zero_border(input, loaded.rgb, job, page)
         note_profile_converted(loaded.source_profile, job.intent, folder.name)
         converted = profile_fields(loaded.source_profile)
         if page is None:
@@ -584,6 +590,54 @@ def _curve_record(curve: tuple[str, float]) -> dict[str, Any]:
     softening = _softening(curve)
     return {"stretch_curve": curve[0],
             **({} if softening is None else {"stretch_softening": softening})}
+
+
+def _warn_if_zero_border(input: str | os.PathLike[str], rgb: np.ndarray, job: _Job,
+                         page: int | None) -> None:
+    """Say once that the pixels of ``input``, a TIFF (its ``page``), of 0 in every band look
+    like a no-data border (a rotated scene's corners) that no value names (no ``nodata`` given,
+    no GDAL_NODATA tag), and to give ``nodata=0``: they are segmented as dark pixels,
+    their own class or merged into a dark one. Said when more than
+    :data:`~quantize.io.nodata.ZERO_BORDER_SHARE` of the pixels are such pixels in pieces
+    that reach the image's edge, and the pixels beside them are no near-black fringe: as
+    read again with ``nodata=0`` and stretched over the rest, their median is at least
+    :data:`_DATA_BESIDE` of 255 (the black background of ``skimage.data.astronaut()``, 10 %
+    of it, fades through levels 1..5, and is not said). ``rgb``, as read (scaled to 8 bits
+    or stretched: its 0 in every channel holds every pixel of 0), picks the images to read
+    again. The result is not changed."""
+    from scipy import ndimage
+
+    from .io.nodata import ZERO_BORDER_SHARE, edge_reached
+
+    total = rgb.shape[0] * rgb.shape[1]
+    edges = (rgb[0], rgb[-1], rgb[:, 0], rgb[:, -1])
+    if not any((edge == 0).all(axis=1).any() for edge in edges):  # a photo's, mostly
+        return
+    if edge_reached((rgb == 0).all(axis=2)) <= ZERO_BORDER_SHARE * total:
+        return
+    try:
+        with warnings_held():  # its own warnings were given as it was read
+            again = load_image(input, max_pixels=job.max_pixels, nodata=0, stretch=True,
+                               intent=job.intent, page=page)
+    except (QuantizeError, OSError):
+        return
+    hidden = None if again.alpha is None else again.alpha == 0
+    n = 0 if hidden is None else edge_reached(hidden)
+    if n <= ZERO_BORDER_SHARE * total:
+        return
+    beside = ndimage.binary_dilation(hidden) & ~hidden
+    if not beside.any() or np.median(again.rgb[beside].max(axis=1)) < _DATA_BESIDE:
+        return
+    warn_caller(f"{n} of its {total} pixels ({100 * n / total:.1f} %) are 0 in every band and "
+                "reach its edge, as a no-data border does (a rotated scene's corners), but no "
+                "no-data value is set (no GDAL_NODATA tag): they are segmented as dark "
+                "pixels; if they are no data, give nodata=0", NoDataWarning)
+
+
+#: The median level (of 255, the rest of the image stretched) of the pixels beside an
+#: image's pixels of 0 above which those are taken for a no-data border
+#: (:func:`_warn_if_zero_border`), not a photo's black fading into its dark pixels.
+_DATA_BESIDE = 16
 
 
 def _stretch_record(stretch: bool, stretch_range: tuple[float, float] | None,

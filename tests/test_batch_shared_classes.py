@@ -54,7 +54,7 @@ def test_shared_classes_number_a_colour_alike_in_every_file(folder, tmp_path):
     red = a[tuple(map(float, RED))]
     with open(out / "classes.csv", newline="", encoding="utf-8") as f:
         rows = list(csv.reader(f))
-    assert rows[0] == ["file", "class", "pixels", "fraction", "mean_color"]
+    assert rows[0] == ["file", "class", "pixels", "fraction", "mean_color", "valid_fraction"]
     assert sorted((_file_name(r[0]), int(r[1]), int(r[2]), float(r[3]), r[4])
                   for r in rows[1:]) == [
         ("a.png", red, 400, 0.25, "#c81e1e"), ("a.png", 1 - red, 1200, 0.75, "#1e1ec8"),
@@ -314,11 +314,37 @@ def test_class_table_rows_are_by_file_then_class_and_every_class_has_one(tmp_pat
                                 "ok")
                for name, stats in (("img 10", [(2, 1), (0, 3)]), ("img 9", [(3, 2), (0, 2)]))]
     rows = _csv_rows(batch.write_class_table(tmp_path, results))
-    assert rows[1:] == [["in/img 9.png", "0", "2", "0.5", "#000000"],
-                        ["in/img 9.png", "3", "2", "0.5", "#1e0000"],
-                        ["in/img 10.png", "0", "3", "0.75", "#000000"],
-                        ["in/img 10.png", "2", "1", "0.25", "#140000"],
-                        ["", "1", "0", "0.0", ""]]
+    assert rows[1:] == [["in/img 9.png", "0", "2", "0.5", "#000000", "0.5"],
+                        ["in/img 9.png", "3", "2", "0.5", "#1e0000", "0.5"],
+                        ["in/img 10.png", "0", "3", "0.75", "#000000", "0.75"],
+                        ["in/img 10.png", "2", "1", "0.25", "#140000", "0.25"],
+                        ["", "1", "0", "0.0", "", "0.0"]]
     legend = _csv_rows(batch.write_class_legend(tmp_path, results))
     assert [row[0] for row in legend[1:]] == ["0", "1", "2", "3"]
     assert legend[2] == ["1", "", "", "", "", "0", "0.0", "0"]
+
+
+def test_stretched_16_bit_scenes_share_the_classes_of_their_levels_stretched(tmp_path):
+    # 12-bit values (16 * level + 1, 1..4081) in 16-bit TIFFs: the shared fit must see each
+    # scene stretched, as its segmentation does, not near black.
+    tifffile = pytest.importorskip("tifffile")
+    full_red, full_blue = (255, 30, 0), (0, 30, 255)
+    scenes, levels = tmp_path / "scenes", tmp_path / "levels"
+    scenes.mkdir(), levels.mkdir()
+    for name, rows in (("a", slice(0, 10)), ("b", slice(10, 40))):
+        img = np.empty((40, 40, 3), np.uint8)
+        img[:] = full_blue
+        img[rows] = full_red
+        tifffile.imwrite(scenes / f"{name}.tif", img.astype(np.uint16) * 16 + 1,
+                         photometric="rgb")
+        Image.fromarray(img).save(levels / f"{name}.png")
+    fitted = {}
+    for src, more in ((scenes, ("--stretch",)), (levels, ())):
+        out = tmp_path / f"out-{src.name}"
+        result = _batch(src, out, "-k", "2", "--shared-classes", "-w", "texture=0", *more)
+        assert result.exit_code == 0, result.output
+        fitted[src.name] = json.loads((out / batch.SHARED_CLASSES_NAME).read_text())["colors"]
+        pixels = [int(r[2]) for r in _csv_rows(out / "classes.csv")[1:]]
+        assert sorted(pixels) == [400, 400, 1200, 1200]  # every class holds pixels
+    assert fitted["scenes"] == fitted["levels"] and sorted(fitted["scenes"]) == [
+        "#001eff", "#ff1e00"]

@@ -216,3 +216,37 @@ def test_a_classes_file_of_the_older_version_is_read_or_refused(tmp_path, textur
     flat["version"] = 1  # without texture, its classes hold as they were
     path.write_text(json.dumps(flat))
     assert read_classes(path).n_clusters == 2
+
+
+# Two colours spanning 0..255 together, and their 12-bit values as a 16-bit scene holds
+# them (``16 * level + 1``: 1..4081), which a stretch maps back onto the levels exactly.
+FULL_RED, FULL_BLUE = (255, 30, 0), (0, 30, 255)
+
+
+def _scene(red_rows: slice) -> tuple[np.ndarray, np.ndarray]:
+    levels = np.empty((20, 20, 3), np.uint8)
+    levels[:] = FULL_BLUE
+    levels[red_rows] = FULL_RED
+    return levels, levels.astype(np.uint16) * 16 + 1
+
+
+@pytest.mark.parametrize("clip", [0.0, 0.5])
+def test_classes_of_stretched_16_bit_scenes_are_those_of_the_levels_stretched(clip):
+    # Unstretched, 1..4081 of 65535 comes out 0..16 of 255: every class near black.
+    (a8, a16), (b8, b16) = _scene(slice(0, 5)), _scene(slice(5, 20))
+    by_hand = fit_classes([a8, b8], 2, weights=FLAT, seed=0)
+    stretched = fit_classes([a16, b16], 2, weights=FLAT, seed=0, stretch=clip == 0,
+                            stretch_clip=clip)
+    assert sorted(map(tuple, stretched.colors.tolist())) == [FULL_BLUE, FULL_RED]
+    assert np.array_equal(stretched.colors, by_hand.colors)
+    assert np.allclose(stretched.centers, by_hand.centers)
+
+
+def test_a_path_is_stretched_as_an_array_is(tmp_path):
+    tifffile = pytest.importorskip("tifffile")
+    (_, a16), (_, b16) = _scene(slice(0, 5)), _scene(slice(5, 20))
+    tifffile.imwrite(tmp_path / "a.tif", a16, photometric="rgb")
+    from_file = fit_classes([tmp_path / "a.tif", b16], 2, weights=FLAT, seed=0, stretch=True)
+    assert np.array_equal(from_file.colors,
+                          fit_classes([a16, b16], 2, weights=FLAT, seed=0, stretch=True).colors)
+    assert sorted(map(tuple, from_file.colors.tolist())) == [FULL_BLUE, FULL_RED]

@@ -1856,6 +1856,37 @@ def test_k_on_a_dark_16_bit_tiff_does_not_advise_clustering_by_position(tmp_path
         "to map the image's own range onto 0..255 before segmenting"]
 
 
+def test_k_on_a_dark_12_bit_scene_of_levels_further_apart_calls_it_dark(tmp_path,
+                                                                         monkeypatch):
+    """A 12-bit scene in a 16-bit file, 1..4081, comes out 0..16 of 255: 16 levels apart,
+    so the -k warning called the image plain and said to cluster by position, while the
+    docs promise that it calls such an image dark and names --stretch."""
+    tifffile = pytest.importorskip("tifffile")
+    monkeypatch.chdir(tmp_path)
+    ramp = np.linspace(1, 4081, 48).astype(np.uint16)
+    tifffile.imwrite("scene.tif", np.broadcast_to(ramp[None, :, None], (48, 48, 3)).copy(),
+                     photometric="rgb")
+    result = runner.invoke(app, ["segment", "scene.tif", "-k", "5", "-q"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[1:] == [
+        "quantize: warning: scene.tif: -k/--clusters=5 but no border between the 5 clusters "
+        "k-means found shows a change in colour or texture, so they are united into 1 cluster: "
+        "the image is dark, its levels 0..16 of 255, too close to tell apart; give --stretch "
+        "to map the image's own range onto 0..255 before segmenting"]
+    assert "16-bit values 1..4081 of 65535 come out 0..16 of 255" in result.stderr
+
+
+def test_k_on_a_bright_plain_ramp_still_calls_it_plain(tmp_path, monkeypatch):
+    """Levels 200..216, as far apart but not dark: no stretch is advised."""
+    monkeypatch.chdir(tmp_path)
+    ramp = np.linspace(200, 216, 48).round().astype(np.uint8)
+    Image.fromarray(np.broadcast_to(ramp[None, :, None], (48, 48, 3)).copy()).save("ramp.png")
+    result = runner.invoke(app, ["segment", "ramp.png", "-k", "5", "-q"])
+    assert result.exit_code == 0, result.output
+    assert "(a plain image, or a smooth gradient), so they are united into 1 cluster" in \
+        result.stderr and "--stretch" not in result.stderr
+
+
 def test_stretch_of_a_dark_image_of_one_value_says_it_cannot_be_stretched(tmp_path,
                                                                           monkeypatch):
     """segment and batch --mode segment with --stretch said to give --stretch."""

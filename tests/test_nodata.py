@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import warnings
 
@@ -469,3 +470,99 @@ def test_a_transparent_class_has_no_colour_in_the_class_legend(tmp_path):
     (tmp_path / "a" / "segments.json").unlink()
     legend = write_class_legend(tmp_path, results[1:]).read_text().splitlines()
     assert legend[2] == "1,,,,,2,0.5,1"
+
+
+def test_a_class_gives_its_share_of_the_valid_pixels_beside_that_of_all(tmp_path):
+    """``fraction`` counted the no-data border in its denominator: each column of the tile,
+    half its valid pixels, read 0.125 (2 of 16)."""
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["segment", str(_tile(tmp_path)), "--nodata", "0", "-k", "2",
+                                 "--min-region", "0", "--smooth", "0", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    stats = json.loads((out / "segments.json").read_text())["cluster_stats"]
+    assert [(c["cluster"], c["area"], c["fraction"], c["valid_fraction"]) for c in stats] == [
+        (0, 2, 0.125, 0.5), (1, 2, 0.125, 0.5), (2, 12, 0.75, 0.0)]
+    assert list(stats[0])[3:5] == ["fraction", "valid_fraction"]
+
+
+def test_the_class_table_gives_each_class_its_share_of_the_valid_pixels(tmp_path):
+    folder = _two_tagged_tiles(tmp_path)
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["batch", str(folder), "-o", str(out), "--mode", "segment",
+                                 "-k", "2", "--shared-classes", "--min-region", "0",
+                                 "--smooth", "0", "-q", "-j", "1"])
+    assert result.exit_code == 0, result.output
+    with open(out / "classes.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert sorted((r["file"][-5:], r["class"], r["fraction"], r["valid_fraction"])
+                  for r in rows) == [
+        (f"{name}.tif", k, fraction, valid) for name in "ab"
+        for k, fraction, valid in (("0", "0.125", "0.5"), ("1", "0.125", "0.5"),
+                                   ("2", "0.75", "0.0"))]
+
+
+def _framed_scene(folder, name: str = "scene.tif"):
+    """A 40 x 40 16-bit RGB scene with no GDAL_NODATA tag: a frame of 0 in every band, 4
+    pixels wide (576 of its 1600 pixels), around two halves of 12-bit values."""
+    tifffile = pytest.importorskip("tifffile")
+    scene = np.zeros((40, 40, 3), np.uint16)
+    scene[4:36, 4:20], scene[4:36, 20:36] = (900, 1200, 700), (3000, 2600, 2100)
+    tifffile.imwrite(folder / name, scene, photometric="rgb")
+    return folder / name
+
+
+_ZERO_BORDER = ("576 of its 1600 pixels (36.0 %) are 0 in every band and reach its edge, as a "
+                "no-data border does (a rotated scene's corners), but no no-data value is set "
+                "(no GDAL_NODATA tag): they are segmented as dark pixels; if they are no data, "
+                "give --nodata=0")
+
+
+@pytest.mark.parametrize("more", [(), ("--stretch",)])
+def test_a_border_of_0_in_every_band_without_a_tag_is_said_once(tmp_path, more):
+    src = _framed_scene(tmp_path)
+    classes, stderr = _classes(tmp_path, src, *more)
+    assert stderr.count("no-data border") == 1
+    assert f"quantize: warning: {src}: {_ZERO_BORDER}\n" in stderr
+    assert classes.max() < 2  # the border is segmented still: none of it transparent
+    hidden, _ = _classes(tmp_path, src, "--nodata", "0", *more)
+    last = hidden.max()  # the transparent pixels' class, after those of the scene
+    assert (hidden[:4] == last).all() and (hidden[4:36, 4:36] < last).all()
+
+
+@pytest.mark.parametrize("given", [("--nodata", "0"), ("--nodata", "none")])
+def test_no_border_is_said_when_nodata_is_given(tmp_path, given):
+    _, stderr = _classes(tmp_path, _framed_scene(tmp_path), *given)
+    assert "no-data border" not in stderr
+
+
+def test_the_batch_says_a_border_of_0_once_a_file(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("a.tif", "b.tif"):
+        _framed_scene(folder, name)
+    result = runner.invoke(app, ["batch", str(folder), "-o", str(tmp_path / "out"), "--mode",
+                                 "segment", "-k", "2", "--shared-classes", "-q", "-j", "1"])
+    assert result.exit_code == 0, result.output
+    said = sorted(line for line in result.stderr.splitlines() if "no-data border" in line)
+    assert said == [f"quantize: warning: {folder / name}: {_ZERO_BORDER}"
+                    for name in ("a.tif", "b.tif")]
+
+
+def test_a_dark_photo_whose_black_reaches_its_edge_is_not_said(tmp_path):
+    """A photo's black (a quarter of it, in a corner) fades through near-black levels into
+    the rest, as ``skimage.data.astronaut()``'s background does: no no-data border."""
+    yy, xx = np.mgrid[0:40, 0:40]
+    photo = np.clip(np.hypot(yy, xx) - 20, 0, None) * 2  # 0 within 20 of a corner, then up
+    src = tmp_path / "dark.tif"
+    Image.fromarray(np.repeat(photo.astype(np.uint8)[..., None], 3, axis=2)).save(src)
+    _, stderr = _classes(tmp_path, src)
+    assert "no-data border" not in stderr
+
+
+def test_a_black_border_of_a_png_is_not_said(tmp_path):
+    """No GDAL_NODATA tag names a PNG's no data: its black is a graphic's, a letterbox's."""
+    tifffile = pytest.importorskip("tifffile")
+    src = tmp_path / "frame.png"
+    Image.fromarray((tifffile.imread(_framed_scene(tmp_path)) // 16).astype(np.uint8)).save(src)
+    _, stderr = _classes(tmp_path, src)
+    assert "no-data border" not in stderr

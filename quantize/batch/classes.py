@@ -26,6 +26,7 @@ import numpy as np
 from ..classes import SAMPLES_PER_IMAGE, SharedClasses, check_shared_weights, read_classes
 from ..errors import ImageReadError, OutputExistsError, QuantizeError, warnings_held
 from ..io import NoDataWarning, folder_made
+from ..io.profiles import DEFAULT_INTENT
 from ..names import natural_key
 from ..segment import fit_classes
 from .manifest import SHARED_CLASSES_NAME, load_manifest, record_forced_run, record_output
@@ -127,8 +128,7 @@ def shared_classes(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_IMAGE
     inputs = [j.input for j in plan.jobs] + made
     left_out: dict[Path, str] = {}
     opts = plan.options
-    classes = fit_classes(_readable(inputs, opts.get("max_pixels"), left_out,
-                                    opts.get("nodata", "tag")),
+    classes = fit_classes(_readable(inputs, opts, left_out),
                           opts["n_clusters"], weights=opts.get("weights"),
                           space=opts.get("space", "lab"), seed=opts.get("seed"),
                           samples_per_image=samples_per_file,
@@ -239,19 +239,25 @@ def _check_saved_fit(plan: BatchPlan, classes: SharedClasses, path: Path) -> Non
                                 path=plan.output_dir)
 
 
-def _readable(inputs: Sequence[Path], max_pixels: int | None,
-              left_out: dict[Path, str], nodata: Any = "tag") -> Iterator[Any]:
-    """Each input read in turn (one in memory at a time), its ``nodata`` pixels transparent
-    as its job reads them (:func:`~quantize.io.load_image`), which says so (the tag's
-    warning is held here); one that cannot be read is left out, with why; none read at all
-    raises :class:`ImageReadError`."""
+def _readable(inputs: Sequence[Path], opts: Mapping[str, Any],
+              left_out: dict[Path, str]) -> Iterator[Any]:
+    """Each input read in turn (one in memory at a time) as its job reads it, with the
+    plan's options ``opts`` (:func:`~quantize.io.load_image`): its ``nodata`` pixels
+    transparent, which says so (the tag's warning is held here), and stretched with
+    ``stretch`` and ``stretch_clip``, so that the classes are fitted on the levels each
+    image is assigned by; one that cannot be read is left out, with why; none read at
+    all raises :class:`ImageReadError`."""
     from ..io import load_image
 
     read = 0
     for path in inputs:
         try:
             with warnings_held((NoDataWarning,)):
-                image = load_image(path, max_pixels=max_pixels, nodata=nodata)
+                image = load_image(path, max_pixels=opts.get("max_pixels"),
+                                   nodata=opts.get("nodata", "tag"),
+                                   stretch=opts.get("stretch", False),
+                                   stretch_clip=opts.get("stretch_clip", 0.0),
+                                   intent=opts.get("intent", DEFAULT_INTENT))
         except (QuantizeError, OSError) as exc:  # worded as its failure's reason, no path
             left_out[path] = exc.reason if isinstance(exc, QuantizeError) else str(exc)
             continue
@@ -283,12 +289,15 @@ def _onto(plan: BatchPlan, path: Path) -> BatchPlan:
 def write_class_table(output_dir: str | Path, results: Sequence[FileResult]) -> Path | None:
     """Write ``classes.csv`` in ``output_dir``: one row per output and class it holds,
     ``file`` (the input, as the results name it), ``class``, ``pixels``, ``fraction`` (of
-    the image's pixels) and ``mean_color`` (``#rrggbb``, the mean sRGB colour of the class's
-    pixels in that image), read from each output folder's ``segments.json``; sorted by
+    the image's pixels), ``mean_color`` (``#rrggbb``, the mean sRGB colour of the class's
+    pixels in that image) and ``valid_fraction`` (of the image's visible pixels, not no
+    data nor transparent: ``fraction`` of an image without such pixels; empty for an
+    output of an earlier version with a transparent class, which did not record it),
+    read from each output folder's ``segments.json``; sorted by
     file (in the natural order of the paths, as the reports list them) then class, not in
     the order the files finished; then one row for each class no output holds (of the
     ``n_clusters`` the outputs were assigned to), with an empty ``file`` and
-    ``mean_color``, and ``pixels`` and ``fraction`` 0, so that every class is seen. None,
+    ``mean_color``, and ``pixels`` and the fractions 0, so that every class is seen. None,
     and nothing written, when no result has a ``segments.json``.
 
     >>> import tempfile
@@ -299,18 +308,22 @@ def write_class_table(output_dir: str | Path, results: Sequence[FileResult]) -> 
     ...     {"cluster": 0, "area": 3, "fraction": 0.75, "mean_color": [255, 128, 0]}]}))
     >>> path = write_class_table(out, [FileResult(Path("a.png"), out / "a", "ok")])
     >>> print(path.read_text(), end="")
-    file,class,pixels,fraction,mean_color
-    a.png,0,3,0.75,#ff8000
-    a.png,2,1,0.25,#00000a
-    ,1,0,0.0,
-    ,3,0,0.0,
+    file,class,pixels,fraction,mean_color,valid_fraction
+    a.png,0,3,0.75,#ff8000,0.75
+    a.png,2,1,0.25,#00000a,0.25
+    ,1,0,0.0,,0.0
+    ,3,0,0.0,,0.0
     """
     read = _read_stats(results)
-    rows = [[file, c["cluster"], c["area"], c.get("fraction"), _hex(c.get("mean_color"))]
+    unknown = {file for file, c in _class_stats(read)  # hidden pixels, of no valid_fraction
+               if c.get("transparent") and "valid_fraction" not in c}
+    rows = [[file, c["cluster"], c["area"], c.get("fraction"), _hex(c.get("mean_color")),
+             c.get("valid_fraction", None if file in unknown else c.get("fraction"))]
             for file, c in sorted(_class_stats(read), key=_by_file_and_class)]
-    rows += [["", k, 0, 0.0, None] for k in _classes_held_by_none(read)]
+    rows += [["", k, 0, 0.0, None, 0.0] for k in _classes_held_by_none(read)]
     return _write_csv(Path(output_dir) / CLASS_TABLE_NAME,
-                      ["file", "class", "pixels", "fraction", "mean_color"], rows)
+                      ["file", "class", "pixels", "fraction", "mean_color", "valid_fraction"],
+                      rows)
 
 
 def write_class_legend(output_dir: str | Path, results: Sequence[FileResult]

@@ -484,7 +484,8 @@ def batch(
         "vectors sampled from all images (saved as OUT_DIR/shared-classes.json) and assign "
         "every image's pixels to them, so that class i is the same colour and texture in "
         "every output; -w xy defaults to 0 and must be 0 (positions differ between images). "
-        "Also writes OUT_DIR/classes.csv (file, class, pixels, fraction, mean_color) and "
+        "Also writes OUT_DIR/classes.csv (file, class, pixels, fraction, mean_color, "
+        "valid_fraction: of the pixels not no data nor transparent) and "
         "OUT_DIR/class-legend.csv (each class's mean colour and area over the folder). Local "
         "only (not with --scheduler).")] = False,
     classes_in: Annotated[Path | None, typer.Option(

@@ -89,7 +89,9 @@ Writes into the output folder (-o), segments.json last:
                   last
   segments.json   the --json record but seconds and output, plus input_path,
                   cluster_stats (per cluster: cluster, regions, area,
-                  mean_color, with --stretch mean_input),
+                  fraction of all pixels, with no-data or transparent
+                  pixels valid_fraction of those that show, mean_color,
+                  with --stretch mean_input),
                   region_stats_units (the units below) and
                   region_stats, per region: label, cluster, area (pixels),
                   perimeter (its pixels with a 4-neighbour in another

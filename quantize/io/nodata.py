@@ -27,8 +27,9 @@ from PIL import Image
 from .._validation import as_typed, check_float, shown_number
 from ..errors import InputParameterError, QuantizeWarning, warn_caller
 
-__all__ = ["GDAL_NODATA", "NoData", "NoDataWarning", "check_nodata", "keyed_when_decoded",
-           "no_data_mask", "nodata_key", "nodata_record", "nodata_setting", "set_apart"]
+__all__ = ["GDAL_NODATA", "NoData", "NoDataWarning", "ZERO_BORDER_SHARE", "check_nodata",
+           "edge_reached", "keyed_when_decoded", "no_data_mask", "nodata_key", "nodata_record",
+           "nodata_setting", "set_apart"]
 
 #: The TIFF tag in which GDAL writes a raster's no-data value, as ASCII text.
 GDAL_NODATA = 42113
@@ -37,6 +38,11 @@ GDAL_NODATA = 42113
 #: GDAL_NODATA tag, when it has one), or None (no pixel is no data). NaN, or ``"nan"``,
 #: names a float image's NaN pixels.
 NoData = float | tuple[float, ...] | Literal["tag", "nan"] | None
+
+#: The share of an image's pixels above which its pixels of 0 in every band that reach its
+#: edge look like a no-data border (a rotated scene's corners) that no value names
+#: (:func:`edge_reached`).
+ZERO_BORDER_SHARE = 0.01
 
 # The bits a sample of a TIFF's BitsPerSample tag, and SampleFormat (2: signed integers).
 _BITS_PER_SAMPLE, _SAMPLE_FORMAT = 258, 339
@@ -319,3 +325,24 @@ def _depth(high: int) -> str:
     ('8-bit', '16-bit', '16-bit')
     """
     return {255: "8-bit", 65535: "16-bit", 32767: "16-bit"}.get(high, "32-bit")
+
+
+def edge_reached(marked: np.ndarray) -> int:
+    """How many of the pixels ``marked`` ``(H, W)`` bool holds lie in pieces of them
+    (4-connected) that reach the image's edge: a border of no data, the corners of a
+    rotated scene, are such pieces, and a dark object inside the image is not.
+
+    >>> corners = np.zeros((6, 6), bool); corners[:2, :2] = corners[4:, 5] = True
+    >>> corners[3, 3] = True  # a piece inside
+    >>> edge_reached(corners)
+    6
+    """
+    if not (marked[0].any() or marked[-1].any() or marked[:, 0].any()
+            or marked[:, -1].any()):
+        return 0  # none on the edge: no labelling of a photo's pixels
+    from scipy import ndimage
+
+    pieces, _ = ndimage.label(marked)
+    edge = np.concatenate([pieces[0], pieces[-1], pieces[:, 0], pieces[:, -1]])
+    reaching = np.unique(edge[edge > 0])
+    return int(np.count_nonzero(np.isin(pieces, reaching))) if reaching.size else 0

@@ -940,7 +940,10 @@ def cluster_stats(sums: RegionSums, clusters: np.ndarray, k: int, *,
     """One JSON-ready record per cluster 0..k-1 that some region is in, in cluster order.
 
     Each has ``cluster``, ``regions`` (how many), ``area`` (their pixels), ``fraction``
-    (``area`` over the image's pixels, 6 decimals; unrounded with ``exact``) and
+    (``area`` over the image's pixels, 6 decimals; unrounded with ``exact``), when some
+    pixel of the image is hidden (alpha 0: no data, transparent) ``valid_fraction`` (their
+    visible pixels over the image's visible pixels, rounded alike: a class's share of the
+    land a scene shows, which ``fraction``'s denominator of every pixel understates) and
     ``mean_color``, the mean of their visible pixels as :func:`region_stats` works a
     region's out (one decimal; unrounded with ``exact``), with ``stretch_range``
     ``mean_input`` after it (:func:`input_mean`; of ``input_sums``, the regions'
@@ -953,6 +956,10 @@ def cluster_stats(sums: RegionSums, clusters: np.ndarray, k: int, *,
     ...                    np.uint8), 3)
     >>> cluster_stats(sums, np.array([1, 0, 1]), 2)[1]
     {'cluster': 1, 'regions': 2, 'area': 2, 'fraction': 0.666667, 'mean_color': [1.5, 0.0, 0.0]}
+    >>> hid = region_sums(np.array([[1, 2, 3]]), np.zeros((1, 3, 3), np.uint8), 3,
+    ...                   np.array([[255, 0, 255]], np.uint8))
+    >>> [(c["fraction"], c["valid_fraction"]) for c in cluster_stats(hid, np.array([0, 1, 0]), 2)]
+    [(0.666667, 1.0), (0.333333, 0.0)]
     """
     mapping = np.concatenate([[0], clusters.astype(np.intp) + 1])
     merged = sums.merged(mapping, k)
@@ -960,13 +967,15 @@ def cluster_stats(sums: RegionSums, clusters: np.ndarray, k: int, *,
     inputs = None if input_sums is None else input_sums.merged(mapping, k).shown_means()
     visible = merged.area if merged.hidden is None else merged.area - merged.hidden
     regions = np.bincount(clusters, minlength=k)
-    total = int(merged.area[1:].sum())
+    total, shown = int(merged.area[1:].sum()), int(visible[1:].sum())
     records = []
     for c in np.flatnonzero(regions):
         record = {"cluster": int(c), "regions": int(regions[c]), "area": int(merged.area[c + 1]),
-                  "fraction": _fraction(int(merged.area[c + 1]), total, exact),
-                  **colour_fields(means[c + 1], bool(visible[c + 1]), stretch_range, exact,
-                                  None if inputs is None else inputs[c + 1])}
+                  "fraction": _fraction(int(merged.area[c + 1]), total, exact)}
+        if merged.hidden is not None:
+            record["valid_fraction"] = _fraction(int(visible[c + 1]), shown, exact)
+        record.update(colour_fields(means[c + 1], bool(visible[c + 1]), stretch_range, exact,
+                                    None if inputs is None else inputs[c + 1]))
         if visible[c + 1] == 0:
             record["transparent"] = True
         records.append(record)
