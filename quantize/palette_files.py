@@ -27,9 +27,10 @@ entry and names the file and line (in an .act file, the bytes) in its error;
   ``#`` starts a colour, not a comment). A Paint.NET
   palette given this name (its colours ``aarrggbb``, alpha first) is refused
   by its header comment, which names it; without that header, 8-digit lines
-  that all begin ``ff`` and end in bytes that vary, as an opaque Paint.NET
-  palette's do, or all end in ``00`` (read as ``rrggbbaa``, every entry fully
-  transparent), are read as ``rrggbbaa`` with a :class:`PaletteReadWarning`;
+  without ``#`` (as Paint.NET writes them) that all begin ``ff`` and end in bytes
+  that vary, as an opaque Paint.NET palette's do, or all end in ``00`` (read as
+  ``rrggbbaa``, every entry fully transparent), are read as ``rrggbbaa`` with a
+  :class:`PaletteReadWarning`;
 - ``.act``: Adobe colour table (Photoshop), 256 ``R G B`` byte triples (unused
   ones zero), then two big-endian 16-bit numbers: the count of colours used and
   the index of the transparent one (``0xffff``: none). At most 256 colours; its
@@ -1551,6 +1552,7 @@ def _parse_hex(text: str, p: Path) -> list[list[int]]:
     whose lines read as ``rrggbbaa`` would give each entry's alpha as its red, is refused
     by its header."""
     colors = []
+    bare = True  # every colour a line of 8 digits, as Paint.NET writes its aarrggbb
     for number, line in enumerate(_lines(text), start=1):
         whole = line.strip()
         if whole.replace(" ", "").lower() == _PAINT_NET_HEADER.replace(" ", "").lower():
@@ -1566,7 +1568,9 @@ def _parse_hex(text: str, p: Path) -> list[list[int]]:
                                  f"'rrggbbaa' (or '#rgb', '#rgba'), got {_shown(body)}"
                                  f"{_hex_hint(body)}", path=p)
         colors.append(_hex_levels(match))
-    _warn_if_paint_net(colors, p)
+        bare = bare and _PAINT_NET_LINE.match(body) is not None
+    if bare:
+        _warn_if_paint_net(colors, p)
     return colors
 
 
@@ -1686,7 +1690,9 @@ def _hex_hint(body: str) -> str:
 
 def _warn_if_paint_net(colors: list[list[int]], p: Path) -> None:
     """Warn when the colours of a .hex file read as ``rrggbbaa`` look like an opaque
-    Paint.NET palette's ``aarrggbb`` without its header: every line of 8 digits, every
+    Paint.NET palette's ``aarrggbb`` without its header: every line of 8 digits and no
+    ``#`` (as Paint.NET writes them; the caller's check: ``#ffffff00``, ``#fff8`` are
+    no Paint.NET lines, and a ramp of white at several alphas so written was warned), every
     first byte ff (Paint.NET's alpha; as red, a palette of reds, oranges, pinks and
     whites only) and the last bytes not all alike (Paint.NET's blue; as alpha, entries
     of several opacities, which .hex palettes seldom have), or all 00 (as alpha, every

@@ -901,7 +901,10 @@ def test_a_paint_net_palette_named_hex_without_its_header_is_warned(tmp_path, mo
         for text in ("ffc81eff\nff1ea0ff\n",    # one alpha: as likely reds, all opaque
                      "ffc81e1e\n",              # one colour
                      "ffc81e1e\nc81e1eff\n",    # not every first byte ff
-                     "ffc81e\nff1ea028\n"):     # not every line 8 digits
+                     "ffc81e\nff1ea028\n",     # not every line 8 digits
+                     "#ffffff00\n#ffffff55\n#ffffffaa\n#ffffffff\n",  # '#': no Paint.NET line
+                     "ffffff00\n#ffffffff\n",  # one line with '#'
+                     "#fff0\n#fff8\n#ffff\n"):  # CSS's #rgba, 4 digits
             (tmp_path / "q.hex").write_text(text)
             read_palette("q.hex")
 

@@ -726,3 +726,32 @@ def test_metrics_psnr_of_a_padded_image_is_the_results(rng):
         assert psnr(image, reduced.to_rgba()) == pytest.approx(reduced.psnr, rel=1e-9)
     assert psnr(padded, reduce_colors(padded, 6, seed=0).to_rgba()) == pytest.approx(
         psnr(rgba, reduce_colors(rgba, 6, seed=0).to_rgba()), rel=1e-12)
+
+
+def _glyph_grid(rng: np.random.Generator) -> np.ndarray:
+    """(2100, 2100) indices (4.41 MP) of 16 entries: 53 sparse 20 x 20 "glyphs" in a grid of
+    105 x 105 cells, each row of cells the one above shifted by one cell, as on a font sheet."""
+    glyphs = (rng.random((53, 20, 20)) < 0.3) * rng.integers(1, 16, (53, 20, 20))
+    cells = glyphs[np.arange(105 * 105) % 53].reshape(105, 105, 20, 20)
+    return cells.transpose(0, 2, 1, 3).reshape(2100, 2100).astype(np.uint8)
+
+
+def test_a_large_redundant_png_is_deflated_at_the_default_level_too():
+    from quantize.encode import DEFAULT_LEVEL, encode_indexed_png
+    indices = _glyph_grid(np.random.default_rng(0))
+    palette = np.repeat(np.arange(16, dtype=np.uint8)[:, None] * 16, 3, axis=1)
+    r = ReduceResult(palette, indices, np.full(16, 1 / 16), None, "rgb", False, None,
+                     Fidelity(None))
+    quick = encode_indexed_png(indices, palette, reorder=False, level=6)
+    default = encode_indexed_png(indices, palette, reorder=False, level=DEFAULT_LEVEL)
+    assert len(default) < 0.6 * len(quick)  # level 6's search misses the glyphs above
+    assert r._png_bytes() == default
+
+
+def test_a_large_photo_like_png_stays_at_level_6():
+    from quantize.encode import encode_indexed_png
+    indices = np.random.default_rng(1).integers(0, 16, (2001, 2001), dtype=np.uint8)
+    palette = np.repeat(np.arange(16, dtype=np.uint8)[:, None] * 16, 3, axis=1)
+    r = ReduceResult(palette, indices, np.full(16, 1 / 16), None, "rgb", False, None,
+                     Fidelity(None))
+    assert r._png_bytes() == encode_indexed_png(indices, palette, reorder=False, level=6)

@@ -676,10 +676,12 @@ def fit_with_fixed(colors: np.ndarray, counts: np.ndarray, features: np.ndarray,
 # a mean alpha a little under 255, so its opaque pixels came back translucent: 48,637 of
 # the 53,359 opaque pixels of a 512 x 512 sprite sheet at k = 16 (alpha 240-254), which
 # breaks alpha testing and costs blending. An entry at least OPAQUE_SHARE of whose pixels
-# are opaque is made opaque. Its colour features stay the mean of its pixels', the
-# colour nearest them at any fixed alpha (in RGB, the mean of what they show on black and
-# on white; these figures date from when it was the mean premultiplied colour, nearest
-# them on black). Premultiplied PSNR at k = 16 / 64 / 256: on the
+# are opaque is made opaque, of its pixels' colours weighted by their alpha (its mean
+# premultiplied colour over its mean alpha), so that a cluster of one colour keeps it:
+# when its colour features stayed the mean of its pixels' (in RGB, the mean of what they
+# show on black and on white), white glyphs anti-aliased on a transparent sheet came back
+# 248-253 where opaque. (These figures date from when it was the mean premultiplied
+# colour, nearest them on black.) Premultiplied PSNR at k = 16 / 64 / 256: on the
 # sheet -0.03 / -0.07 / -0.01 dB, no opaque pixel made translucent (6 at k = 256, where
 # 12,889 were); on bench_reduce's RGBA disc -0.006 / 0 / 0 dB; on three Adwaita icons with
 # soft alpha -0.12 dB at worst (48 x 48 trophy-silver at k = 16). Making opaque every entry
@@ -700,15 +702,16 @@ def _mostly_opaque(labels: np.ndarray, alpha: np.ndarray, counts: np.ndarray,
 
 
 def _opaque_where(most: np.ndarray, centers: np.ndarray, space: str) -> np.ndarray:
-    """``centers`` (features of colours with alpha) with the alpha of each where ``most``
-    made opaque. The colour's features are left: least squares picks them alone once the
-    alpha is fixed (in RGB, the mean of what shows on black and on white: the
-    premultiplied colour lighter by half the alpha added, between the colours that look
-    nearest on black and on white)."""
+    """``centers`` (features of colours with alpha) made opaque where ``most``: each of
+    those the colour of its premultiplied mean over its mean alpha, its pixels' colours
+    weighted by their alpha (see ``OPAQUE_SHARE``)."""
     if not most.any():
         return centers
     out = centers.copy()
-    out[most, 3] = from_premultiplied(np.array([[0.0, 0.0, 0.0, 255.0]]), space)[0, 3]
+    premultiplied = to_premultiplied(centers[most], space)
+    premultiplied[:, :3] /= (np.maximum(premultiplied[:, 3:], 1.0) / 255.0)
+    premultiplied[:, 3] = 255.0
+    out[most] = from_premultiplied(premultiplied, space)
     return out
 
 
@@ -882,8 +885,13 @@ def spread_for_dither(palette: np.ndarray, hist: Histogram, labels: np.ndarray,
     """A fitted ``palette`` with its entries moved outwards for dithering (see above).
 
     ``labels`` are the entries of ``hist``'s colours; ``strength`` (the dithering's,
-    0..1) scales each move, the outermost entries' reach too. Alpha does not move. The
-    palette itself is returned when two entries would round to one colour.
+    0..1) scales each move, the outermost entries' reach too. Alpha does not move, and a
+    translucent entry (alpha < 255) does not move at all: its colour features are its
+    premultiplied colour, which its alpha scales, so a move away from the mean of
+    colours of other alphas changes its straight colour for their alpha, not for any
+    colour of the image (white glyphs anti-aliased on a transparent sheet, dithered at
+    k = 3, had an entry (151, 151, 151) at alpha 79). The palette itself is returned when
+    two entries would round to one colour.
     """
     k = palette.shape[0]
     mean = _mean_feature(hist)
@@ -905,8 +913,11 @@ def spread_for_dither(palette: np.ndarray, hist: Histogram, labels: np.ndarray,
     if outermost.any():
         reach = strength * _reach_steps(hist, entries, labels, unit, outermost)
         step[outermost] = np.maximum(step[outermost], reach)
+    if palette.shape[1] == 4:
+        step[palette[:, 3] < 255] = 0.0  # see above
     moved = entries + outward * (step / np.maximum(far, 1e-12))[:, None]
     out = to_colors(moved, hist.space, palette.shape[1])
+    out[step == 0.0] = palette[step == 0.0]
     return out if distinct_rows(out).shape[0] == k else palette
 
 
@@ -1136,13 +1147,18 @@ def to_colors(centers: np.ndarray, space: str, channels: int) -> np.ndarray:
     :func:`~quantize.colors.to_premultiplied`) to uint8 colours.
 
     With alpha, the result is straight RGBA with alpha >= 1: fully transparent
-    pixels have an entry of their own, outside the fit.
+    pixels have an entry of their own, outside the fit. Its colour is the premultiplied
+    colour over the centre's alpha before that is rounded, so that a cluster of one
+    straight colour at many alphas keeps that colour exactly.
     """
     if channels == 3:
         return to_srgb(centers, space)
     premultiplied = to_premultiplied(centers, space)
-    alpha = np.clip(np.rint(premultiplied[:, 3]), 1, 255)
-    straight = premultiplied[:, :3] / (alpha / 255.0)[:, None]
+    # The colour over the alpha before rounding: a cluster of one straight colour keeps it
+    # (over the rounded alpha, white glyphs' entries came out 251-254)
+    exact = np.clip(premultiplied[:, 3], 1, 255)
+    alpha = np.rint(exact)
+    straight = premultiplied[:, :3] / (exact / 255.0)[:, None]
     out = np.empty((centers.shape[0], 4), dtype=np.uint8)
     out[:, :3] = to_srgb(straight, space)
     out[:, 3] = alpha
