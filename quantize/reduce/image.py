@@ -35,6 +35,7 @@ from .._validation import Seed, check_palette, check_seed, foreign_keywords
 from ..colors import code_histogram, nearest_ciede2000, shown_features, srgb_to_lab
 from ..errors import QualityReached
 from ..io import DEFAULT_MAX_PIXELS, as_rgba
+from ..reconstruct.grid import grid_nearest, grid_of, grid_ordered
 from ..reconstruct.ordered import ordered_indices
 from ..reconstruct.palette import ShownEntries, dither_indices, palette_order
 from .fit import (
@@ -776,6 +777,9 @@ def _given_entries(hist: Histogram, entries: np.ndarray, given: np.ndarray,
     alpha), met the same rule but lost up to 1.4 dB of premultiplied PSNR more on a
     ramp of greys, and moved translucent pixels too.
     """
+    grid = grid_of(entries) if hist.space == "rgb" and entries.shape[1] == 3 else None
+    if grid is not None:  # the same entries as the search, channel by channel
+        return grid_nearest(hist.colors, grid)
     labels = _nearest_entries(hist.features, entries, given, hist.space)
     return _kept_opaque(hist, entries, _perceived(hist, entries, labels) if perceived
                         else labels)
@@ -862,7 +866,11 @@ def _dithered(rgb: np.ndarray, alpha: np.ndarray | None, pixels: _Counted,
     its tone (see ``given`` in :func:`~quantize.reconstruct.palette.dither_indices` and
     :func:`~quantize.reconstruct.ordered.ordered_indices`). ``fixed``: entries pixels keep
     in the error diffusion (-1: free; see :func:`reduce_checked`)."""
-    if opts.dither in POSITIONAL:
+    grid = grid_of(entries) if given and alpha is None and opts.dither in POSITIONAL else None
+    if grid is not None:
+        out = grid_ordered(rgb, grid).astype(np.uint8 if len(entries) <= MAX_PALETTE
+                                             else np.uint16)
+    elif opts.dither in POSITIONAL:
         out = ordered_indices(rgb, entries, alpha=alpha, space=opts.space,
                               nearest_entries=plain, keep_opaque=True, given=given,
                               pattern=opts.dither == PATTERN)
