@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -15,8 +12,6 @@ from quantize.reconstruct.ordered import BAYER_8
 from quantize.reduce.fit import tie_order
 
 from .cli_support import run_in_process
-
-DOCS = Path(__file__).resolve().parents[1] / "docs" / "reduce.md"
 
 
 def levels(n):
@@ -211,22 +206,3 @@ def test_cli_ordered_onto_rgb565_writes_a_tiff_and_refuses_a_png(tmp_path):
                           "-o", tmp_path / "out.png", "-q"])
     assert ran.returncode == 2 and "more than a palette image holds" in ran.stderr
     assert not (tmp_path / "out.png").exists()
-
-
-def test_the_firmware_recipe_in_the_docs_runs(tmp_path, monkeypatch):
-    text = DOCS.read_text(encoding="utf-8")
-    at = text.index("Raw bytes for firmware")
-    block = re.search(r"```python\n(.*?)```", text[at:], re.S).group(1)
-    monkeypatch.chdir(tmp_path)
-    space: dict = {}
-    exec(compile(block, "reduce.md", "exec"), space)  # noqa: S102 - the docs' own example
-    frame, pal = (tmp_path / "frame.bin").read_bytes(), (tmp_path / "palette.bin").read_bytes()
-    assert len(frame) == 64 * 32 and len(pal) == 256 * 3
-    # each byte is an index into the palette's RGB triples: the image as reduced
-    drawn = np.frombuffer(pal, np.uint8).reshape(-1, 3)[np.frombuffer(frame, np.uint8)]
-    result = space["result"]
-    assert (drawn.reshape(32, 64, 3) == result.palette[result.indices]).all()
-    # the palette kept its order, so an index is the RGB332 byte RRRGGGBB of its colour
-    assert (result.palette == space["rgb332"]).all()
-    r, g, b = (np.searchsorted(levels(n), drawn[:, c]) for c, n in enumerate((8, 8, 4)))
-    assert (np.frombuffer(frame, np.uint8) == (r << 5) | (g << 2) | b).all()
