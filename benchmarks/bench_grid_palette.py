@@ -75,10 +75,11 @@ def tile_colours(image: np.ndarray) -> float:
     return float(np.median([np.unique(t).size for t in tiles]))
 
 
-def cpu(cmd: list[str], env: dict[str, str] | None = None) -> float | None:
-    """CPU seconds of ``cmd`` (None when it fails)."""
+def cpu(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> float | None:
+    """CPU seconds of ``cmd`` run in ``cwd`` (None when it fails). Not in the checkout:
+    ``python -m`` puts its working folder before ``PYTHONPATH``."""
     proc = subprocess.run(["/usr/bin/time", "-f", "%U %S", *cmd], capture_output=True,
-                          text=True, env=env)
+                          text=True, env=env, cwd=cwd)
     if proc.returncode:
         return None
     user, system = proc.stderr.strip().splitlines()[-1].split()
@@ -146,10 +147,10 @@ def report(size: str, palette: str, mode: str, ext: str, inputs: dict[str, Path]
         for version, checkout in (("before", before), ("after", REPO)):
             out = work / f"{name}_{size}_{palette}_{mode}_{version}{ext}"
             cmd, env = quantize_cmd(checkout, src, pal, mode, out)
-            runs[version] = (cpu(cmd, env), out)
+            runs[version] = (cpu(cmd, work, env), out)
         out = work / f"{name}_{size}_{palette}_{mode}_magick{ext}"
         cmd = magick_cmd(src, palette, mode, swatch, out)
-        runs["magick"] = (cpu(cmd), out) if cmd else (None, out)
+        runs["magick"] = (cpu(cmd, work), out) if cmd else (None, out)
         for method, (seconds, out) in runs.items():
             if seconds is None:
                 continue

@@ -206,3 +206,23 @@ def test_cli_ordered_onto_rgb565_writes_a_tiff_and_refuses_a_png(tmp_path):
                           "-o", tmp_path / "out.png", "-q"])
     assert ran.returncode == 2 and "more than a palette image holds" in ran.stderr
     assert not (tmp_path / "out.png").exists()
+
+
+def test_best_entries_of_rgb565_start_from_a_fit_snapped_to_the_grid():
+    skimage_data = pytest.importorskip("skimage.data")
+    from quantize.reduce.image import palette_subset
+    from quantize.reduce.subset import choose_entries, mapping_error
+
+    photo = skimage_data.chelsea()[::2, ::2]
+    pal = grid_palette(32, 64, 32)
+    colors, counts = np.unique(photo.reshape(-1, 3), axis=0, return_counts=True)
+    features = features_of(colors, "rgb")
+    chosen = palette_subset(photo, None, pal, 16, "rgb")
+    order = tie_order(pal)
+    searched = order[choose_entries(features, counts, features_of(pal[order], "rgb"), 16)]
+    assert chosen.size == 16
+    # the snapped fit draws this photo with less error than dropping from every entry taken
+    assert (mapping_error(features, counts, features_of(pal[chosen], "rgb"))
+            < mapping_error(features, counts, features_of(pal[searched], "rgb")))
+    # and each of its entries is a grid colour, the palette's own rows
+    assert (reduce_colors(photo, 16, palette=pal).palette == pal[chosen]).all()

@@ -35,7 +35,7 @@ from .._validation import Seed, check_palette, check_seed, foreign_keywords
 from ..colors import code_histogram, nearest_ciede2000, shown_features, srgb_to_lab
 from ..errors import QualityReached
 from ..io import DEFAULT_MAX_PIXELS, as_rgba
-from ..reconstruct.grid import grid_nearest, grid_of, grid_ordered
+from ..reconstruct.grid import Grid, grid_nearest, grid_of, grid_ordered
 from ..reconstruct.ordered import ordered_indices
 from ..reconstruct.palette import ShownEntries, dither_indices, palette_order
 from .fit import (
@@ -334,9 +334,34 @@ def palette_subset(rgb: np.ndarray, alpha: np.ndarray | None, palette: np.ndarra
     if hist.colors.shape[1] == 4 and palette.shape[1] == 3:
         palette = np.hstack([palette, np.full((palette.shape[0], 1), 255, np.uint8)])
     order = tie_order(palette)
+    grid = grid_of(palette) if space == "rgb" and alpha is None else None
+    start = None
+    if grid is not None and palette.shape[0] > _GRID_SEARCHED_UPTO and hist.colors.shape[0]:
+        start = _snapped_fit(hist, grid, n_colors, np.argsort(order))
     chosen = choose_entries(hist.features, hist.counts, features_of(palette[order], space),
-                            n_colors)
+                            n_colors, start)
     return np.sort(order[chosen])
+
+
+#: A grid palette (:mod:`~quantize.reconstruct.grid`) of more entries than this is chosen
+#: from by a fit of ``n_colors`` snapped to the grid, then the swaps of
+#: :func:`~quantize.reduce.subset.choose_entries`, not by dropping from every entry the
+#: image takes (thousands of RGB565's). On six photos at 320 x 240 (skimage astronaut,
+#: chelsea; sklearn china; BSDS500 train 100075, 100080, 100098) at k = 16, PSNR of the
+#: search / the snapped fit: RGB565 27.34-32.86 / 27.45-32.86 dB, each photo +0.00 to
+#: +0.20 dB, 4.4-11.0 s / 0.17-0.30 s of CPU; RGB444 (4,096) 2 photos higher, 3 lower (to
+#: -0.52 dB), 1 even; RGB332 all 6 lower (-0.12 to -0.36 dB). So from 4,097 entries.
+_GRID_SEARCHED_UPTO = 4096
+
+
+def _snapped_fit(hist: Histogram, grid: Grid, n_colors: int, rank: np.ndarray) -> np.ndarray:
+    """Rows ``(k',)`` of a grid palette in tie order (``rank``: each entry's row there) of
+    an RGB fit of ``n_colors`` to the opaque colours of ``hist``, each entry snapped to
+    the grid (:func:`~quantize.reconstruct.grid.grid_nearest`); fitted from seed 0, so
+    that :func:`palette_subset` stays deterministic."""
+    pal, _ = fit(hist.colors, hist.counts, hist.features, n_colors, "rgb", False,
+                 np.random.default_rng(0), seed_on_cells=True)
+    return np.unique(rank[grid_nearest(pal[:, :3], grid)])
 
 
 def reduce_within_limit(rgb: np.ndarray, alpha: np.ndarray | None, opts: Options,
