@@ -150,7 +150,10 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
         given palette mixes as many entries as the colour needs. Before either,
         a fitted palette moves outwards as for ``dither=1`` up to 8 colours and
         as for ``dither=0.5`` beyond (below), so that tones near the image's
-        darkest and lightest are drawn.
+        darkest and lightest are drawn. Onto a given grid palette (RGB332, RGB565:
+        every mix of a few levels a channel, :mod:`~quantize.reconstruct.grid`) of an
+        opaque image, both mix each channel between its two nearest levels by the
+        matrix, as ImageMagick's ``-ordered-dither o8x8,R,G,B`` does.
         Diffusion is strongest where the undithered mapping would show flat
         bands, weaker in texture, and skips pixels whose colour is in the
         palette already. A fitted palette's entries first move outwards from
@@ -158,8 +161,8 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
         times the strength, so that diffusion can reach the outermost colours:
         the palette then differs a little from the undithered one (not with
         ``exact_colors`` or a given ``palette``). Dithering takes at most 256
-        colours (``n_colors`` or a given ``palette``); more are refused with a
-        ``ValueError``.
+        colours (``n_colors`` or a given ``palette``), but for ordered and pattern
+        dithering onto a grid palette; more are refused with a ``ValueError``.
     exact_colors : bool
         Every palette entry is a colour of the image: each cluster's medoid.
     palette : (k, 3) or (k, 4) array_like of uint8, or PIL image, optional
