@@ -47,7 +47,7 @@ def _photo() -> np.ndarray:
 def test_the_readme_shows_python_examples():
     names = [re.search(r"^from (\S+) import", code, flags=re.M)[1]
              for code in _python_examples()]
-    assert names == ["quantize", "quantize", "quantize", "quantize", "quantize",
+    assert names == ["quantize", "quantize", "quantize", "quantize", "quantize", "quantize",
                      "quantize", "quantize.batch"]
 
 
@@ -61,6 +61,19 @@ def _overview_done(ns: dict) -> None:
 
 def _kmeans_done(ns: dict) -> None:
     assert ns["km"].cluster_centers_.shape == (16, 3)
+
+
+def _firmware_done(ns: dict) -> None:
+    """docs/reduce.md's raw bytes for firmware: one byte a pixel, the palette's R, G, B."""
+    frame, pal = Path("frame.bin").read_bytes(), Path("palette.bin").read_bytes()
+    assert len(frame) == 64 * 32 and len(pal) == 256 * 3
+    drawn = np.frombuffer(pal, np.uint8).reshape(-1, 3)[np.frombuffer(frame, np.uint8)]
+    result = ns["result"]
+    assert (drawn.reshape(32, 64, 3) == result.palette[result.indices]).all()
+    # the palette kept its order, so an index is the RGB332 byte RRRGGGBB of its colour
+    assert (result.palette == ns["rgb332"]).all()
+    r, g, b = (np.searchsorted(ns["levels"](n), drawn[:, c]) for c, n in enumerate((8, 8, 4)))
+    assert (np.frombuffer(frame, np.uint8) == (r << 5) | (g << 2) | b).all()
 
 
 def _reduce_done(ns: dict) -> None:
@@ -102,13 +115,13 @@ def _batch_imported(ns: dict) -> None:
 
 
 # In the manual's order (checked above): what each example leaves behind.
-DONE = [_overview_done, _kmeans_done, _reduce_done, _segment_done, _features_done,
+DONE = [_overview_done, _kmeans_done, _firmware_done, _reduce_done, _segment_done, _features_done,
         _classes_done, _batch_imported]
 
 
 @pytest.mark.parametrize("code, done", list(zip(_python_examples(), DONE, strict=True)),
-                         ids=["overview", "kmeans", "reduce", "segment", "features", "classes",
-                              "batch"])
+                         ids=["overview", "kmeans", "firmware", "reduce", "segment", "features",
+                              "classes", "batch"])
 def test_each_readme_python_example_runs(code, done, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # the examples save small.png and out.gif
     photo = _photo()

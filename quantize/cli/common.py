@@ -309,7 +309,9 @@ DitherOption = Annotated[bool, typer.Option(
     "--dither/--no-dither", help="Error diffusion onto the palette; --dither=LEVEL sets its "
     "strength, 0..1 (plain --dither: 1); --dither=ordered: a regular 8x8 Bayer pattern "
     "instead, which stays put from frame to frame of an animation; --dither=pattern: the "
-    "same with each colour mixed from two of its three nearest entries (pixel art).")]
+    "same with each colour mixed from two of its three nearest entries (pixel art). Onto "
+    "a grid palette (RGB332, RGB565: every mix of a few levels a channel) both mix each "
+    "channel between its two nearest levels, at any size.")]
 # batch's help names the mode of each option that only one mode takes
 BatchDitherOption = Annotated[bool, typer.Option(
     "--dither/--no-dither", help="reduce: error diffusion onto the palette; --dither=LEVEL "

@@ -153,6 +153,7 @@ Examples:
   quantize reduce sprite.png --palette-in pico-8-1x.png  # a palette image
   quantize reduce anim.gif -k 32 --dither=ordered  # a Bayer pattern, steady
   quantize reduce sprite.png --palette-in pico8.hex --dither=pattern  # 2 near colours
+  quantize reduce photo.png --palette-in rgb565.hex --dither=ordered -o tft.tif  # a grid
   cat photo.png | quantize reduce - -k 32 > small.png
   cat anim.gif | quantize reduce - -k 64 > small.gif  # a GIF stays a GIF
   cat photo.jpg | quantize reduce - -k 64 --format gif > small.gif

@@ -67,6 +67,7 @@ from ..palette_files import (
     states_count,
     transparent_index_note,
 )
+from ..reconstruct.grid import grid_of
 from .fit import (
     DEFAULT_COLORS,
     FEATURES,
@@ -268,7 +269,11 @@ def check_options(n_colors: Any, quality: Any, space: Any, dither: Any,
         if k is not None:
             check_subset_size(k, pal.shape[0], palette_name)
     size = k if k is not None else pal.shape[0] if pal is not None else 0
-    if strength and size > MAX_PALETTE:
+    # Ordered and pattern dithering onto a grid palette (RGB565's 65,536 entries) work
+    # channel by channel, at any size (:mod:`~quantize.reconstruct.grid`); the output's
+    # format is checked as for the undithered mapping.
+    if strength and size > MAX_PALETTE and not (strength in POSITIONAL and k is None
+                                                and grid_of(pal) is not None):
         given = f"a palette of {size}" if k is None else f"n_colors={size}"
         shown = (dither if isinstance(dither, bool | str)
                  else shown_number(strength))  # as given

@@ -40,14 +40,17 @@ _BLOCK = 1 << 21
 
 
 def choose_entries(features: np.ndarray, counts: np.ndarray, entries: np.ndarray,
-                   k: int) -> np.ndarray:
+                   k: int, start: np.ndarray | None = None) -> np.ndarray:
     """The ``k`` rows of ``entries`` (or fewer: those the colours take, when they take no
     more) whose mapping of ``features`` has the least weighted squared error found.
 
     Prior validation is assumed: ``features`` ``(m, d)`` of the distinct colours,
     ``counts`` ``(m,)`` their pixels, ``entries`` ``(n, d)`` distinct, in the same space,
     ``1 <= k``. Ties between equally near entries go to the lower row, as
-    :func:`~quantize._kernels.nearest` breaks them.
+    :func:`~quantize._kernels.nearest` breaks them. ``start``: at most ``k`` distinct rows
+    to swap from (step 2 alone) instead of those the dropping leaves; a grid palette's
+    (RGB565's 65,536 entries) is a fit snapped to the grid, see
+    :func:`~quantize.reduce.image.palette_subset`.
 
     Returns
     -------
@@ -68,6 +71,8 @@ def choose_entries(features: np.ndarray, counts: np.ndarray, entries: np.ndarray
     X = np.asarray(features, np.float64)
     C = np.asarray(entries, np.float64)
     w = np.asarray(counts, np.float64)
+    if start is not None:
+        return np.sort(_swapped(X, w, C, np.asarray(start, np.intp)))
     labels = labels_sq_dist(X, C)[0]
     used = np.flatnonzero(np.bincount(labels, minlength=n))
     if used.size <= k:
