@@ -6277,13 +6277,13 @@ def test_a_png_without_its_iend_chunk_is_reduced_with_a_warning(tmp_path, animat
 
 
 def test_the_quality_help_says_q_2_may_band_an_icons_soft_shadow(tmp_path):
-    # QA: --quality 2 banded the soft shadows of 84 of the benchmark's 200 icons (below 33 dB
+    # QA: --quality 2 banded the soft shadows of 87 of the benchmark's 200 icons (below 33 dB
     # on white) where --quality 0.5 --quality-limit 3 did not; the help did not say so
     from tests.segment_support import load_benchmark
 
     helped = " ".join(run("--help").stdout.split())
     assert ("On icons with soft shadows Q = 2 may band the shadows, where --quality 0.5 "
-            "--quality-limit 3 does not (84 and 0 of 200 test icons below 33 dB on white).") \
+            "--quality-limit 3 does not (87 and 0 of 200 test icons below 33 dB on white).") \
         in helped
     icon = load_benchmark("_images").rgba_icons(16)["i015_16"]  # one of the 84, 16 px
     Image.fromarray(icon).save(tmp_path / "icon.png")
@@ -6294,4 +6294,4 @@ def test_the_quality_help_says_q_2_may_band_an_icons_soft_shadow(tmp_path):
         assert result.exit_code == 0, result.output
         record = json.loads(result.stdout)
         on_white[name] = (record["k"], round(record["psnr_on_white"], 1))
-    assert on_white == {"q2": (9, 32.5), "q05": (60, 46.9)}
+    assert on_white == {"q2": (9, 32.5), "q05": (58, 46.3)}

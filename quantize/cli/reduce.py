@@ -230,7 +230,7 @@ def reduce_command(
         "share their colour, not anti-aliased edges; colours within 4 Q of each other, as a "
         "scanned ink's noise, count as one), so that small areas of their own colour are "
         "kept; prints the k chosen. On icons with soft shadows Q = 2 may band the shadows, "
-        "where --quality 0.5 --quality-limit 3 does not (84 and 0 of 200 test icons below "
+        "where --quality 0.5 --quality-limit 3 does not (87 and 0 of 200 test icons below "
         "33 dB on white). Default: off (-k colours).",
         show_default=False)] = None,
     quality_limit: Annotated[float | None, typer.Option(
