@@ -1821,6 +1821,9 @@ def _with_shared_palette(plan: "lib.BatchPlan", jobs: int | None, scheduler: str
         n = len(palette.left_out)
         left = (f" ({n} {'file' if n == 1 else 'files'} left out, each said with its "
                 "file)") if n else ""
+        if palette.per_file < lib.SAMPLES_PER_FILE:  # so many files: an equal share each
+            left += (f" ({palette.per_file:,} pixels drawn from each, {lib.MAX_SAMPLES:,} at "
+                     "most in all)")
         say(f"shared palette: {colours} fitted on {files}{left} in {palette.seconds:.1f} s "
             f"(not counted in the summary's time) -> {palette.path}", err=show == "json")
     else:
