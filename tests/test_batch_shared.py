@@ -532,12 +532,15 @@ def test_every_output_of_a_shared_palette_holds_the_same_entries_at_the_same_ind
     clear = np.dstack([opaque, np.full((2, 2), 255, np.uint8)])
     clear[1, 1] = 0
     Image.fromarray(clear, "RGBA").save(folder / "b.png")
+    Image.new("RGBA", (2, 2), (0, 0, 0, 0)).save(folder / "c.png")  # an empty map tile
     ran = CliRunner().invoke(app, ["batch", str(folder), "-o", str(tmp_path / "out"),
                                    "--shared-palette", "-k", "16", "--ext", ext, "-q"])
     assert ran.exit_code == 0, ran.output
     with (Image.open(tmp_path / "out" / f"a{ext}") as a,
-          Image.open(tmp_path / "out" / f"b{ext}") as b):
-        assert a.getpalette() == b.getpalette()
+          Image.open(tmp_path / "out" / f"b{ext}") as b,
+          Image.open(tmp_path / "out" / f"c{ext}") as c):  # the whole palette, all index 0
+        assert a.getpalette() == b.getpalette() == c.getpalette()
+        assert c.info["transparency"] == 0 and not np.asarray(c).any()
         assert a.info["transparency"] == b.info["transparency"] == 0
         pal = np.array(a.getpalette()).reshape(-1, 3)
         assert pal[np.asarray(a)].tolist() == opaque.tolist()
