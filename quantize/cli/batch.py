@@ -471,7 +471,9 @@ def batch(
         "--html file that is not a quantize report.")] = False,
     shared_palette: Annotated[bool, typer.Option(
         "--shared-palette", help="reduce: fit one palette on colours sampled from all "
-        "images and map every image onto it.")] = False,
+        "images (20,000 pixels each; past 100 images an equal share of 2,000,000) and map "
+        "every image onto it, e.g. a zoom level of map tiles, with no seam where they meet: "
+        "quantize batch tiles/ -o out/ -r -k 128 --shared-palette.")] = False,
     shared_classes: Annotated[bool, typer.Option(
         "--shared-classes", help="segment, with -k K: fit K k-means classes once on feature "
         "vectors sampled from all images (saved as OUT_DIR/shared-classes.json) and assign "
