@@ -2338,15 +2338,15 @@ def _warning_lines(result: "lib.FileResult", not_processed: "_NotProcessed",
 
     left = lib.not_removed_lines(result.record)
     said = list(result.record.get("warnings", ()))
-    if repeated is not None:
-        said = repeated.shown(said)
     if result.status == "skipped":
         if not_processed.holds(result):
             return not_processed.line(result), left
         if not _said_as_warning(result):
             return [], left
         why = [] if quiet and _larger_as_asked(result) else [result.reason]
-        return said + why, left
+        return (said if repeated is None else repeated.shown(said)) + why, left
+    if repeated is not None:  # counted only when said
+        said = repeated.shown(said)
     palette = lib.left_out_line(result.record)  # this run's fit; a skipped file's was said
     limited = [] if quiet else list(result.record.get(lib.LIMITED, ()))  # -q: one line for all
     return ([palette] if palette else []) + said + limited, left
