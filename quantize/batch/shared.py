@@ -65,8 +65,8 @@ __all__ = ["MAX_SAMPLES", "SAMPLES_PER_FILE", "SHARED_PALETTE_NAME", "InputsChan
 SAMPLES_PER_FILE = 20_000
 
 #: Pixels drawn for the shared palette at most, over all the images (100 of 20,000 each):
-#: more images each give an equal share of them, so that what the fit holds, and its time,
-#: do not grow with the number of files.
+#: more images each give an equal share of them, so that what the fit holds, and the time
+#: of its k-means, do not grow with the number of files.
 MAX_SAMPLES = 2_000_000
 
 #: The key of the palette's manifest record listing the inputs it was fitted on.
