@@ -95,6 +95,43 @@ def test_the_same_seed_gives_the_same_palette(photo_tree, tmp_path):
     assert np.array_equal(*palettes)
 
 
+def test_past_max_samples_every_file_gives_an_equal_share_of_them(photo_tree, tmp_path):
+    # 20,000 pixels of every file were held to the end: 844 MB for 1,600 map tiles, and a
+    # zoom level of a million tiles could not be fitted
+    options = {"n_colors": 6, "seed": 0}
+    capped = batch.shared_palette(_plan(photo_tree, tmp_path / "a", options=options),
+                                  samples_per_file=2000, max_samples=3000, jobs=1)
+    assert capped.per_file == 600                 # 3000 // 5 inputs (the truncated one too)
+    alike = batch.shared_palette(_plan(photo_tree, tmp_path / "b", options=options),
+                                 samples_per_file=600, jobs=1)
+    assert alike.per_file == 600 and np.array_equal(capped.colors, alike.colors)
+    under = batch.shared_palette(_plan(photo_tree, tmp_path / "c", options=options),
+                                 samples_per_file=2000, max_samples=10_000, jobs=1)
+    assert under.per_file == 2000 and capped.n_files == under.n_files == 4
+    with pytest.raises(ValueError, match=r"^max_samples=0 should be >= 1"):
+        batch.shared_palette(_plan(photo_tree, tmp_path / "d"), max_samples=0)
+
+
+def test_the_command_line_says_the_share_of_each_file_past_the_cap(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from quantize.cli import app
+
+    monkeypatch.setattr(batch, "MAX_SAMPLES", 6)   # what the line says
+    monkeypatch.setattr("quantize.batch.shared.MAX_SAMPLES", 6)  # what the fit draws
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    for name in "abc":
+        Image.fromarray(np.array([[[255, 0, 0], [0, 99, 0]]], np.uint8)).save(src / f"{name}.png")
+    result = CliRunner().invoke(app, ["batch", str(src), "-o", str(out), "-k", "2", "-j", "1",
+                                      "--shared-palette"])
+    assert result.exit_code == 0, result.output
+    line = next(x for x in result.stdout.splitlines() if x.startswith("shared palette:"))
+    assert re.fullmatch(r"shared palette: 2 colours fitted on 3 files \(2 pixels drawn from "
+                        r"each, 6 at most in all\) in \d+\.\d s \(not counted in the summary's "
+                        r"time\) -> " + re.escape(str(out / "shared-palette.json")), line), line
+
+
 def test_shared_palette_needs_a_reduce_plan_with_a_readable_image(photo_tree, tmp_path):
     with pytest.raises(ValueError, match=r"^plan.mode='copy' should be 'reduce': a shared "
                        r"palette is fitted for a reduce plan, made with "
@@ -495,12 +532,15 @@ def test_every_output_of_a_shared_palette_holds_the_same_entries_at_the_same_ind
     clear = np.dstack([opaque, np.full((2, 2), 255, np.uint8)])
     clear[1, 1] = 0
     Image.fromarray(clear, "RGBA").save(folder / "b.png")
+    Image.new("RGBA", (2, 2), (0, 0, 0, 0)).save(folder / "c.png")  # an empty map tile
     ran = CliRunner().invoke(app, ["batch", str(folder), "-o", str(tmp_path / "out"),
                                    "--shared-palette", "-k", "16", "--ext", ext, "-q"])
     assert ran.exit_code == 0, ran.output
     with (Image.open(tmp_path / "out" / f"a{ext}") as a,
-          Image.open(tmp_path / "out" / f"b{ext}") as b):
-        assert a.getpalette() == b.getpalette()
+          Image.open(tmp_path / "out" / f"b{ext}") as b,
+          Image.open(tmp_path / "out" / f"c{ext}") as c):  # the whole palette, all index 0
+        assert a.getpalette() == b.getpalette() == c.getpalette()
+        assert c.info["transparency"] == 0 and not np.asarray(c).any()
         assert a.info["transparency"] == b.info["transparency"] == 0
         pal = np.array(a.getpalette()).reshape(-1, 3)
         assert pal[np.asarray(a)].tolist() == opaque.tolist()

@@ -555,6 +555,56 @@ def test_cli_reports_name_options_by_their_flags_as_the_terminal_does(tmp_path):
         assert [json.loads(row["warnings"]) for row in csv.DictReader(f)] == [[said]]
 
 
+@pytest.mark.parametrize("n", [5, 6, 8])
+@pytest.mark.parametrize("quiet", [False, True])
+def test_cli_a_warning_of_many_files_is_said_for_five_then_counted(tmp_path, n, quiet):
+    # A zoom level's empty map tiles each warned of no visible colour, -q too: thousands
+    # of lines on stderr. The first five are said, then one line counts the others; the
+    # report keeps each file's.
+    src = tmp_path / "in"
+    names = [f"t{i}.png" for i in range(n)]
+    for name in names:
+        (src / name[:2]).mkdir(parents=True)
+        Image.new("RGBA", (4, 4), (0, 0, 0, 0)).save(src / name[:2] / "0.png")
+    Image.fromarray(np.array([[[255, 0, 0], [0, 99, 0]]], np.uint8)).save(src / "map.png")
+    said = ("-k/--colors=16 but the image has no visible colour (every pixel is fully "
+            "transparent); returning the transparent entry alone")
+    result = _cli(src, "-o", tmp_path / "out", "-k", "16", "-j", "1", "-r",
+                  "--report", tmp_path / "r.json", *(["-q"] if quiet else []))
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.splitlines()
+    assert lines[:min(n, 5)] == [f"quantize: warning: {src / name[:2] / '0.png'}: {said}"
+                                 for name in names[:5]]
+    assert lines[5:] == ([] if n <= 5 else [
+        f"quantize: warning: … and {n - 5} more {'file' if n == 6 else 'files'} with this "
+        "warning, not said one by "
+        f"one (each --report row keeps its file's): {said}"])
+    rows = json.loads((tmp_path / "r.json").read_text())["files"]
+    assert sorted(row["warnings"] or [] for row in rows) == [[]] + [[said]] * n
+    if not quiet:  # each file keeps its own progress line
+        assert len([x for x in result.stdout.splitlines() if x.startswith("[")]) == n + 1
+
+
+def test_terminal_progress_counts_a_warning_of_many_files_past_five(monkeypatch):
+    from quantize.cli.batch import _progress
+
+    results = [batch.FileResult(Path(f"in/{i}.png"), Path(f"out/{i}.png"), "ok", "",
+                                {"warnings": ["no visible colour"]}) for i in range(7)]
+    plan = batch.BatchPlan(Path("in"), Path("out"), batch.reduce_mode(), [], [])
+
+    def settle():
+        summary = batch.BatchSummary(total=len(results))
+        with _progress(plan, summary, show="lines") as show:
+            for result in results:
+                summary.add(result)
+                show(result)
+
+    lines = [line for line in _on_terminal(monkeypatch, settle) if "warning" in line]
+    assert lines == [f"warning in/{i}.png: no visible colour" for i in range(5)] + [
+        "warning … and 2 more files with this warning, not said one by one (each --report "
+        "row keeps its file's): no visible colour"]
+
+
 def test_cli_reports_may_go_into_a_new_folder_inside_the_output(photo_tree, tmp_path):
     out = tmp_path / "out"
     result = _cli(photo_tree, "-o", out, "-k", "4", "--glob", "*.png", "-q",

@@ -105,8 +105,8 @@ _SOURCES = {
     "run": ("NOT_DONE", "FilesAbandoned", "NotRecordedError", "kept_by_batch",
             "remove_unclaimed", "run_batch"),
     "shared": (
-        "SAMPLES_PER_FILE", "SHARED_PALETTE_NAME", "InputsChangedWarning", "SharedPalette",
-        "WorkerFailedError", "remove_unused_palette", "remove_unused_shared_file",
+        "MAX_SAMPLES", "SAMPLES_PER_FILE", "SHARED_PALETTE_NAME", "InputsChangedWarning",
+        "SharedPalette", "WorkerFailedError", "remove_unused_palette", "remove_unused_shared_file",
         "shared_palette"),
     "classes": ("CLASS_LEGEND_NAME", "CLASS_TABLE_NAME", "SHARED_CLASSES_NAME",
                 "BatchClasses", "classes_assigned", "remove_class_tables",

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -52,12 +52,22 @@ from .run import (
     worker_path,
 )
 
-__all__ = ["SAMPLES_PER_FILE", "SHARED_PALETTE_NAME", "InputsChangedWarning", "SharedPalette",
-           "WorkerFailedError", "check_saved_settings", "fitted_by_run", "recorded_outputs",
-           "remove_unused_palette", "remove_unused_shared_file", "shared_palette"]
+if TYPE_CHECKING:
+    from ..reduce.shared import ColorPool
 
-#: Pixels drawn from each image for the shared palette.
+__all__ = ["MAX_SAMPLES", "SAMPLES_PER_FILE", "SHARED_PALETTE_NAME", "InputsChangedWarning",
+           "SharedPalette", "WorkerFailedError", "check_saved_settings", "fitted_by_run",
+           "recorded_outputs", "remove_unused_palette", "remove_unused_shared_file",
+           "shared_palette"]
+
+#: Pixels drawn from each image for the shared palette (fewer past
+#: ``MAX_SAMPLES // SAMPLES_PER_FILE`` files: the share :func:`_per_file_share` gives).
 SAMPLES_PER_FILE = 20_000
+
+#: Pixels drawn for the shared palette at most, over all the images (100 of 20,000 each):
+#: more images each give an equal share of them, so that what the fit holds, and the time
+#: of its k-means, do not grow with the number of files.
+MAX_SAMPLES = 2_000_000
 
 #: The key of the palette's manifest record listing the inputs it was fitted on.
 FITTED_ON = "inputs"
@@ -75,7 +85,8 @@ class SharedPalette:
     ``plan`` has them too (:attr:`~quantize.batch.BatchPlan.left_out`), for their results
     to say so. ``seconds``: the wall time of the fit, from the first image sampled to the
     palette saved (0 when none was fitted), which the batch's own time, of its files, leaves
-    out, as :class:`~quantize.batch.BatchClasses`' does.
+    out, as :class:`~quantize.batch.BatchClasses`' does. ``per_file``: the pixels drawn from
+    each image (the share :func:`_per_file_share` gives; 0 when none was fitted).
     """
 
     colors: np.ndarray
@@ -84,10 +95,12 @@ class SharedPalette:
     plan: BatchPlan
     left_out: Mapping[Path, str] = field(default_factory=dict)
     seconds: float = 0.0
+    per_file: int = 0
 
 
 def shared_palette(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_FILE,
-                   jobs: int | None = None, scheduler: str | None = None,
+                   max_samples: int | None = None, jobs: int | None = None,
+                   scheduler: str | None = None,
                    worker_timeout: float | None = None,
                    on_workers: Callable[[int, int, float], None] | None = None,
                    palette_out: str | None = None) -> SharedPalette:
@@ -95,9 +108,10 @@ def shared_palette(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_FILE,
 
     Each image contributes ``samples_per_file`` pixels drawn uniformly (so each
     colour is drawn in proportion to its pixel count, and every image weighs
-    the same), as the plan's outputs hold them: when every one is a GIF, with its binary
-    alpha (:func:`~quantize.reduce.shared.sample_colors` with ``binary_alpha``); the pooled
-    colours are clustered with the plan's reduce options.
+    the same; fewer when the images together would give more than ``max_samples``:
+    each then gives an equal share of them), as the plan's outputs hold them: when every
+    one is a GIF, with its binary alpha (:func:`~quantize.reduce.shared.sample_colors`
+    with ``binary_alpha``); the pooled colours are clustered with the plan's reduce options.
     The palette is written to ``OUT_DIR/shared-palette.json`` and recorded
     with the plan's settings in the output folder's manifest; a rerun reuses
     that file (unless the plan was made with ``force``, and does not finish the stopped
@@ -113,7 +127,13 @@ def shared_palette(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_FILE,
     plan : BatchPlan
         A reduce plan (:func:`~quantize.batch.reduce_mode`).
     samples_per_file : int
-        Pixels drawn from each image.
+        Pixels drawn from each image, at most.
+    max_samples : int, optional
+        Pixels drawn at most over all the images, >= 1 (None: :data:`MAX_SAMPLES`): past
+        ``max_samples // samples_per_file`` images, each gives
+        ``max_samples // n_images`` pixels (one at least). The colours drawn are pooled
+        as each image's come (:class:`~quantize.reduce.shared.ColorPool`), so the memory
+        the fit takes does not grow with the number of images.
     jobs, scheduler
         Where to sample, as in :func:`~quantize.batch.run_batch`.
     worker_timeout, on_workers
@@ -162,7 +182,7 @@ def shared_palette(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_FILE,
         named, with why, in ``left_out``.
     """
     from ..palette_files import read_palette, write_palette
-    from ..reduce.shared import check_shared_options, fit_shared_palette, merge_histograms
+    from ..reduce.shared import check_shared_options, fit_shared_palette
 
     if plan.mode.name != "reduce":
         raise ValueError(f"plan.mode={plan.mode.name!r} should be 'reduce': a shared palette "
@@ -173,6 +193,8 @@ def shared_palette(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_FILE,
                          "plan_batch(..., shared_palette=True)")
     check_shared_options(plan.options)  # before a saved palette is taken, as for a new one
     check_int(samples_per_file, "samples_per_file", minimum=1)
+    max_samples = check_int(MAX_SAMPLES if max_samples is None else max_samples,
+                            "max_samples", minimum=1)
     if scheduler is not None:
         scheduler = check_scheduler_address(scheduler)
     path = plan.output_dir / SHARED_PALETTE_NAME
@@ -188,10 +210,11 @@ def shared_palette(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_FILE,
         _check_none_mapped(plan, path)
     check_writable_output(plan.output_dir)  # not after every file is sampled
     start = time.perf_counter()
-    samples, transparent, left_out = _sample_all(plan, samples_per_file, jobs, scheduler,
-                                                 {"worker_timeout": worker_timeout,
-                                                  "on_workers": on_workers})
-    colors, counts = merge_histograms(samples)
+    per_file = _per_file_share(len(_files(plan)[0]), samples_per_file, max_samples)
+    pool, transparent, left_out = _sample_all(plan, per_file, jobs, scheduler,
+                                              {"worker_timeout": worker_timeout,
+                                               "on_workers": on_workers})
+    colors, counts = pool.histogram()
     fitting = {k: v for k, v in plan.options.items() if k != "ext"}  # names, not colours
     fixed = plan.options.get("fixed_colors")
     palette = _with_clear_entry(fit_shared_palette(colors, counts, fitting,
@@ -202,13 +225,26 @@ def shared_palette(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_FILE,
         write_palette(path, palette)
     _write_palette_out(plan, palette, palette_out)
     record_output(plan.output_dir, path, plan.settings,  # its size: removed only as written
-                  {"k": len(palette), "files": len(samples), "bytes_out": path.stat().st_size,
+                  {"k": len(palette), "files": pool.samples, "bytes_out": path.stat().st_size,
                    FITTED_ON: _fitted_on(plan)}, run=plan.run)
     if plan.run is not None:  # a rerun with force that finds it unfinished keeps the palette
         record_forced_run(plan.output_dir, plan.settings, plan.run, plan.mode.name)
     mapped = dataclasses.replace(_onto(plan, path), left_out=left_out)
-    return SharedPalette(palette, path, len(samples), mapped, left_out,
-                         time.perf_counter() - start)
+    return SharedPalette(palette, path, pool.samples, mapped, left_out,
+                         time.perf_counter() - start, per_file)
+
+
+def _per_file_share(n_files: int, samples_per_file: int, max_samples: int) -> int:
+    """The pixels a shared palette draws from each of ``n_files`` images:
+    ``samples_per_file``, or an equal share of ``max_samples`` when they would draw more
+    (one at least). Prior validation is assumed.
+
+    >>> _per_file_share(96, 20_000, 2_000_000), _per_file_share(1_600, 20_000, 2_000_000)
+    (20000, 1250)
+    >>> _per_file_share(3_000_000, 20_000, 2_000_000)
+    1
+    """
+    return max(1, min(samples_per_file, max_samples // max(n_files, 1)))
 
 
 def _with_clear_entry(palette: np.ndarray, transparent: bool, at: int = 0,
@@ -350,11 +386,12 @@ def _onto(plan: BatchPlan, path: Path) -> BatchPlan:
 
 def _sample_all(plan: BatchPlan, samples_per_file: int, jobs: int | None,
                 scheduler: str | None, watch: Mapping[str, Any]
-                ) -> tuple[list[tuple[np.ndarray, np.ndarray]], bool, dict[Path, str]]:
-    """Colour samples of every readable image of the plan, whether some image has
-    transparent pixels, and the images that could not be read, each with why (left out).
-    On Dask, ``watch`` holds the ``worker_timeout`` and ``on_workers`` of the run."""
-    from ..reduce.shared import sample_colors
+                ) -> tuple[ColorPool, bool, dict[Path, str]]:
+    """Colour samples of every readable image of the plan, pooled as they come, whether
+    some image has transparent pixels, and the images that could not be read, each with
+    why (left out). On Dask, ``watch`` holds the ``worker_timeout`` and ``on_workers`` of
+    the run."""
+    from ..reduce.shared import ColorPool, sample_colors
 
     seed = plan.options.get("seed")
     max_pixels = plan.options.get("max_pixels")
@@ -370,13 +407,18 @@ def _sample_all(plan: BatchPlan, samples_per_file: int, jobs: int | None,
                    "matte": plan.options.get("matte"),
                    "nodata": plan.options.get("nodata", "tag")})
              for i, path in enumerate(sent)]
-    samples: list[tuple[np.ndarray, np.ndarray, bool] | None] = [None] * len(calls)
+    pool = ColorPool()  # not a list of every file's sample: a million files' would not fit
+    transparent = False
     failed: dict[int, str] = {}
     unrun: dict[int, str] = {}  # by their worker, not their file
 
     def keep(index: int, outcome: Outcome) -> None:
-        samples[index] = outcome.value if outcome.ok else None
-        if outcome.worker:
+        nonlocal transparent
+        if outcome.ok:
+            colors, counts, clear = outcome.value
+            pool.add(colors, counts)
+            transparent = transparent or clear
+        elif outcome.worker:
             unrun[index] = outcome.value
         elif not outcome.ok:  # worded as the file's failure would be (a Dask worker's too)
             path = inputs[index]
@@ -400,12 +442,11 @@ def _sample_all(plan: BatchPlan, samples_per_file: int, jobs: int | None,
         more = "" if not n else f" ({n} more {'file' if n == 1 else 'files'} alike)"
         raise WorkerFailedError(f"not sampled for the shared palette, so none was fitted: "
                                 f"{unrun[first]}{more}", path=inputs[first])
-    got = [(colors, counts) for colors, counts, _ in filter(None, samples) if len(colors)]
-    if not got:
+    if not pool.samples:
         raise ImageReadError("no image could be sampled for the shared palette; "
                              f"{_none_sampled(inputs, failed)}", path=plan.input_dir)
     left_out = {inputs[i]: why for i, why in sorted(failed.items())}
-    return got, any(s[2] for s in samples if s is not None), left_out
+    return pool, transparent, left_out
 
 
 def _files(plan: BatchPlan) -> tuple[list[Path], list[Path]]:

@@ -24,7 +24,7 @@ import time
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -149,6 +149,14 @@ _NOT_PROCESSED = ("not processed: {output} exists with no record of the run that
 _NOT_PROCESSED_SHOWN = 5
 _NOT_PROCESSED_MORE = ("… and {n} more inputs not processed for the same reason; --force "
                        "replaces their outputs")
+#: How many files have the same warning of their job said one by one (an empty map tile's
+#: "no visible colour", the same words for each); past that many, the others are counted in
+#: one line at the end of the run (:class:`_Repeated`): their --report rows keep it.
+_REPEATED_SHOWN = 5
+_REPEATED_MORE = ("… and {n} more {files} with this warning, not said one by one (each "
+                  "--report row keeps its file's): {message}")
+#: Distinct warnings :class:`_Repeated` counts at most; others are said for every file.
+_REPEATED_KEPT = 1000
 _REDUCE_ONLY = ("--quality", "--quality-limit", "--max-bytes", "--dither", "--exact-colors",
                 "--palette-in", "--palette-fitted", "--shared-palette", "--palette", "--optimize",
                 "--skip-if-larger", "--copy-if-larger", "--ext", "--matte", "--fixed-color",
@@ -478,7 +486,9 @@ def batch(
         "--html file that is not a quantize report.")] = False,
     shared_palette: Annotated[bool, typer.Option(
         "--shared-palette", help="reduce: fit one palette on colours sampled from all "
-        "images and map every image onto it.")] = False,
+        "images (20,000 pixels each; past 100 images an equal share of 2,000,000) and map "
+        "every image onto it, e.g. a zoom level of map tiles, with no seam where they meet: "
+        "quantize batch tiles/ -o out/ -r -k 128 --shared-palette.")] = False,
     shared_classes: Annotated[bool, typer.Option(
         "--shared-classes", help="segment, with -k K: fit K k-means classes once on feature "
         "vectors sampled from all images (saved as OUT_DIR/shared-classes.json) and assign "
@@ -1860,6 +1870,9 @@ def _with_shared_palette(plan: "lib.BatchPlan", jobs: int | None, scheduler: str
         n = len(palette.left_out)
         left = (f" ({n} {'file' if n == 1 else 'files'} left out, each said with its "
                 "file)") if n else ""
+        if palette.per_file < lib.SAMPLES_PER_FILE:  # so many files: an equal share each
+            left += (f" ({palette.per_file:,} pixels drawn from each, {lib.MAX_SAMPLES:,} at "
+                     "most in all)")
         say(f"shared palette: {colours} fitted on {files}{left} in {palette.seconds:.1f} s "
             f"(not counted in the summary's time) -> {palette.path}", err=show == "json")
     else:
@@ -2124,8 +2137,11 @@ def _progress(plan: "lib.BatchPlan", summary: "lib.BatchSummary",
     if show != "lines" or not (is_terminal(sys.stdout) and is_terminal(sys.stderr)) \
             or dumb_terminal():
         not_processed = _NotProcessed.of(plan)
+        repeated = _Repeated()
         yield lambda result: _plain_line(result, summary, show, not_processed, plan.mode.name,
-                                         named)
+                                         named, repeated)
+        for line in repeated.lines():
+            warn(None, line)
         return
     from rich.console import Console
     from rich.markup import escape
@@ -2153,6 +2169,7 @@ def _progress(plan: "lib.BatchPlan", summary: "lib.BatchSummary",
     # to its record (an earlier output under another name removed, or left in place).
     planned = {result.input for result in plan.settled}
     not_processed = _NotProcessed.of(plan)
+    repeated = _Repeated()
     with Progress(*columns, console=console, transient=False) as bar:
         task = bar.add_task(plan.mode.name, total=plan.n_files,
                             completed=plan.n_files - len(plan.jobs), failed=0, not_listed="")
@@ -2161,7 +2178,7 @@ def _progress(plan: "lib.BatchPlan", summary: "lib.BatchSummary",
             # File names and reasons are escaped: "a [red].jpg" is a name, not markup.
             # Soft wrap: the terminal folds a long line; rich would cut it into several.
             name = escape(printable_line(named.input(result.input)))
-            before, after = _warning_lines(result, not_processed)
+            before, after = _warning_lines(result, not_processed, repeated=repeated)
 
             def warned(messages: list[str]) -> None:
                 for message in messages:
@@ -2198,17 +2215,22 @@ def _progress(plan: "lib.BatchPlan", summary: "lib.BatchSummary",
                        if folders else "")
 
         yield show
+        for line in repeated.lines():
+            bar.console.print(f"[yellow]warning[/] {escape(printable_line(line))}",
+                              markup=True, highlight=False, soft_wrap=True)
 
 
 def _plain_line(result: "lib.FileResult", summary: "lib.BatchSummary", show: str,
                 not_processed: "_NotProcessed", mode: str,
-                named: _AsTyped = _AS_WRITTEN) -> None:
+                named: _AsTyped = _AS_WRITTEN, repeated: "_Repeated | None" = None) -> None:
     """Show ``result`` as a line (or a --json row), its warnings and error before it, the
-    files ``named`` as the folders were typed (a --json row, as the reports, as written)."""
+    files ``named`` as the folders were typed (a --json row, as the reports, as written);
+    a warning of its job said for many files already held back, counted by ``repeated``."""
     from .. import batch as lib
 
     name = named.input(result.input)
-    before, after = _warning_lines(result, not_processed, quiet=show == "quiet")
+    before, after = _warning_lines(result, not_processed, quiet=show == "quiet",
+                                   repeated=repeated)
     for message in before:  # in the order things happened: the error ended the file
         warn(name, message)
     if result.status == "failed":
@@ -2333,7 +2355,8 @@ def _limited_line(names: Sequence[str], worst: float, quality: str, limit: str) 
 
 
 def _warning_lines(result: "lib.FileResult", not_processed: "_NotProcessed",
-                   quiet: bool = False) -> tuple[list[str], list[str]]:
+                   quiet: bool = False, repeated: "_Repeated | None" = None
+                   ) -> tuple[list[str], list[str]]:
     """A file's warning lines new in this run, in the order things happened: those said
     before its error line, if it failed, and those said after.
 
@@ -2346,22 +2369,64 @@ def _warning_lines(result: "lib.FileResult", not_processed: "_NotProcessed",
     counts the others in a line of its own, :class:`_NotProcessed`); but with ``quiet``
     (``-q``) not why a file larger than its input was kept from being written when no
     output is left at its name (:func:`_larger_as_asked`), nor its quality kept within
-    --quality-limit, which :func:`_limited_line` says for all files. After: why this run left an
-    earlier output of it under another name in place, which it decides once the file has
-    settled."""
+    --quality-limit, which :func:`_limited_line` says for all files. The warnings of its job
+    that ``repeated`` (:class:`_Repeated`) holds back, said for many files before, are left
+    out. After: why this run left an earlier output of it under another name in place,
+    which it decides once the file has settled."""
     from .. import batch as lib
 
     left = lib.not_removed_lines(result.record)
+    said = list(result.record.get("warnings", ()))
     if result.status == "skipped":
         if not_processed.holds(result):
             return not_processed.line(result), left
         if not _said_as_warning(result):
             return [], left
         why = [] if quiet and _larger_as_asked(result) else [result.reason]
-        return list(result.record.get("warnings", ())) + why, left
+        return (said if repeated is None else repeated.shown(said)) + why, left
+    if repeated is not None:  # counted only when said
+        said = repeated.shown(said)
     palette = lib.left_out_line(result.record)  # this run's fit; a skipped file's was said
     limited = [] if quiet else list(result.record.get(lib.LIMITED, ()))  # -q: one line for all
-    return ([palette] if palette else []) + list(result.record.get("warnings", ())) + limited, left
+    return ([palette] if palette else []) + said + limited, left
+
+
+@dataclass
+class _Repeated:
+    """The warnings of the files' jobs, said as the files settle: each for the first
+    :data:`_REPEATED_SHOWN` files that raise it, the same words, then held back and counted
+    (a zoom level's empty tiles each warn that they have no visible colour), the count said
+    in one line when the run ends (:data:`_REPEATED_MORE`). Up to :data:`_REPEATED_KEPT`
+    distinct warnings are counted; one more is said for every file."""
+
+    seen: Counter[str] = field(default_factory=Counter)
+
+    def shown(self, messages: Sequence[str]) -> list[str]:
+        """Those of a file's ``messages`` to say with its name, counting each."""
+        kept = []
+        for message in messages:
+            if message not in self.seen and len(self.seen) >= _REPEATED_KEPT:
+                kept.append(message)
+                continue
+            self.seen[message] += 1
+            if self.seen[message] <= _REPEATED_SHOWN:
+                kept.append(message)
+        return kept
+
+    def lines(self) -> list[str]:
+        """A line for each warning held back for some files, counting them.
+
+        >>> said = _Repeated()
+        >>> [said.shown(["no colour"]) for _ in range(7)][-3:]
+        [['no colour'], [], []]
+        >>> print(*said.lines())  # doctest: +NORMALIZE_WHITESPACE
+        … and 2 more files with this warning, not said one by one (each --report row keeps
+        its file's): no colour
+        """
+        return [_REPEATED_MORE.format(n=f"{n - _REPEATED_SHOWN:,}",
+                                      files="file" if n - _REPEATED_SHOWN == 1 else "files",
+                                      message=message)
+                for message, n in self.seen.items() if n > _REPEATED_SHOWN]
 
 
 @dataclass

@@ -4,7 +4,8 @@ The steps a driver (batch, or the CLI with several files) runs, each a plain
 function so it can run in worker processes:
 
 1. :func:`sample_colors` draws pixels from one image as a small histogram;
-2. :func:`merge_histograms` pools those histograms;
+2. :func:`merge_histograms` pools those histograms (:class:`ColorPool` one at a time, as
+   they come);
 3. :func:`fit_shared_palette` fits the palette with reduce's own defaults;
 4. :func:`options_with_palette` turns a file job's options into options that
    map onto that palette instead of fitting their own, dithered onto as onto a palette
@@ -27,7 +28,7 @@ from .fit import DEFAULT_COLORS, check_histogram, fit_palette, warn_few_colors
 from .options import EDGE, check_matte, check_reduce_options
 from .result import MAX_PALETTE
 
-__all__ = ["check_shared_options", "fit_shared_palette", "merge_histograms",
+__all__ = ["ColorPool", "check_shared_options", "fit_shared_palette", "merge_histograms",
            "options_with_palette", "sample_colors"]
 
 # Options that fit a palette; a job mapping onto a shared palette drops them.
@@ -210,7 +211,8 @@ def merge_histograms(samples: Sequence[tuple[np.ndarray, np.ndarray]]
     alpha (``(m, 4)``), the others count as opaque and the result has alpha.
     Each sample is checked as :func:`quantize.reduce.fit_palette` checks its
     histogram: colours integers 0..255, counts finite and >= 0, one per colour
-    (``ValueError`` or ``TypeError`` otherwise).
+    (``ValueError`` or ``TypeError`` otherwise). :class:`ColorPool` pools them one at a
+    time, as they come, to the same result.
 
     >>> a = (np.array([[1, 1, 1]], np.uint8), np.array([2]))
     >>> b = (np.array([[0, 0, 0], [1, 1, 1]], np.uint8), np.array([1, 3]))
@@ -219,13 +221,83 @@ def merge_histograms(samples: Sequence[tuple[np.ndarray, np.ndarray]]
     ([[0, 0, 0], [1, 1, 1]], [1.0, 5.0])
     """
     # (colours 300 wrapped to 44, 0.5 became 0 and negative counts were added, unchecked)
-    got = [check_histogram(c, n) for c, n in _pairs(samples) if len(c)]
-    if not got:
-        return np.zeros((0, 3), np.uint8), np.zeros(0, np.float64)
-    channels = max(c.shape[-1] for c, _ in got)
-    colors = np.concatenate([_with_channels(c, channels) for c, _ in got])
-    counts = np.concatenate([n for _, n in got])
-    return merge_colors(colors, counts)
+    pool = ColorPool()
+    for colors, counts in _pairs(samples):
+        pool.add(colors, counts)
+    return pool.histogram()
+
+
+#: Histogram rows a :class:`ColorPool` holds unmerged before it merges them into its pool
+#: (or as many as the pool has, when more): each row is merged a few times at most, and
+#: what is held is a few times the pool's distinct colours, not every row given.
+POOL_PENDING_ROWS = 1 << 20
+
+
+class ColorPool:
+    """Colour histograms pooled as they are given, one at a time: the histogram of
+    :func:`merge_histograms` of all of them, whatever their order, without holding them
+    all (those given are merged into the pool every :data:`POOL_PENDING_ROWS` rows or so).
+
+    The memory held is that of the distinct colours pooled (at most one row a pixel
+    given), not that of every histogram given: a shared palette's samples of a million
+    files are pooled in what their distinct colours take.
+
+    Parameters
+    ----------
+    pending_rows : int
+        Rows held unmerged at most (beyond the pool's own size), >= 1.
+
+    Examples
+    --------
+    >>> pool = ColorPool()
+    >>> pool.add(np.array([[1, 1, 1]], np.uint8), np.array([2]))
+    >>> pool.add(np.array([[0, 0, 0], [1, 1, 1]], np.uint8), np.array([1, 3]))
+    >>> colors, counts = pool.histogram()
+    >>> colors.tolist(), counts.tolist(), pool.samples
+    ([[0, 0, 0], [1, 1, 1]], [1.0, 5.0], 2)
+    """
+
+    def __init__(self, pending_rows: int = POOL_PENDING_ROWS) -> None:
+        self._pending_rows = check_int(pending_rows, "pending_rows", minimum=1)
+        self._merged: tuple[np.ndarray, np.ndarray] | None = None
+        self._pending: list[tuple[np.ndarray, np.ndarray]] = []
+        self._held = 0
+        #: Histograms given with a colour (an empty one, of an image with no visible
+        #: pixel, adds nothing and is not counted).
+        self.samples = 0
+
+    def add(self, colors: Any, counts: Any) -> None:
+        """Pool one histogram ``(colors (m, 3) or (m, 4), counts (m,))``, checked as
+        :func:`merge_histograms` checks each (an empty one adds nothing)."""
+        if not len(colors):
+            return
+        checked = check_histogram(colors, counts)
+        self._pending.append(checked)
+        self._held += checked[0].shape[0]
+        self.samples += 1
+        pooled = 0 if self._merged is None else self._merged[0].shape[0]
+        if self._held >= max(self._pending_rows, pooled):
+            self._merge()
+
+    def histogram(self) -> tuple[np.ndarray, np.ndarray]:
+        """The distinct colours pooled (sorted by code) and their float64 total counts, as
+        :func:`merge_histograms` returns them; empty when no colour was given."""
+        self._merge()
+        if self._merged is None:
+            return np.zeros((0, 3), np.uint8), np.zeros(0, np.float64)
+        return self._merged
+
+    def _merge(self) -> None:
+        """The histograms held merged into the pool."""
+        if not self._pending:
+            return
+        parts = ([] if self._merged is None else [self._merged]) + self._pending
+        channels = max(c.shape[-1] for c, _ in parts)
+        colors = np.concatenate([_with_channels(c, channels) for c, _ in parts])
+        counts = np.concatenate([n for _, n in parts])
+        self._pending, self._held = [], 0
+        del parts
+        self._merged = merge_colors(colors, counts)
 
 
 def _pairs(samples: Any) -> list[tuple[Any, Any]]:
