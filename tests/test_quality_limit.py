@@ -145,10 +145,10 @@ def test_a_tail_missed_names_its_percentile_and_only_the_one_missed():
 
 
 def translucent_black(tmp_path):
-    """A PNG of 16 black pixels, half at alpha 100: one colour, opaque grey 39 (the mean
-    of what they show on black and on white), draws it a mean CIEDE2000 of 9.60 away on
-    black, and of 26 counting the translucent half the worse of black and white, as the
-    quality rule does."""
+    """A PNG of 16 black pixels, half at alpha 100: one colour, opaque black (its pixels'
+    colour, weighted by their alpha), draws it exactly on black, and a mean CIEDE2000 of
+    25.35 away counting the translucent half the worse of black and white, as the quality
+    rule does."""
     image = np.zeros((4, 4, 4), np.uint8)
     image[..., 3] = 255
     image[:2, :, 3] = 100
@@ -161,19 +161,19 @@ def test_a_figure_counting_translucent_pixels_on_white_says_so(tmp_path):
     count translucent pixels the worse of black and white, as the rule does, and say so."""
     path = translucent_black(tmp_path)
     plain = run(path, "-k", 1, "-o", tmp_path / "k1.png")
-    assert "mean ΔE2000 9.60," in plain.stdout
+    assert "mean ΔE2000 0.00," in plain.stdout
     missed = run(path, "-k", 1, "--quality", 0.5, "--quality-limit", 20, "-o",
                  tmp_path / "q.png")
     assert (missed.exit_code, missed.stderr) == (
         99, f"quantize: error: {path}: --quality=0.5: mean CIEDE2000 <= 0.5 needs more than 1 "
             "colour, and so does --quality-limit=20: mean CIEDE2000 <= 20 (they reach a mean "
-            "CIEDE2000 of 26, counting translucent pixels on black or white, whichever is "
-            "worse); --quality-limit=26.01 or more keeps their result, which -k/--colors=1 "
+            "CIEDE2000 of 25.35, counting translucent pixels on black or white, whichever is "
+            "worse); --quality-limit=25.35 or more keeps their result, which -k/--colors=1 "
             "alone gives\n")
     met = run(path, "-k", 1, "--quality", 0.5, "--quality-limit", 30, "-o", tmp_path / "q.png")
     assert met.exit_code == 0, met.output
     assert met.stderr == (f"quantize: warning: {path}: --quality=0.5 was not reached: the most "
-                          "colours allowed, k=1, reach a mean CIEDE2000 of 26, counting "
+                          "colours allowed, k=1, reach a mean CIEDE2000 of 25.35, counting "
                           "translucent pixels on black or white, whichever is worse, within "
                           "--quality-limit=30\n")
     assert (tmp_path / "q.png").read_bytes() == (tmp_path / "k1.png").read_bytes()
@@ -453,7 +453,7 @@ def test_plan_batch_takes_a_limit_and_its_rows_say_whether_quality_was_met(tmp_p
 #: The options a reduce job records only when given, last in every row and CSV: null when
 #: not given.
 _GIVEN = ["palette_fitted", "matte", "fixed_colors", "strip", "keep_gps", "intent", "nodata",
-          "nearest"]
+          "nearest", "transparent_color"]
 
 
 def test_batch_reports_gain_the_limit_and_whether_quality_was_met_last(tmp_path,
@@ -476,19 +476,19 @@ def test_batch_reports_gain_the_limit_and_whether_quality_was_met_last(tmp_path,
     assert table[0] == [*earlier, "skipped", "quality_limit", "quality_met", "max_bytes",
                         "max_bytes_bound", "failure",  # the kind of a failure, added after them
                         *_GIVEN]
-    assert [(Path(row[0]).name, row[2], *row[-14:-9]) for row in table[1:]] == [
+    assert [(Path(row[0]).name, row[2], *row[-15:-10]) for row in table[1:]] == [
         ("eight.png", "ok", "", "30.0", "False", "", ""),
         ("two.png", "ok", "", "30.0", "True", "", "")]
     again = run_batch(eight_and_two, "-o", out, "-k", 4, "--quality", 0.5, "--quality-limit",
                       30, "--report", json_report, "--json")
     assert again.exit_code == 0, again.output
     rows = json.loads(json_report.read_text())["files"]
-    assert list(rows[0])[-14:] == ["warnings", "quality_limit", "quality_met", "max_bytes",
+    assert list(rows[0])[-15:] == ["warnings", "quality_limit", "quality_met", "max_bytes",
                                    "max_bytes_bound", "failure", *_GIVEN]
     assert [(r["skipped"], r["quality_limit"], r["quality_met"]) for r in rows] == [
         ("done", 30.0, False), ("done", 30.0, True)]
     objects = [json.loads(line) for line in again.stdout.splitlines()]
-    assert [list(o)[-13:] for o in objects] == [["quality_limit", "quality_met", "max_bytes",
+    assert [list(o)[-14:] for o in objects] == [["quality_limit", "quality_met", "max_bytes",
                                                  "max_bytes_bound", "failure", *_GIVEN]] * 2
 
 
@@ -556,7 +556,7 @@ def test_a_rerun_skips_a_file_that_missed_its_quality_until_its_input_or_options
         "2/2 files: 0 ok, 2 skipped (1 missed its quality last run), 0 failed in ")
     rows = [json.loads(x) for x in run_batch(*args, "--json").stdout.splitlines()]
     assert [(r["status"], r["skipped"], r["output"]) for r in rows] == [
-        ("skipped", "quality", ""), ("skipped", "done", str(out / "two.png"))]
+        ("skipped", "quality", None), ("skipped", "done", str(out / "two.png"))]
     assert len({len(r) for r in rows}) == 1  # every object with the same keys
     forced = run_batch(*args, "--force", "-q")  # tried again: missed again
     assert (forced.exit_code, forced.stderr) == (99, first.stderr)
