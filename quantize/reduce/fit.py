@@ -612,17 +612,17 @@ def fit(colors: np.ndarray, counts: np.ndarray, features: np.ndarray, k: int,
 
 
 # An entry more than half of whose pixels are one colour is that colour (one colour at
-# most can hold more than half). A flat colour of a chart (a
-# line's, a bar's) and its anti-aliased edge shades fall in one cluster, whose mean is
-# pulled off the flat colour by the shades: on a 900 x 600 matplotlib line plot at k = 16
-# every series colour moved by CIEDE2000 1.0-2.0 (#1f77b4 to #257ab5), which pngquant keeps
-# within 0.4, and in the plot's own 2-5 % of pixels the shift shows. In that plot the five
-# series colours hold 54-65 % of their clusters' pixels, the background and text 88-99 %;
+# most can hold more than half). A flat colour of a chart (a line's, a bar's) and its
+# anti-aliased edge shades fall in one cluster, whose mean is pulled off the flat colour by
+# the shades: on a 900 x 600 matplotlib line plot at k = 16 every series colour moved by
+# CIEDE2000 1.0-2.0 (#1f77b4 to #257ab5; pngquant --nofs 16 moved them 1.6-3.5). In that
+# plot the five
+# series colours hold 54-62 % of their clusters' pixels, the background and text 88-99 %;
 # in the seven photos of bench_reduce (china, flower, astronaut, coffee, chelsea, rocket,
 # motorcycle) at k = 16 and 64 no cluster but astronaut's black background (64 %, 77 %
 # and 45 %) has one colour over 18 % of it. At DOMINANT_SHARE = 0.5 every series colour
 # is kept exactly, at a PSNR cost of 0.1-0.3 dB on the plots (still above pngquant
-# --nofs 16); at 0.6 two of the five series moved as before. Photos: astronaut k = 16
+# --nofs 16); at 0.6 three of the five series moved as before. Photos: astronaut k = 16
 # 0.02 dB lower, the others unchanged to the bit. See docs/reduce.md, *Flat colours*.
 DOMINANT_SHARE = 0.5
 
