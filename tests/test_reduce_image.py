@@ -508,7 +508,10 @@ def test_quality_picks_the_smallest_k_that_meets_the_target(seed):
     assert all(errors[k] > errors[k + 1] for k in range(2, 8))
     target = (errors[6] + errors[5]) / 2  # met at k = 6, missed at k = 5
     result = reduce_colors(image, quality=target, seed=seed)
-    assert result.k == 6 and result.delta_e == pytest.approx(errors[6])
+    # Each twin holds more than half of its pair, which a fit of k colours draws with the
+    # twin's colour itself; the quality search, bounding every flat area's error, fits
+    # pairs by their means (0.339 here against 0.319, both under the target).
+    assert result.k == 6 and errors[6] <= result.delta_e < target
 
 
 def test_quality_zero_means_lossless_and_unreachable_quality_raises(rng):
@@ -623,25 +626,31 @@ def test_an_entry_of_mostly_opaque_pixels_is_opaque(space):
     features still the mean of theirs, premultiplied colour less half alpha (as they
     balance black and white): 127.5 + (8 * (100 - 127.5) + 110 * 128 / 255 - 64) / 9 =
     102.08, likewise 148.75 and 195.99 (the mean premultiplied colour, 95.02, 141.70,
-    188.93, is nearest on black alone, and was the entry before)."""
+    188.93, is nearest on black alone, and was the entry before). That mean is the entry
+    when no colour holds more than half of its pixels; here the opaque one does, and the
+    entry is that colour."""
     rgba = _opaque_with_one_faint(255, 128)
     result = reduce_colors(rgba, 1, seed=0, space=space)
     assert result.alpha.tolist() == [255]
     assert np.all(result.to_rgba()[..., 3] == 255)
-    if space == "rgb":
-        assert result.palette.tolist() == [[102, 149, 196]]
+    assert result.palette.tolist() == [[100, 150, 200]]
 
 
 def test_a_shared_palette_entry_of_mostly_opaque_colours_is_opaque():
     colors = [[100, 150, 200, 255], [110, 150, 200, 128]]
-    assert fit_palette(colors, [8, 1], 1, seed=0).tolist() == [[102, 149, 196, 255]]
+    assert fit_palette(colors, [8, 1], 1, seed=0).tolist() == [[100, 150, 200, 255]]
     assert fit_palette(colors, [4, 5], 1, seed=0)[0, 3] < 255  # most are translucent
+    # no colour holds more than half: the mean colour, made opaque
+    three = [[100, 150, 200, 255], [90, 150, 200, 255], [110, 150, 200, 128]]
+    assert fit_palette(three, [4, 4, 1], 1, seed=0)[0, 3] == 255
 
 
 def test_an_entry_of_mostly_translucent_pixels_keeps_their_mean_alpha():
-    """Eight pixels of alpha 245 and one opaque: (8 * 245 + 255) / 9 = 246.1, not 255."""
+    """Eight pixels of alpha 245 and one opaque: not 255. (The eight hold more than half
+    of the entry, which is their colour, alpha 245; their mean with the opaque one, 246.1,
+    was the entry before.)"""
     result = reduce_colors(_opaque_with_one_faint(245, 255), 1, seed=0)
-    assert result.alpha.tolist() == [246]
+    assert result.alpha.tolist() == [245]
 
 
 def _dark_light_and_between(opaque: int, between: int) -> np.ndarray:
