@@ -6274,3 +6274,73 @@ def test_a_png_without_its_iend_chunk_is_reduced_with_a_warning(tmp_path, animat
     assert result.stderr == (f"quantize: warning: {src}: damaged PNG: it ends without its IEND "
                              f"chunk (the file may have been cut short); {read} and is read\n")
     assert (tmp_path / "out.png").is_file()
+
+
+def _chart(tmp_path: Path) -> Path:
+    """A chart in miniature: a white ground, black text and a blue line."""
+    image = np.full((20, 30, 3), 255, np.uint8)
+    image[2:4, 2:12] = 0
+    image[10:12] = (31, 119, 180)
+    path = tmp_path / "chart.png"
+    Image.fromarray(image).save(path)
+    return path
+
+
+def test_a_palette_far_from_the_image_is_said_in_one_line(tmp_path):
+    # The series colours alone as the palette drew the white ground in one of them, with
+    # no word: the mean CIEDE2000 is now said, and --fixed-color pointed to.
+    src = _chart(tmp_path)
+    (tmp_path / "series.hex").write_text("#1f77b4\n#ff7f0e\n#2ca02c\n")
+    result = run(src, "--palette-in", tmp_path / "series.hex", "-o", tmp_path / "o.png", "-q")
+    assert result.exit_code == 0, result.output
+    assert unnoted(result.stderr) == (
+        f"quantize: warning: {src}: --palette-in='{tmp_path / 'series.hex'}' is far from the "
+        "image's colours: mean CIEDE2000 39.7 (over 20); to keep some colours exactly and "
+        "fit the others, give those as --fixed-color=COLOUR instead\n")
+    (tmp_path / "near.hex").write_text("#ffffff\n#000000\n#1f77b4\n#ff7f0e\n")
+    near = run(src, "--palette-in", tmp_path / "near.hex", "-o", tmp_path / "n.png", "-q")
+    assert near.exit_code == 0 and unnoted(near.stderr) == ""
+
+
+def test_fixed_colours_that_fill_k_are_said(tmp_path):
+    src = _chart(tmp_path)
+    result = run(src, "-k", 2, "--fixed-color", "#1f77b4", "--fixed-color", "#ff7f0e",
+                 "-o", tmp_path / "o.png", "-q")
+    assert result.exit_code == 0, result.output
+    assert unnoted(result.stderr) == (
+        f"quantize: warning: {src}: --fixed-color=#1f77b4,#ff7f0e holds 2 colours and "
+        "-k/--colors=2 leaves none to fit: every pixel takes a fixed colour; give "
+        "-k/--colors=3 or more to fit the image's other colours\n")
+    more = run(src, "-k", 3, "--fixed-color", "#1f77b4", "--fixed-color", "#ff7f0e",
+               "-o", tmp_path / "m.png", "-q")
+    assert more.exit_code == 0 and unnoted(more.stderr) == ""
+
+
+@pytest.mark.parametrize("given", [["#1f77b4,#ff7f0e"], ["#1f77b4, #ff7f0e"], ["series.hex"],
+                                   ["series.gpl"]])
+def test_fixed_colours_as_a_list_or_a_palette_file(tmp_path, monkeypatch, given):
+    monkeypatch.chdir(tmp_path)
+    src = _chart(tmp_path)
+    Path("series.hex").write_text("#1f77b4\n#ff7f0e\n")
+    Path("series.gpl").write_text("GIMP Palette\nName: series\n#\n 31 119 180\tblue\n"
+                                  "255 127  14\torange\n")
+    flags = [arg for value in given for arg in ("--fixed-color", value)]
+    result = run(src, "-k", 4, *flags, "-o", "o.png", "--palette-out", "o.hex", "-q")
+    assert result.exit_code == 0, result.output
+    assert Path("o.hex").read_text().split()[:2] == ["1f77b4", "ff7f0e"]
+    with Image.open("o.png") as out:
+        assert out.getpalette()[:6] == [31, 119, 180, 255, 127, 14]
+
+
+@pytest.mark.parametrize(("value", "code", "message"), [
+    ("red,,blue", 2, "quantize: error: --fixed-color='red,,blue' has an empty item; expected "
+     "colours separated by commas ('#1f77b4,#ff7f0e'), or a palette file\n"),
+    ("nope.hex", 1, "quantize: error: nope.hex: no such palette file\n"),
+    ("red,red", 2, "quantize: error: --fixed-color='red' repeats #ff0000, given before it; "
+     "expected each colour once\n"),
+])
+def test_fixed_colour_lists_and_files_refused(tmp_path, monkeypatch, value, code, message):
+    monkeypatch.chdir(tmp_path)
+    result = run(_chart(tmp_path), "--fixed-color", value, "-o", "o.png")
+    assert (result.exit_code, result.stderr) == (code, message)
+    assert not Path("o.png").exists()

@@ -103,6 +103,7 @@ from .common import (
     fail_interrupted,
     file_name,
     finishing_note,
+    fixed_colors_given,
     integer,
     is_terminal,
     min_region_value,
@@ -1532,6 +1533,7 @@ def _reduce_options(colors: int | None, quality: float | None, space: str | None
         options["quality_limit"] = check_quality_limit(quality_limit, options.get("quality"))
     if matte is not None:  # so too; as #rrggbb, which the settings compare as written
         options["matte"] = hex_color(check_matte(matte, "--matte"))
+    fixed_color = fixed_colors_given(fixed_color)  # a list, a palette file: one colour each
     if fixed_color:  # so too; as #rrggbb, in their order
         if palette_in is not None:
             raise ValueError("--fixed-color goes with a fit, not with --palette-in: give the "

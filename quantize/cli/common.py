@@ -217,11 +217,61 @@ def _fixed_color_option(first: str, counted: str, after: str, alone: str) -> Any
     return Annotated[list[str] | None, typer.Option(
         "--fixed-color", metavar="COLOUR", help="A colour the fitted palette keeps, exactly, "
         "as an entry of its own, whether a pixel takes it or not (a colour key such as "
-        "#ff00ff, black, white, a brand's colours); repeat it for more. The fixed colours "
+        "#ff00ff, black, white, a brand's colours); repeat it for more, list several with "
+        "commas ('#1f77b4,#ff7f0e'), or give a palette file (any format --palette-in "
+        "reads: cat8.hex, brand.gpl, swatches.png) for all of its colours. The fixed colours "
         f"are the first entries, in the order given ({first}), the fitted ones follow; "
         f"they count in -k{counted}. Opaque: a colour with alpha is refused{after}. A "
         f"colour name, #rrggbb or rgb(r,g,b).{alone}", show_default=False,
         autocompletion=offering(color_names))]
+
+
+#: The endings of a palette file --fixed-color reads (--palette-in's formats and images):
+#: such a value is a file, named in the error when it cannot be read, never a colour.
+_FIXED_FILE_ENDINGS = (".hex", ".gpl", ".json", ".act", ".pal", ".txt", ".css",
+                       ".png", ".gif", ".bmp")
+
+
+def fixed_colors_given(values: Sequence[str] | None) -> list[str] | None:
+    """``--fixed-color``'s values, one colour an item: a value with commas outside
+    parentheses is a list of colours (``rgb(1,2,3)`` is one), a value that is a file or ends
+    as a palette file does (:data:`_FIXED_FILE_ENDINGS`) the colours of that palette, read
+    as ``--palette-in`` reads it (an entry with alpha as ``#rrggbbaa``, which the check of
+    fixed colours refuses); None when none is given. Raises ValueError for an empty item,
+    and the palette reader's errors for a file that cannot be read.
+
+    >>> fixed_colors_given(["#1f77b4, #ff7f0e", "rgb(0,0,0)", "white"])
+    ['#1f77b4', '#ff7f0e', 'rgb(0,0,0)', 'white']
+    >>> fixed_colors_given(["red,,blue"])
+    Traceback (most recent call last):
+    ...
+    ValueError: fixed_colors='red,,blue' has an empty item; expected colours separated by \
+commas ('#1f77b4,#ff7f0e'), or a palette file
+    """
+    if not values:
+        return None
+    out: list[str] = []
+    for value in values:
+        if value.lower().endswith(_FIXED_FILE_ENDINGS) or os.path.isfile(value):
+            out += _palette_file_colors(value)
+            continue
+        items = [item.strip() for item in re.split(r",(?![^()]*\))", value)]
+        if not all(items):
+            raise ValueError(f"fixed_colors={value!r} has an empty item; expected colours "
+                             "separated by commas ('#1f77b4,#ff7f0e'), or a palette file")
+        out += items
+    return out
+
+
+def _palette_file_colors(path: str) -> list[str]:
+    """The colours of the palette file ``path`` as ``#rrggbb`` (``#rrggbbaa`` when not
+    opaque), in its order; its reader's error when it cannot be read."""
+    from ..reduce.options import read_palette_in_once
+
+    palette = read_palette_in_once(path)
+    return ["#" + bytes(int(v) for v in row[:3]).hex()
+            + ("" if row.shape[0] == 3 or row[3] == 255 else f"{int(row[3]):02x}")
+            for row in palette]
 
 
 # reduce's and batch's, whose outputs are images; palette's lists colours

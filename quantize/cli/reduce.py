@@ -99,6 +99,7 @@ from .common import (
     fail_interrupted,
     file_name,
     finishing_note,
+    fixed_colors_given,
     folder_hint,
     folder_key,
     frame_rate,
@@ -151,6 +152,9 @@ Examples:
   quantize reduce logo.png -k 32 --space lab --exact-colors
   quantize reduce photo.jpg --palette-in brand.hex --dither=0.5 -o branded.png
   quantize reduce sprite.png --palette-in pico-8-1x.png  # a palette image
+  quantize reduce plot.png -k 16 --fixed-color series.hex  # keep them, fit 16 - 8 more
+  quantize reduce plot.png --fixed-color '#1f77b4,#ff7f0e,#2ca02c'
+  quantize reduce heat.png --quality 2 --dither  # a gradient, unbanded
   quantize reduce anim.gif -k 32 --dither=ordered  # a Bayer pattern, steady
   quantize reduce sprite.png --palette-in pico8.hex --dither=pattern  # 2 near colours
   cat photo.png | quantize reduce - -k 32 > small.png
@@ -403,6 +407,7 @@ def reduce_command(
              "fixed_colors": fixed_color or None, "intent": intent, "nearest": nearest,
              "transparent_color": transparent_color}
     with user_errors():
+        given["fixed_colors"] = fixed_colors_given(fixed_color)  # a list, a palette file
         check_palette_fitted_given(palette_fitted, palette_in)
         options = check_reduce_options(**{k: v for k, v in given.items()
                                           if v is not None
