@@ -5187,7 +5187,9 @@ def test_a_batch_quality_past_20_is_refused_as_a_colour_difference(photo_tree, t
         "score: their mean <= Q, 99th percentile <= 5 Q and 99.9th <= 10 Q; pngquant's "
         "--quality 65-80 is about --quality 2 --quality-limit 3 on photos (80 draws them "
         "with a mean ΔE2000 of 1.4-2.6; 65, the floor below which it writes nothing, "
-        "1.8-2.9), --quality 0.5 --quality-limit 3 on icons with soft shadows\n"))
+        "1.8-2.9), --quality 0.5 --quality-limit 3 on icons with soft shadows; pngquant "
+        "dithers by default: add --dither for gradients (a heatmap), which --quality alone "
+        "draws in bands\n"))
     assert not (tmp_path / "out").exists()
 
 

@@ -520,7 +520,8 @@ _QUALITY_MEANS = ("a bound Q on CIEDE2000 differences (about 1 is just noticeabl
 _PNGQUANT_RANGE = ("pngquant's --quality 65-80 is about --quality 2 --quality-limit 3 on "
                    "photos (80 draws them with a mean ΔE2000 of 1.4-2.6; 65, the floor below "
                    "which it writes nothing, 1.8-2.9), --quality 0.5 --quality-limit 3 on "
-                   "icons with soft shadows")
+                   "icons with soft shadows; pngquant dithers by default: add --dither for "
+                   "gradients (a heatmap), which --quality alone draws in bands")
 
 
 def test_a_quality_past_20_is_refused_as_a_colour_difference_not_a_score(photo, tmp_path):

@@ -309,7 +309,8 @@ def batch(
         "--quality", metavar="Q", parser=number,
         help="reduce: fewest colours with mean ΔE2000 ≤ Q, a number from 0 to 20, its 99th "
         "percentile ≤ 5 Q, 99.9th ≤ 10 Q and every area of one colour of 16 pixels or more "
-        "≤ 4 Q; not pngquant's 0-100 score (with -k: at most K colours).")
+        "≤ 4 Q; not pngquant's 0-100 score (with -k: at most K colours); add --dither for "
+        "gradients, which pngquant dithers by default.")
     ] = None,
     quality_limit: Annotated[float | None, typer.Option(
         "--quality-limit", metavar="L", parser=number,

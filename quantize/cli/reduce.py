@@ -232,7 +232,9 @@ def reduce_command(
         "area of one colour of 16 pixels or more within 4 Q (its pixels whose neighbours "
         "share their colour, not anti-aliased edges; colours within 4 Q of each other, as a "
         "scanned ink's noise, count as one), so that small areas of their own colour are "
-        "kept; prints the k chosen. Default: off (-k colours).",
+        "kept; prints the k chosen. Undithered unless --dither is given, which a gradient (a "
+        "heatmap, a sky) needs not to come out in bands (pngquant dithers by default). "
+        "Default: off (-k colours).",
         show_default=False)] = None,
     quality_limit: Annotated[float | None, typer.Option(
         "--quality-limit", metavar="L", parser=number,
@@ -258,7 +260,8 @@ def reduce_command(
     dither: DitherOption = False,
     dither_level: DitherLevelOption = None,
     exact_colors: Annotated[bool, typer.Option(
-        "--exact-colors", help="Every palette colour occurs in the image (cluster medoids).")
+        "--exact-colors", help="Every palette colour occurs in the image: the colour that "
+        "holds more than half of its cluster's pixels, else the cluster's medoid.")
     ] = False,
     palette_out: Annotated[str | None, typer.Option(
         "--palette-out", metavar="FILE",
