@@ -114,8 +114,9 @@ def palette_command(
         help="Colour space to cluster in: rgb (default) or lab (CIELAB), as reduce's.",
         show_default=False, autocompletion=offering(FEATURES))] = None,
     exact_colors: Annotated[bool, typer.Option(
-        "--exact-colors", help="Every palette colour occurs in the image: the colour that "
-        "holds more than half of its cluster's pixels, else the cluster's medoid.")] = False,
+        "--exact-colors", help="Every palette colour occurs in the image. Each is the colour "
+        "that holds more than half of its cluster's pixels, else the cluster's medoid.")
+    ] = False,
     matte: PaletteMatteOption = None,
     fixed_color: PaletteFixedColorOption = None,
     seed: SeedOption = 0,

@@ -153,7 +153,7 @@ Examples:
   quantize reduce photo.jpg --palette-in brand.hex --dither=0.5 -o branded.png
   quantize reduce sprite.png --palette-in pico-8-1x.png  # a palette image
   quantize reduce plot.png -k 16 --fixed-color series.hex  # keep them, fit 16 - 8 more
-  quantize reduce plot.png --fixed-color '#1f77b4,#ff7f0e,#2ca02c'
+  quantize reduce plot.png --fixed-color navy,orange,green
   quantize reduce heat.png --quality 2 --dither  # a gradient, unbanded
   quantize reduce anim.gif -k 32 --dither=ordered  # a Bayer pattern, steady
   quantize reduce sprite.png --palette-in pico8.hex --dither=pattern  # 2 near colours
@@ -260,8 +260,8 @@ def reduce_command(
     dither: DitherOption = False,
     dither_level: DitherLevelOption = None,
     exact_colors: Annotated[bool, typer.Option(
-        "--exact-colors", help="Every palette colour occurs in the image: the colour that "
-        "holds more than half of its cluster's pixels, else the cluster's medoid.")
+        "--exact-colors", help="Every palette colour occurs in the image. Each is the colour "
+        "that holds more than half of its cluster's pixels, else the cluster's medoid.")
     ] = False,
     palette_out: Annotated[str | None, typer.Option(
         "--palette-out", metavar="FILE",
