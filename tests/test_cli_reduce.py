@@ -1848,7 +1848,11 @@ def test_a_black_padded_act_maps_onto_its_own_colours(photo, tmp_path, monkeypat
         "quantize: warning: icon.png: pad16.act: an Adobe colour table of 768 bytes has no "
         "count of the colours used, and its last 240 entries are black: read as the unused "
         "entries of a smaller palette and left out, so it gives 16 entries; if black is a "
-        "colour of the palette, write a 772-byte table whose count includes it\n")
+        "colour of the palette, write a 772-byte table whose count includes it\n"
+        # 16 random colours are far from the photo's greys, and said to be
+        "quantize: warning: icon.png: --palette-in='pad16.act' is far from the image's "
+        "colours: mean CIEDE2000 22.5 (over 20); to keep some colours exactly and fit the "
+        "others, give those as --fixed-color=COLOUR instead\n")
     greens = [15, 56, 15, 48, 98, 48, 139, 172, 15, 155, 188, 15]  # a Game Boy's
     Path("pad4.act").write_bytes(bytes(greens) + bytes(756))
     opaque = run(photo, "--palette-in", "pad4.act")
@@ -1856,7 +1860,8 @@ def test_a_black_padded_act_maps_onto_its_own_colours(photo, tmp_path, monkeypat
     assert opaque.stdout.startswith(f"{photo} -> {tmp_path / 'photo.k4.png'}: 4 colours, ")
     with Image.open("photo.k4.png") as im:
         assert im.getpalette() == greens
-    assert opaque.stderr.count("\n") == 1
+    # the tail's line, and the greens' distance from the grey photo (mean CIEDE2000 28.5)
+    assert opaque.stderr.count("\n") == 2 and "mean CIEDE2000 28.5 (over 20)" in opaque.stderr
     assert "last 252 entries are black: read as the unused entries of a smaller palette and " \
            "left out, so it gives 4 entries" in opaque.stderr
 
@@ -4850,7 +4855,12 @@ def test_a_palette_file_warning_is_one_line_said_once(tmp_path):
     assert done.stderr == (f"quantize: warning: {src}: p.hex: every colour is 8 hex digits "
                            "beginning ff, as in a Paint.NET palette (aarrggbb, alpha first), "
                            "and is read as rrggbbaa: red 255, its last two digits as alpha; "
-                           "if it is a Paint.NET palette, name it .txt\n")
+                           "if it is a Paint.NET palette, name it .txt\n"
+                           # so read, the palette is far from the image, and said to be
+                           f"quantize: warning: {src}: --palette-in='{palette}' is far from "
+                           "the image's colours: mean CIEDE2000 29.7 (over 20); to keep some "
+                           "colours exactly and fit the others, give those as "
+                           "--fixed-color=COLOUR instead\n")
 
 
 def test_a_headerless_paint_net_palette_of_transparent_entries_says_to_name_it_txt(tmp_path):
@@ -5101,7 +5111,8 @@ def test_how_a_palette_file_is_read_is_said_once_before_the_files(tmp_path, phot
     monkeypatch.chdir(tmp_path)
     shutil.copy(photo, "b.png")
     grid = np.full((17, 17, 3), 128, np.uint8)
-    for i, colour in enumerate([(255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 0)]):
+    # greys, near the photo's (a palette far from it is said of each file)
+    for i, colour in enumerate([(0, 0, 0), (85, 85, 85), (170, 170, 170), (255, 255, 255)]):
         grid[i // 2 * 9:i // 2 * 9 + 8, i % 2 * 9:i % 2 * 9 + 8] = colour
     Image.fromarray(grid).save("grid.png")
     Path("pad.act").write_bytes(bytes([0, 0, 0, 255, 255, 255]) + bytes(762))

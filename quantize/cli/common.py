@@ -218,9 +218,9 @@ def _fixed_color_option(first: str, counted: str, after: str, alone: str) -> Any
         "--fixed-color", metavar="COLOUR", help="A colour the fitted palette keeps, exactly, "
         "as an entry of its own, whether a pixel takes it or not (a colour key such as "
         "#ff00ff, black, white, a brand's colours); repeat it for more, list several with "
-        "commas ('#1f77b4,#ff7f0e'), or give a palette file (any format --palette-in "
-        "reads: cat8.hex, brand.gpl, swatches.png) for all of its colours. The fixed colours "
-        f"are the first entries, in the order given ({first}), the fitted ones follow; "
+        "commas ('#1f77b4,#ff7f0e'), or give a palette file for all of its colours (.hex, "
+        ".gpl, .json, .act, .pal, .txt, .css, or a .png, .gif or .bmp of swatches). The fixed "
+        f"colours are the first entries, in the order given ({first}), the fitted ones follow; "
         f"they count in -k{counted}. Opaque: a colour with alpha is refused{after}. A "
         f"colour name, #rrggbb or rgb(r,g,b).{alone}", show_default=False,
         autocompletion=offering(color_names))]
