@@ -138,7 +138,8 @@ _WARNINGS = {
     "batch.manifest": ("ManifestUnreadableWarning",),
     "batch.shared": ("InputsChangedWarning",),
     "errors": ("AlphaLossWarning", "CodeAdviceWarning", "ExifLeftOutWarning",
-               "FirstFrameWarning", "FormatAdviceWarning", "GifTableWarning", "LossyColorsWarning",
+               "FarPaletteWarning", "FirstFrameWarning", "FormatAdviceWarning", "GifTableWarning",
+               "LossyColorsWarning",
                "PaletteInWarning",
                "PaletteRepeatWarning", "ProfileConvertedWarning",
                "QualityLimitWarning", "QualityScaleWarning",
@@ -178,6 +179,7 @@ if TYPE_CHECKING:
     from .errors import (
         AlphaLossWarning as AlphaLossWarning,
         CodeAdviceWarning as CodeAdviceWarning,
+        FarPaletteWarning as FarPaletteWarning,
         FirstFrameWarning as FirstFrameWarning,
         FormatAdviceWarning as FormatAdviceWarning,
         GifTableWarning as GifTableWarning,

@@ -438,6 +438,21 @@ def _column_sums(X: np.ndarray, labels: np.ndarray, k: int, weights: np.ndarray 
     return sums
 
 
+def group_argmax(values: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
+    """Row index ``(k,)`` intp of the largest of ``values`` in each of ``k`` groups (the
+    first such row on a tie), -1 for an empty group.
+
+    >>> group_argmax(np.array([3., 5., 5., 1.]), np.array([0, 0, 0, 2]), 3).tolist()
+    [1, -1, 3]
+    """
+    top = np.full(k, -np.inf)
+    np.maximum.at(top, labels, values)
+    rows = np.flatnonzero(values == top[labels])[::-1]  # the first of a tie written last
+    out = np.full(k, -1, dtype=np.intp)
+    out[labels[rows]] = rows
+    return out
+
+
 def group_means(X: np.ndarray, labels: np.ndarray, k: int,
                 weights: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Per-group weighted means ``(k, d)`` float64 and totals ``(k,)``; empty groups get 0."""

@@ -905,6 +905,14 @@ class LossyColorsWarning(QuantizeWarning):
     fault: ``quantize reduce`` says it as a note, which ``-q`` leaves out."""
 
 
+class FarPaletteWarning(QuantizeWarning):
+    """The palette an image is drawn with was not fitted to it and is far from its colours:
+    a given ``palette_in`` whose mapping's mean CIEDE2000 is over
+    :data:`~quantize.reduce.options.FAR_DELTA_E` (a chart's series colours given as the
+    whole palette paint its white background pink), or ``fixed_colors`` that fill
+    ``n_colors``, so that no entry is left to fit. Said once per image."""
+
+
 class PaletteRepeatWarning(QuantizeWarning):
     """An animation mapped onto a ``palette_in`` that repeats a colour before another keeps
     each colour once, so the colours after the repeat take lower indices in its frames

@@ -117,7 +117,7 @@ def test_fish_is_offered_the_first_sentence_of_an_option_s_help():
                          _TYPER_COMPLETE_FISH_ACTION="get-args")
     assert result.stdout.splitlines() == [
         "--ext\tName each output INPUT-stem + SUFFIX beside its input.",
-        "--exact-colors\tEvery palette colour occurs in the image (cluster medoids)."]
+        "--exact-colors\tEvery palette colour occurs in the image."]
 
 
 @pytest.mark.parametrize("command", ["reduce", "segment", "batch"])
@@ -159,7 +159,7 @@ def test_powershell_is_offered_the_first_sentence_of_an_option_s_help():
                          _TYPER_COMPLETE_WORD_TO_COMPLETE="--ex")
     assert result.stdout.splitlines() == [
         "--ext:::Name each output INPUT-stem + SUFFIX beside its input.",
-        "--exact-colors:::Every palette colour occurs in the image (cluster medoids)."]
+        "--exact-colors:::Every palette colour occurs in the image."]
 
 
 def test_bash_is_offered_option_names_only():

@@ -520,7 +520,8 @@ _QUALITY_MEANS = ("a bound Q on CIEDE2000 differences (about 1 is just noticeabl
 _PNGQUANT_RANGE = ("pngquant's --quality 65-80 is about --quality 2 --quality-limit 3 on "
                    "photos (80 draws them with a mean ΔE2000 of 1.4-2.6; 65, the floor below "
                    "which it writes nothing, 1.8-2.9), --quality 0.5 --quality-limit 3 on "
-                   "icons with soft shadows")
+                   "icons with soft shadows; pngquant dithers by default: add --dither for "
+                   "gradients (a heatmap), which --quality alone draws in bands")
 
 
 def test_a_quality_past_20_is_refused_as_a_colour_difference_not_a_score(photo, tmp_path):
@@ -1847,7 +1848,11 @@ def test_a_black_padded_act_maps_onto_its_own_colours(photo, tmp_path, monkeypat
         "quantize: warning: icon.png: pad16.act: an Adobe colour table of 768 bytes has no "
         "count of the colours used, and its last 240 entries are black: read as the unused "
         "entries of a smaller palette and left out, so it gives 16 entries; if black is a "
-        "colour of the palette, write a 772-byte table whose count includes it\n")
+        "colour of the palette, write a 772-byte table whose count includes it\n"
+        # 16 random colours are far from the photo's greys, and said to be
+        "quantize: warning: icon.png: --palette-in='pad16.act' is far from the image's "
+        "colours: mean CIEDE2000 22.5 (over 20); to keep some colours exactly and fit the "
+        "others, give those as --fixed-color=COLOUR instead\n")
     greens = [15, 56, 15, 48, 98, 48, 139, 172, 15, 155, 188, 15]  # a Game Boy's
     Path("pad4.act").write_bytes(bytes(greens) + bytes(756))
     opaque = run(photo, "--palette-in", "pad4.act")
@@ -1855,7 +1860,8 @@ def test_a_black_padded_act_maps_onto_its_own_colours(photo, tmp_path, monkeypat
     assert opaque.stdout.startswith(f"{photo} -> {tmp_path / 'photo.k4.png'}: 4 colours, ")
     with Image.open("photo.k4.png") as im:
         assert im.getpalette() == greens
-    assert opaque.stderr.count("\n") == 1
+    # the tail's line, and the greens' distance from the grey photo (mean CIEDE2000 28.5)
+    assert opaque.stderr.count("\n") == 2 and "mean CIEDE2000 28.5 (over 20)" in opaque.stderr
     assert "last 252 entries are black: read as the unused entries of a smaller palette and " \
            "left out, so it gives 4 entries" in opaque.stderr
 
@@ -4849,7 +4855,12 @@ def test_a_palette_file_warning_is_one_line_said_once(tmp_path):
     assert done.stderr == (f"quantize: warning: {src}: p.hex: every colour is 8 hex digits "
                            "beginning ff, as in a Paint.NET palette (aarrggbb, alpha first), "
                            "and is read as rrggbbaa: red 255, its last two digits as alpha; "
-                           "if it is a Paint.NET palette, name it .txt\n")
+                           "if it is a Paint.NET palette, name it .txt\n"
+                           # so read, the palette is far from the image, and said to be
+                           f"quantize: warning: {src}: --palette-in='{palette}' is far from "
+                           "the image's colours: mean CIEDE2000 29.7 (over 20); to keep some "
+                           "colours exactly and fit the others, give those as "
+                           "--fixed-color=COLOUR instead\n")
 
 
 def test_a_headerless_paint_net_palette_of_transparent_entries_says_to_name_it_txt(tmp_path):
@@ -5100,7 +5111,8 @@ def test_how_a_palette_file_is_read_is_said_once_before_the_files(tmp_path, phot
     monkeypatch.chdir(tmp_path)
     shutil.copy(photo, "b.png")
     grid = np.full((17, 17, 3), 128, np.uint8)
-    for i, colour in enumerate([(255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 0)]):
+    # greys, near the photo's (a palette far from it is said of each file)
+    for i, colour in enumerate([(0, 0, 0), (85, 85, 85), (170, 170, 170), (255, 255, 255)]):
         grid[i // 2 * 9:i // 2 * 9 + 8, i % 2 * 9:i % 2 * 9 + 8] = colour
     Image.fromarray(grid).save("grid.png")
     Path("pad.act").write_bytes(bytes([0, 0, 0, 255, 255, 255]) + bytes(762))
@@ -6295,3 +6307,73 @@ def test_the_quality_help_says_q_2_may_band_an_icons_soft_shadow(tmp_path):
         record = json.loads(result.stdout)
         on_white[name] = (record["k"], round(record["psnr_on_white"], 1))
     assert on_white == {"q2": (9, 32.5), "q05": (58, 46.3)}
+
+
+def _chart(tmp_path: Path) -> Path:
+    """A chart in miniature: a white ground, black text and a blue line."""
+    image = np.full((20, 30, 3), 255, np.uint8)
+    image[2:4, 2:12] = 0
+    image[10:12] = (31, 119, 180)
+    path = tmp_path / "chart.png"
+    Image.fromarray(image).save(path)
+    return path
+
+
+def test_a_palette_far_from_the_image_is_said_in_one_line(tmp_path):
+    # The series colours alone as the palette drew the white ground in one of them, with
+    # no word: the mean CIEDE2000 is now said, and --fixed-color pointed to.
+    src = _chart(tmp_path)
+    (tmp_path / "series.hex").write_text("#1f77b4\n#ff7f0e\n#2ca02c\n")
+    result = run(src, "--palette-in", tmp_path / "series.hex", "-o", tmp_path / "o.png", "-q")
+    assert result.exit_code == 0, result.output
+    assert unnoted(result.stderr) == (
+        f"quantize: warning: {src}: --palette-in='{tmp_path / 'series.hex'}' is far from the "
+        "image's colours: mean CIEDE2000 39.7 (over 20); to keep some colours exactly and "
+        "fit the others, give those as --fixed-color=COLOUR instead\n")
+    (tmp_path / "near.hex").write_text("#ffffff\n#000000\n#1f77b4\n#ff7f0e\n")
+    near = run(src, "--palette-in", tmp_path / "near.hex", "-o", tmp_path / "n.png", "-q")
+    assert near.exit_code == 0 and unnoted(near.stderr) == ""
+
+
+def test_fixed_colours_that_fill_k_are_said(tmp_path):
+    src = _chart(tmp_path)
+    result = run(src, "-k", 2, "--fixed-color", "#1f77b4", "--fixed-color", "#ff7f0e",
+                 "-o", tmp_path / "o.png", "-q")
+    assert result.exit_code == 0, result.output
+    assert unnoted(result.stderr) == (
+        f"quantize: warning: {src}: --fixed-color=#1f77b4,#ff7f0e holds 2 colours and "
+        "-k/--colors=2 leaves none to fit: every pixel takes a fixed colour; give "
+        "-k/--colors=3 or more to fit the image's other colours\n")
+    more = run(src, "-k", 3, "--fixed-color", "#1f77b4", "--fixed-color", "#ff7f0e",
+               "-o", tmp_path / "m.png", "-q")
+    assert more.exit_code == 0 and unnoted(more.stderr) == ""
+
+
+@pytest.mark.parametrize("given", [["#1f77b4,#ff7f0e"], ["#1f77b4, #ff7f0e"], ["series.hex"],
+                                   ["series.gpl"]])
+def test_fixed_colours_as_a_list_or_a_palette_file(tmp_path, monkeypatch, given):
+    monkeypatch.chdir(tmp_path)
+    src = _chart(tmp_path)
+    Path("series.hex").write_text("#1f77b4\n#ff7f0e\n")
+    Path("series.gpl").write_text("GIMP Palette\nName: series\n#\n 31 119 180\tblue\n"
+                                  "255 127  14\torange\n")
+    flags = [arg for value in given for arg in ("--fixed-color", value)]
+    result = run(src, "-k", 4, *flags, "-o", "o.png", "--palette-out", "o.hex", "-q")
+    assert result.exit_code == 0, result.output
+    assert Path("o.hex").read_text().split()[:2] == ["1f77b4", "ff7f0e"]
+    with Image.open("o.png") as out:
+        assert out.getpalette()[:6] == [31, 119, 180, 255, 127, 14]
+
+
+@pytest.mark.parametrize(("value", "code", "message"), [
+    ("red,,blue", 2, "quantize: error: --fixed-color='red,,blue' has an empty item; expected "
+     "colours separated by commas ('#1f77b4,#ff7f0e'), or a palette file\n"),
+    ("nope.hex", 1, "quantize: error: nope.hex: no such palette file\n"),
+    ("red,red", 2, "quantize: error: --fixed-color='red' repeats #ff0000, given before it; "
+     "expected each colour once\n"),
+])
+def test_fixed_colour_lists_and_files_refused(tmp_path, monkeypatch, value, code, message):
+    monkeypatch.chdir(tmp_path)
+    result = run(_chart(tmp_path), "--fixed-color", value, "-o", "o.png")
+    assert (result.exit_code, result.stderr) == (code, message)
+    assert not Path("o.png").exists()

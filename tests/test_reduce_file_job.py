@@ -2272,8 +2272,8 @@ def test_shown_as_names_the_output_of_a_palette_mapped_for_a_gif(tmp_path):
     given = np.array([[0, 0, 0, 255], [200, 0, 0, 100]], np.uint8)
     with pytest.warns(AlphaLossWarning) as caught:
         reduce_file(src, tmp_path / "out.gif", palette_in=given, shown_as=STDOUT)
-    assert [str(w.message).split(",")[0] for w in caught] == [
-        "stdout: GIF has no partial alpha"] * 2
+    assert [str(w.message).split(",")[0] for w in caught  # (and the palette is far from it)
+            if issubclass(w.category, AlphaLossWarning)] == ["stdout: GIF has no partial alpha"] * 2
 
 
 def test_shown_as_names_the_output_of_a_jpeg_alpha_warning(tmp_path):

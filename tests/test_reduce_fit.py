@@ -23,7 +23,8 @@ def test_weights_equal_repeated_colours():
     repeated = np.repeat(colors, counts, axis=0)
     weighted = fit_palette(colors, counts, 3, seed=0)
     assert np.array_equal(fit_palette(repeated, np.ones(len(repeated)), 3, seed=0), weighted)
-    assert weighted.tolist() == [[0, 0, 255], [2, 0, 0], [205, 195, 0]]  # 2.5 rounds to even
+    # black holds 3 of its entry's 4 pixels, so is kept; the other two colours share theirs
+    assert weighted.tolist() == [[0, 0, 255], [0, 0, 0], [205, 195, 0]]
 
 
 def test_fit_palette_validates_its_histogram():
@@ -618,3 +619,36 @@ def test_the_mean_feature_for_dithering_is_the_one_product_of_all_features(
     assert np.array_equal(fit_module._mean_feature(hist), expected)
     assert "features" not in hist.__dict__
     assert np.array_equal(hist.features, features)
+
+
+def _series_and_edges(series: int = 55) -> np.ndarray:
+    """A chart's line in miniature: 100 white pixels, ``series`` of the series colour
+    #1f77b4 and 15 each of three of its anti-aliased edge shades towards white, one row."""
+    counts = {(255, 255, 255): 100, (31, 119, 180): series, (60, 140, 190): 15,
+              (90, 160, 200): 15, (120, 180, 210): 15}
+    return np.concatenate([np.tile(np.array(c, np.uint8), (n, 1))
+                           for c, n in counts.items()])[None]
+
+
+@pytest.mark.parametrize("exact", [False, True])
+def test_a_colour_holding_most_of_its_entry_is_that_entry(exact):
+    # The series colour holds 55 of its entry's 100 pixels: the entry is that colour, not
+    # the mean (57, 139, 190) its shades pull it to, nor (with exact colours) the shade
+    # nearest that mean.
+    result = quantize.reduce_colors(_series_and_edges(), 2, exact_colors=exact, seed=0)
+    assert sorted(result.palette.tolist()) == [[31, 119, 180], [255, 255, 255]]
+
+
+def test_no_colour_holding_most_of_its_entry_leaves_the_mean():
+    # 45 of 90 pixels: no colour holds more than half, the entry is the mean
+    # (60.5, 139.5, 190), halves rounded to even.
+    image = _series_and_edges(45)
+    assert sorted(quantize.reduce_colors(image, 2, seed=0).palette.tolist()) == [
+        [60, 140, 190], [255, 255, 255]]
+
+
+def test_the_held_colour_of_a_fit_around_fixed_colours():
+    palette = fit_palette(_series_and_edges()[0], np.ones(200), 3, fixed_colors=["red"],
+                          seed=0)
+    assert palette[0].tolist() == [255, 0, 0]
+    assert sorted(palette[1:].tolist()) == [[31, 119, 180], [255, 255, 255]]

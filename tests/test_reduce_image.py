@@ -508,7 +508,10 @@ def test_quality_picks_the_smallest_k_that_meets_the_target(seed):
     assert all(errors[k] > errors[k + 1] for k in range(2, 8))
     target = (errors[6] + errors[5]) / 2  # met at k = 6, missed at k = 5
     result = reduce_colors(image, quality=target, seed=seed)
-    assert result.k == 6 and result.delta_e == pytest.approx(errors[6])
+    # Each twin holds more than half of its pair, which a fit of k colours draws with the
+    # twin's colour itself; the quality search, bounding every flat area's error, fits
+    # pairs by their means (0.339 here against 0.319, both under the target).
+    assert result.k == 6 and errors[6] <= result.delta_e < target
 
 
 def test_quality_zero_means_lossless_and_unreachable_quality_raises(rng):
@@ -620,28 +623,33 @@ def _opaque_with_one_faint(alpha_rest: int, alpha_odd: int) -> np.ndarray:
 def test_an_entry_of_mostly_opaque_pixels_is_opaque(space):
     """Eight opaque pixels and one of alpha 128 share the one entry: its alpha was their
     mean, 241, so the opaque pixels came back translucent. It is 255 now, its colour
-    their colours weighted by their alpha: (8 * 255 * 100 + 128 * 110) / (8 * 255 + 128)
-    = 100.59, 150 and 200 (the mean of their features, as they balance black and white,
-    102.08, 148.75 and 195.99, was the entry before: white glyphs' opaque entries came
-    out grey)."""
+    the colour holding more than half of its pixels, the opaque one (without such a
+    colour, their colours weighted by their alpha: (8 * 255 * 100 + 128 * 110) /
+    (8 * 255 + 128) = 100.59, 150 and 200; the mean of their features, as they balance
+    black and white, 102.08, 148.75 and 195.99, was the entry before: white glyphs'
+    opaque entries came out grey)."""
     rgba = _opaque_with_one_faint(255, 128)
     result = reduce_colors(rgba, 1, seed=0, space=space)
     assert result.alpha.tolist() == [255]
     assert np.all(result.to_rgba()[..., 3] == 255)
-    if space == "rgb":
-        assert result.palette.tolist() == [[101, 150, 200]]
+    assert result.palette.tolist() == [[100, 150, 200]]
 
 
 def test_a_shared_palette_entry_of_mostly_opaque_colours_is_opaque():
     colors = [[100, 150, 200, 255], [110, 150, 200, 128]]
-    assert fit_palette(colors, [8, 1], 1, seed=0).tolist() == [[101, 150, 200, 255]]
+    assert fit_palette(colors, [8, 1], 1, seed=0).tolist() == [[100, 150, 200, 255]]
     assert fit_palette(colors, [4, 5], 1, seed=0)[0, 3] < 255  # most are translucent
+    # no colour holds more than half: the mean colour, made opaque
+    three = [[100, 150, 200, 255], [90, 150, 200, 255], [110, 150, 200, 128]]
+    assert fit_palette(three, [4, 4, 1], 1, seed=0)[0, 3] == 255
 
 
 def test_an_entry_of_mostly_translucent_pixels_keeps_their_mean_alpha():
-    """Eight pixels of alpha 245 and one opaque: (8 * 245 + 255) / 9 = 246.1, not 255."""
+    """Eight pixels of alpha 245 and one opaque: not 255. (The eight hold more than half
+    of the entry, which is their colour, alpha 245; their mean with the opaque one, 246.1,
+    was the entry before.)"""
     result = reduce_colors(_opaque_with_one_faint(245, 255), 1, seed=0)
-    assert result.alpha.tolist() == [246]
+    assert result.alpha.tolist() == [245]
 
 
 

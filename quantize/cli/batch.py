@@ -103,6 +103,7 @@ from .common import (
     fail_interrupted,
     file_name,
     finishing_note,
+    fixed_colors_given,
     integer,
     is_terminal,
     min_region_value,
@@ -331,7 +332,8 @@ def batch(
         "--quality", metavar="Q", parser=number,
         help="reduce: fewest colours with mean ΔE2000 ≤ Q, a number from 0 to 20, its 99th "
         "percentile ≤ 5 Q, 99.9th ≤ 10 Q and every area of one colour of 16 pixels or more "
-        "≤ 4 Q; not pngquant's 0-100 score (with -k: at most K colours).")
+        "≤ 4 Q; not pngquant's 0-100 score (with -k: at most K colours); add --dither for "
+        "gradients, which pngquant dithers by default.")
     ] = None,
     quality_limit: Annotated[float | None, typer.Option(
         "--quality-limit", metavar="L", parser=number,
@@ -1573,6 +1575,7 @@ def _reduce_options(colors: int | None, quality: float | None, space: str | None
         options["quality_limit"] = check_quality_limit(quality_limit, options.get("quality"))
     if matte is not None:  # so too; as #rrggbb, which the settings compare as written
         options["matte"] = hex_color(check_matte(matte, "--matte"))
+    fixed_color = fixed_colors_given(fixed_color)  # a list, a palette file: one colour each
     if fixed_color:  # so too; as #rrggbb, in their order
         if palette_in is not None:
             raise ValueError("--fixed-color goes with a fit, not with --palette-in: give the "

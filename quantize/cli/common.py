@@ -225,11 +225,61 @@ def _fixed_color_option(first: str, counted: str, after: str, alone: str) -> Any
     return Annotated[list[str] | None, typer.Option(
         "--fixed-color", metavar="COLOUR", help="A colour the fitted palette keeps, exactly, "
         "as an entry of its own, whether a pixel takes it or not (a colour key such as "
-        "#ff00ff, black, white, a brand's colours); repeat it for more. The fixed colours "
-        f"are the first entries, in the order given ({first}), the fitted ones follow; "
+        "#ff00ff, black, white, a brand's colours); repeat it for more, list several with "
+        "commas ('#1f77b4,#ff7f0e'), or give a palette file for all of its colours (.hex, "
+        ".gpl, .json, .act, .pal, .txt, .css, or a .png, .gif or .bmp of swatches). The fixed "
+        f"colours are the first entries, in the order given ({first}), the fitted ones follow; "
         f"they count in -k{counted}. Opaque: a colour with alpha is refused{after}. A "
         f"colour name, #rrggbb or rgb(r,g,b).{alone}", show_default=False,
         autocompletion=offering(color_names))]
+
+
+#: The endings of a palette file --fixed-color reads (--palette-in's formats and images):
+#: such a value is a file, named in the error when it cannot be read, never a colour.
+_FIXED_FILE_ENDINGS = (".hex", ".gpl", ".json", ".act", ".pal", ".txt", ".css",
+                       ".png", ".gif", ".bmp")
+
+
+def fixed_colors_given(values: Sequence[str] | None) -> list[str] | None:
+    """``--fixed-color``'s values, one colour an item: a value with commas outside
+    parentheses is a list of colours (``rgb(1,2,3)`` is one), a value that is a file or ends
+    as a palette file does (:data:`_FIXED_FILE_ENDINGS`) the colours of that palette, read
+    as ``--palette-in`` reads it (an entry with alpha as ``#rrggbbaa``, which the check of
+    fixed colours refuses); None when none is given. Raises ValueError for an empty item,
+    and the palette reader's errors for a file that cannot be read.
+
+    >>> fixed_colors_given(["#1f77b4, #ff7f0e", "rgb(0,0,0)", "white"])
+    ['#1f77b4', '#ff7f0e', 'rgb(0,0,0)', 'white']
+    >>> fixed_colors_given(["red,,blue"])
+    Traceback (most recent call last):
+    ...
+    ValueError: fixed_colors='red,,blue' has an empty item; expected colours separated by \
+commas ('#1f77b4,#ff7f0e'), or a palette file
+    """
+    if not values:
+        return None
+    out: list[str] = []
+    for value in values:
+        if value.lower().endswith(_FIXED_FILE_ENDINGS) or os.path.isfile(value):
+            out += _palette_file_colors(value)
+            continue
+        items = [item.strip() for item in re.split(r",(?![^()]*\))", value)]
+        if not all(items):
+            raise ValueError(f"fixed_colors={value!r} has an empty item; expected colours "
+                             "separated by commas ('#1f77b4,#ff7f0e'), or a palette file")
+        out += items
+    return out
+
+
+def _palette_file_colors(path: str) -> list[str]:
+    """The colours of the palette file ``path`` as ``#rrggbb`` (``#rrggbbaa`` when not
+    opaque), in its order; its reader's error when it cannot be read."""
+    from ..reduce.options import read_palette_in_once
+
+    palette = read_palette_in_once(path)
+    return ["#" + bytes(int(v) for v in row[:3]).hex()
+            + ("" if row.shape[0] == 3 or row[3] == 255 else f"{int(row[3]):02x}")
+            for row in palette]
 
 
 # reduce's and batch's, whose outputs are images; palette's lists colours
@@ -898,11 +948,17 @@ def note_idle_options(records: Sequence[Mapping[str, Any]], *, optimize: bool,
 #: fewest colours meeting 65), and 34 web PNGs 1.2-3.4 (those at 256 colours 1.9-2.3), so
 #: ``--quality-limit 3`` keeps what pngquant keeps. On 37 app icons with soft shadows,
 #: ``--quality 2`` drew the shadows in steps (median 7-9 dB below pngquant's 65-80) where
-#: ``--quality 0.5`` was 0.7-0.9 dB above it in fewer bytes (docs/batch.md).
+#: ``--quality 0.5`` was 0.7-0.9 dB above it in fewer bytes (docs/batch.md). pngquant
+#: dithers unless told ``--nofs``: on a 900 x 750 viridis heatmap ``--quality 2`` chose 19
+#: colours and drew the gradient in bands (PSNR after a blur of sigma 1: 37.9 dB), with
+#: ``--dither`` 44.5 dB (pngquant 65-80, 46 colours: 52.3 dB; ``--quality 1 --dither``, 103
+#: colours: 60.1 dB).
 QUALITY_SCALE = (f"--quality is {QUALITY_MEANS}; pngquant's --quality 65-80 is about "
                  "--quality 2 --quality-limit 3 on photos (80 draws them with a mean ΔE2000 "
                  "of 1.4-2.6; 65, the floor below which it writes nothing, 1.8-2.9), "
-                 "--quality 0.5 --quality-limit 3 on icons with soft shadows")
+                 "--quality 0.5 --quality-limit 3 on icons with soft shadows; pngquant dithers "
+                 "by default: add --dither for gradients (a heatmap), which --quality alone "
+                 "draws in bands")
 
 
 def refuse_quality_scale(quality: float | None) -> None:

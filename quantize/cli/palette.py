@@ -40,6 +40,7 @@ from .common import (
     fail,
     fail_interrupted,
     file_name,
+    fixed_colors_given,
     image_name,
     integer,
     note,
@@ -113,8 +114,9 @@ def palette_command(
         help="Colour space to cluster in: rgb (default) or lab (CIELAB), as reduce's.",
         show_default=False, autocompletion=offering(FEATURES))] = None,
     exact_colors: Annotated[bool, typer.Option(
-        "--exact-colors", help="Every palette colour occurs in the image (cluster "
-        "medoids).")] = False,
+        "--exact-colors", help="Every palette colour occurs in the image. Each is the colour "
+        "that holds more than half of its cluster's pixels, else the cluster's medoid.")
+    ] = False,
     matte: PaletteMatteOption = None,
     fixed_color: PaletteFixedColorOption = None,
     seed: SeedOption = 0,
@@ -144,9 +146,11 @@ def palette_command(
     """Print or write the palette reduce fits for images, largest share first."""
     if quiet and as_json:
         refuse_both("-q/--quiet", "--json")
+    with user_errors():
+        fixed = fixed_colors_given(fixed_color)  # a list, a palette file: one colour each
     options = {"n_colors": colors, "space": space, "exact_colors": exact_colors,
                "matte": matte, "seed": seed, "force": force, "max_pixels": max_pixels,
-               "fixed_colors": fixed_color or None, "intent": intent}
+               "fixed_colors": fixed, "intent": intent}
     options = {key: value for key, value in options.items() if value is not None}
     _check_options(options)
     outputs = _outputs(inputs, output, ext)

@@ -99,6 +99,7 @@ from .common import (
     fail_interrupted,
     file_name,
     finishing_note,
+    fixed_colors_given,
     folder_hint,
     folder_key,
     frame_rate,
@@ -151,6 +152,9 @@ Examples:
   quantize reduce logo.png -k 32 --space lab --exact-colors
   quantize reduce photo.jpg --palette-in brand.hex --dither=0.5 -o branded.png
   quantize reduce sprite.png --palette-in pico-8-1x.png  # a palette image
+  quantize reduce plot.png -k 16 --fixed-color series.hex  # keep them, fit 16 - 8 more
+  quantize reduce plot.png --fixed-color navy,orange,green
+  quantize reduce heat.png --quality 2 --dither  # a gradient, unbanded
   quantize reduce anim.gif -k 32 --dither=ordered  # a Bayer pattern, steady
   quantize reduce sprite.png --palette-in pico8.hex --dither=pattern  # 2 near colours
   quantize reduce photo.png --palette-in rgb565.hex --dither=ordered -o tft.tif  # a grid
@@ -229,9 +233,11 @@ def reduce_command(
         "area of one colour of 16 pixels or more within 4 Q (its pixels whose neighbours "
         "share their colour, not anti-aliased edges; colours within 4 Q of each other, as a "
         "scanned ink's noise, count as one), so that small areas of their own colour are "
-        "kept; prints the k chosen. On icons with soft shadows Q = 2 may band the shadows, "
-        "where --quality 0.5 --quality-limit 3 does not (87 and 0 of 200 test icons below "
-        "33 dB on white). Default: off (-k colours).",
+        "kept; prints the k chosen. Undithered unless --dither is given, which a gradient (a "
+        "heatmap, a sky) needs not to come out in bands (pngquant dithers by default). On "
+        "icons with soft shadows Q = 2 may band the shadows, where --quality 0.5 "
+        "--quality-limit 3 does not (87 and 0 of 200 test icons below 33 dB on white). "
+        "Default: off (-k colours).",
         show_default=False)] = None,
     quality_limit: Annotated[float | None, typer.Option(
         "--quality-limit", metavar="L", parser=number,
@@ -257,7 +263,8 @@ def reduce_command(
     dither: DitherOption = False,
     dither_level: DitherLevelOption = None,
     exact_colors: Annotated[bool, typer.Option(
-        "--exact-colors", help="Every palette colour occurs in the image (cluster medoids).")
+        "--exact-colors", help="Every palette colour occurs in the image. Each is the colour "
+        "that holds more than half of its cluster's pixels, else the cluster's medoid.")
     ] = False,
     palette_out: Annotated[str | None, typer.Option(
         "--palette-out", metavar="FILE",
@@ -406,6 +413,7 @@ def reduce_command(
              "fixed_colors": fixed_color or None, "intent": intent, "nearest": nearest,
              "transparent_color": transparent_color}
     with user_errors():
+        given["fixed_colors"] = fixed_colors_given(fixed_color)  # a list, a palette file
         check_palette_fitted_given(palette_fitted, palette_in)
         options = check_reduce_options(**{k: v for k, v in given.items()
                                           if v is not None

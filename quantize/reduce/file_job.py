@@ -90,6 +90,8 @@ from .options import (
     refuse_animation_transparent_color,
     too_many_colors,
     visible_entries,
+    warn_fixed_fill,
+    warn_palette_far,
     warn_palette_without_alpha,
     warn_transparent_entries,
     warn_unused_repeats,
@@ -493,6 +495,8 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
     numbers = _numbering(job, given, palette_out, masks)
     try:
         checked = fit_options(job, loaded, opts, shown)
+        if checked.quality is None:
+            warn_fixed_fill(checked.fixed_colors, checked.n_colors)
         bound = None
         if opts["max_bytes"] is None:
             result, met = reduce_within_limit(loaded.rgb, loaded.alpha, checked,
@@ -559,6 +563,8 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         # holds Ctrl-C back from the write until the file is reported, so also for as long
         # as they still take then (usually nothing: they run beside the encoding).
         value, error, blurred, shown_psnr = metrics.result()
+        if job.palette is not None and not opts["palette_fitted"]:
+            warn_palette_far(error, job.palette_name)
     listed = _reported_entries(result, numbered, given, job.palette_names)
     return job_record(src, out, k=len(listed), space=result.space,
                       options=recorded_options(opts), psnr=value, delta_e=error, start=start,

@@ -34,6 +34,7 @@ from .._validation import (
 )
 from ..errors import (
     AlphaLossWarning,
+    FarPaletteWarning,
     ImageReadError,
     OutputError,
     PaletteInWarning,
@@ -98,7 +99,8 @@ __all__ = ["PALETTE_FILE_ALPHA_ADVICE", "PALETTE_MODES", "PER_FRAME_EXTENSIONS",
            "read_palette_in", "read_palette_in_named", "read_palette_in_once",
            "refuse_animation_subset",
            "read_palette_in_noted", "visible_entries",
-           "warn_palette_without_alpha", "warn_repeated_entries",
+           "warn_fixed_fill", "warn_palette_far", "warn_palette_without_alpha",
+           "warn_repeated_entries",
            "warn_transparent_entries", "warn_unused_repeats", "without_padding_repeats"]
 
 
@@ -863,6 +865,57 @@ def warn_palette_without_alpha(palette: np.ndarray, image_alpha: np.ndarray | No
         warn_caller(f"{100 * n / image_alpha.size:.3g}% of the pixels are translucent but "
                     f"{name} has no translucent entry, so they are drawn opaque or "
                     f"transparent; {advice}", AlphaLossWarning)
+
+
+# A given palette whose mapping's mean CIEDE2000 from the image is over FAR_DELTA_E is said
+# to be far. The 8 tab10 series colours of matplotlib given as the palette of its charts
+# (line, bar, heatmap, scatter; 900 x 600) gave 26.1-34.3, the white background drawn pink.
+# Onto a palette chosen for the look, seven photos (china, flower, astronaut, coffee,
+# chelsea, rocket, motorcycle) gave 9.6-19.5 onto PICO-8's 16 colours, 11.6-22.9 onto 4
+# greys, 15.7-27.9 onto the 8 primaries and secondaries, 9.0-25.0 onto the 16 colours fitted
+# to another of them: at 20, no photo onto PICO-8 is warned, every chart onto its series
+# colours is, with a margin of 6. Looks far from the image's are warned though meant: black
+# and white onto chelsea gave 35.3, a Game Boy's 4 greens onto a grey ramp 28.5.
+FAR_DELTA_E = 20.0
+
+
+def warn_palette_far(delta_e: float, name: str) -> None:
+    """Warn (:class:`~quantize.errors.FarPaletteWarning`) when an image's mapping onto the
+    given palette ``name`` has a mean CIEDE2000 ``delta_e`` over :data:`FAR_DELTA_E`.
+
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as said:
+    ...     warnings.simplefilter("always")
+    ...     warn_palette_far(34.3, "palette_in='cat8.hex'")
+    >>> print(said[0].message)
+    palette_in='cat8.hex' is far from the image's colours: mean CIEDE2000 34.3 (over 20); \
+to keep some colours exactly and fit the others, give those as fixed_colors=COLOUR instead
+    """
+    if delta_e > FAR_DELTA_E:
+        warn_caller(f"{name} is far from the image's colours: mean CIEDE2000 {delta_e:.1f} "
+                    f"(over {FAR_DELTA_E:g}); to keep some colours exactly and fit the "
+                    "others, give those as fixed_colors=COLOUR instead", FarPaletteWarning)
+
+
+def warn_fixed_fill(fixed: np.ndarray | None, k: int | None) -> None:
+    """Warn (:class:`~quantize.errors.FarPaletteWarning`) when the checked ``fixed`` colours
+    are all ``k`` entries of a fit: none is left to fit, every pixel takes a fixed colour.
+
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as said:
+    ...     warnings.simplefilter("always")
+    ...     warn_fixed_fill(np.array([[0, 0, 0], [0, 0, 1]], np.uint8), 2)
+    >>> print(said[0].message)
+    fixed_colors=#000000,#000001 holds 2 colours and n_colors=2 leaves none to fit: every \
+pixel takes a fixed colour; give n_colors=3 or more to fit the image's other colours
+    """
+    if fixed is None or k is None or fixed.shape[0] < k:
+        return
+    shown = ",".join(fixed_hex(fixed) or ())
+    warn_caller(f"fixed_colors={shown} holds {fixed.shape[0]} colours and n_colors={k} leaves "
+                "none to fit: every pixel takes a fixed colour; give "
+                f"n_colors={fixed.shape[0] + 1} or more to fit the image's other colours",
+                FarPaletteWarning)
 
 
 # --------------------------------------------------------------------------

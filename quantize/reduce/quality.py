@@ -586,7 +586,7 @@ def search_quality(hist: Histogram, quality: float, k_max: int, exact_colors: bo
     def exact(k: int) -> float:
         palette, labels = fits[k] = fit(hist.colors, hist.counts, hist.features, k,
                                         hist.space, exact_colors, fresh(), seed_on_cells=True,
-                                        fixed=fixed)
+                                        fixed=fixed, hold=False)
         errors[k], means[k] = quality_error(hist.lab, lab_of(palette), hist.counts, labels,
                                             _with_alpha(hist.colors, palette, white), areas)
         return errors[k]
