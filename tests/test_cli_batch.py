@@ -586,20 +586,10 @@ def test_cli_a_warning_of_many_files_is_said_for_five_then_counted(tmp_path, n, 
 
 
 def test_terminal_progress_counts_a_warning_of_many_files_past_five(monkeypatch):
-    from quantize.cli.batch import _progress
-
     results = [batch.FileResult(Path(f"in/{i}.png"), Path(f"out/{i}.png"), "ok", "",
                                 {"warnings": ["no visible colour"]}) for i in range(7)]
     plan = batch.BatchPlan(Path("in"), Path("out"), batch.reduce_mode(), [], [])
-
-    def settle():
-        summary = batch.BatchSummary(total=len(results))
-        with _progress(plan, summary, show="lines") as show:
-            for result in results:
-                summary.add(result)
-                show(result)
-
-    lines = [line for line in _on_terminal(monkeypatch, settle) if "warning" in line]
+    lines = _warnings_shown(monkeypatch, plan, results)
     assert lines == [f"warning in/{i}.png: no visible colour" for i in range(5)] + [
         "warning … and 2 more files with this warning, not said one by one (each --report "
         "row keeps its file's): no visible colour"]
@@ -3182,6 +3172,20 @@ def _show_progress(results):
             show(result)
 
 
+def _warnings_shown(monkeypatch, plan, results):
+    """The warning lines the terminal progress display prints as ``results`` settle."""
+    from quantize.cli.batch import _progress
+
+    def settle():
+        summary = batch.BatchSummary(total=len(results))
+        with _progress(plan, summary, show="lines") as show:
+            for result in results:
+                summary.add(result)
+                show(result)
+
+    return [line for line in _on_terminal(monkeypatch, settle) if "warning" in line]
+
+
 def _on_terminal(monkeypatch, settle, columns=400):
     """The lines ``settle()`` prints through the progress display on a terminal, without
     colours."""
@@ -3953,20 +3957,11 @@ def test_cli_files_of_no_record_past_five_are_counted_in_one_warning(tmp_path, n
 
 
 def test_terminal_progress_counts_files_of_no_record_past_five(monkeypatch):
-    from quantize.cli.batch import _progress
-
     results = [batch.FileResult(Path(f"in/{i}.png"), Path(f"out/{i}.png"), "skipped",
                                 batch.NO_RECORD) for i in range(7)]
     plan = batch.BatchPlan(Path("in"), Path("out"), batch.reduce_mode(), [], results)
-
-    def settle():  # as a run does: the files of no record are settled while planning
-        summary = batch.BatchSummary(total=len(results))
-        with _progress(plan, summary, show="lines") as show:
-            for result in results:
-                summary.add(result)
-                show(result)
-
-    lines = [line for line in _on_terminal(monkeypatch, settle) if "warning" in line]
+    # as a run does: the files of no record are settled while planning
+    lines = _warnings_shown(monkeypatch, plan, results)
     assert lines == [f"warning in/{i}.png: not processed: out/{i}.png exists with no record "
                      "of the run that made it (not made by a batch, or its record was lost), "
                      "and is left as it is; --force replaces it" for i in range(5)] + [
