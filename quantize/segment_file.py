@@ -72,7 +72,13 @@ from .io.profiles import (
     note_profile_converted,
     profile_fields,
 )
-from .io.stretch import DEFAULT_SOFTENING, StretchCurve, check_stretch_curve
+from .io.stretch import (
+    DEFAULT_SOFTENING,
+    StretchCurve,
+    check_stretch_curve,
+    curve_record,
+    softening_of,
+)
 from .names import printable, printable_data, quoted, same_file
 from .reconstruct import regions as _regions
 from .segment import (
@@ -445,7 +451,7 @@ def _segment_page(job: _Job, input: str | os.PathLike[str], outdir: str | os.Pat
         loaded = load_image(input, max_pixels=job.max_pixels, stretch=job.stretch,
                             dark_advice=DARK_ADVICE, nodata=job.nodata, intent=job.intent,
                             page=page, stretch_clip=job.stretch_clip,
-                            stretch_curve=job.curve[0], stretch_softening=_softening(job.curve))
+                            stretch_curve=job.curve[0], stretch_softening=softening_of(*job.curve))
         if (job.nodata == "tag" and loaded.format == "TIFF" and loaded.nodata is None
                 and loaded.alpha is None):  # a TIFF that a GDAL_NODATA tag could name it in
             _warn_if_zero_border(input, loaded.rgb, job, page)
@@ -568,30 +574,6 @@ INPUT_MEAN_UNITS = ("the input's own values [r, g, b] (grey: three alike): the m
                     "whatever its curve")
 
 
-def _softening(curve: tuple[str, float]) -> float | None:
-    """The ``stretch_softening`` of a checked ``curve`` (name, softening) as given to
-    :func:`quantize.io.load_image`: None of a curve that takes none.
-
-    >>> _softening(("asinh", 0.05)), _softening(("sqrt", 0.1))
-    (0.05, None)
-    """
-    return curve[1] if curve[0] in ("asinh", "log") else None
-
-
-def _curve_record(curve: tuple[str, float]) -> dict[str, Any]:
-    """The record's ``stretch_curve`` (not of ``"linear"``, which records of runs before
-    curves were added lack too) and ``stretch_softening`` (of ``"asinh"`` and ``"log"``).
-
-    >>> _curve_record(("asinh", 0.1)), _curve_record(("sqrt", 0.1)), _curve_record(("linear", 0.1))
-    ({'stretch_curve': 'asinh', 'stretch_softening': 0.1}, {'stretch_curve': 'sqrt'}, {})
-    """
-    if curve[0] == "linear":
-        return {}
-    softening = _softening(curve)
-    return {"stretch_curve": curve[0],
-            **({} if softening is None else {"stretch_softening": softening})}
-
-
 def _warn_if_zero_border(input: str | os.PathLike[str], rgb: np.ndarray, job: _Job,
                          page: int | None) -> None:
     """Say once that the pixels of ``input``, a TIFF (its ``page``), of 0 in every band look
@@ -644,13 +626,14 @@ def _stretch_record(stretch: bool, stretch_range: tuple[float, float] | None,
                     clip: float = 0.0, curve: tuple[str, float] = ("linear", DEFAULT_SOFTENING)
                     ) -> dict[str, Any]:
     """The record's ``stretch`` (true, with ``stretch`` only), ``stretch_clip`` (above 0
-    only), ``stretch_curve`` and ``stretch_softening`` (:func:`_curve_record`) and
-    ``stretch_range``, the input's values read as 0 and 255
+    only), ``stretch_curve`` and ``stretch_softening``
+    (:func:`~quantize.io.stretch.curve_record`) and ``stretch_range``, the input's values
+    read as 0 and 255
     (:attr:`~quantize.io.LoadedImage.stretch_range`; null for an image of one value,
     which no stretch spreads)."""
     if not stretch:
         return {}
-    return {"stretch": True, **({"stretch_clip": clip} if clip else {}), **_curve_record(curve),
+    return {"stretch": True, **({"stretch_clip": clip} if clip else {}), **curve_record(*curve),
             "stretch_range": None if stretch_range is None else list(stretch_range)}
 
 
@@ -909,7 +892,7 @@ def check_segment_options(*, n_clusters: int | None = None, regions: int | None 
     given = check_bool(stretch, "stretch") or clip or curve[0] != "linear"
     stretched = {"stretch": True} if given else {}
     stretched.update({"stretch_clip": clip} if clip else {})
-    stretched.update(_curve_record(curve))
+    stretched.update(curve_record(*curve))
     switches = _switches(check_bool(strip, "strip"), check_bool(keep_gps, "keep_gps"))
     intent = check_intent(intent)
     shared = {**shared, **({} if intent == DEFAULT_INTENT else {"intent": intent})}

@@ -1758,7 +1758,7 @@ def _segment_options(colors: int | None, regions: int | None, edges: bool, space
     from .._validation import check_stretch_clip
     from ..classes import check_shared_weights
     from ..features import check_weights
-    from ..io.stretch import check_stretch_curve
+    from ..io.stretch import check_stretch_curve, curve_record
     from ..segment import (
         check_cut,
         check_min_region,
@@ -1796,10 +1796,7 @@ def _segment_options(colors: int | None, regions: int | None, edges: bool, space
         options["stretch"] = True  # before it match a run without it
     if clip:  # so too
         options["stretch_clip"] = clip
-    if curve != "linear":  # so too
-        options["stretch_curve"] = curve
-        if curve in ("asinh", "log"):
-            options["stretch_softening"] = softening
+    options.update(curve_record(curve, softening))  # so too: none of linear
     if superpixels is not None:  # so too
         options["superpixels"] = check_superpixels(superpixels, n_clusters)
     if smooth is not None:  # so too

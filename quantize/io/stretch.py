@@ -19,7 +19,7 @@ import numpy as np
 from .._validation import check_float
 
 __all__ = ["DEFAULT_SOFTENING", "STRETCH_CURVES", "StretchCurve", "check_stretch_curve",
-           "curve_levels"]
+           "curve_levels", "curve_record", "softening_of"]
 
 StretchCurve = Literal["linear", "asinh", "log", "sqrt"]
 
@@ -85,6 +85,31 @@ none with stretch_curve='sqrt'
         raise ValueError(f"{names[1]}={softening} should be a number above 0 (the curve's "
                          "knee, as a fraction of the range stretched)")
     return curve, value
+
+
+def softening_of(curve: str, softening: float) -> float | None:
+    """The softening a checked ``curve`` takes (:func:`check_stretch_curve`):
+    ``softening`` of ``"asinh"`` and ``"log"``, None of the others, as
+    :func:`quantize.io.load_image` is given it.
+
+    >>> softening_of("asinh", 0.05), softening_of("sqrt", 0.1)
+    (0.05, None)
+    """
+    return softening if curve in _SOFTENED else None
+
+
+def curve_record(curve: str, softening: float) -> dict[str, Any]:
+    """A record's ``stretch_curve`` of a checked ``curve`` (none of ``"linear"``, which the
+    records of runs from before there were curves lack too) and its ``stretch_softening``
+    (of ``"asinh"`` and ``"log"``): what ``segments.json`` and a batch's settings hold.
+
+    >>> curve_record("asinh", 0.1), curve_record("sqrt", 0.1), curve_record("linear", 0.1)
+    ({'stretch_curve': 'asinh', 'stretch_softening': 0.1}, {'stretch_curve': 'sqrt'}, {})
+    """
+    if curve == "linear":
+        return {}
+    given = softening_of(curve, softening)
+    return {"stretch_curve": curve, **({} if given is None else {"stretch_softening": given})}
 
 
 def curve_levels(unit: np.ndarray, curve: str, softening: float) -> np.ndarray:
