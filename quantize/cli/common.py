@@ -234,16 +234,11 @@ def _fixed_color_option(first: str, counted: str, after: str, alone: str) -> Any
         autocompletion=offering(color_names))]
 
 
-#: The endings of a palette file --fixed-color reads (--palette-in's formats and images):
-#: such a value is a file, named in the error when it cannot be read, never a colour.
-_FIXED_FILE_ENDINGS = (".hex", ".gpl", ".json", ".act", ".pal", ".txt", ".css",
-                       ".png", ".gif", ".bmp")
-
-
 def fixed_colors_given(values: Sequence[str] | None) -> list[str] | None:
     """``--fixed-color``'s values, one colour an item: a value with commas outside
     parentheses is a list of colours (``rgb(1,2,3)`` is one), a value that is a file or ends
-    as a palette file does (:data:`_FIXED_FILE_ENDINGS`) the colours of that palette, read
+    as a palette file does (--palette-in's formats and images: such a value is a file, named
+    in the error when it cannot be read, never a colour) the colours of that palette, read
     as ``--palette-in`` reads it (an entry with alpha as ``#rrggbbaa``, which the check of
     fixed colours refuses); None when none is given. Raises ValueError for an empty item,
     and the palette reader's errors for a file that cannot be read.
@@ -258,9 +253,12 @@ commas ('#1f77b4,#ff7f0e'), or a palette file
     """
     if not values:
         return None
+    from ..palette_files import PALETTE_FORMATS, PALETTE_IMAGE_FORMATS
+
+    endings = (*PALETTE_FORMATS, *PALETTE_IMAGE_FORMATS)
     out: list[str] = []
     for value in values:
-        if value.lower().endswith(_FIXED_FILE_ENDINGS) or os.path.isfile(value):
+        if value.lower().endswith(endings) or os.path.isfile(value):
             out += _palette_file_colors(value)
             continue
         items = [item.strip() for item in re.split(r",(?![^()]*\))", value)]
