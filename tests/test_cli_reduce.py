@@ -29,8 +29,7 @@ from typer.testing import CliRunner
 from quantize.animation import sinks
 from quantize.cli import app
 from quantize.cli.common import stage_stdin, stage_stream
-from quantize.cli.reduce import _write_all
-from quantize.io import load_image
+from quantize.io import load_image, write_all
 from quantize.palette_files import read_palette
 from tests.animation_support import save_animation
 from tests.cli_support import (
@@ -3344,7 +3343,7 @@ class _ShortWrites(io.RawIOBase):
 
 def test_write_all_writes_again_what_the_stream_did_not_take():
     stream = _ShortWrites()
-    _write_all(stream, bytes(range(256)) * 3)
+    write_all(stream, bytes(range(256)) * 3)
     assert stream.taken == bytes(range(256)) * 3
 
 

@@ -5168,43 +5168,28 @@ def test_reduce_animation_file_refuses_a_file_object_with_advice_that_keeps_its_
     with pytest.raises(TypeError) as refused:
         reduce_animation_file(io.BytesIO(_gif_of_three_frames()), tmp_path / "out.gif")
     assert str(refused.value) == (
-        "input should be a path (str or os.PathLike), got BytesIO, a file object: write its "
-        "bytes to a file (tempfile.NamedTemporaryFile(suffix='.gif'), say) and pass the "
-        "file's name, which keeps every frame (quantize.io.load_image(file) reads the first "
-        "frame only)")
+        "input should be a path (str or os.PathLike), got BytesIO, a file object: pass it to "
+        "quantize.reduce.reduce_file, which takes a file object and keeps every frame, or "
+        "write its bytes to a file (tempfile.NamedTemporaryFile(suffix='.gif'), say) and pass "
+        "the file's name (quantize.io.load_image(file) reads the first frame only)")
     assert list(tmp_path.iterdir()) == []
 
 
-def test_reduce_file_refuses_an_animation_s_file_object_saying_how_to_keep_its_frames(
+def test_extract_palette_refuses_an_animation_s_file_object_saying_how_to_keep_its_frames(
         tmp_path):
-    """reduce_file reduces an animation's every frame, but its advice was load_image, which
-    reads the first only: a still's way and an animation's are both said."""
-    from quantize.reduce import reduce_file
+    """Its advice, a still's way and an animation's, said no function took an animation's
+    frames from a file object, which reduce_file now does (tests/test_reduce_file_objects)."""
+    from quantize.reduce.palette_job import extract_palette
 
     with pytest.raises(TypeError) as refused:
-        reduce_file(io.BytesIO(_gif_of_three_frames()), tmp_path / "out.gif")
+        extract_palette(io.BytesIO(_gif_of_three_frames()))
     assert str(refused.value) == (
         "input should be a path (str or os.PathLike), got BytesIO, a file object: for a "
         "still image, read it with quantize.io.load_image(file) and pass that to "
         "reduce_colors; for an animation, write its bytes to a file "
-        "(tempfile.NamedTemporaryFile(suffix='.gif'), say) and pass the file's name: no "
-        "function takes an animation's frames from a file object (quantize.io.load_image(file) "
-        "reads the first frame only)")
+        "(tempfile.NamedTemporaryFile(suffix='.gif'), say) and pass the file's name "
+        "(quantize.io.load_image(file) reads the first frame only)")
     assert list(tmp_path.iterdir()) == []
-
-
-def test_reduce_file_refuses_an_output_file_object_pointing_to_save(tmp_path):
-    """It said only 'output should be a path'."""
-    from quantize.reduce import reduce_file
-
-    (tmp_path / "a.jpg").write_bytes(_jpeg_turned(1))
-    with pytest.raises(TypeError) as refused:
-        reduce_file(tmp_path / "a.jpg", io.BytesIO())
-    assert str(refused.value) == (
-        "output should be a path (str or os.PathLike), got BytesIO, a file object: to write "
-        "into one, reduce the image with reduce_colors(load_image(input), ...) and call "
-        "ReduceResult.save(file) on the result")
-    assert [p.name for p in tmp_path.iterdir()] == ["a.jpg"]
 
 
 def test_an_image_forgotten_while_its_thread_holds_the_reads_lock_does_not_stop_it():

@@ -5,6 +5,7 @@ it lists for ``--json`` are the ones written, and its links lead somewhere."""
 from __future__ import annotations
 
 import importlib
+import io
 import json
 import re
 import shlex
@@ -19,6 +20,7 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from quantize.cli import app
+from quantize.reduce import reduce_file
 
 from .manual_support import (
     MANUAL_FILES,
@@ -57,6 +59,11 @@ def _overview_done(ns: dict) -> None:
     assert ns["regions"].labels.shape == (300, 451)
     assert (ns["pixels"].shape, ns["pixels"].dtype) == ((300, 451, 3), np.uint8)
     assert ns["km"].cluster_centers_.shape == (8, 3)
+    fits = ns["fits"]
+    fits.save(saved := io.BytesIO())
+    assert len(saved.getvalue()) <= 20_000 < len(Path("small.png").read_bytes())
+    reduce_file("small.png", "small.k8.webp", n_colors=8)
+    assert ns["reply"].getvalue() == Path("small.k8.webp").read_bytes()
 
 
 def _kmeans_done(ns: dict) -> None:
@@ -83,6 +90,11 @@ def _reduce_done(ns: dict) -> None:
     assert Path("out.gif").is_file()
     with Image.open("out.png") as im:  # result.save: quantize's own encoder, as the command's
         assert (im.mode, im.size, len(im.getcolors())) == ("P", (36, 24), 16)
+    ns["fits"].save(saved := io.BytesIO())
+    assert len(saved.getvalue()) <= 1500 and ns["fits"].k > 2
+    assert ns["record"]["output"] is None
+    reduce_file("out.png", "x.gif", n_colors=4)  # the bytes the paths give
+    assert ns["reply"].getvalue() == Path("x.gif").read_bytes()
 
 
 def _segment_done(ns: dict) -> None:

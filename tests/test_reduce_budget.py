@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 
 import numpy as np
@@ -11,7 +12,7 @@ from typer.testing import CliRunner
 
 from quantize.cli import app
 from quantize.errors import ExitCode, SizeBudgetError
-from quantize.reduce import reduce_file
+from quantize.reduce import reduce_colors, reduce_file
 from quantize.reduce.budget import check_max_bytes, largest_fitting
 from tests.animation_support import save_animation
 
@@ -382,3 +383,66 @@ def test_another_library_s_warning_in_each_try_is_given_once_after_the_search(
     assert [(w.category, str(w.message)) for w in seen] == [
         (RuntimeWarning, "an encoder's warning")]
     assert after == before
+
+
+# reduce_colors(max_bytes=...): the command's search on an array, its result saved being
+# the command's file.
+
+
+@pytest.mark.parametrize(("options", "flags"), [
+    ({"n_colors": 32}, ["-k", 32]),
+    ({}, []),  # up to 256, as the command
+    ({"n_colors": 32, "dither": 1.0}, ["-k", 32, "--dither=1"]),
+])
+def test_reduce_colors_max_bytes_saves_the_command_s_file(photo, tmp_path, options, flags):
+    image = np.asarray(Image.open(photo))
+    sizes = _sizes(photo, tmp_path, ".png", [2, 32])
+    for budget in ((sizes[2] + sizes[32]) // 2, "1MB"):
+        out = tmp_path / f"cli{budget}.png"
+        assert run(photo, *flags, "--max-bytes", budget, "-o", out).exit_code == 0
+        result = reduce_colors(image, max_bytes=budget, seed=0, **options)
+        buffer = io.BytesIO()
+        result.save(buffer)
+        assert buffer.getvalue() == out.read_bytes()
+        assert len(buffer.getvalue()) <= check_max_bytes(budget)
+
+
+def test_reduce_colors_max_bytes_keeps_the_transparent_entry_beside_255(clear_rows, tmp_path):
+    src = tmp_path / "in.png"
+    Image.fromarray(clear_rows).save(src)
+    assert run(src, "--max-bytes", "1MB", "-o", tmp_path / "o.png").exit_code == 0
+    result = reduce_colors(clear_rows, max_bytes="1MB", seed=0)
+    buffer = io.BytesIO()
+    result.save(buffer)
+    assert (result.k, result.transparent_index) == (255, 255)
+    assert buffer.getvalue() == (tmp_path / "o.png").read_bytes()
+
+
+def test_reduce_colors_max_bytes_out_of_reach_says_it_as_the_command(photo, tmp_path):
+    smallest = _sizes(photo, tmp_path, ".png", [2])[2]
+    with pytest.raises(SizeBudgetError) as refused:
+        reduce_colors(np.asarray(Image.open(photo)), 16, max_bytes=smallest - 1, seed=0)
+    assert str(refused.value) == (
+        f"max_bytes={smallest - 1}: even 2 colours take {smallest:,} bytes, the smallest "
+        f"output reached, more than the {smallest - 1:,} allowed")
+    result = run(photo, "-k", 16, "--max-bytes", smallest - 1, "-o", tmp_path / "o.png")
+    assert str(refused.value).replace("max_bytes=", "--max-bytes=") in result.stderr
+
+
+@pytest.mark.parametrize(("options", "error", "message"), [
+    ({"max_bytes": "1XB"}, ValueError, r"^max_bytes='1XB' is not valid; expected a size in "),
+    ({"max_bytes": 0}, ValueError, r"^max_bytes=0 is below 1 byte; "),
+    ({"max_bytes": 1.5}, TypeError, r"^max_bytes=1\.5 is a float; "),
+    ({"max_bytes": "2k", "quality": 3}, ValueError,
+     r"^max_bytes='2k' cannot be given with quality=3: each chooses the number of colours"),
+    ({"max_bytes": 2000, "palette": [[0, 0, 0], [255, 255, 255]]}, ValueError,
+     r"^max_bytes=2000 cannot be given with palette=\.\.\.: each says the colours"),
+    ({"max_bytes": 2000, "n_colors": 300}, ValueError,
+     r"^n_colors=300 with max_bytes: a budget is of the indexed PNG, which holds at most 256 "
+     r"colours; expected n_colors <= 256$"),
+])
+def test_reduce_colors_refuses_bad_budgets_in_one_line_naming_the_parameter(photo, options,
+                                                                           error, message):
+    with pytest.raises(error, match=message) as refused:
+        reduce_colors(np.asarray(Image.open(photo)), **options)
+    assert "\n" not in str(refused.value)

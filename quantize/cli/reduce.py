@@ -1821,26 +1821,16 @@ def _write_stdout(data: bytes) -> str | None:
     A pipe may take part of a write (its reader gone, or a signal): the rest is
     written again, which raises the error when there is one.
     """
+    from ..io import write_all
+
     if sys.stdout is None:  # started with its stdout closed
         return "stdout is closed"
     try:
         sys.stdout.flush()
-        _write_all(sys.stdout.buffer, data)
+        write_all(sys.stdout.buffer, data)
     except OSError as exc:
         return exc.strerror or type(exc).__name__
     return None
-
-
-def _write_all(stream: Any, data: bytes) -> None:
-    """Write every byte of ``data`` to a binary ``stream`` and flush it.
-
-    A buffered stream returns a short count when the system took only part of
-    the bytes; the rest is written again, and an error is raised, not skipped.
-    """
-    view = memoryview(data)
-    while view:
-        view = view[stream.write(view):]
-    stream.flush()
 
 
 def _show(f: _File, result: Any, quality: float | None, show: str,

@@ -98,9 +98,11 @@ __all__ = ["DEFAULT_MAX_FRAMES", "DEFAULT_MAX_PIXELS", "EXIF_PICTURE_TAGS", "Col
            "TransparencyChunkWarning",
            "TransparentColorWarning", "UnterminatedGifWarning", "as_rgba", "check_frame_limit",
            "check_frame_pixels",
-           "check_input_path", "drawn_alike_by_pillow", "exif_orientation", "first_page",
+           "STREAM_NAME", "check_input_path", "copy_stream", "drawn_alike_by_pillow",
+           "exif_orientation", "first_page",
            "forget_default_image", "frame_rgba", "frames_canvas", "hidden_frames",
-           "ignore_overlong_trns", "input_size", "is_stream", "keyed_canvas_frames", "kept_exif",
+           "ignore_overlong_trns", "input_size", "is_file_object",
+           "is_readable_object", "is_stream", "keyed_canvas_frames", "kept_exif",
            "load_image", "low_depth_gray_key", "missing_file", "open_input", "pillow_limit_lifted",
            "probe_image",
            "read_errors", "read_unmapped", "readable_input", "require_regular_file",
@@ -609,7 +611,7 @@ def load_image(path: str | os.PathLike[str] | BinaryIO, *,
     ...
     quantize.errors.ImageReadError: <stream>: not an image Pillow can identify...
     """
-    if _is_file_object(path):
+    if is_readable_object(path):
         return _load_stream(path, max_pixels=max_pixels, shrink_to=shrink_to,
                             stretch=stretch, dark_advice=dark_advice, nodata=nodata,
                             intent=intent, page=page, stretch_clip=stretch_clip,
@@ -632,8 +634,12 @@ def load_image(path: str | os.PathLike[str] | BinaryIO, *,
 STREAM_NAME = "<stream>"
 
 
-def _is_file_object(value: Any) -> bool:
-    """Whether ``value`` is a file object to read (not a path): it has a ``read`` method."""
+def is_readable_object(value: Any) -> bool:
+    """Whether ``value`` is a file object to read (not a path): it has a ``read`` method.
+
+    >>> is_readable_object(_io.BytesIO(b"")), is_readable_object("photo.png")
+    (True, False)
+    """
     return not isinstance(value, str | os.PathLike) and callable(getattr(value, "read", None))
 
 
@@ -647,24 +653,49 @@ def _load_stream(stream: BinaryIO, **options: Any) -> LoadedImage:
     :data:`STREAM_NAME`, and its ``path`` is None."""
     import tempfile
 
-    from .streams import copy_image_stream
-
-    text_mode = TypeError(f"path={stream!r} is a file object in text mode; open the file "
-                          f"in binary mode ('rb')")
-    if isinstance(stream, _io.TextIOBase):
-        raise text_mode
     with tempfile.TemporaryDirectory(prefix="quantize-") as folder:
         copy = Path(folder) / "stream"
-        with open(copy, "wb") as out:
-            try:
-                copy_image_stream(stream, out, STREAM_NAME)
-            except TypeError:  # str from an object of its own that reads text
-                raise text_mode from None
+        copy_stream(stream, copy)
         try:
             loaded = load_image(copy, **options)
         except ImageReadError as exc:
             raise type(exc)(exc.reason, path=STREAM_NAME) from None
     return replace(loaded, path=None)
+
+
+def is_file_object(value: Any) -> bool:
+    """Whether ``value`` is a file object to write (not a path): it has a ``write`` method.
+
+    >>> is_file_object(_io.BytesIO()), is_file_object("out.png")
+    (True, False)
+    """
+    return not isinstance(value, str | os.PathLike) and callable(getattr(value, "write", None))
+
+
+def copy_stream(stream: Any, copy: Path, name: str = "path") -> None:
+    """Copy the image the binary file object ``stream`` holds into the file ``copy``, with
+    the check of :func:`~quantize.io.streams.copy_image_stream` (its errors name the image
+    :data:`STREAM_NAME`), refusing one in text mode with a ``TypeError`` naming the
+    parameter ``name`` that gave it.
+
+    Raises
+    ------
+    TypeError
+        ``stream`` reads text (``io.StringIO``, a file opened ``"r"``).
+    ImageReadError
+        Its head begins no image (:func:`~quantize.io.streams.copy_image_stream`).
+    """
+    from .streams import copy_image_stream
+
+    text_mode = TypeError(f"{name}={stream!r} is a file object in text mode; open the file "
+                          f"in binary mode ('rb')")
+    if isinstance(stream, _io.TextIOBase):
+        raise text_mode
+    with open(copy, "wb") as out:
+        try:
+            copy_image_stream(stream, out, STREAM_NAME)
+        except TypeError:  # str from an object of its own that reads text
+            raise text_mode from None
 
 
 def _loaded(im: Image.Image, p: Path, shrink_to: int | None = None,
@@ -2394,18 +2425,18 @@ def is_stream(path: str | os.PathLike[str]) -> bool:
 FramesRead = Literal["first", "every", "either"]
 
 #: What to do with a file object given for a path, by what the job reads of it: an
-#: animation's frames, which load_image drops but the first, are read from a file's name
-#: only (no function of the library takes them from a file object).
+#: animation's frames, which load_image drops but the first, are read from a file's name,
+#: or by reduce_file, which copies a file object into a file first.
 _FILE_OBJECT_ADVICE: dict[str, str] = {
     "first": "read its image with quantize.io.load_image(file) and pass that to "
              "reduce_colors or segment, or write it to a file and pass the file's name",
-    "every": "write its bytes to a file (tempfile.NamedTemporaryFile(suffix='.gif'), say) "
-             "and pass the file's name, which keeps every frame "
+    "every": "pass it to quantize.reduce.reduce_file, which takes a file object and keeps "
+             "every frame, or write its bytes to a file "
+             "(tempfile.NamedTemporaryFile(suffix='.gif'), say) and pass the file's name "
              "(quantize.io.load_image(file) reads the first frame only)",
     "either": "for a still image, read it with quantize.io.load_image(file) and pass that to "
               "reduce_colors; for an animation, write its bytes to a file "
-              "(tempfile.NamedTemporaryFile(suffix='.gif'), say) and pass the file's name: "
-              "no function takes an animation's frames from a file object "
+              "(tempfile.NamedTemporaryFile(suffix='.gif'), say) and pass the file's name "
               "(quantize.io.load_image(file) reads the first frame only)",
 }
 
@@ -2431,7 +2462,7 @@ def check_input_path(path: str | os.PathLike[str], name: str = "path", *,
     >>> check_input_path("no/such/photo.png/").as_posix()
     'no/such/photo.png'
     """
-    if _is_file_object(path):  # of these, only load_image reads one
+    if is_readable_object(path):  # of these, only load_image reads one
         raise TypeError(f"{name} should be a path (str or os.PathLike), got "
                         f"{type(path).__name__}, a file object: "
                         f"{_FILE_OBJECT_ADVICE[frames]}")

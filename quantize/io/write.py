@@ -55,7 +55,7 @@ __all__ = ["GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "STREAM_OUTPUT", "atomic_write"
            "link_to_nothing_words", "lock_file_held", "lock_file_taken", "lock_holder",
            "missing_folders",
            "parts_listed_once", "remove_empty_folders", "remove_stale_parts", "save_pil",
-           "shared_landing", "stale_parts", "write_together", "written_through"]
+           "shared_landing", "stale_parts", "write_all", "write_together", "written_through"]
 
 #: GIF has binary transparency: pixels and palette entries with alpha below this are
 #: written fully transparent, the others opaque (every GIF quantize writes).
@@ -160,6 +160,24 @@ def link_to_nothing_words(path: str | os.PathLike[str]) -> str:
 
 # The links of a chain named in a message (the system follows 40).
 _CHAIN_SHOWN = 40
+
+
+def write_all(stream: Any, data: bytes) -> None:
+    """Write every byte of ``data`` to a binary ``stream`` and flush it.
+
+    A buffered stream returns a short count when the system took only part of
+    the bytes; the rest is written again, and an error is raised, not skipped. A
+    file object of its own whose ``write`` returns None took them all.
+
+    >>> import io
+    >>> out = io.BytesIO(); write_all(out, b"GIF89a"); out.getvalue()
+    b'GIF89a'
+    """
+    view = memoryview(data)
+    while view:
+        taken = stream.write(view)
+        view = view[len(view) if taken is None else taken:]
+    stream.flush()
 
 
 def written_through(path: str | os.PathLike[str]) -> Path:

@@ -15,7 +15,7 @@ import time
 from collections.abc import Collection
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, BinaryIO, Literal, NamedTuple
 
 import numpy as np
 from PIL import Image
@@ -37,6 +37,7 @@ from ..errors import (
     AdvisedFormats,
     AlphaLossWarning,
     FormatAdviceError,
+    ImageReadError,
     OutputExistsError,
     QualityError,
     warn_caller,
@@ -44,18 +45,23 @@ from ..errors import (
 from ..io import (
     DEFAULT_MAX_FRAMES,
     DEFAULT_MAX_PIXELS,
+    STREAM_NAME,
     NoData,
     OpenInput,
     check_output_path,
     check_output_size,
+    copy_stream,
     folder_made,
     held_dpi,
     input_size,
+    is_file_object,
+    is_readable_object,
     kept_exif,
     open_input,
     pillow_limit_lifted,
     remove_stale_parts,
     require_regular_file,
+    write_all,
     write_together,
 )
 from ..io.profiles import DEFAULT_INTENT, Intent, note_profile_converted, note_profile_kept
@@ -199,7 +205,8 @@ _MAYBE_ANIMATED = (".gif", ".webp", ".apng", ".tif", ".tiff")
 
 
 @foreign_keywords
-def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | None = None,
+def reduce_file(input: str | os.PathLike[str] | BinaryIO,
+                output: str | os.PathLike[str] | BinaryIO | None = None,
                 *, n_colors: int | None = None, quality: float | None = None,
                 quality_limit: float | None = None, space: Space = "rgb",
                 dither: float | bool | Literal["ordered", "pattern"] = 0.0,
@@ -215,17 +222,26 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                 shown_as: ShownOutput | None = None, nodata: NoData = "tag",
                 fixed_colors: Any = None, intent: Intent = DEFAULT_INTENT,
                 nearest: bool = False, transparent_color: Any = None,
-                on_frame: OnFrame | None = None) -> dict[str, Any]:
+                on_frame: OnFrame | None = None, format: str | None = None) -> dict[str, Any]:
     """Reduce the colours of an image file and write the result; the job behind ``quantize reduce``.
 
     Parameters
     ----------
-    input : path
+    input : path or binary file object
         Image file to read (any mode Pillow opens; EXIF orientation applied).
         A regular file: it is read more than once, so a pipe or device
-        (``/dev/stdin``, a FIFO) is refused; save a stream to a file first.
-    output : path, optional
-        Where to write; the extension picks the format: .png and .gif are
+        (``/dev/stdin``, a FIFO) is refused. Or an object with a ``read`` method giving
+        bytes (``io.BytesIO(data)``, an upload, a file opened ``"rb"``): copied into a
+        temporary file first, checked as :func:`quantize.io.load_image` checks a file
+        object, and read as a file is, an animation's every frame too; errors name it
+        ``<stream>``. It has no name: give ``output``.
+    output : path or binary file object, optional
+        Where to write; the extension picks the format, or ``format`` for an object with
+        a ``write`` method taking bytes (``io.BytesIO()``, a response body): the image is
+        written to a temporary file as to a path, with every check, and the object gets
+        its bytes in one go, only once they are complete (nothing on an error), then is
+        flushed; ``palette_out`` is put in place after that. Not with ``masks``, which
+        are named after the output's name. .png and .gif are
         indexed (at most 256 colours, transparency kept: a .gif's binary, its colours
         fitted to it, alpha below ``GIF_ALPHA_THRESHOLD`` transparent and the rest
         opaque), and so is .bmp (8 bits a pixel, no alpha: drawn on black, as a .jpg),
@@ -366,6 +382,11 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         For an animation, told of each frame as it is done, ``on_frame(stage, frame,
         n_frames)``, as :func:`~quantize.animation.reduce_animation_file` tells it: the
         progress of a long animation, for a caller to show. Not called for a still.
+    format : str, optional
+        The format of an ``output`` file object, by the extension that names it for a
+        path, in any case, without the dot: ``"png"``, ``"apng"``, ``"gif"``, ``"bmp"``,
+        ``"jpg"``, ``"jpeg"``, ``"webp"``, ``"tif"`` or ``"tiff"``; needed for one, and given
+        for no other ``output`` (a path's extension picks its format).
 
     Returns
     -------
@@ -373,8 +394,8 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         ``{"input", "output", "k", "space", "n_colors", "quality", "dither",
         "exact_colors", "palette_in", "palette_mode", "seed", "optimize", "psnr",
         "delta_e", "seconds", "bytes_in", "bytes_out", "frames", "palette"}``: paths as
-        strings, ``k`` the colours used, ``n_colors`` to ``optimize`` the options that
-        shaped the output, with which it is made again
+        strings (None for a file object), ``k`` the colours used, ``n_colors`` to
+        ``optimize`` the options that shaped the output, with which it is made again
         (:func:`~quantize.reduce.records.recorded_options`: the ``palette`` option is
         ``palette_mode``, a Generator seed None),
         with ``quality_limit``, that too after ``quality``, and ``quality_met`` at the end:
@@ -443,8 +464,20 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
     ('flag.k2.png', 2, None)
     >>> [entry["hex"] for entry in record["palette"]], Path(photo + ".hex").read_text().split()
     (['#000000', '#c82828'], ['000000', 'c82828'])
+
+    Bytes in memory to bytes in memory, as a web service holds them:
+
+    >>> import io
+    >>> upload, reply = io.BytesIO(Path(photo).read_bytes()), io.BytesIO()
+    >>> record = reduce_file(upload, reply, n_colors=2, format="gif")
+    >>> reply.getvalue()[:6], len(reply.getvalue()), record["bytes_out"], record["output"]
+    (b'GIF87a', 40, 40, None)
     >>> folder.cleanup()
     """
+    if is_readable_object(input) or is_file_object(output) or format is not None:
+        given = dict(locals())  # the parameters, before any other name is bound
+        return _reduce_file_objects(given.pop("input"), given.pop("output"),
+                                    given.pop("format"), given)
     start = time.perf_counter()
     opts = check_reduce_options(n_colors=n_colors, quality=quality,
                                 quality_limit=quality_limit, space=space, dither=dither,
@@ -459,7 +492,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                                 transparent_color=transparent_color)
     src = require_regular_file(input, frames="either")  # a still, or every frame
     if output is not None:
-        _check_output_path_given(output)
+        check_path(output, "output")
     shown = check_shown_as(shown_as, output)
     # A bad input is named before its outputs, and an animation over the limit (frames x
     # pixels) before its first frame is decoded; the file is opened once for both, and
@@ -577,6 +610,127 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                       colours_used=None if job.palette is None
                       else int(np.count_nonzero(result.shares)),
                       source_profile=loaded.source_profile, nodata=loaded.nodata)
+
+
+def _reduce_file_objects(input: Any, output: Any, format: Any,
+                         options: dict[str, Any]) -> dict[str, Any]:
+    """:func:`reduce_file` of ``input`` and ``output``, either a binary file object, the
+    output's format ``format``, with the other ``options``: a file object read is copied
+    into a temporary file (:func:`~quantize.io.copy_stream`), named as the file it was
+    opened from (``name``) if any, and its errors name it
+    :data:`~quantize.io.STREAM_NAME`; an output file object gets the bytes of a temporary
+    file written as a path is, in one go once they are complete, its errors and warnings
+    naming it ``output`` and its format ``format=...``, and ``palette_out``, written
+    beside that file, is put in place after it (:func:`_landed`). Both outputs are checked
+    before the stream is read (:func:`check_outputs_given`). The record names a file
+    object None."""
+    import tempfile
+
+    reading, writing = is_readable_object(input), is_file_object(output)
+    suffix = _stream_suffix(output, format, writing)
+    if reading and output is None:
+        raise ValueError("output=None names the output after the input, but input is a file "
+                         "object, which has no name; give output: a path, or a binary file "
+                         "object with format='png' (say)")
+    if writing:
+        _check_output_object(output, options)
+    # before the stream is read, and before the image is written beside the palette_out
+    # file's scratch copy, whose job checks that copy only
+    check_outputs_given(None if writing else Path(output),
+                        check_reduce_options(**{name: value for name, value in options.items()
+                                                if name not in ("shown_as", "on_frame")}),
+                        None)
+    with tempfile.TemporaryDirectory(prefix="quantize-") as folder:
+        scratch = Path(folder)
+        src = input
+        if reading:  # named as the file it was opened from, if any: a palette file takes it
+            name = getattr(input, "name", None)
+            src = scratch / (Path(name).name if isinstance(name, str) and name else "stream")
+            copy_stream(input, src, "input")
+        out, palette_out = output, options["palette_out"]
+        if writing:
+            out = scratch / f"output{suffix}"
+            if palette_out is not None:  # both or neither: put in place once the image is
+                (scratch / "palette").mkdir()
+                options = {**options, "palette_out": scratch / "palette" / Path(palette_out).name}
+            options["shown_as"] = ShownOutput("output", f"format={quoted(format)}",
+                                              None if palette_out is None else str(palette_out))
+        try:
+            record = reduce_file(src, out, **options)
+        except ImageReadError as exc:
+            if not reading or exc.path != str(src):
+                raise
+            raise type(exc)(exc.reason, path=STREAM_NAME) from None
+        if writing:
+            _landed(output, out, palette_out, options)
+    return {**record, "input": None if reading else record["input"],
+            "output": None if writing else record["output"]}
+
+
+def _stream_suffix(output: Any, format: Any, writing: bool) -> str | None:
+    """The extension whose format ``format`` names for the file object ``output``
+    (``writing``), checked: needed for one, refused for a path or None, whose format its
+    extension or the default picks.
+
+    >>> _stream_suffix(None, "GIF", True)
+    '.gif'
+    >>> _stream_suffix("small.png", "gif", False)
+    Traceback (most recent call last):
+    ValueError: format='gif' picks the format of an output file object, but output='small.png' \
+is a path, whose extension picks its format; leave format out
+    """
+    if format is None:
+        if writing:
+            raise ValueError(f"format=None: output={output!r} is a file object, which has no "
+                             "extension to pick its format; give format='png' (or one of "
+                             f"{_FORMAT_NAMES})")
+        return None
+    if not isinstance(format, str):
+        raise TypeError(f"format={format!r} is a {type(format).__name__}; expected a string "
+                        f"such as 'png', one of {_FORMAT_NAMES}")
+    if not writing:
+        what = ("None, named after the input" if output is None
+                else f"{quoted(os.fspath(output))} is a path, whose extension picks its format"
+                if isinstance(output, str | os.PathLike) else f"{output!r}")
+        raise ValueError(f"format={quoted(format)} picks the format of an output file object, "
+                         f"but output={what}; leave format out")
+    suffix = "." + format.lower()
+    if suffix not in (*PALETTE_EXTENSIONS, *RGB_EXTENSIONS):
+        raise ValueError(f"format={quoted(format)} is not valid; expected one of {_FORMAT_NAMES}")
+    return suffix
+
+
+def _check_output_object(output: Any, options: dict[str, Any]) -> None:
+    """Refuse, before any work, an output file object in text mode, and ``masks`` beside
+    one: the masks are named after the output's name, which it has not."""
+    if isinstance(output, _io.TextIOBase):
+        raise TypeError(f"output={output!r} is a file object in text mode; open the file in "
+                        "binary mode ('wb')")
+    if options["masks"] is not None:
+        raise ValueError(f"masks={quoted(os.fspath(options['masks']))} names each mask after "
+                         "the output, but output is a file object, which has no name; write "
+                         "the image to a path for its masks")
+
+
+def _landed(output: Any, image: Path, palette_out: Any, options: dict[str, Any]) -> None:
+    """Write the bytes of the file ``image`` to the file object ``output`` in one go and
+    flush it (:func:`~quantize.io.write_all`), then put the ``palette_out`` file written
+    beside it (``options["palette_out"]``) in place, so that a write that fails leaves no
+    new palette file."""
+    try:
+        write_all(output, image.read_bytes())
+    except TypeError:  # an object of its own that writes text
+        raise TypeError(f"output={output!r} is a file object in text mode; open the file in "
+                        "binary mode ('wb')") from None
+    if palette_out is not None:
+        remove_stale_parts([palette_out])
+        write_together([(palette_out, Path(options["palette_out"]).read_bytes())],
+                       replace=options["force"])
+
+
+#: The formats an output file object takes (``format``), named as :func:`_stream_suffix`'s
+#: errors list them.
+_FORMAT_NAMES = ", ".join(repr(ext[1:]) for ext in (*PALETTE_EXTENSIONS, *RGB_EXTENSIONS))
 
 
 def _psnr_shown(alpha: np.ndarray | None, result: ReduceResult
@@ -1561,18 +1715,6 @@ def _load_palette_in(palette_in: Any) -> tuple[np.ndarray | None, PaletteNames |
         return check_palette(palette_in, "palette_in", pillow_forms=True), None
     palette, names = read_palette_in_named(palette_in)
     return palette, None if names == PaletteNames(None, ()) else names
-
-
-def _check_output_path_given(output: Any) -> None:
-    """:func:`~quantize._validation.check_path` of ``output``, a file object refused
-    saying how to write into one: :meth:`ReduceResult.save` of
-    :func:`~quantize.reduce.reduce_colors`'s result."""
-    if not isinstance(output, str | os.PathLike) and callable(getattr(output, "write", None)):
-        raise TypeError(f"output should be a path (str or os.PathLike), got "
-                        f"{type(output).__name__}, a file object: to write into one, reduce "
-                        "the image with reduce_colors(load_image(input), ...) and call "
-                        "ReduceResult.save(file) on the result")
-    check_path(output, "output")
 
 
 def _plan_file_job(src: Path, output: Any, opts: dict[str, Any],

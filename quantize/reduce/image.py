@@ -55,6 +55,7 @@ from .options import (
     PATTERN,
     POSITIONAL,
     Options,
+    check_budget_alone,
     check_options,
     check_palette_draws,
     spread_strength,
@@ -79,7 +80,7 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
                   dither: float | bool | Literal["ordered", "pattern"] = 0.0,
                   exact_colors: bool = False, palette: Any = None, seed: Seed = None,
                   max_pixels: int | None = DEFAULT_MAX_PIXELS,
-                  fixed_colors: Any = None) -> ReduceResult:
+                  fixed_colors: Any = None, max_bytes: int | str | None = None) -> ReduceResult:
     """Reduce an image to a palette of k colours by weighted k-means on its distinct colours.
 
     Parameters
@@ -230,6 +231,17 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
         take it. The other entries follow in the order they have without (by share);
         the entry of fully transparent pixels comes after the fixed ones. Not with
         ``palette``.
+    max_bytes : int or str, optional
+        The most colours, at most ``n_colors`` (default 256, as with ``quality``; one
+        fewer beside the entry of fully transparent pixels, as a PNG holds 256 entries in
+        all), whose PNG (:meth:`ReduceResult.save`'s, the bytes ``quantize reduce``
+        writes) fits in this many bytes: an int, or a number with a unit, in any case
+        (``"800k"`` or ``"800kB"``: 1000 bytes a k; ``"1MB"``; ``"1MiB"``: 1,048,576), as
+        ``quantize reduce --max-bytes`` reads it (:func:`~quantize.reduce.budget.check_max_bytes`).
+        Searched as the command searches (:func:`~quantize.reduce.budget.most_fitting`:
+        each k reduced from ``seed`` as ``n_colors=k`` reduces it), so with the same
+        ``seed`` (``seed=0``, the command's default) the result saved is the command's
+        file, byte for byte. Not with ``quality`` or ``palette``; at most 256 colours.
 
     Returns
     -------
@@ -246,6 +258,9 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
         ValueError, so ``except ValueError`` catches it too.
     quantize.errors.ImageReadError
         If ``image`` has more than ``max_pixels`` pixels (a ValueError).
+    quantize.errors.SizeBudgetError
+        If even 2 colours do not fit in ``max_bytes`` (a ValueError), naming the smallest
+        size reached, as ``quantize reduce --max-bytes`` says it (exit 99).
 
     Warns
     -----
@@ -292,12 +307,25 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
     >>> result = reduce_colors(image, 3, seed=0)
     >>> result.palette.tolist(), result.indices[:, 0].tolist(), result.psnr
     ([[200, 30, 30], [0, 0, 0], [20, 20, 220]], [0, 0, 2, 2], inf)
+
+    The most colours whose PNG fits in a byte budget:
+
+    >>> import io
+    >>> gradient = np.repeat(np.arange(0, 256, 4, dtype=np.uint8), 3).reshape(1, 64, 3)
+    >>> small = reduce_colors(gradient, max_bytes=120, seed=0)
+    >>> small.save(buffer := io.BytesIO()); small.k, len(buffer.getvalue())
+    (6, 115)
     """
     rgb, alpha = as_rgba(image, every_frame="quantize.animation.reduce_animation_file "
                          "reduces every frame of a file", max_pixels=max_pixels,
                          dark_advice=DARK_OUTPUT)
+    budget = check_budget_alone(max_bytes, quality, palette, "palette")
+    if budget is not None and n_colors is None:
+        n_colors = MAX_PALETTE  # the search's most, as with quality
     opts = check_options(n_colors, quality, space, dither, exact_colors, palette, quality_limit,
                          fixed_colors=fixed_colors)
+    if budget is not None:
+        return _within_budget(rgb, alpha, opts, seed, budget)
     rng = check_seed(seed)
     warn_quality_scale(opts.quality)
     if opts.palette is not None:
@@ -309,6 +337,45 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
             chosen = palette_subset(rgb, alpha, opts.palette, opts.n_colors, opts.space)
             opts = replace(opts, palette=opts.palette[chosen], n_colors=None)
     return reduce_within_limit(rgb, alpha, opts, rng)[0]
+
+
+def _within_budget(rgb: np.ndarray, alpha: np.ndarray | None, opts: Options, seed: Seed,
+                   max_bytes: int) -> ReduceResult:
+    """The result of the most colours, at most ``opts.n_colors``, whose PNG
+    (:meth:`ReduceResult.save`) fits in ``max_bytes``: the search of ``quantize reduce
+    --max-bytes`` (:func:`~quantize.reduce.budget.most_fitting`), each k reduced from
+    ``seed`` afresh, as ``n_colors=k`` reduces it. An image with fully transparent pixels
+    gets at most 255 and their entry, which a PNG holds beside them.
+
+    Raises
+    ------
+    ValueError
+        For ``n_colors`` above 256, more than the PNG holds.
+    SizeBudgetError
+        As :func:`~quantize.reduce.budget.most_fitting`.
+    """
+    import io
+
+    from .budget import most_fitting
+
+    k_max = cast(int, opts.n_colors)  # set by reduce_colors beside a budget
+    if k_max > MAX_PALETTE:
+        raise ValueError(f"n_colors={k_max} with max_bytes: a budget is of the indexed PNG, "
+                         f"which holds at most {MAX_PALETTE} colours; expected n_colors <= "
+                         f"{MAX_PALETTE}")
+    clear = alpha is not None and bool((alpha == 0).any())
+
+    def make(k: int) -> ReduceResult:
+        return reduce_within_limit(rgb, alpha, replace(opts, n_colors=k), check_seed(seed))[0]
+
+    def size(result: ReduceResult) -> int:
+        buffer = io.BytesIO()
+        result.save(buffer)
+        return len(buffer.getvalue())
+
+    fixed = opts.fixed_colors  # counted in every k tried
+    return most_fitting(make, size, max_bytes, min(k_max, MAX_PALETTE - clear),
+                        0 if fixed is None else fixed.shape[0])[0]
 
 
 def palette_subset(rgb: np.ndarray, alpha: np.ndarray | None, palette: np.ndarray,

@@ -1142,11 +1142,14 @@ def _check_transparent_alone(color: Any, palette_in: Any) -> tuple[int, int, int
     return checked
 
 
-def check_budget_alone(max_bytes: Any, quality: float | None, palette_in: Any) -> int | None:
+def check_budget_alone(max_bytes: Any, quality: float | None, palette_in: Any,
+                       palette_name: str = "palette_in") -> int | None:
     """``max_bytes`` checked (:func:`~quantize.reduce.budget.check_max_bytes`), refused
     beside ``quality`` (each chooses the colours: one the fewest within a colour error,
-    the other the most within a size) and beside ``palette_in`` (whose colours are given):
-    :func:`check_reduce_options`'s check, which ``quantize batch`` makes before any file.
+    the other the most within a size) and beside ``palette_in`` (whose colours are given;
+    named ``palette_name`` in the error: ``palette`` for
+    :func:`~quantize.reduce.reduce_colors`): :func:`check_reduce_options`'s check, which
+    ``quantize batch`` makes before any file.
 
     >>> check_budget_alone("2k", None, None)
     2000
@@ -1167,7 +1170,7 @@ colours, the fewest within a colour error or the most within a size; give one
                          f"{shown_number(quality)}: each chooses the number of colours, the "
                          "fewest within a colour error or the most within a size; give one")
     if palette_in is not None:
-        raise ValueError(f"max_bytes={given} cannot be given with palette_in=...: each "
+        raise ValueError(f"max_bytes={given} cannot be given with {palette_name}=...: each "
                          "says the colours, the most fitted within a size or the ones given; "
                          "give one")
     return size
