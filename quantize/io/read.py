@@ -90,7 +90,8 @@ from .profiles import (
 from .resolution import scaled_dpi, stated_dpi, stated_pixel_size, upright_dpi
 from .stretch import DEFAULT_SOFTENING, StretchCurve, check_stretch_curve, curve_levels
 
-__all__ = ["DEFAULT_MAX_FRAMES", "DEFAULT_MAX_PIXELS", "EXIF_PICTURE_TAGS", "ColorProfileWarning",
+__all__ = ["DEFAULT_MAX_FRAMES", "DEFAULT_MAX_PIXELS", "EXIF_PICTURE_TAGS", "GEOTIFF_TAGS",
+           "ColorProfileWarning",
            "CompositedFrameWarning", "DamagedExifWarning", "DarkPages", "FOURTH_CHANNELS",
            "FourthChannelWarning", "KeyedCanvas",
            "OUTLIER_SHARE", "SCALE_ADVICE", "StretchAdvice", "bulk_levels", "outside_levels",
@@ -107,7 +108,8 @@ __all__ = ["DEFAULT_MAX_FRAMES", "DEFAULT_MAX_PIXELS", "EXIF_PICTURE_TAGS", "Col
            "probe_image",
            "read_errors", "read_unmapped", "readable_input", "require_regular_file",
            "seek_first_page",
-           "shown_frames", "shows_animation", "sixteen_bit_key", "tiff_exif", "unread_format",
+           "shown_frames", "shows_animation", "sixteen_bit_key", "tiff_exif", "tiff_geo_tags",
+           "unread_format",
            "upright_exif",
            "warn_pages_left_out", "warn_unterminated_gif", "wide_page", "wide_rgb_png"]
 
@@ -369,6 +371,12 @@ class LoadedImage:
         image (H, W), else its colour channels. The regions' ``mean_input`` is their
         mean (:meth:`~quantize.segment.SegmentResult.region_stats`), exact whatever the
         curve. None when not stretched.
+    geo_tags : bytes or None
+        A TIFF page's georeferencing, the tags of :data:`GEOTIFF_TAGS` it has (GeoTIFF's
+        and GDAL's), as an EXIF block of their types and values as stored
+        (:func:`tiff_geo_tags`). A .tif output of the same pixels (``reduce``'s) keeps them
+        byte for byte; other outputs say in a note that they leave them out. None of any
+        other file, and of a page its orientation tag turns.
 
     Raises
     ------
@@ -381,7 +389,8 @@ class LoadedImage:
         numbers > 0, ``exif`` not bytes or None, ``stretch_range`` not None or two finite
         numbers, the first the smaller, ``pixel_size`` not None or two finite numbers
         > 0, ``nodata`` not None or one or three finite numbers, ``gray_profile`` not
-        bytes or None, ``text`` not pairs of bytes. The message names the field.
+        bytes or None, ``text`` not pairs of bytes, ``geo_tags`` not bytes or None. The
+        message names the field.
     """
 
     rgb: np.ndarray
@@ -401,6 +410,7 @@ class LoadedImage:
     gray_profile: bytes | None = None
     text: tuple[tuple[bytes, bytes], ...] = ()
     stretch_values: np.ndarray | None = field(default=None, repr=False)
+    geo_tags: bytes | None = field(default=None, repr=False)
 
     def on_matte(self, matte: tuple[int, int, int] | None) -> LoadedImage:
         """This image with its translucent pixels composited onto the opaque colour
@@ -697,6 +707,7 @@ def _loaded(im: Image.Image, p: Path, shrink_to: int | None = None,
     dpi, turned = stated_dpi(im), exif_orientation(im) if im.format == "TIFF" else None
     pixel_size = stated_pixel_size(im)  # of a TIFF, which no draft scales
     tagged = tiff_exif(im) if im.format == "TIFF" else None  # read before Pillow turns it
+    geo_tags = tiff_geo_tags(im) if im.format == "TIFF" and turned == 1 else None
     if shrink_to is not None and im.format in ("JPEG", "MPO"):  # an MPO's first is one
         width = im.width
         drafted = im.draft(im.mode, (shrink_to, shrink_to))
@@ -740,7 +751,7 @@ def _loaded(im: Image.Image, p: Path, shrink_to: int | None = None,
                        stretch_range, source_profile,
                        upright_dpi(pixel_size, orientation if turned is None else turned),
                        None if key is None else tuple(np.atleast_1d(key).tolist()), kept, text,
-                       values)
+                       values, geo_tags)
 
 
 def _stretch_values(rgb: np.ndarray, stretch_range: tuple[float, float] | None,
@@ -3122,6 +3133,39 @@ EXIF_PICTURE_TAGS = frozenset({270, 271, 272, 274, 305, 306, 315, 316, 33432, 0x
                              0x9C9B, 0x9C9C, 0x9C9D, 0x9C9E, 0x9C9F})
 
 
+#: The TIFF tags that place a picture on the ground, GeoTIFF's (ModelPixelScale,
+#: ModelTiepoint, ModelTransformation, GeoKeyDirectory, GeoDoubleParams, GeoAsciiParams),
+#: and GDAL's metadata and no-data value (GDAL_METADATA, GDAL_NODATA): a .tif output of
+#: the same pixels keeps them (:func:`tiff_geo_tags`).
+GEOTIFF_TAGS = frozenset({33550, 33922, 34264, 34735, 34736, 34737, 42112, 42113})
+
+
+def tiff_geo_tags(im: Image.Image) -> bytes | None:
+    """The tags of :data:`GEOTIFF_TAGS` that ``im``, a TIFF opened by Pillow at a page not
+    yet decoded, has, as an EXIF block of their types and values as stored (for
+    :func:`~quantize.encode.tiff_with_exif` to write them again byte for byte); None when
+    it has none of them, or Pillow cannot read them. The caller leaves them out of a page
+    its orientation turns: they place the pixels as stored.
+
+    >>> import io
+    >>> from PIL import TiffImagePlugin
+    >>> tags = TiffImagePlugin.ImageFileDirectory_v2(); tags[42113] = "0"
+    >>> page = Image.new("L", (2, 1)); data = io.BytesIO()
+    >>> page.save(data, format="TIFF", tiffinfo=tags, artist="A. Artist")
+    >>> kept = Image.Exif(); kept.load(tiff_geo_tags(Image.open(data)))
+    >>> sorted(kept.items())
+    [(42113, '0')]
+    """
+    try:
+        tags = Image.Exif()
+        tags.load(im.getexif().tobytes())
+        for tag in [tag for tag in tags if tag not in GEOTIFF_TAGS]:
+            del tags[tag]
+        return tags.tobytes() if len(tags) else None
+    except (SyntaxError, ValueError, struct.error, KeyError, TypeError, OSError):
+        return None  # Pillow's readers and writers raise these of malformed tags
+
+
 def tiff_exif(im: Image.Image) -> bytes | None:
     """The EXIF block that the tags of ``im``, a TIFF opened by Pillow at a page not yet
     decoded, give an output of its upright pixels: those of :data:`EXIF_PICTURE_TAGS`, its
@@ -4434,7 +4478,8 @@ def _checked_fields(image: LoadedImage) -> dict[str, Any]:
             raise TypeError(f"LoadedImage.{name}={value!r} should be a str, Pillow's {name} "
                             f"name{'' if name == 'mode' else ', or None'}, got "
                             f"{type(value).__name__}")
-    for name, what in (("exif", "an EXIF block"), ("gray_profile", "an ICC profile")):
+    for name, what in (("exif", "an EXIF block"), ("gray_profile", "an ICC profile"),
+                       ("geo_tags", "an EXIF block of GeoTIFF tags")):
         if not isinstance(getattr(image, name), bytes | None):
             raise TypeError(f"LoadedImage.{name} should be bytes ({what}) or None, got "
                             f"{type(getattr(image, name)).__name__}")
