@@ -13,8 +13,9 @@ The library's entry points (each documented in full by ``help(name)``):
                                       for a service running a worker process per core)
 
 An image is a NumPy array of shape (H, W), (H, W, 1), (H, W, 2) (grey and alpha),
-(H, W, 3) or (H, W, 4), of dtype uint8, uint16, bool or float in [0, 1], or a PIL
-image of any mode; quantize.io.load_image reads a file (upright, in sRGB). Files to
+(H, W, 3) or (H, W, 4) (its fourth channel alpha or a band: ``fourth_channel``), of
+dtype uint8, uint16, bool or float in [0, 1], or a PIL image of any mode;
+quantize.io.load_image reads a file (upright, in sRGB). Files to
 files: quantize.reduce.reduce_file and quantize.segment_file.segment_file; metrics
 in quantize.metrics; palette files in quantize.palette_files. ``quantize.segment``
 is the function: take the segment module's other names (MAX_CLUSTERS,
@@ -138,7 +139,8 @@ _WARNINGS = {
     "batch.manifest": ("ManifestUnreadableWarning",),
     "batch.shared": ("InputsChangedWarning",),
     "errors": ("AlphaLossWarning", "CodeAdviceWarning", "ExifLeftOutWarning",
-               "FarPaletteWarning", "FirstFrameWarning", "FormatAdviceWarning", "GifTableWarning",
+               "FarPaletteWarning", "FirstFrameWarning", "FormatAdviceWarning",
+               "GeoTagsLeftOutWarning", "GifTableWarning",
                "LossyColorsWarning",
                "PaletteInWarning",
                "PaletteRepeatWarning", "ProfileConvertedWarning",
@@ -148,9 +150,9 @@ _WARNINGS = {
     "features": ("AlphaIgnoredWarning",),
     "io.nodata": ("NoDataWarning",),
     "io.read": ("ColorProfileWarning", "CompositedFrameWarning", "DamagedExifWarning",
-                "PagesLeftOutWarning", "PixelListWarning", "PixelRangeWarning",
-                "SamplesLeftOutWarning", "TransparencyChunkWarning", "TransparentColorWarning",
-                "UnterminatedGifWarning"),
+                "FourthChannelWarning", "PagesLeftOutWarning", "PixelListWarning",
+                "PixelRangeWarning", "SamplesLeftOutWarning", "TransparencyChunkWarning",
+                "TransparentColorWarning", "UnterminatedGifWarning"),
     "kmeans": ("DistinctClustersWarning", "FeatureNamesWarning"),
     "metrics.segmentation": ("BoundaryMapWarning", "ToleranceWarning"),
     "palette_files": ("PaletteFormatWarning", "PaletteReadWarning", "TransparentIndexWarning"),
@@ -182,6 +184,7 @@ if TYPE_CHECKING:
         FarPaletteWarning as FarPaletteWarning,
         FirstFrameWarning as FirstFrameWarning,
         FormatAdviceWarning as FormatAdviceWarning,
+        GeoTagsLeftOutWarning as GeoTagsLeftOutWarning,
         GifTableWarning as GifTableWarning,
         LossyColorsWarning as LossyColorsWarning,
         PaletteInWarning as PaletteInWarning,
@@ -201,6 +204,7 @@ if TYPE_CHECKING:
         ColorProfileWarning as ColorProfileWarning,
         CompositedFrameWarning as CompositedFrameWarning,
         DamagedExifWarning as DamagedExifWarning,
+        FourthChannelWarning as FourthChannelWarning,
         PagesLeftOutWarning as PagesLeftOutWarning,
         PixelListWarning as PixelListWarning,
         PixelRangeWarning as PixelRangeWarning,

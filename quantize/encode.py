@@ -53,7 +53,7 @@ from PIL import Image
 
 from . import _threads
 from ._validation import as_array, check_bool, check_dpi, check_int
-from .io import EXIF_PICTURE_TAGS, MAX_PALETTE, held_dpi, pixels_per_metre
+from .io import EXIF_PICTURE_TAGS, GEOTIFF_TAGS, MAX_PALETTE, held_dpi, pixels_per_metre
 
 # zlib-ng deflates the default encode's streams 2-2.6 times as fast as zlib at the
 # same level, within 0.5 % of its size on web photos' indices (smaller by 2-4 % on
@@ -1065,8 +1065,10 @@ def tiff_with_exif(fp: BinaryIO, exif: bytes) -> None:
     """Give the first page of the TIFF file ``fp`` (whole, read and written, seekable) the
     tags of the EXIF block ``exif`` that describe the picture
     (:data:`~quantize.io.EXIF_PICTURE_TAGS`: artist, copyright, description, camera, date,
-    and the Exif and GPS directories linked from them) that it has not among its own; not
-    those that would lay out its pixels, as a JPEG's YCbCrPositioning.
+    and the Exif and GPS directories linked from them) or place it on the ground
+    (:data:`~quantize.io.GEOTIFF_TAGS`, of :attr:`~quantize.io.LoadedImage.geo_tags`,
+    written again as stored) that it has not among its own; not those that would lay
+    out its pixels, as a JPEG's YCbCrPositioning.
 
     Pillow's writer with libtiff, which deflates, cannot write those directories ("Error
     setting from dictionary"), so the tags are added once the file is written: the
@@ -1094,7 +1096,8 @@ def tiff_with_exif(fp: BinaryIO, exif: bytes) -> None:
                for at in range(0, 12 * n, 12)}
     tags = Image.Exif()
     tags.load(exif)
-    for tag in [tag for tag in tags if tag in entries or tag not in EXIF_PICTURE_TAGS]:
+    for tag in [tag for tag in tags if tag in entries
+                or tag not in EXIF_PICTURE_TAGS | GEOTIFF_TAGS]:
         del tags[tag]
     if not len(tags):
         return

@@ -35,7 +35,8 @@ from typing import Any, Literal, NamedTuple, get_args
 
 __all__ = ["FAILURE_KINDS", "AdvisedFormats", "AlphaLossWarning", "CodeAdviceWarning",
            "ExcludeAdviceError", "ExifLeftOutWarning", "ExitCode", "FailureKind",
-           "FirstFrameWarning", "FormatAdviceError", "FormatAdviceWarning", "GifTableWarning",
+           "FirstFrameWarning", "FormatAdviceError", "FormatAdviceWarning", "GeoTagsLeftOutWarning",
+           "GifTableWarning",
            "ImageReadError",
            "InputParameterError", "OutputError", "OutputExistsError", "OwnFileError",
            "PaletteInWarning", "PaletteRepeatWarning", "ProfileConvertedWarning", "QualityError",
@@ -871,6 +872,15 @@ class ExifLeftOutWarning(QuantizeWarning):
     reduce`` says it as a note, which ``-q`` leaves out (``quantize batch`` too, as a note of
     the file, which its report row lists among the file's warnings); ``strip=True``
     (``--strip``) drops the EXIF without it."""
+
+
+class GeoTagsLeftOutWarning(QuantizeWarning):
+    """A GeoTIFF input's georeferencing (its GeoTIFF tags, GDAL's metadata and no-data
+    value: :data:`~quantize.io.GEOTIFF_TAGS`) is not kept: only a .tif output of ``reduce``
+    keeps it, byte for byte; a .png, .jpg, .webp or .gif, and every output of ``segment``
+    (PNG maps and pictures), hold no such tags. A fact, not a fault, said as
+    :class:`ExifLeftOutWarning` is: a note, which ``-q`` leaves out; ``strip=True``
+    (``--strip``) drops the tags without it."""
 
 
 class TextLeftOutWarning(QuantizeWarning):

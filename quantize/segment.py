@@ -105,7 +105,14 @@ from .features import (  # AlphaIgnoredWarning: build_features says it too
     feature_array,
     warn_alpha_ignored,
 )
-from .io import DEFAULT_MAX_PIXELS, LoadedImage, StretchAdvice, as_rgba, as_rgba_ranged
+from .io import (
+    DEFAULT_MAX_PIXELS,
+    FourthChannel,
+    LoadedImage,
+    StretchAdvice,
+    as_rgba,
+    as_rgba_ranged,
+)
 from .pixel_kmeans import (
     PIECE_PIXELS,
     STRETCH_ADVICE,
@@ -1013,6 +1020,7 @@ def segment(
     working_size: int | str | None = None,
     classes_in: SharedClasses | str | os.PathLike[str] | None = None,
     stretch_clip: float = 0.0,
+    fourth_channel: FourthChannel | None = None,
 ) -> SegmentResult:
     """Segment ``image`` into regions of similar colour, texture and position.
 
@@ -1193,6 +1201,15 @@ def segment(
         values instead of the darkest to the brightest (:func:`quantize.io.load_image`),
         so that a few hot or dead pixels do not set the range: ``stretch_clip=0.1`` clips
         0.1% at each end. ``stretch_range`` is then those percentiles.
+    fourth_channel : {"alpha", "band"}, optional
+        What the fourth channel of an (H, W, 4) array is: "alpha" (pixels of alpha 0 are no
+        data, left unlabelled), or "band" (a scene's near-infrared after red, green and
+        blue), left out of the colours, every pixel segmented. Not given, it is the alpha of
+        a uint8 or bool array, and of one of another dtype that hides no pixel; of a uint16
+        or float array that would hide some, a band, with a
+        :class:`~quantize.io.FourthChannelWarning` naming this keyword
+        (:func:`quantize.io.as_rgba`). To segment by the near-infrared, pass the three bands
+        to use, ``scene[..., [3, 0, 1]]``.
 
     Returns
     -------
@@ -1282,7 +1299,8 @@ def segment(
     """
     rgb, alpha, stretch_range = as_rgba_ranged(image, max_pixels=max_pixels, stretch=stretch,
                                                dark_advice=DARK_ADVICE,
-                                               stretch_clip=stretch_clip)
+                                               stretch_clip=stretch_clip,
+                                               fourth_channel=fourth_channel)
     if isinstance(image, LoadedImage) and rgb is image.rgb:  # the result keeps a copy
         rgb = rgb.copy()
     return segment_pixels(rgb, alpha, n_clusters, regions=regions, weights=weights,
@@ -1405,7 +1423,8 @@ def fit_classes(images: Iterable[Any], n_clusters: int, *,
                 texture_scales: Sequence[float] = DEFAULT_TEXTURE_SCALES,
                 seed: Seed = None, samples_per_image: int = SAMPLES_PER_IMAGE,
                 working_size: int | str | None = None, stretch: bool = False,
-                stretch_clip: float = 0.0) -> SharedClasses:
+                stretch_clip: float = 0.0,
+                fourth_channel: FourthChannel | None = None) -> SharedClasses:
     """Fit ``n_clusters`` k-means classes on feature vectors sampled from all ``images``.
 
     Each image contributes ``samples_per_image`` of its working copy's visible pixels
@@ -1426,7 +1445,7 @@ def fit_classes(images: Iterable[Any], n_clusters: int, *,
         The number of classes, 1 to :data:`MAX_CLUSTERS`.
     weights, space, texture_scales, working_size
         As in :func:`segment`, but ``xy`` must be 0 (the default here).
-    stretch, stretch_clip
+    stretch, stretch_clip, fourth_channel
         As in :func:`segment` (a path as :func:`quantize.io.load_image` reads it with
         them): each image is stretched from its own range before it is sampled, as each
         is when segmented with the classes and ``stretch=True``; without them, the 16-bit
@@ -1465,17 +1484,19 @@ def fit_classes(images: Iterable[Any], n_clusters: int, *,
     rng = check_seed(seed)
     reading = {"stretch_clip": check_stretch_clip(stretch_clip)}
     reading["stretch"] = check_bool(stretch, "stretch") or reading["stretch_clip"] > 0
-    samples = [_class_sample(image, w, space, scales, n, rng, working_size, reading)
-               for image in images]
+    samples = [_class_sample(image, w, space, scales, n, rng, working_size, reading,
+                             fourth_channel) for image in images]
     return classes_from_samples([(X, own) for X, own, _ in samples], k, w, space, scales, rng,
                                 [rgb for _, _, rgb in samples])
 
 
 def _class_sample(image: Any, w: dict[str, float], space: str, scales: tuple[float, ...],
                   n: int, rng: np.random.Generator, working_size: int | str | None,
-                  reading: Mapping[str, Any]) -> tuple[np.ndarray, dict[str, float], np.ndarray]:
+                  reading: Mapping[str, Any], fourth_channel: FourthChannel | None = None
+                  ) -> tuple[np.ndarray, dict[str, float], np.ndarray]:
     """Up to ``n`` feature rows of the visible pixels of ``image``'s working copy (read, or
-    stretched, with ``reading``'s ``stretch`` and ``stretch_clip``), scaled
+    stretched, with ``reading``'s ``stretch`` and ``stretch_clip``; an array's fourth
+    channel as ``fourth_channel`` says), scaled
     by its own divisors, its texture planes as they are (neither centred nor standardised,
     for :func:`quantize.classes.classes_from_samples` to scale them alike in every image),
     those divisors, and the rows' colours ``(n, 3)`` uint8."""
@@ -1484,7 +1505,8 @@ def _class_sample(image: Any, w: dict[str, float], space: str, scales: tuple[flo
     if isinstance(image, (str, os.PathLike)):
         rgb, alpha = as_rgba(load_image(image, dark_advice=DARK_ADVICE, **reading))
     else:
-        rgb, alpha = as_rgba(image, dark_advice=DARK_ADVICE, **reading)
+        rgb, alpha = as_rgba(image, dark_advice=DARK_ADVICE, fourth_channel=fourth_channel,
+                             **reading)
     rgb, _ = fill_transparent(rgb, alpha)  # as segment_pixels fills them: the same features
     work, factor = _working_copy(rgb, working_size)
     X, spec = feature_array(work, w, space, scales,
@@ -2090,7 +2112,8 @@ def check_space(space: Any, n_clusters: int | None) -> str:
 def boundary_map(image: Any, *, weights: Mapping[str, float] | None = None,
                  closed: bool = False, seed: Seed = None,
                  max_pixels: int | None = DEFAULT_MAX_PIXELS,
-                 stretch: bool = False, stretch_clip: float = 0.0) -> np.ndarray:
+                 stretch: bool = False, stretch_clip: float = 0.0,
+                 fourth_channel: FourthChannel | None = None) -> np.ndarray:
     """Strength of a border at each pixel, ``(H, W)`` float32 in [0, 1].
 
     Built on the merge hierarchy (see the module docstring): a pixel on the
@@ -2172,6 +2195,8 @@ def boundary_map(image: Any, *, weights: Mapping[str, float] | None = None,
         floats beyond [0, 1], integer arrays of any scale).
     stretch_clip : float, default 0
         As for :func:`segment`: stretch from percentiles instead.
+    fourth_channel : {"alpha", "band"}, optional
+        As for :func:`segment`: what the fourth channel of an (H, W, 4) array is.
 
     Returns
     -------
@@ -2215,7 +2240,8 @@ def boundary_map(image: Any, *, weights: Mapping[str, float] | None = None,
     ({14}, {14})
     """
     rgb, alpha = as_rgba(image, max_pixels=max_pixels, stretch=stretch,
-                         dark_advice=_DARK_BORDERS_ADVICE, stretch_clip=stretch_clip)
+                         dark_advice=_DARK_BORDERS_ADVICE, stretch_clip=stretch_clip,
+                         fourth_channel=fourth_channel)
     w = check_weights(weights)
     check_hierarchy_weights(w, edges=True)
     closed = check_bool(closed, "closed")

@@ -35,6 +35,7 @@ from ._validation import (
     recorded_seed,
 )
 from .errors import (
+    GeoTagsLeftOutWarning,
     InputParameterError,
     OutputError,
     OutputExistsError,
@@ -456,6 +457,8 @@ def _segment_page(job: _Job, input: str | os.PathLike[str], outdir: str | os.Pat
                 and loaded.alpha is None):  # a TIFF that a GDAL_NODATA tag could name it in
             _warn_if_zero_border(input, loaded.rgb, job, page)
         note_profile_converted(loaded.source_profile, job.intent, folder.name)
+        if loaded.geo_tags is not None and not job.strip:
+            _note_geo_tags_left_out(folder.name)
         converted = profile_fields(loaded.source_profile)
         if page is None:
             _warn_if_animated(input, loaded.n_frames, loaded.format)
@@ -911,6 +914,25 @@ def _nodata_given(nodata: Any) -> dict[str, Any]:
     """
     setting = nodata_setting(nodata)
     return {} if setting == "tag" else {"nodata": setting}
+
+
+def _note_geo_tags_left_out(named: str) -> None:
+    """Say (:class:`~quantize.errors.GeoTagsLeftOutWarning`) that the outputs in the folder
+    ``named`` leave out the input's georeferencing (its GeoTIFF and GDAL tags): they are
+    PNGs, which hold no such tags. A GIS reader places ``labels.png`` and the other maps
+    with the input's own tags (``gdal_translate`` or ``gdalcopyproj.py`` from it), or
+    ``reduce -o out.tif`` keeps them in a picture of the same pixels.
+
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as said:
+    ...     warnings.simplefilter("always")
+    ...     _note_geo_tags_left_out("scene")
+    >>> print(said[0].message)
+    scene: the input's georeferencing (GeoTIFF and GDAL tags) is left out of its outputs, \
+PNGs, which hold none
+    """
+    warn_caller(f"{named}: the input's georeferencing (GeoTIFF and GDAL tags) is left out of "
+                "its outputs, PNGs, which hold none", GeoTagsLeftOutWarning)
 
 
 def _warn_if_animated(path: str | os.PathLike[str], n_frames: int, fmt: str | None) -> None:

@@ -166,10 +166,11 @@ def test_the_class_legend_gives_each_class_its_colour_over_the_folder(folder, tm
     red = _classes_of(out / "a")[tuple(map(float, RED))]
     assert saved["colors"][red] == "#c81e1e" and saved["colors"][1 - red] == "#1e1ec8"
     rows = _csv_rows(out / batch.CLASS_LEGEND_NAME)
-    assert rows[0] == ["class", "mean_color", "r", "g", "b", "pixels", "fraction", "files"]
+    assert rows[0] == ["class", "mean_color", "r", "g", "b", "pixels", "fraction", "files",
+                       "valid_fraction"]
     assert sorted(rows[1:]) == sorted([[str(red), "#c81e1e", "200", "30", "30", "1600", "0.5",
-                                        "2"], [str(1 - red), "#1e1ec8", "30", "30", "200",
-                                               "1600", "0.5", "2"]])
+                                        "2", "0.5"], [str(1 - red), "#1e1ec8", "30", "30",
+                                                      "200", "1600", "0.5", "2", "0.5"]])
     assert f"class legend -> {out / batch.CLASS_LEGEND_NAME}" in result.output
 
 
@@ -321,7 +322,7 @@ def test_class_table_rows_are_by_file_then_class_and_every_class_has_one(tmp_pat
                         ["", "1", "0", "0.0", "", "0.0"]]
     legend = _csv_rows(batch.write_class_legend(tmp_path, results))
     assert [row[0] for row in legend[1:]] == ["0", "1", "2", "3"]
-    assert legend[2] == ["1", "", "", "", "", "0", "0.0", "0"]
+    assert legend[2] == ["1", "", "", "", "", "0", "0.0", "0", "0.0"]
 
 
 def test_stretched_16_bit_scenes_share_the_classes_of_their_levels_stretched(tmp_path):

@@ -27,6 +27,7 @@ from quantize.io import (
     GIF_ALPHA_THRESHOLD,
     ColorProfileWarning,
     DamagedExifWarning,
+    FourthChannelWarning,
     LoadedImage,
     PagesLeftOutWarning,
     PixelRangeWarning,
@@ -1236,7 +1237,7 @@ def test_an_8_bit_alpha_beside_16_bit_colour_is_said_to_look_8_bit(colour, recwa
     warning of small uint16 values looked at every channel together."""
     image = np.dstack([np.array([colour], np.uint16), np.full((1, 1), 255, np.uint16)])
     with pytest.warns(PixelRangeWarning) as caught:
-        rgb, alpha = as_rgba(image)
+        rgb, alpha = as_rgba(image, fourth_channel="alpha")
     top = max(colour[0])
     assert [str(w.message) for w in caught] == [
         f"image is uint16 with colour values up to {top} but alpha values of at most 255: its "
@@ -1247,7 +1248,7 @@ def test_an_8_bit_alpha_beside_16_bit_colour_is_said_to_look_8_bit(colour, recwa
     assert alpha.tolist() == [[1]]  # the values are read as they were
     for quiet in (image * [1, 1, 1, 257][-image.shape[2]:],  # 16-bit alpha
                   image * [1, 1, 1, 0][-image.shape[2]:]):  # every pixel fully transparent
-        as_rgba(quiet.astype(np.uint16))
+        as_rgba(quiet.astype(np.uint16), fourth_channel="alpha")
     assert not [w for w in recwarn if issubclass(w.category, PixelRangeWarning)]
 
 
@@ -2578,10 +2579,15 @@ def test_a_numpy_matrix_reads_as_the_grey_array_it_holds():
      r"values in \[0, 1\], got \[0, 1\.0019607843137257\]; if they are 0\.\.1 gone"),
     (np.array([[[np.nextafter(-1 / 510, -1), 0.5, 1.0]]]), ValueError,
      r"got \[-0\.0019607843137254906, 1\]; if they are 0\.\.1 gone"),
-    (np.full((2, 2, 3), np.nan), ValueError,
+    (np.full((2, 2), np.nan), ValueError,
      r"^image contains NaN or infinite values; expected finite numbers in \[0, 1\]; to leave "
      r"missing pixels out, pass them as alpha 0: np\.dstack\(\[np\.nan_to_num\(image\), "
      r"np\.isfinite\(image\)\]\) of an \(H, W\) array$"),
+    # of colour channels: the (H, W) advice made 6 channels, and a fourth is now a band
+    (np.full((2, 2, 3), np.nan), ValueError,
+     r"^image contains NaN or infinite values; expected finite numbers in \[0, 1\]; to leave "
+     r"missing pixels out, pass them as alpha 0: np\.dstack\(\[np\.nan_to_num\(image\), "
+     r"np\.isfinite\(image\)\.all\(axis=2\)\]\) with fourth_channel='alpha'$"),
     (np.zeros((2, 2, 3), np.int64), TypeError,
      r"^image should have dtype uint8, uint16, bool or float, got int64; for values 0\.\.255, "
      r"pass it as \.astype\(np\.uint8\)$"),
@@ -2595,6 +2601,79 @@ def test_a_numpy_matrix_reads_as_the_grey_array_it_holds():
 def test_as_rgba_rejects(image, error, match):
     with pytest.raises(error, match=match):
         as_rgba(image)
+
+
+def _scene(dtype):
+    """A 2x3 scene of red, green, blue and near-infrared bands, its water (the left column)
+    dark in the near-infrared, as uint16 counts or float reflectances."""
+    bands = np.array([[[4500, 9000, 13500, 300], [30000, 35000, 40000, 20000],
+                       [30000, 35000, 40000, 21000]]] * 2, np.uint16)
+    return bands if dtype == np.uint16 else (bands / 65535).astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.uint16, np.float32])
+def test_a_four_band_scene_is_read_whole_naming_the_keyword(dtype):
+    """The near-infrared of an (H, W, 4) uint16 or float scene was read as alpha without a
+    word: its dark water (NIR 300 of 65535, alpha 1 of 255) all but vanished, and every
+    pixel was less than opaque."""
+    scene = _scene(dtype)
+    kept = scene.copy()
+    with pytest.warns(FourthChannelWarning) as said:
+        rgb, alpha = as_rgba(scene)
+    assert [str(w.message) for w in said] == [
+        f"image is {np.dtype(dtype)} of 4 channels: its fourth is read as a band, left out "
+        "of the colours, not as alpha, which would make 6 of its 6 pixels less than opaque; "
+        "pass fourth_channel='alpha' to read it as alpha, or fourth_channel='band' to keep "
+        "this reading without the warning"]
+    assert alpha is None
+    assert rgb[:, 0].tolist() == [[18, 35, 53]] * 2
+    assert rgb[:, 1].tolist() == [[117, 136, 156]] * 2
+    np.testing.assert_array_equal(scene, kept)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        banded, none = as_rgba(scene, fourth_channel="band")
+        _, as_alpha = as_rgba(scene, fourth_channel="alpha")  # as it was read before
+    np.testing.assert_array_equal(banded, rgb)
+    assert none is None
+    assert as_alpha[:, 0].tolist() == [1, 1]
+
+
+@pytest.mark.parametrize("image", [
+    np.dstack([_scene(np.uint16)[..., :3], np.full((2, 3), 65535, np.uint16)]),
+    np.dstack([_scene(np.float32)[..., :3], np.ones((2, 3), np.float32)]),
+    np.dstack([np.full((2, 3, 3), 9, np.uint8), np.array([[0, 128, 255]] * 2, np.uint8)]),
+])
+def test_an_opaque_or_8_bit_fourth_channel_is_alpha_without_a_word(image):
+    """Read alike as alpha or as a band (every pixel opaque), or an 8-bit RGBA image."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _, alpha = as_rgba(image)
+    expected = None if image.dtype != np.uint8 else [[0, 128, 255]] * 2
+    assert (alpha if alpha is None else alpha.tolist()) == expected
+
+
+def test_the_advice_for_missing_colour_pixels_marks_them_transparent():
+    rgb = np.full((1, 3, 3), 0.5)
+    rgb[0, 1, 2] = np.nan
+    with pytest.raises(ValueError) as refused:
+        as_rgba(rgb)
+    advice = re.search(r"pass them as alpha 0: (.*) with fourth_channel='alpha'$",
+                       str(refused.value))[1]
+    marked = eval(advice, {"np": np, "image": rgb})  # as advised
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _, alpha = as_rgba(marked, fourth_channel="alpha")
+    assert alpha.tolist() == [[255, 0, 255]]
+
+
+@pytest.mark.parametrize(("value", "error", "match"), [
+    ("nir", ValueError,
+     r"^fourth_channel='nir' is not valid; expected one of 'alpha', 'band'$"),
+    (3, TypeError, r"^fourth_channel=3 should be a str, one of 'alpha', 'band'; got int$"),
+])
+def test_a_wrong_fourth_channel_is_refused(value, error, match):
+    with pytest.raises(error, match=match):
+        as_rgba(_scene(np.uint16), fourth_channel=value)
 
 
 def test_nan_with_a_stretch_is_refused_naming_any_range_and_how_to_leave_them_out():
@@ -4611,7 +4690,8 @@ def test_a_float_array_is_stretched_from_its_own_values_as_a_float_image_is(recw
     np.testing.assert_array_equal(rgb, as_rgba(Image.fromarray(ramp), stretch=True)[0])
     assert len(np.unique(rgb)) == 100
     alpha = np.array([[1.0, 0.25, 1.0, 0.0]], np.float32)  # the brightest hidden
-    rgb, alpha = as_rgba(np.dstack([values, values, values, alpha]), stretch=True)
+    rgb, alpha = as_rgba(np.dstack([values, values, values, alpha]), stretch=True,
+                         fourth_channel="alpha")
     assert rgb[..., 0].tolist() == [[0, 93, 255, 255]] and alpha.tolist() == [[255, 64, 255, 0]]
     assert not recwarn.list
 
@@ -4851,7 +4931,7 @@ def test_the_dark_check_without_stretch_looks_at_the_visible_pixels_only(tmp_pat
     grey[:, :3], grey[0, 0] = 1000, 65535
     Image.fromarray(grey).save(tmp_path / "key.png", transparency=65535)
     with pytest.warns(PixelRangeWarning) as caught:
-        as_rgba(rgba, dark_advice="dark")
+        as_rgba(rgba, dark_advice="dark", fourth_channel="alpha")
         load_image(tif, dark_advice="dark")
         load_image(tmp_path / "key.png", dark_advice="dark")
     facts = ("values 1000..2000 of 65535 come out 4..8 of 255: counts closer than 257 apart "
@@ -4955,7 +5035,7 @@ def test_stretch_spreads_the_pixels_that_show_not_the_colour_hidden_under_alpha_
     """The white under a pixel of alpha 0 was counted: 10 and 20 came out 0 and 10."""
     image = _hidden_white(tmp_path, kind)
     if isinstance(image, np.ndarray):
-        rgb, alpha = as_rgba(image, stretch=True)
+        rgb, alpha = as_rgba(image, stretch=True, fourth_channel="alpha")
     else:
         loaded = load_image(image, stretch=True)
         rgb, alpha = loaded.rgb, loaded.alpha
@@ -4970,7 +5050,8 @@ def test_stretch_spreads_the_pixels_that_show_not_the_colour_hidden_under_alpha_
 def test_stretch_leaves_an_image_that_shows_no_pixel_as_it_reads(recwarn, dtype):
     hidden = np.array([[[10, 10, 10, 0], [20, 20, 20, 0]]], np.uint8).astype(dtype)
     scale = 1 if dtype == np.uint8 else 257
-    assert as_rgba(hidden * scale, stretch=True)[0][..., 0].tolist() == [[10, 20]]
+    assert as_rgba(hidden * scale, stretch=True,
+                   fourth_channel="alpha")[0][..., 0].tolist() == [[10, 20]]
 
 
 def test_a_dark_page_of_a_16_bit_rgb_tiff_is_named(tmp_path):

@@ -254,7 +254,7 @@ def test_a_float_alpha_a_hair_below_1_is_opaque_beside_colours_alone(metric, hai
 def test_a_float_alpha_half_a_level_below_1_is_still_two_shapes_beside_colours():
     rgba = np.ones((2, 2, 4))
     rgba[0, 0, 3] = 1 - 1 / 500  # 254.49 of 255: reduce_colors keeps its alpha too
-    assert reduce_colors(rgba, 2, seed=0).alpha is not None
+    assert reduce_colors(rgba, 2, seed=0, fourth_channel="alpha").alpha is not None
     with pytest.raises(ValueError, match=r"^reference and test should have the same shape, "
                                          r"got \(2, 2, 4\) and \(2, 2, 3\); give both"):
         psnr(rgba, rgba[..., :3])

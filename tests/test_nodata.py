@@ -466,10 +466,10 @@ def test_a_transparent_class_has_no_colour_in_the_class_legend(tmp_path):
              **({} if rgb else {"transparent": True})}]}))
     results = [FileResult(tmp_path / f"{n}.tif", tmp_path / n, "ok") for n in "ab"]
     legend = write_class_legend(tmp_path, results).read_text().splitlines()
-    assert legend[1:] == ["0,#640028,100,0,40,4,0.5,2", "1,#c80000,200,0,0,4,0.5,2"]
+    assert legend[1:] == ["0,#640028,100,0,40,4,0.5,2,", "1,#c80000,200,0,0,4,0.5,2,"]
     (tmp_path / "a" / "segments.json").unlink()
     legend = write_class_legend(tmp_path, results[1:]).read_text().splitlines()
-    assert legend[2] == "1,,,,,2,0.5,1"
+    assert legend[2] == "1,,,,,2,0.5,1,"
 
 
 def test_a_class_gives_its_share_of_the_valid_pixels_beside_that_of_all(tmp_path):
@@ -499,6 +499,51 @@ def test_the_class_table_gives_each_class_its_share_of_the_valid_pixels(tmp_path
         (f"{name}.tif", k, fraction, valid) for name in "ab"
         for k, fraction, valid in (("0", "0.125", "0.5"), ("1", "0.125", "0.5"),
                                    ("2", "0.75", "0.0"))]
+
+
+def test_the_class_legend_gives_each_class_its_share_of_the_valid_pixels(tmp_path):
+    """class-legend.csv had no valid_fraction, though classes.csv and segments.json did:
+    a class's share of the land over the folder was left to a script."""
+    folder = _two_tagged_tiles(tmp_path)
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["batch", str(folder), "-o", str(out), "--mode", "segment",
+                                 "-k", "2", "--shared-classes", "--min-region", "0",
+                                 "--smooth", "0", "-q", "-j", "1"])
+    assert result.exit_code == 0, result.output
+    with open(out / "class-legend.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert [(r["class"], r["pixels"], r["fraction"], r["valid_fraction"]) for r in rows] == [
+        ("0", "4", "0.125", "0.5"), ("1", "4", "0.125", "0.5"), ("2", "24", "0.75", "0.0")]
+
+
+def test_the_class_legend_pools_the_valid_pixels_of_every_output(tmp_path):
+    """Each class's visible pixels over all the visible pixels of the folder, not the mean
+    of each output's share; empty when an output of an earlier version did not record it."""
+    from quantize.batch.classes import write_class_legend
+    from quantize.batch.results import FileResult
+
+    hidden = {"mean_color": None, "transparent": True}
+    outputs = {"a": [{"cluster": 0, "area": 3, "valid_fraction": 0.75},
+                     {"cluster": 1, "area": 1, "valid_fraction": 0.25},
+                     {"cluster": 2, "area": 4, "valid_fraction": 0.0, **hidden}],
+               "b": [{"cluster": 0, "area": 2, "valid_fraction": 1.0},
+                     {"cluster": 2, "area": 6, "valid_fraction": 0.0, **hidden}]}
+    for name, stats in outputs.items():
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "segments.json").write_text(json.dumps({"n_clusters": 4,
+            "cluster_stats": [{"mean_color": [9, 9, 9], **c} for c in stats]}))
+    results = [FileResult(tmp_path / f"{n}.tif", tmp_path / n, "ok") for n in "ab"]
+    legend = write_class_legend(tmp_path, results).read_text().splitlines()
+    assert legend == ["class,mean_color,r,g,b,pixels,fraction,files,valid_fraction",
+                      "0,#090909,9,9,9,5,0.3125,2,0.833333",
+                      "1,#090909,9,9,9,1,0.0625,1,0.166667",
+                      "2,,,,,10,0.625,2,0.0",
+                      "3,,,,,0,0.0,0,0.0"]
+    del outputs["b"][1]["valid_fraction"]  # as an earlier version wrote it
+    (tmp_path / "b" / "segments.json").write_text(json.dumps({"n_clusters": 4,
+        "cluster_stats": [{"mean_color": [9, 9, 9], **c} for c in outputs["b"]]}))
+    legend = write_class_legend(tmp_path, results).read_text().splitlines()
+    assert [row.rsplit(",", 1)[1] for row in legend[1:]] == [""] * 4
 
 
 def _framed_scene(folder, name: str = "scene.tif"):

@@ -3030,3 +3030,31 @@ def test_region_stats_give_each_quadrant_its_outline_as_perimeter(rng):
     stats = segment(img, 4, weights={"texture": 0}, seed=0).region_stats()
     assert [s["area"] for s in stats] == [32 * 40] * 4
     assert [s["perimeter"] for s in stats] == [140] * 4
+
+
+def test_a_four_band_scene_is_segmented_whole_its_near_infrared_a_band():
+    """A uint16 scene of red, green, blue and near-infrared: the near-infrared was read as
+    alpha, its dark water (300 of 65535) as all but transparent, no data. Read as a band,
+    unless ``fourth_channel="alpha"`` says otherwise, every pixel is segmented; the
+    keyword reaches reduce_colors, boundary_map and fit_classes too."""
+    from quantize.io import FourthChannelWarning
+    from quantize.segment import fit_classes
+
+    scene = np.zeros((8, 8, 4), np.uint16)
+    scene[:, :4], scene[:, 4:] = (4500, 9000, 13500, 300), (30000, 35000, 40000, 20000)
+    with pytest.warns(FourthChannelWarning, match=r"pass fourth_channel='alpha'"):
+        labels = segment(scene, regions=2).labels
+    assert labels.tolist() == [[1] * 4 + [2] * 4] * 8
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert segment(scene, regions=2, fourth_channel="band").labels.tolist() == \
+            labels.tolist()
+        result = quantize.reduce_colors(scene, 2, seed=0, fourth_channel="band")
+        borders = boundary_map(scene, fourth_channel="band")
+        classes = fit_classes([scene], 2, seed=0, fourth_channel="band")
+    assert result.palette.tolist() == [[18, 35, 53], [117, 136, 156]]
+    np.testing.assert_array_equal(borders, boundary_map(scene[..., :3]))
+    assert sorted(classes.colors.tolist()) == [[18, 35, 53], [117, 136, 156]]
+    assert result.to_rgba()[0, :, 3].tolist() == [255] * 8
+    as_alpha = quantize.reduce_colors(scene, 2, seed=0, fourth_channel="alpha")
+    assert as_alpha.to_rgba()[0, :, 3].tolist() == [1] * 4 + [78] * 4  # asked for

@@ -332,9 +332,14 @@ def write_class_legend(output_dir: str | Path, results: Sequence[FileResult]
     of ``results`` (as :func:`write_class_table` reads them), ``class``, ``mean_color``
     (``#rrggbb``) and ``r``, ``g``, ``b`` (the mean sRGB colour of all its pixels, in
     every image; empty of the transparent class, whose ``mean_color`` is null), ``pixels``,
-    ``fraction`` (of all the images' pixels) and ``files`` (the outputs that hold it):
-    which class is grass and which gravel, at a glance. None, and
-    nothing written, when no result has a ``segments.json``.
+    ``fraction`` (of all the images' pixels), ``files`` (the outputs that hold it) and
+    ``valid_fraction`` (of all the images' visible pixels, not no data nor transparent, as
+    each output's ``cluster_stats`` gives it: a visible class's pixels are all visible,
+    the hidden ones a class of their own, of none; the same as ``fraction`` when no image
+    has such pixels; empty in every row when an output of an earlier version has a
+    transparent class, as :func:`write_class_table` leaves it): which class is grass and
+    which gravel, at a glance, and how much of the land each covers. None, and nothing
+    written, when no result has a ``segments.json``.
 
     >>> import tempfile
     >>> out = Path(tempfile.mkdtemp())
@@ -346,19 +351,19 @@ def write_class_legend(output_dir: str | Path, results: Sequence[FileResult]
     >>> path = write_class_legend(out, [FileResult(Path(f"{n}.png"), out / n, "ok")
     ...                                 for n in "ab"])
     >>> print(path.read_text(), end="")
-    class,mean_color,r,g,b,pixels,fraction,files
-    0,#af000a,175,0,10,4,0.5,2
-    1,#0000ff,0,0,255,4,0.5,2
+    class,mean_color,r,g,b,pixels,fraction,files,valid_fraction
+    0,#af000a,175,0,10,4,0.5,2,0.5
+    1,#0000ff,0,0,255,4,0.5,2,0.5
 
     A class no output holds (of the ``n_clusters`` of their ``segments.json``) has its row
     too, in its place, as in :func:`write_class_table`: no colour, and ``pixels``,
-    ``fraction`` and ``files`` 0.
+    ``fraction``, ``files`` and ``valid_fraction`` 0.
     """
     read = _read_stats(results)
-    # class: [pixels, r, g, b sums, files, pixels of a colour]
+    # class: [pixels, r, g, b sums, files, pixels of a colour, visible pixels]
     totals: dict[int, list[float]] = {}
     for _, c in _class_stats(read):
-        entry = totals.setdefault(int(c["cluster"]), [0, 0.0, 0.0, 0.0, 0, 0])
+        entry = totals.setdefault(int(c["cluster"]), [0, 0.0, 0.0, 0.0, 0, 0, 0])
         area = c["area"]
         entry[0] += area
         if c.get("mean_color") is not None:  # None: a transparent class, of no colour
@@ -366,20 +371,26 @@ def write_class_legend(output_dir: str | Path, results: Sequence[FileResult]
                 entry[1 + i] += level * area
             entry[5] += area
         entry[4] += 1
+        entry[6] += 0 if c.get("transparent") else area
     if not totals:
         return None
     everything = sum(entry[0] for entry in totals.values())
+    shown = sum(entry[6] for entry in totals.values())
+    unknown = any(c.get("transparent") and "valid_fraction" not in c  # of an earlier version
+                  for _, c in _class_stats(read))
     rows = []
     for k in sorted(totals):
-        pixels, *sums, files, coloured = totals[k]
+        pixels, *sums, files, coloured, visible = totals[k]
         rgb = [int(round(v / coloured)) for v in sums] if coloured else [None] * 3
         rows.append([k, _hex(None if not coloured else rgb), *rgb, pixels,
-                     round(pixels / max(everything, 1), 6), files])
-    rows += [[k, None, None, None, None, 0, 0.0, 0] for k in _classes_held_by_none(read)]
+                     round(pixels / max(everything, 1), 6), files,
+                     None if unknown else round(visible / max(shown, 1), 6)])
+    rows += [[k, None, None, None, None, 0, 0.0, 0, None if unknown else 0.0]
+             for k in _classes_held_by_none(read)]
     rows.sort(key=lambda row: row[0])
     return _write_csv(Path(output_dir) / CLASS_LEGEND_NAME,
-                      ["class", "mean_color", "r", "g", "b", "pixels", "fraction", "files"],
-                      rows)
+                      ["class", "mean_color", "r", "g", "b", "pixels", "fraction", "files",
+                       "valid_fraction"], rows)
 
 
 def _hex(levels: Sequence[float] | None) -> str | None:

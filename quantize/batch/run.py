@@ -23,6 +23,7 @@ from ..errors import (
     ExifLeftOutWarning,
     ExitCode,
     FormatAdviceError,
+    GeoTagsLeftOutWarning,
     GifTableWarning,
     ImageReadError,
     LossyColorsWarning,
@@ -1194,8 +1195,8 @@ def run_job(mode: JobMode, job: FileJob) -> tuple[dict[str, Any], dict[str, Any]
                 mode.func, (job.input, job.output), {**job.options, "force": True},
                 format_advice=False, said_once=(PaletteInWarning, PaletteReadWarning),
                 notes=(FewerColorsWarning,),
-                noted=(ExifLeftOutWarning, GifTableWarning, LossyColorsWarning,
-                       ProfileConvertedWarning, TextLeftOutWarning),
+                noted=(ExifLeftOutWarning, GeoTagsLeftOutWarning, GifTableWarning,
+                       LossyColorsWarning, ProfileConvertedWarning, TextLeftOutWarning),
                 limited=(QualityLimitWarning,)))
         except ResultTooLargeError as exc:
             said = attached_warnings(exc)

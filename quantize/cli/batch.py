@@ -498,8 +498,8 @@ def batch(
         "every output; -w xy defaults to 0 and must be 0 (positions differ between images). "
         "Also writes OUT_DIR/classes.csv (file, class, pixels, fraction, mean_color, "
         "valid_fraction: of the pixels not no data nor transparent) and "
-        "OUT_DIR/class-legend.csv (each class's mean colour and area over the folder). Local "
-        "only (not with --scheduler).")] = False,
+        "OUT_DIR/class-legend.csv (each class's mean colour and area over the folder, "
+        "fraction and valid_fraction). Local only (not with --scheduler).")] = False,
     classes_in: Annotated[Path | None, typer.Option(
         "--classes-in", metavar="FILE", help="segment: assign every image's pixels to the "
         "k-means classes saved in FILE (a shared-classes.json of an earlier batch, or "

@@ -190,7 +190,10 @@ StripOption = Annotated[bool, typer.Option(
     "copyright, "
     "description, camera, date; a TIFF's tags), its orientation reset as the pixels are "
     "upright, without a camera's thumbnail of the original, and without its GPS location "
-    "unless --keep-gps; a .gif or .bmp, which hold none, says so in a note. A .png of "
+    "unless --keep-gps; a .gif or .bmp, which hold none, says so in a note. A still .tif "
+    "of reduce keeps a GeoTIFF input's georeferencing too (GeoTIFF and GDAL tags, byte for "
+    "byte); other outputs, segment's PNGs among them, say in a note they leave it out, and "
+    "--strip drops it. A .png of "
     "reduce keeps a PNG input's text chunks too (tEXt, zTXt, iTXt: licence, author, XMP), "
     "which --strip drops and other outputs say in a note they leave out. No output "
     "carries an ICC profile (pixels are converted to sRGB).")]

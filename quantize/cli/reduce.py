@@ -1455,6 +1455,7 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
     from ..batch.results import INPUT_COPIED, file_result
     from ..errors import (
         ExifLeftOutWarning,
+        GeoTagsLeftOutWarning,
         GifTableWarning,
         LossyColorsWarning,
         PaletteInWarning,
@@ -1483,8 +1484,9 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
                                       else {**options, "palette_out": palette}),
                       {"format_advice": True, "said_once": said_once,
                        "notes": (FewerColorsWarning,),
-                       "noted": (ExifLeftOutWarning, GifTableWarning, LossyColorsWarning,
-                                 ProfileConvertedWarning, TextLeftOutWarning)})
+                       "noted": (ExifLeftOutWarning, GeoTagsLeftOutWarning, GifTableWarning,
+                                 LossyColorsWarning, ProfileConvertedWarning,
+                                 TextLeftOutWarning)})
                  for f, (src, out, palette) in zip(files, staged, strict=True)]
         codes: list[ExitCode] = []
         written: list[Mapping[str, Any]] = []  # the record of each file written

@@ -19,7 +19,13 @@ from typing import Annotated, Any
 import typer
 
 from .._validation import color_from_text
-from ..errors import ExitCode, OutputError, ProfileConvertedWarning, QuantizeError
+from ..errors import (
+    ExitCode,
+    GeoTagsLeftOutWarning,
+    OutputError,
+    ProfileConvertedWarning,
+    QuantizeError,
+)
 from ..io import DEFAULT_MAX_PIXELS, check_name_length, check_nodata, check_output_folder
 from ..io.profiles import DEFAULT_INTENT, check_intent
 from ..names import folded_name, output_stem, printable_data, quoted, same_file
@@ -480,7 +486,8 @@ def segment_command(
                            "stretch_curve": stretch_curve or "linear",
                            "stretch_softening": stretch_softening}
                 record = recorded_call(segment_file, (source, target), options,
-                                       format_advice=True, noted=(ProfileConvertedWarning,))
+                                       format_advice=True,
+                                       noted=(GeoTagsLeftOutWarning, ProfileConvertedWarning))
             with interrupts_held():
                 _show(input, record, input_name, output_name, quiet=quiet, as_json=as_json)
                 written.append(record["outdir"])

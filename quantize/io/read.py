@@ -31,6 +31,7 @@ from PIL import Image, ImageFile, UnidentifiedImageError
 from .._kernels import row_bands
 from .._validation import (
     check_bool,
+    check_choice,
     check_dpi,
     check_float,
     check_image_pixels,
@@ -89,8 +90,10 @@ from .profiles import (
 from .resolution import scaled_dpi, stated_dpi, stated_pixel_size, upright_dpi
 from .stretch import DEFAULT_SOFTENING, StretchCurve, check_stretch_curve, curve_levels
 
-__all__ = ["DEFAULT_MAX_FRAMES", "DEFAULT_MAX_PIXELS", "EXIF_PICTURE_TAGS", "ColorProfileWarning",
-           "CompositedFrameWarning", "DamagedExifWarning", "DarkPages", "KeyedCanvas",
+__all__ = ["DEFAULT_MAX_FRAMES", "DEFAULT_MAX_PIXELS", "EXIF_PICTURE_TAGS", "GEOTIFF_TAGS",
+           "ColorProfileWarning",
+           "CompositedFrameWarning", "DamagedExifWarning", "DarkPages", "FOURTH_CHANNELS",
+           "FourthChannelWarning", "KeyedCanvas",
            "OUTLIER_SHARE", "SCALE_ADVICE", "StretchAdvice", "bulk_levels", "outside_levels",
            "LoadedImage", "OpenInput", "PagesLeftOutWarning", "PixelListWarning",
            "stack_pages",
@@ -107,7 +110,8 @@ __all__ = ["DEFAULT_MAX_FRAMES", "DEFAULT_MAX_PIXELS", "EXIF_PICTURE_TAGS", "Col
            "probe_image",
            "read_errors", "read_unmapped", "readable_input", "require_regular_file",
            "seek_first_page",
-           "shown_frames", "shows_animation", "sixteen_bit_key", "tiff_exif", "unread_format",
+           "shown_frames", "shows_animation", "sixteen_bit_key", "tiff_exif", "tiff_geo_tags",
+           "unread_format",
            "upright_exif",
            "warn_pages_left_out", "warn_unterminated_gif", "wide_page", "wide_rgb_png"]
 
@@ -369,6 +373,12 @@ class LoadedImage:
         image (H, W), else its colour channels. The regions' ``mean_input`` is their
         mean (:meth:`~quantize.segment.SegmentResult.region_stats`), exact whatever the
         curve. None when not stretched.
+    geo_tags : bytes or None
+        A TIFF page's georeferencing, the tags of :data:`GEOTIFF_TAGS` it has (GeoTIFF's
+        and GDAL's), as an EXIF block of their types and values as stored
+        (:func:`tiff_geo_tags`). A .tif output of the same pixels (``reduce``'s) keeps them
+        byte for byte; other outputs say in a note that they leave them out. None of any
+        other file, and of a page its orientation tag turns.
 
     Raises
     ------
@@ -381,7 +391,8 @@ class LoadedImage:
         numbers > 0, ``exif`` not bytes or None, ``stretch_range`` not None or two finite
         numbers, the first the smaller, ``pixel_size`` not None or two finite numbers
         > 0, ``nodata`` not None or one or three finite numbers, ``gray_profile`` not
-        bytes or None, ``text`` not pairs of bytes. The message names the field.
+        bytes or None, ``text`` not pairs of bytes, ``geo_tags`` not bytes or None. The
+        message names the field.
     """
 
     rgb: np.ndarray
@@ -401,6 +412,7 @@ class LoadedImage:
     gray_profile: bytes | None = None
     text: tuple[tuple[bytes, bytes], ...] = ()
     stretch_values: np.ndarray | None = field(default=None, repr=False)
+    geo_tags: bytes | None = field(default=None, repr=False)
 
     def on_matte(self, matte: tuple[int, int, int] | None) -> LoadedImage:
         """This image with its translucent pixels composited onto the opaque colour
@@ -726,6 +738,7 @@ def _loaded(im: Image.Image, p: Path, shrink_to: int | None = None,
     dpi, turned = stated_dpi(im), exif_orientation(im) if im.format == "TIFF" else None
     pixel_size = stated_pixel_size(im)  # of a TIFF, which no draft scales
     tagged = tiff_exif(im) if im.format == "TIFF" else None  # read before Pillow turns it
+    geo_tags = tiff_geo_tags(im) if im.format == "TIFF" and turned == 1 else None
     if shrink_to is not None and im.format in ("JPEG", "MPO"):  # an MPO's first is one
         width = im.width
         drafted = im.draft(im.mode, (shrink_to, shrink_to))
@@ -769,7 +782,7 @@ def _loaded(im: Image.Image, p: Path, shrink_to: int | None = None,
                        stretch_range, source_profile,
                        upright_dpi(pixel_size, orientation if turned is None else turned),
                        None if key is None else tuple(np.atleast_1d(key).tolist()), kept, text,
-                       values)
+                       values, geo_tags)
 
 
 def _stretch_values(rgb: np.ndarray, stretch_range: tuple[float, float] | None,
@@ -3151,6 +3164,39 @@ EXIF_PICTURE_TAGS = frozenset({270, 271, 272, 274, 305, 306, 315, 316, 33432, 0x
                              0x9C9B, 0x9C9C, 0x9C9D, 0x9C9E, 0x9C9F})
 
 
+#: The TIFF tags that place a picture on the ground, GeoTIFF's (ModelPixelScale,
+#: ModelTiepoint, ModelTransformation, GeoKeyDirectory, GeoDoubleParams, GeoAsciiParams),
+#: and GDAL's metadata and no-data value (GDAL_METADATA, GDAL_NODATA): a .tif output of
+#: the same pixels keeps them (:func:`tiff_geo_tags`).
+GEOTIFF_TAGS = frozenset({33550, 33922, 34264, 34735, 34736, 34737, 42112, 42113})
+
+
+def tiff_geo_tags(im: Image.Image) -> bytes | None:
+    """The tags of :data:`GEOTIFF_TAGS` that ``im``, a TIFF opened by Pillow at a page not
+    yet decoded, has, as an EXIF block of their types and values as stored (for
+    :func:`~quantize.encode.tiff_with_exif` to write them again byte for byte); None when
+    it has none of them, or Pillow cannot read them. The caller leaves them out of a page
+    its orientation turns: they place the pixels as stored.
+
+    >>> import io
+    >>> from PIL import TiffImagePlugin
+    >>> tags = TiffImagePlugin.ImageFileDirectory_v2(); tags[42113] = "0"
+    >>> page = Image.new("L", (2, 1)); data = io.BytesIO()
+    >>> page.save(data, format="TIFF", tiffinfo=tags, artist="A. Artist")
+    >>> kept = Image.Exif(); kept.load(tiff_geo_tags(Image.open(data)))
+    >>> sorted(kept.items())
+    [(42113, '0')]
+    """
+    try:
+        tags = Image.Exif()
+        tags.load(im.getexif().tobytes())
+        for tag in [tag for tag in tags if tag not in GEOTIFF_TAGS]:
+            del tags[tag]
+        return tags.tobytes() if len(tags) else None
+    except (SyntaxError, ValueError, struct.error, KeyError, TypeError, OSError):
+        return None  # Pillow's readers and writers raise these of malformed tags
+
+
 def tiff_exif(im: Image.Image) -> bytes | None:
     """The EXIF block that the tags of ``im``, a TIFF opened by Pillow at a page not yet
     decoded, give an output of its upright pixels: those of :data:`EXIF_PICTURE_TAGS`, its
@@ -4078,7 +4124,8 @@ leaves them out
 
 def as_rgba(image: Any, name: str = "image", *, every_frame: str | None = None,
             max_pixels: int | None = DEFAULT_MAX_PIXELS, stretch: bool = False,
-            dark_advice: str | None = None, stretch_clip: float = 0.0
+            dark_advice: str | None = None, stretch_clip: float = 0.0,
+            fourth_channel: FourthChannel | None = None
             ) -> tuple[np.ndarray, np.ndarray | None]:
     """Normalise an in-memory image to ``(rgb uint8 (H, W, 3), alpha uint8 (H, W) or None)``.
 
@@ -4102,7 +4149,13 @@ def as_rgba(image: Any, name: str = "image", *, every_frame: str | None = None,
     values 0..1; a list of PIL images, one at a time). A 2-D array of 3 or 4 columns and more
     rows than columns is read as the grey image it is, with a
     :class:`PixelListWarning`: it looks like a list of pixels, which
-    ``image.reshape(-1, 1, 3)`` passes. The caller's array (or object) is never
+    ``image.reshape(-1, 1, 3)`` passes. The fourth channel of an (H, W, 4) array is
+    what ``fourth_channel`` says: "alpha", or "band" (a scene's near-infrared after red,
+    green and blue, say), left out of the colours, every pixel shown. Not given, it is the
+    alpha of a uint8 or bool array, and of one of another dtype that hides no pixel (all at
+    65535, or 1.0); else a band, with a :class:`FourthChannelWarning` naming the keyword:
+    a uint16 or float scene of four bands is read whole, not its dark near-infrared
+    pixels made transparent (no data). The caller's array (or object) is never
     modified. A PIL image is converted as :func:`load_image` converts a file (its ICC
     profile, PNG gamma, 16-bit and float grayscale; a palette image's alpha, from its
     ``transparency`` or an "RGBA" palette as ``Image.quantize`` makes; one not yet
@@ -4174,12 +4227,14 @@ def as_rgba(image: Any, name: str = "image", *, every_frame: str | None = None,
         For an image of more than ``max_pixels`` pixels (a ``ValueError``), naming
         ``name``, its shape, its pixel count and the limit.
     TypeError
-        For anything else that is not an image, or a PIL image whose
+        For a ``fourth_channel`` that is not a str, anything else that is not an image,
+        or a PIL image whose
         ``info["transparency"]`` is of a type its mode does not take (P: an int
         0..255 or at most 256 bytes; 1, L, 16- and 32-bit grey: an int; F: a number;
         RGB: 3 ints).
     ValueError
-        For a wrong shape (of a channel-first ``(3, H, W)`` or ``(4, H, W)`` array,
+        For a ``fourth_channel`` other than "alpha" and "band", a wrong shape (of a
+        channel-first ``(3, H, W)`` or ``(4, H, W)`` array,
         saying to pass ``np.moveaxis(image, 0, -1)``; of any other ``(N, H, W)`` array,
         or one of them not uint8, that it may be a stack of planes, to pass one at a
         time, ``image[i]``: :func:`_shape_advice`), an empty image, NaN/inf or
@@ -4197,13 +4252,15 @@ def as_rgba(image: Any, name: str = "image", *, every_frame: str | None = None,
     """
     rgb, alpha, _ = as_rgba_ranged(image, name, every_frame=every_frame,
                                    max_pixels=max_pixels, stretch=stretch,
-                                   dark_advice=dark_advice, stretch_clip=stretch_clip)
+                                   dark_advice=dark_advice, stretch_clip=stretch_clip,
+                                   fourth_channel=fourth_channel)
     return rgb, alpha
 
 
 def as_rgba_ranged(image: Any, name: str = "image", *, every_frame: str | None = None,
                    max_pixels: int | None = DEFAULT_MAX_PIXELS, stretch: bool = False,
-                   dark_advice: str | None = None, stretch_clip: float = 0.0
+                   dark_advice: str | None = None, stretch_clip: float = 0.0,
+                   fourth_channel: FourthChannel | None = None
                    ) -> tuple[np.ndarray, np.ndarray | None, tuple[float, float] | None]:
     """:func:`as_rgba` (stretched from percentiles with ``stretch_clip``, as
     :func:`load_image` stretches), and with ``stretch`` the values read as 0 and 255, as
@@ -4218,10 +4275,12 @@ def as_rgba_ranged(image: Any, name: str = "image", *, every_frame: str | None =
     True
     """
     limit = check_max_pixels(max_pixels)
+    if fourth_channel is not None:
+        check_choice(fourth_channel, "fourth_channel", FOURTH_CHANNELS)
     reading = _stretch_reading(stretch, stretch_clip, dark_advice)
     if reading.stretch:
         reading = reading._replace(stretched=_StretchRange())
-    rgb, alpha = _rgba_of(image, name, every_frame, limit, reading)
+    rgb, alpha = _rgba_of(image, name, every_frame, limit, reading, fourth_channel)
     if not reading.stretch:
         return rgb, alpha, None
     extent = _shown_extent(rgb, alpha, 255.0, _eight_bit_clip(reading))
@@ -4232,7 +4291,8 @@ def as_rgba_ranged(image: Any, name: str = "image", *, every_frame: str | None =
 
 
 def _rgba_of(image: Any, name: str, every_frame: str | None, limit: int | None,
-             reading: _Reading) -> tuple[np.ndarray, np.ndarray | None]:
+             reading: _Reading, fourth_channel: FourthChannel | None = None
+             ) -> tuple[np.ndarray, np.ndarray | None]:
     """:func:`as_rgba` of ``image``, its other parameters checked; a stretch is left to
     the caller but for values of more than 8 bits, read as ``reading`` says."""
     if isinstance(image, LoadedImage):
@@ -4269,6 +4329,8 @@ def _rgba_of(image: Any, name: str, every_frame: str | None, limit: int | None,
     check_image_pixels(image.shape[:2], f"{name} of shape {image.shape}", limit)
     if not arr.dtype.isnative:  # e.g. big-endian ">u2" from a raw 16-bit file: same values
         arr = arr.astype(arr.dtype.newbyteorder("="))
+    if arr.shape[2] == 4 and not _fourth_is_alpha(arr, name, fourth_channel):
+        arr = arr[:, :, :3]  # a band of the scene (near-infrared): every pixel shows
     arr8 = _to_uint8(arr, name, reading)
     if arr8.shape[2] <= 2:  # grey, or grey and alpha
         rgb = np.repeat(arr8[:, :, :1], 3, axis=2)
@@ -4278,6 +4340,46 @@ def _rgba_of(image: Any, name: str, every_frame: str | None, limit: int | None,
         alpha = np.ascontiguousarray(arr8[:, :, -1])
         return rgb, (None if (alpha == 255).all() else alpha)
     return rgb, None
+
+
+#: What the fourth channel of an ``(H, W, 4)`` array is (``fourth_channel``): its alpha,
+#: or a band of a scene (near-infrared after red, green and blue), left out of the colours.
+FourthChannel = Literal["alpha", "band"]
+FOURTH_CHANNELS: tuple[str, ...] = ("alpha", "band")
+
+
+class FourthChannelWarning(CodeAdviceWarning):
+    """The fourth channel of a uint16, float (or other integer) ``(H, W, 4)`` array that
+    would hide pixels as alpha is read as a band, with ``fourth_channel`` not given: a
+    scene of red, green, blue and near-infrared bands is more common at those depths than
+    a 16-bit RGBA image, and its near-infrared read as alpha made dark water no data
+    (:func:`_fourth_is_alpha`)."""
+
+
+def _fourth_is_alpha(arr: np.ndarray, name: str, fourth_channel: FourthChannel | None
+                     ) -> bool:
+    """Whether the fourth channel of ``arr``, an ``(H, W, 4)`` array, is read as its alpha:
+    as ``fourth_channel`` says; when it is None, that of a uint8 or bool array (an RGBA
+    image), and that of any other dtype that hides no pixel (at its type's full value, or
+    1 of a float array, everywhere: it reads alike either way). Else, a band, with a
+    :class:`FourthChannelWarning` naming the keyword; a caller's array is not read twice
+    over, the check is one comparison of the channel."""
+    if fourth_channel is not None:
+        return fourth_channel == "alpha"
+    if arr.dtype in (np.uint8, np.bool_):
+        return True
+    fourth = arr[:, :, 3]
+    full = 1.0 if arr.dtype.kind == "f" else np.iinfo(arr.dtype).max
+    hidden = int(np.count_nonzero(~(fourth >= full)))  # NaN is no full value either
+    if hidden == 0:
+        return True
+    warn_caller(FourthChannelWarning(
+        f"{name} is {arr.dtype} of 4 channels: its fourth is read as a band, left out of "
+        f"the colours, not as alpha, which would make {hidden} of its {fourth.size} pixels "
+        "less than opaque",
+        advice="pass fourth_channel='alpha' to read it as alpha, or "
+        "fourth_channel='band' to keep this reading without the warning"))
+    return False
 
 
 def _shape_advice(arr: np.ndarray, name: str) -> str:
@@ -4407,7 +4509,8 @@ def _checked_fields(image: LoadedImage) -> dict[str, Any]:
             raise TypeError(f"LoadedImage.{name}={value!r} should be a str, Pillow's {name} "
                             f"name{'' if name == 'mode' else ', or None'}, got "
                             f"{type(value).__name__}")
-    for name, what in (("exif", "an EXIF block"), ("gray_profile", "an ICC profile")):
+    for name, what in (("exif", "an EXIF block"), ("gray_profile", "an ICC profile"),
+                       ("geo_tags", "an EXIF block of GeoTIFF tags")):
         if not isinstance(getattr(image, name), bytes | None):
             raise TypeError(f"LoadedImage.{name} should be bytes ({what}) or None, got "
                             f"{type(getattr(image, name)).__name__}")
@@ -5209,7 +5312,8 @@ def _not_finite_message(arr: np.ndarray, name: str, reading: _Reading) -> str:
     """Why ``arr``, a float ``(H, W, C)`` image holding NaN or infinite values, is refused:
     the values expected (of any range with ``reading.stretch``, else in [0, 1]), and, of
     one of a grey or colour channels alone, how to mark its missing pixels instead, as
-    alpha 0 (an array holds no no-data value; a masked array is refused alike).
+    alpha 0 (an array holds no no-data value; a masked array is refused alike): of colour
+    channels, a fourth channel named alpha (:func:`_fourth_is_alpha`).
 
     >>> _not_finite_message(np.zeros((1, 1, 1)), "image", _Reading(stretch=True))
     'image contains NaN or infinite values; expected finite numbers (of any range, with \
@@ -5220,6 +5324,10 @@ np.dstack([np.nan_to_num(image), np.isfinite(image)]) of an (H, W) array'
     message = f"{name} contains NaN or infinite values; expected finite numbers {expected}"
     if arr.shape[2] not in (1, 3):  # alpha of its own: the values are to be made finite
         return message
+    if arr.shape[2] == 3:  # a fourth channel of floats is a band unless said to be alpha
+        return (f"{message}; to leave missing pixels out, pass them as alpha 0: "
+                f"np.dstack([np.nan_to_num({name}), np.isfinite({name}).all(axis=2)]) with "
+                "fourth_channel='alpha'")
     return (f"{message}; to leave missing pixels out, pass them as alpha 0: "
             f"np.dstack([np.nan_to_num({name}), np.isfinite({name})]) of an (H, W) array")
 

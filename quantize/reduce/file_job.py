@@ -106,6 +106,7 @@ from .options import (
 from .quality import warn_quality_scale
 from .records import (
     BLUR_SIGMA,
+    GEO_TAGS_KEPT,
     MATTE_ADVICE,
     TEXT_KEPT,
     ShownOutput,
@@ -115,6 +116,7 @@ from .records import (
     job_record,
     name_colors,
     note_exif_left_out,
+    note_geo_tags_left_out,
     note_gif_table,
     note_lossy_colors,
     note_text_left_out,
@@ -556,8 +558,10 @@ def reduce_file(input: str | os.PathLike[str] | BinaryIO,
                           here=small) as metrics):
         exif, text = _exif_kept(loaded, opts), _text_kept(loaded, opts)
         data, optimized = encoded or _encoded(result, numbered, loaded, out, job,
-                                              opts["optimize"], exif, text)
+                                              opts["optimize"], exif, text,
+                                              _geo_tags_kept(loaded, opts))
         note_exif_left_out(exif, out, output_named(out, shown))
+        note_geo_tags_left_out(_geo_tags_kept(loaded, opts), out, output_named(out, shown))
         note_text_left_out(text, out, output_named(out, shown))
         note_profile_converted(loaded.source_profile, opts["intent"], output_named(out, shown))
         note_profile_kept(loaded.gray_profile, output_named(out, shown))
@@ -746,16 +750,22 @@ def _psnr_shown(alpha: np.ndarray | None, result: ReduceResult
 
 def _encoded(result: ReduceResult, numbered: _Entries | None, loaded: Any, out: Path,
              job: FileJob, optimize: bool, exif: bytes | None,
-             text: tuple[tuple[bytes, bytes], ...] = ()) -> tuple[bytes, bool]:
+             text: tuple[tuple[bytes, bytes], ...] = (),
+             geo_tags: bytes | None = None) -> tuple[bytes, bool]:
     """The bytes of ``result`` (of the image ``loaded``; ``numbered``: :func:`_numbered`) in
     ``out``'s format (:func:`_encode`, with the input's timing and resolution, and ``exif``
     where the format holds it; a PNG with the input's ``text`` chunks before its image
-    data, :func:`_text_kept`), and whether ``optimize`` acted on them."""
+    data, :func:`_text_kept`; a TIFF with its ``geo_tags``, :func:`_geo_tags_kept`), and
+    whether ``optimize`` acted on them."""
     data, optimized = _encode(result, out, job.kind, optimize, _gif_timing(loaded, out),
                               loaded.dpi, given=job.palette is not None, numbered=numbered,
                               exif=exif, gray=loaded.gray, icc=loaded.gray_profile)
     if out.suffix.lower() in TEXT_KEPT:
         data = png_with_text(data, text)
+    if out.suffix.lower() in GEO_TAGS_KEPT and geo_tags is not None:
+        buffer = _io.BytesIO(data)
+        tiff_with_exif(buffer, geo_tags)  # as stored: the same pixels, placed alike
+        data = buffer.getvalue()
     return _apng_timing(loaded, out, data), optimized
 
 
@@ -763,6 +773,13 @@ def _exif_kept(loaded: Any, opts: dict[str, Any]) -> bytes | None:
     """The EXIF of the image ``loaded`` that its output keeps: none with ``strip``, its GPS
     directory only with ``keep_gps`` (:func:`~quantize.io.kept_exif`)."""
     return kept_exif(loaded.exif, opts["strip"], opts["keep_gps"])
+
+
+def _geo_tags_kept(loaded: Any, opts: dict[str, Any]) -> bytes | None:
+    """The GeoTIFF and GDAL tags of the image ``loaded``
+    (:attr:`~quantize.io.LoadedImage.geo_tags`) that its output keeps: none with ``strip``;
+    a .tif alone holds them (:func:`~quantize.reduce.records.note_geo_tags_left_out`)."""
+    return None if opts["strip"] else getattr(loaded, "geo_tags", None)
 
 
 def _text_kept(loaded: Any, opts: dict[str, Any]) -> tuple[tuple[bytes, bytes], ...]:
@@ -794,7 +811,8 @@ def _within_budget(loaded: Any, checked: Options, job: FileJob, opts: dict[str, 
         numbered = _numbered(result, numbers)
         return (result, numbered), _encoded(result, numbered, loaded, out, job,
                                             opts["optimize"], _exif_kept(loaded, opts),
-                                            _text_kept(loaded, opts))
+                                            _text_kept(loaded, opts),
+                                            _geo_tags_kept(loaded, opts))
 
     fixed = checked.fixed_colors  # counted in every k tried
     return most_fitting(make, lambda made: len(made[1][0]), opts["max_bytes"],

@@ -34,7 +34,7 @@ from .._kernels import (
 from .._validation import Seed, check_palette, check_seed, foreign_keywords
 from ..colors import code_histogram, nearest_ciede2000, shown_features, srgb_to_lab
 from ..errors import QualityReached
-from ..io import DEFAULT_MAX_PIXELS, as_rgba
+from ..io import DEFAULT_MAX_PIXELS, FourthChannel, as_rgba
 from ..reconstruct.grid import Grid, grid_nearest, grid_of, grid_ordered
 from ..reconstruct.ordered import ordered_indices
 from ..reconstruct.palette import ShownEntries, dither_indices, palette_order
@@ -80,7 +80,8 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
                   dither: float | bool | Literal["ordered", "pattern"] = 0.0,
                   exact_colors: bool = False, palette: Any = None, seed: Seed = None,
                   max_pixels: int | None = DEFAULT_MAX_PIXELS,
-                  fixed_colors: Any = None, max_bytes: int | str | None = None) -> ReduceResult:
+                  fixed_colors: Any = None, max_bytes: int | str | None = None,
+                  fourth_channel: FourthChannel | None = None) -> ReduceResult:
     """Reduce an image to a palette of k colours by weighted k-means on its distinct colours.
 
     Parameters
@@ -242,6 +243,12 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
         each k reduced from ``seed`` as ``n_colors=k`` reduces it), so with the same
         ``seed`` (``seed=0``, the command's default) the result saved is the command's
         file, byte for byte. Not with ``quality`` or ``palette``; at most 256 colours.
+    fourth_channel : {"alpha", "band"}, optional
+        What the fourth channel of an (H, W, 4) array is: "alpha", or "band" (a scene's
+        near-infrared, say), left out of the colours, every pixel opaque. Not given, it is
+        the alpha of a uint8 or bool array, and of one of another dtype that hides no
+        pixel; of a uint16 or float array that would hide some, a band, with a
+        :class:`~quantize.io.FourthChannelWarning` (:func:`quantize.io.as_rgba`).
 
     Returns
     -------
@@ -318,7 +325,7 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
     """
     rgb, alpha = as_rgba(image, every_frame="quantize.animation.reduce_animation_file "
                          "reduces every frame of a file", max_pixels=max_pixels,
-                         dark_advice=DARK_OUTPUT)
+                         dark_advice=DARK_OUTPUT, fourth_channel=fourth_channel)
     budget = check_budget_alone(max_bytes, quality, palette, "palette")
     if budget is not None and n_colors is None:
         n_colors = MAX_PALETTE  # the search's most, as with quality

@@ -28,6 +28,7 @@ from .._validation import recorded_seed
 from ..encode import gif_table_size
 from ..errors import (
     ExifLeftOutWarning,
+    GeoTagsLeftOutWarning,
     GifTableWarning,
     LossyColorsWarning,
     OutputError,
@@ -42,9 +43,11 @@ from ..names import quoted, reduced_name
 from .fit import DEFAULT_COLORS
 from .options import POSITIONAL, check_palette, visible_entries
 
-__all__ = ["EXIF_KEPT", "EXISTING_KEPT", "MATTE_ADVICE", "PSNR_SHOWN_KEYS", "TEXT_KEPT",
+__all__ = ["EXIF_KEPT", "EXISTING_KEPT", "GEO_TAGS_KEPT", "MATTE_ADVICE", "PSNR_SHOWN_KEYS",
+           "TEXT_KEPT",
            "ShownOutput", "check_default_output", "check_shown_as", "errors_shown", "hex_color",
-           "job_record", "name_colors", "note_exif_left_out", "note_gif_table",
+           "job_record", "name_colors", "note_exif_left_out", "note_geo_tags_left_out",
+           "note_gif_table",
            "note_lossy_colors", "note_text_left_out", "output_named",
            "output_said", "palette_entries", "palette_out_said", "recorded_options", "too_large"]
 
@@ -78,6 +81,32 @@ as a .gif holds none; .png, .webp and .tif keep it
     keep = ".png, .webp and .tif" if animation else ".png, .webp, .jpg and .tif"
     warn_caller(f"{named}: the input's EXIF (artist, copyright, description, camera, date) "
                 f"is left out, as a {suffix} holds none; {keep} keep it", ExifLeftOutWarning)
+
+
+#: The outputs quantize writes a GeoTIFF input's georeferencing into, by extension: a
+#: still's TIFF, of the input's pixels as they are placed (:func:`note_geo_tags_left_out`).
+GEO_TAGS_KEPT = (".tif", ".tiff")
+
+
+def note_geo_tags_left_out(geo_tags: bytes | None, path: Path, named: str) -> None:
+    """Say (:class:`~quantize.errors.GeoTagsLeftOutWarning`) that the output ``path``,
+    named ``named``, is written without the input's ``geo_tags`` (its GeoTIFF and GDAL
+    tags: :attr:`~quantize.io.LoadedImage.geo_tags`; None: none to keep, or ``strip``),
+    when it is not a .tif (one of :data:`GEO_TAGS_KEPT`), which alone keeps them.
+
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as said:
+    ...     warnings.simplefilter("always")
+    ...     note_geo_tags_left_out(b"Exif", Path("scene.png"), "scene.png")
+    >>> print(said[0].message)
+    scene.png: the input's georeferencing (GeoTIFF and GDAL tags) is left out, as a .png \
+holds none; a .tif output keeps it
+    """
+    suffix = path.suffix.lower()
+    if geo_tags is None or suffix in GEO_TAGS_KEPT:
+        return
+    warn_caller(f"{named}: the input's georeferencing (GeoTIFF and GDAL tags) is left out, "
+                f"as a {suffix} holds none; a .tif output keeps it", GeoTagsLeftOutWarning)
 
 
 #: The outputs quantize writes a PNG input's text chunks into (tEXt, zTXt, iTXt: its
