@@ -14,13 +14,14 @@ from quantize.batch import THREAD_VARIABLES, FileResult, environment_kept
 from quantize.reduce import reduce_file
 
 from .batch_support import local_cluster
-from .collect_support import write_rewritten_tests
+from .collect_support import write_package_bytecode, write_rewritten_tests
 from .reduce_support import COLOURS
 from .report_support import BROKEN_REASON, close_browser, quadrants
 
 
 def pytest_configure(config):
     write_rewritten_tests(config)  # once, for the processes of an -n N run to read back
+    write_package_bytecode(config)  # once, for every Python a test starts
 
 
 def pytest_sessionfinish(session):
