@@ -71,6 +71,16 @@ def rng() -> np.random.Generator:
 # --------------------------------------------------------------------------
 
 
+def pytest_collection_modifyitems(items):
+    """Every test of the session's Dask cluster (:func:`dask_cluster`) in one group, which
+    an ``-n N`` run gives one process (``--dist loadgroup`` in pyproject.toml): each of
+    its processes started a cluster of its own, about 14 s of CPU each, and kept it busy
+    to the end."""
+    for item in items:
+        if "dask_cluster" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("dask"))
+
+
 @pytest.fixture(scope="session")
 def dask_cluster():
     """A LocalCluster of 2 single-thread worker processes, started once: tests take it as
