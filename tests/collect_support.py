@@ -1,4 +1,5 @@
-"""The test modules' rewritten bytecode, written once for the processes of a ``-n N`` run.
+"""The test modules' rewritten bytecode, written once for the processes of a ``-n N`` run;
+the package's own bytecode, written once for the Pythons the tests start.
 
 pytest rewrites the ``assert`` statements of every test module it imports and keeps the
 result in ``__pycache__`` (a ``...-pytest-X.Y.pyc``) unless Python is told not to write
@@ -9,6 +10,11 @@ before the processes start, whatever that setting says (as ``make test`` compile
 package's bytecode), they are read back by every process. Where they cannot be written
 (a read-only checkout) or this pytest keeps them otherwise, nothing changes: each process
 rewrites the modules itself, as before.
+
+The same setting left every Python a test starts (``python -m quantize``, import probes,
+Dask's and the batch's spawned workers) compiling each quantize module it imports: 0.53 s
+of CPU for a small reduce against 0.26 s, 49 s of test_cli.py's CPU against 28 s.
+``make test`` compiled the package before the suite; a bare ``python -m pytest`` did not.
 """
 
 from __future__ import annotations
@@ -18,6 +24,20 @@ from pathlib import Path
 import pytest
 
 HERE = Path(__file__).resolve().parent
+PACKAGE = HERE.parent / "quantize"
+
+
+def write_package_bytecode(config: pytest.Config) -> None:
+    """Compile the quantize modules whose bytecode is missing or out of date, as ``make
+    test`` does, whatever ``PYTHONDONTWRITEBYTECODE`` says: in the process that starts
+    the run (none in an ``-n N`` run's processes, which it starts after). Where it cannot
+    be written (a read-only checkout) nothing changes: each Python compiles what it
+    imports, as before."""
+    import compileall
+
+    if hasattr(config, "workerinput") or not PACKAGE.is_dir():
+        return
+    compileall.compile_dir(PACKAGE, quiet=2)  # quiet=2: a file it cannot write is no error
 
 
 def write_rewritten_tests(config: pytest.Config) -> None:

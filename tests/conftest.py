@@ -14,13 +14,14 @@ from quantize.batch import THREAD_VARIABLES, FileResult, environment_kept
 from quantize.reduce import reduce_file
 
 from .batch_support import local_cluster
-from .collect_support import write_rewritten_tests
+from .collect_support import write_package_bytecode, write_rewritten_tests
 from .reduce_support import COLOURS
 from .report_support import BROKEN_REASON, close_browser, quadrants
 
 
 def pytest_configure(config):
     write_rewritten_tests(config)  # once, for the processes of an -n N run to read back
+    write_package_bytecode(config)  # once, for every Python a test starts
 
 
 def pytest_sessionfinish(session):
@@ -68,6 +69,16 @@ def rng() -> np.random.Generator:
 # --------------------------------------------------------------------------
 # Batch on Dask: test_batch_executor_dask.py and test_cli_batch.py
 # --------------------------------------------------------------------------
+
+
+def pytest_collection_modifyitems(items):
+    """Every test of the session's Dask cluster (:func:`dask_cluster`) in one group, which
+    an ``-n N`` run gives one process (``--dist loadgroup`` in pyproject.toml): each of
+    its processes started a cluster of its own, about 14 s of CPU each, and kept it busy
+    to the end."""
+    for item in items:
+        if "dask_cluster" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("dask"))
 
 
 @pytest.fixture(scope="session")
