@@ -28,10 +28,11 @@ demo: $(VENV)/.installed
 # import probes, Dask workers). With no bytecode cached, as under PYTHONDONTWRITEBYTECODE=1,
 # each compiles every quantize module it imports: 0.53 s of CPU for a small reduce against
 # 0.26 s. compileall writes the bytecode whatever that setting says, once; where it cannot
-# (a read-only checkout) the suite runs as before.
+# (a read-only checkout) the suite runs as before. --dist loadgroup: the tests of the Dask
+# cluster run in one of the processes, which starts the cluster once (tests/conftest.py).
 test: $(VENV)/.installed-dev
 	-$(BIN)/python -m compileall -qq quantize
-	$(BIN)/python -m pytest -q -n $(TEST_WORKERS)
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check quantize tests benchmarks

@@ -73,7 +73,7 @@ def rng() -> np.random.Generator:
 
 def pytest_collection_modifyitems(items):
     """Every test of the session's Dask cluster (:func:`dask_cluster`) in one group, which
-    an ``-n N`` run gives one process (``--dist loadgroup`` in pyproject.toml): each of
+    an ``-n N`` run gives one process under ``--dist loadgroup`` (``make test``): each of
     its processes started a cluster of its own, about 14 s of CPU each, and kept it busy
     to the end."""
     for item in items:
