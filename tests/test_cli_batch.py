@@ -1886,8 +1886,8 @@ def test_cli_a_segment_csv_report_leads_with_the_segment_columns(photo_tree, tmp
     (["--edges"], "--edges does not apply to --mode reduce"),
     (["--overlay-color", "cyan"], "--overlay-color does not apply to --mode reduce"),
     (["--mode", "segment", "--overlay-color", "#12345"], "quantize: error: "
-     "--overlay-color='#12345' is not valid; expected a colour name (red, cyan, yellow, ...) "
-     "or #rrggbb\n"),
+     "--overlay-color='#12345' is not valid; expected a colour name (red, cyan, yellow, ...), "
+     "#rrggbb, #rgb, rrggbb, rgb(r,g,b), rgb(r g b) or hsl(h,s%,l%)\n"),
     (["--mode", "segment", "-w", "shape=1"], "shape"),
     (["-k", "0"], "-k/--colors=0 should be >= 1"),
     (["-k", "300"], "-k/--colors=300 should be <= 256"),

@@ -5597,7 +5597,8 @@ def test_the_gif_alpha_warning_names_matte_as_the_fix(tmp_path):
 
 @pytest.mark.parametrize("args, message", [
     (["--matte", "#zz"], "--matte='#zz' is not valid; expected a colour name (red, cyan, "
-                         "yellow, ...) or #rrggbb"),
+                         "yellow, ...), #rrggbb, #rgb, rrggbb, rgb(r,g,b), rgb(r g b) or "
+                         "hsl(h,s%,l%)"),
     (["--matte", "#ffffff80"], "--matte='#ffffff80' has alpha, which the background an image "
                                "is shown on cannot have; expected a colour without it (red, "
                                "cyan, ...) or #rrggbb"),

@@ -196,6 +196,29 @@ def test_fixed_colours_refused(fixed, match):
         reduce_colors(_four_colours(), 3, fixed_colors=fixed)
 
 
+@pytest.mark.parametrize("written", ["1565c0", "1565C0", "#1565c0", "rgb(21 101 192)",
+                                     "rgb(21, 101, 192)", "rgb(21 101 192 / 1)"])
+def test_fixed_colours_read_bare_hex_and_css4_space_syntax(written):
+    colors = np.array([[0, 0, 0], [250, 0, 0]], np.uint8)
+    palette = fit_palette(colors, [1, 1], 3, fixed_colors=[written], seed=0)
+    assert palette[0].tolist() == [21, 101, 192]
+
+
+@pytest.mark.parametrize(("written", "error"), [
+    ("rgb(300,0,0)", "fixed_colors='rgb(300,0,0)' is out of range; expected levels 0..255 "
+                     "(rgb(r,g,b)), or percentages 0..100%"),
+    ("rgb(0 0 256)", "fixed_colors='rgb(0 0 256)' is out of range"),
+    # a bare 3-digit number reads as a number, not as #rgb
+    ("123", "fixed_colors='123' is not valid; expected a colour name (red, cyan, yellow, ...), "
+            "#rrggbb, #rgb, rrggbb, rgb(r,g,b), rgb(r g b) or hsl(h,s%,l%)"),
+    ("rgb(21 101 192 / 50%)", "fixed_colors='rgb(21 101 192 / 50%)' has alpha"),
+])
+def test_fixed_colours_refused_with_the_forms_taken(written, error):
+    with pytest.raises(ValueError) as raised:
+        reduce_colors(_four_colours(), 3, fixed_colors=[written])
+    assert str(raised.value).startswith(error)
+
+
 def test_fixed_colours_refused_beside_a_given_palette():
     with pytest.raises(ValueError, match="fixed_colors=red goes with a fit, not with palette"):
         reduce_colors(_four_colours(), fixed_colors=["red"], palette=[[0, 0, 0], [9, 9, 9]])

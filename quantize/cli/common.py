@@ -214,7 +214,8 @@ def _matte_option(shown: str, where: str, effect: str) -> Any:
         "a web page's), as Photoshop's Matte: translucent pixels (a soft shadow, "
         "anti-aliased edges) are blended onto it and made opaque before the colours are "
         f"fitted{where}; fully transparent pixels stay so.{effect} A colour name (white, "
-        "...: the CSS names), #rrggbb or rgb(r,g,b).", show_default=False,
+        "...: the CSS names), #rrggbb, #rgb, rrggbb (as Figma copies it), rgb(r,g,b), "
+        "rgb(r g b) or hsl(h,s%,l%).", show_default=False,
         autocompletion=offering(color_names))]
 
 
@@ -230,7 +231,8 @@ def _fixed_color_option(first: str, counted: str, after: str, alone: str) -> Any
         ".gpl, .json, .act, .pal, .txt, .css, or a .png, .gif or .bmp of swatches). The fixed "
         f"colours are the first entries, in the order given ({first}), the fitted ones follow; "
         f"they count in -k{counted}. Opaque: a colour with alpha is refused{after}. A "
-        f"colour name, #rrggbb or rgb(r,g,b).{alone}", show_default=False,
+        f"colour name, #rrggbb, #rgb, rrggbb (as Figma copies it), rgb(r,g,b), rgb(r g b) or "
+        f"hsl(h,s%,l%).{alone}", show_default=False,
         autocompletion=offering(color_names))]
 
 
@@ -297,7 +299,8 @@ TransparentColorOption = Annotated[str | None, typer.Option(
     "the same. A colour key (#ff00ff), which a .bmp, holding no alpha, then shows where the "
     "image was transparent; or edge: the mean colour of the visible pixels next to them, "
     "as alpha bleeding gives them, so that a game engine filtering the texture without "
-    "premultiplying draws no dark outline. A colour name, #rrggbb or rgb(r,g,b). Still "
+    "premultiplying draws no dark outline. A colour name, #rrggbb, #rgb, rrggbb, rgb(r,g,b), "
+    "rgb(r g b) or hsl(h,s%,l%). Still "
     "images only; not with --palette-in, whose own entry of alpha 0 gives the colour.",
     show_default=False, autocompletion=offering(lambda: ["edge", *color_names()]))]
 SeedOption = Annotated[int, typer.Option(
