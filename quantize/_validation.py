@@ -651,6 +651,13 @@ COLOR_FORMS = ("a colour name (red, cyan, yellow, ...), #rrggbb, #rgb, rrggbb, r
 _SPACE_SYNTAX = re.compile(r"^\s*(rgba?|hsla?)\(\s*([^,/()]+?)\s*(?:/\s*([^,/()]+?)\s*)?\)\s*$",
                            re.IGNORECASE)
 
+#: A CSS colour function in the comma syntax whose alpha is a fraction or a percentage
+#: (``rgba(56, 142, 60, 0.5)``): what comes before the alpha, and the alpha. An alpha that
+#: is a whole number is left to Pillow, which reads it as a level 0..255.
+_FRACTION_ALPHA = re.compile(r"^\s*((?:rgba?|hsla?)\()(\s*[^,()]+,\s*[^,()]+,\s*[^,()]+?)\s*,"
+                             r"\s*([0-9]*\.[0-9]+%?|[0-9]+(?:\.[0-9]*)?%|[0-9]+\.)\s*\)\s*$",
+                             re.IGNORECASE)
+
 
 def color_from_text(text: str, name: str, *,
                     opaque: str = _OVERLAY_OPAQUE) -> tuple[int, int, int]:
@@ -668,7 +675,7 @@ def color_from_text(text: str, name: str, *,
     >>> color_from_text("1565c0", "color"), color_from_text("rgb(21 101 192)", "color")
     ((21, 101, 192), (21, 101, 192))
     """
-    rgb = _pillow_color(_css_color_text(text))
+    rgb = color_levels(text)
     if len(rgb) == 4 and rgb[3] == 255:  # #00ff00ff: opaque, as the borders are drawn
         rgb = rgb[:3]
     if len(rgb) == 4 and all(0 <= v <= 255 for v in rgb):
@@ -683,12 +690,19 @@ def color_from_text(text: str, name: str, *,
     return r, g, b
 
 
-def _pillow_color(text: str) -> tuple[int, ...]:
-    """``text`` as :func:`PIL.ImageColor.getrgb` reads it, ``()`` when it reads no colour."""
+def color_levels(text: str) -> tuple[int, ...]:
+    """The levels of the colour ``text`` in one of the forms of :data:`COLOR_FORMS` (and
+    ``rgba()``, ``hsla()``, ``#rrggbbaa``): ``(r, g, b)``, or ``(r, g, b, a)`` when it gives
+    alpha, unchecked (``rgb(300,0,0)`` gives 300); ``()`` when it is no colour. Used where
+    alpha is allowed (a palette file's colours) and by :func:`color_from_text`.
+
+    >>> color_levels("rgb(21 101 192)"), color_levels("#ff000080"), color_levels("4px")
+    ((21, 101, 192), (255, 0, 0, 128), ())
+    """
     from PIL import ImageColor
 
     try:
-        return tuple(ImageColor.getrgb(text))
+        return tuple(ImageColor.getrgb(_css_color_text(text)))
     except ValueError:
         return ()
 
@@ -702,10 +716,16 @@ def _css_color_text(text: str) -> str:
     ('#1565C0', 'rgba(21, 101, 192, 128)')
     >>> _css_color_text("123"), _css_color_text("hsl(210 80% 42%)")
     ('123', 'hsl(210, 80%, 42%)')
+    >>> _css_color_text("rgba(56, 142, 60, 0.5)"), _css_color_text("rgba(56, 142, 60, 128)")
+    ('rgba(56, 142, 60, 128)', 'rgba(56, 142, 60, 128)')
     """
     bare = text.strip()
     if re.fullmatch(r"[0-9a-fA-F]{6}|[0-9a-fA-F]{8}", bare):
         return "#" + bare
+    fraction = _FRACTION_ALPHA.match(text)
+    if fraction is not None:  # CSS's rgba(r, g, b, 0.5): Pillow reads a level 0..255 there
+        level = _alpha_level(fraction.group(3))
+        return text if level is None else f"{fraction.group(1)}{fraction.group(2)}, {level})"
     match = _SPACE_SYNTAX.match(text)
     if match is None or len(match.group(2).split()) != 3:
         return text

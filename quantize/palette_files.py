@@ -61,13 +61,19 @@ entry and names the file and line (in an .act file, the bytes) in its error;
   :class:`PaletteFormatWarning`). Written with a
   ``; paint.net Palette File`` header and Windows line ends;
 - ``.css``: CSS custom properties on ``:root``, ``--color-1: #rrggbb;`` (``#rrggbbaa`` when
-  the palette has alpha), numbered from 1 in palette order, each with a comment of its
-  share (and name) when known, as a web page's theme takes them. Read back: every custom
-  property whose value is a hex colour (``#rgb``, ``#rgba``, ``#rrggbb``, ``#rrggbbaa``),
-  in file order; other declarations (``--radius: 4px``) are skipped.
+  the palette has alpha) in palette order, a named entry's property named after it (``Error
+  red`` as ``--error-red``), the others numbered from 1, each with a comment of its share
+  (and of its name as given, when the property's differs) when known, as a web page's theme
+  takes them. Read back: every custom property whose value is a colour, in file order, its
+  name the entry's (``--color-error`` gives ``color-error``; ``--color-N`` none): hex
+  (``#rgb``, ``#rgba``, ``#rrggbb``, ``#rrggbbaa``), ``rgb()``, ``rgba()``, ``hsl()`` and
+  ``hsla()`` in either syntax (``rgb(21 101 192)``, ``rgb(21, 101, 192)``) and CSS colour
+  names (``black``); other declarations (``--radius: 4px``, ``var(--brand)``) are no colours
+  and are skipped, while one that begins as a colour and is not read (``#12``,
+  ``oklch(...)``, ``rgb(300 0 0)``) is refused, naming its line.
 
 The names of a palette and of its entries, where its format holds them (.gpl, .json,
-and a Paint.NET .txt file's palette name), are read by :func:`read_palette_names` and
+.css, and a Paint.NET .txt file's palette name), are read by :func:`read_palette_names` and
 written by :func:`write_palette`'s ``name`` and ``names``.
 
 A palette is ``(k, 3)`` uint8, or ``(k, 4)`` with straight alpha as the fourth
@@ -89,7 +95,7 @@ import numpy as np
 from PIL import Image
 
 from ._kernels import pack_rgb
-from ._validation import check_bool, check_int, check_palette, check_path
+from ._validation import check_bool, check_int, check_palette, check_path, color_levels
 from .errors import (
     AlphaLossWarning,
     ImageReadError,
@@ -424,8 +430,9 @@ def palette_file_bytes(path: str | os.PathLike[str], palette: np.ndarray,
     beside an image, given back with ``palette_in``), without the warning that GIMP
     leaves that alpha out. ``names`` (k str or None), each entry's name, as
     :func:`read_palette_names` reads them, goes into the .json file (each colour's
-    ``name``, before its ``share``) and into the .gpl entry names, before the hex
-    (``10 70 160	Reflex Blue #0a46a0 20.89%``), as one line; the other formats hold none.
+    ``name``, before its ``share``), into the .gpl entry names, before the hex
+    (``10 70 160	Reflex Blue #0a46a0 20.89%``), as one line, and into the .css property
+    names (``--reflex-blue``); the other formats hold none.
 
     Warns
     -----
@@ -582,24 +589,63 @@ def _hex_text(pal: np.ndarray, share: list, name: str, names: list | None) -> st
 
 
 def _css_text(pal: np.ndarray, share: list, name: str, names: list | None) -> str:
-    """CSS custom properties ``--color-1`` ... on ``:root``, in palette order, each with a
-    comment of its name and share when known; the palette's ``name`` in a first comment.
+    """CSS custom properties on ``:root``, in palette order, each named after its entry's
+    name made a CSS identifier (:func:`_css_property_names`), else ``--color-N`` (N its
+    place from 1), with a comment of its share when known, and of its name as given when
+    the property's name is not that; the palette's ``name`` in a first comment.
 
     >>> print(_css_text(np.array([[200, 30, 40], [0, 0, 0]]), [0.75, None], "logo",
     ...                 ["Warm red", None]), end="")
     /* logo: palette by quantize */
     :root {
-      --color-1: #c81e28; /* Warm red, 75.00% */
+      --warm-red: #c81e28; /* Warm red, 75.00% */
       --color-2: #000000;
     }
     """
     lines = [f"/* {_css_comment(name)}: palette by quantize */", ":root {"]
-    for i, (c, s) in enumerate(zip(pal, share, strict=True)):
-        said = [] if names is None or names[i] is None else [_css_comment(names[i])]
+    properties = _css_property_names(names or [None] * len(pal))
+    for i, (c, s, prop) in enumerate(zip(pal, share, properties, strict=True)):
+        given = None if names is None else names[i]
+        said = [] if given is None or given == prop else [_css_comment(given)]
         said += [] if s is None else [f"{100 * s:.2f}%"]
         comment = f" /* {', '.join(said)} */" if said else ""
-        lines.append(f"  --color-{i + 1}: #{_hex(c)};{comment}")
+        lines.append(f"  --{prop}: #{_hex(c)};{comment}")
     return "\n".join([*lines, "}"]) + "\n"
+
+
+def _css_property_names(names: Sequence[str | None]) -> list[str]:
+    """A CSS custom property name (without ``--``) for each entry of the given ``names``:
+    the name in lower case, each run of characters other than letters, digits, ``-`` and
+    ``_`` one ``-`` (``Error red`` gives ``error-red``); ``color-N`` (N the entry's place
+    from 1) for an entry without a name, or whose name holds none of those; ``-2``, ``-3``,
+    ... after a name taken before.
+
+    >>> _css_property_names(["Error red", None, "error/red", "--brand", "color-2"])
+    ['error-red', 'color-2', 'error-red-2', 'brand', 'color-2-2']
+    """
+    taken: set[str] = set()
+    out = []
+    for i, given in enumerate(names):
+        base = "" if given is None else re.sub(r"[^\w-]+", "-", given.lower()).strip("-")
+        base = base or f"color-{i + 1}"
+        prop, n = base, 1
+        while prop in taken:
+            n += 1
+            prop = f"{base}-{n}"
+        taken.add(prop)
+        out.append(prop)
+    return out
+
+
+def _css_palette_name(text: str) -> str | None:
+    r"""The palette name of a .css file :func:`_css_text` wrote, from its first comment
+    (``/* logo: palette by quantize */``); None for another file.
+
+    >>> _css_palette_name("/* logo: palette by quantize */\n:root {}")
+    'logo'
+    """
+    found = re.match(r"^\s*/\*\s*(.*?): palette by quantize \*/", text)
+    return found.group(1).strip() or None if found else None
 
 
 def _css_comment(text: str) -> str:
@@ -772,7 +818,7 @@ def _colors_of(text: str, fmt: str, p: Path) -> np.ndarray:
 
 
 #: The palette formats that name a palette and its entries (:func:`read_palette_names`).
-_NAMED_FORMATS = (".gpl", ".json", ".txt")
+_NAMED_FORMATS = (".gpl", ".json", ".txt", ".css")
 
 
 class PaletteNames(NamedTuple):
@@ -789,7 +835,10 @@ def read_palette_names(path: str | os.PathLike[str]) -> PaletteNames:
     :func:`read_palette` reads its colours, entry i of one the name of entry i of the
     other: a .gpl file's ``Name:`` line and the name after each ``R G B`` (less the hex,
     share and alpha :func:`write_palette` notes there), a .json file's ``name`` and each
-    colour's ``name``, a Paint.NET .txt file's ``; Palette Name:`` comment. The other
+    colour's ``name``, a .css file's property names (without ``--``; ``color-N``, as
+    :func:`write_palette` numbers an entry without a name, gives None) and the palette name
+    of its first comment as written here, a Paint.NET .txt file's ``; Palette Name:``
+    comment. The other
     formats, and palette images, hold no names: ``PaletteNames(None, ())``.
 
     >>> import tempfile
@@ -821,6 +870,9 @@ def _names_of(text: str, fmt: str, p: Path) -> PaletteNames:
         name = _gpl_palette_name(text)
     elif fmt == ".json":
         name = _json_names(text, p, entries)
+    elif fmt == ".css":
+        _parse_css(text, p, entries)
+        name = _css_palette_name(text)
     else:
         name = _paint_net_palette_name(text)
     return PaletteNames(name, tuple(entries) if any(entries) else ())
@@ -1574,34 +1626,76 @@ def _parse_hex(text: str, p: Path) -> list[list[int]]:
     return colors
 
 
-#: A CSS custom property whose value starts with ``#``: its name and value (to the
-#: ``;`` or ``}`` that ends the declaration, or the end of the file).
-_CSS_HASH_PROPERTY = re.compile(r"(--[\w-]+)\s*:\s*(#[^;}]*)")
+#: A CSS custom property: its name and value (to the ``;`` or ``}`` that ends the
+#: declaration, or the end of the file).
+_CSS_PROPERTY = re.compile(r"--([\w-]+)\s*:\s*([^;}]*)")
 #: A CSS comment, left out before the declarations are read.
 _CSS_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
+#: The CSS colour functions read (as :func:`~quantize._validation.color_levels` reads them).
+_CSS_READ_FUNCTIONS = re.compile(r"^(rgba?|hsla?)\(", re.IGNORECASE)
+#: The other CSS colour functions, refused by name: their colours are not sRGB levels.
+_CSS_OTHER_FUNCTIONS = re.compile(r"^(hwb|lab|lch|oklab|oklch|color|color-mix|light-dark)\(",
+                                  re.IGNORECASE)
+#: A property name :func:`_css_text` gives an entry without a name (``--color-3``), read back
+#: as no name.
+_CSS_NUMBERED = re.compile(r"^color-\d+$")
 
 
-def _parse_css(text: str, p: Path) -> list[list[int]]:
-    """The hex colours of the CSS custom properties of ``text`` (``--color-1: #c81e28;``), in
-    file order, comments left out (each kept as blanks, so that lines keep their numbers);
-    a property whose value starts with ``#`` and is no hex colour is refused, naming its
-    line.
+def _parse_css(text: str, p: Path, names: list[str | None] | None = None) -> list[list[int]]:
+    """The colours of the CSS custom properties of ``text`` (``--color-1: #c81e28;``), in
+    file order, comments left out (each kept as blanks, so that lines keep their numbers):
+    hex values, ``rgb()``, ``rgba()``, ``hsl()`` and ``hsla()`` (in either syntax, as
+    :func:`~quantize._validation.color_levels` reads them) and CSS colour names; each
+    property's name (without ``--``; None for ``color-N``, as :func:`_css_text` numbers an
+    entry without one) appended to ``names`` when given. Properties of other values
+    (``4px``, ``var(--brand)``) are skipped, as they are no colours; a value that begins
+    as a colour (``#``, a colour function) and is not read is refused, naming its line.
 
     >>> _parse_css(":root { --a: #c81e28; /* --b: #fff; */ --gap: 4px; --c: #0008 }", Path("t.css"))
     [[200, 30, 40], [0, 0, 0, 136]]
+    >>> _parse_css("--brand-rgb: rgb(21 101 192); --ink: black;", Path("t.css"))
+    [[21, 101, 192], [0, 0, 0]]
     """
     text = _CSS_COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), text)
     colors = []
-    for match in _CSS_HASH_PROPERTY.finditer(text):
-        value = match.group(2).strip()
-        color = _HEX_LINE.match(value)
-        if color is None or not value.startswith("#"):
-            line = text.count("\n", 0, match.start()) + 1
-            raise ImageReadError(f"line {line}: {match.group(1)}: expected a hex colour "
-                                 f"'#rrggbb' or '#rrggbbaa' (or '#rgb', '#rgba'), got "
-                                 f"{_shown(value)}", path=p)
-        colors.append(_hex_levels(color))
+    for match in _CSS_PROPERTY.finditer(text):
+        color = _css_value(match.group(2).strip(), f"--{match.group(1)}",
+                           text.count("\n", 0, match.start()) + 1, p)
+        if color is None:
+            continue
+        colors.append(color)
+        if names is not None:
+            names.append(None if _CSS_NUMBERED.match(match.group(1)) else match.group(1))
     return colors
+
+
+def _css_value(value: str, prop: str, line: int, p: Path) -> list[int] | None:
+    """The levels of the CSS value ``value`` of the property ``prop`` (on ``line``), None
+    when it is no colour (``4px``), or raise ImageReadError naming the line when it begins
+    as one and is not read."""
+    from PIL import ImageColor
+
+    if value.startswith("#"):
+        color = _HEX_LINE.match(value)
+        if color is None:
+            raise ImageReadError(f"line {line}: {prop}: expected a hex colour '#rrggbb' or "
+                                 f"'#rrggbbaa' (or '#rgb', '#rgba'), got {_shown(value)}",
+                                 path=p)
+        return _hex_levels(color)
+    if _CSS_OTHER_FUNCTIONS.match(value):
+        raise ImageReadError(f"line {line}: {prop}: {_shown(value)} is not read (not sRGB "
+                             "levels); expected '#rrggbb', 'rgb(r g b)' or 'hsl(h s% l%)'",
+                             path=p)
+    if _CSS_READ_FUNCTIONS.match(value):
+        levels = color_levels(value)
+        if len(levels) not in (3, 4) or not all(0 <= v <= 255 for v in levels):
+            raise ImageReadError(f"line {line}: {prop}: expected 'rgb(r g b)' or "
+                                 f"'rgb(r, g, b)' with levels 0..255 (or 'hsl(h s% l%)', an "
+                                 f"alpha after '/'), got {_shown(value)}", path=p)
+        return list(levels)
+    if value.lower() in ImageColor.colormap:
+        return list(color_levels(value.lower()))
+    return None
 
 
 def swatch_png_bytes(palette: Any, side: int = 64) -> bytes:

@@ -309,8 +309,9 @@ def _help(*command):
                 "are then opaque.", ["every frame", ".gif", ".webp"]),
     ("--fixed-color", "in the order given (listed first whatever their share; entry 0 of "
                       "-o's file is the first), the fitted ones follow; they count in -k. "
-                      "Opaque: a colour with alpha is refused. A colour name, #rrggbb or "
-                      "rgb(r,g,b). --seed",
+                      "Opaque: a colour with alpha is refused. A colour name, #rrggbb, #rgb, "
+                      "rrggbb (as Figma copies it), rgb(r,g,b), rgb(r g b) or hsl(h,s%,l%). "
+                      "--seed",
      ["--quality", "--palette-out", "--palette-in", "transparent pixels"]),
     ("--max-pixels", "Refuse images of more than N pixels (width x height), a guard",
      ["--frames", "animation"]),

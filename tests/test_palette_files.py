@@ -1179,3 +1179,60 @@ def test_read_palette_names_gives_the_names_a_format_holds(tmp_path, name, text,
     path = tmp_path / name
     path.write_text(text)
     assert read_palette_names(path) == names
+
+
+# -- .css: design tokens, their names and colour syntax -----------------------------------
+
+
+_TOKENS = """:root {
+  --color-error: #d32f2f;
+  --color-brand-rgb: rgb(21 101 192);
+  --radius: 4px; /* no colour: skipped */
+  --color-ok: rgba(56, 142, 60, 0.5);
+  --shadow: var(--color-error);
+  --ink: Black;
+  --accent: hsl(0 100% 50%);
+}
+"""
+
+
+def test_css_tokens_give_their_colours_and_names(tmp_path):
+    # Only hex values were read (rgb(21 101 192) skipped without a word), and no name.
+    path = tmp_path / "tokens.css"
+    path.write_text(_TOKENS)
+    assert read_palette(path).tolist() == [[211, 47, 47, 255], [21, 101, 192, 255],
+                                           [56, 142, 60, 128], [0, 0, 0, 255],
+                                           [255, 0, 0, 255]]
+    assert read_palette_names(path) == PaletteNames(None, (
+        "color-error", "color-brand-rgb", "color-ok", "ink", "accent"))
+
+
+def test_css_written_from_named_entries_names_its_properties(tmp_path):
+    # Named entries were written --color-1, --color-2, ..., their names in comments alone.
+    path = tmp_path / "tok.css"
+    write_palette(path, COLOURS[:4], np.array([0.5, 0.25, 0.25, 0.0]), name="brand",
+                  names=["Error red", "color-error", None, "Error red"])
+    assert path.read_text() == (
+        "/* brand: palette by quantize */\n"
+        ":root {\n"
+        "  --error-red: #c81e1e; /* Error red, 50.00% */\n"
+        "  --color-error: #1ea028; /* 25.00% */\n"
+        f"  --color-3: #{COLOURS[2].tobytes().hex()}; /* 25.00% */\n"
+        f"  --error-red-2: #{COLOURS[3].tobytes().hex()}; /* Error red, 0.00% */\n"
+        "}\n")
+    assert read_palette_names(path) == PaletteNames("brand", (
+        "error-red", "color-error", None, "error-red-2"))
+    assert np.array_equal(read_palette(path), COLOURS[:4])
+
+
+@pytest.mark.parametrize("value, said", [
+    ("#12", "expected a hex colour '#rrggbb' or '#rrggbbaa' (or '#rgb', '#rgba'), got '#12'"),
+    ("rgb(300 0 0)", "expected 'rgb(r g b)' or 'rgb(r, g, b)' with levels 0..255 (or "
+                     "'hsl(h s% l%)', an alpha after '/'), got 'rgb(300 0 0)'"),
+    ("oklch(62% 0.2 250)", "'oklch(62% 0.2 250)' is not read (not sRGB levels); expected "
+                           "'#rrggbb', 'rgb(r g b)' or 'hsl(h s% l%)'"),
+])
+def test_a_css_colour_that_is_not_read_names_its_line(tmp_path, monkeypatch, value, said):
+    refused = _refusal(tmp_path, monkeypatch, "t.css",
+                       f":root {{\n  --a: #fff;\n  --b: {value};\n}}\n")
+    assert refused == f"t.css: line 3: --b: {said}"
