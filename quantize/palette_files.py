@@ -1,6 +1,6 @@
 """Palette files: read and write GIMP ``.gpl``, ``.json``, ``.hex``, Adobe ``.act``, JASC
-``.pal``, Paint.NET ``.txt`` palettes and CSS custom properties (``.css``); write a
-palette's swatch image (:func:`swatch_png_bytes`).
+``.pal``, Paint.NET ``.txt`` palettes, CSS custom properties (``.css``) and Adobe Swatch
+Exchange (``.ase``); write a palette's swatch image (:func:`swatch_png_bytes`).
 
 File I/O, like :mod:`quantize.io`: ``read_palette`` checks every line or
 entry and names the file and line (in an .act file, the bytes) in its error;
@@ -72,8 +72,16 @@ entry and names the file and line (in an .act file, the bytes) in its error;
   and are skipped, while one that begins as a colour and is not read (``#12``,
   ``oklch(...)``, ``rgb(300 0 0)``) is refused, naming its line.
 
+- ``.ase``: Adobe Swatch Exchange (Illustrator, InDesign, Photoshop), big-endian: ``ASEF``,
+  version 1.0, the block count, then blocks (a type, a length): written as one group named
+  as the palette (0xC001 ... 0xC002) of a colour block (0x0001) per entry, its name (UTF-16,
+  else its ``#rrggbb``), model ``RGB `` and three floats 0..1, type normal; no alpha (a
+  translucent entry is written opaque, with a warning). Read: every colour block in file
+  order, groups read through; RGB and Gray swatches are read, CMYK and LAB ones refused by
+  name (their sRGB levels depend on a colour profile).
+
 The names of a palette and of its entries, where its format holds them (.gpl, .json,
-.css, and a Paint.NET .txt file's palette name), are read by :func:`read_palette_names` and
+.css, .ase, and a Paint.NET .txt file's palette name), are read by :func:`read_palette_names` and
 written by :func:`write_palette`'s ``name`` and ``names``.
 
 A palette is ``(k, 3)`` uint8, or ``(k, 4)`` with straight alpha as the fourth
@@ -151,6 +159,7 @@ PALETTE_FORMATS = {
     ".txt": "Paint.NET palette, one aarrggbb hex colour per line (alpha first), ; comments "
             "(or GIMP's text export, #rrggbb per line)",
     ".css": "CSS custom properties, :root { --color-1: #rrggbb; ... }",
+    ".ase": "Adobe Swatch Exchange (Illustrator, InDesign, Photoshop), named RGB swatches",
 }
 
 
@@ -189,7 +198,8 @@ _ACT_COLORS = 256
 #: The colours Paint.NET reads from a palette file (it leaves out the rest).
 PAINT_NET_COLORS = 96
 #: What a format is called in messages about what it cannot hold.
-_FORMAT_NAMES = {".gpl": "a GIMP palette (.gpl)", ".act": "an Adobe colour table (.act)"}
+_FORMAT_NAMES = {".gpl": "a GIMP palette (.gpl)", ".act": "an Adobe colour table (.act)",
+                 ".ase": "an Adobe Swatch Exchange file (.ase)"}
 #: A .hex line: ``rrggbb`` or ``rrggbbaa``, ``#`` optional, or CSS's shorthand ``#rgb`` or
 #: ``#rgba`` (the ``#`` needed: a bare ``fff`` is no colour CSS writes).
 _HEX_LINE = re.compile(r"^#?([0-9a-fA-F]{6}|[0-9a-fA-F]{8})$|^#([0-9a-fA-F]{3,4})$")
@@ -275,7 +285,7 @@ def check_palette_path(path: str | os.PathLike[str], role: str = "palette", *,
     Traceback (most recent call last):
     ...
     ValueError: palette_out='pico-8.png' names an image, and palettes are read from images \
-but not written as them; expected one of .gpl, .json, .hex, .act, .pal, .txt, .css
+but not written as them; expected one of .gpl, .json, .hex, .act, .pal, .txt, .css, .ase
     """
     p = check_path(path, role)
     if not os.path.isdir(p):  # raises nothing: a name too long is no folder either
@@ -310,7 +320,7 @@ def check_palette_file_holds(path: str | os.PathLike[str], colors: int, what: st
     Traceback (most recent call last):
     ...
     ValueError: palette_out='p.act' is an Adobe colour table (.act), of at most 256 colours, \
-but n_colors=300 asks for more; write the palette as .gpl, .json, .hex, .pal, .txt or .css
+but n_colors=300 asks for more; write the palette as .gpl, .json, .hex, .pal, .txt, .css or .ase
     """
     most = palette_file_capacity(path)
     if most is not None and colors > most:
@@ -388,7 +398,7 @@ def write_palette(path: str | os.PathLike[str], palette: np.ndarray,
                   shares: np.ndarray | None = None, *, name: str = "quantize",
                   names: Sequence[str | None] | None = None) -> None:
     """Write a ``(k, 3)`` or ``(k, 4)`` uint8 ``palette`` to ``path`` (.gpl, .json, .hex,
-    .act, .pal or .txt): the bytes of :func:`palette_file_bytes`.
+    .act, .pal, .txt, .css or .ase): the bytes of :func:`palette_file_bytes`.
 
     Written atomically: an existing file of that name is replaced whole (there
     is no ``force`` here, while ``reduce_file`` refuses an existing
@@ -411,7 +421,7 @@ def palette_file_bytes(path: str | os.PathLike[str], palette: np.ndarray,
                        gpl_alpha: bool = False,
                        names: Sequence[str | None] | None = None) -> bytes:
     """The bytes :func:`write_palette` writes to ``path``, whose extension (.gpl, .json,
-    .hex, .act, .pal or .txt) names the format; nothing is written. For a palette file
+    .hex, .act, .pal, .txt, .css or .ase) names the format; nothing is written. For a palette file
     written with another file, all or neither (:func:`quantize.io.write_together`).
 
     A fourth column is alpha; it is
@@ -478,6 +488,9 @@ def palette_file_bytes(path: str | os.PathLike[str], palette: np.ndarray,
     if fmt == ".gpl" and not gpl_alpha:
         _warn_alpha_dropped(p, _not_opaque(pal), f"{_FORMAT_NAMES[fmt]} is written as GIMP "
                             "reads it, without alpha", named=True)
+    if fmt == ".ase":
+        _warn_alpha_dropped(p, _not_opaque(pal), f"{_FORMAT_NAMES[fmt]} holds no alpha")
+        return _ase_bytes(pal, name, labels)
     if fmt == ".act":
         _warn_alpha_dropped(p, _not_opaque(pal) - (_act_transparent(pal) is not None),
                             f"{_FORMAT_NAMES[fmt]} holds no alpha but one fully "
@@ -699,8 +712,8 @@ _MAX_BYTES = 64 << 20
 
 def read_palette(path: str | os.PathLike[str], *,
                  warn_transparent_index: bool = True) -> np.ndarray:
-    """Read a palette file (.gpl, .json, .hex, .act, .pal or .txt) into a uint8 array, in
-    file order.
+    """Read a palette file (.gpl, .json, .hex, .act, .pal, .txt, .css or .ase) into a uint8
+    array, in file order.
 
     ``(k, 3)``, or ``(k, 4)`` with straight alpha when some entry in the file has
     alpha below 255 (entries given without alpha are opaque); a file whose every
@@ -754,6 +767,8 @@ def read_palette(path: str | os.PathLike[str], *,
     data = _palette_bytes(p)
     if fmt == ".act" and data:
         return _parse_act(data, p, warn_transparent_index)
+    if fmt == ".ase" and data:
+        return _as_palette(_parse_ase(data, p)[0], p)
     return _colors_of(_palette_text(data, fmt, p), fmt, p)
 
 
@@ -787,6 +802,9 @@ def read_named_palette(path: str | os.PathLike[str], *, warn_transparent_index: 
     data = _palette_bytes(p)
     if fmt == ".act" and data:
         return _parse_act(data, p, warn_transparent_index), PaletteNames(None, ())
+    if fmt == ".ase" and data:
+        colors, names = _parse_ase(data, p)
+        return _as_palette(colors, p), names
     text = _palette_text(data, fmt, p)
     colors = _colors_of(text, fmt, p)  # a bad file is named as read_palette names it
     return colors, _names_of(text, fmt, p) if fmt in _NAMED_FORMATS else PaletteNames(None, ())
@@ -809,7 +827,12 @@ def _colors_of(text: str, fmt: str, p: Path) -> np.ndarray:
     (:func:`read_palette`)."""
     parse = {".gpl": _parse_gpl, ".json": _parse_json, ".hex": _parse_hex, ".pal": _parse_pal,
              ".txt": _parse_paint_net, ".css": _parse_css}
-    colors = parse[fmt](text, p)
+    return _as_palette(parse[fmt](text, p), p)
+
+
+def _as_palette(colors: list[list[int]], p: Path) -> np.ndarray:
+    """The levels ``colors`` read from the palette file ``p`` as a uint8 array, ``(k, 3)``
+    when every entry is opaque; refused when there are none."""
     if not colors:
         raise ImageReadError("palette file holds no colours", path=p)
     if all(len(c) == 3 or c[3] == 255 for c in colors):
@@ -856,6 +879,8 @@ def read_palette_names(path: str | os.PathLike[str]) -> PaletteNames:
     """
     p = check_path(path, "path")
     fmt = _palette_format(p, "path", images=True)
+    if fmt == ".ase" and not os.path.isdir(p):
+        return _parse_ase(_palette_bytes(p), p)[1]
     if fmt not in _NAMED_FORMATS or os.path.isdir(p):
         return PaletteNames(None, ())
     return _names_of(_palette_text(_palette_bytes(p), fmt, p), fmt, p)
@@ -1696,6 +1721,120 @@ def _css_value(value: str, prop: str, line: int, p: Path) -> list[int] | None:
     if value.lower() in ImageColor.colormap:
         return list(color_levels(value.lower()))
     return None
+
+
+#: The first bytes of an Adobe Swatch Exchange file: its signature and version 1.0.
+_ASE_HEAD = b"ASEF\x00\x01\x00\x00"
+#: The block types of an .ase file: a colour, the start and the end of a group.
+_ASE_COLOR, _ASE_GROUP, _ASE_GROUP_END = 0x0001, 0xC001, 0xC002
+#: The colour models of an .ase colour block and the floats each gives.
+_ASE_MODELS = {b"RGB ": 3, b"Gray": 1, b"CMYK": 4, b"LAB ": 3}
+#: The colour type an .ase colour block is written with: a process ("normal") colour.
+_ASE_NORMAL = 2
+
+
+def _ase_bytes(pal: np.ndarray, name: str, names: list | None) -> bytes:
+    """An Adobe Swatch Exchange file: its head and block count, then one group named
+    ``name`` holding a colour block per entry of ``pal`` (opaque: its alpha is dropped),
+    named by ``names`` or its ``#rrggbb``, model ``RGB `` with three big-endian floats 0..1,
+    type normal."""
+    blocks = [_ase_block(_ASE_GROUP, _ase_name(name))]
+    for i, c in enumerate(pal):
+        label = names[i] if names is not None and names[i] is not None else f"#{_hex(c[:3])}"
+        body = (_ase_name(label) + b"RGB " + struct.pack(">3f", *(int(v) / 255 for v in c[:3]))
+                + struct.pack(">H", _ASE_NORMAL))
+        blocks.append(_ase_block(_ASE_COLOR, body))
+    blocks.append(_ase_block(_ASE_GROUP_END, b""))
+    return _ASE_HEAD + struct.pack(">I", len(blocks)) + b"".join(blocks)
+
+
+def _ase_block(kind: int, body: bytes) -> bytes:
+    """An .ase block: its type and length (big-endian), then ``body``."""
+    return struct.pack(">HI", kind, len(body)) + body
+
+
+def _ase_name(text: str) -> bytes:
+    """``text`` as an .ase block names it: its length in UTF-16 code units with the
+    closing null, then UTF-16BE and the null."""
+    data = text.encode("utf-16-be", "surrogatepass") + b"\x00\x00"
+    return struct.pack(">H", len(data) // 2) + data
+
+
+def _parse_ase(data: bytes, p: Path) -> tuple[list[list[int]], PaletteNames]:
+    """The colours of the Adobe Swatch Exchange file ``p`` (its bytes ``data``), in file
+    order, and its names: the first group's as the palette's, each colour's (None when it
+    is its own ``#rrggbb``). Groups are read through (their colours are the palette's);
+    a block of another type is skipped by its length. RGB and Gray colours are read
+    (gray ``g`` as ``g g g``); CMYK and LAB are refused, naming the swatch: their sRGB
+    levels depend on the colour profile of the tool that wrote them."""
+    if not data.startswith(b"ASEF"):
+        raise ImageReadError(f"bytes 0-3: {data[:4]!r}; expected 'ASEF', the signature of an "
+                             "Adobe Swatch Exchange file (.ase)", path=p)
+    if len(data) < 12 or data[4:8] != _ASE_HEAD[4:]:
+        raise ImageReadError(f"bytes 4-7: {data[4:8].hex(' ')}; expected 00 01 00 00, the "
+                             "version 1.0 of an Adobe Swatch Exchange file", path=p)
+    (count,) = struct.unpack(">I", data[8:12])
+    colors: list[list[int]] = []
+    names: list[str | None] = []
+    palette_name = None
+    at = 12
+    for _ in range(count):
+        if at + 6 > len(data):
+            raise ImageReadError(f"ends at byte {len(data)}, before the {count} blocks its "
+                                 "head counts; expected a whole .ase file", path=p)
+        kind, length = struct.unpack(">HI", data[at:at + 6])
+        body = data[at + 6:at + 6 + length]
+        if len(body) != length:
+            raise ImageReadError(f"byte {at}: a block of {length} bytes, past the end of the "
+                                 f"file ({len(data)} bytes); expected a whole .ase file", path=p)
+        if kind == _ASE_COLOR:
+            label, color = _ase_color(body, at, len(colors) + 1, p)
+            colors.append(color)
+            names.append(None if label.lower() in ("", f"#{_hex(color)}") else label)
+        elif kind == _ASE_GROUP and palette_name is None:
+            palette_name = _ase_text(body, at, p)[0] or None
+        at += 6 + length
+    return colors, PaletteNames(palette_name, tuple(names) if any(names) else ())
+
+
+def _ase_text(body: bytes, at: int, p: Path) -> tuple[str, int]:
+    """The name an .ase block's ``body`` (at byte ``at``) begins with, and where it ends."""
+    if len(body) < 2:
+        raise ImageReadError(f"byte {at}: a block too short for its name; expected a whole "
+                             ".ase file", path=p)
+    (units,) = struct.unpack(">H", body[:2])
+    end = 2 + 2 * units
+    if end > len(body):
+        raise ImageReadError(f"byte {at}: a name of {units} characters, longer than its "
+                             "block; expected a whole .ase file", path=p)
+    text = body[2:end].decode("utf-16-be", "replace").rstrip("\x00")
+    return printable_line(text), end
+
+
+def _ase_color(body: bytes, at: int, number: int, p: Path) -> tuple[str, list[int]]:
+    """The name and levels of the .ase colour block ``body`` (at byte ``at``, swatch
+    ``number`` from 1)."""
+    label, end = _ase_text(body, at, p)
+    model = body[end:end + 4]
+    values = _ASE_MODELS.get(model)
+    said = f"swatch {number} ({quoted(label)}, byte {at})"
+    if values is None:
+        raise ImageReadError(f"{said}: colour model {model!r}; expected 'RGB ', 'Gray', "
+                             "'CMYK' or 'LAB '", path=p)
+    if model in (b"CMYK", b"LAB "):
+        raise ImageReadError(f"{said}: a {model.decode().strip()} colour, which is not read "
+                             "(its sRGB levels depend on the colour profile of the tool that "
+                             "wrote it); export the swatches as RGB", path=p)
+    floats = body[end + 4:end + 4 + 4 * values]
+    if len(floats) != 4 * values:
+        raise ImageReadError(f"{said}: a block too short for its {values} values; expected "
+                             "a whole .ase file", path=p)
+    levels = struct.unpack(f">{values}f", floats)
+    if not all(0 <= v <= 1 for v in levels):  # NaN is neither
+        raise ImageReadError(f"{said}: values {', '.join(f'{v:g}' for v in levels)}; "
+                             "expected values 0..1", path=p)
+    rgb = [round(v * 255) for v in levels]
+    return label, rgb * 3 if values == 1 else rgb
 
 
 def swatch_png_bytes(palette: Any, side: int = 64) -> bytes:

@@ -765,7 +765,8 @@ def test_cli_refuses_a_palette_in_from_stdin_as_such(photo_tree, tmp_path, comma
     assert result.exit_code == 2
     assert result.stderr == ("quantize: error: --palette-in is -, but the palette is read "
                              "from a file, not from stdin; name a palette file (.gpl, .json, "
-                             ".hex, .act, .pal, .txt or .css, or an image of its colours: .png, "
+                             ".hex, .act, .pal, .txt, .css or .ase, or an image of its "
+                             "colours: .png, "
                              ".gif or .bmp)\n")
     assert not out.exists()
 

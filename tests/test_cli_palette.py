@@ -106,6 +106,32 @@ def test_reduce_palette_out_writes_css(three, tmp_path):
     assert "  --color-1: #c81e1e; /* 56.25% */\n" in (tmp_path / "r.css").read_text()
 
 
+def test_palette_ase_is_written_and_every_command_reads_it(three, tmp_path):
+    # .ase was refused by palette -o, --palette-in, --palette-out and --fixed-color.
+    result = run("palette", three, "-k", 3, "-o", tmp_path / "p.ase")
+    assert result.exit_code == 0, result.output
+    assert read_palette(tmp_path / "p.ase").tolist() == [[200, 30, 30], [20, 20, 220],
+                                                         [255, 255, 255]]
+    (tmp_path / "brand.gpl").write_text("GIMP Palette\nName: Brand\n200 30 30 Error red\n"
+                                        "20 20 220 Brand blue\n255 255 255\n")
+    result = run("reduce", three, "--palette-in", tmp_path / "brand.gpl", "-o",
+                 tmp_path / "r.png", "--palette-out", tmp_path / "r.ase")
+    assert result.exit_code == 0, result.output
+    result = run("reduce", three, "--palette-in", tmp_path / "r.ase", "-o",
+                 tmp_path / "s.png", "--palette-out", tmp_path / "s.css")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "s.css").read_text() == (
+        "/* Brand: palette by quantize */\n"
+        ":root {\n"
+        "  --error-red: #c81e1e; /* Error red, 56.25% */\n"
+        "  --brand-blue: #1414dc; /* Brand blue, 31.25% */\n"
+        "  --color-3: #ffffff; /* 12.50% */\n"
+        "}\n")
+    result = run("palette", three, "-k", 3, "--fixed-color", tmp_path / "r.ase", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["fixed_colors"] == ["#c81e1e", "#1414dc", "#ffffff"]
+
+
 def test_swatch_png_reads_back_as_the_same_colours(photo, tmp_path):
     result = run("palette", photo, "-k", 7, "-o", tmp_path / "s.png")
     assert result.exit_code == 0, result.output

@@ -2626,7 +2626,7 @@ def test_a_palette_out_to_stdout_is_refused_as_such(tmp_path, monkeypatch):
     assert result.exit_code == 2
     assert one_error_line(result) == (
         "quantize: error: --palette-out=-: the palette is written to a file, not to stdout; "
-        "name a .gpl, .json, .hex, .act, .pal, .txt or .css file")
+        "name a .gpl, .json, .hex, .act, .pal, .txt, .css or .ase file")
     assert sorted(os.listdir()) == ["a.png"]
 
 
@@ -3464,7 +3464,7 @@ def test_an_act_palette_out_too_small_for_stdout_names_the_users_path(photo, tmp
     assert (result.exit_code, one_error_line(result)) == (
         2, f"quantize: error: {photo}: --palette-out='p.act' is an Adobe colour table (.act), "
         "of at most 256 colours, but --palette-in='big.gpl' holds more; write the palette "
-        "as .gpl, .json, .hex, .pal, .txt or .css")
+        "as .gpl, .json, .hex, .pal, .txt, .css or .ase")
     assert result.stdout_bytes == b"" and not os.path.lexists("p.act")
 
 

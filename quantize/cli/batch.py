@@ -397,7 +397,7 @@ def batch(
     palette_out: Annotated[str | None, typer.Option(
         "--palette-out", metavar="NAME", help="reduce, with --shared-palette: also write the "
         "shared palette as NAME in OUT_DIR, beside shared-palette.json, in the format its "
-        "extension names (.gpl, .json, .hex, .act, .pal, .txt, .css, as reduce --palette-out "
+        "extension names (.gpl, .json, .hex, .act, .pal, .txt, .css, .ase, as reduce --palette-out "
         "writes), entry i being index i of every output; written again on each run.",
         show_default=False)] = None,
     strip: StripOption = False,

@@ -255,7 +255,8 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         fitted palette is, as if fitted to this image, and with ``space="lab"``
         matched by Lab distance, as the fit matches. Needs ``palette_in``.
     palette_out : path, optional
-        Also write the palette (.gpl, .json, .hex, .act, .pal, .txt or .css by extension), each
+        Also write the palette (.gpl, .json, .hex, .act, .pal, .txt, .css or .ase by
+        extension), each
         entry with its fitted alpha (opaque beside a .gif output): given back as
         ``palette_in`` for the same input, it gives the same output (fitted with
         ``space="lab"``, given back with ``palette_fitted``).

@@ -1223,7 +1223,7 @@ def check_palette_out_holds(palette_out: Any, colors: int, what: str) -> None:
     Traceback (most recent call last):
     ...
     ValueError: palette_out='p.act' is an Adobe colour table (.act), of at most 256 colours, \
-but n_colors=300 asks for more; write the palette as .gpl, .json, .hex, .pal, .txt or .css
+but n_colors=300 asks for more; write the palette as .gpl, .json, .hex, .pal, .txt, .css or .ase
     """
     if palette_out is not None:
         check_palette_file_holds(palette_out, colors, what, "palette_out")
