@@ -132,6 +132,16 @@ def test_palette_ase_is_written_and_every_command_reads_it(three, tmp_path):
     assert json.loads(result.stdout)["fixed_colors"] == ["#c81e1e", "#1414dc", "#ffffff"]
 
 
+def test_palette_out_given_to_palette_points_to_output(three, tmp_path):
+    # It said only "--palette-out: no such option": reduce's name for the file palette writes
+    # with -o.
+    result = run("palette", three, "--palette-out", tmp_path / "x.gpl")
+    assert (result.exit_code, result.stderr) == (
+        2, "quantize: error: --palette-out: no such option; did you mean --output? (see "
+           "'quantize palette --help')\n")
+    assert not (tmp_path / "x.gpl").exists()
+
+
 def test_swatch_png_reads_back_as_the_same_colours(photo, tmp_path):
     result = run("palette", photo, "-k", 7, "-o", tmp_path / "s.png")
     assert result.exit_code == 0, result.output

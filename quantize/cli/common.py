@@ -2247,11 +2247,12 @@ def _given_once(param: Any, leveled: bool) -> str | None:
 
 
 #: Options known by other names: in another quantize command (``reduce --clusters``,
-#: ``segment --colors``), in pngquant (``--nofs`` and ``--ordered``, which both turn its
-#: dithering off, ``--floyd``, ``--map``, ``-f`` for ``--force``), ImageMagick (``-remap``,
-#: ``-map``) or gifsicle (``--use-colormap``), or in common use (``--threads``), or as
-#: scikit-learn's and scikit-image's keywords (``--random-state``). Each is proposed only
-#: where the command has it.
+#: ``segment --colors``, ``palette --palette-out``, reduce's name of palette's ``-o``), in
+#: pngquant (``--nofs`` and ``--ordered``, which both turn its dithering off, ``--floyd``,
+#: ``--map``, ``-f`` for ``--force``), ImageMagick (``-remap``, ``-map``) or gifsicle
+#: (``--use-colormap``), or in common use (``--threads``), or as scikit-learn's and
+#: scikit-image's keywords (``--random-state``). Each is proposed only where the command has
+#: it.
 _OTHER_NAMES: dict[str, tuple[str, ...]] = {
     "--clusters": ("--colors",),
     "--colors": ("--clusters",),
@@ -2265,6 +2266,7 @@ _OTHER_NAMES: dict[str, tuple[str, ...]] = {
     "--threads": ("--jobs",),
     "--workers": ("--jobs",),
     "--processes": ("--jobs",),
+    "--palette-out": ("--output",),
     "--outdir": ("--output",),
     "--out-dir": ("--output",),
     "--out": ("--output",),
