@@ -396,7 +396,7 @@ _SWATCH_ADVICE = ("; for a PNG of its swatches, write the bytes of "
 
 def write_palette(path: str | os.PathLike[str], palette: np.ndarray,
                   shares: np.ndarray | None = None, *, name: str = "quantize",
-                  names: Sequence[str | None] | None = None) -> None:
+                  names: Sequence[str | None] | None = None, columns: int = 8) -> None:
     """Write a ``(k, 3)`` or ``(k, 4)`` uint8 ``palette`` to ``path`` (.gpl, .json, .hex,
     .act, .pal, .txt, .css or .ase): the bytes of :func:`palette_file_bytes`.
 
@@ -412,14 +412,14 @@ def write_palette(path: str | os.PathLike[str], palette: np.ndarray,
     OutputError
         Also if the file cannot be written (a missing folder).
     """
-    data = palette_file_bytes(path, palette, shares, name=name, names=names)
+    data = palette_file_bytes(path, palette, shares, name=name, names=names, columns=columns)
     atomic_write(path, lambda tmp: tmp.write_bytes(data))
 
 
 def palette_file_bytes(path: str | os.PathLike[str], palette: np.ndarray,
                        shares: np.ndarray | None = None, *, name: str = "quantize",
                        gpl_alpha: bool = False,
-                       names: Sequence[str | None] | None = None) -> bytes:
+                       names: Sequence[str | None] | None = None, columns: int = 8) -> bytes:
     """The bytes :func:`write_palette` writes to ``path``, whose extension (.gpl, .json,
     .hex, .act, .pal, .txt, .css or .ase) names the format; nothing is written. For a palette file
     written with another file, all or neither (:func:`quantize.io.write_together`).
@@ -441,8 +441,11 @@ def palette_file_bytes(path: str | os.PathLike[str], palette: np.ndarray,
     leaves that alpha out. ``names`` (k str or None), each entry's name, as
     :func:`read_palette_names` reads them, goes into the .json file (each colour's
     ``name``, before its ``share``), into the .gpl entry names, before the hex
-    (``10 70 160	Reflex Blue #0a46a0 20.89%``), as one line, and into the .css property
-    names (``--reflex-blue``); the other formats hold none.
+    (``10 70 160	Reflex Blue #0a46a0 20.89%``), as one line, into the .css property
+    names (``--reflex-blue``) and the .ase swatch names; the other formats hold none.
+    ``columns`` (0 to 256, default 8) is a .gpl file's ``Columns:`` line, the columns GIMP
+    shows its swatches in (a palette read from a .gpl file gives its own:
+    :class:`PaletteNames`).
 
     Warns
     -----
@@ -474,6 +477,7 @@ def palette_file_bytes(path: str | os.PathLike[str], palette: np.ndarray,
         pal = pal[:, :3]
     share = _check_shares(shares, len(pal))
     labels = _check_names(names, len(pal))
+    columns = check_int(columns, "columns", minimum=0, maximum=256)
     if not isinstance(name, str):  # None was written as the palette's name "None"
         raise TypeError(f"name={name!r} should be a str, the palette's name, got "
                         f"{type(name).__name__}")
@@ -504,8 +508,11 @@ def palette_file_bytes(path: str | os.PathLike[str], palette: np.ndarray,
         # Windows tools' text formats)
         return (_act_bytes(pal) if fmt == ".act" else _pal_text(pal).encode("ascii")
                 if fmt == ".pal" else _paint_net_text(pal, name).encode("utf-8"))
-    text = {".gpl": _gpl_text, ".json": _json_text, ".hex": _hex_text,
-            ".css": _css_text}[fmt](pal, share, name, labels)
+    if fmt == ".gpl":
+        return _gpl_text(pal, share, name, labels, columns).replace(
+            "\n", os.linesep).encode("utf-8")
+    text = {".json": _json_text, ".hex": _hex_text, ".css": _css_text}[fmt](
+        pal, share, name, labels)
     return text.replace("\n", os.linesep).encode("utf-8")  # as a file opened as text writes it
 
 
@@ -570,8 +577,9 @@ def _hex(c: np.ndarray) -> str:
     return "".join(f"{int(v):02x}" for v in c)
 
 
-def _gpl_text(pal: np.ndarray, share: list, name: str, names: list | None) -> str:
-    lines = ["GIMP Palette", f"Name: {name}", "Columns: 8", "#"]
+def _gpl_text(pal: np.ndarray, share: list, name: str, names: list | None,
+              columns: int = 8) -> str:
+    lines = ["GIMP Palette", f"Name: {name}", f"Columns: {columns}", "#"]
     for c, s, entry in zip(pal, share, names or [None] * len(pal), strict=True):
         label = f"#{_hex(c[:3])}" + ("" if s is None else f" {100 * s:.2f}%")
         if entry is not None:
@@ -782,8 +790,10 @@ def read_named_palette(path: str | os.PathLike[str], *, warn_transparent_index: 
     >>> p = Path(folder.name) / "inks.gpl"
     >>> _ = p.write_text("GIMP Palette\nName: My inks\n200 30 40 Warm red\n0 0 0\n")
     >>> colors, names = read_named_palette(p)
-    >>> colors.tolist(), names
-    ([[200, 30, 40], [0, 0, 0]], PaletteNames(name='My inks', entries=('Warm red', None)))
+    >>> colors.tolist()
+    [[200, 30, 40], [0, 0, 0]]
+    >>> names
+    PaletteNames(name='My inks', entries=('Warm red', None), columns=None)
     >>> folder.cleanup()
 
     Warns
@@ -847,10 +857,13 @@ _NAMED_FORMATS = (".gpl", ".json", ".txt", ".css")
 class PaletteNames(NamedTuple):
     """The names a palette file gives (:func:`read_palette_names`): ``name``, the
     palette's own (None: none given), and ``entries``, each entry's name in file order
-    (None: that entry has none), or ``()`` when no entry has one."""
+    (None: that entry has none), or ``()`` when no entry has one; and ``columns``, the
+    columns a .gpl file's ``Columns:`` line asks its swatches shown in (None: none given),
+    which :func:`write_palette` keeps when the palette is written again as .gpl."""
 
     name: str | None
     entries: tuple[str | None, ...]
+    columns: int | None = None
 
 
 def read_palette_names(path: str | os.PathLike[str]) -> PaletteNames:
@@ -867,9 +880,9 @@ def read_palette_names(path: str | os.PathLike[str]) -> PaletteNames:
     >>> import tempfile
     >>> folder = tempfile.TemporaryDirectory()
     >>> p = Path(folder.name) / "inks.gpl"
-    >>> _ = p.write_text("GIMP Palette\nName: My inks\n200 30 40 Warm red\n0 0 0\n")
+    >>> _ = p.write_text("GIMP Palette\nName: My inks\nColumns: 4\n200 30 40 Warm red\n0 0 0\n")
     >>> read_palette_names(p)
-    PaletteNames(name='My inks', entries=('Warm red', None))
+    PaletteNames(name='My inks', entries=('Warm red', None), columns=4)
     >>> folder.cleanup()
 
     Raises
@@ -890,9 +903,11 @@ def _names_of(text: str, fmt: str, p: Path) -> PaletteNames:
     """The names the palette file ``p`` of the format ``fmt`` (of :data:`_NAMED_FORMATS`),
     its ``text``, gives (:func:`read_palette_names`)."""
     entries: list[str | None] = []
+    columns = None
     if fmt == ".gpl":
         _parse_gpl(text, p, entries)
         name = _gpl_palette_name(text)
+        columns = _gpl_columns(text)
     elif fmt == ".json":
         name = _json_names(text, p, entries)
     elif fmt == ".css":
@@ -900,7 +915,21 @@ def _names_of(text: str, fmt: str, p: Path) -> PaletteNames:
         name = _css_palette_name(text)
     else:
         name = _paint_net_palette_name(text)
-    return PaletteNames(name, tuple(entries) if any(entries) else ())
+    return PaletteNames(name, tuple(entries) if any(entries) else (), columns)
+
+
+def _gpl_columns(text: str) -> int | None:
+    r"""The number a .gpl file's ``Columns:`` line gives (0 to 256, as GIMP takes it), None
+    without one (or another value, which GIMP leaves out).
+
+    >>> _gpl_columns("GIMP Palette\nName: inks\nColumns: 4\n0 0 0\n")
+    4
+    """
+    for line in _lines(text)[1:]:
+        found = re.match(r"^\s*Columns\s*:\s*(\d{1,3})\s*$", line)
+        if found is not None:
+            return int(found.group(1)) if int(found.group(1)) <= 256 else None
+    return None
 
 
 def _palette_bytes(p: Path) -> bytes:

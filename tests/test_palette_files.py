@@ -1155,7 +1155,7 @@ def test_entry_names_are_written_before_the_hex_and_read_back_without_it(tmp_pat
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", AlphaLossWarning)
             write_palette(path, palette, shares, name="My inks", names=names)
-        assert read_palette_names(path) == PaletteNames(
+        assert read_palette_names(path)[:2] == (  # .gpl's Columns: 8 read too
             "My inks", ("Warm Red", "Reflex Blue", None))
         assert np.array_equal(read_palette(path), palette)
     assert gpl.read_text().splitlines()[4:] == [
@@ -1175,6 +1175,8 @@ def test_entry_names_are_written_before_the_hex_and_read_back_without_it(tmp_pat
     ("p.txt", "; paint.net Palette File\n; Palette Name: inks\nFFFF0000\n",
      PaletteNames("inks", ())),
     ("p.hex", "ff0000\n", PaletteNames(None, ())),
+    ("p.gpl", "GIMP Palette\nName: inks\nColumns: 4\n1 2 3 Ink\n",
+     PaletteNames("inks", ("Ink",), 4)),
 ])
 def test_read_palette_names_gives_the_names_a_format_holds(tmp_path, name, text, names):
     path = tmp_path / name
@@ -1315,3 +1317,21 @@ def test_ase_round_trip_keeps_colours_and_names_and_warns_of_alpha(tmp_path):
 def test_an_ase_file_that_is_not_read_is_named_with_what_was_expected(tmp_path, monkeypatch,
                                                                       content, said):
     assert _refusal(tmp_path, monkeypatch, "p.ase", content) == f"p.ase: {said}"
+
+
+def test_a_gpl_written_again_keeps_its_columns(tmp_path):
+    # A GIMP palette of Columns: 4, mapped onto and written as --palette-out, came out with
+    # Columns: 8.
+    from quantize.reduce import reduce_file
+
+    (tmp_path / "brand.gpl").write_text("GIMP Palette\nName: Brand\nColumns: 4\n#\n"
+                                        "200 30 30 Error red\n20 160 40 Go green\n")
+    Image.fromarray(COLOURS[:2].reshape(1, 2, 3)).save(tmp_path / "a.png")
+    reduce_file(tmp_path / "a.png", tmp_path / "o.png", palette_in=tmp_path / "brand.gpl",
+                palette_out=tmp_path / "o.gpl")
+    assert (tmp_path / "o.gpl").read_text().splitlines()[:3] == [
+        "GIMP Palette", "Name: Brand", "Columns: 4"]
+    write_palette(tmp_path / "w.gpl", COLOURS[:2], columns=16)
+    assert read_palette_names(tmp_path / "w.gpl").columns == 16
+    with pytest.raises(ValueError, match=r"^columns=300 should be <= 256"):
+        write_palette(tmp_path / "w.gpl", COLOURS[:2], columns=300)

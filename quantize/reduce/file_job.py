@@ -898,7 +898,9 @@ def _palette_out_bytes(path: str | os.PathLike[str], result: ReduceResult, name:
                             f"the image has {n} entries")
     return palette_file_bytes(path, listed, shares, gpl_alpha=True,
                               name=name if names is None or names.name is None else names.name,
-                              names=_entry_names(listed, given, names, numbered is not None))
+                              names=_entry_names(listed, given, names, numbered is not None),
+                              columns=8 if names is None or names.columns is None
+                              else names.columns)
 
 
 def _entry_names(entries: np.ndarray, table: np.ndarray | None, names: PaletteNames | None,
@@ -1358,7 +1360,7 @@ class FileJob(NamedTuple):
         chosen = rows[palette_subset(loaded.rgb, loaded.alpha, shown, self.n_colors, space)]
         names = self.palette_names
         if names is not None and names.entries:
-            names = PaletteNames(names.name, tuple(
+            names = names._replace(entries=tuple(
                 names.entries[i] if i < len(names.entries) else None for i in chosen.tolist()))
         return self._replace(palette=self.palette[chosen], palette_names=names)
 
