@@ -219,9 +219,30 @@ def test_fixed_colours_refused_with_the_forms_taken(written, error):
     assert str(raised.value).startswith(error)
 
 
-def test_fixed_colours_refused_beside_a_given_palette():
-    with pytest.raises(ValueError, match="fixed_colors=red goes with a fit, not with palette"):
+def test_fixed_colours_refused_beside_a_given_palette_alone():
+    with pytest.raises(ValueError, match=r"^fixed_colors=red goes with a fit, or with "
+                       r"n_colors=K beside palette \(entries pinned among those chosen\), not "
+                       r"with palette alone"):
         reduce_colors(_four_colours(), fixed_colors=["red"], palette=[[0, 0, 0], [9, 9, 9]])
+
+
+_INKS = [[200, 0, 0], [0, 0, 210], [255, 0, 0], [0, 0, 0]]  # error red, blue, red, ink
+
+
+def test_fixed_colours_beside_a_palette_and_n_colors_are_pinned_among_those_chosen():
+    # -k 2 of a palette chose the two entries nearest the image, dropping a brand's
+    # error red (not in the image) with no way to keep it.
+    assert reduce_colors(_four_colours(), 2, palette=_INKS).palette.tolist() == [
+        [200, 0, 0], [0, 0, 210]]
+    pinned = reduce_colors(_four_colours(), 2, palette=_INKS, fixed_colors=["#ff0000"])
+    assert pinned.palette.tolist() == [[0, 0, 210], [255, 0, 0]]  # the best entry beside it
+    assert pinned.indices.tolist() == [[1] * 4] * 2 + [[0] * 4] * 2
+
+
+def test_a_pinned_colour_must_be_an_entry_of_the_palette():
+    with pytest.raises(ValueError, match=r"^fixed_colors=#123456 is not an entry of palette; "
+                       r"expected colours of the palette, pinned among the n_colors=K chosen"):
+        reduce_colors(_four_colours(), 2, palette=_INKS, fixed_colors=["#123456"])
 
 
 # -- the command line ------------------------------------------------------------------
@@ -245,8 +266,13 @@ def test_reduce_writes_the_fixed_colour_at_index_0(tmp_path, suffix):
 
 @pytest.mark.parametrize(("args", "error"), [
     (["--fixed-color", "red", "--palette-in", "p.gpl"],
-     "quantize: error: --fixed-color=red goes with a fit, not with --palette-in='p.gpl': "
-     "give the fixed colours as the palette's own entries\n"),
+     "quantize: error: --fixed-color=red goes with a fit, or with -k/--colors=K beside "
+     "--palette-in='p.gpl' (entries pinned among those chosen), not with --palette-in='p.gpl' "
+     "alone: give the fixed colours as the palette's own entries\n"),
+    (["-k", "1", "--fixed-color", "red", "--palette-in", "p.gpl"],
+     "quantize: error: a.png: --fixed-color=#ff0000 is not an entry of --palette-in='p.gpl'; "
+     "expected colours of the palette, pinned among the -k/--colors=K chosen (add it to the "
+     "palette to keep it)\n"),
     (["-k", "2", "--fixed-color", "red", "--fixed-color", "lime", "--fixed-color", "blue"],
      "quantize: error: --fixed-color=red,lime,blue holds 3 colours, more than "
      "-k/--colors=2; expected at most 2\n"),
@@ -261,6 +287,19 @@ def test_reduce_refuses_bad_fixed_colours_in_one_line(tmp_path, args, error):
     done = run_in_process(["reduce", "a.png", "-o", "o.png", *args], cwd=tmp_path)
     assert (done.returncode, done.stderr) == (2, error)
     assert not (tmp_path / "o.png").exists()
+
+
+def test_reduce_pins_fixed_colours_among_the_k_entries_of_palette_in(tmp_path):
+    Image.fromarray(_four_colours()).save(tmp_path / "a.png")
+    (tmp_path / "tokens.css").write_text(":root {\n  --color-red: rgb(200 0 0);\n"
+                                         "  --color-blue: #0000d2;\n  --color-error: #ff0000;\n"
+                                         "  --ink: #000;\n}\n")
+    done = run_in_process(["reduce", "a.png", "--palette-in", "tokens.css", "-k", "2",
+                           "--fixed-color", "#ff0000", "-o", "o.png", "--palette-out", "o.css"],
+                          cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "o.css").read_text().splitlines()[2:4] == [
+        "  --color-blue: #0000d2; /* 50.00% */", "  --color-error: #ff0000; /* 50.00% */"]
 
 
 def test_a_size_budget_tries_no_fewer_colours_than_the_fixed_ones(tmp_path):

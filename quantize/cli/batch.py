@@ -1577,9 +1577,10 @@ def _reduce_options(colors: int | None, quality: float | None, space: str | None
         options["matte"] = hex_color(check_matte(matte, "--matte"))
     fixed_color = fixed_colors_given(fixed_color)  # a list, a palette file: one colour each
     if fixed_color:  # so too; as #rrggbb, in their order
-        if palette_in is not None:
-            raise ValueError("--fixed-color goes with a fit, not with --palette-in: give the "
-                             "fixed colours as the palette's own entries")
+        if palette_in is not None and colors is None:
+            raise ValueError("--fixed-color goes with a fit, or with -k beside --palette-in "
+                             "(entries pinned among those chosen), not with --palette-in "
+                             "alone: give the fixed colours as the palette's own entries")
         most = colors if colors is not None else None if quality is not None else DEFAULT_COLORS
         options["fixed_colors"] = fixed_hex(check_fixed_colors(fixed_color, most,
                                                                "--fixed-color"))

@@ -291,7 +291,9 @@ PaletteMatteOption = _matte_option("the colours are", "", " The colours are then
 FixedColorOption = _fixed_color_option(
     "index 0 of a .png, .gif or .bmp and of --palette-out is the first",
     " and in the colours --quality chooses",
-    "; the entry of fully transparent pixels comes after them", " Not with --palette-in.")
+    "; the entry of fully transparent pixels comes after them", " With --palette-in and -k K, "
+    "entries of that palette pinned among the K chosen (each must be one of its entries); not "
+    "with --palette-in alone.")
 PaletteFixedColorOption = _fixed_color_option(
     "listed first whatever their share; entry 0 of -o's file is the first", "", "", "")
 TransparentColorOption = Annotated[str | None, typer.Option(
