@@ -5942,8 +5942,8 @@ def test_palette_out_keeps_the_names_of_the_palette_in_file(tmp_path, inks, stri
     result = run(stripes, "--palette-in", inks, "-o", tmp_path / "o.png",
                  "--palette-out", tmp_path / "out.gpl", "--json")
     assert result.exit_code == 0, result.output
-    assert (tmp_path / "out.gpl").read_text() == (
-        "GIMP Palette\nName: My inks\nColumns: 8\n#\n"
+    assert (tmp_path / "out.gpl").read_text() == (  # the Columns: of inks.gpl kept too
+        "GIMP Palette\nName: My inks\nColumns: 3\n#\n"
         "255 255 255\tPaper white #ffffff 75.00%\n"
         "200  30  40\tWarm Red #c81e28 25.00%\n"
         " 10  70 160\tReflex Blue #0a46a0 0.00%\n")
