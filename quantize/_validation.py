@@ -13,6 +13,7 @@ import inspect
 import math
 import numbers
 import os
+import re
 import sys
 from collections.abc import Callable, Collection, Iterable, Sequence
 from decimal import Decimal
@@ -641,32 +642,111 @@ def check_color(color: Any, name: str, *,
     return r, g, b
 
 
+#: The forms of a colour a command-line option (and a str in Python) takes, as errors list
+#: them.
+COLOR_FORMS = ("a colour name (red, cyan, yellow, ...), #rrggbb, #rgb, rrggbb, rgb(r,g,b), "
+               "rgb(r g b) or hsl(h,s%,l%)")
+#: A CSS colour function written in CSS Color 4's space syntax, ``rgb(21 101 192)`` or
+#: ``hsl(210 80% 42% / 50%)``: its name, its values and its alpha after ``/``.
+_SPACE_SYNTAX = re.compile(r"^\s*(rgba?|hsla?)\(\s*([^,/()]+?)\s*(?:/\s*([^,/()]+?)\s*)?\)\s*$",
+                           re.IGNORECASE)
+
+#: A CSS colour function in the comma syntax whose alpha is a fraction or a percentage
+#: (``rgba(56, 142, 60, 0.5)``): what comes before the alpha, and the alpha. An alpha that
+#: is a whole number is left to Pillow, which reads it as a level 0..255.
+_FRACTION_ALPHA = re.compile(r"^\s*((?:rgba?|hsla?)\()(\s*[^,()]+,\s*[^,()]+,\s*[^,()]+?)\s*,"
+                             r"\s*([0-9]*\.[0-9]+%?|[0-9]+(?:\.[0-9]*)?%|[0-9]+\.)\s*\)\s*$",
+                             re.IGNORECASE)
+
+
 def color_from_text(text: str, name: str, *,
                     opaque: str = _OVERLAY_OPAQUE) -> tuple[int, int, int]:
     """``text`` as ``(r, g, b)``: a colour name Pillow knows (the CSS names, in any case),
-    ``#rrggbb`` or ``#rgb``, or another form :func:`PIL.ImageColor.getrgb` reads, but
-    without alpha other than opaque, which an overlay cannot draw (``opaque`` says why in
-    the error of one that has alpha); else a ValueError naming ``name``.
+    ``#rrggbb`` or ``#rgb``, ``rrggbb`` without ``#`` (as Figma copies a colour and .hex
+    files write it; a bare 3-digit ``123`` is refused, as it reads as a number), CSS's
+    ``rgb(r,g,b)`` and ``hsl(h,s%,l%)``, also in CSS Color 4's space syntax
+    (``rgb(21 101 192)``), but without alpha other than opaque, which an overlay cannot
+    draw (``opaque`` says why in the error of one that has alpha); else a ValueError naming
+    ``name`` and listing the forms taken (:data:`COLOR_FORMS`), or saying that a level is
+    out of range (``rgb(300,0,0)``).
 
     >>> color_from_text("Cyan", "color"), color_from_text("#ff8000", "color")
     ((0, 255, 255), (255, 128, 0))
+    >>> color_from_text("1565c0", "color"), color_from_text("rgb(21 101 192)", "color")
+    ((21, 101, 192), (21, 101, 192))
     """
-    from PIL import ImageColor
-
-    try:
-        rgb = ImageColor.getrgb(text)
-    except ValueError:
-        rgb = ()
+    rgb = color_levels(text)
     if len(rgb) == 4 and rgb[3] == 255:  # #00ff00ff: opaque, as the borders are drawn
         rgb = rgb[:3]
     if len(rgb) == 4 and all(0 <= v <= 255 for v in rgb):
         raise ValueError(f"{name}={text!r} has alpha, {opaque}; expected a colour without it "
                          "(red, cyan, ...) or #rrggbb")
-    if len(rgb) != 3 or not all(0 <= v <= 255 for v in rgb):  # rgb(300, 0, 0) reads as 300
-        raise ValueError(f"{name}={text!r} is not valid; expected a colour name (red, cyan, "
-                         "yellow, ...) or #rrggbb")
+    if len(rgb) in (3, 4) and not all(0 <= v <= 255 for v in rgb):  # rgb(300, 0, 0)
+        raise ValueError(f"{name}={text!r} is out of range; expected levels 0..255 "
+                         "(rgb(r,g,b)), or percentages 0..100%")
+    if len(rgb) != 3:
+        raise ValueError(f"{name}={text!r} is not valid; expected {COLOR_FORMS}")
     r, g, b = rgb
     return r, g, b
+
+
+def color_levels(text: str) -> tuple[int, ...]:
+    """The levels of the colour ``text`` in one of the forms of :data:`COLOR_FORMS` (and
+    ``rgba()``, ``hsla()``, ``#rrggbbaa``): ``(r, g, b)``, or ``(r, g, b, a)`` when it gives
+    alpha, unchecked (``rgb(300,0,0)`` gives 300); ``()`` when it is no colour. Used where
+    alpha is allowed (a palette file's colours) and by :func:`color_from_text`.
+
+    >>> color_levels("rgb(21 101 192)"), color_levels("#ff000080"), color_levels("4px")
+    ((21, 101, 192), (255, 0, 0, 128), ())
+    """
+    from PIL import ImageColor
+
+    try:
+        return tuple(ImageColor.getrgb(_css_color_text(text)))
+    except ValueError:
+        return ()
+
+
+def _css_color_text(text: str) -> str:
+    """``text`` as Pillow reads a colour: ``#`` before 6 or 8 hex digits given without it,
+    and CSS Color 4's space syntax written with commas (alpha after ``/``, a fraction or a
+    percentage, as a level 0..255); else ``text`` itself.
+
+    >>> _css_color_text("1565C0"), _css_color_text("rgb(21 101 192 / 50%)")
+    ('#1565C0', 'rgba(21, 101, 192, 128)')
+    >>> _css_color_text("123"), _css_color_text("hsl(210 80% 42%)")
+    ('123', 'hsl(210, 80%, 42%)')
+    >>> _css_color_text("rgba(56, 142, 60, 0.5)"), _css_color_text("rgba(56, 142, 60, 128)")
+    ('rgba(56, 142, 60, 128)', 'rgba(56, 142, 60, 128)')
+    """
+    bare = text.strip()
+    if re.fullmatch(r"[0-9a-fA-F]{6}|[0-9a-fA-F]{8}", bare):
+        return "#" + bare
+    fraction = _FRACTION_ALPHA.match(text)
+    if fraction is not None:  # CSS's rgba(r, g, b, 0.5): Pillow reads a level 0..255 there
+        level = _alpha_level(fraction.group(3))
+        return text if level is None else f"{fraction.group(1)}{fraction.group(2)}, {level})"
+    match = _SPACE_SYNTAX.match(text)
+    if match is None or len(match.group(2).split()) != 3:
+        return text
+    function, values, alpha = match.groups()
+    function = function.lower().rstrip("a")
+    if alpha is None:
+        return f"{function}({', '.join(values.split())})"
+    level = _alpha_level(alpha)
+    if level is None:
+        return text
+    return f"{function}a({', '.join(values.split())}, {level})"
+
+
+def _alpha_level(alpha: str) -> int | None:
+    """A CSS alpha, ``0.5`` or ``50%``, as a level 0..255 (any number: a range check
+    follows); None when it is no number."""
+    try:
+        value = float(alpha[:-1]) / 100 if alpha.endswith("%") else float(alpha)
+    except ValueError:
+        return None
+    return round(value * 255) if math.isfinite(value) else None
 
 
 def check_dpi(dpi: Any, name: str, unit: str = "dots per inch") -> tuple[float, float]:

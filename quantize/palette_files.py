@@ -1,6 +1,6 @@
 """Palette files: read and write GIMP ``.gpl``, ``.json``, ``.hex``, Adobe ``.act``, JASC
-``.pal``, Paint.NET ``.txt`` palettes and CSS custom properties (``.css``); write a
-palette's swatch image (:func:`swatch_png_bytes`).
+``.pal``, Paint.NET ``.txt`` palettes, CSS custom properties (``.css``) and Adobe Swatch
+Exchange (``.ase``); write a palette's swatch image (:func:`swatch_png_bytes`).
 
 File I/O, like :mod:`quantize.io`: ``read_palette`` checks every line or
 entry and names the file and line (in an .act file, the bytes) in its error;
@@ -61,13 +61,27 @@ entry and names the file and line (in an .act file, the bytes) in its error;
   :class:`PaletteFormatWarning`). Written with a
   ``; paint.net Palette File`` header and Windows line ends;
 - ``.css``: CSS custom properties on ``:root``, ``--color-1: #rrggbb;`` (``#rrggbbaa`` when
-  the palette has alpha), numbered from 1 in palette order, each with a comment of its
-  share (and name) when known, as a web page's theme takes them. Read back: every custom
-  property whose value is a hex colour (``#rgb``, ``#rgba``, ``#rrggbb``, ``#rrggbbaa``),
-  in file order; other declarations (``--radius: 4px``) are skipped.
+  the palette has alpha) in palette order, a named entry's property named after it (``Error
+  red`` as ``--error-red``), the others numbered from 1, each with a comment of its share
+  (and of its name as given, when the property's differs) when known, as a web page's theme
+  takes them. Read back: every custom property whose value is a colour, in file order, its
+  name the entry's (``--color-error`` gives ``color-error``; ``--color-N`` none): hex
+  (``#rgb``, ``#rgba``, ``#rrggbb``, ``#rrggbbaa``), ``rgb()``, ``rgba()``, ``hsl()`` and
+  ``hsla()`` in either syntax (``rgb(21 101 192)``, ``rgb(21, 101, 192)``) and CSS colour
+  names (``black``); other declarations (``--radius: 4px``, ``var(--brand)``) are no colours
+  and are skipped, while one that begins as a colour and is not read (``#12``,
+  ``oklch(...)``, ``rgb(300 0 0)``) is refused, naming its line.
+
+- ``.ase``: Adobe Swatch Exchange (Illustrator, InDesign, Photoshop), big-endian: ``ASEF``,
+  version 1.0, the block count, then blocks (a type, a length): written as one group named
+  as the palette (0xC001 ... 0xC002) of a colour block (0x0001) per entry, its name (UTF-16,
+  else its ``#rrggbb``), model ``RGB `` and three floats 0..1, type normal; no alpha (a
+  translucent entry is written opaque, with a warning). Read: every colour block in file
+  order, groups read through; RGB and Gray swatches are read, CMYK and LAB ones refused by
+  name (their sRGB levels depend on a colour profile).
 
 The names of a palette and of its entries, where its format holds them (.gpl, .json,
-and a Paint.NET .txt file's palette name), are read by :func:`read_palette_names` and
+.css, .ase, and a Paint.NET .txt file's palette name), are read by :func:`read_palette_names` and
 written by :func:`write_palette`'s ``name`` and ``names``.
 
 A palette is ``(k, 3)`` uint8, or ``(k, 4)`` with straight alpha as the fourth
@@ -89,7 +103,7 @@ import numpy as np
 from PIL import Image
 
 from ._kernels import pack_rgb
-from ._validation import check_bool, check_int, check_palette, check_path
+from ._validation import check_bool, check_int, check_palette, check_path, color_levels
 from .errors import (
     AlphaLossWarning,
     ImageReadError,
@@ -145,6 +159,7 @@ PALETTE_FORMATS = {
     ".txt": "Paint.NET palette, one aarrggbb hex colour per line (alpha first), ; comments "
             "(or GIMP's text export, #rrggbb per line)",
     ".css": "CSS custom properties, :root { --color-1: #rrggbb; ... }",
+    ".ase": "Adobe Swatch Exchange (Illustrator, InDesign, Photoshop), named RGB swatches",
 }
 
 
@@ -183,7 +198,8 @@ _ACT_COLORS = 256
 #: The colours Paint.NET reads from a palette file (it leaves out the rest).
 PAINT_NET_COLORS = 96
 #: What a format is called in messages about what it cannot hold.
-_FORMAT_NAMES = {".gpl": "a GIMP palette (.gpl)", ".act": "an Adobe colour table (.act)"}
+_FORMAT_NAMES = {".gpl": "a GIMP palette (.gpl)", ".act": "an Adobe colour table (.act)",
+                 ".ase": "an Adobe Swatch Exchange file (.ase)"}
 #: A .hex line: ``rrggbb`` or ``rrggbbaa``, ``#`` optional, or CSS's shorthand ``#rgb`` or
 #: ``#rgba`` (the ``#`` needed: a bare ``fff`` is no colour CSS writes).
 _HEX_LINE = re.compile(r"^#?([0-9a-fA-F]{6}|[0-9a-fA-F]{8})$|^#([0-9a-fA-F]{3,4})$")
@@ -269,7 +285,7 @@ def check_palette_path(path: str | os.PathLike[str], role: str = "palette", *,
     Traceback (most recent call last):
     ...
     ValueError: palette_out='pico-8.png' names an image, and palettes are read from images \
-but not written as them; expected one of .gpl, .json, .hex, .act, .pal, .txt, .css
+but not written as them; expected one of .gpl, .json, .hex, .act, .pal, .txt, .css, .ase
     """
     p = check_path(path, role)
     if not os.path.isdir(p):  # raises nothing: a name too long is no folder either
@@ -304,7 +320,7 @@ def check_palette_file_holds(path: str | os.PathLike[str], colors: int, what: st
     Traceback (most recent call last):
     ...
     ValueError: palette_out='p.act' is an Adobe colour table (.act), of at most 256 colours, \
-but n_colors=300 asks for more; write the palette as .gpl, .json, .hex, .pal, .txt or .css
+but n_colors=300 asks for more; write the palette as .gpl, .json, .hex, .pal, .txt, .css or .ase
     """
     most = palette_file_capacity(path)
     if most is not None and colors > most:
@@ -380,9 +396,9 @@ _SWATCH_ADVICE = ("; for a PNG of its swatches, write the bytes of "
 
 def write_palette(path: str | os.PathLike[str], palette: np.ndarray,
                   shares: np.ndarray | None = None, *, name: str = "quantize",
-                  names: Sequence[str | None] | None = None) -> None:
+                  names: Sequence[str | None] | None = None, columns: int = 8) -> None:
     """Write a ``(k, 3)`` or ``(k, 4)`` uint8 ``palette`` to ``path`` (.gpl, .json, .hex,
-    .act, .pal or .txt): the bytes of :func:`palette_file_bytes`.
+    .act, .pal, .txt, .css or .ase): the bytes of :func:`palette_file_bytes`.
 
     Written atomically: an existing file of that name is replaced whole (there
     is no ``force`` here, while ``reduce_file`` refuses an existing
@@ -396,16 +412,16 @@ def write_palette(path: str | os.PathLike[str], palette: np.ndarray,
     OutputError
         Also if the file cannot be written (a missing folder).
     """
-    data = palette_file_bytes(path, palette, shares, name=name, names=names)
+    data = palette_file_bytes(path, palette, shares, name=name, names=names, columns=columns)
     atomic_write(path, lambda tmp: tmp.write_bytes(data))
 
 
 def palette_file_bytes(path: str | os.PathLike[str], palette: np.ndarray,
                        shares: np.ndarray | None = None, *, name: str = "quantize",
                        gpl_alpha: bool = False,
-                       names: Sequence[str | None] | None = None) -> bytes:
+                       names: Sequence[str | None] | None = None, columns: int = 8) -> bytes:
     """The bytes :func:`write_palette` writes to ``path``, whose extension (.gpl, .json,
-    .hex, .act, .pal or .txt) names the format; nothing is written. For a palette file
+    .hex, .act, .pal, .txt, .css or .ase) names the format; nothing is written. For a palette file
     written with another file, all or neither (:func:`quantize.io.write_together`).
 
     A fourth column is alpha; it is
@@ -424,8 +440,12 @@ def palette_file_bytes(path: str | os.PathLike[str], palette: np.ndarray,
     beside an image, given back with ``palette_in``), without the warning that GIMP
     leaves that alpha out. ``names`` (k str or None), each entry's name, as
     :func:`read_palette_names` reads them, goes into the .json file (each colour's
-    ``name``, before its ``share``) and into the .gpl entry names, before the hex
-    (``10 70 160	Reflex Blue #0a46a0 20.89%``), as one line; the other formats hold none.
+    ``name``, before its ``share``), into the .gpl entry names, before the hex
+    (``10 70 160	Reflex Blue #0a46a0 20.89%``), as one line, into the .css property
+    names (``--reflex-blue``) and the .ase swatch names; the other formats hold none.
+    ``columns`` (0 to 256, default 8) is a .gpl file's ``Columns:`` line, the columns GIMP
+    shows its swatches in (a palette read from a .gpl file gives its own:
+    :class:`PaletteNames`).
 
     Warns
     -----
@@ -457,6 +477,7 @@ def palette_file_bytes(path: str | os.PathLike[str], palette: np.ndarray,
         pal = pal[:, :3]
     share = _check_shares(shares, len(pal))
     labels = _check_names(names, len(pal))
+    columns = check_int(columns, "columns", minimum=0, maximum=256)
     if not isinstance(name, str):  # None was written as the palette's name "None"
         raise TypeError(f"name={name!r} should be a str, the palette's name, got "
                         f"{type(name).__name__}")
@@ -471,6 +492,9 @@ def palette_file_bytes(path: str | os.PathLike[str], palette: np.ndarray,
     if fmt == ".gpl" and not gpl_alpha:
         _warn_alpha_dropped(p, _not_opaque(pal), f"{_FORMAT_NAMES[fmt]} is written as GIMP "
                             "reads it, without alpha", named=True)
+    if fmt == ".ase":
+        _warn_alpha_dropped(p, _not_opaque(pal), f"{_FORMAT_NAMES[fmt]} holds no alpha")
+        return _ase_bytes(pal, name, labels)
     if fmt == ".act":
         _warn_alpha_dropped(p, _not_opaque(pal) - (_act_transparent(pal) is not None),
                             f"{_FORMAT_NAMES[fmt]} holds no alpha but one fully "
@@ -484,8 +508,11 @@ def palette_file_bytes(path: str | os.PathLike[str], palette: np.ndarray,
         # Windows tools' text formats)
         return (_act_bytes(pal) if fmt == ".act" else _pal_text(pal).encode("ascii")
                 if fmt == ".pal" else _paint_net_text(pal, name).encode("utf-8"))
-    text = {".gpl": _gpl_text, ".json": _json_text, ".hex": _hex_text,
-            ".css": _css_text}[fmt](pal, share, name, labels)
+    if fmt == ".gpl":
+        return _gpl_text(pal, share, name, labels, columns).replace(
+            "\n", os.linesep).encode("utf-8")
+    text = {".json": _json_text, ".hex": _hex_text, ".css": _css_text}[fmt](
+        pal, share, name, labels)
     return text.replace("\n", os.linesep).encode("utf-8")  # as a file opened as text writes it
 
 
@@ -550,8 +577,9 @@ def _hex(c: np.ndarray) -> str:
     return "".join(f"{int(v):02x}" for v in c)
 
 
-def _gpl_text(pal: np.ndarray, share: list, name: str, names: list | None) -> str:
-    lines = ["GIMP Palette", f"Name: {name}", "Columns: 8", "#"]
+def _gpl_text(pal: np.ndarray, share: list, name: str, names: list | None,
+              columns: int = 8) -> str:
+    lines = ["GIMP Palette", f"Name: {name}", f"Columns: {columns}", "#"]
     for c, s, entry in zip(pal, share, names or [None] * len(pal), strict=True):
         label = f"#{_hex(c[:3])}" + ("" if s is None else f" {100 * s:.2f}%")
         if entry is not None:
@@ -582,24 +610,63 @@ def _hex_text(pal: np.ndarray, share: list, name: str, names: list | None) -> st
 
 
 def _css_text(pal: np.ndarray, share: list, name: str, names: list | None) -> str:
-    """CSS custom properties ``--color-1`` ... on ``:root``, in palette order, each with a
-    comment of its name and share when known; the palette's ``name`` in a first comment.
+    """CSS custom properties on ``:root``, in palette order, each named after its entry's
+    name made a CSS identifier (:func:`_css_property_names`), else ``--color-N`` (N its
+    place from 1), with a comment of its share when known, and of its name as given when
+    the property's name is not that; the palette's ``name`` in a first comment.
 
     >>> print(_css_text(np.array([[200, 30, 40], [0, 0, 0]]), [0.75, None], "logo",
     ...                 ["Warm red", None]), end="")
     /* logo: palette by quantize */
     :root {
-      --color-1: #c81e28; /* Warm red, 75.00% */
+      --warm-red: #c81e28; /* Warm red, 75.00% */
       --color-2: #000000;
     }
     """
     lines = [f"/* {_css_comment(name)}: palette by quantize */", ":root {"]
-    for i, (c, s) in enumerate(zip(pal, share, strict=True)):
-        said = [] if names is None or names[i] is None else [_css_comment(names[i])]
+    properties = _css_property_names(names or [None] * len(pal))
+    for i, (c, s, prop) in enumerate(zip(pal, share, properties, strict=True)):
+        given = None if names is None else names[i]
+        said = [] if given is None or given == prop else [_css_comment(given)]
         said += [] if s is None else [f"{100 * s:.2f}%"]
         comment = f" /* {', '.join(said)} */" if said else ""
-        lines.append(f"  --color-{i + 1}: #{_hex(c)};{comment}")
+        lines.append(f"  --{prop}: #{_hex(c)};{comment}")
     return "\n".join([*lines, "}"]) + "\n"
+
+
+def _css_property_names(names: Sequence[str | None]) -> list[str]:
+    """A CSS custom property name (without ``--``) for each entry of the given ``names``:
+    the name in lower case, each run of characters other than letters, digits, ``-`` and
+    ``_`` one ``-`` (``Error red`` gives ``error-red``); ``color-N`` (N the entry's place
+    from 1) for an entry without a name, or whose name holds none of those; ``-2``, ``-3``,
+    ... after a name taken before.
+
+    >>> _css_property_names(["Error red", None, "error/red", "--brand", "color-2"])
+    ['error-red', 'color-2', 'error-red-2', 'brand', 'color-2-2']
+    """
+    taken: set[str] = set()
+    out = []
+    for i, given in enumerate(names):
+        base = "" if given is None else re.sub(r"[^\w-]+", "-", given.lower()).strip("-")
+        base = base or f"color-{i + 1}"
+        prop, n = base, 1
+        while prop in taken:
+            n += 1
+            prop = f"{base}-{n}"
+        taken.add(prop)
+        out.append(prop)
+    return out
+
+
+def _css_palette_name(text: str) -> str | None:
+    r"""The palette name of a .css file :func:`_css_text` wrote, from its first comment
+    (``/* logo: palette by quantize */``); None for another file.
+
+    >>> _css_palette_name("/* logo: palette by quantize */\n:root {}")
+    'logo'
+    """
+    found = re.match(r"^\s*/\*\s*(.*?): palette by quantize \*/", text)
+    return found.group(1).strip() or None if found else None
 
 
 def _css_comment(text: str) -> str:
@@ -653,8 +720,8 @@ _MAX_BYTES = 64 << 20
 
 def read_palette(path: str | os.PathLike[str], *,
                  warn_transparent_index: bool = True) -> np.ndarray:
-    """Read a palette file (.gpl, .json, .hex, .act, .pal or .txt) into a uint8 array, in
-    file order.
+    """Read a palette file (.gpl, .json, .hex, .act, .pal, .txt, .css or .ase) into a uint8
+    array, in file order.
 
     ``(k, 3)``, or ``(k, 4)`` with straight alpha when some entry in the file has
     alpha below 255 (entries given without alpha are opaque); a file whose every
@@ -708,6 +775,8 @@ def read_palette(path: str | os.PathLike[str], *,
     data = _palette_bytes(p)
     if fmt == ".act" and data:
         return _parse_act(data, p, warn_transparent_index)
+    if fmt == ".ase" and data:
+        return _as_palette(_parse_ase(data, p)[0], p)
     return _colors_of(_palette_text(data, fmt, p), fmt, p)
 
 
@@ -721,8 +790,10 @@ def read_named_palette(path: str | os.PathLike[str], *, warn_transparent_index: 
     >>> p = Path(folder.name) / "inks.gpl"
     >>> _ = p.write_text("GIMP Palette\nName: My inks\n200 30 40 Warm red\n0 0 0\n")
     >>> colors, names = read_named_palette(p)
-    >>> colors.tolist(), names
-    ([[200, 30, 40], [0, 0, 0]], PaletteNames(name='My inks', entries=('Warm red', None)))
+    >>> colors.tolist()
+    [[200, 30, 40], [0, 0, 0]]
+    >>> names
+    PaletteNames(name='My inks', entries=('Warm red', None), columns=None)
     >>> folder.cleanup()
 
     Warns
@@ -741,6 +812,9 @@ def read_named_palette(path: str | os.PathLike[str], *, warn_transparent_index: 
     data = _palette_bytes(p)
     if fmt == ".act" and data:
         return _parse_act(data, p, warn_transparent_index), PaletteNames(None, ())
+    if fmt == ".ase" and data:
+        colors, names = _parse_ase(data, p)
+        return _as_palette(colors, p), names
     text = _palette_text(data, fmt, p)
     colors = _colors_of(text, fmt, p)  # a bad file is named as read_palette names it
     return colors, _names_of(text, fmt, p) if fmt in _NAMED_FORMATS else PaletteNames(None, ())
@@ -763,7 +837,12 @@ def _colors_of(text: str, fmt: str, p: Path) -> np.ndarray:
     (:func:`read_palette`)."""
     parse = {".gpl": _parse_gpl, ".json": _parse_json, ".hex": _parse_hex, ".pal": _parse_pal,
              ".txt": _parse_paint_net, ".css": _parse_css}
-    colors = parse[fmt](text, p)
+    return _as_palette(parse[fmt](text, p), p)
+
+
+def _as_palette(colors: list[list[int]], p: Path) -> np.ndarray:
+    """The levels ``colors`` read from the palette file ``p`` as a uint8 array, ``(k, 3)``
+    when every entry is opaque; refused when there are none."""
     if not colors:
         raise ImageReadError("palette file holds no colours", path=p)
     if all(len(c) == 3 or c[3] == 255 for c in colors):
@@ -772,16 +851,19 @@ def _colors_of(text: str, fmt: str, p: Path) -> np.ndarray:
 
 
 #: The palette formats that name a palette and its entries (:func:`read_palette_names`).
-_NAMED_FORMATS = (".gpl", ".json", ".txt")
+_NAMED_FORMATS = (".gpl", ".json", ".txt", ".css")
 
 
 class PaletteNames(NamedTuple):
     """The names a palette file gives (:func:`read_palette_names`): ``name``, the
     palette's own (None: none given), and ``entries``, each entry's name in file order
-    (None: that entry has none), or ``()`` when no entry has one."""
+    (None: that entry has none), or ``()`` when no entry has one; and ``columns``, the
+    columns a .gpl file's ``Columns:`` line asks its swatches shown in (None: none given),
+    which :func:`write_palette` keeps when the palette is written again as .gpl."""
 
     name: str | None
     entries: tuple[str | None, ...]
+    columns: int | None = None
 
 
 def read_palette_names(path: str | os.PathLike[str]) -> PaletteNames:
@@ -789,15 +871,18 @@ def read_palette_names(path: str | os.PathLike[str]) -> PaletteNames:
     :func:`read_palette` reads its colours, entry i of one the name of entry i of the
     other: a .gpl file's ``Name:`` line and the name after each ``R G B`` (less the hex,
     share and alpha :func:`write_palette` notes there), a .json file's ``name`` and each
-    colour's ``name``, a Paint.NET .txt file's ``; Palette Name:`` comment. The other
+    colour's ``name``, a .css file's property names (without ``--``; ``color-N``, as
+    :func:`write_palette` numbers an entry without a name, gives None) and the palette name
+    of its first comment as written here, a Paint.NET .txt file's ``; Palette Name:``
+    comment. The other
     formats, and palette images, hold no names: ``PaletteNames(None, ())``.
 
     >>> import tempfile
     >>> folder = tempfile.TemporaryDirectory()
     >>> p = Path(folder.name) / "inks.gpl"
-    >>> _ = p.write_text("GIMP Palette\nName: My inks\n200 30 40 Warm red\n0 0 0\n")
+    >>> _ = p.write_text("GIMP Palette\nName: My inks\nColumns: 4\n200 30 40 Warm red\n0 0 0\n")
     >>> read_palette_names(p)
-    PaletteNames(name='My inks', entries=('Warm red', None))
+    PaletteNames(name='My inks', entries=('Warm red', None), columns=4)
     >>> folder.cleanup()
 
     Raises
@@ -807,6 +892,8 @@ def read_palette_names(path: str | os.PathLike[str]) -> PaletteNames:
     """
     p = check_path(path, "path")
     fmt = _palette_format(p, "path", images=True)
+    if fmt == ".ase" and not os.path.isdir(p):
+        return _parse_ase(_palette_bytes(p), p)[1]
     if fmt not in _NAMED_FORMATS or os.path.isdir(p):
         return PaletteNames(None, ())
     return _names_of(_palette_text(_palette_bytes(p), fmt, p), fmt, p)
@@ -816,14 +903,33 @@ def _names_of(text: str, fmt: str, p: Path) -> PaletteNames:
     """The names the palette file ``p`` of the format ``fmt`` (of :data:`_NAMED_FORMATS`),
     its ``text``, gives (:func:`read_palette_names`)."""
     entries: list[str | None] = []
+    columns = None
     if fmt == ".gpl":
         _parse_gpl(text, p, entries)
         name = _gpl_palette_name(text)
+        columns = _gpl_columns(text)
     elif fmt == ".json":
         name = _json_names(text, p, entries)
+    elif fmt == ".css":
+        _parse_css(text, p, entries)
+        name = _css_palette_name(text)
     else:
         name = _paint_net_palette_name(text)
-    return PaletteNames(name, tuple(entries) if any(entries) else ())
+    return PaletteNames(name, tuple(entries) if any(entries) else (), columns)
+
+
+def _gpl_columns(text: str) -> int | None:
+    r"""The number a .gpl file's ``Columns:`` line gives (0 to 256, as GIMP takes it), None
+    without one (or another value, which GIMP leaves out).
+
+    >>> _gpl_columns("GIMP Palette\nName: inks\nColumns: 4\n0 0 0\n")
+    4
+    """
+    for line in _lines(text)[1:]:
+        found = re.match(r"^\s*Columns\s*:\s*(\d{1,3})\s*$", line)
+        if found is not None:
+            return int(found.group(1)) if int(found.group(1)) <= 256 else None
+    return None
 
 
 def _palette_bytes(p: Path) -> bytes:
@@ -1574,34 +1680,190 @@ def _parse_hex(text: str, p: Path) -> list[list[int]]:
     return colors
 
 
-#: A CSS custom property whose value starts with ``#``: its name and value (to the
-#: ``;`` or ``}`` that ends the declaration, or the end of the file).
-_CSS_HASH_PROPERTY = re.compile(r"(--[\w-]+)\s*:\s*(#[^;}]*)")
+#: A CSS custom property: its name and value (to the ``;`` or ``}`` that ends the
+#: declaration, or the end of the file).
+_CSS_PROPERTY = re.compile(r"--([\w-]+)\s*:\s*([^;}]*)")
 #: A CSS comment, left out before the declarations are read.
 _CSS_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
+#: The CSS colour functions read (as :func:`~quantize._validation.color_levels` reads them).
+_CSS_READ_FUNCTIONS = re.compile(r"^(rgba?|hsla?)\(", re.IGNORECASE)
+#: The other CSS colour functions, refused by name: their colours are not sRGB levels.
+_CSS_OTHER_FUNCTIONS = re.compile(r"^(hwb|lab|lch|oklab|oklch|color|color-mix|light-dark)\(",
+                                  re.IGNORECASE)
+#: A property name :func:`_css_text` gives an entry without a name (``--color-3``), read back
+#: as no name.
+_CSS_NUMBERED = re.compile(r"^color-\d+$")
 
 
-def _parse_css(text: str, p: Path) -> list[list[int]]:
-    """The hex colours of the CSS custom properties of ``text`` (``--color-1: #c81e28;``), in
-    file order, comments left out (each kept as blanks, so that lines keep their numbers);
-    a property whose value starts with ``#`` and is no hex colour is refused, naming its
-    line.
+def _parse_css(text: str, p: Path, names: list[str | None] | None = None) -> list[list[int]]:
+    """The colours of the CSS custom properties of ``text`` (``--color-1: #c81e28;``), in
+    file order, comments left out (each kept as blanks, so that lines keep their numbers):
+    hex values, ``rgb()``, ``rgba()``, ``hsl()`` and ``hsla()`` (in either syntax, as
+    :func:`~quantize._validation.color_levels` reads them) and CSS colour names; each
+    property's name (without ``--``; None for ``color-N``, as :func:`_css_text` numbers an
+    entry without one) appended to ``names`` when given. Properties of other values
+    (``4px``, ``var(--brand)``) are skipped, as they are no colours; a value that begins
+    as a colour (``#``, a colour function) and is not read is refused, naming its line.
 
     >>> _parse_css(":root { --a: #c81e28; /* --b: #fff; */ --gap: 4px; --c: #0008 }", Path("t.css"))
     [[200, 30, 40], [0, 0, 0, 136]]
+    >>> _parse_css("--brand-rgb: rgb(21 101 192); --ink: black;", Path("t.css"))
+    [[21, 101, 192], [0, 0, 0]]
     """
     text = _CSS_COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), text)
     colors = []
-    for match in _CSS_HASH_PROPERTY.finditer(text):
-        value = match.group(2).strip()
-        color = _HEX_LINE.match(value)
-        if color is None or not value.startswith("#"):
-            line = text.count("\n", 0, match.start()) + 1
-            raise ImageReadError(f"line {line}: {match.group(1)}: expected a hex colour "
-                                 f"'#rrggbb' or '#rrggbbaa' (or '#rgb', '#rgba'), got "
-                                 f"{_shown(value)}", path=p)
-        colors.append(_hex_levels(color))
+    for match in _CSS_PROPERTY.finditer(text):
+        color = _css_value(match.group(2).strip(), f"--{match.group(1)}",
+                           text.count("\n", 0, match.start()) + 1, p)
+        if color is None:
+            continue
+        colors.append(color)
+        if names is not None:
+            names.append(None if _CSS_NUMBERED.match(match.group(1)) else match.group(1))
     return colors
+
+
+def _css_value(value: str, prop: str, line: int, p: Path) -> list[int] | None:
+    """The levels of the CSS value ``value`` of the property ``prop`` (on ``line``), None
+    when it is no colour (``4px``), or raise ImageReadError naming the line when it begins
+    as one and is not read."""
+    from PIL import ImageColor
+
+    if value.startswith("#"):
+        color = _HEX_LINE.match(value)
+        if color is None:
+            raise ImageReadError(f"line {line}: {prop}: expected a hex colour '#rrggbb' or "
+                                 f"'#rrggbbaa' (or '#rgb', '#rgba'), got {_shown(value)}",
+                                 path=p)
+        return _hex_levels(color)
+    if _CSS_OTHER_FUNCTIONS.match(value):
+        raise ImageReadError(f"line {line}: {prop}: {_shown(value)} is not read (not sRGB "
+                             "levels); expected '#rrggbb', 'rgb(r g b)' or 'hsl(h s% l%)'",
+                             path=p)
+    if _CSS_READ_FUNCTIONS.match(value):
+        levels = color_levels(value)
+        if len(levels) not in (3, 4) or not all(0 <= v <= 255 for v in levels):
+            raise ImageReadError(f"line {line}: {prop}: expected 'rgb(r g b)' or "
+                                 f"'rgb(r, g, b)' with levels 0..255 (or 'hsl(h s% l%)', an "
+                                 f"alpha after '/'), got {_shown(value)}", path=p)
+        return list(levels)
+    if value.lower() in ImageColor.colormap:
+        return list(color_levels(value.lower()))
+    return None
+
+
+#: The first bytes of an Adobe Swatch Exchange file: its signature and version 1.0.
+_ASE_HEAD = b"ASEF\x00\x01\x00\x00"
+#: The block types of an .ase file: a colour, the start and the end of a group.
+_ASE_COLOR, _ASE_GROUP, _ASE_GROUP_END = 0x0001, 0xC001, 0xC002
+#: The colour models of an .ase colour block and the floats each gives.
+_ASE_MODELS = {b"RGB ": 3, b"Gray": 1, b"CMYK": 4, b"LAB ": 3}
+#: The colour type an .ase colour block is written with: a process ("normal") colour.
+_ASE_NORMAL = 2
+
+
+def _ase_bytes(pal: np.ndarray, name: str, names: list | None) -> bytes:
+    """An Adobe Swatch Exchange file: its head and block count, then one group named
+    ``name`` holding a colour block per entry of ``pal`` (opaque: its alpha is dropped),
+    named by ``names`` or its ``#rrggbb``, model ``RGB `` with three big-endian floats 0..1,
+    type normal."""
+    blocks = [_ase_block(_ASE_GROUP, _ase_name(name))]
+    for i, c in enumerate(pal):
+        label = names[i] if names is not None and names[i] is not None else f"#{_hex(c[:3])}"
+        body = (_ase_name(label) + b"RGB " + struct.pack(">3f", *(int(v) / 255 for v in c[:3]))
+                + struct.pack(">H", _ASE_NORMAL))
+        blocks.append(_ase_block(_ASE_COLOR, body))
+    blocks.append(_ase_block(_ASE_GROUP_END, b""))
+    return _ASE_HEAD + struct.pack(">I", len(blocks)) + b"".join(blocks)
+
+
+def _ase_block(kind: int, body: bytes) -> bytes:
+    """An .ase block: its type and length (big-endian), then ``body``."""
+    return struct.pack(">HI", kind, len(body)) + body
+
+
+def _ase_name(text: str) -> bytes:
+    """``text`` as an .ase block names it: its length in UTF-16 code units with the
+    closing null, then UTF-16BE and the null."""
+    data = text.encode("utf-16-be", "surrogatepass") + b"\x00\x00"
+    return struct.pack(">H", len(data) // 2) + data
+
+
+def _parse_ase(data: bytes, p: Path) -> tuple[list[list[int]], PaletteNames]:
+    """The colours of the Adobe Swatch Exchange file ``p`` (its bytes ``data``), in file
+    order, and its names: the first group's as the palette's, each colour's (None when it
+    is its own ``#rrggbb``). Groups are read through (their colours are the palette's);
+    a block of another type is skipped by its length. RGB and Gray colours are read
+    (gray ``g`` as ``g g g``); CMYK and LAB are refused, naming the swatch: their sRGB
+    levels depend on the colour profile of the tool that wrote them."""
+    if not data.startswith(b"ASEF"):
+        raise ImageReadError(f"bytes 0-3: {data[:4]!r}; expected 'ASEF', the signature of an "
+                             "Adobe Swatch Exchange file (.ase)", path=p)
+    if len(data) < 12 or data[4:8] != _ASE_HEAD[4:]:
+        raise ImageReadError(f"bytes 4-7: {data[4:8].hex(' ')}; expected 00 01 00 00, the "
+                             "version 1.0 of an Adobe Swatch Exchange file", path=p)
+    (count,) = struct.unpack(">I", data[8:12])
+    colors: list[list[int]] = []
+    names: list[str | None] = []
+    palette_name = None
+    at = 12
+    for _ in range(count):
+        if at + 6 > len(data):
+            raise ImageReadError(f"ends at byte {len(data)}, before the {count} blocks its "
+                                 "head counts; expected a whole .ase file", path=p)
+        kind, length = struct.unpack(">HI", data[at:at + 6])
+        body = data[at + 6:at + 6 + length]
+        if len(body) != length:
+            raise ImageReadError(f"byte {at}: a block of {length} bytes, past the end of the "
+                                 f"file ({len(data)} bytes); expected a whole .ase file", path=p)
+        if kind == _ASE_COLOR:
+            label, color = _ase_color(body, at, len(colors) + 1, p)
+            colors.append(color)
+            names.append(None if label.lower() in ("", f"#{_hex(color)}") else label)
+        elif kind == _ASE_GROUP and palette_name is None:
+            palette_name = _ase_text(body, at, p)[0] or None
+        at += 6 + length
+    return colors, PaletteNames(palette_name, tuple(names) if any(names) else ())
+
+
+def _ase_text(body: bytes, at: int, p: Path) -> tuple[str, int]:
+    """The name an .ase block's ``body`` (at byte ``at``) begins with, and where it ends."""
+    if len(body) < 2:
+        raise ImageReadError(f"byte {at}: a block too short for its name; expected a whole "
+                             ".ase file", path=p)
+    (units,) = struct.unpack(">H", body[:2])
+    end = 2 + 2 * units
+    if end > len(body):
+        raise ImageReadError(f"byte {at}: a name of {units} characters, longer than its "
+                             "block; expected a whole .ase file", path=p)
+    text = body[2:end].decode("utf-16-be", "replace").rstrip("\x00")
+    return printable_line(text), end
+
+
+def _ase_color(body: bytes, at: int, number: int, p: Path) -> tuple[str, list[int]]:
+    """The name and levels of the .ase colour block ``body`` (at byte ``at``, swatch
+    ``number`` from 1)."""
+    label, end = _ase_text(body, at, p)
+    model = body[end:end + 4]
+    values = _ASE_MODELS.get(model)
+    said = f"swatch {number} ({quoted(label)}, byte {at})"
+    if values is None:
+        raise ImageReadError(f"{said}: colour model {model!r}; expected 'RGB ', 'Gray', "
+                             "'CMYK' or 'LAB '", path=p)
+    if model in (b"CMYK", b"LAB "):
+        raise ImageReadError(f"{said}: a {model.decode().strip()} colour, which is not read "
+                             "(its sRGB levels depend on the colour profile of the tool that "
+                             "wrote it); export the swatches as RGB", path=p)
+    floats = body[end + 4:end + 4 + 4 * values]
+    if len(floats) != 4 * values:
+        raise ImageReadError(f"{said}: a block too short for its {values} values; expected "
+                             "a whole .ase file", path=p)
+    levels = struct.unpack(f">{values}f", floats)
+    if not all(0 <= v <= 1 for v in levels):  # NaN is neither
+        raise ImageReadError(f"{said}: values {', '.join(f'{v:g}' for v in levels)}; "
+                             "expected values 0..1", path=p)
+    rgb = [round(v * 255) for v in levels]
+    return label, rgb * 3 if values == 1 else rgb
 
 
 def swatch_png_bytes(palette: Any, side: int = 64) -> bytes:

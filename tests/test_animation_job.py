@@ -2148,7 +2148,7 @@ def test_per_frame_palettes_past_256_colours_are_refused_for_an_act_file(tmp_pat
                     palette_out=pal)
     assert str(info.value) == (f"palette_out={str(pal)!r} is an Adobe colour table (.act), of "
                                "at most 256 colours, but the palette has 288 colours; write "
-                               "the palette as .gpl, .json, .hex, .pal, .txt or .css")
+                               "the palette as .gpl, .json, .hex, .pal, .txt, .css or .ase")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.png"]
 
 

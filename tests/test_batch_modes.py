@@ -164,8 +164,8 @@ def test_reduce_mode_refuses_a_palette_in_that_is_no_file_path(tree, given, kind
         batch.plan_batch(tree / "in", tree / "out", batch.reduce_mode(),
                          options={"palette_in": given})
     assert str(info.value) == (
-        "palette_in should be the path of a palette file (.gpl, .json, .hex, .act, .pal, .txt "
-        "or .css, or an image of its colours: .png, .gif or .bmp) in a batch, got "
+        "palette_in should be the path of a palette file (.gpl, .json, .hex, .act, .pal, .txt, "
+        ".css or .ase, or an image of its colours: .png, .gif or .bmp) in a batch, got "
         f"{kind}; write the colours to one with "
         "quantize.palette_files.write_palette")
     assert not (tree / "out").exists()

@@ -2217,7 +2217,8 @@ def test_palette_help_names_the_options_per_frame_is_refused_with(tmp_path, monk
                     "k-means clusters, 1..256"),
     ("batch", "--quality", "≤ Q, a number from 0 to 20"),
     ("batch", "--regions", "N >= 1"),
-    ("batch", "--palette-in", "(.gpl, .json, .hex, .act, .pal, .txt or .css, or an image of its "
+    ("batch", "--palette-in", "(.gpl, .json, .hex, .act, .pal, .txt, .css or .ase, or an "
+                              "image of its "
                               "colours: .png, .gif or .bmp; not with --quality or "
                               "--exact-colors; with -k K, each still image is mapped onto the "
                               "best K of its colours); a palette image inside INPUT_DIR is "

@@ -765,7 +765,8 @@ def test_cli_refuses_a_palette_in_from_stdin_as_such(photo_tree, tmp_path, comma
     assert result.exit_code == 2
     assert result.stderr == ("quantize: error: --palette-in is -, but the palette is read "
                              "from a file, not from stdin; name a palette file (.gpl, .json, "
-                             ".hex, .act, .pal, .txt or .css, or an image of its colours: .png, "
+                             ".hex, .act, .pal, .txt, .css or .ase, or an image of its "
+                             "colours: .png, "
                              ".gif or .bmp)\n")
     assert not out.exists()
 
@@ -1886,8 +1887,8 @@ def test_cli_a_segment_csv_report_leads_with_the_segment_columns(photo_tree, tmp
     (["--edges"], "--edges does not apply to --mode reduce"),
     (["--overlay-color", "cyan"], "--overlay-color does not apply to --mode reduce"),
     (["--mode", "segment", "--overlay-color", "#12345"], "quantize: error: "
-     "--overlay-color='#12345' is not valid; expected a colour name (red, cyan, yellow, ...) "
-     "or #rrggbb\n"),
+     "--overlay-color='#12345' is not valid; expected a colour name (red, cyan, yellow, ...), "
+     "#rrggbb, #rgb, rrggbb, rgb(r,g,b), rgb(r g b) or hsl(h,s%,l%)\n"),
     (["--mode", "segment", "-w", "shape=1"], "shape"),
     (["-k", "0"], "-k/--colors=0 should be >= 1"),
     (["-k", "300"], "-k/--colors=300 should be <= 256"),

@@ -106,6 +106,42 @@ def test_reduce_palette_out_writes_css(three, tmp_path):
     assert "  --color-1: #c81e1e; /* 56.25% */\n" in (tmp_path / "r.css").read_text()
 
 
+def test_palette_ase_is_written_and_every_command_reads_it(three, tmp_path):
+    # .ase was refused by palette -o, --palette-in, --palette-out and --fixed-color.
+    result = run("palette", three, "-k", 3, "-o", tmp_path / "p.ase")
+    assert result.exit_code == 0, result.output
+    assert read_palette(tmp_path / "p.ase").tolist() == [[200, 30, 30], [20, 20, 220],
+                                                         [255, 255, 255]]
+    (tmp_path / "brand.gpl").write_text("GIMP Palette\nName: Brand\n200 30 30 Error red\n"
+                                        "20 20 220 Brand blue\n255 255 255\n")
+    result = run("reduce", three, "--palette-in", tmp_path / "brand.gpl", "-o",
+                 tmp_path / "r.png", "--palette-out", tmp_path / "r.ase")
+    assert result.exit_code == 0, result.output
+    result = run("reduce", three, "--palette-in", tmp_path / "r.ase", "-o",
+                 tmp_path / "s.png", "--palette-out", tmp_path / "s.css")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "s.css").read_text() == (
+        "/* Brand: palette by quantize */\n"
+        ":root {\n"
+        "  --error-red: #c81e1e; /* Error red, 56.25% */\n"
+        "  --brand-blue: #1414dc; /* Brand blue, 31.25% */\n"
+        "  --color-3: #ffffff; /* 12.50% */\n"
+        "}\n")
+    result = run("palette", three, "-k", 3, "--fixed-color", tmp_path / "r.ase", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["fixed_colors"] == ["#c81e1e", "#1414dc", "#ffffff"]
+
+
+def test_palette_out_given_to_palette_points_to_output(three, tmp_path):
+    # It said only "--palette-out: no such option": reduce's name for the file palette writes
+    # with -o.
+    result = run("palette", three, "--palette-out", tmp_path / "x.gpl")
+    assert (result.exit_code, result.stderr) == (
+        2, "quantize: error: --palette-out: no such option; did you mean --output? (see "
+           "'quantize palette --help')\n")
+    assert not (tmp_path / "x.gpl").exists()
+
+
 def test_swatch_png_reads_back_as_the_same_colours(photo, tmp_path):
     result = run("palette", photo, "-k", 7, "-o", tmp_path / "s.png")
     assert result.exit_code == 0, result.output
@@ -309,8 +345,9 @@ def _help(*command):
                 "are then opaque.", ["every frame", ".gif", ".webp"]),
     ("--fixed-color", "in the order given (listed first whatever their share; entry 0 of "
                       "-o's file is the first), the fitted ones follow; they count in -k. "
-                      "Opaque: a colour with alpha is refused. A colour name, #rrggbb or "
-                      "rgb(r,g,b). --seed",
+                      "Opaque: a colour with alpha is refused. A colour name, #rrggbb, #rgb, "
+                      "rrggbb (as Figma copies it), rgb(r,g,b), rgb(r g b) or hsl(h,s%,l%). "
+                      "--seed",
      ["--quality", "--palette-out", "--palette-in", "transparent pixels"]),
     ("--max-pixels", "Refuse images of more than N pixels (width x height), a guard",
      ["--frames", "animation"]),

@@ -2625,7 +2625,7 @@ def test_a_palette_out_to_stdout_is_refused_as_such(tmp_path, monkeypatch):
     assert result.exit_code == 2
     assert one_error_line(result) == (
         "quantize: error: --palette-out=-: the palette is written to a file, not to stdout; "
-        "name a .gpl, .json, .hex, .act, .pal, .txt or .css file")
+        "name a .gpl, .json, .hex, .act, .pal, .txt, .css or .ase file")
     assert sorted(os.listdir()) == ["a.png"]
 
 
@@ -3463,7 +3463,7 @@ def test_an_act_palette_out_too_small_for_stdout_names_the_users_path(photo, tmp
     assert (result.exit_code, one_error_line(result)) == (
         2, f"quantize: error: {photo}: --palette-out='p.act' is an Adobe colour table (.act), "
         "of at most 256 colours, but --palette-in='big.gpl' holds more; write the palette "
-        "as .gpl, .json, .hex, .pal, .txt or .css")
+        "as .gpl, .json, .hex, .pal, .txt, .css or .ase")
     assert result.stdout_bytes == b"" and not os.path.lexists("p.act")
 
 
@@ -5596,7 +5596,8 @@ def test_the_gif_alpha_warning_names_matte_as_the_fix(tmp_path):
 
 @pytest.mark.parametrize("args, message", [
     (["--matte", "#zz"], "--matte='#zz' is not valid; expected a colour name (red, cyan, "
-                         "yellow, ...) or #rrggbb"),
+                         "yellow, ...), #rrggbb, #rgb, rrggbb, rgb(r,g,b), rgb(r g b) or "
+                         "hsl(h,s%,l%)"),
     (["--matte", "#ffffff80"], "--matte='#ffffff80' has alpha, which the background an image "
                                "is shown on cannot have; expected a colour without it (red, "
                                "cyan, ...) or #rrggbb"),
@@ -5940,8 +5941,8 @@ def test_palette_out_keeps_the_names_of_the_palette_in_file(tmp_path, inks, stri
     result = run(stripes, "--palette-in", inks, "-o", tmp_path / "o.png",
                  "--palette-out", tmp_path / "out.gpl", "--json")
     assert result.exit_code == 0, result.output
-    assert (tmp_path / "out.gpl").read_text() == (
-        "GIMP Palette\nName: My inks\nColumns: 8\n#\n"
+    assert (tmp_path / "out.gpl").read_text() == (  # the Columns: of inks.gpl kept too
+        "GIMP Palette\nName: My inks\nColumns: 3\n#\n"
         "255 255 255\tPaper white #ffffff 75.00%\n"
         "200  30  40\tWarm Red #c81e28 25.00%\n"
         " 10  70 160\tReflex Blue #0a46a0 0.00%\n")

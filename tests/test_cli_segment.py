@@ -524,13 +524,20 @@ def test_cli_overlay_color_draws_the_borders_in_it_and_changes_no_other_output(t
                       "outdir": str(tmp_path / "cyan")}
 
 
-@pytest.mark.parametrize("colour", ["reddish", "rgb(300, 0, 0)", ""])
-def test_cli_a_bad_overlay_color_is_one_line_and_makes_no_folder(photo_path, tmp_path, colour):
+@pytest.mark.parametrize(("colour", "said"), [
+    ("reddish", "is not valid; expected a colour name (red, cyan, yellow, ...), #rrggbb, #rgb, "
+                "rrggbb, rgb(r,g,b), rgb(r g b) or hsl(h,s%,l%)"),
+    ("", "is not valid; expected a colour name (red, cyan, yellow, ...), #rrggbb, #rgb, "
+         "rrggbb, rgb(r,g,b), rgb(r g b) or hsl(h,s%,l%)"),
+    ("rgb(300, 0, 0)", "is out of range; expected levels 0..255 (rgb(r,g,b)), or percentages "
+                       "0..100%"),
+])
+def test_cli_a_bad_overlay_color_is_one_line_and_makes_no_folder(photo_path, tmp_path, colour,
+                                                                 said):
     result = runner.invoke(app, ["segment", str(photo_path), "-o", str(tmp_path / "x"),
                                  "--overlay-color", colour])
     assert (result.exit_code, result.stderr) == (
-        2, f"quantize: error: --overlay-color={colour!r} is not valid; expected a colour "
-           "name (red, cyan, yellow, ...) or #rrggbb\n")
+        2, f"quantize: error: --overlay-color={colour!r} {said}\n")
     assert not (tmp_path / "x").exists()
 
 

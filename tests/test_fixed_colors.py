@@ -196,9 +196,53 @@ def test_fixed_colours_refused(fixed, match):
         reduce_colors(_four_colours(), 3, fixed_colors=fixed)
 
 
-def test_fixed_colours_refused_beside_a_given_palette():
-    with pytest.raises(ValueError, match="fixed_colors=red goes with a fit, not with palette"):
+@pytest.mark.parametrize("written", ["1565c0", "1565C0", "#1565c0", "rgb(21 101 192)",
+                                     "rgb(21, 101, 192)", "rgb(21 101 192 / 1)"])
+def test_fixed_colours_read_bare_hex_and_css4_space_syntax(written):
+    colors = np.array([[0, 0, 0], [250, 0, 0]], np.uint8)
+    palette = fit_palette(colors, [1, 1], 3, fixed_colors=[written], seed=0)
+    assert palette[0].tolist() == [21, 101, 192]
+
+
+@pytest.mark.parametrize(("written", "error"), [
+    ("rgb(300,0,0)", "fixed_colors='rgb(300,0,0)' is out of range; expected levels 0..255 "
+                     "(rgb(r,g,b)), or percentages 0..100%"),
+    ("rgb(0 0 256)", "fixed_colors='rgb(0 0 256)' is out of range"),
+    # a bare 3-digit number reads as a number, not as #rgb
+    ("123", "fixed_colors='123' is not valid; expected a colour name (red, cyan, yellow, ...), "
+            "#rrggbb, #rgb, rrggbb, rgb(r,g,b), rgb(r g b) or hsl(h,s%,l%)"),
+    ("rgb(21 101 192 / 50%)", "fixed_colors='rgb(21 101 192 / 50%)' has alpha"),
+])
+def test_fixed_colours_refused_with_the_forms_taken(written, error):
+    with pytest.raises(ValueError) as raised:
+        reduce_colors(_four_colours(), 3, fixed_colors=[written])
+    assert str(raised.value).startswith(error)
+
+
+def test_fixed_colours_refused_beside_a_given_palette_alone():
+    with pytest.raises(ValueError, match=r"^fixed_colors=red goes with a fit, or with "
+                       r"n_colors=K beside palette \(entries pinned among those chosen\), not "
+                       r"with palette alone"):
         reduce_colors(_four_colours(), fixed_colors=["red"], palette=[[0, 0, 0], [9, 9, 9]])
+
+
+_INKS = [[200, 0, 0], [0, 0, 210], [255, 0, 0], [0, 0, 0]]  # error red, blue, red, ink
+
+
+def test_fixed_colours_beside_a_palette_and_n_colors_are_pinned_among_those_chosen():
+    # -k 2 of a palette chose the two entries nearest the image, dropping a brand's
+    # error red (not in the image) with no way to keep it.
+    assert reduce_colors(_four_colours(), 2, palette=_INKS).palette.tolist() == [
+        [200, 0, 0], [0, 0, 210]]
+    pinned = reduce_colors(_four_colours(), 2, palette=_INKS, fixed_colors=["#ff0000"])
+    assert pinned.palette.tolist() == [[0, 0, 210], [255, 0, 0]]  # the best entry beside it
+    assert pinned.indices.tolist() == [[1] * 4] * 2 + [[0] * 4] * 2
+
+
+def test_a_pinned_colour_must_be_an_entry_of_the_palette():
+    with pytest.raises(ValueError, match=r"^fixed_colors=#123456 is not an entry of palette; "
+                       r"expected colours of the palette, pinned among the n_colors=K chosen"):
+        reduce_colors(_four_colours(), 2, palette=_INKS, fixed_colors=["#123456"])
 
 
 # -- the command line ------------------------------------------------------------------
@@ -222,8 +266,13 @@ def test_reduce_writes_the_fixed_colour_at_index_0(tmp_path, suffix):
 
 @pytest.mark.parametrize(("args", "error"), [
     (["--fixed-color", "red", "--palette-in", "p.gpl"],
-     "quantize: error: --fixed-color=red goes with a fit, not with --palette-in='p.gpl': "
-     "give the fixed colours as the palette's own entries\n"),
+     "quantize: error: --fixed-color=red goes with a fit, or with -k/--colors=K beside "
+     "--palette-in='p.gpl' (entries pinned among those chosen), not with --palette-in='p.gpl' "
+     "alone: give the fixed colours as the palette's own entries\n"),
+    (["-k", "1", "--fixed-color", "red", "--palette-in", "p.gpl"],
+     "quantize: error: a.png: --fixed-color=#ff0000 is not an entry of --palette-in='p.gpl'; "
+     "expected colours of the palette, pinned among the -k/--colors=K chosen (add it to the "
+     "palette to keep it)\n"),
     (["-k", "2", "--fixed-color", "red", "--fixed-color", "lime", "--fixed-color", "blue"],
      "quantize: error: --fixed-color=red,lime,blue holds 3 colours, more than "
      "-k/--colors=2; expected at most 2\n"),
@@ -238,6 +287,19 @@ def test_reduce_refuses_bad_fixed_colours_in_one_line(tmp_path, args, error):
     done = run_in_process(["reduce", "a.png", "-o", "o.png", *args], cwd=tmp_path)
     assert (done.returncode, done.stderr) == (2, error)
     assert not (tmp_path / "o.png").exists()
+
+
+def test_reduce_pins_fixed_colours_among_the_k_entries_of_palette_in(tmp_path):
+    Image.fromarray(_four_colours()).save(tmp_path / "a.png")
+    (tmp_path / "tokens.css").write_text(":root {\n  --color-red: rgb(200 0 0);\n"
+                                         "  --color-blue: #0000d2;\n  --color-error: #ff0000;\n"
+                                         "  --ink: #000;\n}\n")
+    done = run_in_process(["reduce", "a.png", "--palette-in", "tokens.css", "-k", "2",
+                           "--fixed-color", "#ff0000", "-o", "o.png", "--palette-out", "o.css"],
+                          cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "o.css").read_text().splitlines()[2:4] == [
+        "  --color-blue: #0000d2; /* 50.00% */", "  --color-error: #ff0000; /* 50.00% */"]
 
 
 def test_a_size_budget_tries_no_fewer_colours_than_the_fixed_ones(tmp_path):

@@ -15,6 +15,7 @@ from quantize.errors import AlphaLossWarning, ImageReadError, OutputError
 from quantize.palette_files import (
     PaletteNames,
     TransparentIndexWarning,
+    read_named_palette,
     read_palette,
     read_palette_names,
     write_palette,
@@ -117,7 +118,7 @@ def test_an_unknown_palette_extension_is_named(tmp_path):
     # reduce_file's options, which a caller of these functions never gave.
     target = tmp_path / "p.csv"
     expected = (f"path={str(target)!r} has an unknown palette extension '.csv'; expected one "
-                "of .gpl, .json, .hex, .act, .pal, .txt, .css")
+                "of .gpl, .json, .hex, .act, .pal, .txt, .css, .ase")
     with pytest.raises(ValueError) as err:
         write_palette(target, COLOURS[:2])
     assert str(err.value) == expected
@@ -603,7 +604,7 @@ def test_act_file_refuses_more_than_256_colours(tmp_path):
         write_palette(path, np.zeros((257, 3), np.uint8))
     assert str(info.value) == (f"path={str(path)!r}: an Adobe colour table (.act) holds at "
                                "most 256 colours, got a palette of 257; write .gpl, .json, "
-                               ".hex, .pal, .txt or .css")
+                               ".hex, .pal, .txt, .css or .ase")
     assert not path.exists()
 
 
@@ -751,7 +752,7 @@ def test_what_a_palette_format_holds_is_said_by_palette_files(suffix):
         check_palette_file_holds(name, 257, "the palette has 257 colours", "palette")
     assert str(info.value) == ("palette='p.ACT' is an Adobe colour table (.act), of at most "
                                "256 colours, but the palette has 257 colours; write the "
-                               "palette as .gpl, .json, .hex, .pal, .txt or .css")
+                               "palette as .gpl, .json, .hex, .pal, .txt, .css or .ase")
 
 
 def test_paint_net_txt_file_text_and_round_trip(tmp_path):
@@ -1154,7 +1155,7 @@ def test_entry_names_are_written_before_the_hex_and_read_back_without_it(tmp_pat
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", AlphaLossWarning)
             write_palette(path, palette, shares, name="My inks", names=names)
-        assert read_palette_names(path) == PaletteNames(
+        assert read_palette_names(path)[:2] == (  # .gpl's Columns: 8 read too
             "My inks", ("Warm Red", "Reflex Blue", None))
         assert np.array_equal(read_palette(path), palette)
     assert gpl.read_text().splitlines()[4:] == [
@@ -1174,8 +1175,163 @@ def test_entry_names_are_written_before_the_hex_and_read_back_without_it(tmp_pat
     ("p.txt", "; paint.net Palette File\n; Palette Name: inks\nFFFF0000\n",
      PaletteNames("inks", ())),
     ("p.hex", "ff0000\n", PaletteNames(None, ())),
+    ("p.gpl", "GIMP Palette\nName: inks\nColumns: 4\n1 2 3 Ink\n",
+     PaletteNames("inks", ("Ink",), 4)),
 ])
 def test_read_palette_names_gives_the_names_a_format_holds(tmp_path, name, text, names):
     path = tmp_path / name
     path.write_text(text)
     assert read_palette_names(path) == names
+
+
+# -- .css: design tokens, their names and colour syntax -----------------------------------
+
+
+_TOKENS = """:root {
+  --color-error: #d32f2f;
+  --color-brand-rgb: rgb(21 101 192);
+  --radius: 4px; /* no colour: skipped */
+  --color-ok: rgba(56, 142, 60, 0.5);
+  --shadow: var(--color-error);
+  --ink: Black;
+  --accent: hsl(0 100% 50%);
+}
+"""
+
+
+def test_css_tokens_give_their_colours_and_names(tmp_path):
+    # Only hex values were read (rgb(21 101 192) skipped without a word), and no name.
+    path = tmp_path / "tokens.css"
+    path.write_text(_TOKENS)
+    assert read_palette(path).tolist() == [[211, 47, 47, 255], [21, 101, 192, 255],
+                                           [56, 142, 60, 128], [0, 0, 0, 255],
+                                           [255, 0, 0, 255]]
+    assert read_palette_names(path) == PaletteNames(None, (
+        "color-error", "color-brand-rgb", "color-ok", "ink", "accent"))
+
+
+def test_css_written_from_named_entries_names_its_properties(tmp_path):
+    # Named entries were written --color-1, --color-2, ..., their names in comments alone.
+    path = tmp_path / "tok.css"
+    write_palette(path, COLOURS[:4], np.array([0.5, 0.25, 0.25, 0.0]), name="brand",
+                  names=["Error red", "color-error", None, "Error red"])
+    assert path.read_text() == (
+        "/* brand: palette by quantize */\n"
+        ":root {\n"
+        "  --error-red: #c81e1e; /* Error red, 50.00% */\n"
+        "  --color-error: #1ea028; /* 25.00% */\n"
+        f"  --color-3: #{COLOURS[2].tobytes().hex()}; /* 25.00% */\n"
+        f"  --error-red-2: #{COLOURS[3].tobytes().hex()}; /* Error red, 0.00% */\n"
+        "}\n")
+    assert read_palette_names(path) == PaletteNames("brand", (
+        "error-red", "color-error", None, "error-red-2"))
+    assert np.array_equal(read_palette(path), COLOURS[:4])
+
+
+@pytest.mark.parametrize("value, said", [
+    ("#12", "expected a hex colour '#rrggbb' or '#rrggbbaa' (or '#rgb', '#rgba'), got '#12'"),
+    ("rgb(300 0 0)", "expected 'rgb(r g b)' or 'rgb(r, g, b)' with levels 0..255 (or "
+                     "'hsl(h s% l%)', an alpha after '/'), got 'rgb(300 0 0)'"),
+    ("oklch(62% 0.2 250)", "'oklch(62% 0.2 250)' is not read (not sRGB levels); expected "
+                           "'#rrggbb', 'rgb(r g b)' or 'hsl(h s% l%)'"),
+])
+def test_a_css_colour_that_is_not_read_names_its_line(tmp_path, monkeypatch, value, said):
+    refused = _refusal(tmp_path, monkeypatch, "t.css",
+                       f":root {{\n  --a: #fff;\n  --b: {value};\n}}\n")
+    assert refused == f"t.css: line 3: --b: {said}"
+
+
+# -- .ase: Adobe Swatch Exchange ----------------------------------------------------------
+
+
+def _ase_name(text: str) -> bytes:
+    data = text.encode("utf-16-be") + b"\0\0"
+    return (len(data) // 2).to_bytes(2, "big") + data
+
+
+def _ase_block(kind: int, body: bytes) -> bytes:
+    return kind.to_bytes(2, "big") + len(body).to_bytes(4, "big") + body
+
+
+def _ase_color(name: str, model: bytes, *values: float, kind: int = 2) -> bytes:
+    import struct
+
+    return _ase_block(0x0001, _ase_name(name) + model
+                      + struct.pack(f">{len(values)}f", *values) + kind.to_bytes(2, "big"))
+
+
+def _ase_file(*blocks: bytes) -> bytes:
+    return b"ASEF\x00\x01\x00\x00" + len(blocks).to_bytes(4, "big") + b"".join(blocks)
+
+
+def test_ase_built_by_hand_gives_its_rgb_and_gray_swatches_and_their_names(tmp_path):
+    # .ase was refused for --palette-in, --palette-out, --fixed-color and palette -o.
+    path = tmp_path / "brand.ase"
+    path.write_bytes(_ase_file(
+        _ase_block(0xC001, _ase_name("Brand")),
+        _ase_color("Error red", b"RGB ", 211 / 255, 47 / 255, 47 / 255, kind=1),  # spot
+        _ase_color("#1565c0", b"RGB ", 21 / 255, 101 / 255, 192 / 255),  # its own hex
+        _ase_block(0xC002, b""),
+        _ase_color("50% grey", b"Gray", 0.5, kind=0)))  # global, outside the group
+    colors, names = read_named_palette(path)
+    assert colors.tolist() == [[211, 47, 47], [21, 101, 192], [128, 128, 128]]
+    assert names == PaletteNames("Brand", ("Error red", None, "50% grey"))
+    assert read_palette_names(path) == names
+
+
+def test_ase_round_trip_keeps_colours_and_names_and_warns_of_alpha(tmp_path):
+    path = tmp_path / "p.ase"
+    write_palette(path, COLOURS[:3], name="inks", names=["Warm red", None, "Grün"])
+    data = path.read_bytes()
+    # the head, 5 blocks: the group, three colours, the group's end; the first colour
+    assert data[:12] == b"ASEF\x00\x01\x00\x00\x00\x00\x00\x05"
+    assert _ase_color("Warm red", b"RGB ", 200 / 255, 30 / 255, 30 / 255) in data
+    assert read_named_palette(path)[1] == PaletteNames("inks", ("Warm red", None, "Grün"))
+    assert np.array_equal(read_palette(path), COLOURS[:3])
+    with pytest.warns(AlphaLossWarning, match=r"^p\.ase: an Adobe Swatch Exchange file "
+                      r"\(\.ase\) holds no alpha, so 1 entry of alpha below 255 is written "
+                      r"opaque; write \.json, \.hex, \.pal, \.txt or \.css to keep alpha$"):
+        write_palette(path, np.array([[1, 2, 3, 255], [4, 5, 6, 0]], np.uint8))
+    assert read_palette(path).tolist() == [[1, 2, 3], [4, 5, 6]]
+
+
+@pytest.mark.parametrize("content, said", [
+    (_ase_file(_ase_color("Cyan ink", b"CMYK", 1, 0, 0, 0)),
+     "swatch 1 ('Cyan ink', byte 12): a CMYK colour, which is not read (its sRGB levels "
+     "depend on the colour profile of the tool that wrote it); export the swatches as RGB"),
+    (_ase_file(_ase_color("a", b"RGB ", 0, 0, 0), _ase_color("Sky", b"LAB ", 80, -10, -30)),
+     "swatch 2 ('Sky', byte 42): a LAB colour, which is not read (its sRGB levels depend on "
+     "the colour profile of the tool that wrote it); export the swatches as RGB"),
+    (_ase_file(_ase_color("hot", b"RGB ", 1.5, 0, 0)),
+     "swatch 1 ('hot', byte 12): values 1.5, 0, 0; expected values 0..1"),
+    (_ase_file(_ase_color("a", b"RGB ", 0, 0, 0))[:-4],
+     "byte 12: a block of 24 bytes, past the end of the file (38 bytes); expected a whole "
+     ".ase file"),
+    (b"GIMP Palette\n0 0 0\n", "bytes 0-3: b'GIMP'; expected 'ASEF', the signature of an "
+                              "Adobe Swatch Exchange file (.ase)"),
+    (b"ASEF\x00\x02\x00\x00\x00\x00\x00\x00", "bytes 4-7: 00 02 00 00; expected 00 01 00 00, "
+                                              "the version 1.0 of an Adobe Swatch Exchange file"),
+    (_ase_file(_ase_block(0xC001, _ase_name("empty")), _ase_block(0xC002, b"")),
+     "palette file holds no colours"),
+])
+def test_an_ase_file_that_is_not_read_is_named_with_what_was_expected(tmp_path, monkeypatch,
+                                                                      content, said):
+    assert _refusal(tmp_path, monkeypatch, "p.ase", content) == f"p.ase: {said}"
+
+
+def test_a_gpl_written_again_keeps_its_columns(tmp_path):
+    # A GIMP palette of Columns: 4, mapped onto and written as --palette-out, came out with
+    # Columns: 8.
+    from quantize.reduce import reduce_file
+
+    (tmp_path / "brand.gpl").write_text("GIMP Palette\nName: Brand\nColumns: 4\n#\n"
+                                        "200 30 30 Error red\n20 160 40 Go green\n")
+    Image.fromarray(COLOURS[:2].reshape(1, 2, 3)).save(tmp_path / "a.png")
+    reduce_file(tmp_path / "a.png", tmp_path / "o.png", palette_in=tmp_path / "brand.gpl",
+                palette_out=tmp_path / "o.gpl")
+    assert (tmp_path / "o.gpl").read_text().splitlines()[:3] == [
+        "GIMP Palette", "Name: Brand", "Columns: 4"]
+    write_palette(tmp_path / "w.gpl", COLOURS[:2], columns=16)
+    assert read_palette_names(tmp_path / "w.gpl").columns == 16
+    with pytest.raises(ValueError, match=r"^columns=300 should be <= 256"):
+        write_palette(tmp_path / "w.gpl", COLOURS[:2], columns=300)

@@ -199,7 +199,7 @@ def test_a_palette_file_named_as_an_image_is_told_to_be_named_by_its_format(tmp_
         read_palette(tmp_path / "p.png")
     assert str(info.value) == (f"{tmp_path / 'p.png'}: not an image Pillow can identify; it "
                                "holds text, as a palette file does: name it by its format "
-                               "(.gpl, .json, .hex, .act, .pal, .txt or .css)")
+                               "(.gpl, .json, .hex, .act, .pal, .txt, .css or .ase)")
 
 
 def test_a_corrupt_palette_image_is_named_in_one_line(tmp_path):
@@ -216,9 +216,9 @@ def test_palette_out_is_not_written_as_an_image():
     assert check_palette_path("p.gif", "palette_in", images=True).name == "p.gif"
     with pytest.raises(ValueError, match=r"^palette_out='p\.png' names an image, and palettes "
                        r"are read from images but not written as them; expected one of "
-                       r"\.gpl, \.json, \.hex, \.act, \.pal, \.txt, \.css$"):
+                       r"\.gpl, \.json, \.hex, \.act, \.pal, \.txt, \.css, \.ase$"):
         check_palette_path("p.png", "palette_out")
-    with pytest.raises(ValueError, match=r"expected one of .*\.css, or an image \.png, \.gif, "
+    with pytest.raises(ValueError, match=r"expected one of .*\.ase, or an image \.png, \.gif, "
                        r"\.bmp$"):
         read_palette("p.jpg")
 
@@ -266,7 +266,7 @@ def test_cli_reduce_names_a_misnamed_palette_file_in_one_line(tmp_path):
     assert result.exit_code == 1
     assert result.stderr == (f"quantize: error: {tmp_path / 'p.png'}: not an image Pillow can "
                              "identify; it holds text, as a palette file does: name it by its "
-                             "format (.gpl, .json, .hex, .act, .pal, .txt or .css)\n")
+                             "format (.gpl, .json, .hex, .act, .pal, .txt, .css or .ase)\n")
 
 
 def test_cli_batch_maps_every_file_onto_a_palette_image_and_skips_it(tmp_path):

@@ -82,6 +82,18 @@ def test_the_entries_chosen_have_the_least_error_of_every_subset_on_small_cases(
     assert mapping_error(features, counts, entries[chosen]) == pytest.approx(best)
 
 
+@pytest.mark.parametrize("pinned", [[3], [0, 3], [2]])
+def test_pinned_entries_are_always_chosen_the_others_the_best_around_them(pinned):
+    colors, counts = np.array([[0.], [10.], [100.]]), np.array([5, 5, 1])
+    entries = np.array([[0.], [9.], [50.], [99.]])
+    chosen = choose_entries(colors, counts, entries, 2, pinned=np.array(pinned))
+    assert set(pinned) <= set(chosen.tolist()) and chosen.size == 2
+    best = min((mapping_error(colors, counts, entries[[*pinned, other]]), other)
+               for other in range(4) if other not in pinned) if len(pinned) == 1 else None
+    if best is not None:
+        assert sorted(chosen.tolist()) == sorted([*pinned, best[1]])
+
+
 def test_the_swap_passes_leave_the_greedy_choice_when_it_is_beaten():
     # Dropping keeps 0 or 10 for the four pixels at 0 and 10 (their own entries); the
     # single entry 5, which the image never takes, draws them with less error.

@@ -2067,7 +2067,7 @@ def test_an_act_palette_out_is_refused_more_than_256_colours(tmp_path):
     rng = np.random.default_rng(0)
     Image.fromarray(rng.integers(0, 256, (17, 17, 3), dtype=np.uint8)).save(src)
     pal = tmp_path / "p.act"
-    advice = "; write the palette as .gpl, .json, .hex, .pal, .txt or .css"
+    advice = "; write the palette as .gpl, .json, .hex, .pal, .txt, .css or .ase"
     with pytest.raises(ValueError) as info:
         reduce_file(src, tmp_path / "a.webp", n_colors=300, palette_out=pal)
     assert str(info.value) == (f"palette_out={str(pal)!r} is an Adobe colour table (.act), of "

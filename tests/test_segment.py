@@ -574,7 +574,8 @@ def test_clusters_and_centers_are_as_documented_on_both_paths(rng):
     ((0, 255, 0, 128), ValueError, r"^color=\(0, 255, 0, 128\) should be \(r, g, b\), three"),
     # a string is read as the command line reads --overlay-color
     ("rouge", ValueError, r"^color='rouge' is not valid; expected a colour name \(red, cyan, "
-                          r"yellow, \.\.\.\) or #rrggbb$"),
+                          r"yellow, \.\.\.\), #rrggbb, #rgb, rrggbb, rgb\(r,g,b\), rgb\(r g b\) or "
+                          r"hsl\(h,s%,l%\)$"),
     ("#00ff0080", ValueError, r"^color='#00ff0080' has alpha, which an overlay's opaque"),
     # a 0-d array was "len() of unsized object"
     (np.array(255), ValueError, r"^color=array\(255\) should be \(r, g, b\), three integers"),

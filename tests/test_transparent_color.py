@@ -97,8 +97,8 @@ def test_an_opaque_image_is_written_as_without_it(tmp_path):
      "(the mean colour of the visible pixels next to the transparent ones)\n"),
     (["--transparent-color", "edges"],
      "quantize: error: --transparent-color='edges' is not valid; expected a colour name (red, "
-     "cyan, yellow, ...) or #rrggbb, or 'edge' (the mean colour of the visible pixels next to "
-     "the transparent ones)\n"),
+     "cyan, yellow, ...), #rrggbb, #rgb, rrggbb, rgb(r,g,b), rgb(r g b) or hsl(h,s%,l%), or "
+     "'edge' (the mean colour of the visible pixels next to the transparent ones)\n"),
     (["--transparent-color", "red", "--palette-in", "p.hex"],
      "quantize: error: --transparent-color='red' goes with a fit, not with "
      "--palette-in='p.hex': give the colour as the palette's own entry of alpha 0 (ff00ff00 "

@@ -397,7 +397,7 @@ def batch(
     palette_out: Annotated[str | None, typer.Option(
         "--palette-out", metavar="NAME", help="reduce, with --shared-palette: also write the "
         "shared palette as NAME in OUT_DIR, beside shared-palette.json, in the format its "
-        "extension names (.gpl, .json, .hex, .act, .pal, .txt, .css, as reduce --palette-out "
+        "extension names (.gpl, .json, .hex, .act, .pal, .txt, .css, .ase, as reduce --palette-out "
         "writes), entry i being index i of every output; written again on each run.",
         show_default=False)] = None,
     strip: StripOption = False,
@@ -1577,9 +1577,10 @@ def _reduce_options(colors: int | None, quality: float | None, space: str | None
         options["matte"] = hex_color(check_matte(matte, "--matte"))
     fixed_color = fixed_colors_given(fixed_color)  # a list, a palette file: one colour each
     if fixed_color:  # so too; as #rrggbb, in their order
-        if palette_in is not None:
-            raise ValueError("--fixed-color goes with a fit, not with --palette-in: give the "
-                             "fixed colours as the palette's own entries")
+        if palette_in is not None and colors is None:
+            raise ValueError("--fixed-color goes with a fit, or with -k beside --palette-in "
+                             "(entries pinned among those chosen), not with --palette-in "
+                             "alone: give the fixed colours as the palette's own entries")
         most = colors if colors is not None else None if quality is not None else DEFAULT_COLORS
         options["fixed_colors"] = fixed_hex(check_fixed_colors(fixed_color, most,
                                                                "--fixed-color"))

@@ -217,7 +217,8 @@ def _matte_option(shown: str, where: str, effect: str) -> Any:
         "a web page's), as Photoshop's Matte: translucent pixels (a soft shadow, "
         "anti-aliased edges) are blended onto it and made opaque before the colours are "
         f"fitted{where}; fully transparent pixels stay so.{effect} A colour name (white, "
-        "...: the CSS names), #rrggbb or rgb(r,g,b).", show_default=False,
+        "...: the CSS names), #rrggbb, #rgb, rrggbb (as Figma copies it), rgb(r,g,b), "
+        "rgb(r g b) or hsl(h,s%,l%).", show_default=False,
         autocompletion=offering(color_names))]
 
 
@@ -230,10 +231,12 @@ def _fixed_color_option(first: str, counted: str, after: str, alone: str) -> Any
         "as an entry of its own, whether a pixel takes it or not (a colour key such as "
         "#ff00ff, black, white, a brand's colours); repeat it for more, list several with "
         "commas ('#1f77b4,#ff7f0e'), or give a palette file for all of its colours (.hex, "
-        ".gpl, .json, .act, .pal, .txt, .css, or a .png, .gif or .bmp of swatches). The fixed "
+        ".gpl, .json, .act, .pal, .txt, .css, .ase, or a .png, .gif or .bmp of swatches). "
+        "The fixed "
         f"colours are the first entries, in the order given ({first}), the fitted ones follow; "
         f"they count in -k{counted}. Opaque: a colour with alpha is refused{after}. A "
-        f"colour name, #rrggbb or rgb(r,g,b).{alone}", show_default=False,
+        f"colour name, #rrggbb, #rgb, rrggbb (as Figma copies it), rgb(r,g,b), rgb(r g b) or "
+        f"hsl(h,s%,l%).{alone}", show_default=False,
         autocompletion=offering(color_names))]
 
 
@@ -291,7 +294,9 @@ PaletteMatteOption = _matte_option("the colours are", "", " The colours are then
 FixedColorOption = _fixed_color_option(
     "index 0 of a .png, .gif or .bmp and of --palette-out is the first",
     " and in the colours --quality chooses",
-    "; the entry of fully transparent pixels comes after them", " Not with --palette-in.")
+    "; the entry of fully transparent pixels comes after them", " With --palette-in and -k K, "
+    "entries of that palette pinned among the K chosen (each must be one of its entries); not "
+    "with --palette-in alone.")
 PaletteFixedColorOption = _fixed_color_option(
     "listed first whatever their share; entry 0 of -o's file is the first", "", "", "")
 TransparentColorOption = Annotated[str | None, typer.Option(
@@ -300,7 +305,8 @@ TransparentColorOption = Annotated[str | None, typer.Option(
     "the same. A colour key (#ff00ff), which a .bmp, holding no alpha, then shows where the "
     "image was transparent; or edge: the mean colour of the visible pixels next to them, "
     "as alpha bleeding gives them, so that a game engine filtering the texture without "
-    "premultiplying draws no dark outline. A colour name, #rrggbb or rgb(r,g,b). Still "
+    "premultiplying draws no dark outline. A colour name, #rrggbb, #rgb, rrggbb, rgb(r,g,b), "
+    "rgb(r g b) or hsl(h,s%,l%). Still "
     "images only; not with --palette-in, whose own entry of alpha 0 gives the colour.",
     show_default=False, autocompletion=offering(lambda: ["edge", *color_names()]))]
 SeedOption = Annotated[int, typer.Option(
@@ -2246,11 +2252,12 @@ def _given_once(param: Any, leveled: bool) -> str | None:
 
 
 #: Options known by other names: in another quantize command (``reduce --clusters``,
-#: ``segment --colors``), in pngquant (``--nofs`` and ``--ordered``, which both turn its
-#: dithering off, ``--floyd``, ``--map``, ``-f`` for ``--force``), ImageMagick (``-remap``,
-#: ``-map``) or gifsicle (``--use-colormap``), or in common use (``--threads``), or as
-#: scikit-learn's and scikit-image's keywords (``--random-state``). Each is proposed only
-#: where the command has it.
+#: ``segment --colors``, ``palette --palette-out``, reduce's name of palette's ``-o``), in
+#: pngquant (``--nofs`` and ``--ordered``, which both turn its dithering off, ``--floyd``,
+#: ``--map``, ``-f`` for ``--force``), ImageMagick (``-remap``, ``-map``) or gifsicle
+#: (``--use-colormap``), or in common use (``--threads``), or as scikit-learn's and
+#: scikit-image's keywords (``--random-state``). Each is proposed only where the command has
+#: it.
 _OTHER_NAMES: dict[str, tuple[str, ...]] = {
     "--clusters": ("--colors",),
     "--colors": ("--clusters",),
@@ -2264,6 +2271,7 @@ _OTHER_NAMES: dict[str, tuple[str, ...]] = {
     "--threads": ("--jobs",),
     "--workers": ("--jobs",),
     "--processes": ("--jobs",),
+    "--palette-out": ("--output",),
     "--outdir": ("--output",),
     "--out-dir": ("--output",),
     "--out": ("--output",),

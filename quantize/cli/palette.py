@@ -124,7 +124,8 @@ def palette_command(
         "-o", "--output", metavar="FILE", parser=file_name,
         help="Write the palette to FILE instead of printing it, with one input only: "
         ".gpl, .json, .hex, .act, .pal, .txt, .css (CSS custom properties --color-1.. by "
-        "share), or .png (a swatch: one 64-pixel square per colour, all the same size, "
+        "share), .ase (Adobe Swatch Exchange), or .png (a swatch: one 64-pixel square per "
+        "colour, all the same size, "
         "left to right by share; --palette-in reads it back).", show_default=False)] = None,
     ext: Annotated[str | None, typer.Option(
         "--ext", metavar="SUFFIX", help="Write each input's palette beside it, named "

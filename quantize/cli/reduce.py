@@ -154,6 +154,8 @@ Examples:
   quantize reduce sprite.png --palette-in pico-8-1x.png  # a palette image
   quantize reduce plot.png -k 16 --fixed-color series.hex  # keep them, fit 16 - 8 more
   quantize reduce plot.png --fixed-color navy,orange,green
+  quantize reduce shot.png --palette-in tokens.css -k 4 --fixed-color d32f2f  # pinned
+  quantize reduce shot.png --palette-in brand.ase --palette-out shot.css  # names kept
   quantize reduce heat.png --quality 2 --dither  # a gradient, unbanded
   quantize reduce anim.gif -k 32 --dither=ordered  # a Bayer pattern, steady
   quantize reduce sprite.png --palette-in pico8.hex --dither=pattern  # 2 near colours

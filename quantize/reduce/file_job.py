@@ -12,7 +12,7 @@ import contextlib
 import io as _io
 import os
 import time
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Literal, NamedTuple
@@ -70,7 +70,7 @@ from ..palette_files import PaletteNames, entry_hex, palette_file_bytes
 from ..reconstruct.palette import indexed_image
 from .budget import budget_bound, most_fitting
 from .fit import DEFAULT_COLORS, Space, check_n_colors
-from .image import DARK_OUTPUT, palette_subset, reduce_within_limit
+from .image import DARK_OUTPUT, palette_subset, pinned_rows, reduce_within_limit
 from .options import (
     EDGE,
     Options,
@@ -273,7 +273,8 @@ def reduce_file(input: str | os.PathLike[str] | BinaryIO,
         fitted palette is, as if fitted to this image, and with ``space="lab"``
         matched by Lab distance, as the fit matches. Needs ``palette_in``.
     palette_out : path, optional
-        Also write the palette (.gpl, .json, .hex, .act, .pal, .txt or .css by extension), each
+        Also write the palette (.gpl, .json, .hex, .act, .pal, .txt, .css or .ase by
+        extension), each
         entry with its fitted alpha (opaque beside a .gif output): given back as
         ``palette_in`` for the same input, it gives the same output (fitted with
         ``space="lab"``, given back with ``palette_fitted``).
@@ -525,7 +526,7 @@ def reduce_file(input: str | os.PathLike[str] | BinaryIO,
                           output_said(job.output, shown), _WIDE_INSTEAD)
         if job.output.suffix.lower() == ".gif":
             loaded, thresholded = _binary_alpha(loaded, output_named(job.output, shown))
-    job = job.with_chosen_entries(loaded, opts["space"])
+    job = job.with_chosen_entries(loaded, opts["space"], opts["fixed_colors"])
     given = _given_table(job, palette_in)  # the given palette as the output holds it, or None
     numbers = _numbering(job, given, palette_out, masks)
     try:
@@ -914,7 +915,9 @@ def fit_options(job: FileJob, loaded: Any, opts: dict[str, Any],
     mapped = _drawn_entries(job, _gif_palette(job, loaded.alpha, shown), loaded.alpha)
     checked = check_options(k, opts["quality"], opts["space"], opts["dither"],
                             opts["exact_colors"], mapped, opts["quality_limit"],
-                            fixed_colors=opts.get("fixed_colors"))
+                            # beside a given palette, pinned among its entries chosen
+                            fixed_colors=opts.get("fixed_colors") if job.palette is None
+                            else None)
     # A fitted palette's transparent entry comes first, but after its fixed colours.
     clear_at = (job.clear_entry_at() if checked.fixed_colors is None
                 else checked.fixed_colors.shape[0])
@@ -1069,7 +1072,9 @@ def _palette_out_bytes(path: str | os.PathLike[str], result: ReduceResult, name:
                             f"the image has {n} entries")
     return palette_file_bytes(path, listed, shares, gpl_alpha=True,
                               name=name if names is None or names.name is None else names.name,
-                              names=_entry_names(listed, given, names, numbered is not None))
+                              names=_entry_names(listed, given, names, numbered is not None),
+                              columns=8 if names is None or names.columns is None
+                              else names.columns)
 
 
 def _entry_names(entries: np.ndarray, table: np.ndarray | None, names: PaletteNames | None,
@@ -1517,19 +1522,26 @@ class FileJob(NamedTuple):
             return min(self.n_colors or MAX_PALETTE, MAX_PALETTE - has_alpha)
         return self.n_colors
 
-    def with_chosen_entries(self, loaded: Any, space: str) -> FileJob:
+    def with_chosen_entries(self, loaded: Any, space: str,
+                            fixed: Sequence[str] | None = None) -> FileJob:
         """This job mapping onto the best ``n_colors`` entries of its given palette for the
         image ``loaded`` (:func:`~quantize.reduce.image.palette_subset`), as if the palette
-        held them alone, their names kept; itself without both."""
+        held them alone, their names kept; the ``fixed`` colours (``#rrggbb``, checked:
+        ``fixed_colors``) always among them (:func:`~quantize.reduce.image.pinned_rows`);
+        itself without both."""
         if self.palette is None or self.n_colors is None:
             return self
         first = _first_indices(self.palette)
         shown = visible_entries(self.palette)
         rows = np.array([first[tuple(entry)] for entry in shown.tolist()], np.intp)
-        chosen = rows[palette_subset(loaded.rgb, loaded.alpha, shown, self.n_colors, space)]
+        pinned = None if not fixed else pinned_rows(
+            shown, np.array([list(bytes.fromhex(c[1:])) for c in fixed], np.uint8),
+            "fixed_colors", self.palette_name)
+        chosen = rows[palette_subset(loaded.rgb, loaded.alpha, shown, self.n_colors, space,
+                                     pinned)]
         names = self.palette_names
         if names is not None and names.entries:
-            names = PaletteNames(names.name, tuple(
+            names = names._replace(entries=tuple(
                 names.entries[i] if i < len(names.entries) else None for i in chosen.tolist()))
         return self._replace(palette=self.palette[chosen], palette_names=names)
 

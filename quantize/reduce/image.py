@@ -341,8 +341,10 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
         check_palette_draws(opts.palette, alpha)
         warn_palette_without_alpha(opts.palette, alpha)
         if opts.n_colors is not None:
-            chosen = palette_subset(rgb, alpha, opts.palette, opts.n_colors, opts.space)
-            opts = replace(opts, palette=opts.palette[chosen], n_colors=None)
+            pinned = None if opts.fixed_colors is None else \
+                pinned_rows(opts.palette, opts.fixed_colors, "fixed_colors", "palette")
+            chosen = palette_subset(rgb, alpha, opts.palette, opts.n_colors, opts.space, pinned)
+            opts = replace(opts, palette=opts.palette[chosen], n_colors=None, fixed_colors=None)
     return reduce_within_limit(rgb, alpha, opts, rng)[0]
 
 
@@ -386,7 +388,7 @@ def _within_budget(rgb: np.ndarray, alpha: np.ndarray | None, opts: Options, see
 
 
 def palette_subset(rgb: np.ndarray, alpha: np.ndarray | None, palette: np.ndarray,
-                   n_colors: int, space: str) -> np.ndarray:
+                   n_colors: int, space: str, pinned: np.ndarray | None = None) -> np.ndarray:
     """The rows of a given ``palette`` whose mapping of the image has the least error
     found, ``n_colors`` of them, or fewer when the image takes fewer (ascending; see
     :mod:`~quantize.reduce.subset`).
@@ -396,7 +398,9 @@ def palette_subset(rgb: np.ndarray, alpha: np.ndarray | None, palette: np.ndarra
     entry whose colour sorts first: :func:`~quantize.reduce.fit.tie_order`). Prior
     validation is assumed: ``rgb`` ``(H, W, 3)`` uint8, ``alpha`` ``(H, W)`` uint8 or None,
     ``palette`` ``(n, 3)`` or ``(n, 4)`` uint8 of distinct visible entries
-    (:func:`~quantize.reduce.options.visible_entries`), ``1 <= n_colors``.
+    (:func:`~quantize.reduce.options.visible_entries`), ``1 <= n_colors``; ``pinned``, at
+    most ``n_colors`` distinct rows of ``palette`` always among those chosen
+    (``fixed_colors`` beside a palette: :func:`pinned_rows`).
 
     >>> image = np.zeros((2, 4, 3), np.uint8); image[:, 2:] = 200
     >>> palette = np.array([[250, 250, 250], [10, 10, 10], [190, 190, 190], [90, 90, 90]],
@@ -415,9 +419,35 @@ def palette_subset(rgb: np.ndarray, alpha: np.ndarray | None, palette: np.ndarra
     start = None
     if grid is not None and palette.shape[0] > _GRID_SEARCHED_UPTO and hist.colors.shape[0]:
         start = _snapped_fit(hist, grid, n_colors, np.argsort(order))
+    pins = None if pinned is None else np.argsort(order)[pinned]
     chosen = choose_entries(hist.features, hist.counts, features_of(palette[order], space),
-                            n_colors, start)
+                            n_colors, start, pins)
     return np.sort(order[chosen])
+
+
+def pinned_rows(palette: np.ndarray, fixed: np.ndarray, name: str, palette_name: str
+                ) -> np.ndarray:
+    """The rows of ``palette`` (distinct visible entries) of the opaque colours ``fixed``
+    ``(f, 3)`` (``fixed_colors`` beside a palette and ``n_colors``: entries always among
+    those chosen), in their order; a ValueError naming ``name`` and ``palette_name`` for a
+    colour the palette has not as an opaque entry.
+
+    >>> pinned_rows(np.array([[0, 0, 0], [9, 9, 9]], np.uint8), np.array([[9, 9, 9]]),
+    ...             "fixed_colors", "palette").tolist()
+    [1]
+    """
+    opaque = palette[:, :3] if palette.shape[1] == 3 else \
+        np.where(palette[:, 3:] == 255, palette[:, :3].astype(np.int64), -1)
+    rows = []
+    for color in np.asarray(fixed, np.int64):
+        at = np.flatnonzero((opaque == color).all(axis=1))
+        if at.size == 0:
+            raise ValueError(f"{name}={'#' + bytes(int(v) for v in color).hex()} is not an "
+                             f"entry of {palette_name}; expected colours of the palette, "
+                             "pinned among the n_colors=K chosen (add it to the palette to "
+                             "keep it)")
+        rows.append(int(at[0]))
+    return np.array(rows, np.intp)
 
 
 #: A grid palette (:mod:`~quantize.reconstruct.grid`) of more entries than this is chosen

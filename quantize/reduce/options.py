@@ -283,10 +283,11 @@ def check_options(n_colors: Any, quality: Any, space: Any, dither: Any,
                          f"colours, got {given}{choose_fewer_advice(k is None)}")
     fixed = check_fixed_colors(fixed_colors, k if k is not None or q is None else MAX_PALETTE,
                                fixed_name)
-    if fixed is not None and palette is not None:
-        raise ValueError(f"{fixed_shown(fixed_name, fixed_colors)} goes with a fit, not "
-                         f"with {palette_name}: give the fixed colours as the palette's own "
-                         "entries")
+    if fixed is not None and palette is not None and k is None:
+        raise ValueError(f"{fixed_shown(fixed_name, fixed_colors)} goes with a fit, or with "
+                         f"n_colors=K beside {palette_name} (entries pinned among those "
+                         f"chosen), not with {palette_name} alone: give the fixed colours as "
+                         "the palette's own entries")
     return Options(k, q, space, strength, exact, pal, clear_at=clear_at, quality_limit=limit,
                    fixed_colors=fixed)
 
@@ -1096,10 +1097,11 @@ def check_reduce_options(**options: Any) -> dict[str, Any]:
         palette = check_palette(pal_in, "palette_in", pillow_forms=True)
     check_palette_alone("palette_in", pal_in, opts["n_colors"], opts["quality"],
                         opts["exact_colors"])
-    if opts["fixed_colors"] is not None and pal_in is not None:
+    if opts["fixed_colors"] is not None and pal_in is not None and opts["n_colors"] is None:
         raise ValueError(f"{fixed_shown('fixed_colors', opts['fixed_colors'])} goes with a "
-                         f"fit, not with {palette_in_name(pal_in)}: give the fixed colours "
-                         "as the palette's own entries")
+                         f"fit, or with n_colors=K beside {palette_in_name(pal_in)} (entries "
+                         f"pinned among those chosen), not with {palette_in_name(pal_in)} "
+                         "alone: give the fixed colours as the palette's own entries")
     checked = check_options(opts["n_colors"], opts["quality"], opts["space"], opts["dither"],
                             opts["exact_colors"], palette, opts["quality_limit"],
                             "palette_in", opts["fixed_colors"])
@@ -1226,7 +1228,7 @@ def check_palette_out_holds(palette_out: Any, colors: int, what: str) -> None:
     Traceback (most recent call last):
     ...
     ValueError: palette_out='p.act' is an Adobe colour table (.act), of at most 256 colours, \
-but n_colors=300 asks for more; write the palette as .gpl, .json, .hex, .pal, .txt or .css
+but n_colors=300 asks for more; write the palette as .gpl, .json, .hex, .pal, .txt, .css or .ase
     """
     if palette_out is not None:
         check_palette_file_holds(palette_out, colors, what, "palette_out")

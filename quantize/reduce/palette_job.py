@@ -65,7 +65,7 @@ def check_palette_output(output: str | os.PathLike[str], role: str = "output") -
     Traceback (most recent call last):
     ...
     ValueError: output='theme.jpg' has extension '.jpg'; expected a palette file \
-(.gpl, .json, .hex, .act, .pal, .txt, .css) or a swatch image (.png)
+(.gpl, .json, .hex, .act, .pal, .txt, .css, .ase) or a swatch image (.png)
     """
     p = check_path(output, role)
     if p.suffix.lower() == SWATCH_EXTENSION:
@@ -126,7 +126,7 @@ def extract_palette(input: str | os.PathLike[str], output: str | os.PathLike[str
         A still image file (any Pillow reads; upright by its EXIF orientation, in sRGB;
         a TIFF's GDAL_NODATA pixels transparent, as ``reduce_file`` reads them).
     output : path, optional
-        A palette file (.gpl, .json, .hex, .act, .pal, .txt or .css:
+        A palette file (.gpl, .json, .hex, .act, .pal, .txt, .css or .ase:
         :func:`~quantize.palette_files.palette_file_bytes`) or a swatch image (.png: one
         square of 64 pixels per colour, equal whatever the share, in a row:
         :func:`~quantize.palette_files.swatch_png_bytes`), its entries in share order.

@@ -40,7 +40,8 @@ _BLOCK = 1 << 21
 
 
 def choose_entries(features: np.ndarray, counts: np.ndarray, entries: np.ndarray,
-                   k: int, start: np.ndarray | None = None) -> np.ndarray:
+                   k: int, start: np.ndarray | None = None,
+                   pinned: np.ndarray | None = None) -> np.ndarray:
     """The ``k`` rows of ``entries`` (or fewer: those the colours take, when they take no
     more) whose mapping of ``features`` has the least weighted squared error found.
 
@@ -50,7 +51,10 @@ def choose_entries(features: np.ndarray, counts: np.ndarray, entries: np.ndarray
     :func:`~quantize._kernels.nearest` breaks them. ``start``: at most ``k`` distinct rows
     to swap from (step 2 alone) instead of those the dropping leaves; a grid palette's
     (RGB565's 65,536 entries) is a fit snapped to the grid, see
-    :func:`~quantize.reduce.image.palette_subset`.
+    :func:`~quantize.reduce.image.palette_subset`. ``pinned``: at most ``k`` distinct rows
+    always among those chosen (a brand's error red, whether the image takes it or not),
+    never dropped nor swapped; the others are chosen around them (``start`` is then not
+    used).
 
     Returns
     -------
@@ -62,23 +66,29 @@ def choose_entries(features: np.ndarray, counts: np.ndarray, entries: np.ndarray
     >>> colors = np.array([[0.], [10.], [100.]])
     >>> choose_entries(colors, np.array([5, 5, 1]), np.array([[0.], [9.], [50.], [99.]]), 2)
     array([1, 3])
+    >>> choose_entries(colors, np.array([5, 5, 1]), np.array([[0.], [9.], [50.], [99.]]), 2,
+    ...                pinned=np.array([2]))
+    array([1, 2])
     """
     n = entries.shape[0]
+    pinned = np.zeros(0, np.intp) if pinned is None else np.asarray(pinned, np.intp)
     if k >= n:
         return np.arange(n)
     if features.shape[0] == 0:
-        return np.arange(k)
+        rest = np.setdiff1d(np.arange(n), pinned)[:k - pinned.size]
+        return np.sort(np.concatenate([pinned, rest]))
     X = np.asarray(features, np.float64)
     C = np.asarray(entries, np.float64)
     w = np.asarray(counts, np.float64)
-    if start is not None:
+    if start is not None and pinned.size == 0:
         return np.sort(_swapped(X, w, C, np.asarray(start, np.intp)))
     labels = labels_sq_dist(X, C)[0]
-    used = np.flatnonzero(np.bincount(labels, minlength=n))
+    used = np.union1d(np.flatnonzero(np.bincount(labels, minlength=n)), pinned)
     if used.size <= k:
         return used
-    chosen = used[_dropped_to(X, w, C[used], k)]
-    return np.sort(_swapped(X, w, C, chosen))
+    kept = np.isin(used, pinned)
+    chosen = used[_dropped_to(X, w, C[used], k, kept)]
+    return np.sort(_swapped(X, w, C, chosen, pinned))
 
 
 def mapping_error(features: np.ndarray, counts: np.ndarray, entries: np.ndarray) -> float:
@@ -94,14 +104,18 @@ def mapping_error(features: np.ndarray, counts: np.ndarray, entries: np.ndarray)
     return float(w @ dist / max(w.sum(), 1.0))
 
 
-def _dropped_to(X: np.ndarray, w: np.ndarray, C: np.ndarray, k: int) -> np.ndarray:
+def _dropped_to(X: np.ndarray, w: np.ndarray, C: np.ndarray, k: int,
+                kept: np.ndarray | None = None) -> np.ndarray:
     """Rows ``(k,)`` of ``C`` left once the others are dropped, one at a time, each the
-    row whose removal adds the least error (ties: the lowest row)."""
+    row whose removal adds the least error (ties: the lowest row); the rows ``kept``
+    (bool, ``(n,)``: pinned) are never dropped."""
     alive = np.ones(C.shape[0], bool)
     first, d1, second, d2 = _two_nearest(X, C, np.arange(X.shape[0]), alive)
     for _ in range(C.shape[0] - k):
         loss = np.bincount(first, weights=w * (d2 - d1), minlength=C.shape[0])
         loss[~alive] = np.inf
+        if kept is not None:
+            loss[kept] = np.inf
         gone = int(np.argmin(loss))
         alive[gone] = False
         held = first == gone
@@ -141,9 +155,11 @@ def _two_nearest(X: np.ndarray, C: np.ndarray, rows: np.ndarray, alive: np.ndarr
     return out[0], out[1], out[2], out[3]
 
 
-def _swapped(X: np.ndarray, w: np.ndarray, C: np.ndarray, chosen: np.ndarray) -> np.ndarray:
+def _swapped(X: np.ndarray, w: np.ndarray, C: np.ndarray, chosen: np.ndarray,
+             pinned: np.ndarray | None = None) -> np.ndarray:
     """``chosen`` rows of ``C`` after passes that replace each by the row nearest the mean
-    of the colours it draws, when that row is nearer and not chosen, until none is."""
+    of the colours it draws, when that row is nearer and not chosen, until none is; a
+    ``pinned`` row stays."""
     chosen = chosen.copy()
     for _ in range(_SWAP_PASSES):
         labels = labels_sq_dist(X, C[chosen])[0]
@@ -156,6 +172,8 @@ def _swapped(X: np.ndarray, w: np.ndarray, C: np.ndarray, chosen: np.ndarray) ->
         moved = False
         for row, group in zip(dist, np.flatnonzero(held), strict=True):
             own = chosen[group]
+            if pinned is not None and own in pinned:
+                continue
             free = np.where(taken, np.inf, row)
             best = int(np.argmin(free))
             if free[best] < row[own] * (1 - 1e-12):
