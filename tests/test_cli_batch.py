@@ -1834,6 +1834,27 @@ def test_cli_segment_mode_takes_regions_and_edges(photo_tree, tmp_path):
     assert (out / "astronaut" / "edges.png").is_file()
 
 
+def test_cli_segment_mode_writes_labels_tif_of_more_regions_than_labels_png_holds(
+        photo_tree, tmp_path, monkeypatch):
+    """The file failed, its report's reason '--min-region=0 leaves ...' (a cell a
+    spreadsheet protects with an apostrophe); now every output is written, the labels in
+    labels.tif, and the fact said as a note of the file."""
+    monkeypatch.setattr("quantize.segment_file.MAX_PNG_LABEL", 1)
+    out = tmp_path / "out"
+    result = _cli(photo_tree, "-o", out, "--mode", "segment", "--regions", "2",
+                  "--glob", "astronaut.jpg", "--report", tmp_path / "r.csv", "--jobs", "1")
+    assert result.exit_code == 0, result.output
+    assert (f"quantize: note: {photo_tree / 'astronaut.jpg'}: 2 regions, more than labels.png "
+            "can number (1): their labels are in labels.tif (32-bit) instead, the other "
+            "outputs as usual") in result.stderr.splitlines()
+    record = json.loads((out / "astronaut" / "segments.json").read_text())
+    assert record["outputs"][0] == "labels.tif"
+    assert sorted(os.listdir(out / "astronaut")) == sorted(record["outputs"])
+    with open(tmp_path / "r.csv", newline="", encoding="utf-8-sig") as f:
+        rows = list(csv.DictReader(f))
+    assert [(row["status"], row["reason"]) for row in rows] == [("ok", "")]
+
+
 def test_cli_a_segment_csv_report_leads_with_the_segment_columns(photo_tree, tmp_path):
     # its columns were reduce's: k, psnr, delta_e, bytes_in and bytes_out always empty, and
     # n_regions, width and height among the sorted keys after them
