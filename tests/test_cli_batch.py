@@ -4107,8 +4107,8 @@ def test_ctrl_c_gives_the_files_not_reached_a_row_in_the_report(tmp_path, monkey
         with open(report, newline="", encoding="utf-8-sig") as f:
             table = list(csv.reader(f))
         width = len(batch.REPORT_COLUMNS)
-        assert (table[0][:width], table[0][-15]) == (list(batch.REPORT_COLUMNS), "skipped")
-        assert [row[4:width] + row[-15:-14] for row in table[1:]] == [  # k, ..., skipped
+        assert (table[0][:width], table[0][-16]) == (list(batch.REPORT_COLUMNS), "skipped")
+        assert [row[4:width] + row[-16:-15] for row in table[1:]] == [  # k, ..., skipped
             [""] * 8, ["", "", "", "", "0.5", "", "", ""], [""] * 8, [""] * 8]
         rows = [(Path(r[0]).name, *r[1:4]) for r in table[1:]]
     none = None if suffix == ".json" else ""  # JSON's null, a CSV's empty cell
