@@ -489,8 +489,9 @@ def test_batch_reports_gain_the_limit_and_whether_quality_was_met_last(tmp_path,
     assert [(r["skipped"], r["quality_limit"], r["quality_met"]) for r in rows] == [
         ("done", 30.0, False), ("done", 30.0, True)]
     objects = [json.loads(line) for line in again.stdout.splitlines()]
-    assert [list(o)[-14:] for o in objects] == [["quality_limit", "quality_met", "max_bytes",
-                                                 "max_bytes_bound", "failure", *_GIVEN]] * 2
+    assert [list(o)[-15:] for o in objects] == [["quality_limit", "quality_met", "max_bytes",
+                                                 "max_bytes_bound", "failure", *_GIVEN,
+                                                 "quality_bound"]] * 2
 
 
 def test_a_batch_without_a_limit_has_empty_limit_cells(tmp_path, eight_and_two):
