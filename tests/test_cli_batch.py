@@ -5826,10 +5826,13 @@ _REDUCE_ROW_KEYS = [
     "removed_outputs_folders_left", "outputs_not_removed", "folder_not_searched",
     "folder_not_listed", "warnings", "quality_limit", "quality_met", "max_bytes",
     "max_bytes_bound", "failure", "palette_fitted", "matte", "fixed_colors", "strip",
-    "keep_gps", "intent", "nodata", "nearest", "transparent_color"]
+    "keep_gps", "intent", "nodata", "nearest", "transparent_color", "quality_bound"]
 #: The options a job records only when given (and the no-data value, when one was used),
-#: last in every row of their mode: null when not.
-_REDUCE_GIVEN = _REDUCE_ROW_KEYS[-9:]
+#: last in every row of their mode but the keys added since (:data:`_REDUCE_ADDED`): null
+#: when not.
+_REDUCE_GIVEN = _REDUCE_ROW_KEYS[-10:-1]
+#: The keys reduce's rows gained after those options: what set a --quality search's k.
+_REDUCE_ADDED = _REDUCE_ROW_KEYS[-1:]
 _SEGMENT_GIVEN = ["superpixels", "smooth", "working_size", "classes_in", "stretch",
                   "stretch_clip", "stretch_range", "strip", "keep_gps", "intent", "nodata",
                   "stretch_curve", "stretch_softening"]
@@ -5879,7 +5882,7 @@ def test_a_csv_report_keeps_its_columns_and_adds_skipped_last(tmp_path):
     args = (src, "-o", tmp_path / "out", "-k", "4", "-j", "1", "--skip-if-larger",
             "--report", report)
     later = ["skipped", "quality_limit", "quality_met", "max_bytes",  # added so, after the rest
-             "max_bytes_bound", "failure", *_REDUCE_GIVEN]
+             "max_bytes_bound", "failure", *_REDUCE_GIVEN, *_REDUCE_ADDED]
     earlier = [*batch.REPORT_COLUMNS, *sorted(set(batch.ROW_KEYS["reduce"])
                                               - {*batch.REPORT_COLUMNS, *later})]
     for run, noise in (("first", ""), ("again", "done")):
@@ -6146,14 +6149,14 @@ def test_a_failed_files_kind_is_the_last_column_of_each_report(tmp_path):
     assert result.exit_code == 1
     rows = sorted((json.loads(line) for line in result.stdout.splitlines()),
                   key=lambda row: row["input"])
-    at = -1 - len(_REDUCE_GIVEN)  # failure's place, before the options given
+    at = -1 - len(_REDUCE_GIVEN) - len(_REDUCE_ADDED)  # before the options given, and after
     assert [(list(row)[at], row["failure"]) for row in rows] == [
         ("failure", None), ("failure", "unreadable_input")]
     with open(tmp_path / "r.csv", newline="", encoding="utf-8-sig") as f:
         table = list(csv.reader(f))
     assert [row[at] for row in table] == ["failure", "", "unreadable_input"]
     assert table[0][:at] == list(_REDUCE_CSV_HEADER_BEFORE)
-    assert table[0][at + 1:] == _REDUCE_GIVEN
+    assert table[0][at + 1:] == [*_REDUCE_GIVEN, *_REDUCE_ADDED]
 
 
 #: The columns a reduce CSV report had before ``failure`` was added after them.

@@ -738,7 +738,7 @@ def test_quality_lines_write_the_value_as_the_help_writes_numbers(photo, tmp_pat
     exact = run(photo, "-o", tmp_path / "q.png", "--quality", "6.123456789")
     assert exact.exit_code == 0, exact.output
     assert ("for mean ΔE2000 <= 6.123456789, its 99th percentile <= 30.617283945 and its "
-            "99.9th <= 61.23456789; ") in exact.stdout
+            "99.9th <= 61.23456789 (set by ") in exact.stdout
     tiny = run(photo, "-o", tmp_path / "t.png", "--quality", "0.00001", "-k", "2")
     assert (tiny.exit_code, tiny.stderr) == (
         99, f"quantize: error: {photo}: --quality=1e-5: mean CIEDE2000 <= 1e-5 needs more "
@@ -789,9 +789,9 @@ def test_quality_that_no_float_holds_is_echoed_as_typed(photo, two_frame_gif, tm
     line = run("flat.png", "--quality", typed, "-o", "q.png")
     assert line.exit_code == 0, line.output
     assert f"chose k=1 for mean ΔE2000 <= {typed}, its 99th percentile <= " in line.stdout
-    assert {"1e-400": "<= 5e-400 and its 99.9th <= 1e-399; ",  # in decimal, as typed
+    assert {"1e-400": "<= 5e-400 and its 99.9th <= 1e-399 (k=1, ",  # in decimal, as typed
             "0.10000000000000000001": "<= 0.50000000000000000005 and its 99.9th <= "
-                                      "1.0000000000000000001; "}[typed] in line.stdout
+                                      "1.0000000000000000001 (k=1, "}[typed] in line.stdout
 
 
 def test_quality_minus_zero_is_written_as_zero(photo, tmp_path):
@@ -801,7 +801,8 @@ def test_quality_minus_zero_is_written_as_zero(photo, tmp_path):
     Image.new("RGB", (4, 4), (200, 30, 30)).save(flat)
     line = run(flat, "-o", tmp_path / "q.png", "--quality", "-0")
     assert line.exit_code == 0, line.output
-    assert " for mean ΔE2000 <= 0, its 99th percentile <= 0 and its 99.9th <= 0; " in line.stdout
+    assert (" for mean ΔE2000 <= 0, its 99th percentile <= 0 and its 99.9th <= 0 (k=1, the "
+            "fewest colours there can be); ") in line.stdout
     record = json.loads(run(flat, "-o", tmp_path / "j.png", "--quality", "-0",
                             "--json").stdout)
     assert str(record["quality"]) == "0.0"
