@@ -146,7 +146,7 @@ _WARNINGS = {
                "PaletteRepeatWarning", "ProfileConvertedWarning",
                "QualityLimitWarning", "QualityScaleWarning",
                "QuantizeDeprecationWarning", "StillImageWarning", "TextLeftOutWarning",
-               "TimingLossWarning"),
+               "TimingLossWarning", "WideLabelsWarning"),
     "features": ("AlphaIgnoredWarning",),
     "io.nodata": ("NoDataWarning",),
     "io.read": ("ColorProfileWarning", "CompositedFrameWarning", "DamagedExifWarning",
@@ -197,6 +197,7 @@ if TYPE_CHECKING:
         StillImageWarning as StillImageWarning,
         TextLeftOutWarning as TextLeftOutWarning,
         TimingLossWarning as TimingLossWarning,
+        WideLabelsWarning as WideLabelsWarning,
     )
     from .features import AlphaIgnoredWarning as AlphaIgnoredWarning
     from .io.nodata import NoDataWarning as NoDataWarning

@@ -45,7 +45,8 @@ __all__ = ["FAILURE_KINDS", "AdvisedFormats", "AlphaLossWarning", "CodeAdviceWar
            "QuantizeDeprecationWarning",
            "QuantizeError", "QuantizeWarning", "ResultTooLargeError", "SharedOutputError",
            "SizeBudgetError", "StillExpectedError",
-           "StillImageWarning", "TextLeftOutWarning", "TimingLossWarning", "WriteRefusedError",
+           "StillImageWarning", "TextLeftOutWarning", "TimingLossWarning", "WideLabelsWarning",
+           "WriteRefusedError",
            "command_line_text",
            "failure_kind", "failure_kind_of_code", "warn_again", "warn_caller", "warnings_held",
            "warnings_recorded"]
@@ -151,7 +152,7 @@ class ImageReadError(QuantizeError, ValueError):
 
 class InputParameterError(QuantizeError, ValueError):
     """A parameter that one input cannot take, found once the input was read
-    (``min_region=0`` leaving more regions than ``labels.png`` holds): a usage error,
+    (``page=3`` of an image of one page, a palette image of too many colours): a usage error,
     exit 2, as a bad parameter is, but naming the file, as the file's other errors do."""
 
     exit_code = ExitCode.USAGE
@@ -928,6 +929,15 @@ class PaletteRepeatWarning(QuantizeWarning):
     each colour once, so the colours after the repeat take lower indices in its frames
     than the palette gives them (a still keeps every entry at its index, and is not
     warned). Said on each animation's line, as only animations are concerned."""
+
+
+class WideLabelsWarning(QuantizeWarning):
+    """The segmentation has more regions than ``labels.png`` can number (65535, its 16
+    bits), so its labels are written to ``labels.tif``
+    (:data:`~quantize.segment_file.WIDE_LABELS_FILE`, 32-bit) in its place, every other
+    output as usual. A fact of the outputs, not a fault:
+    ``quantize segment`` and ``quantize batch`` say it as a note, which ``-q`` leaves out.
+    A larger ``min_region`` merges the small regions (a scan's dust) into fewer."""
 
 
 class CodeAdviceWarning(_AdviceWarning):

@@ -36,11 +36,11 @@ from ._validation import (
 )
 from .errors import (
     GeoTagsLeftOutWarning,
-    InputParameterError,
     OutputError,
     OutputExistsError,
     QuantizeError,
     SharedOutputError,
+    WideLabelsWarning,
     warn_caller,
     warnings_held,
 )
@@ -101,7 +101,8 @@ from .segment import (
 
 __all__ = ["CLASSES_FILE", "EDGES_FILE", "EXIF_FILES", "INPUT_MEAN_UNITS", "OUTPUT_FILES",
            "OVERLAY_COLOR", "PAGE_FOLDER", "REGIONS_FILE", "STATS_UNITS",
-           "AlphaIgnoredWarning", "check_segment_options", "check_stream_outputs",
+           "WIDE_LABELS_FILE", "AlphaIgnoredWarning",
+           "check_segment_options", "check_stream_outputs",
            "class_levels", "foreign_entries", "output_names", "page_folder", "regions_table",
            "segment_file"]
 
@@ -119,6 +120,10 @@ EDGES_FILE = "edges.png"
 #: The class map written with ``classes=True``: the cluster of each pixel's region
 #: (:meth:`SegmentResult.cluster_map`), 8-bit grayscale for up to 256 clusters, else 16-bit.
 CLASSES_FILE = "classes.png"
+#: The region labels written in place of ``labels.png`` when the segmentation has more
+#: regions than a 16-bit PNG can number (:data:`MAX_PNG_LABEL`): 32-bit signed grey TIFF
+#: (Pillow's mode "I"), deflate-compressed, labels 1..R as in ``labels.png``.
+WIDE_LABELS_FILE = "labels.tif"
 #: The colour ``overlay.png`` draws the borders in unless ``overlay_color`` names another.
 OVERLAY_COLOR = (255, 0, 0)
 #: The units of the ``region_stats`` fields, written beside them in ``segments.json``.
@@ -168,7 +173,9 @@ def segment_file(
     """Segment an image file and write the results into ``outdir``.
 
     Writes, each atomically and in this order: ``labels.png`` (16-bit
-    grayscale, region label 1..R per pixel), ``segmented.png`` (regions filled
+    grayscale, region label 1..R per pixel; ``labels.tif``, 32-bit, in its place when
+    there are more than 65535 regions, with a
+    :class:`~quantize.errors.WideLabelsWarning`), ``segmented.png`` (regions filled
     with their mean colour), ``boundaries.png`` (1-bit border mask),
     ``overlay.png`` (borders drawn on the photo in ``overlay_color``), ``flats.png`` (each
     region in a colour of its own, :meth:`SegmentResult.flat_color_image`) and
@@ -233,9 +240,8 @@ def segment_file(
     classes : bool, default False
         Also write ``classes.png``: :meth:`SegmentResult.cluster_map`, the cluster of each
         pixel (0-based, as ``cluster_stats`` numbers them), 8-bit grayscale when there
-        are up to 256 clusters (``centers``), else 16-bit. It is not limited by the
-        labels' 65535: a segmentation of more regions is refused all the same, as
-        ``labels.png`` cannot hold it.
+        are up to 256 clusters (``centers``), else 16-bit, whatever the number of
+        regions (of more than 65535, the labels are in ``labels.tif``).
     overlay_color : (r, g, b) or str, default (255, 0, 0)
         The colour of the borders in ``overlay.png``, three integers 0..255 (or a colour
         name or ``#rrggbb``, as ``--overlay-color`` takes it): red borders
@@ -352,9 +358,6 @@ def segment_file(
     ValueError, TypeError
         For bad parameters (``force`` and ``edges`` must be bools: ``force="no"``
         would overwrite), checked before the image is read.
-    InputParameterError
-        A ValueError naming ``input``: when the segmentation has more than 65535 regions
-        (raise ``min_region``).
 
     Examples
     --------
@@ -447,7 +450,7 @@ def _segment_page(job: _Job, input: str | os.PathLike[str], outdir: str | os.Pat
     input_path = _input_path(input, folder) if job.input_name is None else None
     if not force:
         _refuse_another_inputs_folder(folder, name, input, job.input_name is None, earlier)
-    with _output_folder(folder, names):
+    with _output_folder(folder, (WIDE_LABELS_FILE, *names)):
         paths = _prepare_outputs(Path(input), folder, force, names)
         loaded = load_image(input, max_pixels=job.max_pixels, stretch=job.stretch,
                             dark_advice=DARK_ADVICE, nodata=job.nodata, intent=job.intent,
@@ -482,12 +485,11 @@ def _segment_page(job: _Job, input: str | os.PathLike[str], outdir: str | os.Pat
         levels = _edge_levels(boundary_map(result.image, weights=params["weights"],
                                            max_pixels=None)
                               ) if job.edges else None
-        if result.n_regions > _MAX_LABEL:
-            raise InputParameterError(
-                f"min_region={result.min_region} leaves {result.n_regions} regions, more "
-                f"than labels.png can hold ({_MAX_LABEL}); raise it to merge the small ones"
-                + ("; classes.png is not written without labels.png" if classes else ""),
-                path=input)
+        if result.n_regions > MAX_PNG_LABEL:
+            names, paths = _wide_labels(names, paths, Path(input), force)
+            warn_caller(f"{result.n_regions} regions, more than labels.png can number "
+                        f"({MAX_PNG_LABEL}): their labels are in {WIDE_LABELS_FILE} (32-bit) "
+                        "instead, the other outputs as usual", WideLabelsWarning)
         h, w = result.labels.shape
         work_h, work_w = working_shape((h, w), params["working_size"])
         classes_in = job.classes_in
@@ -569,7 +571,21 @@ def _stack_record(name: str | os.PathLike[str], outdir: str | os.PathLike[str],
             "page_regions": [r["n_regions"] for r in records]}
 
 
-_MAX_LABEL = 65535
+#: The most regions ``labels.png``, 16-bit, numbers; a segmentation of more has its labels
+#: written to :data:`WIDE_LABELS_FILE` instead (:func:`_wide_labels`).
+MAX_PNG_LABEL = 65535
+
+
+def _wide_labels(names: tuple[str, ...], paths: dict[str, Path], input: Path,
+                 force: bool) -> tuple[tuple[str, ...], dict[str, Path]]:
+    """``names`` and ``paths`` with :data:`WIDE_LABELS_FILE` in place of ``labels.png``,
+    its path checked as :func:`_prepare_outputs` checks the others (not the input, not
+    there unless ``force``). Prior validation is assumed."""
+    folder = paths[OUTPUT_FILES[0]].parent
+    wide = check_output_path(folder / WIDE_LABELS_FILE, inputs=(input,), force=force)
+    swapped = tuple(WIDE_LABELS_FILE if name == OUTPUT_FILES[0] else name for name in names)
+    return swapped, {(WIDE_LABELS_FILE if name == OUTPUT_FILES[0] else name): path
+                     for name, path in {**paths, OUTPUT_FILES[0]: wide}.items()}
 
 #: The units of ``mean_input``, written with ``--stretch`` beside the others.
 INPUT_MEAN_UNITS = ("the input's own values [r, g, b] (grey: three alike): the mean of the "
@@ -720,15 +736,16 @@ def output_names(edges: bool = False, classes: bool = False) -> tuple[str, ...]:
             + ((CLASSES_FILE,) if classes else ()) + OUTPUT_FILES[-1:])
 
 
-#: The outputs a run writes only when asked (:func:`output_names`).
-_OPTIONAL_FILES = (EDGES_FILE, CLASSES_FILE)
+#: The outputs a run writes only when asked (:func:`output_names`), or only of some images
+#: (``labels.png`` or, of more than :data:`MAX_PNG_LABEL` regions, ``labels.tif``).
+_OPTIONAL_FILES = (EDGES_FILE, CLASSES_FILE, OUTPUT_FILES[0], WIDE_LABELS_FILE)
 
 
 def foreign_entries(folder: str | os.PathLike[str]) -> list[str]:
     """The names in ``folder`` that no segment run writes there, sorted: files and
-    folders other than its outputs (:func:`output_names`, with ``edges.png`` and
-    ``classes.png``), hidden ones (a killed run's temporary files, ``.DS_Store``) left
-    aside. Empty when ``folder`` is no folder that can be listed.
+    folders other than its outputs (:func:`output_names`, with ``edges.png``,
+    ``classes.png`` and ``labels.tif``), hidden ones (a killed run's temporary files,
+    ``.DS_Store``) left aside. Empty when ``folder`` is no folder that can be listed.
 
     >>> foreign_entries("no/such/folder")
     []
@@ -737,17 +754,17 @@ def foreign_entries(folder: str | os.PathLike[str]) -> list[str]:
         names = os.listdir(folder)
     except OSError:
         return []
-    ours = set(output_names(edges=True, classes=True))
+    ours = {*output_names(edges=True, classes=True), WIDE_LABELS_FILE}
     return sorted(name for name in names if name not in ours and not name.startswith("."))
 
 
 def _stale_outputs(folder: Path, input: str | os.PathLike[str],
                    names: tuple[str, ...]) -> list[Path]:
-    """The ``edges.png`` and ``classes.png`` in ``folder`` that a run not writing them
-    (not in ``names``) removes: only one the run whose ``segments.json`` is there wrote
-    (it lists it; any other may be the user's own), and not the ``input`` itself. Asked
-    under the folder's lock, as the outputs are put in place, so that one another run
-    wrote meanwhile is seen."""
+    """The ``edges.png``, ``classes.png``, ``labels.png`` and ``labels.tif`` in ``folder``
+    that a run not writing them (not in ``names``) removes: only one the run whose
+    ``segments.json`` is there wrote (it lists it; any other may be the user's own), and
+    not the ``input`` itself. Asked under the folder's lock, as the outputs are put in
+    place, so that one another run wrote meanwhile is seen."""
     listed = _earlier_record(folder).get("outputs", ())
     stale = [folder / name for name in _OPTIONAL_FILES if name not in names and name in listed]
     return [path for path in stale if path.is_file() and not same_file(path, input)]
@@ -1026,7 +1043,7 @@ def _prepare_outputs(input: Path, outdir: Path, force: bool,
                      names: tuple[str, ...]) -> dict[str, Path]:
     """Check every output path in ``outdir`` (made) before any work is done."""
     # the temporary files a killed run left of the files a segment run writes, and only those
-    remove_stale_parts(outdir / name for name in (*OUTPUT_FILES, EDGES_FILE))
+    remove_stale_parts(outdir / name for name in (*OUTPUT_FILES, EDGES_FILE, WIDE_LABELS_FILE))
     paths = {name: check_output_path(outdir / name, inputs=(input,), force=force)
              for name in names}
     if shared := shared_landing(paths.values()):
@@ -1063,7 +1080,9 @@ def _write_outputs(paths: dict[str, Path], result: SegmentResult,
     (``input_path``, :func:`_input_path`, by which a later run tells its own folder from
     another file's; None for a copy of a pipe) and the region and cluster statistics
     ``stats``.
-    ``edge_levels`` is ``edges.png`` (:func:`_edge_levels`), when it is written, and with
+    The labels go to ``labels.png``, or to ``labels.tif`` when ``paths`` names it
+    (:func:`_wide_labels`). ``edge_levels`` is ``edges.png`` (:func:`_edge_levels`), when
+    it is written, and with
     ``classes`` ``classes.png`` is (:func:`class_levels`);
     ``overlay.png`` draws the borders in ``overlay_color``. ``segmented.png`` and
     ``overlay.png`` are RGBA of ``alpha``, the input's, when it has some pixel not opaque
@@ -1095,8 +1114,10 @@ def _write_outputs(paths: dict[str, Path], result: SegmentResult,
     boundaries = result.boundaries()
     colors = result.mean_colors()
     flats = result.flat_colors()
+    wide = WIDE_LABELS_FILE in paths  # more regions than 16 bits number
     images = {
-        "labels.png": lambda: Image.fromarray(result.labels.astype(np.uint16)),
+        WIDE_LABELS_FILE if wide else "labels.png": lambda: Image.fromarray(
+            result.labels.astype(np.int32 if wide else np.uint16)),
         "segmented.png": lambda: _rgb_picture(result.labels.shape,
                                               lambda rows: colors[result.labels[rows]], alpha),
         "boundaries.png": lambda: Image.fromarray(boundaries),  # mode "1" already
@@ -1113,7 +1134,8 @@ def _write_outputs(paths: dict[str, Path], result: SegmentResult,
 
     def encoded() -> Iterator[tuple[Path, bytes | memoryview]]:
         for name, make in images.items():  # each picture let go before the next is made
-            yield paths[name], _png_bytes(make(), dpi, exif if name in EXIF_FILES else None)
+            yield paths[name], (_tiff_bytes(make(), dpi) if name == WIDE_LABELS_FILE else
+                                _png_bytes(make(), dpi, exif if name in EXIF_FILES else None))
         yield paths[REGIONS_FILE], regions_table(stats["region_stats"]).encode("ascii")
         document = dict(record, input_path=input_path, **stats)
         text = json.dumps(printable_data(document), indent=1)  # non-UTF-8 bytes as \xXX
@@ -1215,4 +1237,14 @@ def _png_bytes(image: Image.Image, dpi: tuple[float, float] | None,
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", **({} if held is None else {"dpi": held}),
                **({} if exif is None else {"exif": exif}))
+    return buffer.getbuffer()
+
+
+def _tiff_bytes(image: Image.Image, dpi: tuple[float, float] | None) -> memoryview:
+    """``image`` (the 32-bit labels of :data:`WIDE_LABELS_FILE`) encoded as a
+    deflate-compressed TIFF, with its resolution ``dpi`` when a TIFF holds it."""
+    held = held_dpi(dpi, "TIFF")
+    buffer = io.BytesIO()
+    image.save(buffer, format="TIFF", compression="tiff_adobe_deflate",
+               **({} if held is None else {"dpi": held}))
     return buffer.getbuffer()

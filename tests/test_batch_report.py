@@ -208,7 +208,9 @@ _REDUCE_CSV_COLUMNS = [
     "skipped", "quality_limit", "quality_met", "max_bytes", "max_bytes_bound", "failure",
     # the options a job records only when given (and the no-data value used): null when not
     "palette_fitted", "matte", "fixed_colors", "strip", "keep_gps", "intent", "nodata",
-    "nearest", "transparent_color"]
+    "nearest", "transparent_color",
+    # then what set the k of a --quality search, added after them
+    "quality_bound"]
 
 
 def test_csv_report_has_the_fixed_columns_then_a_key_of_no_row(tmp_path):
@@ -722,7 +724,7 @@ def test_a_stopped_runs_unsettled_files_are_one_sequence_in_both_reports(tmp_pat
         rows = list(csv.reader(f))
     assert rows[0] == _REDUCE_CSV_COLUMNS
     width = len(batch.REPORT_COLUMNS)  # and then skipped, before quality_limit, quality_met,
-    assert [row[:width] + row[-13:-12] for row in rows[1:]] == [  # max_bytes, failure and
+    assert [row[:width] + row[-14:-13] for row in rows[1:]] == [  # max_bytes, failure and
         # the options recorded when given
         [a, str(tmp_path / "a.png"), "ok", "", "16", "", "31.5", "", "0.2", "", "", ""],
         [b, str(tmp_path / "b.png"), "failed", "not an image", *[""] * 8],

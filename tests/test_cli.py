@@ -3080,7 +3080,8 @@ def test_no_help_line_breaks_a_word_at_its_hyphen(command, columns):
 def test_a_help_table_row_is_rewrapped_under_its_own_text():
     narrow = _help_at(60, ["segment"])
     assert ("    labels.png      16-bit grey: the region 1..R of each\n"
-            "                    pixel\n"
+            "                    pixel (labels.tif, 32-bit, in its place\n"
+            "                    of more than 65535 regions, with a note)\n"
             "    segmented.png   each region in its mean colour\n") in narrow
     assert ("    xy         pixel position: larger values give more\n"
             "               compact regions\n") in narrow

@@ -1835,6 +1835,27 @@ def test_cli_segment_mode_takes_regions_and_edges(photo_tree, tmp_path):
     assert (out / "astronaut" / "edges.png").is_file()
 
 
+def test_cli_segment_mode_writes_labels_tif_of_more_regions_than_labels_png_holds(
+        photo_tree, tmp_path, monkeypatch):
+    """The file failed, its report's reason '--min-region=0 leaves ...' (a cell a
+    spreadsheet protects with an apostrophe); now every output is written, the labels in
+    labels.tif, and the fact said as a note of the file."""
+    monkeypatch.setattr("quantize.segment_file.MAX_PNG_LABEL", 1)
+    out = tmp_path / "out"
+    result = _cli(photo_tree, "-o", out, "--mode", "segment", "--regions", "2",
+                  "--glob", "astronaut.jpg", "--report", tmp_path / "r.csv", "--jobs", "1")
+    assert result.exit_code == 0, result.output
+    assert (f"quantize: note: {photo_tree / 'astronaut.jpg'}: 2 regions, more than labels.png "
+            "can number (1): their labels are in labels.tif (32-bit) instead, the other "
+            "outputs as usual") in result.stderr.splitlines()
+    record = json.loads((out / "astronaut" / "segments.json").read_text())
+    assert record["outputs"][0] == "labels.tif"
+    assert sorted(os.listdir(out / "astronaut")) == sorted(record["outputs"])
+    with open(tmp_path / "r.csv", newline="", encoding="utf-8-sig") as f:
+        rows = list(csv.DictReader(f))
+    assert [(row["status"], row["reason"]) for row in rows] == [("ok", "")]
+
+
 def test_cli_a_segment_csv_report_leads_with_the_segment_columns(photo_tree, tmp_path):
     # its columns were reduce's: k, psnr, delta_e, bytes_in and bytes_out always empty, and
     # n_regions, width and height among the sorted keys after them
@@ -4087,8 +4108,8 @@ def test_ctrl_c_gives_the_files_not_reached_a_row_in_the_report(tmp_path, monkey
         with open(report, newline="", encoding="utf-8-sig") as f:
             table = list(csv.reader(f))
         width = len(batch.REPORT_COLUMNS)
-        assert (table[0][:width], table[0][-15]) == (list(batch.REPORT_COLUMNS), "skipped")
-        assert [row[4:width] + row[-15:-14] for row in table[1:]] == [  # k, ..., skipped
+        assert (table[0][:width], table[0][-16]) == (list(batch.REPORT_COLUMNS), "skipped")
+        assert [row[4:width] + row[-16:-15] for row in table[1:]] == [  # k, ..., skipped
             [""] * 8, ["", "", "", "", "0.5", "", "", ""], [""] * 8, [""] * 8]
         rows = [(Path(r[0]).name, *r[1:4]) for r in table[1:]]
     none = None if suffix == ".json" else ""  # JSON's null, a CSV's empty cell
@@ -5806,10 +5827,13 @@ _REDUCE_ROW_KEYS = [
     "removed_outputs_folders_left", "outputs_not_removed", "folder_not_searched",
     "folder_not_listed", "warnings", "quality_limit", "quality_met", "max_bytes",
     "max_bytes_bound", "failure", "palette_fitted", "matte", "fixed_colors", "strip",
-    "keep_gps", "intent", "nodata", "nearest", "transparent_color"]
+    "keep_gps", "intent", "nodata", "nearest", "transparent_color", "quality_bound"]
 #: The options a job records only when given (and the no-data value, when one was used),
-#: last in every row of their mode: null when not.
-_REDUCE_GIVEN = _REDUCE_ROW_KEYS[-9:]
+#: last in every row of their mode but the keys added since (:data:`_REDUCE_ADDED`): null
+#: when not.
+_REDUCE_GIVEN = _REDUCE_ROW_KEYS[-10:-1]
+#: The keys reduce's rows gained after those options: what set a --quality search's k.
+_REDUCE_ADDED = _REDUCE_ROW_KEYS[-1:]
 _SEGMENT_GIVEN = ["superpixels", "smooth", "working_size", "classes_in", "stretch",
                   "stretch_clip", "stretch_range", "strip", "keep_gps", "intent", "nodata",
                   "stretch_curve", "stretch_softening"]
@@ -5859,7 +5883,7 @@ def test_a_csv_report_keeps_its_columns_and_adds_skipped_last(tmp_path):
     args = (src, "-o", tmp_path / "out", "-k", "4", "-j", "1", "--skip-if-larger",
             "--report", report)
     later = ["skipped", "quality_limit", "quality_met", "max_bytes",  # added so, after the rest
-             "max_bytes_bound", "failure", *_REDUCE_GIVEN]
+             "max_bytes_bound", "failure", *_REDUCE_GIVEN, *_REDUCE_ADDED]
     earlier = [*batch.REPORT_COLUMNS, *sorted(set(batch.ROW_KEYS["reduce"])
                                               - {*batch.REPORT_COLUMNS, *later})]
     for run, noise in (("first", ""), ("again", "done")):
@@ -6126,14 +6150,14 @@ def test_a_failed_files_kind_is_the_last_column_of_each_report(tmp_path):
     assert result.exit_code == 1
     rows = sorted((json.loads(line) for line in result.stdout.splitlines()),
                   key=lambda row: row["input"])
-    at = -1 - len(_REDUCE_GIVEN)  # failure's place, before the options given
+    at = -1 - len(_REDUCE_GIVEN) - len(_REDUCE_ADDED)  # before the options given, and after
     assert [(list(row)[at], row["failure"]) for row in rows] == [
         ("failure", None), ("failure", "unreadable_input")]
     with open(tmp_path / "r.csv", newline="", encoding="utf-8-sig") as f:
         table = list(csv.reader(f))
     assert [row[at] for row in table] == ["failure", "", "unreadable_input"]
     assert table[0][:at] == list(_REDUCE_CSV_HEADER_BEFORE)
-    assert table[0][at + 1:] == _REDUCE_GIVEN
+    assert table[0][at + 1:] == [*_REDUCE_GIVEN, *_REDUCE_ADDED]
 
 
 #: The columns a reduce CSV report had before ``failure`` was added after them.

@@ -411,7 +411,8 @@ def test_quality_prints_the_chosen_k(photo, tmp_path):
     assert record["delta_e"] <= 6 and 1 <= record["k"] <= 256
     plain = run(photo, "-o", tmp_path / "q2.png", "--quality", 6)
     assert (f"chose k={record['k']} for mean ΔE2000 <= 6, its 99th percentile <= 30 and "
-            "its 99.9th <= 60; ") in plain.stdout
+            "its 99.9th <= 60 (set by ") in plain.stdout
+    assert f", which k={record['k'] - 1} misses); " in plain.stdout
 
 
 def test_quality_keeps_a_small_area_of_its_own_colour_and_says_the_tail(tmp_path):
@@ -424,7 +425,8 @@ def test_quality_keeps_a_small_area_of_its_own_colour_and_says_the_tail(tmp_path
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith(
         f"{tmp_path / 'dots.png'} -> {tmp_path / 'q.png'}: chose k=2 for mean ΔE2000 <= 2, "
-        "its 99th percentile <= 10 and its 99.9th <= 20; 2 colours, lossless, ")
+        "its 99th percentile <= 10 and its 99.9th <= 20 (set by the 99.9th percentile, which "
+        "k=1 misses); 2 colours, lossless, ")
     missed = run(tmp_path / "dots.png", "-o", tmp_path / "k1.png", "--quality", 2, "-k", 1)
     assert (missed.exit_code, missed.stderr) == (
         99, f"quantize: error: {tmp_path / 'dots.png'}: --quality=2: mean CIEDE2000 <= 2, its "
@@ -433,6 +435,86 @@ def test_quality_keeps_a_small_area_of_its_own_colour_and_says_the_tail(tmp_path
             "or more keeps their result (set by their 99.9th percentile 29.44 <= 10 × 2.95), "
             "which -k/--colors=1 alone gives\n")
     assert not (tmp_path / "k1.png").exists()
+
+
+def _grey_with_a_red_square(side):
+    """256 x 256 grey 128 with a ``side`` x ``side`` red square: of 6 pixels a side, 36
+    pixels (0.05 %, within the tail's 0.1 %), 16 of them inner, an area QUALITY_ACCENT
+    bounds."""
+    image = np.full((256, 256, 3), 128, np.uint8)
+    image[100:100 + side, 100:100 + side] = (220, 30, 30)
+    return image
+
+
+def _grey_with_red_specks():
+    """64 x 64 grey 128 with a red pixel every 8 in each direction: 1.6 % of the pixels,
+    none inner (so no area), past the 1 % the 99th percentile allows."""
+    image = np.full((64, 64, 3), 128, np.uint8)
+    image[::8, ::8] = (220, 30, 30)
+    return image
+
+
+def _ramp():
+    """16 x 64 grey ramp 0..255: the mean sets k."""
+    return np.tile(np.linspace(0, 255, 64).astype(np.uint8)[None, :, None], (16, 1, 3))
+
+
+@pytest.mark.parametrize("image, quality, k, bound, words", [
+    (_grey_with_a_red_square(6), 3, 2, "area",
+     "set by every colour of at least 16 pixels and 0.005% of them within 12, which k=1 "
+     "misses"),
+    (_ramp(), 2, 10, "mean", "set by the mean, which k=9 misses"),
+    (_grey_with_red_specks(), 3, 2, "percentile_99",
+     "set by the 99th percentile, which k=1 misses"),
+    (np.full((8, 8, 3), 90, np.uint8), 3, 1, "fewest_colors",
+     "k=1, the fewest colours there can be"),
+])
+def test_quality_says_which_bound_set_the_k_it_chose(tmp_path, image, quality, k, bound,
+                                                     words):
+    """'chose k=80 for mean ΔE2000 <= 3, its 99th percentile <= 15 and its 99.9th <= 30'
+    of a scanned page that -k 24 meets those three for: the area rule, which the line did
+    not name, had set k. The line and the record (quality_bound) now say the bound that
+    one colour fewer misses."""
+    src = tmp_path / "in.png"
+    Image.fromarray(image).save(src)
+    result = run(src, "-o", tmp_path / "q.png", "--quality", quality)
+    assert result.exit_code == 0, result.output
+    terms = (f"mean ΔE2000 <= {quality}, its 99th percentile <= {5 * quality} and its 99.9th "
+             f"<= {10 * quality}")
+    assert result.stdout.startswith(f"{src} -> {tmp_path / 'q.png'}: chose k={k} for {terms} "
+                                    f"({words}); ")
+    record = json.loads(run(src, "-o", tmp_path / "j.png", "--quality", quality,
+                            "--json").stdout)
+    assert (record["k"], record["quality_bound"]) == (k, bound)
+    assert "quality_bound" not in json.loads(run(src, "-o", tmp_path / "k.png", "-k", 2,
+                                                 "--json").stdout)
+
+
+def test_an_animations_quality_says_which_bound_set_its_k(tmp_path):
+    """An animation's palette, searched on its frames pooled, says it as a still's does."""
+    frames = [Image.fromarray(np.roll(_ramp(), 3 * i, axis=1)) for i in range(2)]
+    frames[0].save(tmp_path / "ramp.png", save_all=True, append_images=frames[1:],
+                   duration=100, loop=0)
+    result = run(tmp_path / "ramp.png", "-o", tmp_path / "q.gif", "--quality", 2)
+    assert result.exit_code == 0, result.output
+    assert ("chose k=10 for mean ΔE2000 <= 2, its 99th percentile <= 10 and its 99.9th <= 20 "
+            "(set by the mean, which k=9 misses); 10 colours, ") in result.stdout
+    record = json.loads(run(tmp_path / "ramp.png", "-o", tmp_path / "j.gif", "--quality", 2,
+                            "--json").stdout)
+    assert (record["frames"], record["quality_bound"]) == (2, "mean")
+
+
+def test_the_bound_said_is_the_one_the_colours_below_miss(tmp_path):
+    """The area named as setting k: one colour fewer misses it, and meets the others (the
+    error of -k k-1 names it alone), where the square is too small to count as an area."""
+    Image.fromarray(_grey_with_a_red_square(6)).save(tmp_path / "sq.png")
+    missed = run(tmp_path / "sq.png", "-o", tmp_path / "k1.png", "--quality", 3, "-k", 1)
+    assert missed.exit_code == 99
+    assert "(they reach a mean CIEDE2000 of 0.01642, a colour of 16 pixels" in missed.stderr
+    Image.fromarray(_grey_with_a_red_square(5)).save(tmp_path / "small.png")
+    result = run(tmp_path / "small.png", "-o", tmp_path / "s.png", "--quality", 3, "--json")
+    record = json.loads(result.stdout)
+    assert (record["k"], record["quality_bound"]) == (1, "fewest_colors")
 
 
 def test_a_gif_of_soft_alpha_is_not_said_lossless(tmp_path):
@@ -568,7 +650,8 @@ def test_quality_with_dither_says_the_k_was_chosen_undithered(photo, tmp_path):
     assert result.exit_code == 0, result.output
     assert re.fullmatch(rf"{re.escape(str(photo))} -> {re.escape(str(tmp_path / 'q.png'))}: "
                         r"chose k=(\d+) for mean ΔE2000 <= 3, its 99th percentile <= 15 and "
-                        r"its 99\.9th <= 30 \(measured without dithering\); "
+                        r"its 99\.9th <= 30 \(measured without dithering; set by [^)]+, which "
+                        r"k=\d+ misses\); "
                         r"\1 colours, PSNR \d+\.\d\d dB \(\d+\.\d\d dB blurred, σ 1 px\), "
                         r"mean ΔE2000 \d+\.\d\d, \d+\.\d\d s\n",
                         result.stdout)
@@ -655,7 +738,7 @@ def test_quality_lines_write_the_value_as_the_help_writes_numbers(photo, tmp_pat
     exact = run(photo, "-o", tmp_path / "q.png", "--quality", "6.123456789")
     assert exact.exit_code == 0, exact.output
     assert ("for mean ΔE2000 <= 6.123456789, its 99th percentile <= 30.617283945 and its "
-            "99.9th <= 61.23456789; ") in exact.stdout
+            "99.9th <= 61.23456789 (set by ") in exact.stdout
     tiny = run(photo, "-o", tmp_path / "t.png", "--quality", "0.00001", "-k", "2")
     assert (tiny.exit_code, tiny.stderr) == (
         99, f"quantize: error: {photo}: --quality=1e-5: mean CIEDE2000 <= 1e-5 needs more "
@@ -706,9 +789,9 @@ def test_quality_that_no_float_holds_is_echoed_as_typed(photo, two_frame_gif, tm
     line = run("flat.png", "--quality", typed, "-o", "q.png")
     assert line.exit_code == 0, line.output
     assert f"chose k=1 for mean ΔE2000 <= {typed}, its 99th percentile <= " in line.stdout
-    assert {"1e-400": "<= 5e-400 and its 99.9th <= 1e-399; ",  # in decimal, as typed
+    assert {"1e-400": "<= 5e-400 and its 99.9th <= 1e-399 (k=1, ",  # in decimal, as typed
             "0.10000000000000000001": "<= 0.50000000000000000005 and its 99.9th <= "
-                                      "1.0000000000000000001; "}[typed] in line.stdout
+                                      "1.0000000000000000001 (k=1, "}[typed] in line.stdout
 
 
 def test_quality_minus_zero_is_written_as_zero(photo, tmp_path):
@@ -718,7 +801,8 @@ def test_quality_minus_zero_is_written_as_zero(photo, tmp_path):
     Image.new("RGB", (4, 4), (200, 30, 30)).save(flat)
     line = run(flat, "-o", tmp_path / "q.png", "--quality", "-0")
     assert line.exit_code == 0, line.output
-    assert " for mean ΔE2000 <= 0, its 99th percentile <= 0 and its 99.9th <= 0; " in line.stdout
+    assert (" for mean ΔE2000 <= 0, its 99th percentile <= 0 and its 99.9th <= 0 (k=1, the "
+            "fewest colours there can be); ") in line.stdout
     record = json.loads(run(flat, "-o", tmp_path / "j.png", "--quality", "-0",
                             "--json").stdout)
     assert str(record["quality"]) == "0.0"

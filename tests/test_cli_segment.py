@@ -1294,19 +1294,25 @@ def test_cli_quiet_and_json_are_refused_together(photo_path, tmp_path):
     assert not (tmp_path / "x").exists()
 
 
-def test_too_many_regions_for_labels_png_names_the_option_to_raise(tmp_path, monkeypatch):
-    monkeypatch.setattr("quantize.segment_file._MAX_LABEL", 1)
+@pytest.mark.parametrize("quiet", [False, True])
+def test_too_many_regions_for_labels_png_are_labelled_in_labels_tif_with_a_note(
+        tmp_path, monkeypatch, quiet):
+    """It was refused, exit 2, nothing written, --classes too; the labels now go to a
+    32-bit labels.tif, said in a note (-q leaves it out), every other output written."""
+    monkeypatch.setattr("quantize.segment_file.MAX_PNG_LABEL", 1)
     src = tmp_path / "two.png"
-    img = _halves()
-    Image.fromarray(img).save(src)
-    result = runner.invoke(app, ["segment", str(src), "--regions", "2",
-                                 "-o", str(tmp_path / "s")])
-    assert result.exit_code == 2
-    # It started "the segmentation has 2 regions", naming the option to raise only at
-    # its end; a usage error names it first, after the file it is about.
-    assert result.stderr == (f"quantize: error: {src}: --min-region=0 leaves 2 regions, more "
-                             "than labels.png can hold (1); raise it to merge the small ones\n")
-    assert not (tmp_path / "s").exists()
+    Image.fromarray(_halves()).save(src)
+    result = runner.invoke(app, ["segment", str(src), "--regions", "2", "--classes",
+                                 "-o", str(tmp_path / "s"), *(["-q"] if quiet else [])])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ("" if quiet else (
+        f"quantize: note: {src}: 2 regions, more than labels.png can number (1): their "
+        "labels are in labels.tif (32-bit) instead, the other outputs as usual\n"))
+    assert sorted(os.listdir(tmp_path / "s")) == [
+        "boundaries.png", "classes.png", "flats.png", "labels.tif", "overlay.png",
+        "regions.csv", "segmented.png", "segments.json"]
+    with Image.open(tmp_path / "s" / "classes.png") as classes:
+        assert np.array_equal(np.asarray(classes), (_halves()[..., 0] > 0).astype(np.uint8))
 
 
 #: The warning of a PNG whose text chunk is damaged (:func:`_halves_with_a_damaged_text`).
@@ -1324,19 +1330,18 @@ def _halves_with_a_damaged_text(path, rows=None):
                                     (b"IDAT", data[:rows]), (b"IEND", b"")], damaged=1))
 
 
-def test_the_warnings_raised_before_an_error_are_said_before_it(tmp_path, monkeypatch):
+def test_the_warnings_raised_before_an_error_are_said_before_it(tmp_path):
     """A file read with a warning, then refused for a parameter it cannot take (as a
-    300 x 300 checkerboard with --min-region 0 is): the error alone was said, where reduce
-    says the warnings raised before its error."""
-    monkeypatch.setattr("quantize.segment_file._MAX_LABEL", 1)
+    page past its last is): the error alone was said, where reduce says the warnings
+    raised before its error."""
     src = tmp_path / "two.png"
     _halves_with_a_damaged_text(src)
     result = runner.invoke(app, ["segment", str(src), "--regions", "2", "-o",
-                                 str(tmp_path / "s"), "-q"])
+                                 str(tmp_path / "s"), "-q", "--page", "2"])
     assert (result.exit_code, result.stdout) == (2, "")
     assert result.stderr == (f"quantize: warning: {src}: {_TEXT_LEFT_OUT}\n"
-                             f"quantize: error: {src}: --min-region=0 leaves 2 regions, more "
-                             "than labels.png can hold (1); raise it to merge the small ones\n")
+                             f"quantize: error: {src}: --page=2, but the input is a PNG of "
+                             "one image; expected a page from 1 to 1\n")
     assert not (tmp_path / "s").exists()
 
 
@@ -1373,22 +1378,28 @@ def test_a_cut_png_with_a_damaged_text_chunk_is_said_by_its_error_alone(tmp_path
     assert not (tmp_path / "s").exists()
 
 
-@pytest.mark.parametrize("stdin", [False, True])
-def test_a_checkerboard_of_more_regions_than_labels_png_holds_is_named(tmp_path, stdin):
-    """A 300 x 300 checkerboard of single pixels, by colour alone with --min-region 0: the
-    error did not name the file, as batch and every other segment error do."""
+def test_a_checkerboard_of_more_regions_than_labels_png_holds_is_segmented_whole(tmp_path):
+    """A 300 x 300 checkerboard of single pixels, by colour alone with --min-region 0, end
+    to end at the real limit: refused, exit 2, nothing written; now its 73,984 regions are
+    numbered in labels.tif and its two classes in classes.png."""
     src = tmp_path / "checker1.png"
     Image.fromarray((np.indices((300, 300)).sum(0) % 2 * 255).astype(np.uint8)).save(src)
-    args = ["-k", "2", "--min-region", "0", "-w", "texture=0", "-w", "xy=0",
-            "-o", str(tmp_path / "ck")]
-    result = (runner.invoke(app, ["segment", "-", *args], input=src.read_bytes()) if stdin
-              else runner.invoke(app, ["segment", str(src), *args]))
-    name = "-" if stdin else str(src)
-    assert (result.exit_code, result.stdout) == (2, "")
-    assert result.stderr == (f"quantize: error: {name}: --min-region=0 leaves 73984 regions, "
-                             "more than labels.png can hold (65535); raise it to merge the "
-                             "small ones\n")
-    assert not (tmp_path / "ck").exists()
+    result = runner.invoke(app, ["segment", str(src), "-k", "2", "--min-region", "0",
+                                 "-w", "texture=0", "-w", "xy=0", "--classes",
+                                 "-o", str(tmp_path / "ck"), "--json"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (f"quantize: note: {src}: 73984 regions, more than labels.png "
+                             "can number (65535): their labels are in labels.tif (32-bit) "
+                             "instead, the other outputs as usual\n")
+    record = json.loads(result.stdout)
+    assert (record["n_regions"], record["outputs"][0]) == (73984, "labels.tif")
+    with Image.open(tmp_path / "ck" / "labels.tif") as wide:
+        labels = np.asarray(wide)
+    assert (labels.min(), labels.max(), np.unique(labels).size) == (1, 73984, 73984)
+    with Image.open(tmp_path / "ck" / "classes.png") as classes:
+        found = np.asarray(classes)
+    assert np.unique(found).tolist() == [0, 1]  # each region of one class
+    assert np.unique(labels.astype(np.int64) * 2 + found).size == 73984
 
 
 def test_a_folder_holding_another_photos_segmentation_is_named_not_just_existing(tmp_path):

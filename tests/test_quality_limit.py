@@ -472,24 +472,26 @@ def test_batch_reports_gain_the_limit_and_whether_quality_was_met_last(tmp_path,
     earlier = [*batch.REPORT_COLUMNS,
                *sorted(set(batch.ROW_KEYS["reduce"])
                        - {*batch.REPORT_COLUMNS, "skipped", "quality_limit", "quality_met",
-                          "max_bytes", "max_bytes_bound", "failure", *_GIVEN})]
+                          "max_bytes", "max_bytes_bound", "failure", *_GIVEN,
+                          "quality_bound"})]
     assert table[0] == [*earlier, "skipped", "quality_limit", "quality_met", "max_bytes",
                         "max_bytes_bound", "failure",  # the kind of a failure, added after them
-                        *_GIVEN]
-    assert [(Path(row[0]).name, row[2], *row[-15:-10]) for row in table[1:]] == [
+                        *_GIVEN, "quality_bound"]
+    assert [(Path(row[0]).name, row[2], *row[-16:-11]) for row in table[1:]] == [
         ("eight.png", "ok", "", "30.0", "False", "", ""),
         ("two.png", "ok", "", "30.0", "True", "", "")]
     again = run_batch(eight_and_two, "-o", out, "-k", 4, "--quality", 0.5, "--quality-limit",
                       30, "--report", json_report, "--json")
     assert again.exit_code == 0, again.output
     rows = json.loads(json_report.read_text())["files"]
-    assert list(rows[0])[-15:] == ["warnings", "quality_limit", "quality_met", "max_bytes",
-                                   "max_bytes_bound", "failure", *_GIVEN]
+    assert list(rows[0])[-16:] == ["warnings", "quality_limit", "quality_met", "max_bytes",
+                                   "max_bytes_bound", "failure", *_GIVEN, "quality_bound"]
     assert [(r["skipped"], r["quality_limit"], r["quality_met"]) for r in rows] == [
         ("done", 30.0, False), ("done", 30.0, True)]
     objects = [json.loads(line) for line in again.stdout.splitlines()]
-    assert [list(o)[-14:] for o in objects] == [["quality_limit", "quality_met", "max_bytes",
-                                                 "max_bytes_bound", "failure", *_GIVEN]] * 2
+    assert [list(o)[-15:] for o in objects] == [["quality_limit", "quality_met", "max_bytes",
+                                                 "max_bytes_bound", "failure", *_GIVEN,
+                                                 "quality_bound"]] * 2
 
 
 def test_a_batch_without_a_limit_has_empty_limit_cells(tmp_path, eight_and_two):

@@ -84,12 +84,13 @@ def test_smallest_k_with_a_resolution_stops_on_a_narrow_bracket():
 
 def test_quality_zero_keeps_every_colour_and_a_loose_target_fewer():
     hist = Histogram(FOUR, np.array([40.0, 30.0, 20.0, 10.0]), "rgb")
-    palette, labels, reached = search_quality(hist, 0.0, 256, False, np.random.default_rng(0))
-    assert reached is None  # met
+    palette, labels, reached, bound = search_quality(hist, 0.0, 256, False,
+                                                     np.random.default_rng(0))
+    assert (reached, bound) == (None, "mean")  # met; 3 colours miss the mean
     assert sorted(map(tuple, palette.tolist())) == sorted(map(tuple, FOUR.tolist()))
     assert np.array_equal(palette[labels], FOUR)
-    palette, _, _ = search_quality(hist, 100.0, 256, False, np.random.default_rng(0))
-    assert palette.shape == (1, 3)  # the fewest colours n_colors allows
+    palette, _, _, bound = search_quality(hist, 100.0, 256, False, np.random.default_rng(0))
+    assert (palette.shape, bound) == ((1, 3), "fewest_colors")  # the fewest n_colors allows
     one = Histogram(FOUR[:1], np.array([5.0]), "rgb")
     assert search_quality(one, 100.0, 256, False, np.random.default_rng(0))[0].shape == (1, 3)
 

@@ -17,17 +17,17 @@ from PIL import Image
 from quantize import boundary_map, segment
 from quantize.animation import FirstFrameWarning
 from quantize.errors import (
-    ExitCode,
     ImageReadError,
-    InputParameterError,
     OutputError,
     OutputExistsError,
+    WideLabelsWarning,
 )
 from quantize.io import DEFAULT_MAX_PIXELS
 from quantize.segment import segment_pixels
 from quantize.segment_file import (
     EDGES_FILE,
     OUTPUT_FILES,
+    WIDE_LABELS_FILE,
     AlphaIgnoredWarning,
     check_segment_options,
     segment_file,
@@ -48,21 +48,67 @@ def test_a_file_name_followed_by_a_slash_is_refused(tmp_path, monkeypatch):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png"]
 
 
-def test_more_regions_than_labels_png_holds_is_an_error_of_the_file(tmp_path, monkeypatch):
-    """A plain ValueError without the file: the command line said it without the input's
-    name, though batch and every other error of segment name it."""
-    monkeypatch.setattr("quantize.segment_file._MAX_LABEL", 1)
+def _wide_note(n, limit):
+    return (f"{n} regions, more than labels.png can number ({limit}): their labels are in "
+            "labels.tif (32-bit) instead, the other outputs as usual")
+
+
+def test_more_regions_than_labels_png_holds_are_labelled_in_a_32_bit_tiff(tmp_path,
+                                                                           monkeypatch):
+    """The job was refused, nothing written, the class map (which needs no region labels)
+    with it: a scan's dust, --min-region 0, left 82,667 regions on a two-class page."""
+    src = tmp_path / "two.png"
+    img = np.zeros((8, 12, 3), np.uint8)
+    img[:, 6:] = 200
+    Image.fromarray(img).save(src, dpi=(300, 300))
+    narrow = segment_file(src, tmp_path / "png", regions=2, classes=True)
+    monkeypatch.setattr("quantize.segment_file.MAX_PNG_LABEL", 1)
+    with pytest.warns(WideLabelsWarning) as caught:
+        record = segment_file(src, tmp_path / "s", regions=2, classes=True)
+    assert [str(w.message) for w in caught] == [_wide_note(2, 1)]
+    assert record["outputs"] == [WIDE_LABELS_FILE, *narrow["outputs"][1:]]
+    assert sorted(p.name for p in (tmp_path / "s").iterdir()) == sorted(record["outputs"])
+    with Image.open(tmp_path / "s" / WIDE_LABELS_FILE) as wide:
+        assert (wide.format, wide.mode, wide.info["dpi"]) == ("TIFF", "I", (300.0, 300.0))
+        assert np.array_equal(np.asarray(wide), read(tmp_path / "png" / "labels.png"))
+    for name in narrow["outputs"][1:-1]:  # every other output as without the limit
+        assert ((tmp_path / "s" / name).read_bytes()
+                == (tmp_path / "png" / name).read_bytes()), name
+    assert json.loads((tmp_path / "s" / "segments.json").read_text())["outputs"] == (
+        record["outputs"])
+
+
+def test_a_forced_run_removes_the_other_labels_file_of_the_run_before(tmp_path, monkeypatch):
+    """labels.png and labels.tif stand for one another: a folder keeps one, that of the run
+    its segments.json records."""
     src = tmp_path / "two.png"
     img = np.zeros((8, 12, 3), np.uint8)
     img[:, 6:] = 200
     Image.fromarray(img).save(src)
-    with pytest.raises(InputParameterError) as caught:
+    out = tmp_path / "s"
+    segment_file(src, out, regions=2)
+    monkeypatch.setattr("quantize.segment_file.MAX_PNG_LABEL", 1)
+    with pytest.warns(WideLabelsWarning):
+        segment_file(src, out, regions=2, force=True)
+    assert WIDE_LABELS_FILE in os.listdir(out) and "labels.png" not in os.listdir(out)
+    monkeypatch.setattr("quantize.segment_file.MAX_PNG_LABEL", 65535)
+    segment_file(src, out, regions=2, force=True)
+    assert "labels.png" in os.listdir(out) and WIDE_LABELS_FILE not in os.listdir(out)
+
+
+def test_a_labels_tif_in_the_way_is_refused_without_force(tmp_path, monkeypatch):
+    src = tmp_path / "two.png"
+    img = np.zeros((8, 12, 3), np.uint8)
+    img[:, 6:] = 200
+    Image.fromarray(img).save(src)
+    (tmp_path / "s").mkdir()
+    (tmp_path / "s" / WIDE_LABELS_FILE).write_bytes(b"mine")
+    monkeypatch.setattr("quantize.segment_file.MAX_PNG_LABEL", 1)
+    with pytest.raises(OutputExistsError) as refused:
         segment_file(src, tmp_path / "s", regions=2)
-    assert isinstance(caught.value, ValueError)
-    assert (caught.value.path, caught.value.exit_code) == (str(src), ExitCode.USAGE)
-    assert caught.value.reason == ("min_region=0 leaves 2 regions, more than labels.png can "
-                                   "hold (1); raise it to merge the small ones")
-    assert not (tmp_path / "s").exists()
+    assert refused.value.path == str(tmp_path / "s" / WIDE_LABELS_FILE)
+    assert os.listdir(tmp_path / "s") == [WIDE_LABELS_FILE]
+    assert (tmp_path / "s" / WIDE_LABELS_FILE).read_bytes() == b"mine"
 
 
 def test_a_file_segments_alike_on_every_run_by_default(tmp_path, rng):

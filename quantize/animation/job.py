@@ -558,7 +558,8 @@ def _reduced(animation: OpenAnimation | FrameFiles, shown: ShownOutput | None,
                       psnr_shown=psnr_shown,
                       max_bytes_bound=None if opts.max_bytes is None else budget_bound(
                           _colours(plan, opts, stats), asked, over,
-                          plan.transparent is not None))
+                          plan.transparent is not None),
+                      quality_bound=None if per_frame else plan.quality_bound)
 
 
 class _Reported:

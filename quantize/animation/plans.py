@@ -48,6 +48,7 @@ from ..reduce.options import (
 from ..reduce.quality import (
     kept_within_limit,
     out_of_reach,
+    quality_bound,
     quality_error,
     quality_reached,
     smallest_k,
@@ -617,6 +618,9 @@ class GlobalPlan:
     #: what the most colours allowed reach, when ``quality`` was out of their reach and
     #: their palette, meeting ``quality_limit``, was kept (None otherwise)
     reached: QualityReached | None = field(default=None, compare=False)
+    #: what set the k of a ``quality`` met (:func:`~quantize.reduce.quality.quality_bound`;
+    #: None otherwise)
+    quality_bound: str | None = field(default=None, compare=False)
     #: every pixel takes its nearest entry (``nearest``): none takes its left neighbour's
     #: or the previous frame's for runs
     nearest: bool = False
@@ -630,7 +634,7 @@ class GlobalPlan:
             pooled = pooled_histogram(animation.frames())
         codes, counts, transparent = pooled.codes, pooled.counts, pooled.transparent
         colors = unpack_rgb(codes)
-        reached = None
+        reached = bound = None
         if opts.palette_in is not None and opts.palette_in.shape[0] == 0 and codes.size:
             raise ValueError(f"{opts.palette_name} has no entry with alpha >= "
                              f"{ALPHA_THRESHOLD}, but the animation has opaque pixels; an "
@@ -645,9 +649,9 @@ class GlobalPlan:
                 warn_few_colors(0, opts.n_colors, "all the frames together have")
             palette = np.zeros((1, 3), np.uint8)
         elif opts.quality is not None:
-            palette, reached = _search_quality(colors, counts, opts,
-                                               _colours_held(transparent, opts.suffix),
-                                               animation.path)
+            palette, reached, bound = _search_quality(colors, counts, opts,
+                                                      _colours_held(transparent, opts.suffix),
+                                                      animation.path)
         else:  # asked for 256 with transparency: 255 colours and the transparent entry
             # in a GIF or an APNG (:func:`_colours_held`)
             n_fixed = _n_fixed(opts)
@@ -669,7 +673,7 @@ class GlobalPlan:
                    srgb_to_lab(colors), code_table(codes, labels, np.uint8), exact,
                    RecentCodes() if opts.suffix == ".gif" else None,
                    given=opts.palette_in is not None and not opts.palette_fitted,
-                   reached=reached)
+                   reached=reached, quality_bound=bound)
 
     @property
     def k(self) -> int:
@@ -911,6 +915,8 @@ class AlphaPlan:
     level: int = 0                            # of the pooled colours (:func:`coarse`)
     #: as :attr:`GlobalPlan.reached`
     reached: QualityReached | None = field(default=None, compare=False)
+    #: as :attr:`GlobalPlan.quality_bound`
+    quality_bound: str | None = field(default=None, compare=False)
     #: The palette was given (``palette_in``): every frame is mapped onto it as a still is.
     given_palette: bool = False
     #: Dithered onto as a fitted palette (the frames' own, or ``palette_fitted``).
@@ -954,8 +960,8 @@ class AlphaPlan:
                           asked=opts.n_colors, where="all the frames together have",
                           quality_limit=opts.quality_limit)
         try:
-            palette, entries, labels, _, reached = histogram_entries(hist, pooled.clear,
-                                                                     checked, opts.rng)
+            palette, entries, labels, _, reached, bound = histogram_entries(
+                hist, pooled.clear, checked, opts.rng)
         except QualityError as exc:
             raise QualityError(exc.reason, path=animation.path) from None
         transparent = palette.shape[0] if pooled.clear else None
@@ -964,10 +970,10 @@ class AlphaPlan:
                 palette = _occurring(animation, opts, palette)
             none = np.zeros(0, np.uint32)
             return cls(palette, transparent, opts.space, none, none.astype(np.uint8),
-                       np.zeros((0, 4)), False, pooled.level, reached)
+                       np.zeros((0, 4)), False, pooled.level, reached, quality_bound=bound)
         exact = bool(np.array_equal(entries[labels], hist.colors))
         return cls(palette, transparent, opts.space, pooled.words, labels.astype(np.uint8),
-                   _run_features(hist.colors), exact, reached=reached)
+                   _run_features(hist.colors), exact, reached=reached, quality_bound=bound)
 
     @property
     def k(self) -> int:
@@ -1356,11 +1362,13 @@ def _moving_first(palette: np.ndarray, labels: np.ndarray, pooled: Pooled, n_fix
 
 
 def _search_quality(colors: np.ndarray, counts: np.ndarray, opts: AnimationOptions,
-                    room: int, src: Path) -> tuple[np.ndarray, QualityReached | None]:
+                    room: int, src: Path
+                    ) -> tuple[np.ndarray, QualityReached | None, str | None]:
     """Fewest colours (searched down from ``k_max``) whose CIEDE2000 meets ``opts.quality``
-    (:func:`~quantize.reduce.quality.quality_error`: the mean and its tail), and None; or,
-    out of reach of ``k_max`` colours, their fit, kept as it meets ``opts.quality_limit``
-    (:func:`~quantize.reduce.quality.kept_within_limit`), and what it reaches."""
+    (:func:`~quantize.reduce.quality.quality_error`: the mean and its tail), None, and what
+    set their k (:func:`~quantize.reduce.quality.quality_bound`); or, out of reach of
+    ``k_max`` colours, their fit, kept as it meets ``opts.quality_limit``
+    (:func:`~quantize.reduce.quality.kept_within_limit`), what it reaches, and None."""
     lab = srgb_to_lab(colors)
     n_fixed = _n_fixed(opts)
     k_max = max(n_fixed, min(opts.n_colors or room, room, colors.shape[0] + n_fixed))
@@ -1379,17 +1387,22 @@ def _search_quality(colors: np.ndarray, counts: np.ndarray, opts: AnimationOptio
         return errors[k]
 
     if k_max < 2 and not n_fixed:
-        return colors.copy(), None
+        return colors.copy(), None, quality_bound(None, opts.quality)
     k = smallest_k(error, opts.quality, k_max, k_max, k_min=max(2, n_fixed))
     if k is not None:
-        return fits[k][0], None
+        below = None
+        if k - 1 in fits:  # measured, and missed: the search stops beside it
+            pal, entries = fits[k - 1]
+            below = quality_reached(lab, srgb_to_lab(pal), counts, entries, k - 1,
+                                    opts.quality)
+        return fits[k][0], None, quality_bound(below, opts.quality)
     pal, entries = fits[k_max]
     got = quality_reached(lab, srgb_to_lab(pal), counts, entries, k_max, opts.quality)
     missed = (f"{out_of_reach(opts.quality, means[k_max], accent=got.accent is not None)} "
               f"needs more than {k_max} colours")
     return pal, kept_within_limit(missed, _holds_no_more(k_max, room, src), errors[k_max],
                                   opts.quality, opts.quality_limit, got, path=src,
-                                  how=POOLED_NEAREST)
+                                  how=POOLED_NEAREST), None
 
 
 def _holds_no_more(k_max: int, room: int, src: Path) -> str:

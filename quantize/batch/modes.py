@@ -455,11 +455,17 @@ def reduce_suffix_kept(input: Path, options: Mapping[str, Any], entry: Entry,
 
 def segment_mode() -> JobMode:
     """Segmentation: ``INPUT`` -> folder ``OUT_DIR/<same folders>/<stem>/``."""
-    from ..segment_file import CLASSES_FILE, EDGES_FILE, OUTPUT_FILES, segment_file
+    from ..segment_file import (
+        CLASSES_FILE,
+        EDGES_FILE,
+        OUTPUT_FILES,
+        WIDE_LABELS_FILE,
+        segment_file,
+    )
 
     return JobMode("segment", segment_file, suffix="", marker="segments.json",
                    check_options=_check_segment_options,
-                   folder_files=(*OUTPUT_FILES, EDGES_FILE, CLASSES_FILE),
+                   folder_files=(*OUTPUT_FILES, EDGES_FILE, CLASSES_FILE, WIDE_LABELS_FILE),
                    settings_key="n_clusters")
 
 

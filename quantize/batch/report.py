@@ -91,7 +91,10 @@ _GIVEN_OPTION_KEYS = {"reduce": ("palette_fitted", "matte", "fixed_colors", "str
                                   "stretch", "stretch_clip", "stretch_range", "strip",
                                   "keep_gps", "intent", "nodata", "stretch_curve",
                                   "stretch_softening")}
-_LATER_COLUMNS = {mode: (*later, *_GIVEN_OPTION_KEYS[mode])
+#: Keys a job's record gained after the options recorded only when given, in the order
+#: gained (reduce's ``quality_bound``: what set the k a ``quality`` search chose).
+_ADDED_AFTER_GIVEN = {"reduce": ("quality_bound",), "segment": ()}
+_LATER_COLUMNS = {mode: (*later, *_GIVEN_OPTION_KEYS[mode], *_ADDED_AFTER_GIVEN[mode])
                   for mode, later in _LATER_COLUMNS.items()}
 
 _ROW_HEAD = ("input", "output", "status", "skipped", "reason")
@@ -108,14 +111,15 @@ _BATCH_KEYS = (LARGER, EDITED_LARGER, STALE, FEWER_COLORS, LEFT_OUT, REMOVED, FO
 #: kind of failure a failed file's was, :data:`~quantize.errors.FailureKind`, then
 #: segment's ``pages`` and ``page_regions``: the pages of a TIFF stack segmented, each
 #: into a folder of its own, and each page's regions, then the options a job records only
-#: when given, :data:`_GIVEN_OPTION_KEYS`), so that the others keep their places. A key a
+#: when given, :data:`_GIVEN_OPTION_KEYS`, then :data:`_ADDED_AFTER_GIVEN`), so that the
+#: others keep their places. A key a
 #: file has no value for is null.
 ROW_KEYS = {
     "reduce": (*_ROW_HEAD, "k", "space", "n_colors", "quality", "dither", "exact_colors",
                "palette_in", "palette_mode", "seed", "optimize", "psnr", "delta_e", "seconds",
                "bytes_in", "bytes_out", "frames", "palette", "optimized", "alpha_thresholded",
                *_BATCH_KEYS, "quality_limit", "quality_met", "max_bytes", "max_bytes_bound",
-               "failure", *_GIVEN_OPTION_KEYS["reduce"]),
+               "failure", *_GIVEN_OPTION_KEYS["reduce"], *_ADDED_AFTER_GIVEN["reduce"]),
     "segment": (*_ROW_HEAD, "outdir", "width", "height", "working_width", "working_height",
                 "n_clusters", "clusters_used",
                 "regions", "n_regions", "min_region", "weights", "space", "seed", "outputs",

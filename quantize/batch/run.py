@@ -35,6 +35,7 @@ from ..errors import (
     ResultTooLargeError,
     SizeBudgetError,
     TextLeftOutWarning,
+    WideLabelsWarning,
     failure_kind,
 )
 from ..io import (
@@ -1169,8 +1170,9 @@ def run_job(mode: JobMode, job: FileJob) -> tuple[dict[str, Any], dict[str, Any]
     :class:`~quantize.errors.ExifLeftOutWarning`, a
     :class:`~quantize.errors.GifTableWarning`, a
     :class:`~quantize.errors.LossyColorsWarning` (a JPEG output's colours), a
-    :class:`~quantize.errors.ProfileConvertedWarning` or a
-    :class:`~quantize.errors.TextLeftOutWarning` (facts of the output), recorded under
+    :class:`~quantize.errors.ProfileConvertedWarning`, a
+    :class:`~quantize.errors.TextLeftOutWarning` or a
+    :class:`~quantize.errors.WideLabelsWarning` (facts of the output), recorded under
     :data:`~quantize.batch.results.NOTED`, which the command line says as a note. A
     :class:`~quantize.errors.QualityLimitWarning` is recorded apart, under
     :data:`~quantize.batch.results.LIMITED`, which ``-q`` says for all files in one line.
@@ -1196,7 +1198,8 @@ def run_job(mode: JobMode, job: FileJob) -> tuple[dict[str, Any], dict[str, Any]
                 format_advice=False, said_once=(PaletteInWarning, PaletteReadWarning),
                 notes=(FewerColorsWarning,),
                 noted=(ExifLeftOutWarning, GeoTagsLeftOutWarning, GifTableWarning,
-                       LossyColorsWarning, ProfileConvertedWarning, TextLeftOutWarning),
+                       LossyColorsWarning, ProfileConvertedWarning, TextLeftOutWarning,
+                       WideLabelsWarning),
                 limited=(QualityLimitWarning,)))
         except ResultTooLargeError as exc:
             said = attached_warnings(exc)

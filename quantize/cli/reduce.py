@@ -65,7 +65,7 @@ from ..reduce.options import (
     PER_FRAME_NEEDS,
     read_palette_in_once,
 )
-from ..reduce.quality import quality_terms
+from ..reduce.quality import quality_bound_words, quality_terms
 from .common import (
     USAGE_ERROR,
     DitherLevelCommand,
@@ -235,8 +235,10 @@ def reduce_command(
         "area of one colour of 16 pixels or more within 4 Q (its pixels whose neighbours "
         "share their colour, not anti-aliased edges; colours within 4 Q of each other, as a "
         "scanned ink's noise, count as one), so that small areas of their own colour are "
-        "kept; prints the k chosen. Undithered unless --dither is given, which a gradient (a "
-        "heatmap, a sky) needs not to come out in bands (pngquant dithers by default). On "
+        "kept; prints the k chosen and the bound that set it, the one k-1 colours miss "
+        "(\"set by the mean, which k=18 misses\"; --json: quality_bound). Undithered "
+        "unless --dither is given, which a gradient (a heatmap, a sky) needs not to come "
+        "out in bands (pngquant dithers by default). On "
         "icons with soft shadows Q = 2 may band the shadows, where --quality 0.5 "
         "--quality-limit 3 does not (87 and 0 of 200 test icons below 33 dB on white). "
         "Default: off (-k colours).",
@@ -1976,6 +1978,16 @@ def _summary(record: dict[str, Any], quality: float | None) -> str:
     """The line that says what a file became; a dithered image's PSNR also after the blur
     of the eye (``blurred_psnr``): dithering lowers plain PSNR, and raises that one.
 
+    Of a ``quality`` search, the k chosen, the bounds it meets and the one that set it
+    (``quality_bound``), which one colour fewer misses:
+
+    >>> print(_summary({"input": "a.jpg", "output": "b.png", "k": 80, "dither": 0.0,
+    ...                 "quality_bound": "area", "psnr": 43.8, "delta_e": 0.6,
+    ...                 "seconds": 7.7}, 3.0))  # doctest: +NORMALIZE_WHITESPACE
+    a.jpg -> b.png: chose k=80 for mean ΔE2000 <= 3, its 99th percentile <= 15 and its
+    99.9th <= 30 (set by every colour of at least 16 pixels and 0.005% of them within 12,
+    which k=79 misses); 80 colours, PSNR 43.80 dB, mean ΔE2000 0.60, 7.70 s
+
     >>> print(_summary({"input": "a.png", "output": "b.png", "k": 16, "dither": 1.0,
     ...                 "psnr": 27.9, "blurred_psnr": 33.26, "delta_e": 3.65,
     ...                 "seconds": 0.3}, None))
@@ -2007,9 +2019,12 @@ def _summary(record: dict[str, Any], quality: float | None) -> str:
         pixels = "pixel" if thresholded == 1 else "pixels"
         psnr += f" but for the alpha of {thresholded:,} translucent {pixels}"
     # the search measures each k undithered: the dithered result's own error may be higher
-    undithered = " (measured without dithering)" if record["dither"] else ""
+    why = ["measured without dithering"] if record["dither"] else []
+    if quality is not None and record.get("quality_bound") is not None:
+        why.append(quality_bound_words(record["quality_bound"], quality, record["k"]))
+    why_words = f" ({'; '.join(why)})" if why else ""
     chose = "" if quality is None else \
-        f"chose k={record['k']} for {quality_terms(quality, 'ΔE2000')}{undithered}; "
+        f"chose k={record['k']} for {quality_terms(quality, 'ΔE2000')}{why_words}; "
     if record.get("quality_met") is False:  # the colours allowed, kept for --quality-limit
         limit = quality_terms(record["quality_limit"], "ΔE2000")  # met by the search's fit
         meets = "whose undithered result meets" if record["dither"] else "for"

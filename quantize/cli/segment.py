@@ -25,6 +25,7 @@ from ..errors import (
     OutputError,
     ProfileConvertedWarning,
     QuantizeError,
+    WideLabelsWarning,
 )
 from ..io import DEFAULT_MAX_PIXELS, check_name_length, check_nodata, check_output_folder
 from ..io.profiles import DEFAULT_INTENT, check_intent
@@ -80,7 +81,9 @@ from .common import (
 
 _EPILOG = """\b
 Writes into the output folder (-o), segments.json last:
-  labels.png      16-bit grey: the region 1..R of each pixel
+  labels.png      16-bit grey: the region 1..R of each pixel (labels.tif,
+                  32-bit, in its place of more than 65535 regions, with a
+                  note)
   segmented.png   each region in its mean colour
   boundaries.png  1-bit: the pixels whose right or lower neighbour is in
                   another region
@@ -487,7 +490,8 @@ def segment_command(
                            "stretch_softening": stretch_softening}
                 record = recorded_call(segment_file, (source, target), options,
                                        format_advice=True,
-                                       noted=(GeoTagsLeftOutWarning, ProfileConvertedWarning))
+                                       noted=(GeoTagsLeftOutWarning, ProfileConvertedWarning,
+                                              WideLabelsWarning))
             with interrupts_held():
                 _show(input, record, input_name, output_name, quiet=quiet, as_json=as_json)
                 written.append(record["outdir"])

@@ -533,11 +533,11 @@ def reduce_file(input: str | os.PathLike[str] | BinaryIO,
         checked = fit_options(job, loaded, opts, shown)
         if checked.quality is None:
             warn_fixed_fill(checked.fixed_colors, checked.n_colors)
-        bound = None
+        bound = set_by = None  # what set the k of max_bytes, of quality
         if opts["max_bytes"] is None:
-            result, met = reduce_within_limit(loaded.rgb, loaded.alpha, checked,
-                                              check_seed(opts["seed"]),
-                                              clear_entry=job.room_for_clear_entry())
+            result, met, set_by = reduce_within_limit(loaded.rgb, loaded.alpha, checked,
+                                                      check_seed(opts["seed"]),
+                                                      clear_entry=job.room_for_clear_entry())
             numbered, encoded = _numbered(result, numbers), None
         else:  # the output's format: named, or the default's (a .png)
             ((result, numbered), encoded), over = _within_budget(
@@ -612,6 +612,7 @@ def reduce_file(input: str | os.PathLike[str] | BinaryIO,
                       alpha_thresholded=thresholded,
                       quality_met=None if opts["quality_limit"] is None else met,
                       blurred_psnr=blurred, psnr_shown=shown_psnr, max_bytes_bound=bound,
+                      quality_bound=set_by,
                       colours_used=None if job.palette is None
                       else int(np.count_nonzero(result.shares)),
                       source_profile=loaded.source_profile, nodata=loaded.nodata)
@@ -806,9 +807,9 @@ def _within_budget(loaded: Any, checked: Options, job: FileJob, opts: dict[str, 
         When even 2 colours do not fit.
     """
     def make(k: int) -> tuple[tuple[ReduceResult, _Entries | None], tuple[bytes, bool]]:
-        result, _ = reduce_within_limit(loaded.rgb, loaded.alpha, replace(checked, n_colors=k),
-                                        check_seed(opts["seed"]),
-                                        clear_entry=job.room_for_clear_entry())
+        result, *_ = reduce_within_limit(loaded.rgb, loaded.alpha,
+                                         replace(checked, n_colors=k), check_seed(opts["seed"]),
+                                         clear_entry=job.room_for_clear_entry())
         numbered = _numbered(result, numbers)
         return (result, numbered), _encoded(result, numbered, loaded, out, job,
                                             opts["optimize"], _exif_kept(loaded, opts),

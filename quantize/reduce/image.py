@@ -473,8 +473,11 @@ def _snapped_fit(hist: Histogram, grid: Grid, n_colors: int, rank: np.ndarray) -
 
 def reduce_within_limit(rgb: np.ndarray, alpha: np.ndarray | None, opts: Options,
                         rng: np.random.Generator, *, clear_entry: bool = True
-                        ) -> tuple[ReduceResult, bool]:
-    """:func:`reduce_checked`, and whether ``opts.quality`` was met (True without it).
+                        ) -> tuple[ReduceResult, bool, str | None]:
+    """:func:`reduce_checked`, whether ``opts.quality`` was met (True without it), and
+    what set the k the quality search chose when it was
+    (:data:`~quantize.reduce.quality.QUALITY_BOUNDS`; None without ``opts.quality``, or
+    when it was not met).
 
     With ``opts.quality_limit``, a ``quality`` out of reach of the colours allowed whose
     result meets the limit gives that result, the fit the search made of them (as
@@ -482,11 +485,11 @@ def reduce_within_limit(rgb: np.ndarray, alpha: np.ndarray | None, opts: Options
     alone writes), with a :class:`~quantize.errors.QualityLimitWarning`. Prior validation
     is assumed.
     """
-    result, reached = _reduced(rgb, alpha, opts, rng, clear_entry)
+    result, reached, bound = _reduced(rgb, alpha, opts, rng, clear_entry)
     if reached is not None:
         warn_limit_kept(cast(float, opts.quality), cast(float, opts.quality_limit),
                         reached, undithered=bool(opts.dither))  # both checked beside it
-    return result, reached is None
+    return result, reached is None, bound
 
 
 def reduce_checked(rgb: np.ndarray, alpha: np.ndarray | None, opts: Options,
@@ -511,9 +514,10 @@ def reduce_checked(rgb: np.ndarray, alpha: np.ndarray | None, opts: Options,
 
 def _reduced(rgb: np.ndarray, alpha: np.ndarray | None, opts: Options,
              rng: np.random.Generator, clear_entry: bool, fixed: np.ndarray | None = None
-             ) -> tuple[ReduceResult, QualityReached | None]:
-    """:func:`reduce_checked`, and what the colours allowed reach when ``opts.quality`` is
-    out of their reach and their result, kept, meets ``opts.quality_limit`` (else None)."""
+             ) -> tuple[ReduceResult, QualityReached | None, str | None]:
+    """:func:`reduce_checked`, what the colours allowed reach when ``opts.quality`` is
+    out of their reach and their result, kept, meets ``opts.quality_limit`` (else None),
+    and what set the k of an ``opts.quality`` met (else None)."""
     if alpha is None and opts.palette is not None and opts.palette.shape[1] == 4:
         opts = replace(opts, palette=opts.palette[:, :3])  # an opaque image stays opaque
     with_alpha = alpha is not None
@@ -523,7 +527,7 @@ def _reduced(rgb: np.ndarray, alpha: np.ndarray | None, opts: Options,
                      _inner_counts(rgb, alpha, pixels) if searched else None)
     hidden = pixels.hidden > 0
     offered = hidden or (with_alpha and clear_entry and opts.palette is not None)
-    pal, entries, labels, fitted, reached = histogram_entries(hist, offered, opts, rng)
+    pal, entries, labels, fitted, reached, bound = histogram_entries(hist, offered, opts, rng)
     hist = hist.without_features()  # not held through dithering, encoding and metrics
     k = pal.shape[0]
     if len(entries) > k and not hidden and not (labels == k).any():
@@ -550,12 +554,12 @@ def _reduced(rgb: np.ndarray, alpha: np.ndarray | None, opts: Options,
             flat, pal, counts = rank[flat], pal[order], counts[order]
         shares = counts / max(drawn.size, 1)
         return _result(pal, flat, shares, transparent, opts, fidelity=Fidelity(
-            None, hist.colors, pixels.row_of(), pixels.hidden, pixels.visible)), reached
+            None, hist.colors, pixels.row_of(), pixels.hidden, pixels.visible)), reached, bound
     counts = entry_weights(labels, hist.counts, len(entries))[:k]
     return _result(pal, pixels.indices(labels, len(entries)),
                    counts / max(hist.counts.sum(), 1), transparent, opts,
                    fidelity=Fidelity(Pairs(hist.colors, labels, hist.counts, hist),
-                                     hidden=pixels.hidden)), reached
+                                     hidden=pixels.hidden)), reached, bound
 
 
 def _renumbered(fixed: np.ndarray | None, rank: np.ndarray) -> np.ndarray | None:
@@ -572,9 +576,9 @@ def _renumbered(fixed: np.ndarray | None, rank: np.ndarray) -> np.ndarray | None
 
 def histogram_entries(hist: Histogram, hidden: bool, opts: Options, rng: np.random.Generator
                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool,
-                                 QualityReached | None]:
+                                 QualityReached | None, str | None]:
     """The palette of a histogram of visible colours, fitted (or ``opts.palette``), as
-    :func:`reduce_colors` makes it: ``(palette, entries, labels, fitted, reached)``.
+    :func:`reduce_colors` makes it: ``(palette, entries, labels, fitted, reached, bound)``.
 
     ``entries`` are the palette's rows, then, when some pixel is fully transparent
     (``hidden``), the transparent entry ``[0, 0, 0, 0]``; ``labels`` each distinct colour's
@@ -582,11 +586,13 @@ def histogram_entries(hist: Histogram, hidden: bool, opts: Options, rng: np.rand
     dithering and put in :func:`~quantize.reconstruct.palette.palette_order` of its
     labels' counts, the transparent entry last. ``reached`` is what the colours allowed
     reach when ``opts.quality`` is out of their reach and their fit, kept, meets
-    ``opts.quality_limit`` (:func:`~quantize.reduce.quality.search_quality`), else None.
-    The histogram of an animation's frames pooled is fitted here too. Prior validation
-    of ``opts`` is assumed.
+    ``opts.quality_limit`` (:func:`~quantize.reduce.quality.search_quality`), else None;
+    ``bound`` what set the k of an ``opts.quality`` met
+    (:data:`~quantize.reduce.quality.QUALITY_BOUNDS`), else None. The histogram of an
+    animation's frames pooled is fitted here too. Prior validation of ``opts`` is
+    assumed.
     """
-    pal, labels, fitted, reached = _palette_for(hist, opts, rng, hidden)
+    pal, labels, fitted, reached, bound = _palette_for(hist, opts, rng, hidden)
     strength = spread_strength(opts.dither, pal.shape[0])
     if fitted and strength > 0 and not opts.exact_colors and pal.shape[0] > 1:
         spread = _kept_fixed(spread_for_dither(pal, hist, labels, strength), pal,
@@ -609,7 +615,7 @@ def histogram_entries(hist: Histogram, hidden: bool, opts: Options, rng: np.rand
         order = np.append(order, np.arange(k, len(entries)))
         entries, labels = entries[order], np.argsort(order)[labels]
         pal = entries[:k]
-    return pal, entries, labels, fitted, reached
+    return pal, entries, labels, fitted, reached, bound
 
 
 def _kept_fixed(spread: np.ndarray, pal: np.ndarray, fixed: np.ndarray | None) -> np.ndarray:
@@ -825,36 +831,39 @@ def _word_histogram(rgb: np.ndarray, alpha: np.ndarray, visible: np.ndarray
 
 
 def _palette_for(hist: Histogram, opts: Options, rng: np.random.Generator, clear: bool
-                 ) -> tuple[np.ndarray, np.ndarray, bool, QualityReached | None]:
-    """The palette, each distinct colour's entry, whether the palette was fitted, and what
-    the colours allowed reach when ``opts.quality`` was out of their reach (else None);
-    ``clear``: the transparent entry follows the palette (a fit of ``k`` colours is made
-    around it, see :func:`~quantize.reduce.fit.fit`)."""
+                 ) -> tuple[np.ndarray, np.ndarray, bool, QualityReached | None, str | None]:
+    """The palette, each distinct colour's entry, whether the palette was fitted, what
+    the colours allowed reach when ``opts.quality`` was out of their reach (else None),
+    and what set the k of an ``opts.quality`` met
+    (:func:`~quantize.reduce.quality.quality_bound`; else None); ``clear``: the
+    transparent entry follows the palette (a fit of ``k`` colours is made around it, see
+    :func:`~quantize.reduce.fit.fit`)."""
     m, channels = hist.colors.shape
     if opts.palette is not None:
         pal = opts.palette
         if channels == 4 and pal.shape[1] == 3:
             pal = np.hstack([pal, np.full((pal.shape[0], 1), 255, np.uint8)])
-        return pal, np.zeros(0, np.intp), False, None
+        return pal, np.zeros(0, np.intp), False, None, None
     if m == 0:  # every pixel is transparent
         if opts.quality is None:  # a target met with no colour needs no word
             warn_few_colors(0, opts.asked or opts.n_colors or DEFAULT_COLORS, opts.where)
-        return np.zeros((0, channels), np.uint8), np.zeros(0, np.intp), True, None
+        return np.zeros((0, channels), np.uint8), np.zeros(0, np.intp), True, None, None
     if opts.quality is not None:
         k_max = MAX_PALETTE if opts.n_colors is None else opts.n_colors
         # Only the default cap can be raised: dithering takes at most 256 colours.
         more = "; allow more with n_colors=K" if opts.n_colors is None and not opts.dither else ""
-        pal, labels, reached = search_quality(hist, opts.quality, k_max, opts.exact_colors,
-                                              rng, more, opts.quality_limit,
-                                              _fixed_entries(hist, opts))
-        return pal, labels, True, reached
+        pal, labels, reached, bound = search_quality(hist, opts.quality, k_max,
+                                                     opts.exact_colors, rng, more,
+                                                     opts.quality_limit,
+                                                     _fixed_entries(hist, opts))
+        return pal, labels, True, reached, bound
     k = DEFAULT_COLORS if opts.n_colors is None else opts.n_colors
     fixed = _fixed_entries(hist, opts)
     if m < k and fixed is None:
         warn_few_colors(m, opts.asked or k, opts.where)
     pal, labels = fit(hist.colors, hist.counts, hist.features, k, opts.space,
                       opts.exact_colors, rng, seed_on_cells=True, fixed=fixed, clear=clear)
-    return pal, labels, True, None
+    return pal, labels, True, None, None
 
 
 def _fixed_entries(hist: Histogram, opts: Options) -> np.ndarray | None:

@@ -214,9 +214,9 @@ def extract_palette(input: str | os.PathLike[str], output: str | os.PathLike[str
     note_profile_converted(loaded.source_profile, opts["intent"],
                            None if out is None else out.name)
     job = FileJob(None, "palette", None, k)  # as reduce_file fits for its default .png
-    result, _ = reduce_within_limit(loaded.rgb, loaded.alpha, fit_options(job, loaded, opts),
-                                    check_seed(opts["seed"]),
-                                    clear_entry=job.room_for_clear_entry())
+    result, *_ = reduce_within_limit(loaded.rgb, loaded.alpha, fit_options(job, loaded, opts),
+                                     check_seed(opts["seed"]),
+                                     clear_entry=job.room_for_clear_entry())
     fixed = opts["fixed_colors"]
     entries, shares = _by_share(result, 0 if fixed is None else len(fixed))
     if out is not None:

@@ -41,13 +41,13 @@ from .fit import (
     to_colors,
 )
 
-__all__ = ["INNER_LEVELS", "QUALITY_ACCENT", "QUALITY_CELL_PIXELS", "QUALITY_MEANS",
-           "QUALITY_SCALE_WARNING_ABOVE", "QUALITY_TAIL", "AccentAreas", "QualityScaleWarning",
-           "accent_areas", "accent_pixels", "kept_within_limit", "limit_meeting", "on_white",
-           "out_of_reach", "quality_error", "quality_reached", "quality_scale_reason",
-           "quality_terms", "reached_words", "search_quality", "smallest_k", "starting_as",
-           "tail_limits", "tail_missed", "warn_limit_kept", "warn_quality_scale",
-           "worse_on_white"]
+__all__ = ["INNER_LEVELS", "QUALITY_ACCENT", "QUALITY_BOUNDS", "QUALITY_CELL_PIXELS",
+           "QUALITY_MEANS", "QUALITY_SCALE_WARNING_ABOVE", "QUALITY_TAIL", "AccentAreas",
+           "QualityScaleWarning", "accent_areas", "accent_pixels", "kept_within_limit",
+           "limit_meeting", "on_white", "out_of_reach", "quality_bound", "quality_bound_words",
+           "quality_error", "quality_reached", "quality_scale_reason", "quality_terms",
+           "reached_words", "search_quality", "smallest_k", "starting_as", "tail_limits",
+           "tail_missed", "warn_limit_kept", "warn_quality_scale", "worse_on_white"]
 
 #: A ``quality`` above this lets nearly any image through with the fewest colours (two
 #: colours of a photo are a mean CIEDE2000 of 8 to 17 away), as pngquant's scores do.
@@ -121,6 +121,14 @@ QUALITY_CELL_PIXELS = 256
 QUALITY_MEANS = ("a bound Q on CIEDE2000 differences (about 1 is just noticeable, 5 visibly "
                  "posterised), not pngquant's 0-100 score: their mean <= Q, 99th percentile "
                  f"<= {QUALITY_TAIL[0][1]:g} Q and 99.9th <= {QUALITY_TAIL[1][1]:g} Q")
+
+
+#: What set the k a quality search chose (:func:`quality_bound`), as a record's
+#: ``quality_bound`` names it: the bound of :func:`quality_error` that the fit of one colour
+#: fewer missed the most (its mean, the 99th or 99.9th percentile of :data:`QUALITY_TAIL`,
+#: or an area of its own colour of :data:`QUALITY_ACCENT`), or the fewest colours the search
+#: could try (one, or the fixed colours), which met the quality.
+QUALITY_BOUNDS = ("mean", "percentile_99", "percentile_99.9", "area", "fewest_colors")
 
 
 def quality_terms(quality: float, difference: str = "CIEDE2000") -> str:
@@ -551,16 +559,18 @@ def _next_k(errors: dict[int, float], target: float) -> int:
 def search_quality(hist: Histogram, quality: float, k_max: int, exact_colors: bool,
                    rng: np.random.Generator, more: str = "", limit: float | None = None,
                    fixed: np.ndarray | None = None,
-                   ) -> tuple[np.ndarray, np.ndarray, QualityReached | None]:
+                   ) -> tuple[np.ndarray, np.ndarray, QualityReached | None, str | None]:
     """Fewest colours whose CIEDE2000 meets ``quality`` (:func:`quality_error`): palette,
-    labels, and None.
+    labels, None, and what set their k (:func:`quality_bound`: the bound the fit of one
+    colour fewer, made by the search, misses the most).
 
     A cheap search on the cell summary (fit and error measured on the cells)
     gives a first guess; the exact search then starts from it, so only a few
     full fits are paid for. With ``limit`` (a ``quality_limit``, at least ``quality``),
     a ``quality`` out of reach of ``k_max`` colours whose fit meets ``limit`` by the same
-    rule gives that fit, the one the search made (as ``n_colors=k_max`` fits it), and
-    what it reaches (:class:`~quantize.errors.QualityReached`) in place of None.
+    rule gives that fit, the one the search made (as ``n_colors=k_max`` fits it), what it
+    reaches (:class:`~quantize.errors.QualityReached`) in place of None, and None in place
+    of the bound.
     ``fixed``: colours every palette tried keeps as its first entries (``fit``'s), counted
     in its k, so the search starts at their number.
 
@@ -593,7 +603,12 @@ def search_quality(hist: Histogram, quality: float, k_max: int, exact_colors: bo
 
     k = smallest_k(exact, quality, guess, k_max, k_min=max(1, n_fixed))
     if k is not None:
-        return *fits[k], None
+        below = None
+        if k - 1 in fits:  # measured, and missed: the search stops beside it
+            palette, labels = fits[k - 1]
+            below = quality_reached(hist.lab, lab_of(palette), hist.counts, labels, k - 1,
+                                    quality, _with_alpha(hist.colors, palette, white), areas)
+        return *fits[k], None, quality_bound(below, quality)
     palette, labels = fits[k_max]
     got = quality_reached(hist.lab, lab_of(palette), hist.counts, labels, k_max, quality,
                           _with_alpha(hist.colors, palette, white), areas)
@@ -601,7 +616,7 @@ def search_quality(hist: Histogram, quality: float, k_max: int, exact_colors: bo
     missed = (f"{out_of_reach(quality, means[k_max], accent=got.accent is not None)} needs "
               f"more than {colours}")
     return palette, labels, kept_within_limit(missed, more, errors[k_max], quality, limit,
-                                              got)
+                                              got), None
 
 
 def kept_within_limit(missed: str, more: str, error: float, quality: float,
@@ -820,9 +835,60 @@ def out_of_reach(quality: float, mean: float, name: str = "quality",
         return f"{name}={shown}: mean CIEDE2000 <= {shown}"
     if not accent:
         return f"{name}={shown}: {quality_terms(quality)}"
+    return f"{name}={shown}: {quality_terms(quality)} (and {_accent_terms(quality)})"
+
+
+def _accent_terms(quality: float) -> str:
+    """The bound :data:`QUALITY_ACCENT` sets for ``quality``, in words.
+
+    >>> _accent_terms(3.0)
+    'every colour of at least 16 pixels and 0.005% of them within 12'
+    """
     pixels, share, times = QUALITY_ACCENT
-    return (f"{name}={shown}: {quality_terms(quality)} (and every colour of at least {pixels} "
-            f"pixels and {100 * share:g}% of them within {_times(quality, times)})")
+    return (f"every colour of at least {pixels} pixels and {100 * share:g}% of them within "
+            f"{_times(quality, times)}")
+
+
+def quality_bound(reached: QualityReached | None, quality: float) -> str:
+    """What set the k a quality search chose (one of :data:`QUALITY_BOUNDS`), from what
+    the fit of one colour fewer reaches (``reached``, :func:`quality_reached`), which
+    misses ``quality``: the bound it misses the most against its multiple of ``quality``,
+    as :func:`quality_error` weighs them (the mean first among equals); None for
+    ``"fewest_colors"``, no fewer colours tried.
+
+    >>> quality_bound(QualityReached(79, 2.1, (15.0, 30.0), False, (13.5, 40.0)), 3.0)
+    'area'
+    >>> quality_bound(QualityReached(23, 3.2, (16.0, 30.0), False), 3.0)
+    'mean'
+    >>> quality_bound(QualityReached(7, 2.9, (17.0, 30.0), False), 3.0), quality_bound(None, 3.0)
+    ('percentile_99', 'fewest_colors')
+    """
+    if reached is None:
+        return QUALITY_BOUNDS[-1]
+    (_, p99), (_, p999) = QUALITY_TAIL
+    ratios = [reached.mean, reached.tail[0] / p99, reached.tail[1] / p999,
+              0.0 if reached.accent is None else reached.accent[0] / QUALITY_ACCENT[2]]
+    return QUALITY_BOUNDS[int(np.argmax(ratios))] if max(ratios) > quality else QUALITY_BOUNDS[0]
+
+
+def quality_bound_words(bound: str, quality: float, k: int) -> str:
+    """What set the ``k`` colours a quality search chose for ``quality``, ``bound`` (one of
+    :data:`QUALITY_BOUNDS`), in words, as ``quantize reduce`` says it after the bounds
+    (:func:`quality_terms`): the bound that ``k - 1`` colours miss, or that ``k`` is the
+    fewest there can be.
+
+    >>> quality_bound_words("area", 3.0, 80)
+    'set by every colour of at least 16 pixels and 0.005% of them within 12, which k=79 misses'
+    >>> quality_bound_words("percentile_99", 3.0, 8)
+    'set by the 99th percentile, which k=7 misses'
+    >>> quality_bound_words("fewest_colors", 3.0, 1)
+    'k=1, the fewest colours there can be'
+    """
+    if bound == "fewest_colors":
+        return f"k={k}, the fewest colours there can be"
+    words = {"mean": "the mean", "percentile_99": "the 99th percentile",
+             "percentile_99.9": "the 99.9th percentile", "area": _accent_terms(quality)}
+    return f"set by {words[bound]}, which k={k - 1} misses"
 
 
 def warn_limit_kept(quality: float, limit: float, reached: QualityReached,

@@ -281,6 +281,7 @@ def job_record(src: Path, out: Path, *, k: int, space: str, options: dict[str, A
                psnr_shown: tuple[float, float] | None = None,
                colours_used: int | None = None,
                max_bytes_bound: str | None = None,
+               quality_bound: str | None = None,
                source_profile: SourceProfile | None = None,
                nodata: tuple[float, ...] | None = None) -> dict[str, Any]:
     """The record of a job, a still's or an animation's: what the CLI prints and batch
@@ -301,7 +302,10 @@ def job_record(src: Path, out: Path, *, k: int, space: str, options: dict[str, A
     given palette that some pixel takes, recorded after ``k``, its entries (None: a fitted
     palette, whose every colour is used, then not recorded), ``max_bytes_bound`` what
     bounded the k a ``max_bytes`` search kept (:data:`~quantize.reduce.budget.BUDGET_BOUNDS`;
-    None without ``max_bytes``, then not recorded), ``source_profile`` the ICC profile the
+    None without ``max_bytes``, then not recorded), ``quality_bound`` what set the k a
+    ``quality`` search chose (:data:`~quantize.reduce.quality.QUALITY_BOUNDS`: the bound
+    one colour fewer misses; None without ``quality`` or when it was not met, then not
+    recorded), ``source_profile`` the ICC profile the
     input's colours were converted to sRGB from (:func:`profile_fields`; None: an sRGB or
     untagged input, then not recorded), ``nodata`` the no-data value whose pixels were
     left out, as transparent ones are (:attr:`~quantize.io.LoadedImage.nodata`, given or a
@@ -331,6 +335,8 @@ def job_record(src: Path, out: Path, *, k: int, space: str, options: dict[str, A
             record[over] = None if math.isinf(value) else round(value, 4)
     if max_bytes_bound is not None:
         record["max_bytes_bound"] = max_bytes_bound
+    if quality_bound is not None:
+        record["quality_bound"] = quality_bound
     return {**record, **profile_fields(source_profile),
             **({} if nodata is None else {"nodata": nodata_record(nodata)})}
 
