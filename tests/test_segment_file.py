@@ -215,7 +215,9 @@ def test_overlay_color_is_checked_before_any_work_and_left_out_of_the_settings_a
     assert (tmp_path / "named" / "overlay.png").read_bytes() == (out / "overlay.png").read_bytes()
     assert named["n_regions"] == record["n_regions"]
     with pytest.raises(ValueError, match=r"^overlay_color='bleu' is not valid; expected a "
-                                         r"colour name \(red, cyan, yellow, \.\.\.\) or #rrggbb$"):
+                                         r"colour name \(red, cyan, yellow, \.\.\.\), "
+                                         r"#rrggbb, #rgb, rrggbb, rgb\(r,g,b\), rgb\(r g b\) "
+                                         r"or hsl\(h,s%,l%\)$"):
         segment_file(photo_path, tmp_path / "bad", overlay_color="bleu")
     with pytest.raises(TypeError, match=r"^overlay_color=0\.5 should be \(r, g, b\), three "
                                         r"integers from 0 to 255, or a colour name or #rrggbb$"):
