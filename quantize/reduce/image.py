@@ -809,7 +809,7 @@ def _palette_for(hist: Histogram, opts: Options, rng: np.random.Generator, clear
         more = "; allow more with n_colors=K" if opts.n_colors is None and not opts.dither else ""
         pal, labels, reached = search_quality(hist, opts.quality, k_max, opts.exact_colors,
                                               rng, more, opts.quality_limit,
-                                              _fixed_entries(hist, opts))
+                                              _fixed_entries(hist, opts), clear)
         return pal, labels, True, reached
     k = DEFAULT_COLORS if opts.n_colors is None else opts.n_colors
     fixed = _fixed_entries(hist, opts)

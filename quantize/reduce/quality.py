@@ -550,7 +550,7 @@ def _next_k(errors: dict[int, float], target: float) -> int:
 
 def search_quality(hist: Histogram, quality: float, k_max: int, exact_colors: bool,
                    rng: np.random.Generator, more: str = "", limit: float | None = None,
-                   fixed: np.ndarray | None = None,
+                   fixed: np.ndarray | None = None, clear: bool = False,
                    ) -> tuple[np.ndarray, np.ndarray, QualityReached | None]:
     """Fewest colours whose CIEDE2000 meets ``quality`` (:func:`quality_error`): palette,
     labels, and None.
@@ -562,7 +562,10 @@ def search_quality(hist: Histogram, quality: float, k_max: int, exact_colors: bo
     rule gives that fit, the one the search made (as ``n_colors=k_max`` fits it), and
     what it reaches (:class:`~quantize.errors.QualityReached`) in place of None.
     ``fixed``: colours every palette tried keeps as its first entries (``fit``'s), counted
-    in its k, so the search starts at their number.
+    in its k, so the search starts at their number. ``clear``: the k entries are fitted
+    around the transparent one, as ``fit``'s. Each k is fitted as ``fit`` fits it for
+    ``n_colors=k`` (held colours included, :func:`~quantize.reduce.fit.held_colors`), so
+    the palette of the k chosen is the one ``n_colors=k`` gives.
 
     Raises
     ------
@@ -586,7 +589,7 @@ def search_quality(hist: Histogram, quality: float, k_max: int, exact_colors: bo
     def exact(k: int) -> float:
         palette, labels = fits[k] = fit(hist.colors, hist.counts, hist.features, k,
                                         hist.space, exact_colors, fresh(), seed_on_cells=True,
-                                        fixed=fixed, hold=False)
+                                        fixed=fixed, clear=clear)
         errors[k], means[k] = quality_error(hist.lab, lab_of(palette), hist.counts, labels,
                                             _with_alpha(hist.colors, palette, white), areas)
         return errors[k]
