@@ -47,8 +47,9 @@ def eight_rows() -> np.ndarray:
 
 
 def grey_with_red_dots() -> np.ndarray:
-    """1010 grey pixels and 10 red ones: one colour is a mean CIEDE2000 of 1.43 away, but
-    its tail (the red pixels, 1 % of them) misses quality=2 and a limit of 2.5."""
+    """1010 grey pixels and 10 red ones: one colour, grey (which holds more than half of
+    the pixels, so is the entry), is a mean CIEDE2000 of 0.293 away, but its tail (the red
+    pixels, 1 % of them, 29.89 away) misses quality=2 and a limit of 2.5."""
     image = np.full((10, 102, 3), 128, np.uint8)
     image[0, :10] = (220, 30, 30)
     return image
@@ -102,8 +103,10 @@ def test_a_limit_missed_too_writes_nothing_and_names_both(eight, tmp_path):
 
 
 def test_a_limit_is_met_by_the_tail_rule_too(tmp_path):
-    """One colour of the grey image with red dots has a mean of 1.43, within 2.5, but its
-    red pixels are more than 25 away: the limit is missed, as the quality is."""
+    """One colour of the grey image with red dots has a mean of 0.293, within 2.5, but its
+    red pixels are more than 25 away: the limit is missed, as the quality is. The figures
+    are those of the output ``-k 1`` writes (its entry is grey, held), which the error says
+    gives that result."""
     Image.fromarray(grey_with_red_dots()).save(tmp_path / "dots.png")
     missed = run(tmp_path / "dots.png", "-k", 1, "--quality", 2, "--quality-limit", 2.5,
                  "-o", tmp_path / "q.png")
@@ -111,37 +114,42 @@ def test_a_limit_is_met_by_the_tail_rule_too(tmp_path):
         99, f"quantize: error: {tmp_path / 'dots.png'}: --quality=2: mean CIEDE2000 <= 2, its "
             "99th percentile <= 10 and its 99.9th <= 20 needs more than 1 colour, and so does "
             "--quality-limit=2.5: mean CIEDE2000 <= 2.5, its 99th percentile <= 12.5 and its "
-            "99.9th <= 25 (they reach a mean CIEDE2000 of 1.426, its 99.9th percentile 29.44 "
-            "> 25); --quality-limit=2.95 or more keeps their result (set by their 99.9th "
-            "percentile 29.44 <= 10 × 2.95), which -k/--colors=1 alone gives\n")
+            "99.9th <= 25 (they reach a mean CIEDE2000 of 0.293, its 99.9th percentile 29.89 "
+            "> 25); --quality-limit=2.99 or more keeps their result (set by their 99.9th "
+            "percentile 29.89 <= 10 × 2.99), which -k/--colors=1 alone gives\n")
     met = run(tmp_path / "dots.png", "-k", 1, "--quality", 2, "--quality-limit", 3,
               "-o", tmp_path / "q.png")
     assert met.exit_code == 0, met.output
     assert Image.open(tmp_path / "q.png").getcolors() == [(1020, 0)]
     assert met.stderr == (f"quantize: warning: {tmp_path / 'dots.png'}: --quality=2 was not "
                           "reached: the most colours allowed, k=1, reach a mean CIEDE2000 of "
-                          "1.426, its 99.9th percentile 29.44 > 20, within --quality-limit=3\n")
+                          "0.293, its 99.9th percentile 29.89 > 20, within --quality-limit=3\n")
+    alone = run(tmp_path / "dots.png", "-k", 1, "-o", tmp_path / "k1.png")
+    assert alone.exit_code == 0, alone.output
+    assert (tmp_path / "k1.png").read_bytes() == (tmp_path / "q.png").read_bytes()
 
 
 def test_a_tail_missed_names_its_percentile_and_only_the_one_missed():
     """Grey with 2 % of red pixels: one colour misses quality=0.5 by its mean and a limit
     of 4 by the 99th percentile alone; the 99.9th, within 40, is not named. (The second row
-    of red is a duller one: with the first's, the mean, 2.77452, rounded either way by the
-    order of float32 sums on different machines.)"""
+    of red is a duller one: with the first's, the mean of the entry then fitted, 2.77452,
+    rounded either way by the order of float32 sums on different machines.) The entry is
+    grey, which holds more than half of the pixels, as ``n_colors=1`` alone draws it."""
     image = grey_with_red_dots()
     image[1, :10] = (200, 40, 40)
     with pytest.raises(QualityError) as info:
         reduce_colors(image, 1, quality=0.5, quality_limit=4, seed=0)
     assert str(info.value).endswith(
         "and so does quality_limit=4: mean CIEDE2000 <= 4, its 99th percentile <= 20 and its "
-        "99.9th <= 40 (they reach a mean CIEDE2000 of 2.768, its 99th percentile 28.3 > 20); "
-        "quality_limit=5.66 or more keeps their result (set by their 99th percentile 28.3 "
-        "<= 5 × 5.66), which n_colors=1 alone gives")
+        "99.9th <= 40 (they reach a mean CIEDE2000 of 0.5805, its 99th percentile 29.33 > "
+        "20); quality_limit=5.87 or more keeps their result (set by their 99th percentile "
+        "29.33 <= 5 × 5.87), which n_colors=1 alone gives")
     with pytest.warns(QualityLimitWarning) as caught:
         reduce_colors(image, 1, quality=2, quality_limit=6, seed=0)
     assert [str(w.message) for w in caught] == [
         "quality=2 was not reached: the most colours allowed, k=1, reach a mean CIEDE2000 of "
-        "2.768, within quality_limit=6"]
+        "0.5805, its 99th percentile 29.33 > 10, its 99.9th percentile 29.89 > 20, within "
+        "quality_limit=6"]
 
 
 def translucent_black(tmp_path):

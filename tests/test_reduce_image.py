@@ -492,12 +492,14 @@ def test_dithering_keeps_local_averages_closer_to_the_original():
 # --------------------------------------------------------------------------
 
 
-def eight_colour_image() -> np.ndarray:
-    """Four colours, each with a twin at a different distance: the best k-partition is unique."""
+def eight_colour_image(twin_sizes: tuple[int, ...] = (40, 50, 60, 70)) -> np.ndarray:
+    """Four colours, each with a twin at a different distance: the best k-partition is unique.
+    Of as many pixels as its colour by default, a twin holds half of its pair, and the entry
+    of a pair is its mean (:func:`~quantize.reduce.fit.held_colors` holds more than half)."""
     base = np.array([[20, 20, 20], [235, 20, 20], [20, 235, 20], [20, 20, 235]])
     twins = base + np.array([[4, 0, 0], [0, 10, 0], [0, 0, 20], [30, 30, 0]])
     colors = np.vstack([base, twins]).astype(np.uint8)
-    sizes = np.array([40, 50, 60, 70, 45, 55, 65, 75])
+    sizes = np.array([40, 50, 60, 70, *twin_sizes])
     return np.repeat(colors, sizes, axis=0).reshape(1, -1, 3)
 
 
@@ -508,10 +510,23 @@ def test_quality_picks_the_smallest_k_that_meets_the_target(seed):
     assert all(errors[k] > errors[k + 1] for k in range(2, 8))
     target = (errors[6] + errors[5]) / 2  # met at k = 6, missed at k = 5
     result = reduce_colors(image, quality=target, seed=seed)
-    # Each twin holds more than half of its pair, which a fit of k colours draws with the
-    # twin's colour itself; the quality search, bounding every flat area's error, fits
-    # pairs by their means (0.339 here against 0.319, both under the target).
-    assert result.k == 6 and errors[6] <= result.delta_e < target
+    assert result.k == 6 and result.delta_e == errors[6]
+
+
+def test_quality_counts_the_colours_a_held_entry_leaves_away():
+    """Each twin holds 52-53 % of its pair, so a fit of k colours draws a pair with the
+    twin's colour itself, and the other colour of the pair its whole distance away: at
+    n_colors=6 and 7 the 40 pixels of [20, 20, 20] (39 inner) are 2.68 from their entry,
+    beyond 4 Q for a Q between their means and n_colors=5's. The search measures the fits
+    n_colors makes, so it needs all 8 colours (it fitted the pairs by their means before,
+    and chose 6, whose output n_colors=6 did not write)."""
+    image = eight_colour_image((45, 55, 65, 75))
+    errors = {k: reduce_colors(image, k, seed=0).delta_e for k in range(5, 8)}
+    target = (errors[6] + errors[5]) / 2
+    assert reduce_colors(image, quality=target, seed=0).k == 8
+    for k in (6, 7):
+        with pytest.raises(QualityError, match=r"a colour of 39 pixels 2\.68 away > 1\.49"):
+            reduce_colors(image, k, quality=target, seed=0)
 
 
 def test_quality_zero_means_lossless_and_unreachable_quality_raises(rng):

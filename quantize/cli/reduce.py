@@ -236,11 +236,11 @@ def reduce_command(
         "share their colour, not anti-aliased edges; colours within 4 Q of each other, as a "
         "scanned ink's noise, count as one), so that small areas of their own colour are "
         "kept; prints the k chosen and the bound that set it, the one k-1 colours miss "
-        "(\"set by the mean, which k=18 misses\"; --json: quality_bound). Undithered "
-        "unless --dither is given, which a gradient (a heatmap, a sky) needs not to come "
-        "out in bands (pngquant dithers by default). On "
+        "(\"set by the mean, which k=18 misses\"; --json: quality_bound), and writes what -k "
+        "with it writes. Undithered unless --dither is given, which a gradient (a heatmap, a "
+        "sky) needs not to come out in bands (pngquant dithers by default). On "
         "icons with soft shadows Q = 2 may band the shadows, where --quality 0.5 "
-        "--quality-limit 3 does not (87 and 0 of 200 test icons below 33 dB on white). "
+        "--quality-limit 3 does not (25 and 0 of 200 test icons below 33 dB on white). "
         "Default: off (-k colours).",
         show_default=False)] = None,
     quality_limit: Annotated[float | None, typer.Option(

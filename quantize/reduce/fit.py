@@ -558,7 +558,7 @@ def entry_weights(labels: np.ndarray, counts: np.ndarray, k: int) -> np.ndarray:
 def fit(colors: np.ndarray, counts: np.ndarray, features: np.ndarray, k: int,
         space: str, exact_colors: bool,
         rng: np.random.Generator, *, seed_on_cells: bool,
-        fixed: np.ndarray | None = None, clear: bool = False, hold: bool = True
+        fixed: np.ndarray | None = None, clear: bool = False
         ) -> tuple[np.ndarray, np.ndarray]:
     """Palette ``(k', 3)`` uint8 and each distinct colour's entry; k' <= k.
 
@@ -570,13 +570,11 @@ def fit(colors: np.ndarray, counts: np.ndarray, features: np.ndarray, k: int,
     ``clear``: the image's fully transparent pixels have an entry of their own, which
     faint colours may take too: the k entries are fitted around it (see
     :func:`_clear_center`); ignored with ``fixed``.
-    ``hold``: an entry more than half of whose pixels are one colour is that colour
-    (:func:`held_colors`); the quality search, which bounds the error of every flat area
-    (a held entry moves the error onto its other colours), fits without.
+    An entry more than half of whose pixels are one colour is that colour
+    (:func:`held_colors`).
     """
     if fixed is not None:
-        return fit_with_fixed(colors, counts, features, k, space, exact_colors, rng, fixed,
-                              hold)
+        return fit_with_fixed(colors, counts, features, k, space, exact_colors, rng, fixed)
     if colors.shape[0] <= k:
         return colors.copy(), np.arange(colors.shape[0])
     passes = max(1, min(EXACT_PASSES, EXACT_WORK // colors.shape[0]))
@@ -603,7 +601,7 @@ def fit(colors: np.ndarray, counts: np.ndarray, features: np.ndarray, k: int,
         palette = palette[1:]
     palette = distinct_rows(palette)  # rounding may merge two centres
     labels = nearest(features, features_of(palette, space))
-    held = held_colors(palette, labels, colors, counts) if hold else palette
+    held = held_colors(palette, labels, colors, counts)
     if held is not palette:
         palette = distinct_rows(held)
         labels = nearest(features, features_of(palette, space))
@@ -680,7 +678,7 @@ def _clear_center(colors: np.ndarray, space: str) -> np.ndarray | None:
 
 def fit_with_fixed(colors: np.ndarray, counts: np.ndarray, features: np.ndarray, k: int,
                    space: str, exact_colors: bool, rng: np.random.Generator,
-                   fixed: np.ndarray, hold: bool = True) -> tuple[np.ndarray, np.ndarray]:
+                   fixed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """:func:`fit` whose first ``f`` entries are the colours ``fixed``, kept whether any
     colour takes them or not; the other ``k - f`` (at most) are fitted around them.
 
@@ -720,7 +718,7 @@ def fit_with_fixed(colors: np.ndarray, counts: np.ndarray, features: np.ndarray,
     fitted = fitted[~np.isin(_row_codes(fitted), _row_codes(fixed))]
     palette = np.concatenate([fixed, fitted])
     labels = nearest(features, features_of(palette, space))
-    held = held_colors(palette, labels, colors, counts, first=f) if hold else palette
+    held = held_colors(palette, labels, colors, counts, first=f)
     if held is not palette:  # a fixed colour takes its own pixels: none is held elsewhere
         palette = np.concatenate([fixed, distinct_rows(held[f:])])
         labels = nearest(features, features_of(palette, space))

@@ -855,7 +855,7 @@ def _palette_for(hist: Histogram, opts: Options, rng: np.random.Generator, clear
         pal, labels, reached, bound = search_quality(hist, opts.quality, k_max,
                                                      opts.exact_colors, rng, more,
                                                      opts.quality_limit,
-                                                     _fixed_entries(hist, opts))
+                                                     _fixed_entries(hist, opts), clear)
         return pal, labels, True, reached, bound
     k = DEFAULT_COLORS if opts.n_colors is None else opts.n_colors
     fixed = _fixed_entries(hist, opts)

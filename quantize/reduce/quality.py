@@ -558,7 +558,7 @@ def _next_k(errors: dict[int, float], target: float) -> int:
 
 def search_quality(hist: Histogram, quality: float, k_max: int, exact_colors: bool,
                    rng: np.random.Generator, more: str = "", limit: float | None = None,
-                   fixed: np.ndarray | None = None,
+                   fixed: np.ndarray | None = None, clear: bool = False,
                    ) -> tuple[np.ndarray, np.ndarray, QualityReached | None, str | None]:
     """Fewest colours whose CIEDE2000 meets ``quality`` (:func:`quality_error`): palette,
     labels, None, and what set their k (:func:`quality_bound`: the bound the fit of one
@@ -572,7 +572,10 @@ def search_quality(hist: Histogram, quality: float, k_max: int, exact_colors: bo
     reaches (:class:`~quantize.errors.QualityReached`) in place of None, and None in place
     of the bound.
     ``fixed``: colours every palette tried keeps as its first entries (``fit``'s), counted
-    in its k, so the search starts at their number.
+    in its k, so the search starts at their number. ``clear``: the k entries are fitted
+    around the transparent one, as ``fit``'s. Each k is fitted as ``fit`` fits it for
+    ``n_colors=k`` (held colours included, :func:`~quantize.reduce.fit.held_colors`), so
+    the palette of the k chosen is the one ``n_colors=k`` gives.
 
     Raises
     ------
@@ -596,7 +599,7 @@ def search_quality(hist: Histogram, quality: float, k_max: int, exact_colors: bo
     def exact(k: int) -> float:
         palette, labels = fits[k] = fit(hist.colors, hist.counts, hist.features, k,
                                         hist.space, exact_colors, fresh(), seed_on_cells=True,
-                                        fixed=fixed, hold=False)
+                                        fixed=fixed, clear=clear)
         errors[k], means[k] = quality_error(hist.lab, lab_of(palette), hist.counts, labels,
                                             _with_alpha(hist.colors, palette, white), areas)
         return errors[k]
