@@ -913,6 +913,46 @@ def test_pages_of_black_and_white_only_are_bilevel_group_4(tmp_path, rng):
         [(frame[..., 0] // 255).tolist() for frame in shown]
 
 
+#: Three grey pages of four levels each, their own (exactly what -k 4 fits to each).
+_GREY_PAGES = [np.array(levels, np.uint8)[np.arange(16 * 16).reshape(16, 16) * 7 % 4]
+               for levels in ([10, 100, 160, 240], [30, 90, 150, 210], [5, 60, 120, 250])]
+
+
+def _tag_pages(path: Path) -> list[tuple[str, int, tuple[int, ...], tuple[float, float]]]:
+    """(mode, photometric, bits per sample, dpi) of every page of a TIFF file."""
+    with Image.open(path) as im:
+        return [(page.mode, page.tag_v2[262], page.tag_v2.get(258, (1,)), page.info["dpi"])
+                for page in ImageSequence.Iterator(im)]
+
+
+@pytest.mark.parametrize("palette", ["global", "per-frame"])
+def test_grey_pages_of_a_tiff_stay_grey_pages(tmp_path, palette):
+    """The pages of a grey TIFF were palette pages of grey entries (photometric 3) where a
+    grey page alone was a grey TIFF: now grey pages too (photometric 1, min-is-black), the
+    levels exactly, each page with the input's resolution."""
+    pages = [Image.fromarray(page) for page in _GREY_PAGES]
+    src = tmp_path / "scans.tif"
+    pages[0].save(src, save_all=True, append_images=pages[1:], dpi=(300, 300))
+    n = 4 if palette == "per-frame" else 12
+    reduce_animation_file(src, tmp_path / "out.tif", n_colors=n, palette=palette, seed=0)
+    assert _tag_pages(tmp_path / "out.tif") == [("L", 1, (8,), (300.0, 300.0))] * 3
+    assert [page[3].tolist() for page in _tiff_pages(tmp_path / "out.tif")] == \
+        [page.tolist() for page in _GREY_PAGES]
+
+
+def test_pages_of_two_grey_levels_are_one_bit_a_pixel(tmp_path):
+    """Two levels, not black and white (a scan's ink and paper): each page was 8 bits a
+    pixel; now 1 bit, the index, with a colour map of the two levels."""
+    pages = [Image.fromarray(np.where(page < 128, 37, 219).astype(np.uint8))
+             for page in _GREY_PAGES]
+    src = tmp_path / "scans.tif"
+    pages[0].save(src, save_all=True, append_images=pages[1:], dpi=(300, 300))
+    reduce_animation_file(src, tmp_path / "out.tif", n_colors=2, seed=0)
+    assert _tag_pages(tmp_path / "out.tif") == [("P", 3, (1,), (300.0, 300.0))] * 3
+    assert [page[3][..., 0].tolist() for page in _tiff_pages(tmp_path / "out.tif")] == \
+        [np.asarray(page).tolist() for page in pages]
+
+
 def test_pages_with_transparent_pixels_are_rgba(tmp_path, rng):
     pages = [np.dstack([f, np.full((16, 16), 255, np.uint8)]) for f in _noisy_pages(rng)]
     pages[1][:4, :4, 3] = 0

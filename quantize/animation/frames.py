@@ -59,6 +59,7 @@ from ..gif_canvas import (
 from ..io import (
     DEFAULT_MAX_FRAMES,
     DEFAULT_MAX_PIXELS,
+    GRAY_MODES,
     DarkPages,
     KeyedCanvas,
     OpenInput,
@@ -155,6 +156,11 @@ class AnimationInfo:
     text : tuple of (bytes, bytes)
         An APNG's text chunks, as :attr:`quantize.io.LoadedImage.text`; ``()`` of any
         other file.
+    gray : bool
+        Whether its first frame (page) is grey, as :attr:`quantize.io.LoadedImage.gray`
+        says of a still: Pillow's mode "1", "L", "LA", 16-bit or float grey. A TIFF's
+        pages are then written grey where their entries are
+        (:func:`~quantize.encode.tiff_page`).
     """
 
     path: Path
@@ -167,6 +173,7 @@ class AnimationInfo:
     dpi: tuple[float, float] | None = None
     exif: bytes | None = None
     text: tuple[tuple[bytes, bytes], ...] = ()
+    gray: bool = False
 
     @property
     def timed(self) -> bool:
@@ -438,7 +445,7 @@ def _info(im: Image.Image, p: Path, n: int) -> AnimationInfo:
     return AnimationInfo(p, str(im.format), _turned_size((w, h), orientation), n,
                          None if loop is None else int(loop), orientation,
                          None if screen is None else _turned_size(screen, orientation), dpi,
-                         exif, png_text(im))
+                         exif, png_text(im), im.mode in GRAY_MODES)
 
 
 def _kept_file(im: Image.Image) -> int | bytes:

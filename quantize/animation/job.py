@@ -671,6 +671,7 @@ def _stream(fp: BinaryIO, named: Path, animation: OpenAnimation, plan: Any,
                      gif_delays=info.format == "GIF",
                      exif=kept_exif(info.exif, opts.strip, opts.keep_gps),
                      text=() if opts.strip else info.text,
+                     gray=info.gray,
                      keep_order=opts.palette_in is not None or opts.fixed_colors is not None)
     previous: tuple[np.ndarray, np.ndarray] | None = None
     under: np.ndarray | None = None  # the input's canvas the next frame is drawn on

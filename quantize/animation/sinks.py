@@ -30,7 +30,8 @@ format keeps:
 - **TIFF** (``.tif``, ``.tiff``): one page per frame, every frame kept, each the
   whole picture shown, indexed (a palette TIFF page, 8 bits a pixel, the palette in
   its colour map, as a still ``.tif`` of an opaque image is; bilevel, Group 4, when it is
-  black and white only: :func:`~quantize.encode.tiff_page`), or in RGBA when the palette
+  black and white only, 1 bit a pixel of two other colours, and a grey page of a grey
+  input's grey entries: :func:`~quantize.encode.tiff_page`), or in RGBA when the palette
   has a transparent entry or entries with alpha, and deflated losslessly as a still ``.tif`` is
   (:func:`~quantize.encode.tiff_options`); no durations, loop count nor
   disposal.
@@ -470,7 +471,9 @@ class _TiffSink:
     RGBA when it has a ``transparent`` entry (drawn clear) or alpha of its own (a ``(k, 4)``
     palette), deflated as a still is. Given no palette, each page brings its own (a palette
     per frame): a palette page of its colours, or RGBA where a pixel takes its
-    ``transparent`` entry.
+    ``transparent`` entry. An opaque page is written as a still's is
+    (:func:`~quantize.encode.tiff_page`): a grey page where every entry is grey and the
+    input is (``gray``), 1 bit a pixel of two colours.
 
     Pillow's ``save_all`` takes ``append_images`` as any iterable, but turns it into a
     list before it writes the first page, and every page it writes stays decoded until
@@ -482,8 +485,9 @@ class _TiffSink:
     """
 
     def __init__(self, fp: BinaryIO, palette: np.ndarray | None, transparent: int | None,
-                 dpi: tuple[float, float] | None = None, exif: bytes | None = None) -> None:
-        self._fp, self._exif = fp, exif
+                 dpi: tuple[float, float] | None = None, exif: bytes | None = None,
+                 gray: bool = False) -> None:
+        self._fp, self._exif, self._gray = fp, exif, gray
         # a file that cannot be read back and seeked in gets the pages whole on close
         self._buffer = None if fp.readable() and fp.seekable() else io.BytesIO()
         self._writer = _LinkingTiffWriter(
@@ -512,8 +516,9 @@ class _TiffSink:
         assert table is not None, "a palette per page, or the sink's"
         # opaque pages are palette pages, as a still .tif is; with alpha, RGBA pages
         if (table[:, 3] == 255).all() and table.shape[0] <= MAX_PALETTE:
-            # black and white only: bilevel, Group 4 (tiff_page)
-            page, options = tiff_page(indexed_image(indices, table[:, :3]))
+            # black and white only: bilevel, Group 4; two other colours, 1 bit a pixel; grey
+            # entries of a grey input, a grey page (tiff_page)
+            page, options = tiff_page(indexed_image(indices, table[:, :3]), self._gray)
         else:
             page, options = Image.fromarray(table.take(indices, axis=0)), tiff_options()
         page.save(self._writer, format="TIFF", **options, **self._dpi)
@@ -601,7 +606,7 @@ def open_sink(fp: BinaryIO, path: Path, size: tuple[int, int], palette: np.ndarr
               optimize: bool = False, dpi: tuple[float, float] | None = None,
               lzw: RecentCodes | None = None, gif_delays: bool = False,
               exif: bytes | None = None, keep_order: bool = False,
-              text: tuple[tuple[bytes, bytes], ...] = ()) -> FrameSink:
+              text: tuple[tuple[bytes, bytes], ...] = (), gray: bool = False) -> FrameSink:
     """A sink for ``path``'s format (by extension; prior validation assumed).
 
     ``palette`` is ``(k, 3)``, or ``(k, 4)`` with each entry's straight alpha (partial
@@ -621,7 +626,9 @@ def open_sink(fp: BinaryIO, path: Path, size: tuple[int, int], palette: np.ndarr
     palette's order is the user's (given, or fitted with fixed colours), which an APNG
     keeps, adding the entry of its unchanged pixels after the others, not before.
     ``text``: an APNG input's text chunks (:attr:`~quantize.animation.frames.AnimationInfo.text`),
-    kept by an APNG before its image data; the other formats hold none.
+    kept by an APNG before its image data; the other formats hold none. ``gray``: the input
+    is grey (:attr:`~quantize.animation.frames.AnimationInfo.gray`), whose pages a TIFF
+    writes grey where every entry of their palette is (the other formats hold none).
     """
     fmt = ANIMATION_EXTENSIONS[path.suffix.lower()]
     loop = _stored_loop(fmt, 1 if plays is None else plays)
@@ -633,7 +640,7 @@ def open_sink(fp: BinaryIO, path: Path, size: tuple[int, int], palette: np.ndarr
         raise ValueError(f"palette=None: only a GIF's frames and a TIFF's pages bring "
                          f"palettes of their own, not {fmt}'s")
     if fmt == "TIFF":
-        return _TiffSink(fp, palette, transparent, dpi, exif)
+        return _TiffSink(fp, palette, transparent, dpi, exif, gray)
     if fmt == "PNG":
         return _ApngSink(fp, size, palette, loop, optimize, dpi, exif, keep_order, text)
     return _PillowSink(fp, fmt, size, palette, loop, optimize, dpi, exif)

@@ -178,6 +178,7 @@ from .read import (  # noqa: F401
     DEFAULT_MAX_FRAMES,
     DEFAULT_MAX_PIXELS,
     EXIF_PICTURE_TAGS,
+    GRAY_MODES,
     OUTLIER_SHARE,
     SCALE_ADVICE,
     STREAM_NAME,
