@@ -940,6 +940,25 @@ def test_grey_pages_of_a_tiff_stay_grey_pages(tmp_path, palette):
         [page.tolist() for page in _GREY_PAGES]
 
 
+@pytest.mark.parametrize(("palette", "modes"), [("per-frame", ["P", "L"]),
+                                              ("global", ["P", "P"])])
+def test_a_grey_page_after_a_colour_page_is_grey_with_a_palette_of_its_own(tmp_path, palette,
+                                                                           modes):
+    """A grey page is told by its own mode, not the file's first page's: after a colour
+    page, it is a grey page when its palette is its own (all grey), a palette page when it
+    shares the colour page's."""
+    paper = np.empty((16, 16, 3), np.uint8)
+    paper[:] = (246, 238, 214)
+    paper[4:8, 2:12] = (190, 30, 40)
+    pages = [Image.fromarray(paper), Image.fromarray(_GREY_PAGES[0])]
+    src = tmp_path / "mixed.tif"
+    pages[0].save(src, save_all=True, append_images=pages[1:], dpi=(300, 300))
+    reduce_animation_file(src, tmp_path / "out.tif", n_colors=4, palette=palette, seed=0)
+    assert [page[0] for page in _tag_pages(tmp_path / "out.tif")] == modes
+    if palette == "per-frame":
+        assert _tiff_pages(tmp_path / "out.tif")[1][3].tolist() == _GREY_PAGES[0].tolist()
+
+
 def test_pages_of_two_grey_levels_are_one_bit_a_pixel(tmp_path):
     """Two levels, not black and white (a scan's ink and paper): each page was 8 bits a
     pixel; now 1 bit, the index, with a colour map of the two levels."""

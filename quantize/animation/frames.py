@@ -156,11 +156,6 @@ class AnimationInfo:
     text : tuple of (bytes, bytes)
         An APNG's text chunks, as :attr:`quantize.io.LoadedImage.text`; ``()`` of any
         other file.
-    gray : bool
-        Whether its first frame (page) is grey, as :attr:`quantize.io.LoadedImage.gray`
-        says of a still: Pillow's mode "1", "L", "LA", 16-bit or float grey. A TIFF's
-        pages are then written grey where their entries are
-        (:func:`~quantize.encode.tiff_page`).
     """
 
     path: Path
@@ -173,7 +168,6 @@ class AnimationInfo:
     dpi: tuple[float, float] | None = None
     exif: bytes | None = None
     text: tuple[tuple[bytes, bytes], ...] = ()
-    gray: bool = False
 
     @property
     def timed(self) -> bool:
@@ -219,12 +213,18 @@ class Frame:
     cut : bool
         Whether the frame reached past the canvas (a GIF frame larger than the
         screen its header gives, which browsers clip) and was cut to it.
+    gray : bool
+        Whether the file stores the frame grey (a TIFF's grey page, a grey APNG), as
+        :attr:`quantize.io.LoadedImage.gray` says of a still: Pillow's mode "1", "L",
+        "LA", 16-bit or float grey. A TIFF's page of it is written grey where every entry
+        of its palette is (:func:`~quantize.encode.tiff_page`).
     """
 
     rgba: np.ndarray
     duration: float
     disposal: int
     cut: bool = False
+    gray: bool = False
 
 
 def count_frames(path: str | os.PathLike[str]) -> int:
@@ -445,7 +445,7 @@ def _info(im: Image.Image, p: Path, n: int) -> AnimationInfo:
     return AnimationInfo(p, str(im.format), _turned_size((w, h), orientation), n,
                          None if loop is None else int(loop), orientation,
                          None if screen is None else _turned_size(screen, orientation), dpi,
-                         exif, png_text(im), im.mode in GRAY_MODES)
+                         exif, png_text(im))
 
 
 def _kept_file(im: Image.Image) -> int | bytes:
@@ -543,7 +543,7 @@ def _stored_frames(p: Path, im: Image.Image, info: AnimationInfo,
             if cut:
                 rgba = np.ascontiguousarray(rgba[:h, :w])
             duration = float(frame.info.get("duration", 0) or 0) if timed else PAGE_DURATION_MS
-            yield Frame(rgba, duration, _disposal(frame), cut)
+            yield Frame(rgba, duration, _disposal(frame), cut, frame.mode in GRAY_MODES)
             del rgba  # the caller's now: not kept while the next frame is drawn
 
 

@@ -671,7 +671,6 @@ def _stream(fp: BinaryIO, named: Path, animation: OpenAnimation, plan: Any,
                      gif_delays=info.format == "GIF",
                      exif=kept_exif(info.exif, opts.strip, opts.keep_gps),
                      text=() if opts.strip else info.text,
-                     gray=info.gray,
                      keep_order=opts.palette_in is not None or opts.fixed_colors is not None)
     previous: tuple[np.ndarray, np.ndarray] | None = None
     under: np.ndarray | None = None  # the input's canvas the next frame is drawn on
@@ -704,7 +703,7 @@ def _stream(fp: BinaryIO, named: Path, animation: OpenAnimation, plan: Any,
         # renumbered as written; ``previous``, which the plan is given back, keeps its own
         written, transparent = (indices, transparent) if rank is None else (rank[indices], clear)
         sink.add(written, palette=palette, transparent=transparent,
-                 duration=frame.duration, disposal=disposal, keep=keep)
+                 duration=frame.duration, disposal=disposal, keep=keep, gray=frame.gray)
         if isinstance(plan, PerFramePlan):
             plan.dispose(disposal)
             under = _canvas_after(frame.rgba, under, disposal)

@@ -124,9 +124,11 @@ class FrameSink(Protocol):
     #: did nothing.
     optimized: bool
 
+    # ``gray``: the frame was read grey (:attr:`~quantize.animation.frames.Frame.gray`),
+    # which only a TIFF's pages keep (:class:`_TiffSink`); the other sinks take it unused.
     def add(self, indices: np.ndarray, *, palette: np.ndarray | None = None,
             transparent: int | None = None, duration: float = 0, disposal: int = 1,
-            keep: np.ndarray | None = None) -> None: ...
+            keep: np.ndarray | None = None, gray: bool = False) -> None: ...
 
     def close(self) -> None: ...
 
@@ -261,7 +263,7 @@ class _PillowSink:
 
     def add(self, indices: np.ndarray, *, palette: np.ndarray | None = None,
             transparent: int | None = None, duration: float = 0, disposal: int = 1,
-            keep: np.ndarray | None = None) -> None:
+            keep: np.ndarray | None = None, gray: bool = False) -> None:
         """Queue a frame, or add its duration to the previous one when it shows the same
         picture (``disposal`` does not apply, see the module's notes; ``keep`` is for local
         palettes, which these formats do not have)."""
@@ -362,7 +364,7 @@ class _ApngSink:
 
     def add(self, indices: np.ndarray, *, palette: np.ndarray | None = None,
             transparent: int | None = None, duration: float = 0, disposal: int = 1,
-            keep: np.ndarray | None = None) -> None:
+            keep: np.ndarray | None = None, gray: bool = False) -> None:
         """Queue a frame (``palette`` is the sink's, as for :class:`_PillowSink`)."""
         shown = _Shown(indices, _rgba(self._palette, transparent))
         if self._writer is None:
@@ -473,7 +475,8 @@ class _TiffSink:
     per frame): a palette page of its colours, or RGBA where a pixel takes its
     ``transparent`` entry. An opaque page is written as a still's is
     (:func:`~quantize.encode.tiff_page`): a grey page where every entry is grey and the
-    input is (``gray``), 1 bit a pixel of two colours.
+    page read was grey (``gray``: :attr:`~quantize.animation.frames.Frame.gray`), 1 bit a
+    pixel of two colours.
 
     Pillow's ``save_all`` takes ``append_images`` as any iterable, but turns it into a
     list before it writes the first page, and every page it writes stays decoded until
@@ -485,9 +488,8 @@ class _TiffSink:
     """
 
     def __init__(self, fp: BinaryIO, palette: np.ndarray | None, transparent: int | None,
-                 dpi: tuple[float, float] | None = None, exif: bytes | None = None,
-                 gray: bool = False) -> None:
-        self._fp, self._exif, self._gray = fp, exif, gray
+                 dpi: tuple[float, float] | None = None, exif: bytes | None = None) -> None:
+        self._fp, self._exif = fp, exif
         # a file that cannot be read back and seeked in gets the pages whole on close
         self._buffer = None if fp.readable() and fp.seekable() else io.BytesIO()
         self._writer = _LinkingTiffWriter(
@@ -504,10 +506,11 @@ class _TiffSink:
 
     def add(self, indices: np.ndarray, *, palette: np.ndarray | None = None,
             transparent: int | None = None, duration: float = 0, disposal: int = 1,
-            keep: np.ndarray | None = None) -> None:
+            keep: np.ndarray | None = None, gray: bool = False) -> None:
         """Write a page (``palette`` is the sink's, or, given none, the page's own, its
         ``transparent`` entry last; a page has no ``duration`` and needs no ``disposal``:
-        each is the whole picture shown)."""
+        each is the whole picture shown), grey where every entry is and it was read
+        ``gray``."""
         table = self._table
         if table is None and palette is not None:  # the page's own
             if transparent is not None and not (indices == transparent).any():
@@ -518,7 +521,7 @@ class _TiffSink:
         if (table[:, 3] == 255).all() and table.shape[0] <= MAX_PALETTE:
             # black and white only: bilevel, Group 4; two other colours, 1 bit a pixel; grey
             # entries of a grey input, a grey page (tiff_page)
-            page, options = tiff_page(indexed_image(indices, table[:, :3]), self._gray)
+            page, options = tiff_page(indexed_image(indices, table[:, :3]), gray)
         else:
             page, options = Image.fromarray(table.take(indices, axis=0)), tiff_options()
         page.save(self._writer, format="TIFF", **options, **self._dpi)
@@ -606,7 +609,7 @@ def open_sink(fp: BinaryIO, path: Path, size: tuple[int, int], palette: np.ndarr
               optimize: bool = False, dpi: tuple[float, float] | None = None,
               lzw: RecentCodes | None = None, gif_delays: bool = False,
               exif: bytes | None = None, keep_order: bool = False,
-              text: tuple[tuple[bytes, bytes], ...] = (), gray: bool = False) -> FrameSink:
+              text: tuple[tuple[bytes, bytes], ...] = ()) -> FrameSink:
     """A sink for ``path``'s format (by extension; prior validation assumed).
 
     ``palette`` is ``(k, 3)``, or ``(k, 4)`` with each entry's straight alpha (partial
@@ -626,9 +629,7 @@ def open_sink(fp: BinaryIO, path: Path, size: tuple[int, int], palette: np.ndarr
     palette's order is the user's (given, or fitted with fixed colours), which an APNG
     keeps, adding the entry of its unchanged pixels after the others, not before.
     ``text``: an APNG input's text chunks (:attr:`~quantize.animation.frames.AnimationInfo.text`),
-    kept by an APNG before its image data; the other formats hold none. ``gray``: the input
-    is grey (:attr:`~quantize.animation.frames.AnimationInfo.gray`), whose pages a TIFF
-    writes grey where every entry of their palette is (the other formats hold none).
+    kept by an APNG before its image data; the other formats hold none.
     """
     fmt = ANIMATION_EXTENSIONS[path.suffix.lower()]
     loop = _stored_loop(fmt, 1 if plays is None else plays)
@@ -640,7 +641,7 @@ def open_sink(fp: BinaryIO, path: Path, size: tuple[int, int], palette: np.ndarr
         raise ValueError(f"palette=None: only a GIF's frames and a TIFF's pages bring "
                          f"palettes of their own, not {fmt}'s")
     if fmt == "TIFF":
-        return _TiffSink(fp, palette, transparent, dpi, exif, gray)
+        return _TiffSink(fp, palette, transparent, dpi, exif)
     if fmt == "PNG":
         return _ApngSink(fp, size, palette, loop, optimize, dpi, exif, keep_order, text)
     return _PillowSink(fp, fmt, size, palette, loop, optimize, dpi, exif)

@@ -122,8 +122,8 @@ DEFAULT_MAX_PIXELS = 250_000_000
 DEFAULT_MAX_FRAMES = 10_000
 
 _SIXTEEN_BIT_MODES = {"I;16", "I;16B", "I;16L", "I;16N", "I"}
-#: The modes of grey files (:attr:`LoadedImage.gray`, and an animation's, whose pages a TIFF
-#: writes grey: :attr:`~quantize.animation.frames.AnimationInfo.gray`).
+#: The modes of grey files (:attr:`LoadedImage.gray`), and of grey frames, which a TIFF's
+#: pages keep grey (:attr:`~quantize.animation.frames.Frame.gray`).
 GRAY_MODES = {"1", "L", "LA", "La", "F", *_SIXTEEN_BIT_MODES}
 #: An image of more than 8 bits whose brightest pixel reads below this level (of 255) is
 #: said to come out dark; segment's warning of clusters it cannot tell apart calls an
