@@ -972,6 +972,22 @@ def test_pages_of_two_grey_levels_are_one_bit_a_pixel(tmp_path):
         [np.asarray(page).tolist() for page in pages]
 
 
+def test_each_page_of_a_tiff_keeps_its_own_resolution(tmp_path):
+    """Every page was written at the first page's resolution (300 dpi for a page scanned at
+    150); now at its own, and at the file's when it states none."""
+    from PIL import TiffImagePlugin
+
+    src = tmp_path / "scans.tif"
+    with open(src, "w+b") as fp, TiffImagePlugin.AppendingTiffWriter(fp) as tiff:
+        for page, dpi in zip(_GREY_PAGES, [(300, 300), (150, 75), None], strict=True):
+            Image.fromarray(page).save(tiff, format="TIFF", **({} if dpi is None else
+                                                                {"dpi": dpi}))
+            tiff.newFrame()
+    reduce_animation_file(src, tmp_path / "out.tif", n_colors=4, palette="per-frame", seed=0)
+    assert [page[3] for page in _tag_pages(tmp_path / "out.tif")] == \
+        [(300.0, 300.0), (150.0, 75.0), (300.0, 300.0)]
+
+
 def test_pages_with_transparent_pixels_are_rgba(tmp_path, rng):
     pages = [np.dstack([f, np.full((16, 16), 255, np.uint8)]) for f in _noisy_pages(rng)]
     pages[1][:4, :4, 3] = 0

@@ -218,6 +218,10 @@ class Frame:
         :attr:`quantize.io.LoadedImage.gray` says of a still: Pillow's mode "1", "L",
         "LA", 16-bit or float grey. A TIFF's page of it is written grey where every entry
         of its palette is (:func:`~quantize.encode.tiff_page`).
+    dpi : (float, float) or None
+        A TIFF page's own resolution (x, y) in dots per inch, upright, which its page in a
+        TIFF output keeps; None of a page that states none and of any other frame (whose
+        file's, :attr:`AnimationInfo.dpi`, is kept).
     """
 
     rgba: np.ndarray
@@ -225,6 +229,7 @@ class Frame:
     disposal: int
     cut: bool = False
     gray: bool = False
+    dpi: tuple[float, float] | None = None
 
 
 def count_frames(path: str | os.PathLike[str]) -> int:
@@ -543,7 +548,9 @@ def _stored_frames(p: Path, im: Image.Image, info: AnimationInfo,
             if cut:
                 rgba = np.ascontiguousarray(rgba[:h, :w])
             duration = float(frame.info.get("duration", 0) or 0) if timed else PAGE_DURATION_MS
-            yield Frame(rgba, duration, _disposal(frame), cut, frame.mode in GRAY_MODES)
+            dpi = (upright_dpi(stated_dpi(frame), exif_orientation(frame))
+                   if im.format == "TIFF" else None)
+            yield Frame(rgba, duration, _disposal(frame), cut, frame.mode in GRAY_MODES, dpi)
             del rgba  # the caller's now: not kept while the next frame is drawn
 
 

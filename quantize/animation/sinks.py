@@ -37,7 +37,8 @@ format keeps:
   disposal.
 
 The input's physical resolution (``dpi``) is kept by an APNG (its pHYs chunk) and by a
-TIFF's pages (their resolution tags); GIF and WebP have no field for it. The input's
+TIFF's pages (their resolution tags: each page a TIFF page's own, given to ``add``); GIF and
+WebP have no field for it. The input's
 EXIF (``exif``) is kept by an APNG (an eXIf chunk before its image data, where Pillow
 writes it), a WebP (its EXIF chunk) and a TIFF's first page (its tags:
 :func:`~quantize.encode.tiff_with_exif`, once the pages are written); a GIF holds none.
@@ -125,10 +126,12 @@ class FrameSink(Protocol):
     optimized: bool
 
     # ``gray``: the frame was read grey (:attr:`~quantize.animation.frames.Frame.gray`),
-    # which only a TIFF's pages keep (:class:`_TiffSink`); the other sinks take it unused.
+    # ``dpi``: a page's own resolution (:attr:`~quantize.animation.frames.Frame.dpi`),
+    # which only a TIFF's pages keep (:class:`_TiffSink`); the other sinks take them unused.
     def add(self, indices: np.ndarray, *, palette: np.ndarray | None = None,
             transparent: int | None = None, duration: float = 0, disposal: int = 1,
-            keep: np.ndarray | None = None, gray: bool = False) -> None: ...
+            keep: np.ndarray | None = None, gray: bool = False,
+            dpi: tuple[float, float] | None = None) -> None: ...
 
     def close(self) -> None: ...
 
@@ -263,7 +266,8 @@ class _PillowSink:
 
     def add(self, indices: np.ndarray, *, palette: np.ndarray | None = None,
             transparent: int | None = None, duration: float = 0, disposal: int = 1,
-            keep: np.ndarray | None = None, gray: bool = False) -> None:
+            keep: np.ndarray | None = None, gray: bool = False,
+            dpi: tuple[float, float] | None = None) -> None:
         """Queue a frame, or add its duration to the previous one when it shows the same
         picture (``disposal`` does not apply, see the module's notes; ``keep`` is for local
         palettes, which these formats do not have)."""
@@ -364,7 +368,8 @@ class _ApngSink:
 
     def add(self, indices: np.ndarray, *, palette: np.ndarray | None = None,
             transparent: int | None = None, duration: float = 0, disposal: int = 1,
-            keep: np.ndarray | None = None, gray: bool = False) -> None:
+            keep: np.ndarray | None = None, gray: bool = False,
+            dpi: tuple[float, float] | None = None) -> None:
         """Queue a frame (``palette`` is the sink's, as for :class:`_PillowSink`)."""
         shown = _Shown(indices, _rgba(self._palette, transparent))
         if self._writer is None:
@@ -506,11 +511,12 @@ class _TiffSink:
 
     def add(self, indices: np.ndarray, *, palette: np.ndarray | None = None,
             transparent: int | None = None, duration: float = 0, disposal: int = 1,
-            keep: np.ndarray | None = None, gray: bool = False) -> None:
+            keep: np.ndarray | None = None, gray: bool = False,
+            dpi: tuple[float, float] | None = None) -> None:
         """Write a page (``palette`` is the sink's, or, given none, the page's own, its
         ``transparent`` entry last; a page has no ``duration`` and needs no ``disposal``:
         each is the whole picture shown), grey where every entry is and it was read
-        ``gray``."""
+        ``gray``, with its own resolution ``dpi`` when it has one, else the file's."""
         table = self._table
         if table is None and palette is not None:  # the page's own
             if transparent is not None and not (indices == transparent).any():
@@ -524,7 +530,9 @@ class _TiffSink:
             page, options = tiff_page(indexed_image(indices, table[:, :3]), gray)
         else:
             page, options = Image.fromarray(table.take(indices, axis=0)), tiff_options()
-        page.save(self._writer, format="TIFF", **options, **self._dpi)
+        held = held_dpi(dpi, "TIFF")
+        page.save(self._writer, format="TIFF", **options,
+                  **(self._dpi if held is None else {"dpi": held}))
         self._writer.newFrame()  # the page is linked in; the next goes after it
         self.frames_written += 1
 
