@@ -1029,8 +1029,8 @@ def tiff_options() -> dict[str, Any]:
 # A page of black and white only: bilevel, CCITT Group 4 (see tiff_page).
 _TIFF_BILEVEL_COMPRESSION = "group4"
 _BLACK_AND_WHITE = {(0, 0, 0), (255, 255, 255)}
-# The tags of a page of two other colours, 1 bit a pixel: BitsPerSample,
-# PhotometricInterpretation (3: palette) and ColorMap (2 entries, 16 bits a sample).
+# The tags of a palette page as tiff_page writes it: BitsPerSample, PhotometricInterpretation
+# (3: palette) and ColorMap (2 ** bits entries, 16 bits a sample).
 _TIFF_BITS_PER_SAMPLE, _TIFF_PHOTOMETRIC, _TIFF_COLOR_MAP = 258, 262, 320
 _TIFF_PALETTE = 3
 
@@ -1048,13 +1048,18 @@ def tiff_page(image: Image.Image, gray: bool = False) -> tuple[Image.Image, dict
       as :func:`tiff_options` says;
     - every entry grey, of a ``gray`` input (a grey file): a grey page (min-is-black, 8
       bits a pixel), deflated, as a grey input's still is;
-    - else the palette page itself (8 bits a pixel), deflated.
+    - else a palette page of 8 bits a pixel, deflated.
+
+    A palette page's colour map holds each level times 257 (255: 65535), as the TIFF
+    specification scales it: Pillow's own (times 256, for a mode "P" image) was read by
+    ImageMagick (libtiff's scaling) one level darker, 236 as 235; it reads it back either way.
 
     On an A4 text page scanned at 300 dpi (2480 x 3508) mapped onto black and white,
     56,930 bytes where the palette TIFF, deflated, took 138,676 (the 1-bit PNG: 90,581).
     Pillow's writer takes its bits a sample from the image's mode (1 for "1", 8 for "L"
-    and "P"), so a page of two colours is given as mode "1" with the colour map in its
-    tags, and a palette or grey page of 3 to 16 entries stays at 8 bits.
+    and "P"), so a palette page is given as its indices, mode "1" (two colours) or "L",
+    with the colour map in its tags, and a palette or grey page of 3 to 16 entries stays at
+    8 bits.
 
     >>> page = Image.fromarray(np.array([[0, 1, 1]], np.uint8), mode="P")
     >>> page.putpalette([255, 255, 255, 0, 0, 0])
@@ -1076,28 +1081,29 @@ def tiff_page(image: Image.Image, gray: bool = False) -> tuple[Image.Image, dict
         bilevel = Image.fromarray(white[np.asarray(image)])
         return bilevel, ({"compression": _TIFF_BILEVEL_COMPRESSION}
                          if features.check("libtiff") else {})
-    if entries.shape[0] <= 2:
-        return _one_bit_palette_page(image, entries)
-    if gray and (entries == entries[:, :1]).all():
+    if gray and entries.shape[0] > 2 and (entries == entries[:, :1]).all():
         return Image.fromarray(entries[:, 0].take(np.asarray(image))), tiff_options()
-    return image, tiff_options()
+    return _palette_page(image, entries, 1 if entries.shape[0] <= 2 else 8)
 
 
-def _one_bit_palette_page(image: Image.Image, entries: np.ndarray
-                          ) -> tuple[Image.Image, dict[str, Any]]:
-    """The palette image ``image`` of the one or two ``(n, 3)`` ``entries`` as a 1-bit
-    palette page (:func:`tiff_page`): mode "1", set where the index is 1, and the tags
-    that make its bit the index of a colour map of the entries (a second of black when
-    there is one), each sample scaled to 16 bits (255: 65535)."""
+def _palette_page(image: Image.Image, entries: np.ndarray, bits: int
+                  ) -> tuple[Image.Image, dict[str, Any]]:
+    """The palette image ``image`` of the ``(n, 3)`` ``entries`` (n <= 2 ** ``bits``) as a
+    palette page of ``bits`` (1 or 8) bits a pixel (:func:`tiff_page`): its indices, mode
+    "1" (set where the index is 1) or "L", and the tags that make them indices into a
+    colour map of the entries, black after them, each sample scaled to 16 bits (255:
+    65535)."""
     from PIL import TiffImagePlugin
 
-    table = np.zeros((2, 3), np.int64)
+    table = np.zeros((1 << bits, 3), np.int64)
     table[:entries.shape[0]] = entries
     tags = TiffImagePlugin.ImageFileDirectory_v2()
-    tags[_TIFF_BITS_PER_SAMPLE] = 1  # Pillow's writer without libtiff leaves it out
+    tags[_TIFF_BITS_PER_SAMPLE] = bits  # Pillow's writer without libtiff leaves 1 out
     tags[_TIFF_PHOTOMETRIC] = _TIFF_PALETTE
     tags[_TIFF_COLOR_MAP] = tuple((table.T * 257).ravel().tolist())  # all reds, greens, blues
-    return Image.fromarray(np.asarray(image) == 1), {**tiff_options(), "tiffinfo": tags}
+    indices = np.asarray(image)
+    page = Image.fromarray(indices == 1) if bits == 1 else Image.fromarray(indices, "L")
+    return page, {**tiff_options(), "tiffinfo": tags}
 
 
 def tiff_with_exif(fp: BinaryIO, exif: bytes) -> None:

@@ -367,6 +367,25 @@ def test_a_tiff_of_two_colours_is_one_bit_a_pixel_with_their_colour_map(tmp_path
         assert np.array_equal(table[page.asarray().astype(int)], pixels.astype(int) * 257)
 
 
+def test_a_palette_tiff_s_colour_map_scales_each_level_by_257(tmp_path):
+    """Pillow's colour map of a "P" image scales a level by 256 (236: 60416), which libtiff
+    readers (ImageMagick) read one level darker, 235: now by 257 (236: 60652), as the TIFF
+    specification's 65535 for 255, which Pillow and tifffile read back as the level."""
+    import tifffile
+
+    entries = np.array([[236, 30, 30], [30, 236, 30], [30, 30, 236], [255, 255, 255]],
+                       np.uint8)
+    pixels = entries[np.arange(24).reshape(4, 6) % 4]
+    Image.fromarray(pixels).save(tmp_path / "in.png")
+    reduce_file(tmp_path / "in.png", tmp_path / "out.tif", n_colors=4, seed=0)
+    with Image.open(tmp_path / "out.tif") as tif:
+        assert (tif.mode, tif.tag_v2[258]) == ("P", (8,))
+        assert np.array_equal(np.asarray(tif.convert("RGB")), pixels)
+    with tifffile.TiffFile(tmp_path / "out.tif") as tf:
+        page = tf.pages[0]
+        assert np.array_equal(page.colormap.T[page.asarray()], pixels.astype(int) * 257)
+
+
 def test_more_than_256_colours_need_an_rgb_output(tmp_path, rng):
     src = tmp_path / "noise.png"
     Image.fromarray(rng.integers(0, 256, (40, 40, 3), dtype=np.uint8)).save(src)
