@@ -30,7 +30,8 @@ pixel; with ``reorder=False`` also exactly the given indices and palette.
 
 Beside it: :func:`one_frame_apng` (an APNG of one frame), :func:`tiff_options`
 (Pillow's save options for the TIFF outputs, a still's and an animation's pages),
-:func:`tiff_page` (a palette page as it is written: bilevel, Group 4, when black and white),
+:func:`tiff_page` (a palette page as it is written: bilevel, Group 4, when black and white,
+1 bit a pixel of two other colours, grey of a grey input's grey entries),
 :func:`png_with_exif` and :func:`png_with_text` (an input's EXIF and text chunks added to a
 PNG), :func:`tiff_with_exif` (the EXIF added to a TIFF's first page once it is written) and
 :func:`encode_indexed_gif` (a still GIF: not interlaced, its LZW codes starting at the
@@ -1028,37 +1029,81 @@ def tiff_options() -> dict[str, Any]:
 # A page of black and white only: bilevel, CCITT Group 4 (see tiff_page).
 _TIFF_BILEVEL_COMPRESSION = "group4"
 _BLACK_AND_WHITE = {(0, 0, 0), (255, 255, 255)}
+# The tags of a palette page as tiff_page writes it: BitsPerSample, PhotometricInterpretation
+# (3: palette) and ColorMap (2 ** bits entries, 16 bits a sample).
+_TIFF_BITS_PER_SAMPLE, _TIFF_PHOTOMETRIC, _TIFF_COLOR_MAP = 258, 262, 320
+_TIFF_PALETTE = 3
 
 
-def tiff_page(image: Image.Image) -> tuple[Image.Image, dict[str, Any]]:
+def tiff_page(image: Image.Image, gray: bool = False) -> tuple[Image.Image, dict[str, Any]]:
     """The opaque palette image ``image`` as a TIFF page is written (a still's, or a page
     of an animation's), and Pillow's ``save`` options for it, its resolution and EXIF
-    aside: :func:`tiff_options`, unless its palette is black and white, two entries
-    (0, 0, 0) and (255, 255, 255) in either order; then a bilevel page (1 bit a pixel,
-    white 1) coded CCITT Group 4, lossless, the archival format of scanned text, when
-    Pillow has libtiff (else uncompressed). Prior validation is assumed.
+    aside. Prior validation is assumed. By its palette:
+
+    - black and white, two entries (0, 0, 0) and (255, 255, 255) in either order: a
+      bilevel page (1 bit a pixel, white 1) coded CCITT Group 4, lossless, the archival
+      format of scanned text, when Pillow has libtiff (else uncompressed);
+    - any other of one or two entries (two grey levels of a scan, ink and paper): 1 bit
+      a pixel, the index, with a colour map of the two (photometric palette), deflated
+      as :func:`tiff_options` says;
+    - every entry grey, of a ``gray`` input (a grey file): a grey page (min-is-black, 8
+      bits a pixel), deflated, as a grey input's still is;
+    - else a palette page of 8 bits a pixel, deflated.
+
+    A palette page's colour map holds each level times 257 (255: 65535), as the TIFF
+    specification scales it: Pillow's own (times 256, for a mode "P" image) was read by
+    ImageMagick (libtiff's scaling) one level darker, 236 as 235; it reads it back either way.
 
     On an A4 text page scanned at 300 dpi (2480 x 3508) mapped onto black and white,
     56,930 bytes where the palette TIFF, deflated, took 138,676 (the 1-bit PNG: 90,581).
-    Pillow writes no palette TIFF of fewer than 8 bits a pixel (its writer takes the bits
-    of a mode, 8 for "P"), so other small palettes stay palette pages.
+    Pillow's writer takes its bits a sample from the image's mode (1 for "1", 8 for "L"
+    and "P"), so a palette page is given as its indices, mode "1" (two colours) or "L",
+    with the colour map in its tags, and a palette or grey page of 3 to 16 entries stays at
+    8 bits.
 
     >>> page = Image.fromarray(np.array([[0, 1, 1]], np.uint8), mode="P")
     >>> page.putpalette([255, 255, 255, 0, 0, 0])
     >>> bilevel, options = tiff_page(page)
     >>> bilevel.mode, np.asarray(bilevel).tolist(), options
     ('1', [[True, False, False]], {'compression': 'group4'})
+    >>> page.putpalette([236, 236, 236, 30, 30, 30])
+    >>> bits, options = tiff_page(page)
+    >>> bits.mode, options["tiffinfo"][320][:2], options["compression"]
+    ('1', (60652, 7710), 'tiff_adobe_deflate')
     """
     from PIL import features
 
     entries = np.asarray(image.getpalette() or [], np.uint8).reshape(-1, 3)
-    colours = {tuple(entry) for entry in entries.tolist()}
-    if image.mode != "P" or entries.shape[0] != 2 or colours != _BLACK_AND_WHITE:
+    if image.mode != "P":
         return image, tiff_options()
-    white = entries[:, 0] == 255
-    bilevel = Image.fromarray(white[np.asarray(image)])
-    return bilevel, ({"compression": _TIFF_BILEVEL_COMPRESSION} if features.check("libtiff")
-                     else {})
+    if entries.shape[0] == 2 and {tuple(entry) for entry in entries.tolist()} == _BLACK_AND_WHITE:
+        white = entries[:, 0] == 255
+        bilevel = Image.fromarray(white[np.asarray(image)])
+        return bilevel, ({"compression": _TIFF_BILEVEL_COMPRESSION}
+                         if features.check("libtiff") else {})
+    if gray and entries.shape[0] > 2 and (entries == entries[:, :1]).all():
+        return Image.fromarray(entries[:, 0].take(np.asarray(image))), tiff_options()
+    return _palette_page(image, entries, 1 if entries.shape[0] <= 2 else 8)
+
+
+def _palette_page(image: Image.Image, entries: np.ndarray, bits: int
+                  ) -> tuple[Image.Image, dict[str, Any]]:
+    """The palette image ``image`` of the ``(n, 3)`` ``entries`` (n <= 2 ** ``bits``) as a
+    palette page of ``bits`` (1 or 8) bits a pixel (:func:`tiff_page`): its indices, mode
+    "1" (set where the index is 1) or "L", and the tags that make them indices into a
+    colour map of the entries, black after them, each sample scaled to 16 bits (255:
+    65535)."""
+    from PIL import TiffImagePlugin
+
+    table = np.zeros((1 << bits, 3), np.int64)
+    table[:entries.shape[0]] = entries
+    tags = TiffImagePlugin.ImageFileDirectory_v2()
+    tags[_TIFF_BITS_PER_SAMPLE] = bits  # Pillow's writer without libtiff leaves 1 out
+    tags[_TIFF_PHOTOMETRIC] = _TIFF_PALETTE
+    tags[_TIFF_COLOR_MAP] = tuple((table.T * 257).ravel().tolist())  # all reds, greens, blues
+    indices = np.asarray(image)
+    page = Image.fromarray(indices == 1) if bits == 1 else Image.fromarray(indices, "L")
+    return page, {**tiff_options(), "tiffinfo": tags}
 
 
 def tiff_with_exif(fp: BinaryIO, exif: bytes) -> None:

@@ -913,6 +913,81 @@ def test_pages_of_black_and_white_only_are_bilevel_group_4(tmp_path, rng):
         [(frame[..., 0] // 255).tolist() for frame in shown]
 
 
+#: Three grey pages of four levels each, their own (exactly what -k 4 fits to each).
+_GREY_PAGES = [np.array(levels, np.uint8)[np.arange(16 * 16).reshape(16, 16) * 7 % 4]
+               for levels in ([10, 100, 160, 240], [30, 90, 150, 210], [5, 60, 120, 250])]
+
+
+def _tag_pages(path: Path) -> list[tuple[str, int, tuple[int, ...], tuple[float, float]]]:
+    """(mode, photometric, bits per sample, dpi) of every page of a TIFF file."""
+    with Image.open(path) as im:
+        return [(page.mode, page.tag_v2[262], page.tag_v2.get(258, (1,)), page.info["dpi"])
+                for page in ImageSequence.Iterator(im)]
+
+
+@pytest.mark.parametrize("palette", ["global", "per-frame"])
+def test_grey_pages_of_a_tiff_stay_grey_pages(tmp_path, palette):
+    """The pages of a grey TIFF were palette pages of grey entries (photometric 3) where a
+    grey page alone was a grey TIFF: now grey pages too (photometric 1, min-is-black), the
+    levels exactly, each page with the input's resolution."""
+    pages = [Image.fromarray(page) for page in _GREY_PAGES]
+    src = tmp_path / "scans.tif"
+    pages[0].save(src, save_all=True, append_images=pages[1:], dpi=(300, 300))
+    n = 4 if palette == "per-frame" else 12
+    reduce_animation_file(src, tmp_path / "out.tif", n_colors=n, palette=palette, seed=0)
+    assert _tag_pages(tmp_path / "out.tif") == [("L", 1, (8,), (300.0, 300.0))] * 3
+    assert [page[3].tolist() for page in _tiff_pages(tmp_path / "out.tif")] == \
+        [page.tolist() for page in _GREY_PAGES]
+
+
+@pytest.mark.parametrize(("palette", "modes"), [("per-frame", ["P", "L"]),
+                                              ("global", ["P", "P"])])
+def test_a_grey_page_after_a_colour_page_is_grey_with_a_palette_of_its_own(tmp_path, palette,
+                                                                           modes):
+    """A grey page is told by its own mode, not the file's first page's: after a colour
+    page, it is a grey page when its palette is its own (all grey), a palette page when it
+    shares the colour page's."""
+    paper = np.empty((16, 16, 3), np.uint8)
+    paper[:] = (246, 238, 214)
+    paper[4:8, 2:12] = (190, 30, 40)
+    pages = [Image.fromarray(paper), Image.fromarray(_GREY_PAGES[0])]
+    src = tmp_path / "mixed.tif"
+    pages[0].save(src, save_all=True, append_images=pages[1:], dpi=(300, 300))
+    reduce_animation_file(src, tmp_path / "out.tif", n_colors=4, palette=palette, seed=0)
+    assert [page[0] for page in _tag_pages(tmp_path / "out.tif")] == modes
+    if palette == "per-frame":
+        assert _tiff_pages(tmp_path / "out.tif")[1][3].tolist() == _GREY_PAGES[0].tolist()
+
+
+def test_pages_of_two_grey_levels_are_one_bit_a_pixel(tmp_path):
+    """Two levels, not black and white (a scan's ink and paper): each page was 8 bits a
+    pixel; now 1 bit, the index, with a colour map of the two levels."""
+    pages = [Image.fromarray(np.where(page < 128, 37, 219).astype(np.uint8))
+             for page in _GREY_PAGES]
+    src = tmp_path / "scans.tif"
+    pages[0].save(src, save_all=True, append_images=pages[1:], dpi=(300, 300))
+    reduce_animation_file(src, tmp_path / "out.tif", n_colors=2, seed=0)
+    assert _tag_pages(tmp_path / "out.tif") == [("P", 3, (1,), (300.0, 300.0))] * 3
+    assert [page[3][..., 0].tolist() for page in _tiff_pages(tmp_path / "out.tif")] == \
+        [np.asarray(page).tolist() for page in pages]
+
+
+def test_each_page_of_a_tiff_keeps_its_own_resolution(tmp_path):
+    """Every page was written at the first page's resolution (300 dpi for a page scanned at
+    150); now at its own, and at the file's when it states none."""
+    from PIL import TiffImagePlugin
+
+    src = tmp_path / "scans.tif"
+    with open(src, "w+b") as fp, TiffImagePlugin.AppendingTiffWriter(fp) as tiff:
+        for page, dpi in zip(_GREY_PAGES, [(300, 300), (150, 75), None], strict=True):
+            Image.fromarray(page).save(tiff, format="TIFF", **({} if dpi is None else
+                                                                {"dpi": dpi}))
+            tiff.newFrame()
+    reduce_animation_file(src, tmp_path / "out.tif", n_colors=4, palette="per-frame", seed=0)
+    assert [page[3] for page in _tag_pages(tmp_path / "out.tif")] == \
+        [(300.0, 300.0), (150.0, 75.0), (300.0, 300.0)]
+
+
 def test_pages_with_transparent_pixels_are_rgba(tmp_path, rng):
     pages = [np.dstack([f, np.full((16, 16), 255, np.uint8)]) for f in _noisy_pages(rng)]
     pages[1][:4, :4, 3] = 0
@@ -2507,8 +2582,9 @@ def test_the_palette_written_beside_an_animation_with_partial_alpha_has_its_alph
     (False, {".png": "66f208faa50d0722eb918c3d1d0da0a320cb5550cd6fb8d784d0de78fcf5f8d7",
              ".webp": "8bf2f19656f6e82729373ebdc913760736942d7a63426addd5b9f58a99e0cd59",
              ".gif": "4239c2ce8f80182d273e139ea6d070dee6e367b223cef4ff168d28ae482357de",
-             # the .tif since written as palette pages, not RGB
-             ".tif": "aed857872b52de198f7d6ab35dffc7a3a998d43003499572ad55e5c455479d83"}),
+             # the .tif since written as palette pages, not RGB, their colour map's levels
+             # times 257 (Pillow's: 256)
+             ".tif": "daf2f3fae460d73f3b98ded0e0e32cfab07f5555e97aa70261f728edfd60bbff"}),
     # the .png and .gif since renumbered: the transparent entry first, as a still's
     (True, {".png": "3fde8d3731a42e64d4816441654db1b5fab2baf2567c69570480a9a9f5565eec",
             ".webp": "cc1019613c8c07d5752eb6d146edd72fe2379372d2fbe55c7455ea748292b0da",

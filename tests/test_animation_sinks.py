@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image, ImageSequence
+from PIL import Image, ImageSequence, TiffImagePlugin
 
 from quantize.animation import sinks
 from quantize.animation.gif import GifWriter
@@ -305,6 +305,22 @@ def tiff_pages(data: bytes) -> list[tuple[str, str, list]]:
                 for page in ImageSequence.Iterator(im)]
 
 
+def save_all_palette_pages(frames: list[np.ndarray]) -> bytes:
+    """The bytes Pillow's ``save_all`` writes of palette pages of ``frames`` (indices into
+    ``PALETTE``), deflated, given as the sink gives them: the indices (mode "L") and a
+    colour map of each level times 257 (Pillow's own of a "P" image, times 256, was read by
+    ImageMagick one level darker)."""
+    pages = [Image.fromarray(f, mode="L") for f in frames]
+    tags = TiffImagePlugin.ImageFileDirectory_v2()
+    table = np.zeros((256, 3), np.int64)
+    table[:len(PALETTE)] = PALETTE
+    tags[258], tags[262], tags[320] = 8, 3, tuple((table.T * 257).ravel().tolist())
+    fp = io.BytesIO()
+    pages[0].save(fp, format="TIFF", save_all=True, append_images=pages[1:],
+                  compression="tiff_adobe_deflate", tiffinfo=tags)
+    return fp.getvalue()
+
+
 @pytest.mark.parametrize("name", ["a.tif", "b.TIFF"])
 def test_a_tiff_is_written_page_by_page_with_the_bytes_pillow_writes(tmp_path, name):
     # An animation could not be written as .tif. Every frame is a page, a repeated one
@@ -325,13 +341,7 @@ def test_a_tiff_is_written_page_by_page_with_the_bytes_pillow_writes(tmp_path, n
     with Image.open(io.BytesIO(data)) as im:
         assert [np.asarray(page.convert("RGB")).tolist()
                 for page in ImageSequence.Iterator(im)] == [PALETTE[f].tolist() for f in frames]
-    pages = [Image.fromarray(f, mode="P") for f in frames]
-    for page in pages:
-        page.putpalette(PALETTE.tobytes())
-    expected = io.BytesIO()
-    pages[0].save(expected, format="TIFF", save_all=True, append_images=pages[1:],
-                  compression="tiff_adobe_deflate")
-    assert data == expected.getvalue()
+    assert data == save_all_palette_pages(frames)
 
 
 def test_each_page_of_a_tiff_is_linked_without_reading_every_page_before_it(monkeypatch):
@@ -357,14 +367,8 @@ def test_each_page_of_a_tiff_is_linked_without_reading_every_page_before_it(monk
     sink.close()
     # each walk after the first starts at the link before the last, not at the header
     assert len(read) == 60 and read[0] == 4 and all(start > 8 for start in read[1:])
-    pages = [Image.fromarray(f, mode="P") for f in frames]
-    for page in pages:
-        page.putpalette(PALETTE.tobytes())
-    expected = io.BytesIO()
     monkeypatch.undo()
-    pages[0].save(expected, format="TIFF", save_all=True, append_images=pages[1:],
-                  compression="tiff_adobe_deflate")
-    assert fp.getvalue() == expected.getvalue()
+    assert fp.getvalue() == save_all_palette_pages(frames)
 
 
 def chunk(png: bytes, kind: bytes) -> bytes:

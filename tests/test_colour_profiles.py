@@ -161,6 +161,22 @@ def test_a_grey_output_keeps_a_grey_input_s_levels_and_its_profile(tmp_path, suf
     assert np.abs(got - _LINEAR_GREYS).max() <= (3 if suffix == ".jpg" else 0)
 
 
+def test_a_grey_tiff_of_two_levels_keeps_its_grey_profile_in_a_grey_page(tmp_path):
+    """Two levels are written 1 bit a pixel, with a colour map, which is RGB and which a
+    grey ICC profile does not describe: with one, the page stays grey, 8 bits, and keeps
+    it."""
+    icc = linear_gray_icc()
+    two = np.where(_LINEAR_GREYS < 100, 20, 200).astype(np.uint8)
+    Image.fromarray(two).save(tmp_path / "lin.png", icc_profile=icc)
+    result = run_in_process(["reduce", tmp_path / "lin.png", "-k", 2, "-o",
+                             tmp_path / "out.tif"])
+    assert result.returncode == 0, result.stderr
+    with Image.open(tmp_path / "out.tif") as im:
+        assert (im.mode, im.tag_v2[258], im.tag_v2[262]) == ("L", (8,), 1)
+        assert im.info["icc_profile"] == icc
+        assert np.array_equal(np.asarray(im), two)
+
+
 @pytest.mark.parametrize("args", [["-o", "out.gif"], ["--palette-in", "greys.hex"]])
 def test_a_grey_input_s_profile_is_converted_as_before_for_an_output_not_written_grey(
         tmp_path, args):

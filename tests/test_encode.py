@@ -18,6 +18,7 @@ from quantize.encode import (
     encode_indexed_gif,
     encode_indexed_png,
     palette_order,
+    tiff_page,
     trns,
 )
 from quantize.png import chunks_of
@@ -678,3 +679,30 @@ def test_a_grey_png_holds_its_resolution_and_profile():
 def test_a_grey_png_refuses_bad_parameters(gray, kwargs, error, match):
     with pytest.raises(error, match=match):
         encode_gray_png(gray, **kwargs)
+
+
+# --------------------------------------------------------------------------
+# TIFF pages
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("entries", "gray", "mode", "bits", "photometric"), [
+    ([[0, 0, 0], [255, 255, 255]], False, "1", (1,), 1),  # bilevel, Group 4
+    ([[37, 37, 37], [219, 219, 219]], True, "P", (1,), 3),  # two levels: a colour map
+    ([[20, 20, 120], [250, 248, 240]], False, "P", (1,), 3),
+    ([[10, 10, 10], [100, 100, 100], [240, 240, 240]], True, "L", (8,), 1),  # grey page
+    ([[10, 10, 10], [100, 100, 100], [240, 240, 240]], False, "P", (8,), 3),  # not grey input
+    ([[10, 10, 10], [100, 90, 100], [240, 240, 240]], True, "P", (8,), 3),  # a tinted entry
+])
+def test_a_tiff_page_takes_the_fewest_bits_its_palette_allows(entries, gray, mode, bits,
+                                                              photometric):
+    table = np.array(entries, np.uint8)
+    indices = np.arange(24, dtype=np.uint8).reshape(4, 6) % len(entries)
+    page = Image.fromarray(indices, mode="P")
+    page.putpalette(table.ravel().tolist())
+    image, options = tiff_page(page, gray)
+    fp = io.BytesIO()
+    image.save(fp, format="TIFF", dpi=(72, 72), **options)
+    with Image.open(fp) as im:
+        assert (im.mode, im.tag_v2.get(258, (1,)), im.tag_v2[262]) == (mode, bits, photometric)
+        assert np.array_equal(np.asarray(im.convert("RGB")), table[indices])

@@ -333,6 +333,59 @@ def test_a_tiff_of_black_and_white_only_is_bilevel_group_4(tmp_path, rng, order)
         assert (tf.pages[0].bitspersample, tf.pages[0].compression.name) == (1, "CCITTFAX4")
 
 
+@pytest.mark.parametrize(("mode", "levels"), [
+    ("L", [[37, 37, 37], [219, 219, 219]]),  # a grey scan's ink and paper
+    ("RGB", [[20, 20, 120], [250, 248, 240]]),  # blue ink on cream paper
+    ("RGB", [[90, 120, 30]]),  # one colour: its colour map's second entry black
+])
+def test_a_tiff_of_two_colours_is_one_bit_a_pixel_with_their_colour_map(tmp_path, rng, mode,
+                                                                       levels):
+    """Two colours (a grey input's two levels too) were 8 bits a pixel, deflated: a grey
+    TIFF or a palette one of a 256-entry colour map. Now 1 bit a pixel, the index, with a
+    colour map of the two (photometric palette), its resolution and EXIF kept, the levels
+    read back exactly by Pillow and tifffile."""
+    import tifffile
+
+    src = tmp_path / "page.png"
+    exif = Image.Exif()
+    exif[315] = "A. Clerk"
+    entries = np.array(levels, np.uint8)
+    pixels = entries[rng.integers(0, len(levels), (9, 14))]
+    Image.fromarray(pixels).convert(mode).save(src, dpi=(300, 300), exif=exif.tobytes())
+    record = reduce_file(src, tmp_path / "out.tif", n_colors=2, seed=0)
+    assert record["k"] == len(levels)
+    with Image.open(tmp_path / "out.tif") as tif:
+        assert (tif.mode, tif.info["compression"], tif.info["dpi"]) == (
+            "P", "tiff_adobe_deflate", (300.0, 300.0))
+        assert (tif.tag_v2[258], tif.tag_v2[262]) == ((1,), 3)  # 1 bit, photometric palette
+        assert tif.tag_v2[315] == "A. Clerk"
+        assert np.array_equal(np.asarray(tif.convert("RGB")), pixels)
+    with tifffile.TiffFile(tmp_path / "out.tif") as tf:
+        page = tf.pages[0]
+        assert (page.bitspersample, page.photometric.name) == (1, "PALETTE")
+        table = page.colormap.T  # 16 bits a sample: level * 257
+        assert np.array_equal(table[page.asarray().astype(int)], pixels.astype(int) * 257)
+
+
+def test_a_palette_tiff_s_colour_map_scales_each_level_by_257(tmp_path):
+    """Pillow's colour map of a "P" image scales a level by 256 (236: 60416), which libtiff
+    readers (ImageMagick) read one level darker, 235: now by 257 (236: 60652), as the TIFF
+    specification's 65535 for 255, which Pillow and tifffile read back as the level."""
+    import tifffile
+
+    entries = np.array([[236, 30, 30], [30, 236, 30], [30, 30, 236], [255, 255, 255]],
+                       np.uint8)
+    pixels = entries[np.arange(24).reshape(4, 6) % 4]
+    Image.fromarray(pixels).save(tmp_path / "in.png")
+    reduce_file(tmp_path / "in.png", tmp_path / "out.tif", n_colors=4, seed=0)
+    with Image.open(tmp_path / "out.tif") as tif:
+        assert (tif.mode, tif.tag_v2[258]) == ("P", (8,))
+        assert np.array_equal(np.asarray(tif.convert("RGB")), pixels)
+    with tifffile.TiffFile(tmp_path / "out.tif") as tf:
+        page = tf.pages[0]
+        assert np.array_equal(page.colormap.T[page.asarray()], pixels.astype(int) * 257)
+
+
 def test_more_than_256_colours_need_an_rgb_output(tmp_path, rng):
     src = tmp_path / "noise.png"
     Image.fromarray(rng.integers(0, 256, (40, 40, 3), dtype=np.uint8)).save(src)

@@ -59,6 +59,7 @@ from ..gif_canvas import (
 from ..io import (
     DEFAULT_MAX_FRAMES,
     DEFAULT_MAX_PIXELS,
+    GRAY_MODES,
     DarkPages,
     KeyedCanvas,
     OpenInput,
@@ -212,12 +213,23 @@ class Frame:
     cut : bool
         Whether the frame reached past the canvas (a GIF frame larger than the
         screen its header gives, which browsers clip) and was cut to it.
+    gray : bool
+        Whether the file stores the frame grey (a TIFF's grey page, a grey APNG), as
+        :attr:`quantize.io.LoadedImage.gray` says of a still: Pillow's mode "1", "L",
+        "LA", 16-bit or float grey. A TIFF's page of it is written grey where every entry
+        of its palette is (:func:`~quantize.encode.tiff_page`).
+    dpi : (float, float) or None
+        A TIFF page's own resolution (x, y) in dots per inch, upright, which its page in a
+        TIFF output keeps; None of a page that states none and of any other frame (whose
+        file's, :attr:`AnimationInfo.dpi`, is kept).
     """
 
     rgba: np.ndarray
     duration: float
     disposal: int
     cut: bool = False
+    gray: bool = False
+    dpi: tuple[float, float] | None = None
 
 
 def count_frames(path: str | os.PathLike[str]) -> int:
@@ -536,7 +548,9 @@ def _stored_frames(p: Path, im: Image.Image, info: AnimationInfo,
             if cut:
                 rgba = np.ascontiguousarray(rgba[:h, :w])
             duration = float(frame.info.get("duration", 0) or 0) if timed else PAGE_DURATION_MS
-            yield Frame(rgba, duration, _disposal(frame), cut)
+            dpi = (upright_dpi(stated_dpi(frame), exif_orientation(frame))
+                   if im.format == "TIFF" else None)
+            yield Frame(rgba, duration, _disposal(frame), cut, frame.mode in GRAY_MODES, dpi)
             del rgba  # the caller's now: not kept while the next frame is drawn
 
 

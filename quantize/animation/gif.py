@@ -249,7 +249,8 @@ class GifWriter:
 
     def add(self, indices: np.ndarray, *, palette: np.ndarray | None = None,
             transparent: int | None = None, duration: float = 0, disposal: int = _KEEP,
-            keep: np.ndarray | None = None) -> None:
+            keep: np.ndarray | None = None, gray: bool = False,
+            dpi: tuple[float, float] | None = None) -> None:
         """Queue one full frame: ``(H, W)`` entries into ``palette`` (default: the global one).
 
         Pixels holding ``transparent`` are shown transparent. Pixels in ``keep``

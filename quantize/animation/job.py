@@ -704,7 +704,8 @@ def _stream(fp: BinaryIO, named: Path, animation: OpenAnimation, plan: Any,
         # renumbered as written; ``previous``, which the plan is given back, keeps its own
         written, transparent = (indices, transparent) if rank is None else (rank[indices], clear)
         sink.add(written, palette=palette, transparent=transparent,
-                 duration=frame.duration, disposal=disposal, keep=keep)
+                 duration=frame.duration, disposal=disposal, keep=keep, gray=frame.gray,
+                 dpi=frame.dpi)
         if isinstance(plan, PerFramePlan):
             plan.dispose(disposal)
             under = _canvas_after(frame.rgba, under, disposal)

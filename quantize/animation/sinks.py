@@ -30,13 +30,15 @@ format keeps:
 - **TIFF** (``.tif``, ``.tiff``): one page per frame, every frame kept, each the
   whole picture shown, indexed (a palette TIFF page, 8 bits a pixel, the palette in
   its colour map, as a still ``.tif`` of an opaque image is; bilevel, Group 4, when it is
-  black and white only: :func:`~quantize.encode.tiff_page`), or in RGBA when the palette
+  black and white only, 1 bit a pixel of two other colours, and a grey page of a grey
+  input's grey entries: :func:`~quantize.encode.tiff_page`), or in RGBA when the palette
   has a transparent entry or entries with alpha, and deflated losslessly as a still ``.tif`` is
   (:func:`~quantize.encode.tiff_options`); no durations, loop count nor
   disposal.
 
 The input's physical resolution (``dpi``) is kept by an APNG (its pHYs chunk) and by a
-TIFF's pages (their resolution tags); GIF and WebP have no field for it. The input's
+TIFF's pages (their resolution tags: each page a TIFF page's own, given to ``add``); GIF and
+WebP have no field for it. The input's
 EXIF (``exif``) is kept by an APNG (an eXIf chunk before its image data, where Pillow
 writes it), a WebP (its EXIF chunk) and a TIFF's first page (its tags:
 :func:`~quantize.encode.tiff_with_exif`, once the pages are written); a GIF holds none.
@@ -123,9 +125,13 @@ class FrameSink(Protocol):
     #: did nothing.
     optimized: bool
 
+    # ``gray``: the frame was read grey (:attr:`~quantize.animation.frames.Frame.gray`),
+    # ``dpi``: a page's own resolution (:attr:`~quantize.animation.frames.Frame.dpi`),
+    # which only a TIFF's pages keep (:class:`_TiffSink`); the other sinks take them unused.
     def add(self, indices: np.ndarray, *, palette: np.ndarray | None = None,
             transparent: int | None = None, duration: float = 0, disposal: int = 1,
-            keep: np.ndarray | None = None) -> None: ...
+            keep: np.ndarray | None = None, gray: bool = False,
+            dpi: tuple[float, float] | None = None) -> None: ...
 
     def close(self) -> None: ...
 
@@ -260,7 +266,8 @@ class _PillowSink:
 
     def add(self, indices: np.ndarray, *, palette: np.ndarray | None = None,
             transparent: int | None = None, duration: float = 0, disposal: int = 1,
-            keep: np.ndarray | None = None) -> None:
+            keep: np.ndarray | None = None, gray: bool = False,
+            dpi: tuple[float, float] | None = None) -> None:
         """Queue a frame, or add its duration to the previous one when it shows the same
         picture (``disposal`` does not apply, see the module's notes; ``keep`` is for local
         palettes, which these formats do not have)."""
@@ -361,7 +368,8 @@ class _ApngSink:
 
     def add(self, indices: np.ndarray, *, palette: np.ndarray | None = None,
             transparent: int | None = None, duration: float = 0, disposal: int = 1,
-            keep: np.ndarray | None = None) -> None:
+            keep: np.ndarray | None = None, gray: bool = False,
+            dpi: tuple[float, float] | None = None) -> None:
         """Queue a frame (``palette`` is the sink's, as for :class:`_PillowSink`)."""
         shown = _Shown(indices, _rgba(self._palette, transparent))
         if self._writer is None:
@@ -470,7 +478,10 @@ class _TiffSink:
     RGBA when it has a ``transparent`` entry (drawn clear) or alpha of its own (a ``(k, 4)``
     palette), deflated as a still is. Given no palette, each page brings its own (a palette
     per frame): a palette page of its colours, or RGBA where a pixel takes its
-    ``transparent`` entry.
+    ``transparent`` entry. An opaque page is written as a still's is
+    (:func:`~quantize.encode.tiff_page`): a grey page where every entry is grey and the
+    page read was grey (``gray``: :attr:`~quantize.animation.frames.Frame.gray`), 1 bit a
+    pixel of two colours.
 
     Pillow's ``save_all`` takes ``append_images`` as any iterable, but turns it into a
     list before it writes the first page, and every page it writes stays decoded until
@@ -500,10 +511,12 @@ class _TiffSink:
 
     def add(self, indices: np.ndarray, *, palette: np.ndarray | None = None,
             transparent: int | None = None, duration: float = 0, disposal: int = 1,
-            keep: np.ndarray | None = None) -> None:
+            keep: np.ndarray | None = None, gray: bool = False,
+            dpi: tuple[float, float] | None = None) -> None:
         """Write a page (``palette`` is the sink's, or, given none, the page's own, its
         ``transparent`` entry last; a page has no ``duration`` and needs no ``disposal``:
-        each is the whole picture shown)."""
+        each is the whole picture shown), grey where every entry is and it was read
+        ``gray``, with its own resolution ``dpi`` when it has one, else the file's."""
         table = self._table
         if table is None and palette is not None:  # the page's own
             if transparent is not None and not (indices == transparent).any():
@@ -512,11 +525,14 @@ class _TiffSink:
         assert table is not None, "a palette per page, or the sink's"
         # opaque pages are palette pages, as a still .tif is; with alpha, RGBA pages
         if (table[:, 3] == 255).all() and table.shape[0] <= MAX_PALETTE:
-            # black and white only: bilevel, Group 4 (tiff_page)
-            page, options = tiff_page(indexed_image(indices, table[:, :3]))
+            # black and white only: bilevel, Group 4; two other colours, 1 bit a pixel; grey
+            # entries of a grey input, a grey page (tiff_page)
+            page, options = tiff_page(indexed_image(indices, table[:, :3]), gray)
         else:
             page, options = Image.fromarray(table.take(indices, axis=0)), tiff_options()
-        page.save(self._writer, format="TIFF", **options, **self._dpi)
+        held = held_dpi(dpi, "TIFF")
+        page.save(self._writer, format="TIFF", **options,
+                  **(self._dpi if held is None else {"dpi": held}))
         self._writer.newFrame()  # the page is linked in; the next goes after it
         self.frames_written += 1
 

@@ -160,6 +160,7 @@ Examples:
   quantize reduce anim.gif -k 32 --dither=ordered  # a Bayer pattern, steady
   quantize reduce sprite.png --palette-in pico8.hex --dither=pattern  # 2 near colours
   quantize reduce photo.png --palette-in rgb565.hex --dither=ordered -o tft.tif  # a grid
+  quantize reduce scan.png -k 2 -o scan.tif     # ink and paper: 1 bit a pixel, 2-entry map
   cat photo.png | quantize reduce - -k 32 > small.png
   cat anim.gif | quantize reduce - -k 64 > small.gif  # a GIF stays a GIF
   cat photo.jpg | quantize reduce - -k 64 --format gif > small.gif
@@ -193,7 +194,8 @@ def reduce_command(
         help="Output image, with one input only; its extension picks the "
         f"format: .png/.gif indexed (<= {MAX_PALETTE} colours, transparency kept), .bmp "
         "indexed with no alpha (8 bits a pixel; drawn on black, as a .jpg), .tif indexed "
-        f"when opaque and <= {MAX_PALETTE} colours, .jpg/.webp/.tif "
+        f"when opaque and <= {MAX_PALETTE} colours (1 bit a pixel for 2; a grey input's "
+        "pages grey), .jpg/.webp/.tif "
         "RGB (.webp/.tif RGBA with alpha; an animation's frames or a TIFF's pages as the "
         "pages of a .tif). "
         "- writes to stdout (a file or pipe, not a terminal), in the input's own format "

@@ -180,6 +180,7 @@ from .read import (  # noqa: F401
     EXIF_PICTURE_TAGS,
     FOURTH_CHANNELS,
     GEOTIFF_TAGS,
+    GRAY_MODES,
     OUTLIER_SHARE,
     SCALE_ADVICE,
     STREAM_NAME,

@@ -126,8 +126,9 @@ DEFAULT_MAX_PIXELS = 250_000_000
 DEFAULT_MAX_FRAMES = 10_000
 
 _SIXTEEN_BIT_MODES = {"I;16", "I;16B", "I;16L", "I;16N", "I"}
-#: The modes of grey files (:attr:`LoadedImage.gray`).
-_GRAY_MODES = {"1", "L", "LA", "La", "F", *_SIXTEEN_BIT_MODES}
+#: The modes of grey files (:attr:`LoadedImage.gray`), and of grey frames, which a TIFF's
+#: pages keep grey (:attr:`~quantize.animation.frames.Frame.gray`).
+GRAY_MODES = {"1", "L", "LA", "La", "F", *_SIXTEEN_BIT_MODES}
 #: An image of more than 8 bits whose brightest pixel reads below this level (of 255) is
 #: said to come out dark; segment's warning of clusters it cannot tell apart calls an
 #: image so dark dark too.
@@ -454,7 +455,7 @@ class LoadedImage:
         >>> LoadedImage(np.zeros((1, 1, 3), np.uint8), None, mode="L").gray
         True
         """
-        return self.mode in _GRAY_MODES
+        return self.mode in GRAY_MODES
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
         """The pixels as the library reads them (:func:`as_rgba`): ``(H, W, 3)`` uint8
@@ -797,7 +798,7 @@ def _stretch_values(rgb: np.ndarray, stretch_range: tuple[float, float] | None,
         return None
     recorded = reading.stretched.values if reading.stretched is not None else None
     if recorded is None:
-        return rgb[:, :, 0].copy() if decoded.mode in _GRAY_MODES else rgb.copy()
+        return rgb[:, :, 0].copy() if decoded.mode in GRAY_MODES else rgb.copy()
     if orientation != 1 and decoded.mode not in (*_SIXTEEN_BIT_MODES, "F"):
         recorded = _oriented(recorded, orientation)
     return recorded
@@ -828,7 +829,7 @@ def _gray_profile_of(im: Image.Image) -> bytes | None:
     (None, None)
     """
     icc = im.info.get("icc_profile")
-    if not icc or im.mode not in _GRAY_MODES:
+    if not icc or im.mode not in GRAY_MODES:
         return None
     from PIL import ImageCms  # for a file with a profile only
 

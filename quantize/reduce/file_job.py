@@ -1180,12 +1180,13 @@ def _encode(result: ReduceResult, path: Path, kind: str, optimize: bool,
     the input is a grey file; a .png (:func:`_gray_png_no_larger`), .tif or .jpg of it
     whose entries are all grey, of a palette not ``given`` (whose indices the file keeps), is
     written grey (:func:`_gray_encoded`), with ``icc``, the grey ICC profile its levels are
-    in (:attr:`~quantize.io.LoadedImage.gray_profile`), when it has one."""
+    in (:attr:`~quantize.io.LoadedImage.gray_profile`), when it has one; without one, a
+    .tif of one or two levels is written 1 bit a pixel instead (:func:`_one_bit_tiff`)."""
     suffix = path.suffix.lower()
     full = result.full_palette(alpha=True)
     if gray and not given and suffix in _GRAY_SUFFIXES and _all_gray(full) and (
             icc is not None or (
-                not _black_and_white_tiff(suffix, full, result)
+                not _one_bit_tiff(suffix, full, result)
                 and (suffix != ".png" or _gray_png_no_larger(full, result)))):
         return _gray_encoded(result, suffix, optimize, dpi, exif, icc)
     if suffix in (".png", ".apng") and 0 < full.shape[0] <= MAX_PALETTE:
@@ -1234,7 +1235,8 @@ def _encode(result: ReduceResult, path: Path, kind: str, optimize: bool,
         # the image, which GIMP and Photoshop open in indexed mode: on the seven sample
         # photos at k = 6 and 64, 18-29 % smaller than the RGB TIFF written before.
         # With alpha, RGBA: a palette TIFF has no alpha that readers agree on.
-        # Black and white only: a bilevel page, Group 4 (tiff_page), as archives keep text.
+        # Black and white only: a bilevel page, Group 4 (tiff_page), as archives keep text;
+        # two other colours (a grey input's two levels too): 1 bit a pixel, a colour map.
         image, params = tiff_page(result.to_image() if numbered is None
                                   else indexed_image(numbered[0], numbered[1][:, :3]))
         params = {**params, **resolution}
@@ -1290,12 +1292,12 @@ def _gray_png_no_larger(full: np.ndarray, result: ReduceResult) -> bool:
     return gray_bit_depth(full[:, 0]) <= index_bits
 
 
-def _black_and_white_tiff(suffix: str, full: np.ndarray, result: ReduceResult) -> bool:
-    """Whether ``result`` (of palette ``full``) is a .tif page of black and white only, opaque,
-    written bilevel already (:func:`~quantize.encode.tiff_page`)."""
+def _one_bit_tiff(suffix: str, full: np.ndarray, result: ReduceResult) -> bool:
+    """Whether ``result`` (of palette ``full``) is a .tif page of one or two colours, opaque,
+    written 1 bit a pixel already (:func:`~quantize.encode.tiff_page`: bilevel, or of a
+    colour map of its two levels), which a grey page would hold in 8."""
     opaque = result.alpha is None and result.transparent_index is None
-    return (suffix in (".tif", ".tiff") and opaque and full.shape[0] == 2
-            and {tuple(entry) for entry in full[:, :3].tolist()} == {(0, 0, 0), (255, 255, 255)})
+    return suffix in (".tif", ".tiff") and opaque and full.shape[0] <= 2
 
 
 def _gray_encoded(result: ReduceResult, suffix: str, optimize: bool,
