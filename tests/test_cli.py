@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import errno
 import importlib
@@ -911,69 +912,73 @@ def test_reducing_a_file_from_the_command_line_loads_no_heavy_module(tmp_path):
     assert Image.open(out).mode == "P"
 
 
-def _loaded_by_reduce(tmp_path: Path, image: Any, k: int, module: str) -> bool:
-    """Whether a fresh interpreter has ``module`` loaded after reducing ``image`` to ``k``
-    colours from the command line (the output is checked to be written)."""
-    src, out = tmp_path / "in.png", tmp_path / "out.png"
+def _modules_after_reduce(folder: Path, image: Any, k: int) -> frozenset[str]:
+    """The modules a fresh interpreter has loaded after reducing ``image`` to ``k`` colours
+    from the command line, in ``folder`` (the output is checked to be written). The probe
+    imports nothing itself: it prints ``sys.modules`` by its ``repr``."""
+    src, out = folder / "in.png", folder / "out.png"
     image.save(src)
     code = _cli("reduce", str(src), "-k", str(k), "-o", str(out))
-    probe = f"import sys\n{code}\nprint({module!r} in sys.modules)"
+    probe = f"import sys\n{code}\nprint(repr(sorted(sys.modules)))"
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                           check=True)
     assert out.exists()
-    return done.stdout.strip().splitlines()[-1] == "True"
+    return frozenset(ast.literal_eval(done.stdout.strip().splitlines()[-1]))
+
+
+@pytest.fixture(scope="module")
+def loaded_by_reducing_red(tmp_path_factory):
+    """The modules a fresh interpreter has loaded after reducing an 8 x 8 red image to k
+    colours from the command line, each k run once for this module: the tests that ask
+    whether one module is among them share one interpreter (each answer a frozenset,
+    which no test can change)."""
+    answers: dict[int, frozenset[str]] = {}
+
+    def loaded(k: int) -> frozenset[str]:
+        if k not in answers:
+            answers[k] = _modules_after_reduce(tmp_path_factory.mktemp(f"red{k}"),
+                                               Image.new("RGB", (8, 8), "red"), k)
+        return answers[k]
+
+    return loaded
 
 
 @pytest.mark.parametrize("module", ["quantize.gif_canvas", "quantize.webp"])
-def test_reducing_a_png_does_not_load_the_gif_or_webp_readers(tmp_path, module):
+def test_reducing_a_png_does_not_load_the_gif_or_webp_readers(loaded_by_reducing_red, module):
     """quantize.gif_canvas (about 2 ms of imports) draws GIF frames only; quantize.webp
     (about 0.5 ms) reads WebP files only."""
-    from PIL import Image
-
-    assert not _loaded_by_reduce(tmp_path, Image.new("RGB", (8, 8), "red"), 4, module)
+    assert module not in loaded_by_reducing_red(4)
 
 
 @pytest.mark.parametrize("module", ["concurrent.futures", "queue", "PIL.ImageOps"])
 def test_reducing_a_small_upright_png_does_not_load_the_thread_pool_or_pillows_imageops(
-        tmp_path, module):
+        loaded_by_reducing_red, module):
     """The shared thread pool starts for large images only, and the measurements run beside
     the encoding on a plain thread (concurrent.futures and queue: about 1.5 ms of imports);
     PIL.ImageOps turns photos whose EXIF says they are turned, and only those."""
-    from PIL import Image
-
-    assert not _loaded_by_reduce(tmp_path, Image.new("RGB", (8, 8), "red"), 4, module)
+    assert module not in loaded_by_reducing_red(4)
 
 
-def test_reducing_a_file_without_json_does_not_load_the_json_module(tmp_path):
+def test_reducing_a_file_without_json_does_not_load_the_json_module(loaded_by_reducing_red):
     """Only --json and palette files use it: its import took about 0.7 ms of every call."""
-    from PIL import Image
-
-    assert not _loaded_by_reduce(tmp_path, Image.new("RGB", (8, 8), "red"), 4, "json")
+    assert "json" not in loaded_by_reducing_red(4)
 
 
 def test_reducing_a_file_does_not_load_numpys_masked_arrays(tmp_path):
     """numpy.ma takes 12-16 ms to import; np.unique(..., axis=0) would load it."""
-    import numpy as np
-    from PIL import Image
-
     pixels = np.random.default_rng(0).integers(0, 256, (40, 40, 3), dtype=np.uint8)
-    assert not _loaded_by_reduce(tmp_path, Image.fromarray(pixels), 16, "numpy.ma")
+    assert "numpy.ma" not in _modules_after_reduce(tmp_path, Image.fromarray(pixels), 16)
 
 
 def test_reducing_a_file_without_a_colour_profile_does_not_load_pillows_colour_engine(
-        tmp_path):
+        loaded_by_reducing_red):
     """PIL.ImageCms (and its LittleCMS module) took 1-2 ms of every call's imports."""
-    from PIL import Image
-
-    assert not _loaded_by_reduce(tmp_path, Image.new("RGB", (8, 8), "red"), 2, "PIL.ImageCms")
+    assert "PIL.ImageCms" not in loaded_by_reducing_red(2)
 
 
-def test_reducing_a_still_image_does_not_load_the_animation_package(tmp_path):
+def test_reducing_a_still_image_does_not_load_the_animation_package(loaded_by_reducing_red):
     """Its modules take 20-35 ms to import, paid by every single-file call and worker."""
-    from PIL import Image
-
-    assert not _loaded_by_reduce(tmp_path, Image.new("RGB", (8, 8), "red"), 2,
-                                 "quantize.animation")
+    assert "quantize.animation" not in loaded_by_reducing_red(2)
 
 
 def test_import_quantize_loads_no_scipy_or_skimage(loaded_after):
