@@ -702,7 +702,8 @@ class SegmentResult(ReadOnlyArrays, ArrayResult):
     stretch_range : (float, float) or None
         With ``stretch=True``, the input's values read as 0 and 255
         (:func:`quantize.io.as_rgba_ranged`), by which :meth:`SegmentResult.region_stats`
-        and :meth:`SegmentResult.cluster_stats` give ``mean_input``; None otherwise.
+        and :meth:`SegmentResult.cluster_stats` give ``mean_input``, ``std_input``,
+        ``min_input`` and ``max_input``; None otherwise.
     n_regions : int
         The number of regions R.
     n_clusters : int or None
@@ -909,7 +910,12 @@ weights=(color=1, intensity=0, xy=0.3, texture=1))
         compute with. Of a stretched image (``stretch_range``), ``mean_input`` after
         ``mean_color``: that mean in the input's own values, ``low + mean * (high - low) /
         255``, to 6 significant digits (unrounded with ``exact=True``), as
-        ``segments.json`` gives it. With ``pixel_size``, the size (x, y) of a pixel in
+        ``segments.json`` gives it; then ``std_input``, ``min_input`` and ``max_input``,
+        the standard deviation (``ddof=0``), smallest and largest of the region's visible
+        values mapped back alike (the standard deviation times ``(high - low) / 255``), a
+        list of one value when the image's three channels are alike (a grey input), else
+        ``[r, g, b]`` (of a file, :func:`~quantize.segment_file.segment_file` gives those of
+        the input's own values). With ``pixel_size``, the size (x, y) of a pixel in
         micrometres (:attr:`~quantize.io.LoadedImage.pixel_size` of a TIFF that states
         one), ``area_um2`` and ``perimeter_um`` after ``segmented_color``: the area times a
         pixel's, and the perimeter's count of pixels times a pixel's side, to 6 significant
@@ -931,6 +937,8 @@ weights=(color=1, intensity=0, xy=0.3, texture=1))
         ...                  stretch=True)
         >>> [s["mean_input"] for s in result.region_stats()]
         [[1000.0, 1000.0, 1000.0], [3000.0, 3000.0, 3000.0]]
+        >>> [(s["std_input"], s["min_input"]) for s in result.region_stats()]
+        [([0.0], [1000.0]), ([0.0], [3000.0])]
         >>> [(s["area_um2"], s["perimeter_um"]) for s in result.region_stats(pixel_size=(0.5, 0.5))]
         [(0.5, 1.0), (0.5, 1.0)]
         """
@@ -940,7 +948,7 @@ weights=(color=1, intensity=0, xy=0.3, texture=1))
         return _regions.region_stats(self.labels, self.image, self.clusters, self.n_regions,
                                      sums=self._region_sums(), exact=exact,
                                      stretch_range=self.stretch_range, pixel_size=pixel_size,
-                                     input_sums=self._input_sums())
+                                     **self._input_stats())
 
     def cluster_stats(self, *, exact: bool = False) -> list[dict[str, Any]]:
         """One JSON-ready dict per cluster that some region is in, in cluster order: the
@@ -956,10 +964,11 @@ weights=(color=1, intensity=0, xy=0.3, texture=1))
         (see ``alpha``),
         0..255 with one decimal (unrounded with ``exact=True``), as a region's is worked
         out; ``"transparent": true`` last when none of them is visible (its
-        ``mean_color`` and ``mean_input`` then None). With
+        ``mean_color`` and ``*_input`` then None). With
         ``n_clusters``, the k-means clusters (``clusters_used`` of them); from the region
         hierarchy every region is its own cluster, so there is one record per region.
-        Of a stretched image, ``mean_input`` after ``mean_color``, as
+        Of a stretched image, ``mean_input``, ``std_input``, ``min_input`` and
+        ``max_input`` after ``mean_color``, of the cluster's visible pixels, as
         :meth:`SegmentResult.region_stats` gives a region's.
 
         Raises
@@ -971,7 +980,7 @@ weights=(color=1, intensity=0, xy=0.3, texture=1))
                                       int(self.centers.shape[0]),
                                       exact=check_bool(exact, "exact"),
                                       stretch_range=self.stretch_range,
-                                      input_sums=self._input_sums())
+                                      **self._input_stats())
 
     def _region_sums(self) -> _regions.RegionSums:
         """The regions' :class:`~quantize.reconstruct.regions.RegionSums`, made on first use."""
@@ -980,13 +989,23 @@ weights=(color=1, intensity=0, xy=0.3, texture=1))
             object.__setattr__(self, "_sums", sums)
         return self._sums
 
-    def _input_sums(self) -> _regions.RegionSums | None:
-        """The regions' sums of the input's values before a stretch
-        (:func:`~quantize.reconstruct.regions.input_value_sums`), or None when not known."""
-        if self._stretch_values is None or self.stretch_range is None:
-            return None
-        return _regions.input_value_sums(self.labels, self._stretch_values, self.n_regions,
-                                         self.alpha)
+    def _input_stats(self) -> dict[str, Any]:
+        """The statistics of the regions in the input's own values before a stretch, as
+        :func:`~quantize.reconstruct.regions.region_stats` takes them (``input_stats``,
+        :func:`~quantize.reconstruct.regions.input_value_stats`, and ``input_levels``):
+        of the input's values when known, else of the 8-bit levels (one channel when
+        their three are alike, as of a grey input), to be mapped back; ``{}`` when not
+        stretched."""
+        if self.stretch_range is None:
+            return {}
+        values, levels = self._stretch_values, self._stretch_values is None
+        if values is None:
+            image = self.image
+            grey = np.array_equal(image[..., 0], image[..., 1]) and \
+                np.array_equal(image[..., 0], image[..., 2])
+            values = image[..., 0] if grey else image
+        stats = _regions.input_value_stats(self.labels, values, self.n_regions, self.alpha)
+        return {"input_stats": stats, "input_levels": levels}
 
     def _with_stretch_range(self, stretch_range: tuple[float, float] | None,
                             values: np.ndarray | None = None) -> SegmentResult:

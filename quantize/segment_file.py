@@ -575,6 +575,12 @@ _MAX_LABEL = 65535
 INPUT_MEAN_UNITS = ("the input's own values [r, g, b] (grey: three alike): the mean of the "
                     "region's (or cluster's) visible pixels' values before the stretch, "
                     "whatever its curve")
+#: The units of ``std_input``, ``min_input`` and ``max_input``, written with ``--stretch``.
+INPUT_SPREAD_UNITS = MappingProxyType({
+    f"{name}_input": (f"the input's own values [r, g, b] (grey: [value]): the {what} of the "
+                      "region's (or cluster's) visible pixels' values before the stretch")
+    for name, what in (("std", "standard deviation (ddof=0)"), ("min", "smallest"),
+                       ("max", "largest"))})
 
 
 def _warn_if_zero_border(input: str | os.PathLike[str], rgb: np.ndarray, job: _Job,
@@ -662,7 +668,8 @@ def _stats_units(stretch_range: list[float] | None,
                  pixel_size: dict[str, list[float]] | None = None) -> dict[str, str]:
     """:data:`STATS_UNITS`, with ``mean_input``'s when the image was stretched and
     :data:`PHYSICAL_UNITS` when ``pixel_size`` (:func:`_pixel_size_record`) has one."""
-    more = {} if stretch_range is None else {"mean_input": INPUT_MEAN_UNITS}
+    more = {} if stretch_range is None else {"mean_input": INPUT_MEAN_UNITS,
+                                             **INPUT_SPREAD_UNITS}
     return {**STATS_UNITS, **more, **(PHYSICAL_UNITS if pixel_size else {})}
 
 
@@ -1133,6 +1140,9 @@ _TABLE_PARTS = MappingProxyType({
     "mean_input": ("r", "g", "b"),
     "segmented_color": ("r", "g", "b"),
 })
+#: The fields of ``region_stats`` of one value a channel: one column of a grey input's
+#: (``std_input``), three of a colour one's (``std_input_r``, ...).
+_CHANNEL_FIELDS = ("std_input", "min_input", "max_input")
 
 
 def regions_table(records: list[dict[str, Any]]) -> str:
@@ -1155,26 +1165,41 @@ def regions_table(records: list[dict[str, Any]]) -> str:
     import csv
 
     fields = [key for key in records[0] if key != "transparent"]
-    header = [f"{key}_{part}" for key in fields for part in _TABLE_PARTS.get(key, ("",))]
+    parts = {**_TABLE_PARTS, **{key: _channel_parts(records, key) for key in _CHANNEL_FIELDS}}
+    header = [f"{key}_{part}" for key in fields for part in parts.get(key, ("",))]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([name.rstrip("_") for name in header] + ["transparent"])
     for record in records:
-        row = [v for key in fields for v in _table_cells(key, record[key])]
+        row = [v for key in fields for v in _table_cells(key, record[key], parts)]
         writer.writerow(row + [bool(record.get("transparent", False))])
     return buffer.getvalue()
 
 
-def _table_cells(key: str, value: Any) -> list[Any]:
+def _table_cells(key: str, value: Any,
+                 parts: Mapping[str, tuple[str, ...]] = _TABLE_PARTS) -> list[Any]:
     """The cells of ``regions.csv`` of the field ``key`` of a region's record: a list
-    field's parts (:data:`_TABLE_PARTS`), empty of None; another field's value.
+    field's parts (``parts``, :data:`_TABLE_PARTS` and those of :func:`_channel_parts`),
+    empty of None; another field's value.
 
     >>> _table_cells("mean_color", [9.0, 0.0, 0.5]), _table_cells("mean_input", None)
     ([9.0, 0.0, 0.5], ['', '', ''])
     """
-    if key not in _TABLE_PARTS:
+    if key not in parts:
         return [value]
-    return [""] * len(_TABLE_PARTS[key]) if value is None else list(value)
+    return [""] * len(parts[key]) if value is None else list(value)
+
+
+def _channel_parts(records: list[dict[str, Any]], key: str) -> tuple[str, ...]:
+    """The column parts of the field ``key`` of :data:`_CHANNEL_FIELDS` in ``records``:
+    ``("",)``, one column named ``key``, of a grey input's one value; ``("r", "g", "b")`` of
+    a colour one's three.
+
+    >>> _channel_parts([{"std_input": None}, {"std_input": [2.5]}], "std_input")
+    ('',)
+    """
+    width = next((len(r[key]) for r in records if r.get(key) is not None), 1)
+    return ("",) if width == 1 else ("r", "g", "b")
 
 
 def class_levels(result: SegmentResult) -> np.ndarray:

@@ -3011,7 +3011,12 @@ def test_stats_of_a_stretched_image_give_the_means_in_its_own_values():
     assert [s["mean_input"] for s in result.region_stats()] == expected
     assert [s["mean_input"] for s in result.cluster_stats()] == expected
     assert list(result.cluster_stats()[0]) == ["cluster", "regions", "area", "fraction",
-                                               "mean_color", "mean_input"]
+                                               "mean_color", "mean_input", "std_input",
+                                               "min_input", "max_input"]
+    # of an array, whose values are not kept: its levels mapped back, one value a channel
+    assert [(s["std_input"], s["min_input"], s["max_input"]) for s in result.cluster_stats()] \
+        == [([0.0] * 3, [1000.0] * 3, [1000.0] * 3),
+            ([0.0] * 3, [3000.0, 3000.0, 2003.92], [3000.0, 3000.0, 2003.92])]
     exact = result.cluster_stats(exact=True)[1]["mean_input"]
     assert exact == [3000.0, 3000.0, 1000.0 + 128.0 * 2000.0 / 255.0]
     with warnings.catch_warnings():  # read as counts, dark: said, and one cluster
@@ -3058,3 +3063,14 @@ def test_a_four_band_scene_is_segmented_whole_its_near_infrared_a_band():
     assert result.to_rgba()[0, :, 3].tolist() == [255] * 8
     as_alpha = quantize.reduce_colors(scene, 2, seed=0, fourth_channel="alpha")
     assert as_alpha.to_rgba()[0, :, 3].tolist() == [1] * 4 + [78] * 4  # asked for
+
+
+def test_stats_of_a_stretched_grey_array_give_one_std_min_and_max_a_region():
+    """Of a grey input, std_input, min_input and max_input are one value each (mean_input
+    three alike, as before); levels 0, 1, 254, 255 of 0..2550 map back exactly."""
+    counts = np.array([[0, 10, 2550, 2540]], np.uint16)
+    result = segment(counts, 2, stretch=True, min_region=0, smooth=0, seed=0,
+                     weights={"xy": 0, "texture": 0})
+    assert [(s["mean_input"], s["std_input"], s["min_input"], s["max_input"])
+            for s in result.region_stats()] == [([5.0] * 3, [5.0], [0.0], [10.0]),
+                                               ([2545.0] * 3, [5.0], [2540.0], [2550.0])]

@@ -87,7 +87,8 @@ Writes into the output folder (-o), segments.json last:
   overlay.png     those borders on the photo, in red or --overlay-color
   flats.png       each region in a colour of its own (flats of line art)
   regions.csv     region_stats (below) as a table, one row per region, lists
-                  as columns (bbox_row_min, ..., mean_color_r, ...)
+                  as columns (bbox_row_min, ..., mean_color_r, ...; a grey
+                  input's std_input, min_input, max_input one column each)
   edges.png       with --edges: border strength 0..1 as 0..65535
   classes.png     with --classes: the cluster 0..K-1 of each pixel (8-bit
                   grey up to 256 clusters, else 16-bit), as cluster_stats
@@ -97,7 +98,8 @@ Writes into the output folder (-o), segments.json last:
                   cluster_stats (per cluster: cluster, regions, area,
                   fraction of all pixels, with no-data or transparent
                   pixels valid_fraction of those that show, mean_color,
-                  with --stretch mean_input),
+                  with --stretch mean_input, std_input, min_input,
+                  max_input),
                   region_stats_units (the units below) and
                   region_stats, per region: label, cluster, area (pixels),
                   perimeter (its pixels with a 4-neighbour in another
@@ -107,7 +109,10 @@ Writes into the output folder (-o), segments.json last:
                   pixel index), inner_point [row, col] (the pixel index
                   farthest from its edge), mean_color [r, g, b] (sRGB
                   0..255, of the visible pixels), segmented_color
-                  [r, g, b] (integers, as segmented.png fills it),
+                  [r, g, b] (integers, as segmented.png fills it), with
+                  --stretch after mean_color mean_input, std_input,
+                  min_input, max_input (the input's own values, of the
+                  visible pixels; [v] of a grey input, [r, g, b] else),
                   area_um2 and perimeter_um (square micrometres and
                   micrometres, of a TIFF that states its pixels' size,
                   pixel_size_um) and, when none of its pixels is
@@ -288,8 +293,11 @@ def segment_command(
         "16-bit, 32-bit or float images (microscopy, astronomy) whose values come out a few "
         "dark levels. segmented.png, overlay.png and the mean colours in segments.json are "
         "then of the stretched image; segments.json adds the range stretched (stretch_range) "
-        "and each region's and cluster's mean in the input's own values "
-        "(mean_input). One hot or dead pixel sets that range (--stretch-clip does not "
+        "and each region's and cluster's mean, standard deviation, minimum and maximum in "
+        "the input's own values (mean_input, std_input, min_input, max_input; of the pixels "
+        "that show, no data left out). Example, a 16-bit CT slice's tissue classes: "
+        "quantize segment slice.tif -k 4 --stretch -w xy=0 -w texture=0 --smooth 0 "
+        "--min-region 0 --classes. One hot or dead pixel sets that range (--stretch-clip does not "
         "let it).")] = False,
     stretch_clip: Annotated[float | None, typer.Option(
         "--stretch-clip", metavar="P", parser=number,
