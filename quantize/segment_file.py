@@ -34,6 +34,7 @@ from ._validation import (
     foreign_keywords,
     recorded_seed,
 )
+from .classes import ClassOrder, classes_by_lightness
 from .errors import (
     GeoTagsLeftOutWarning,
     InputParameterError,
@@ -87,6 +88,7 @@ from .segment import (
     AlphaIgnoredWarning,
     SegmentResult,
     boundary_map,
+    check_class_order,
     check_cut,
     check_hierarchy_weights,
     check_min_region,
@@ -164,6 +166,7 @@ def segment_file(
     stretch_clip: float = 0.0,
     stretch_curve: StretchCurve = "linear",
     stretch_softening: float | None = None,
+    class_order: ClassOrder = "kmeans",
 ) -> dict[str, Any]:
     """Segment an image file and write the results into ``outdir``.
 
@@ -309,6 +312,12 @@ def segment_file(
         :func:`quantize.segment.segment` does with ``classes_in``, and ``n_clusters``,
         ``weights`` and ``space`` are its own (given, they must match). Recorded
         (``"classes_in"``) when given.
+    class_order : {"kmeans", "lightness"}, default "kmeans"
+        How the clusters of ``n_clusters`` (or the classes of ``classes_in``) are numbered,
+        in ``classes.png``, ``cluster_stats`` and each region's ``cluster``, as
+        :func:`quantize.segment.segment` numbers them: "lightness" by increasing lightness,
+        the darkest 0 (of a grey input read with ``stretch``, by the mean of its own
+        values). Recorded (``"class_order"``) when not "kmeans".
     page : int, optional
         Segment only this page (from 1) of a TIFF of several pages of one size, into
         ``outdir`` itself; recorded as ``"page"``, with ``"input_pages"``, the pages the
@@ -386,10 +395,13 @@ def segment_file(
     nodata, intent = check_nodata(nodata), check_intent(intent)
     page = check_optional_int(page, "page", minimum=1)
     shared = None
+    order = check_class_order(class_order, n_clusters if classes_in is None else 1)
     if classes_in is not None:  # read once; its k, weights and space are the job's
         shared, n_clusters, weights, space, _ = classes_settings(
             check_path(classes_in, "classes_in"), n_clusters, regions, weights or None, space,
             DEFAULT_TEXTURE_SCALES)
+        if order == "lightness":  # a file without colours is named before any image is read
+            classes_by_lightness(shared, f"classes file {os.fspath(classes_in)!r}")
     params = _check_job_params(n_clusters, regions, weights, space, min_region, seed, edges,
                                superpixels, smooth, working_size)
     names = output_names(edges, classes)
@@ -401,7 +413,7 @@ def segment_file(
     probe_image(input, max_pixels=max_pixels)  # a bad input is named before any folder is made
     job = _Job(params, names, force, max_pixels, stretch, nodata, shared, overlay_color,
                strip, keep_gps, edges, classes, classes_in, seed, input_name, intent,
-               stretch_clip, curve)
+               stretch_clip, curve, order)
     pages = 1 if page is not None else stack_pages(input)
     if pages > 1:
         record = _segment_stack(job, input, outdir, folder, pages)
@@ -432,6 +444,7 @@ class _Job(NamedTuple):
     intent: Intent
     stretch_clip: float
     curve: tuple[str, float] = ("linear", DEFAULT_SOFTENING)
+    class_order: str = "kmeans"
 
 
 def _segment_page(job: _Job, input: str | os.PathLike[str], outdir: str | os.PathLike[str],
@@ -464,7 +477,8 @@ def _segment_page(job: _Job, input: str | os.PathLike[str], outdir: str | os.Pat
             _warn_if_animated(input, loaded.n_frames, loaded.format)
         result = segment_pixels(loaded.rgb, loaded.alpha, **params,
                                 stretch_range=loaded.stretch_range, classes_in=job.shared,
-                                stretch_values=loaded.stretch_values)
+                                stretch_values=loaded.stretch_values,
+                                class_order=job.class_order)
         dpi, exif = loaded.dpi, kept_exif(loaded.exif, job.strip, job.keep_gps)
         pixel_size = _pixel_size_record(loaded.pixel_size)
         nodata = nodata_record(loaded.nodata)  # the value used
@@ -505,6 +519,8 @@ def _segment_page(job: _Job, input: str | os.PathLike[str], outdir: str | os.Pat
                   **_given("working_size", params["working_size"]),
                   **_switches(job.strip, job.keep_gps),
                   **_given("classes_in", None if classes_in is None else str(classes_in)),
+                  **_given("class_order", None if job.class_order == "kmeans"
+                           else job.class_order),
                   **_given("intent", None if job.intent == DEFAULT_INTENT else job.intent),
                   **converted, **of_page, **_given("nodata", nodata)}
         _write_outputs(paths, result, record, stats, levels, input_path, job.overlay_color,
@@ -849,7 +865,8 @@ def check_segment_options(*, n_clusters: int | None = None, regions: int | None 
                           classes_in: str | os.PathLike[str] | None = None,
                           intent: Intent = DEFAULT_INTENT,
                           stretch_clip: float = 0.0, stretch_curve: StretchCurve = "linear",
-                          stretch_softening: float | None = None) -> dict[str, Any]:
+                          stretch_softening: float | None = None,
+                          class_order: ClassOrder = "kmeans") -> dict[str, Any]:
     """Validate the keyword options of :func:`segment_file` and fill in their defaults.
 
     For drivers (batch runs) that check options once, before any file is read,
@@ -862,7 +879,8 @@ def check_segment_options(*, n_clusters: int | None = None, regions: int | None 
     ``stretch``, which it implies), ``stretch_curve``, only when not ``"linear"``, and
     ``stretch_softening``, only of ``"asinh"`` and ``"log"`` (with ``stretch``, which any
     curve but ``"linear"`` implies), ``nodata``, only when not ``"tag"``
-    (:func:`_nodata_given`), and ``intent``, only when not the default. ``classes`` is
+    (:func:`_nodata_given`), ``intent`` and ``class_order``, only when not the default.
+    ``classes`` is
     returned always (False left out of a batch's
     settings as earlier versions lack it: :mod:`quantize.batch.manifest`).
     ``classes_in`` is read once here (a file that is not a classes file is named before any
@@ -888,11 +906,15 @@ def check_segment_options(*, n_clusters: int | None = None, regions: int | None 
     classes = check_bool(classes, "classes")
     color = check_color(overlay_color, "overlay_color")
     shared = {}
+    order = check_class_order(class_order, n_clusters if classes_in is None else 1)
     if classes_in is not None:
-        _, n_clusters, weights, space, _ = classes_settings(
+        classes, n_clusters, weights, space, _ = classes_settings(
             check_path(classes_in, "classes_in"), n_clusters, regions, weights or None, space,
             DEFAULT_TEXTURE_SCALES)
+        if order == "lightness":
+            classes_by_lightness(classes, f"classes file {os.fspath(classes_in)!r}")
         shared = {"classes_in": classes_in}
+    shared.update({} if order == "kmeans" else {"class_order": order})
     params = _check_job_params(n_clusters, regions, weights, space, min_region, seed, edges,
                                superpixels, smooth, working_size)
     max_pixels = check_max_pixels(max_pixels)

@@ -42,6 +42,7 @@ from .common import (
     app,
     as_typed,
     choice_word,
+    class_orders,
     click_errors,
     color_names,
     elsewhere_hint,
@@ -92,8 +93,8 @@ Writes into the output folder (-o), segments.json last:
   edges.png       with --edges: border strength 0..1 as 0..65535
   classes.png     with --classes: the cluster 0..K-1 of each pixel (8-bit
                   grey up to 256 clusters, else 16-bit), as cluster_stats
-                  numbers them; with -k, fully transparent pixels are the
-                  last
+                  numbers them (--class-order lightness: the darkest 0);
+                  with -k, fully transparent pixels are the last
   segments.json   the --json record but seconds and output, plus input_path,
                   cluster_stats (per cluster: cluster, regions, area,
                   fraction of all pixels, with no-data or transparent
@@ -279,6 +280,17 @@ def segment_command(
         "class i is then the same colour and texture as in every image segmented with "
         "FILE. -k, -w and --space are FILE's (given, they must match).",
         show_default=False, parser=file_name)] = None,
+    class_order: Annotated[str | None, typer.Option(
+        "--class-order", metavar="kmeans|lightness", parser=choice_word(class_orders),
+        help="With -k or --classes-in: how the classes are numbered in classes.png, "
+        "cluster_stats and each region's cluster. kmeans (the default) as k-means found them, "
+        "an order that says nothing of the classes; lightness by increasing lightness, the "
+        "darkest 0 (the L* of each class's mean colour; of a grey image read with --stretch, "
+        "its mean value; with --classes-in, of the file's class colours, the same numbers in "
+        "every image). Recorded in segments.json (class_order). Example, a 16-bit CT slice "
+        "whose class 0 is the darkest tissue: quantize segment slice.tif -k 4 --stretch "
+        "-w xy=0 -w texture=0 --smooth 0 --min-region 0 --classes --class-order lightness.",
+        show_default=False, autocompletion=offering(class_orders))] = None,
     page: Annotated[int | None, typer.Option(
         "--page", metavar="N", parser=integer,
         help="Segment only page N (from 1) of a TIFF of several pages of one size, into "
@@ -374,7 +386,7 @@ def segment_command(
         "TIFF that states its pixels' size), superpixels (with --superpixels only), "
         "smooth (with --smooth only), working_size (with --working-size only), strip (true, "
         "with --strip only), keep_gps (true, with --keep-gps only), classes_in (with "
-        "--classes-in only), seconds.")] = False,
+        "--classes-in only), class_order (with --class-order lightness only), seconds.")] = False,
     quiet: Annotated[bool, typer.Option(
         "-q", "--quiet", help="Print only warnings and errors, no summary line.")] = False,
     force: Annotated[bool, typer.Option(
@@ -408,7 +420,8 @@ def segment_command(
         refuse_stream_without_output(input, "-o")
     carried = [("-k", n_clusters), ("--regions", regions), ("--superpixels", superpixels),
                ("--smooth", smooth), ("--working-size", working_size), ("--edges", edges),
-               ("--classes", classes), ("--classes-in", classes_in), ("--page", page),
+               ("--classes", classes), ("--classes-in", classes_in),
+               ("--class-order", class_order), ("--page", page),
                ("--stretch", stretch), ("--stretch-clip", stretch_clip),
                ("--stretch-curve", stretch_curve), ("--stretch-softening", stretch_softening),
                ("--nodata", nodata),
@@ -440,7 +453,8 @@ def segment_command(
                                   keep_gps=keep_gps, nodata=missing, classes_in=classes_in,
                                   intent=chosen, stretch_clip=stretch_clip or 0.0,
                                   stretch_curve=stretch_curve or "linear",
-                                  stretch_softening=stretch_softening)
+                                  stretch_softening=stretch_softening,
+                                  class_order=class_order or "kmeans")
         fail(f"{printable_line(str(input))}: is a directory, expected an image file{hint}",
              ExitCode.FAILED)
     refuse_closed_stdout("quiet" if quiet else "json" if as_json else "lines")
@@ -492,7 +506,8 @@ def segment_command(
                            "intent": chosen, "page": page,
                            "stretch_clip": stretch_clip or 0.0,
                            "stretch_curve": stretch_curve or "linear",
-                           "stretch_softening": stretch_softening}
+                           "stretch_softening": stretch_softening,
+                           "class_order": class_order or "kmeans"}
                 record = recorded_call(segment_file, (source, target), options,
                                        format_advice=True,
                                        noted=(GeoTagsLeftOutWarning, ProfileConvertedWarning))
