@@ -908,11 +908,11 @@ def check_segment_options(*, n_clusters: int | None = None, regions: int | None 
     shared = {}
     order = check_class_order(class_order, n_clusters if classes_in is None else 1)
     if classes_in is not None:
-        classes, n_clusters, weights, space, _ = classes_settings(
+        saved, n_clusters, weights, space, _ = classes_settings(
             check_path(classes_in, "classes_in"), n_clusters, regions, weights or None, space,
             DEFAULT_TEXTURE_SCALES)
         if order == "lightness":
-            classes_by_lightness(classes, f"classes file {os.fspath(classes_in)!r}")
+            classes_by_lightness(saved, f"classes file {os.fspath(classes_in)!r}")
         shared = {"classes_in": classes_in}
     shared.update({} if order == "kmeans" else {"class_order": order})
     params = _check_job_params(n_clusters, regions, weights, space, min_region, seed, edges,
