@@ -776,6 +776,9 @@ class SegmentResult(ReadOnlyArrays, ArrayResult):
     # The input's values before a stretch (LoadedImage.stretch_values), whose regions' means
     # are mean_input; None when not stretched, or not known (an array given to segment).
     _stretch_values: np.ndarray | None = field(default=None, init=False, repr=False)
+    # The regions' statistics of those values (_regions.InputStats), made once, on first
+    # use, for region_stats() and cluster_stats() alike.
+    _input_sums: _regions.InputStats | None = field(default=None, init=False, repr=False)
 
     _ARRAYS = ("labels", "clusters", "centers", "image", "alpha")
     _MAPPINGS = ("weights",)
@@ -1026,13 +1029,15 @@ weights=(color=1, intensity=0, xy=0.3, texture=1))
         if self.stretch_range is None:
             return {}
         values, levels = self._stretch_values, self._stretch_values is None
-        if values is None:
-            image = self.image
-            grey = np.array_equal(image[..., 0], image[..., 1]) and \
-                np.array_equal(image[..., 0], image[..., 2])
-            values = image[..., 0] if grey else image
-        stats = _regions.input_value_stats(self.labels, values, self.n_regions, self.alpha)
-        return {"input_stats": stats, "input_levels": levels}
+        if self._input_sums is None:
+            if values is None:
+                image = self.image
+                grey = np.array_equal(image[..., 0], image[..., 1]) and \
+                    np.array_equal(image[..., 0], image[..., 2])
+                values = image[..., 0] if grey else image
+            stats = _regions.input_value_stats(self.labels, values, self.n_regions, self.alpha)
+            object.__setattr__(self, "_input_sums", stats)
+        return {"input_stats": self._input_sums, "input_levels": levels}
 
     def _with_stretch_range(self, stretch_range: tuple[float, float] | None,
                             values: np.ndarray | None = None) -> SegmentResult:
@@ -1040,6 +1045,7 @@ weights=(color=1, intensity=0, xy=0.3, texture=1))
         ``values`` the input's values so stretched when known."""
         object.__setattr__(self, "stretch_range", stretch_range)
         object.__setattr__(self, "_stretch_values", values)
+        object.__setattr__(self, "_input_sums", None)
         return self
 
     def _with_sums(self, sums: _regions.RegionSums) -> SegmentResult:
