@@ -109,11 +109,11 @@ Writes into the output folder (-o), segments.json last:
                   indices, maxima excluded), centroid [row, col] (mean
                   pixel index), inner_point [row, col] (the pixel index
                   farthest from its edge), mean_color [r, g, b] (sRGB
-                  0..255, of the visible pixels), segmented_color
-                  [r, g, b] (integers, as segmented.png fills it), with
-                  --stretch after mean_color mean_input, std_input,
-                  min_input, max_input (the input's own values, of the
-                  visible pixels; [v] of a grey input, [r, g, b] else),
+                  0..255, of the visible pixels), with --stretch
+                  mean_input, std_input, min_input, max_input (the
+                  input's own values, of the visible pixels; [v] of a
+                  grey input, [r, g, b] else), segmented_color
+                  [r, g, b] (integers, as segmented.png fills it),
                   area_um2 and perimeter_um (square micrometres and
                   micrometres, of a TIFF that states its pixels' size,
                   pixel_size_um) and, when none of its pixels is
