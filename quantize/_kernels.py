@@ -1423,6 +1423,22 @@ def _lab_band(rgb: np.ndarray) -> np.ndarray:
     return lab
 
 
+def srgb_lightness(colors: np.ndarray) -> np.ndarray:
+    """CIE L* ``(...)`` float64 of ``(..., 3)`` sRGB colours of levels 0..255 not rounded to
+    integers (mean colours), with the white point and constants of :func:`srgb_to_lab`,
+    which it agrees with on integer levels.
+
+    >>> srgb_lightness(np.array([[255.0, 255.0, 255.0], [255.0, 0.0, 0.0], [0.5, 0.5, 0.5]]))\
+    ...     .round(3).tolist()
+    [100.0, 53.241, 0.137]
+    """
+    level = np.asarray(colors, dtype=np.float64) / 255.0
+    linear = np.where(level > 0.04045, ((level + 0.055) / 1.055) ** 2.4, level / 12.92)
+    y = linear @ _XYZ_FROM_RGB[1]
+    f = np.where(y > _EPSILON, np.cbrt(y), _KAPPA * y + 16.0 / 116.0)
+    return 116.0 * f - 16.0
+
+
 def lab_to_srgb(lab: np.ndarray) -> np.ndarray:
     """uint8 sRGB ``(..., 3)`` of CIE Lab colours, clipped to the sRGB gamut and rounded.
 

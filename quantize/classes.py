@@ -26,9 +26,9 @@ import json
 import math
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -36,8 +36,9 @@ from ._validation import check_choice, check_float
 from .errors import ImageReadError
 from .features import DEFAULT_TEXTURE_SCALES, SPACES, check_texture_scales, check_weights
 
-__all__ = ["CLASSES_FORMAT", "CLASSES_VERSION", "SAMPLES_PER_IMAGE", "SharedClasses",
-           "check_classes_fit", "check_shared_weights", "classes_from_samples", "read_classes"]
+__all__ = ["CLASS_ORDERS", "CLASSES_FORMAT", "ClassOrder", "CLASSES_VERSION", "SAMPLES_PER_IMAGE",
+           "SharedClasses", "check_classes_fit", "check_shared_weights", "classes_by_lightness",
+           "classes_from_samples", "read_classes"]
 
 #: The ``format`` field of a classes file.
 CLASSES_FORMAT = "quantize-classes"
@@ -49,6 +50,11 @@ CLASSES_VERSION = 2
 _FLAT_SPREAD = 1e-6
 #: Pixels drawn from each image's working copy for :func:`quantize.segment.fit_classes`.
 SAMPLES_PER_IMAGE = 20_000
+#: How classes are numbered (``class_order``, ``--class-order``): ``kmeans`` as k-means
+#: found them (of shared classes, as their file holds them), ``lightness`` by increasing
+#: lightness, the darkest 0.
+CLASS_ORDERS = ("kmeans", "lightness")
+ClassOrder = Literal["kmeans", "lightness"]
 
 
 @dataclass(frozen=True)
@@ -187,6 +193,34 @@ def classes_from_samples(samples: Sequence[tuple[np.ndarray, Mapping[str, float]
     centers = np.asarray(MiniBatchKMeans(k, seed=rng).fit(pooled).cluster_centers_, np.float64)
     mean = None if colors is None else _class_colors(pooled, centers, np.concatenate(colors))
     return SharedClasses(centers, w, space, scales, divisors, spreads, mean)
+
+
+def classes_by_lightness(classes: SharedClasses, name: str = "classes") -> SharedClasses:
+    """``classes`` numbered by increasing lightness, the CIE L* of each class's mean colour
+    (:attr:`SharedClasses.colors`), the darkest 0, equals in their order: their centres and
+    colours reordered, so that a file they are saved to keeps that order, and every image
+    segmented with them numbers its classes so.
+
+    Raises
+    ------
+    ValueError
+        When they have no colours (a file of an earlier version), naming ``name``.
+
+    >>> c = SharedClasses(np.array([[80.0], [10.0], [50.0]]), {"color": 0.0, "intensity": 1.0,
+    ...                   "xy": 0.0, "texture": 0.0}, "lab", (1.0,), {"intensity": 10.0},
+    ...                   colors=np.array([[200] * 3, [20] * 3, [120] * 3], np.uint8))
+    >>> classes_by_lightness(c).centers.ravel().tolist()
+    [10.0, 50.0, 80.0]
+    """
+    from ._kernels import srgb_lightness
+
+    if classes.colors is None:
+        raise ValueError(f"class_order='lightness' but {name} holds no class colours (a file "
+                         "of an earlier version); expected classes fitted again "
+                         "(batch --shared-classes --force, or fit_classes), or "
+                         "class_order='kmeans'")
+    order = np.argsort(srgb_lightness(classes.colors.astype(np.float64)), kind="stable")
+    return replace(classes, centers=classes.centers[order], colors=classes.colors[order])
 
 
 def _class_colors(X: np.ndarray, centers: np.ndarray, rgb: np.ndarray) -> np.ndarray:

@@ -73,6 +73,7 @@ from ._kernels import (
     row_bands,
     spread,
     sq_dist_from,
+    srgb_lightness,
     srgb_to_lab,
     unpack_rgb,
 )
@@ -92,7 +93,13 @@ from ._validation import (
     handed_out,
     shown_step,
 )
-from .classes import SAMPLES_PER_IMAGE, SharedClasses
+from .classes import (
+    CLASS_ORDERS,
+    SAMPLES_PER_IMAGE,
+    ClassOrder,
+    SharedClasses,
+    classes_by_lightness,
+)
 from .errors import QuantizeWarning, warn_caller
 from .features import (  # AlphaIgnoredWarning: build_features says it too
     DEFAULT_TEXTURE_SCALES,
@@ -654,6 +661,26 @@ def check_n_clusters(n_clusters: Any) -> int:
     return k
 
 
+def check_class_order(class_order: Any, n_clusters: Any) -> str:
+    """``class_order``, one of :data:`~quantize.classes.CLASS_ORDERS`; "lightness" only
+    with ``n_clusters`` (not None): the hierarchy's regions are each their own cluster,
+    numbered as the regions are.
+
+    >>> check_class_order("lightness", None)
+    Traceback (most recent call last):
+    ...
+    ValueError: class_order='lightness' applies to k-means clusters only (n_clusters=K); \
+the hierarchy's regions are each their own cluster, so expected class_order='kmeans' \
+without them
+    """
+    order = check_choice(class_order, "class_order", CLASS_ORDERS)
+    if order != "kmeans" and n_clusters is None:
+        raise ValueError(f"class_order={order!r} applies to k-means clusters only "
+                         "(n_clusters=K); the hierarchy's regions are each their own cluster, "
+                         "so expected class_order='kmeans' without them")
+    return order
+
+
 @dataclass(frozen=True, eq=False)
 class SegmentResult(ReadOnlyArrays, ArrayResult):
     """A segmentation: region labels, each region's cluster, and the photo.
@@ -702,7 +729,8 @@ class SegmentResult(ReadOnlyArrays, ArrayResult):
     stretch_range : (float, float) or None
         With ``stretch=True``, the input's values read as 0 and 255
         (:func:`quantize.io.as_rgba_ranged`), by which :meth:`SegmentResult.region_stats`
-        and :meth:`SegmentResult.cluster_stats` give ``mean_input``; None otherwise.
+        and :meth:`SegmentResult.cluster_stats` give ``mean_input``, ``std_input``,
+        ``min_input`` and ``max_input``; None otherwise.
     n_regions : int
         The number of regions R.
     n_clusters : int or None
@@ -748,6 +776,9 @@ class SegmentResult(ReadOnlyArrays, ArrayResult):
     # The input's values before a stretch (LoadedImage.stretch_values), whose regions' means
     # are mean_input; None when not stretched, or not known (an array given to segment).
     _stretch_values: np.ndarray | None = field(default=None, init=False, repr=False)
+    # The regions' statistics of those values (_regions.InputStats), made once, on first
+    # use, for region_stats() and cluster_stats() alike.
+    _input_sums: _regions.InputStats | None = field(default=None, init=False, repr=False)
 
     _ARRAYS = ("labels", "clusters", "centers", "image", "alpha")
     _MAPPINGS = ("weights",)
@@ -909,7 +940,12 @@ weights=(color=1, intensity=0, xy=0.3, texture=1))
         compute with. Of a stretched image (``stretch_range``), ``mean_input`` after
         ``mean_color``: that mean in the input's own values, ``low + mean * (high - low) /
         255``, to 6 significant digits (unrounded with ``exact=True``), as
-        ``segments.json`` gives it. With ``pixel_size``, the size (x, y) of a pixel in
+        ``segments.json`` gives it; then ``std_input``, ``min_input`` and ``max_input``,
+        the standard deviation (``ddof=0``), smallest and largest of the region's visible
+        values mapped back alike (the standard deviation times ``(high - low) / 255``), a
+        list of one value when the image's three channels are alike (a grey input), else
+        ``[r, g, b]`` (of a file, :func:`~quantize.segment_file.segment_file` gives those of
+        the input's own values). With ``pixel_size``, the size (x, y) of a pixel in
         micrometres (:attr:`~quantize.io.LoadedImage.pixel_size` of a TIFF that states
         one), ``area_um2`` and ``perimeter_um`` after ``segmented_color``: the area times a
         pixel's, and the perimeter's count of pixels times a pixel's side, to 6 significant
@@ -931,6 +967,8 @@ weights=(color=1, intensity=0, xy=0.3, texture=1))
         ...                  stretch=True)
         >>> [s["mean_input"] for s in result.region_stats()]
         [[1000.0, 1000.0, 1000.0], [3000.0, 3000.0, 3000.0]]
+        >>> [(s["std_input"], s["min_input"]) for s in result.region_stats()]
+        [([0.0], [1000.0]), ([0.0], [3000.0])]
         >>> [(s["area_um2"], s["perimeter_um"]) for s in result.region_stats(pixel_size=(0.5, 0.5))]
         [(0.5, 1.0), (0.5, 1.0)]
         """
@@ -940,7 +978,7 @@ weights=(color=1, intensity=0, xy=0.3, texture=1))
         return _regions.region_stats(self.labels, self.image, self.clusters, self.n_regions,
                                      sums=self._region_sums(), exact=exact,
                                      stretch_range=self.stretch_range, pixel_size=pixel_size,
-                                     input_sums=self._input_sums())
+                                     **self._input_stats())
 
     def cluster_stats(self, *, exact: bool = False) -> list[dict[str, Any]]:
         """One JSON-ready dict per cluster that some region is in, in cluster order: the
@@ -956,10 +994,11 @@ weights=(color=1, intensity=0, xy=0.3, texture=1))
         (see ``alpha``),
         0..255 with one decimal (unrounded with ``exact=True``), as a region's is worked
         out; ``"transparent": true`` last when none of them is visible (its
-        ``mean_color`` and ``mean_input`` then None). With
+        ``mean_color`` and ``*_input`` then None). With
         ``n_clusters``, the k-means clusters (``clusters_used`` of them); from the region
         hierarchy every region is its own cluster, so there is one record per region.
-        Of a stretched image, ``mean_input`` after ``mean_color``, as
+        Of a stretched image, ``mean_input``, ``std_input``, ``min_input`` and
+        ``max_input`` after ``mean_color``, of the cluster's visible pixels, as
         :meth:`SegmentResult.region_stats` gives a region's.
 
         Raises
@@ -971,7 +1010,7 @@ weights=(color=1, intensity=0, xy=0.3, texture=1))
                                       int(self.centers.shape[0]),
                                       exact=check_bool(exact, "exact"),
                                       stretch_range=self.stretch_range,
-                                      input_sums=self._input_sums())
+                                      **self._input_stats())
 
     def _region_sums(self) -> _regions.RegionSums:
         """The regions' :class:`~quantize.reconstruct.regions.RegionSums`, made on first use."""
@@ -980,13 +1019,25 @@ weights=(color=1, intensity=0, xy=0.3, texture=1))
             object.__setattr__(self, "_sums", sums)
         return self._sums
 
-    def _input_sums(self) -> _regions.RegionSums | None:
-        """The regions' sums of the input's values before a stretch
-        (:func:`~quantize.reconstruct.regions.input_value_sums`), or None when not known."""
-        if self._stretch_values is None or self.stretch_range is None:
-            return None
-        return _regions.input_value_sums(self.labels, self._stretch_values, self.n_regions,
-                                         self.alpha)
+    def _input_stats(self) -> dict[str, Any]:
+        """The statistics of the regions in the input's own values before a stretch, as
+        :func:`~quantize.reconstruct.regions.region_stats` takes them (``input_stats``,
+        :func:`~quantize.reconstruct.regions.input_value_stats`, and ``input_levels``):
+        of the input's values when known, else of the 8-bit levels (one channel when
+        their three are alike, as of a grey input), to be mapped back; ``{}`` when not
+        stretched."""
+        if self.stretch_range is None:
+            return {}
+        values, levels = self._stretch_values, self._stretch_values is None
+        if self._input_sums is None:
+            if values is None:
+                image = self.image
+                grey = np.array_equal(image[..., 0], image[..., 1]) and \
+                    np.array_equal(image[..., 0], image[..., 2])
+                values = image[..., 0] if grey else image
+            stats = _regions.input_value_stats(self.labels, values, self.n_regions, self.alpha)
+            object.__setattr__(self, "_input_sums", stats)
+        return {"input_stats": self._input_sums, "input_levels": levels}
 
     def _with_stretch_range(self, stretch_range: tuple[float, float] | None,
                             values: np.ndarray | None = None) -> SegmentResult:
@@ -994,6 +1045,7 @@ weights=(color=1, intensity=0, xy=0.3, texture=1))
         ``values`` the input's values so stretched when known."""
         object.__setattr__(self, "stretch_range", stretch_range)
         object.__setattr__(self, "_stretch_values", values)
+        object.__setattr__(self, "_input_sums", None)
         return self
 
     def _with_sums(self, sums: _regions.RegionSums) -> SegmentResult:
@@ -1021,6 +1073,7 @@ def segment(
     classes_in: SharedClasses | str | os.PathLike[str] | None = None,
     stretch_clip: float = 0.0,
     fourth_channel: FourthChannel | None = None,
+    class_order: ClassOrder = "kmeans",
 ) -> SegmentResult:
     """Segment ``image`` into regions of similar colour, texture and position.
 
@@ -1210,6 +1263,16 @@ def segment(
         :class:`~quantize.io.FourthChannelWarning` naming this keyword
         (:func:`quantize.io.as_rgba`). To segment by the near-infrared, pass the three bands
         to use, ``scene[..., [3, 0, 1]]``.
+    class_order : {"kmeans", "lightness"}, default "kmeans"
+        With ``n_clusters`` only: how the clusters (``clusters``, ``centers``, the class map,
+        :meth:`SegmentResult.cluster_stats`) are numbered. "kmeans", as k-means found
+        them, an order that says nothing of what they are and may change with the seed
+        (with ``classes_in``, the classes' own order); "lightness", by increasing
+        lightness, the darkest 0: the CIE L* of each cluster's mean colour (of its visible
+        pixels; of a grey file read by :func:`~quantize.segment_file.segment_file`, the mean
+        of its own values), the fully transparent pixels' cluster still the last. With
+        ``classes_in``, the classes by the L* of their colours
+        (:func:`quantize.classes.classes_by_lightness`), the same numbers in every image.
 
     Returns
     -------
@@ -1307,7 +1370,8 @@ def segment(
                           space=space, min_region=min_region, texture_scales=texture_scales,
                           seed=seed, advice=alpha_advice(image, _ALPHA_ADVICE),
                           superpixels=superpixels, smooth=smooth, working_size=working_size,
-                          stretch_range=stretch_range, classes_in=classes_in)
+                          stretch_range=stretch_range, classes_in=classes_in,
+                          class_order=class_order)
 
 
 @foreign_keywords
@@ -1329,6 +1393,7 @@ def segment_pixels(
     stretch_range: tuple[float, float] | None = None,
     classes_in: SharedClasses | str | os.PathLike[str] | None = None,
     stretch_values: np.ndarray | None = None,
+    class_order: ClassOrder = "kmeans",
 ) -> SegmentResult:
     """:func:`segment` of an image read already, as :func:`~quantize.io.as_rgba` gives it:
     ``rgb`` ``(H, W, 3)`` uint8, which the result keeps (it is not copied; nor modified),
@@ -1342,9 +1407,12 @@ def segment_pixels(
     :func:`segment` checks them.
     """
     shared = None
+    order = check_class_order(class_order, n_clusters if classes_in is None else 1)
     if classes_in is not None:
         shared, n_clusters, weights, space, texture_scales = classes_settings(
             classes_in, n_clusters, regions, weights, space, texture_scales)
+        if order == "lightness":
+            shared = classes_by_lightness(shared, "classes_in")
     w = check_weights(weights)
     scales = check_texture_scales(texture_scales)
     rng = check_seed(seed)
@@ -1380,6 +1448,8 @@ def segment_pixels(
         _warn_if_pieces_lost(result, pieces, k, speck, unmerged, limit, given, working_size)
     if shared is None:  # shared classes keep their numbers, held or not
         result = _numbered_without_gaps(result, k)
+        if order == "lightness":
+            result = _numbered_by_lightness(result, stretch_values)
     return result._with_stretch_range(stretch_range, stretch_values)
 
 
@@ -1424,7 +1494,8 @@ def fit_classes(images: Iterable[Any], n_clusters: int, *,
                 seed: Seed = None, samples_per_image: int = SAMPLES_PER_IMAGE,
                 working_size: int | str | None = None, stretch: bool = False,
                 stretch_clip: float = 0.0,
-                fourth_channel: FourthChannel | None = None) -> SharedClasses:
+                fourth_channel: FourthChannel | None = None,
+                class_order: ClassOrder = "kmeans") -> SharedClasses:
     """Fit ``n_clusters`` k-means classes on feature vectors sampled from all ``images``.
 
     Each image contributes ``samples_per_image`` of its working copy's visible pixels
@@ -1454,6 +1525,10 @@ def fit_classes(images: Iterable[Any], n_clusters: int, *,
         Randomness of the samples and of k-means.
     samples_per_image : int
         Pixels drawn from each image, >= 1.
+    class_order : {"kmeans", "lightness"}, default "kmeans"
+        How the classes are numbered: as k-means found them, or by increasing lightness
+        of their colours (:func:`quantize.classes.classes_by_lightness`), the darkest 0,
+        the order their file keeps, and every image segmented with them.
 
     Returns
     -------
@@ -1482,12 +1557,14 @@ def fit_classes(images: Iterable[Any], n_clusters: int, *,
     n = check_int(samples_per_image, "samples_per_image", minimum=1)
     working_size = check_working_size(working_size, k)
     rng = check_seed(seed)
+    order = check_class_order(class_order, k)
     reading = {"stretch_clip": check_stretch_clip(stretch_clip)}
     reading["stretch"] = check_bool(stretch, "stretch") or reading["stretch_clip"] > 0
     samples = [_class_sample(image, w, space, scales, n, rng, working_size, reading,
                              fourth_channel) for image in images]
-    return classes_from_samples([(X, own) for X, own, _ in samples], k, w, space, scales, rng,
-                                [rgb for _, _, rgb in samples])
+    classes = classes_from_samples([(X, own) for X, own, _ in samples], k, w, space, scales,
+                                   rng, [rgb for _, _, rgb in samples])
+    return classes_by_lightness(classes) if order == "lightness" else classes
 
 
 def _class_sample(image: Any, w: dict[str, float], space: str, scales: tuple[float, ...],
@@ -1702,6 +1779,33 @@ def _numbered_without_gaps(result: SegmentResult, k: int) -> SegmentResult:
     return SegmentResult(result.labels, number[result.clusters], result.centers[used],
                          result.image, result.weights, result.min_region, result.alpha,
                          n_clusters=result.n_clusters, space=result.space)
+
+
+def _numbered_by_lightness(result: SegmentResult, values: np.ndarray | None
+                           ) -> SegmentResult:
+    """``result`` with its clusters numbered by increasing lightness, the darkest 0: the
+    CIE L* of each cluster's mean colour over its visible pixels, or, of a grey input whose
+    own ``values`` ``(H, W)`` are known (:attr:`~quantize.io.LoadedImage.stretch_values`),
+    its mean value; clusters of no visible pixel (the fully transparent pixels', those
+    left no region) after the others, all equals in their order. Its regions are not
+    changed, nor their sums, which it keeps."""
+    sums = result._region_sums()
+    k = result.centers.shape[0]
+    mapping = np.concatenate([[0], result.clusters.astype(np.intp) + 1])
+    merged = sums.merged(mapping, k)
+    visible = (merged.area if merged.hidden is None else merged.area - merged.hidden)[1:]
+    if values is not None and values.ndim == 2:
+        stats = _regions.input_value_stats(result.labels, values, result.n_regions,
+                                           result.alpha)
+        key = stats.merged(mapping, k).means()[1:, 0]
+    else:
+        key = srgb_lightness(merged.shown_means()[1:])
+    order = np.argsort(np.where(visible > 0, key, np.inf), kind="stable")
+    number = np.empty(k, dtype=result.clusters.dtype)
+    number[order] = np.arange(k, dtype=number.dtype)
+    return SegmentResult(result.labels, number[result.clusters], result.centers[order],
+                         result.image, result.weights, result.min_region, result.alpha,
+                         n_clusters=result.n_clusters, space=result.space)._with_sums(sums)
 
 
 def _warn_smoothed_into_one(k: int, n_centers: int, speck: int, h: int, w: int) -> None:

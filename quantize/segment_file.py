@@ -34,6 +34,7 @@ from ._validation import (
     foreign_keywords,
     recorded_seed,
 )
+from .classes import ClassOrder, classes_by_lightness
 from .errors import (
     GeoTagsLeftOutWarning,
     OutputError,
@@ -87,6 +88,7 @@ from .segment import (
     AlphaIgnoredWarning,
     SegmentResult,
     boundary_map,
+    check_class_order,
     check_cut,
     check_hierarchy_weights,
     check_min_region,
@@ -169,6 +171,7 @@ def segment_file(
     stretch_clip: float = 0.0,
     stretch_curve: StretchCurve = "linear",
     stretch_softening: float | None = None,
+    class_order: ClassOrder = "kmeans",
 ) -> dict[str, Any]:
     """Segment an image file and write the results into ``outdir``.
 
@@ -315,6 +318,12 @@ def segment_file(
         :func:`quantize.segment.segment` does with ``classes_in``, and ``n_clusters``,
         ``weights`` and ``space`` are its own (given, they must match). Recorded
         (``"classes_in"``) when given.
+    class_order : {"kmeans", "lightness"}, default "kmeans"
+        How the clusters of ``n_clusters`` (or the classes of ``classes_in``) are numbered,
+        in ``classes.png``, ``cluster_stats`` and each region's ``cluster``, as
+        :func:`quantize.segment.segment` numbers them: "lightness" by increasing lightness,
+        the darkest 0 (of a grey input read with ``stretch``, by the mean of its own
+        values). Recorded (``"class_order"``) when not "kmeans".
     page : int, optional
         Segment only this page (from 1) of a TIFF of several pages of one size, into
         ``outdir`` itself; recorded as ``"page"``, with ``"input_pages"``, the pages the
@@ -389,10 +398,13 @@ def segment_file(
     nodata, intent = check_nodata(nodata), check_intent(intent)
     page = check_optional_int(page, "page", minimum=1)
     shared = None
+    order = check_class_order(class_order, n_clusters if classes_in is None else 1)
     if classes_in is not None:  # read once; its k, weights and space are the job's
         shared, n_clusters, weights, space, _ = classes_settings(
             check_path(classes_in, "classes_in"), n_clusters, regions, weights or None, space,
             DEFAULT_TEXTURE_SCALES)
+        if order == "lightness":  # a file without colours is named before any image is read
+            classes_by_lightness(shared, f"classes file {os.fspath(classes_in)!r}")
     params = _check_job_params(n_clusters, regions, weights, space, min_region, seed, edges,
                                superpixels, smooth, working_size)
     names = output_names(edges, classes)
@@ -404,7 +416,7 @@ def segment_file(
     probe_image(input, max_pixels=max_pixels)  # a bad input is named before any folder is made
     job = _Job(params, names, force, max_pixels, stretch, nodata, shared, overlay_color,
                strip, keep_gps, edges, classes, classes_in, seed, input_name, intent,
-               stretch_clip, curve)
+               stretch_clip, curve, order)
     pages = 1 if page is not None else stack_pages(input)
     if pages > 1:
         record = _segment_stack(job, input, outdir, folder, pages)
@@ -435,6 +447,7 @@ class _Job(NamedTuple):
     intent: Intent
     stretch_clip: float
     curve: tuple[str, float] = ("linear", DEFAULT_SOFTENING)
+    class_order: str = "kmeans"
 
 
 def _segment_page(job: _Job, input: str | os.PathLike[str], outdir: str | os.PathLike[str],
@@ -467,7 +480,8 @@ def _segment_page(job: _Job, input: str | os.PathLike[str], outdir: str | os.Pat
             _warn_if_animated(input, loaded.n_frames, loaded.format)
         result = segment_pixels(loaded.rgb, loaded.alpha, **params,
                                 stretch_range=loaded.stretch_range, classes_in=job.shared,
-                                stretch_values=loaded.stretch_values)
+                                stretch_values=loaded.stretch_values,
+                                class_order=job.class_order)
         dpi, exif = loaded.dpi, kept_exif(loaded.exif, job.strip, job.keep_gps)
         pixel_size = _pixel_size_record(loaded.pixel_size)
         nodata = nodata_record(loaded.nodata)  # the value used
@@ -507,6 +521,8 @@ def _segment_page(job: _Job, input: str | os.PathLike[str], outdir: str | os.Pat
                   **_given("working_size", params["working_size"]),
                   **_switches(job.strip, job.keep_gps),
                   **_given("classes_in", None if classes_in is None else str(classes_in)),
+                  **_given("class_order", None if job.class_order == "kmeans"
+                           else job.class_order),
                   **_given("intent", None if job.intent == DEFAULT_INTENT else job.intent),
                   **converted, **of_page, **_given("nodata", nodata)}
         _write_outputs(paths, result, record, stats, levels, input_path, job.overlay_color,
@@ -591,6 +607,12 @@ def _wide_labels(names: tuple[str, ...], paths: dict[str, Path], input: Path,
 INPUT_MEAN_UNITS = ("the input's own values [r, g, b] (grey: three alike): the mean of the "
                     "region's (or cluster's) visible pixels' values before the stretch, "
                     "whatever its curve")
+#: The units of ``std_input``, ``min_input`` and ``max_input``, written with ``--stretch``.
+INPUT_SPREAD_UNITS = MappingProxyType({
+    f"{name}_input": (f"the input's own values [r, g, b] (grey: [value]): the {what} of the "
+                      "region's (or cluster's) visible pixels' values before the stretch")
+    for name, what in (("std", "standard deviation (ddof=0)"), ("min", "smallest"),
+                       ("max", "largest"))})
 
 
 def _warn_if_zero_border(input: str | os.PathLike[str], rgb: np.ndarray, job: _Job,
@@ -678,7 +700,8 @@ def _stats_units(stretch_range: list[float] | None,
                  pixel_size: dict[str, list[float]] | None = None) -> dict[str, str]:
     """:data:`STATS_UNITS`, with ``mean_input``'s when the image was stretched and
     :data:`PHYSICAL_UNITS` when ``pixel_size`` (:func:`_pixel_size_record`) has one."""
-    more = {} if stretch_range is None else {"mean_input": INPUT_MEAN_UNITS}
+    more = {} if stretch_range is None else {"mean_input": INPUT_MEAN_UNITS,
+                                             **INPUT_SPREAD_UNITS}
     return {**STATS_UNITS, **more, **(PHYSICAL_UNITS if pixel_size else {})}
 
 
@@ -859,7 +882,8 @@ def check_segment_options(*, n_clusters: int | None = None, regions: int | None 
                           classes_in: str | os.PathLike[str] | None = None,
                           intent: Intent = DEFAULT_INTENT,
                           stretch_clip: float = 0.0, stretch_curve: StretchCurve = "linear",
-                          stretch_softening: float | None = None) -> dict[str, Any]:
+                          stretch_softening: float | None = None,
+                          class_order: ClassOrder = "kmeans") -> dict[str, Any]:
     """Validate the keyword options of :func:`segment_file` and fill in their defaults.
 
     For drivers (batch runs) that check options once, before any file is read,
@@ -872,7 +896,8 @@ def check_segment_options(*, n_clusters: int | None = None, regions: int | None 
     ``stretch``, which it implies), ``stretch_curve``, only when not ``"linear"``, and
     ``stretch_softening``, only of ``"asinh"`` and ``"log"`` (with ``stretch``, which any
     curve but ``"linear"`` implies), ``nodata``, only when not ``"tag"``
-    (:func:`_nodata_given`), and ``intent``, only when not the default. ``classes`` is
+    (:func:`_nodata_given`), ``intent`` and ``class_order``, only when not the default.
+    ``classes`` is
     returned always (False left out of a batch's
     settings as earlier versions lack it: :mod:`quantize.batch.manifest`).
     ``classes_in`` is read once here (a file that is not a classes file is named before any
@@ -898,11 +923,15 @@ def check_segment_options(*, n_clusters: int | None = None, regions: int | None 
     classes = check_bool(classes, "classes")
     color = check_color(overlay_color, "overlay_color")
     shared = {}
+    order = check_class_order(class_order, n_clusters if classes_in is None else 1)
     if classes_in is not None:
-        _, n_clusters, weights, space, _ = classes_settings(
+        saved, n_clusters, weights, space, _ = classes_settings(
             check_path(classes_in, "classes_in"), n_clusters, regions, weights or None, space,
             DEFAULT_TEXTURE_SCALES)
+        if order == "lightness":
+            classes_by_lightness(saved, f"classes file {os.fspath(classes_in)!r}")
         shared = {"classes_in": classes_in}
+    shared.update({} if order == "kmeans" else {"class_order": order})
     params = _check_job_params(n_clusters, regions, weights, space, min_region, seed, edges,
                                superpixels, smooth, working_size)
     max_pixels = check_max_pixels(max_pixels)
@@ -1155,6 +1184,9 @@ _TABLE_PARTS = MappingProxyType({
     "mean_input": ("r", "g", "b"),
     "segmented_color": ("r", "g", "b"),
 })
+#: The fields of ``region_stats`` of one value a channel: one column of a grey input's
+#: (``std_input``), three of a colour one's (``std_input_r``, ...).
+_CHANNEL_FIELDS = ("std_input", "min_input", "max_input")
 
 
 def regions_table(records: list[dict[str, Any]]) -> str:
@@ -1177,26 +1209,41 @@ def regions_table(records: list[dict[str, Any]]) -> str:
     import csv
 
     fields = [key for key in records[0] if key != "transparent"]
-    header = [f"{key}_{part}" for key in fields for part in _TABLE_PARTS.get(key, ("",))]
+    parts = {**_TABLE_PARTS, **{key: _channel_parts(records, key) for key in _CHANNEL_FIELDS}}
+    header = [f"{key}_{part}" for key in fields for part in parts.get(key, ("",))]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([name.rstrip("_") for name in header] + ["transparent"])
     for record in records:
-        row = [v for key in fields for v in _table_cells(key, record[key])]
+        row = [v for key in fields for v in _table_cells(key, record[key], parts)]
         writer.writerow(row + [bool(record.get("transparent", False))])
     return buffer.getvalue()
 
 
-def _table_cells(key: str, value: Any) -> list[Any]:
+def _table_cells(key: str, value: Any,
+                 parts: Mapping[str, tuple[str, ...]] = _TABLE_PARTS) -> list[Any]:
     """The cells of ``regions.csv`` of the field ``key`` of a region's record: a list
-    field's parts (:data:`_TABLE_PARTS`), empty of None; another field's value.
+    field's parts (``parts``, :data:`_TABLE_PARTS` and those of :func:`_channel_parts`),
+    empty of None; another field's value.
 
     >>> _table_cells("mean_color", [9.0, 0.0, 0.5]), _table_cells("mean_input", None)
     ([9.0, 0.0, 0.5], ['', '', ''])
     """
-    if key not in _TABLE_PARTS:
+    if key not in parts:
         return [value]
-    return [""] * len(_TABLE_PARTS[key]) if value is None else list(value)
+    return [""] * len(parts[key]) if value is None else list(value)
+
+
+def _channel_parts(records: list[dict[str, Any]], key: str) -> tuple[str, ...]:
+    """The column parts of the field ``key`` of :data:`_CHANNEL_FIELDS` in ``records``:
+    ``("",)``, one column named ``key``, of a grey input's one value; ``("r", "g", "b")`` of
+    a colour one's three.
+
+    >>> _channel_parts([{"std_input": None}, {"std_input": [2.5]}], "std_input")
+    ('',)
+    """
+    width = next((len(r[key]) for r in records if r.get(key) is not None), 1)
+    return ("",) if width == 1 else ("r", "g", "b")
 
 
 def class_levels(result: SegmentResult) -> np.ndarray:

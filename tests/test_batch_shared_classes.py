@@ -349,3 +349,36 @@ def test_stretched_16_bit_scenes_share_the_classes_of_their_levels_stretched(tmp
         assert sorted(pixels) == [400, 400, 1200, 1200]  # every class holds pixels
     assert fitted["scenes"] == fitted["levels"] and sorted(fitted["scenes"]) == [
         "#001eff", "#ff1e00"]
+
+
+@pytest.mark.parametrize("seed", ["0", "1", "2"])
+def test_shared_classes_in_lightness_order_number_the_darkest_0_in_file_tables_and_outputs(
+        folder, tmp_path, seed):
+    """--class-order lightness: shared-classes.json holds the classes from the darkest
+    (blue, L* 22, before red, 44), and every output and class-legend.csv follow it."""
+    out = tmp_path / "out"
+    result = _batch(folder, out, "-k", "2", "--shared-classes", "-w", "texture=0",
+                    "--seed", seed, "--class-order", "lightness")
+    assert result.exit_code == 0, result.output
+    saved = json.loads((out / batch.SHARED_CLASSES_NAME).read_text())
+    assert saved["colors"] == ["#1e1ec8", "#c81e1e"]
+    for name in "ab":
+        assert _classes_of(out / name) == {tuple(map(float, BLUE)): 0,
+                                           tuple(map(float, RED)): 1}
+    with open(out / "class-legend.csv", newline="", encoding="utf-8") as f:
+        assert [row[:2] for row in csv.reader(f)][1:] == [["0", "#1e1ec8"], ["1", "#c81e1e"]]
+
+
+def test_class_order_lightness_refuses_a_classes_file_without_colours_before_any_file(
+        folder, tmp_path):
+    from quantize.segment import fit_classes
+
+    record = fit_classes([np.asarray(_image(slice(0, 10)))], 2, weights={"texture": 0},
+                         seed=0).to_json()
+    del record["colors"]  # as an earlier version wrote it
+    (tmp_path / "old.json").write_text(json.dumps(record))
+    result = _batch(folder, tmp_path / "out", "--classes-in", str(tmp_path / "old.json"),
+                    "--class-order", "lightness")
+    assert result.exit_code == 2
+    assert "holds no class colours (a file of an earlier version)" in result.stderr
+    assert result.stderr.count("\n") == 1 and not (tmp_path / "out").exists()

@@ -250,3 +250,47 @@ def test_a_path_is_stretched_as_an_array_is(tmp_path):
     assert np.array_equal(from_file.colors,
                           fit_classes([a16, b16], 2, weights=FLAT, seed=0, stretch=True).colors)
     assert sorted(map(tuple, from_file.colors.tolist())) == [FULL_BLUE, FULL_RED]
+
+
+def _three_bands(first: int, second: int) -> np.ndarray:
+    """30 x 30: red rows 0..first, green to second, blue below (L* 44, 64 and 22)."""
+    img = np.empty((30, 30, 3), np.uint8)
+    img[:first], img[first:second], img[second:] = RED, GREEN, BLUE
+    return img
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_classes_fitted_in_lightness_order_keep_it_in_their_file_and_in_every_image(
+        seed, tmp_path):
+    """Classes numbered as k-means found them say nothing of what they are; fitted with
+    class_order="lightness", the darkest is 0, in the saved file and every image."""
+    images = [_three_bands(10, 20), _three_bands(3, 25)]
+    classes = fit_classes(images, 3, weights=FLAT, seed=seed, class_order="lightness")
+    assert classes.colors.tolist() == [list(BLUE), list(RED), list(GREEN)]
+    classes.save(tmp_path / "classes.json")
+    saved = read_classes(tmp_path / "classes.json")
+    assert np.array_equal(saved.centers, classes.centers)
+    for img in images:
+        result = segment(img, classes_in=tmp_path / "classes.json", seed=0, min_region=0)
+        assert [_class_of(result, c) for c in (BLUE, RED, GREEN)] == [0, 1, 2]
+
+
+def test_classes_in_with_lightness_order_numbers_a_file_s_classes_by_their_colours(
+        tmp_path):
+    """A file fitted in k-means's order: each image numbered by the file's colours, the
+    same in every image (an image's own means would not be: it need not hold every class)."""
+    images = [_three_bands(10, 20), _three_bands(0, 15)]  # the second has no red
+    fit_classes(images, 3, weights=FLAT, seed=1).save(tmp_path / "classes.json")
+    a, b = (segment(img, classes_in=tmp_path / "classes.json", class_order="lightness",
+                    seed=0, min_region=0) for img in images)
+    assert [_class_of(a, c) for c in (BLUE, RED, GREEN)] == [0, 1, 2]
+    assert [_class_of(b, c) for c in (BLUE, GREEN)] == [0, 2]
+
+
+def test_classes_in_with_lightness_order_refuses_a_file_without_colours(pair, tmp_path):
+    record = fit_classes(pair, 2, weights=FLAT, seed=0).to_json()
+    del record["colors"]  # as an earlier version wrote it
+    (tmp_path / "old.json").write_text(json.dumps(record))
+    with pytest.raises(ValueError, match="class_order='lightness' but classes_in holds no "
+                                         "class colours"):
+        segment(pair[0], classes_in=tmp_path / "old.json", class_order="lightness")

@@ -79,7 +79,7 @@ def test_the_completion_script_of_each_shell_is_given_as_click_documents_it(shel
 @pytest.mark.parametrize(("words", "completed"), [
     ("quantize red", ["reduce"]), ("quantize reduce --sk", ["--skip-if-larger"]),
     ("quantize batch --rec", ["--recursive"]), ("quantize segment --clu", ["--clusters"]),
-    ("quantize segment --cla", ["--classes", "--classes-in"])])
+    ("quantize segment --cla", ["--classes", "--classes-in", "--class-order"])])
 def test_the_completion_completes_commands_and_options(words, completed):
     """What the bash script asks for as the user presses Tab (hidden options left out)."""
     result = _completion("complete_bash", COMP_WORDS=words,

@@ -597,7 +597,10 @@ def test_cli_the_help_names_every_output_and_every_region_statistic():
                            "col_min, row_max, col_max) (pixel indices, maxima excluded), "
                            "centroid [row, col] (mean pixel index), inner_point [row, col] "
                            "(the pixel index farthest from its edge), mean_color [r, g, b] "
-                           "(sRGB 0..255, of the visible pixels), segmented_color [r, g, b] "
+                           "(sRGB 0..255, of the visible pixels), with --stretch mean_input, "
+                           "std_input, min_input, max_input (the input's own values, of the "
+                           "visible pixels; [v] of a grey input, [r, g, b] else), "
+                           "segmented_color [r, g, b] "
                            "(integers, as segmented.png fills it), area_um2 and "
                            "perimeter_um (square micrometres and micrometres, of a TIFF "
                            "that states its pixels' size, pixel_size_um) and, when none of "
@@ -2110,3 +2113,42 @@ def test_segment_refuses_a_jpeg_cut_in_its_scan_before_its_end_marker(tmp_path):
         "data ends before its last rows, which come out grey, and its end marker follows the "
         "cut)\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cut.jpg"]
+
+
+def test_class_order_lightness_numbers_a_16_bit_slice_s_classes_from_the_darkest(
+        tmp_path, monkeypatch):
+    """A CT slice's class 1 was its darkest tissue and class 2 its brightest: with
+    --class-order lightness, classes.png, cluster_stats and the regions' cluster run from
+    the darkest mean value (the file's own), recorded as class_order; without it, the
+    record is as before."""
+    monkeypatch.chdir(tmp_path)
+    slice_ = np.array([[3000, 3000, 100, 100, 1500, 1500]] * 4, np.uint16)
+    Image.fromarray(slice_).save("ct.tif")
+    flags = ["-k", "3", "--stretch", "-w", "xy=0", "-w", "texture=0", "--smooth", "0",
+             "--min-region", "0", "--classes"]
+    result = runner.invoke(app, ["segment", "ct.tif", "-o", "out", *flags,
+                                 "--class-order", "lightness", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["class_order"] == "lightness"
+    record = json.loads(Path("out/segments.json").read_text())
+    assert [c["mean_input"][0] for c in record["cluster_stats"]] == [100.0, 1500.0, 3000.0]
+    assert [r["cluster"] for r in record["region_stats"]] == [2, 0, 1]
+    assert np.asarray(Image.open("out/classes.png"))[0].tolist() == [2, 2, 0, 0, 1, 1]
+    result = runner.invoke(app, ["segment", "ct.tif", "-o", "plain", *flags, "--json"])
+    assert "class_order" not in json.loads(result.stdout)
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--class-order", "lightness"], "--class-order='lightness' applies to k-means clusters "
+                                     "only (-k/--clusters=K)"),
+    (["-k", "2", "--class-order", "dark"], "--class-order='dark' is not valid; expected one "
+                                           "of 'kmeans', 'lightness'"),
+])
+def test_class_order_refused_in_one_line_before_any_output(tmp_path, monkeypatch, flags,
+                                                           message):
+    monkeypatch.chdir(tmp_path)
+    Image.fromarray(np.zeros((4, 4), np.uint8)).save("a.png")
+    result = runner.invoke(app, ["segment", "a.png", "-o", "out", *flags])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"quantize: error: {message}")
+    assert result.stderr.count("\n") == 1 and not Path("out").exists()

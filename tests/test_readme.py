@@ -176,7 +176,8 @@ def test_the_json_keys_the_manual_and_the_help_list_are_those_written(command, t
     ``superpixels`` with --superpixels only (not with -k), ``smooth`` and ``working_size``
     with --smooth and --working-size only (with -k only), ``min_region_share`` with a
     --min-region percentage only, ``strip`` and ``keep_gps`` with --strip and
-    --keep-gps only, ``classes_in`` with --classes-in only, ``stretch_clip`` with
+    --keep-gps only, ``classes_in`` with --classes-in only, ``class_order`` with
+    --class-order lightness only, ``stretch_clip`` with
     --stretch-clip only and ``pixel_size_um`` of a TIFF that states its pixels' size."""
     from quantize.segment import fit_classes
 
@@ -186,7 +187,8 @@ def test_the_json_keys_the_manual_and_the_help_list_are_those_written(command, t
     fit_classes([_photo()], 2, seed=0).save("classes.json")
     extras = ([["a.png", "--superpixels", "700", "--stretch", "--min-region", "1%", "--strip",
                 "--keep-gps"],
-               ["a.png", "-k", "2", "--smooth", "5", "--working-size", "full", "--force"],
+               ["a.png", "-k", "2", "--smooth", "5", "--working-size", "full", "--force",
+                "--class-order", "lightness"],
                ["a.png", "--classes-in", "classes.json", "--force"],
                ["a.tif", "--stretch-clip", "0.1", "--force"]]
               if command == "segment" else [["a.png"]])

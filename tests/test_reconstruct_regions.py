@@ -331,3 +331,35 @@ def test_region_stats_give_the_perimeter_after_the_area():
     assert [(s["area"], s["perimeter"]) for s in stats] == [(20, 20), (16, 12)]
     assert list(stats[0])[2:5] == ["area", "perimeter", "bbox"]
     assert all(type(s["perimeter"]) is int for s in stats)
+
+
+@pytest.mark.parametrize("dtype, offset", [(np.uint16, 0), (np.int32, -40000),
+                                           (np.float64, 1e6), (np.float32, 300.0)])
+def test_input_value_stats_agree_with_numpy_label_by_label(rng, monkeypatch, dtype, offset):
+    """Each label's mean, std (ddof=0), min and max of its visible values, read a band of
+    rows at a time (3 rows here, so that bands meet inside labels), as NumPy gives them
+    label by label; merged labels as the values of both; a large common offset of float
+    values (1e6) does not cancel the spread away."""
+    monkeypatch.setattr(regions, "_BAND_ROWS", 3)
+    labels = rng.integers(0, 5, (10, 7))
+    values = (offset + rng.integers(0, 60, (10, 7, 3)) * 0.25).astype(dtype)
+    alpha = np.where(rng.random((10, 7)) < 0.2, 0, 255).astype(np.uint8)
+    stats = regions.input_value_stats(labels, values, 4, alpha)
+    merged = stats.merged(np.array([0, 1, 1, 2, 2]), 2)
+    for got, groups in ((stats, [[1], [2], [3], [4]]), (merged, [[1, 2], [3, 4]])):
+        for row, group in enumerate(groups, start=1):
+            picked = values[np.isin(labels, group) & (alpha > 0)].astype(np.float64)
+            assert got.count[row] == picked.shape[0]
+            np.testing.assert_allclose(got.means()[row], picked.mean(axis=0), rtol=1e-12)
+            np.testing.assert_allclose(got.stds()[row], picked.std(axis=0), rtol=1e-6)
+            assert got.low[row].tolist() == picked.min(axis=0).tolist()
+            assert got.high[row].tolist() == picked.max(axis=0).tolist()
+
+
+def test_input_value_stats_of_a_grey_input_have_one_channel():
+    labels = np.array([[1, 1, 2]])
+    stats = regions.input_value_stats(labels, np.array([[4, 8, 30]], np.uint16), 2)
+    table = regions.input_table(stats, (0.0, 100.0))
+    assert table["mean_input"][1].tolist() == [6.0, 6.0, 6.0]  # as it was written before
+    assert [table[k][1].tolist() for k in ("std_input", "min_input", "max_input")] == [
+        [2.0], [4.0], [8.0]]

@@ -3012,7 +3012,12 @@ def test_stats_of_a_stretched_image_give_the_means_in_its_own_values():
     assert [s["mean_input"] for s in result.region_stats()] == expected
     assert [s["mean_input"] for s in result.cluster_stats()] == expected
     assert list(result.cluster_stats()[0]) == ["cluster", "regions", "area", "fraction",
-                                               "mean_color", "mean_input"]
+                                               "mean_color", "mean_input", "std_input",
+                                               "min_input", "max_input"]
+    # of an array, whose values are not kept: its levels mapped back, one value a channel
+    assert [(s["std_input"], s["min_input"], s["max_input"]) for s in result.cluster_stats()] \
+        == [([0.0] * 3, [1000.0] * 3, [1000.0] * 3),
+            ([0.0] * 3, [3000.0, 3000.0, 2003.92], [3000.0, 3000.0, 2003.92])]
     exact = result.cluster_stats(exact=True)[1]["mean_input"]
     assert exact == [3000.0, 3000.0, 1000.0 + 128.0 * 2000.0 / 255.0]
     with warnings.catch_warnings():  # read as counts, dark: said, and one cluster
@@ -3059,3 +3064,64 @@ def test_a_four_band_scene_is_segmented_whole_its_near_infrared_a_band():
     assert result.to_rgba()[0, :, 3].tolist() == [255] * 8
     as_alpha = quantize.reduce_colors(scene, 2, seed=0, fourth_channel="alpha")
     assert as_alpha.to_rgba()[0, :, 3].tolist() == [1] * 4 + [78] * 4  # asked for
+
+
+def test_stats_of_a_stretched_grey_array_give_one_std_min_and_max_a_region():
+    """Of a grey input, std_input, min_input and max_input are one value each (mean_input
+    three alike, as before); levels 0, 1, 254, 255 of 0..2550 map back exactly."""
+    counts = np.array([[0, 10, 2550, 2540]], np.uint16)
+    result = segment(counts, 2, stretch=True, min_region=0, smooth=0, seed=0,
+                     weights={"xy": 0, "texture": 0})
+    assert [(s["mean_input"], s["std_input"], s["min_input"], s["max_input"])
+            for s in result.region_stats()] == [([5.0] * 3, [5.0], [0.0], [10.0]),
+                                               ([2545.0] * 3, [5.0], [2540.0], [2550.0])]
+
+
+def _three_greys_shuffled(alpha=False):
+    """4 x 6 grey: 200 | 20 | 120 in pairs of columns (bright, dark, middle); with
+    ``alpha``, a fourth pair of columns fully transparent."""
+    img = np.array([[200, 200, 20, 20, 120, 120, 60, 60]] * 4, np.uint8)
+    if not alpha:
+        return img[:, :6]
+    return np.dstack([img, img, img, np.where(np.arange(8) >= 6, 0, 255)[None, :]
+                      .repeat(4, axis=0).astype(np.uint8)])
+
+
+_KMEANS_ONLY = {"min_region": 0, "smooth": 0, "seed": 0, "weights": {"xy": 0, "texture": 0}}
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_class_order_lightness_numbers_clusters_from_the_darkest(seed):
+    """A CT run's class 1 was the darkest and class 2 the brightest: k-means numbers its
+    clusters in no useful order. With class_order="lightness", 0 is the darkest, whatever
+    the seed, in the class map, cluster_stats, each region's cluster and centers."""
+    options = {**_KMEANS_ONLY, "seed": seed}
+    result = segment(_three_greys_shuffled(), 3, class_order="lightness", **options)
+    assert result.cluster_map()[0].tolist() == [2, 2, 0, 0, 1, 1]
+    assert [c["mean_color"] for c in result.cluster_stats()] == [
+        [20.0] * 3, [120.0] * 3, [200.0] * 3]
+    assert [r["cluster"] for r in result.region_stats()] == [2, 0, 1]
+    found = segment(_three_greys_shuffled(), 3, **options)  # the same regions and centres
+    assert np.array_equal(found.labels, result.labels)
+    back = {int(c): int(o) for c, o in zip(found.clusters, result.clusters, strict=True)}
+    assert np.array_equal(result.centers[[back[c] for c in range(3)]], found.centers)
+
+
+def test_class_order_lightness_keeps_the_transparent_pixels_cluster_last():
+    with pytest.warns(AlphaIgnoredWarning):
+        result = segment(_three_greys_shuffled(alpha=True), 3, class_order="lightness",
+                         **_KMEANS_ONLY)
+    assert result.cluster_map()[0].tolist() == [2, 2, 0, 0, 1, 1, 3, 3]
+    assert result.cluster_stats()[3]["transparent"] is True
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"class_order": "dark", "n_clusters": 2}, ValueError,
+     "class_order='dark' is not valid; expected one of 'kmeans', 'lightness'"),
+    ({"class_order": None, "n_clusters": 2}, TypeError, "class_order=None should be a str"),
+    ({"class_order": "lightness"}, ValueError,
+     "class_order='lightness' applies to k-means clusters only"),
+])
+def test_class_order_refuses_bad_values(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        segment(_three_greys_shuffled(), **kwargs)

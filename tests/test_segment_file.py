@@ -1129,6 +1129,69 @@ def test_regions_csv_of_a_stretched_image_has_the_mean_input_columns(tmp_path):
     assert [row[at:at + 3] for row in rows] == [["1000.0"] * 3, ["3000.0"] * 3]
 
 
+def _two_blocks_and_no_data(tmp_path, rgb=False):
+    """``c.png``, 16-bit: counts 1000..1004 on the left (2 x 2), 5000..5008 on the right
+    with one pixel of 0, no data; of ``rgb``, green the counts plus 10 and blue 7 less."""
+    counts = np.array([[1000, 1002, 5000, 5004], [1000, 1004, 0, 5008]], np.uint16)
+    if rgb:
+        counts = np.dstack([counts, counts + 10 * (counts > 0),
+                            counts - 7 * (counts > 0)]).astype(np.uint16)
+        import tifffile  # Pillow writes no 16-bit RGB file
+
+
+        tifffile.imwrite(tmp_path / "c.tif", counts, photometric="rgb")
+        return tmp_path / "c.tif"
+    Image.fromarray(counts).save(tmp_path / "c.png")
+    return tmp_path / "c.png"
+
+
+def test_stats_of_a_stretch_give_each_region_and_class_std_min_and_max_in_input_values(
+        tmp_path):
+    """A tissue report needed regionprops on labels.png for the spread of each region's
+    values: segments.json and regions.csv gave mean_input alone. Exact on known regions,
+    the no-data pixel (0) left out; one value a field of a grey input."""
+    with pytest.warns(AlphaIgnoredWarning):  # the no-data pixel, segmented as one colour
+        segment_file(_two_blocks_and_no_data(tmp_path), tmp_path / "seg", n_clusters=2, seed=0,
+                     stretch=True, nodata=0, weights={"xy": 0, "texture": 0}, min_region=0,
+                     smooth=0)
+    document = json.loads((tmp_path / "seg" / "segments.json").read_text())
+    left, right, hidden = sorted(document["region_stats"],
+                                 key=lambda r: (r.get("transparent", False), r["label"]))
+    assert [left[k] for k in ("mean_input", "std_input", "min_input", "max_input")] == [
+        [1001.5] * 3, [1.65831], [1000.0], [1004.0]]  # std of 1000, 1002, 1000, 1004
+    assert [right[k] for k in ("mean_input", "std_input", "min_input", "max_input")] == [
+        [5004.0] * 3, [3.26599], [5000.0], [5008.0]]  # sqrt(32 / 3): the 0 left out
+    assert [hidden[k] for k in ("std_input", "min_input", "max_input")] == [None] * 3
+    assert list(left)[8:12] == ["mean_input", "std_input", "min_input", "max_input"]
+    classes = {c["cluster"]: c for c in document["cluster_stats"]}
+    assert {k: classes[left["cluster"]][k] for k in ("std_input", "min_input", "max_input")} \
+        == {"std_input": [1.65831], "min_input": [1000.0], "max_input": [1004.0]}
+    assert document["region_stats_units"]["std_input"].startswith("the input's own values")
+    header, *rows = _csv_rows(tmp_path / "seg" / "regions.csv")
+    at = header.index("mean_input_b") + 1
+    assert header[at:at + 4] == ["std_input", "min_input", "max_input", "segmented_color_r"]
+    cells = {row[0]: row[at:at + 3] for row in rows}
+    assert cells[str(right["label"])] == ["3.26599", "5000.0", "5008.0"]
+    assert cells[str(hidden["label"])] == ["", "", ""]
+
+
+def test_stats_of_a_stretched_colour_image_give_std_min_and_max_per_channel(tmp_path):
+    """Of a colour input, three values a field, as mean_input's, and three columns each."""
+    with pytest.warns(AlphaIgnoredWarning):  # the no-data pixel, segmented as one colour
+        segment_file(_two_blocks_and_no_data(tmp_path, rgb=True), tmp_path / "seg", n_clusters=2,
+                     seed=0, stretch=True, nodata=0, weights={"xy": 0, "texture": 0},
+                     min_region=0, smooth=0)
+    document = json.loads((tmp_path / "seg" / "segments.json").read_text())
+    left = next(r for r in document["region_stats"] if r["bbox"] == [0, 0, 2, 2])
+    assert [left[k] for k in ("mean_input", "std_input", "min_input", "max_input")] == [
+        [1001.5, 1011.5, 994.5], [1.65831] * 3, [1000.0, 1010.0, 993.0],
+        [1004.0, 1014.0, 997.0]]
+    header, *_ = _csv_rows(tmp_path / "seg" / "regions.csv")
+    at = header.index("std_input_r")
+    assert header[at:at + 9] == [f"{f}_input_{c}" for f in ("std", "min", "max")
+                                 for c in "rgb"]
+
+
 def test_an_outdir_that_is_a_link_loop_is_named_as_one(tmp_path):
     """It was said to be a link to 'b', "which does not exist", as a link to nothing."""
     (tmp_path / "in.png").write_bytes(GOOD_PNG)

@@ -78,7 +78,7 @@ def shared_classes(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_IMAGE
 
     Each image gives ``samples_per_file`` pixels of its working copy
     (:func:`quantize.segment.fit_classes`, with the plan's ``n_clusters``, weights, space,
-    seed and working size); the classes are written to ``OUT_DIR/shared-classes.json``,
+    seed, working size and class order); the classes are written to ``OUT_DIR/shared-classes.json``,
     with the files fitted on (``files``, each as a path in the input folder), and
     recorded in the manifest with the plan's settings. A rerun reuses that file
     (unless the plan was made with ``force``, and does not finish the stopped run with
@@ -132,7 +132,8 @@ def shared_classes(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_IMAGE
                           opts["n_clusters"], weights=opts.get("weights"),
                           space=opts.get("space", "lab"), seed=opts.get("seed"),
                           samples_per_image=samples_per_file,
-                          working_size=opts.get("working_size"))
+                          working_size=opts.get("working_size"),
+                          class_order=opts.get("class_order", "kmeans"))
     fitted = [_in_folder(p, plan.input_dir) for p in inputs if p not in left_out]
     with folder_made(plan.output_dir):  # not left behind, empty, when the write fails
         classes.save(path, files=fitted)

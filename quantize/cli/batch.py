@@ -94,6 +94,7 @@ from .common import (
     check_palette_fitted_given,
     check_palette_mode_alone,
     choice_word,
+    class_orders,
     click_errors,
     color_names,
     command_line,
@@ -165,7 +166,7 @@ _REDUCE_ONLY = ("--quality", "--quality-limit", "--max-bytes", "--dither", "--ex
 _SEGMENT_ONLY = ("--regions", "--superpixels", "--smooth", "--working-size", "--edges",
                  "--classes", "--shared-classes", "--classes-in", "--stretch", "--stretch-clip",
                  "--stretch-curve", "--stretch-softening", "-w/--weight", "--min-region",
-                 "--overlay-color")
+                 "--overlay-color", "--class-order")
 #: Added to the error of a batch that found no input, with --remove-orphans and outputs on
 #: record: why they are not removed, and how to remove them.
 _NO_INPUT_NO_REMOVAL = ("; --remove-orphans removes nothing when no input is found (a folder "
@@ -508,6 +509,14 @@ def batch(
         "Also writes OUT_DIR/classes.csv and OUT_DIR/class-legend.csv. Not with "
         "--shared-classes.",
         show_default=False, parser=file_name)] = None,
+    class_order: Annotated[str | None, typer.Option(
+        "--class-order", metavar="kmeans|lightness", parser=choice_word(class_orders),
+        help="segment, with -k or --classes-in: number the classes as k-means found them "
+        "(kmeans, the default) or by increasing lightness, the darkest 0 (lightness), as "
+        "segment --class-order does; with --shared-classes, shared-classes.json is saved in "
+        "that order, and classes.csv and class-legend.csv follow it: quantize batch slices/ "
+        "-o out --mode segment -k 4 --stretch --shared-classes --class-order lightness.",
+        show_default=False, autocompletion=offering(class_orders))] = None,
     report_name: Annotated[str | None, typer.Option(
         "--report", metavar="FILE",
         help="Write per-file results to FILE (.json or .csv; UTF-8, a CSV "
@@ -604,6 +613,7 @@ def batch(
                  "--stretch-curve": stretch_curve is not None,
                  "--stretch-softening": stretch_softening is not None,
                  "--shared-classes": shared_classes, "--classes-in": classes_in is not None,
+                 "--class-order": class_order is not None,
                  "-w/--weight": bool(weights),
                  "--min-region": min_region is not None,
                  "--overlay-color": overlay_color is not None}
@@ -636,7 +646,8 @@ def batch(
                        _segment_options(colors, regions, edges, space, weights or [], min_region,
                                         overlay_color, seed, stretch, superpixels, smooth,
                                         working_size, classes, shared_classes, stretch_clip,
-                                        classes_in, stretch_curve, stretch_softening))
+                                        classes_in, stretch_curve, stretch_softening,
+                                        class_order))
             options["max_pixels"] = check_max_pixels(max_pixels, "--max-pixels")
             if mode == "reduce":  # segment reads a file's first frame only
                 options["max_frames"] = check_max_frames(max_frames, "--max-frames")
@@ -1755,12 +1766,14 @@ def _segment_options(colors: int | None, regions: int | None, edges: bool, space
                      classes: bool = False, shared_classes: bool = False,
                      stretch_clip: float | None = None,
                      classes_in: Path | None = None, stretch_curve: str | None = None,
-                     stretch_softening: float | None = None) -> dict[str, Any]:
+                     stretch_softening: float | None = None,
+                     class_order: str | None = None) -> dict[str, Any]:
     from .._validation import check_stretch_clip
-    from ..classes import check_shared_weights
+    from ..classes import check_shared_weights, classes_by_lightness, read_classes
     from ..features import check_weights
     from ..io.stretch import check_stretch_curve, curve_record
     from ..segment import (
+        check_class_order,
         check_cut,
         check_min_region,
         check_smooth,
@@ -1808,6 +1821,11 @@ def _segment_options(colors: int | None, regions: int | None, edges: bool, space
         options["classes"] = True
     if classes_in is not None:  # so too; the manifest records its digest
         options["classes_in"] = classes_in
+    order = check_class_order(class_order or "kmeans", n_clusters)
+    if order != "kmeans":  # so too
+        if classes_in is not None:  # a file of no colours is named before any image is read
+            classes_by_lightness(read_classes(classes_in), f"classes file {quoted(classes_in)}")
+        options["class_order"] = order
     return options
 
 

@@ -158,6 +158,14 @@ def segment_spaces() -> tuple[str, ...]:
     return SPACES
 
 
+def class_orders() -> tuple[str, ...]:
+    """The names ``--class-order`` takes, those its check takes
+    (:data:`quantize.classes.CLASS_ORDERS`)."""
+    from ..classes import CLASS_ORDERS
+
+    return CLASS_ORDERS
+
+
 def stretch_curves() -> tuple[str, ...]:
     """The names ``--stretch-curve`` takes, those its check takes
     (:data:`quantize.io.stretch.STRETCH_CURVES`)."""
@@ -2018,7 +2026,8 @@ FLAGS = {"n_colors": "-k/--colors", "n_clusters": "-k/--clusters", "regions": "-
          "superpixels": "--superpixels", "masks": "--masks",
          "working_size": "--working-size", "nodata": "--nodata", "intent": "--intent",
          "fps": "--fps", "loop": "--loop",
-         "shared_classes": "--shared-classes", "classes_in": "--classes-in", "page": "--page"}
+         "shared_classes": "--shared-classes", "classes_in": "--classes-in", "page": "--page",
+         "class_order": "--class-order"}
 
 #: The parameters that are flags on the command line: ``name=True`` is written as the flag
 #: alone, as it is typed (``--exact-colors``, not ``--exact-colors=True``).

@@ -43,6 +43,7 @@ from .common import (
     app,
     as_typed,
     choice_word,
+    class_orders,
     click_errors,
     color_names,
     elsewhere_hint,
@@ -90,17 +91,19 @@ Writes into the output folder (-o), segments.json last:
   overlay.png     those borders on the photo, in red or --overlay-color
   flats.png       each region in a colour of its own (flats of line art)
   regions.csv     region_stats (below) as a table, one row per region, lists
-                  as columns (bbox_row_min, ..., mean_color_r, ...)
+                  as columns (bbox_row_min, ..., mean_color_r, ...; a grey
+                  input's std_input, min_input, max_input one column each)
   edges.png       with --edges: border strength 0..1 as 0..65535
   classes.png     with --classes: the cluster 0..K-1 of each pixel (8-bit
                   grey up to 256 clusters, else 16-bit), as cluster_stats
-                  numbers them; with -k, fully transparent pixels are the
-                  last
+                  numbers them (--class-order lightness: the darkest 0);
+                  with -k, fully transparent pixels are the last
   segments.json   the --json record but seconds and output, plus input_path,
                   cluster_stats (per cluster: cluster, regions, area,
                   fraction of all pixels, with no-data or transparent
                   pixels valid_fraction of those that show, mean_color,
-                  with --stretch mean_input),
+                  with --stretch mean_input, std_input, min_input,
+                  max_input),
                   region_stats_units (the units below) and
                   region_stats, per region: label, cluster, area (pixels),
                   perimeter (its pixels with a 4-neighbour in another
@@ -109,7 +112,10 @@ Writes into the output folder (-o), segments.json last:
                   indices, maxima excluded), centroid [row, col] (mean
                   pixel index), inner_point [row, col] (the pixel index
                   farthest from its edge), mean_color [r, g, b] (sRGB
-                  0..255, of the visible pixels), segmented_color
+                  0..255, of the visible pixels), with --stretch
+                  mean_input, std_input, min_input, max_input (the
+                  input's own values, of the visible pixels; [v] of a
+                  grey input, [r, g, b] else), segmented_color
                   [r, g, b] (integers, as segmented.png fills it),
                   area_um2 and perimeter_um (square micrometres and
                   micrometres, of a TIFF that states its pixels' size,
@@ -277,6 +283,17 @@ def segment_command(
         "class i is then the same colour and texture as in every image segmented with "
         "FILE. -k, -w and --space are FILE's (given, they must match).",
         show_default=False, parser=file_name)] = None,
+    class_order: Annotated[str | None, typer.Option(
+        "--class-order", metavar="kmeans|lightness", parser=choice_word(class_orders),
+        help="With -k or --classes-in: how the classes are numbered in classes.png, "
+        "cluster_stats and each region's cluster. kmeans (the default) as k-means found them, "
+        "an order that says nothing of the classes; lightness by increasing lightness, the "
+        "darkest 0 (the L* of each class's mean colour; of a grey image read with --stretch, "
+        "its mean value; with --classes-in, of the file's class colours, the same numbers in "
+        "every image). Recorded in segments.json (class_order). Example, a 16-bit CT slice "
+        "whose class 0 is the darkest tissue: quantize segment slice.tif -k 4 --stretch "
+        "-w xy=0 -w texture=0 --smooth 0 --min-region 0 --classes --class-order lightness.",
+        show_default=False, autocompletion=offering(class_orders))] = None,
     page: Annotated[int | None, typer.Option(
         "--page", metavar="N", parser=integer,
         help="Segment only page N (from 1) of a TIFF of several pages of one size, into "
@@ -291,8 +308,11 @@ def segment_command(
         "16-bit, 32-bit or float images (microscopy, astronomy) whose values come out a few "
         "dark levels. segmented.png, overlay.png and the mean colours in segments.json are "
         "then of the stretched image; segments.json adds the range stretched (stretch_range) "
-        "and each region's and cluster's mean in the input's own values "
-        "(mean_input). One hot or dead pixel sets that range (--stretch-clip does not "
+        "and each region's and cluster's mean, standard deviation, minimum and maximum in "
+        "the input's own values (mean_input, std_input, min_input, max_input; of the pixels "
+        "that show, no data left out). Example, a 16-bit CT slice's tissue classes: "
+        "quantize segment slice.tif -k 4 --stretch -w xy=0 -w texture=0 --smooth 0 "
+        "--min-region 0 --classes. One hot or dead pixel sets that range (--stretch-clip does not "
         "let it).")] = False,
     stretch_clip: Annotated[float | None, typer.Option(
         "--stretch-clip", metavar="P", parser=number,
@@ -369,7 +389,7 @@ def segment_command(
         "TIFF that states its pixels' size), superpixels (with --superpixels only), "
         "smooth (with --smooth only), working_size (with --working-size only), strip (true, "
         "with --strip only), keep_gps (true, with --keep-gps only), classes_in (with "
-        "--classes-in only), seconds.")] = False,
+        "--classes-in only), class_order (with --class-order lightness only), seconds.")] = False,
     quiet: Annotated[bool, typer.Option(
         "-q", "--quiet", help="Print only warnings and errors, no summary line.")] = False,
     force: Annotated[bool, typer.Option(
@@ -403,7 +423,8 @@ def segment_command(
         refuse_stream_without_output(input, "-o")
     carried = [("-k", n_clusters), ("--regions", regions), ("--superpixels", superpixels),
                ("--smooth", smooth), ("--working-size", working_size), ("--edges", edges),
-               ("--classes", classes), ("--classes-in", classes_in), ("--page", page),
+               ("--classes", classes), ("--classes-in", classes_in),
+               ("--class-order", class_order), ("--page", page),
                ("--stretch", stretch), ("--stretch-clip", stretch_clip),
                ("--stretch-curve", stretch_curve), ("--stretch-softening", stretch_softening),
                ("--nodata", nodata),
@@ -435,7 +456,8 @@ def segment_command(
                                   keep_gps=keep_gps, nodata=missing, classes_in=classes_in,
                                   intent=chosen, stretch_clip=stretch_clip or 0.0,
                                   stretch_curve=stretch_curve or "linear",
-                                  stretch_softening=stretch_softening)
+                                  stretch_softening=stretch_softening,
+                                  class_order=class_order or "kmeans")
         fail(f"{printable_line(str(input))}: is a directory, expected an image file{hint}",
              ExitCode.FAILED)
     refuse_closed_stdout("quiet" if quiet else "json" if as_json else "lines")
@@ -487,7 +509,8 @@ def segment_command(
                            "intent": chosen, "page": page,
                            "stretch_clip": stretch_clip or 0.0,
                            "stretch_curve": stretch_curve or "linear",
-                           "stretch_softening": stretch_softening}
+                           "stretch_softening": stretch_softening,
+                           "class_order": class_order or "kmeans"}
                 record = recorded_call(segment_file, (source, target), options,
                                        format_advice=True,
                                        noted=(GeoTagsLeftOutWarning, ProfileConvertedWarning,

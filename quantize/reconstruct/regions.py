@@ -29,9 +29,10 @@ import numpy as np
 
 from .._kernels import group_sums, row_bands, unpack_rgb
 
-__all__ = ["RegionRuns", "RegionSums", "border_alpha", "cluster_stats", "connected_regions",
-           "draw_overlay", "enlarged_rows", "find_boundaries", "flat_color_table",
-           "colour_fields", "inner_points", "input_mean", "label_changes", "region_perimeters",
+__all__ = ["InputStats", "RegionRuns", "RegionSums", "border_alpha", "cluster_stats",
+           "connected_regions", "draw_overlay", "enlarged_rows", "find_boundaries",
+           "flat_color_table", "colour_fields", "inner_points", "input_mean", "input_spread",
+           "input_table", "input_value_stats", "label_changes", "region_perimeters",
            "mean_color_image", "mean_color_table", "join_same_value", "linked_components",
            "merge_regions", "merge_small_regions", "region_areas", "region_runs", "region_stats",
            "region_sums", "shown_alpha", "smooth_label_map"]
@@ -710,23 +711,94 @@ def region_sums(labels: np.ndarray, rgb: np.ndarray, n: int,
     return RegionSums(area, color, rows, cols, hidden, hidden_color)
 
 
-def input_value_sums(labels: np.ndarray, values: np.ndarray, n: int,
-                     alpha: np.ndarray | None = None) -> RegionSums:
-    """:class:`RegionSums` of the labels 0..n of ``labels`` (H, W) over ``values``, the
-    input's own values before a stretch (:attr:`quantize.io.LoadedImage.stretch_values`:
-    ``(H, W)`` grey, counted as three channels alike, or ``(H, W, 3)``, of any real dtype),
-    as :func:`region_sums` adds a region's colours: its ``shown_means`` are the regions'
-    mean input values, exact whatever curve made their levels. Sums of floats are exact
-    only to float64's rounding.
+class InputStats(NamedTuple):
+    """Per-label statistics of an input's own values (before a stretch) over each label's
+    visible pixels (alpha above 0), label 0..n by row: ``(n + 1,)`` or ``(n + 1, c)``
+    float64, ``c`` 1 for a grey input and 3 for a colour one. What ``mean_input``,
+    ``std_input``, ``min_input`` and ``max_input`` are made of (:func:`input_value_stats`),
+    merged into clusters as :class:`RegionSums` are.
 
-    >>> sums = input_value_sums(np.array([[1, 2], [1, 1]]),
-    ...                         np.array([[0.5, 70000.0], [1.0, 3e4]]), 2)
-    >>> sums.shown_means()[1:, 0].tolist()
-    [10000.5, 70000.0]
+    ``squares`` are of the values less ``shift``, one value of the image, so that a large
+    offset common to the image (a float scene's 300 K) is taken off before squaring, not
+    after; integer values are not shifted, and their sums are exact as :class:`RegionSums`'.
     """
-    if values.ndim == 2:
-        values = np.broadcast_to(values[:, :, None], (*values.shape, 3))
-    return region_sums(labels, values, n, alpha)
+
+    count: np.ndarray
+    """Visible pixels of each label."""
+    total: np.ndarray
+    """Sums of their values, ``(n + 1, c)``."""
+    squares: np.ndarray
+    """Sums of the squares of their values less ``shift``, ``(n + 1, c)``."""
+    low: np.ndarray
+    """Their smallest value, ``(n + 1, c)`` (inf of a label of none)."""
+    high: np.ndarray
+    """Their largest value, ``(n + 1, c)`` (-inf of a label of none)."""
+    shift: np.ndarray
+    """``(c,)``, taken off every value before ``squares``."""
+
+    def means(self) -> np.ndarray:
+        """Mean ``(n + 1, c)`` of each label's visible values (0 of a label of none)."""
+        return self.total / np.maximum(self.count, 1.0)[:, None]
+
+    def stds(self) -> np.ndarray:
+        """Standard deviation ``(n + 1, c)`` of each label's visible values, of the values
+        themselves (NumPy's ``std``, ``ddof=0``; 0 of a label of none)."""
+        n = np.maximum(self.count, 1.0)[:, None]
+        centred = self.means() - self.shift
+        return np.sqrt(np.maximum(self.squares / n - centred * centred, 0.0))
+
+    def merged(self, mapping: np.ndarray, n: int) -> InputStats:
+        """The statistics of new labels 0..n, ``mapping`` ``(len(count),)`` the new label of
+        each old, as :meth:`RegionSums.merged` merges sums."""
+        c = self.total.shape[1]
+        _, sums = group_sums(np.column_stack([self.count, self.total, self.squares]),
+                             mapping, n + 1)
+        low = np.full((c, n + 1), np.inf)
+        high = np.full((c, n + 1), -np.inf)
+        for ch in range(c):
+            np.minimum.at(low[ch], mapping, self.low[:, ch])
+            np.maximum.at(high[ch], mapping, self.high[:, ch])
+        return InputStats(sums[:, 0], sums[:, 1:1 + c], sums[:, 1 + c:], low.T, high.T,
+                          self.shift)
+
+
+def input_value_stats(labels: np.ndarray, values: np.ndarray, n: int,
+                      alpha: np.ndarray | None = None) -> InputStats:
+    """:class:`InputStats` of the labels 0..n of ``labels`` (H, W) over ``values``, the
+    input's own values before a stretch (:attr:`quantize.io.LoadedImage.stretch_values`:
+    ``(H, W)`` grey, one channel, or ``(H, W, 3)``, of any real dtype), of the pixels
+    ``alpha`` ((H, W) uint8, or None: all) shows. One pass, a band of ``_BAND_ROWS`` rows
+    at a time: per-label sums (``np.bincount``) and extremes (``np.minimum.at``), no loop
+    over the labels.
+
+    >>> stats = input_value_stats(np.array([[1, 2], [1, 1]]),
+    ...                           np.array([[10, 70000], [20, 30]], np.uint32), 2)
+    >>> stats.means()[1:, 0].tolist(), stats.stds()[1:, 0].round(4).tolist()
+    ([20.0, 70000.0], [8.165, 0.0])
+    >>> stats.low[1:, 0].tolist(), stats.high[1:, 0].tolist()
+    ([10.0, 70000.0], [30.0, 70000.0])
+    """
+    h, w = labels.shape
+    c = 1 if values.ndim == 2 else values.shape[2]
+    shift = (np.zeros(c) if values.dtype.kind in "uib"
+             else np.asarray(values[0, 0], np.float64).reshape(c))
+    count, total, squares = np.zeros(n + 1), np.zeros((n + 1, c)), np.zeros((n + 1, c))
+    low, high = np.full((c, n + 1), np.inf), np.full((c, n + 1), -np.inf)
+    for start in range(0, h, _BAND_ROWS):
+        flat = labels[start:start + _BAND_ROWS].ravel().astype(np.intp)
+        pixels = values[start:start + _BAND_ROWS].reshape(-1, c).astype(np.float64)
+        if alpha is not None:
+            shown = alpha[start:start + _BAND_ROWS].ravel() != 0
+            flat, pixels = flat[shown], pixels[shown]
+        totals, sums = group_sums(pixels, flat, n + 1)
+        count += totals
+        total += sums
+        _, sums = group_sums((pixels - shift) ** 2, flat, n + 1)
+        squares += sums
+        for ch in range(c):
+            np.minimum.at(low[ch], flat, pixels[:, ch])
+            np.maximum.at(high[ch], flat, pixels[:, ch])
+    return InputStats(count, total, squares, low.T, high.T, shift)
 
 
 def mean_color_image(labels: np.ndarray, rgb: np.ndarray, n: int, *,
@@ -802,7 +874,8 @@ def region_stats(labels: np.ndarray, rgb: np.ndarray, clusters: np.ndarray,
                  n: int, *, sums: RegionSums | None = None, exact: bool = False,
                  stretch_range: tuple[float, float] | None = None,
                  pixel_size: tuple[float, float] | None = None,
-                 input_sums: RegionSums | None = None) -> list[dict[str, Any]]:
+                 input_stats: InputStats | None = None,
+                 input_levels: bool = False) -> list[dict[str, Any]]:
     """One JSON-ready record per region 1..n.
 
     Each has ``label``, ``cluster``, ``area`` (pixels), ``perimeter`` (the region's pixels
@@ -813,12 +886,14 @@ def region_stats(labels: np.ndarray, rgb: np.ndarray, clusters: np.ndarray,
     (0-255, one decimal; of the visible pixels, :meth:`RegionSums.shown_means`) and
     ``segmented_color``, that mean rounded to integers as :func:`mean_color_table` draws
     it; with ``exact``, ``centroid`` and ``mean_color`` unrounded. With ``stretch_range``,
-    ``mean_input`` after ``mean_color`` (:func:`input_mean`): the mean of the input's own
-    values when ``input_sums`` (:func:`input_value_sums`) gives them. With ``pixel_size`` (x, y
+    ``mean_input`` after ``mean_color`` (:func:`input_mean`), and with ``input_stats``
+    (:func:`input_value_stats`) ``std_input``, ``min_input`` and ``max_input`` after it
+    (:func:`input_table`; of the 8-bit levels mapped back, with ``input_levels``). With
+    ``pixel_size`` (x, y
     in micrometres), ``area_um2`` and ``perimeter_um`` after ``segmented_color``
     (:func:`physical_size`). A region none of whose
     pixels is visible has ``"transparent": true`` last, and its ``mean_color``,
-    ``mean_input`` and ``segmented_color`` None (:func:`colour_fields`: it has no colour
+    ``*_input`` fields and ``segmented_color`` None (:func:`colour_fields`: it has no colour
     to measure, but the stand-in it was segmented as). ``sums``: :func:`region_sums` of
     ``labels`` and ``rgb`` (and the image's alpha), when the caller has them. Prior
     validation is assumed.
@@ -833,7 +908,8 @@ def region_stats(labels: np.ndarray, rgb: np.ndarray, clusters: np.ndarray,
 
     sums = region_sums(labels, rgb, n) if sums is None else sums
     means, colours = sums.shown_means(), mean_color_table(sums)
-    inputs = None if input_sums is None else input_sums.shown_means()
+    inputs = (None if input_stats is None or stretch_range is None
+              else input_table(input_stats, stretch_range, input_levels))
     boxes = ndimage.find_objects(labels, max_label=n)
     inside = _inside(labels)
     perimeters = region_perimeters(labels, n, inside=inside)
@@ -855,7 +931,7 @@ def region_stats(labels: np.ndarray, rgb: np.ndarray, clusters: np.ndarray,
                          shown(float(sums.cols[lab]) / a, 2)],
             "inner_point": points[lab].tolist(),
             **colour_fields(means[lab], bool(visible[lab]), stretch_range, exact,
-                            None if inputs is None else inputs[lab]),
+                            _row(inputs, lab)),
             "segmented_color": colours[lab].tolist() if visible[lab] else None,
             **physical_size(a, int(perimeters[lab]), pixel_size, exact),
         }
@@ -867,11 +943,13 @@ def region_stats(labels: np.ndarray, rgb: np.ndarray, clusters: np.ndarray,
 
 def colour_fields(mean: np.ndarray, visible: bool,
                   stretch_range: tuple[float, float] | None, exact: bool = False,
-                  input_values: np.ndarray | None = None) -> dict[str, list[float] | None]:
+                  inputs: dict[str, np.ndarray] | None = None
+                  ) -> dict[str, list[float] | None]:
     """``{"mean_color": [r, g, b]}`` (0..255, one decimal; unrounded with ``exact``) of
     ``mean``, a region's or cluster's mean colour, with ``stretch_range`` ``mean_input``
-    after it (:func:`input_mean`, ``input_values`` the mean of the input's values when
-    known); each None when none of its pixels is ``visible`` (a
+    after it (:func:`input_mean`), and ``std_input``, ``min_input`` and ``max_input``
+    (:func:`input_spread`) when ``inputs``, the region's row of :func:`input_table`,
+    gives them; each None when none of its pixels is ``visible`` (a
     transparent region's mean is the stand-in colour it was segmented as, no colour of
     the input's).
 
@@ -881,10 +959,18 @@ def colour_fields(mean: np.ndarray, visible: bool,
     {'mean_color': None, 'mean_input': None}
     """
     if not visible:
-        return {"mean_color": None, **({} if stretch_range is None else {"mean_input": None})}
+        names = () if stretch_range is None else ("mean_input",) if inputs is None \
+            else INPUT_FIELDS
+        return {"mean_color": None, **dict.fromkeys(names)}
     shown = float if exact else (lambda v: round(float(v), 1))
     return {"mean_color": [shown(v) for v in mean],
-            **input_mean(mean, stretch_range, exact, input_values)}
+            **input_mean(mean, stretch_range, exact,
+                         None if inputs is None else inputs["mean_input"]),
+            **({} if inputs is None else input_spread(inputs, exact))}
+
+
+#: The fields of a region's or cluster's statistics in the input's own values, in order.
+INPUT_FIELDS = ("mean_input", "std_input", "min_input", "max_input")
 
 
 def input_mean(mean: np.ndarray, stretch_range: tuple[float, float] | None,
@@ -892,7 +978,7 @@ def input_mean(mean: np.ndarray, stretch_range: tuple[float, float] | None,
                ) -> dict[str, list[float]]:
     """``{"mean_input": [r, g, b]}`` of a region of an image stretched from
     ``stretch_range`` (the input's values read as 0 and 255): ``input_values``, the mean
-    of its input values (:func:`input_value_sums`), when given; else its exact mean colour
+    of its input values (:func:`input_table`), when given; else its exact mean colour
     ``mean`` (0..255) mapped back, ``low + mean * (high - low) / 255`` (a linear
     stretch's inverse, of levels rounded to 8 bits); to 6 significant digits (unrounded
     with ``exact``); ``{}`` when ``stretch_range`` is None (not stretched).
@@ -910,7 +996,55 @@ def input_mean(mean: np.ndarray, stretch_range: tuple[float, float] | None,
     low, high = stretch_range
     values = (low + np.asarray(mean, dtype=np.float64) * ((high - low) / 255.0)
               if input_values is None else np.asarray(input_values, dtype=np.float64))
-    return {"mean_input": [float(v) if exact else float(f"{v:.6g}") for v in values]}
+    return {"mean_input": _significant(values, exact)}
+
+
+def input_spread(inputs: dict[str, np.ndarray], exact: bool = False
+                 ) -> dict[str, list[float]]:
+    """``std_input``, ``min_input`` and ``max_input`` of ``inputs``, a region's row of
+    :func:`input_table`: lists of one value of a grey input, of three ``[r, g, b]`` of a
+    colour one, to 6 significant digits (unrounded with ``exact``).
+
+    >>> input_spread({"std_input": np.array([2.0 / 3.0]), "min_input": np.array([1000.0]),
+    ...               "max_input": np.array([1002.0])})
+    {'std_input': [0.666667], 'min_input': [1000.0], 'max_input': [1002.0]}
+    """
+    return {name: _significant(inputs[name], exact) for name in INPUT_FIELDS[1:]}
+
+
+def _significant(values: np.ndarray, exact: bool) -> list[float]:
+    """``values`` as floats, to 6 significant digits unless ``exact``."""
+    return [float(v) if exact else float(f"{v:.6g}") for v in values]
+
+
+def input_table(stats: InputStats, stretch_range: tuple[float, float],
+                levels: bool = False) -> dict[str, np.ndarray]:
+    """The statistics in the input's own values of each label of ``stats``
+    (:func:`input_value_stats`), by field name (:data:`INPUT_FIELDS`): ``mean_input``
+    ``(n + 1, 3)`` (a grey input's mean three times, as it has always been written) and
+    ``std_input``, ``min_input`` and ``max_input`` ``(n + 1, c)``, ``c`` 1 of a grey input.
+    With ``levels``, ``stats`` are of the 8-bit levels of an image stretched linearly from
+    ``stretch_range`` (the input's values not known), mapped back as :func:`input_mean`
+    maps a mean.
+
+    >>> stats = input_value_stats(np.array([[1, 1]]), np.array([[0, 255]], np.uint8), 1)
+    >>> {k: v[1].tolist() for k, v in input_table(stats, (100.0, 610.0), True).items()}
+    {'mean_input': [355.0, 355.0, 355.0], 'std_input': [255.0], 'min_input': [100.0], \
+'max_input': [610.0]}
+    """
+    means, stds, low, high = stats.means(), stats.stds(), stats.low, stats.high
+    if levels:
+        start, stop = stretch_range
+        step = (stop - start) / 255.0
+        means, stds, low, high = start + means * step, stds * step, start + low * step, \
+            start + high * step
+    return dict(zip(INPUT_FIELDS, (np.broadcast_to(means, (means.shape[0], 3)), stds, low,
+                                   high), strict=True))
+
+
+def _row(table: dict[str, np.ndarray] | None, label: int) -> dict[str, np.ndarray] | None:
+    """Row ``label`` of each array of ``table`` (:func:`input_table`), or None."""
+    return None if table is None else {name: column[label] for name, column in table.items()}
 
 
 def physical_size(area: int, perimeter: int, pixel_size: tuple[float, float] | None,
@@ -936,7 +1070,8 @@ def physical_size(area: int, perimeter: int, pixel_size: tuple[float, float] | N
 
 def cluster_stats(sums: RegionSums, clusters: np.ndarray, k: int, *,
                   exact: bool = False, stretch_range: tuple[float, float] | None = None,
-                  input_sums: RegionSums | None = None) -> list[dict[str, Any]]:
+                  input_stats: InputStats | None = None,
+                  input_levels: bool = False) -> list[dict[str, Any]]:
     """One JSON-ready record per cluster 0..k-1 that some region is in, in cluster order.
 
     Each has ``cluster``, ``regions`` (how many), ``area`` (their pixels), ``fraction``
@@ -946,9 +1081,11 @@ def cluster_stats(sums: RegionSums, clusters: np.ndarray, k: int, *,
     land a scene shows, which ``fraction``'s denominator of every pixel understates) and
     ``mean_color``, the mean of their visible pixels as :func:`region_stats` works a
     region's out (one decimal; unrounded with ``exact``), with ``stretch_range``
-    ``mean_input`` after it (:func:`input_mean`; of ``input_sums``, the regions'
-    :func:`input_value_sums`, when given), and ``"transparent": true`` last
-    when none of them is visible, its ``mean_color`` and ``mean_input`` then None
+    ``mean_input`` after it (:func:`input_mean`), and with ``input_stats``, the regions'
+    :func:`input_value_stats` (of the levels, with ``input_levels``), ``std_input``,
+    ``min_input`` and ``max_input`` after that, of the cluster's visible pixels
+    (:func:`input_table`), and ``"transparent": true`` last
+    when none of them is visible, its ``mean_color`` and ``*_input`` then None
     (:func:`colour_fields`). ``sums``: :func:`region_sums` of the regions,
     ``clusters`` ``(n,)`` the cluster of each region 1..n. Prior validation is assumed.
 
@@ -964,7 +1101,8 @@ def cluster_stats(sums: RegionSums, clusters: np.ndarray, k: int, *,
     mapping = np.concatenate([[0], clusters.astype(np.intp) + 1])
     merged = sums.merged(mapping, k)
     means = merged.shown_means()
-    inputs = None if input_sums is None else input_sums.merged(mapping, k).shown_means()
+    inputs = (None if input_stats is None or stretch_range is None
+              else input_table(input_stats.merged(mapping, k), stretch_range, input_levels))
     visible = merged.area if merged.hidden is None else merged.area - merged.hidden
     regions = np.bincount(clusters, minlength=k)
     total, shown = int(merged.area[1:].sum()), int(visible[1:].sum())
@@ -975,7 +1113,7 @@ def cluster_stats(sums: RegionSums, clusters: np.ndarray, k: int, *,
         if merged.hidden is not None:
             record["valid_fraction"] = _fraction(int(visible[c + 1]), shown, exact)
         record.update(colour_fields(means[c + 1], bool(visible[c + 1]), stretch_range, exact,
-                                    None if inputs is None else inputs[c + 1]))
+                                    _row(inputs, c + 1)))
         if visible[c + 1] == 0:
             record["transparent"] = True
         records.append(record)
