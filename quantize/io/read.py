@@ -87,7 +87,13 @@ from .profiles import (
     converted_profile,
 )
 from .resolution import scaled_dpi, stated_dpi, stated_pixel_size, upright_dpi
-from .stretch import DEFAULT_SOFTENING, StretchCurve, check_stretch_curve, curve_levels
+from .stretch import (
+    DEFAULT_SOFTENING,
+    StretchCurve,
+    check_stretch_curve,
+    check_stretch_range,
+    curve_levels,
+)
 
 __all__ = ["DEFAULT_MAX_FRAMES", "DEFAULT_MAX_PIXELS", "EXIF_PICTURE_TAGS", "ColorProfileWarning",
            "CompositedFrameWarning", "DamagedExifWarning", "DarkPages", "KeyedCanvas",
@@ -196,7 +202,9 @@ class _Reading(NamedTuple):
     with ``stretch``) stretches from the ``clip``-th to the ``100 - clip``-th percentile of
     the values instead of their darkest and brightest (:func:`_extent_of`). ``curve``
     and ``softening`` (:mod:`quantize.io.stretch`) make levels of the values scaled to
-    0..1 by that range (:func:`_curved`)."""
+    0..1 by that range (:func:`_curved`). ``fixed`` (with ``stretch``) is the range
+    itself, the values read as black and white whatever the image holds (values beyond
+    it clipped): pages and files of other ranges are then read on one scale."""
 
     stretch: bool = False
     dark_advice: str | None = None
@@ -205,26 +213,32 @@ class _Reading(NamedTuple):
     clip: float = 0.0
     curve: str = "linear"
     softening: float = DEFAULT_SOFTENING
+    fixed: tuple[float, float] | None = None
 
 
 def _stretch_reading(stretch: Any, stretch_clip: Any, dark_advice: str | None,
-                     stretch_curve: Any = "linear", stretch_softening: Any = None) -> _Reading:
+                     stretch_curve: Any = "linear", stretch_softening: Any = None,
+                     stretch_range: Any = None) -> _Reading:
     """The :class:`_Reading` of :func:`load_image`'s ``stretch``, ``stretch_clip``,
-    ``stretch_curve`` and ``stretch_softening``, checked
+    ``stretch_curve``, ``stretch_softening`` and ``stretch_range``, checked
     (:func:`~quantize._validation.check_stretch_clip`,
-    :func:`~quantize.io.stretch.check_stretch_curve`): a stretch when ``stretch`` is
-    given, ``stretch_clip`` above 0 or a curve other than ``"linear"``.
+    :func:`~quantize.io.stretch.check_stretch_curve`,
+    :func:`~quantize.io.stretch.check_stretch_range`): a stretch when ``stretch`` is
+    given, ``stretch_clip`` above 0, a curve other than ``"linear"`` or a fixed range.
 
     >>> _stretch_reading(False, 0.5, None)[:2], _stretch_reading(False, 0.5, None).clip
     ((True, None), 0.5)
     >>> _stretch_reading(False, 0, None, "log")[0], _stretch_reading(False, 0, None, "log").curve
     (True, 'log')
+    >>> _stretch_reading(False, 0, None, stretch_range=(0, 4095)).fixed
+    (0.0, 4095.0)
     """
     stretch = check_bool(stretch, "stretch")
     clip = check_stretch_clip(stretch_clip)
     curve, softening = check_stretch_curve(stretch_curve, stretch_softening)
-    return _Reading(stretch or clip > 0 or curve != "linear", dark_advice, clip=clip,
-                    curve=curve, softening=softening)
+    fixed = check_stretch_range(stretch_range, clip=clip)
+    return _Reading(stretch or clip > 0 or curve != "linear" or fixed is not None,
+                    dark_advice, clip=clip, curve=curve, softening=softening, fixed=fixed)
 
 
 def _curved(unit: np.ndarray, reading: _Reading) -> np.ndarray:
@@ -482,7 +496,8 @@ def load_image(path: str | os.PathLike[str] | BinaryIO, *,
                intent: Intent = DEFAULT_INTENT,
                page: int | None = None,
                stretch_clip: float = 0.0, stretch_curve: StretchCurve = "linear",
-               stretch_softening: float | None = None) -> LoadedImage:
+               stretch_softening: float | None = None,
+               stretch_range: tuple[float, float] | None = None) -> LoadedImage:
     """Read an image file into upright 8-bit sRGB pixels and optional alpha.
 
     Parameters
@@ -529,6 +544,14 @@ def load_image(path: str | os.PathLike[str] | BinaryIO, *,
     stretch_softening : float or None
         The knee of ``"asinh"`` and ``"log"`` as a fraction of the range, above 0 (None:
         0.1): smaller lifts fainter values more. Refused with the other curves.
+    stretch_range : (float, float) or None
+        A fixed range to stretch (``stretch`` implied), ``(low, high)`` in the image's own
+        values (of a signed image, below 0 too; of an 8-bit one, its levels): ``low`` is
+        read as 0 and ``high`` as 255 whatever the image holds, values beyond them
+        clipped (:func:`~quantize.io.stretch.clipped_share` counts them), so that the
+        pages of a z-stack, or scans of other ranges, are read on one scale. Refused
+        beside ``stretch_clip``, which finds a range. :attr:`LoadedImage.stretch_range` is
+        this range.
     dark_advice : str or None
         What a :class:`PixelRangeWarning` of values of more than 8 bits that come out
         dark (its brightest pixel below 64 of 255) ends with: the caller's own way out
@@ -615,7 +638,8 @@ def load_image(path: str | os.PathLike[str] | BinaryIO, *,
         return _load_stream(path, max_pixels=max_pixels, shrink_to=shrink_to,
                             stretch=stretch, dark_advice=dark_advice, nodata=nodata,
                             intent=intent, page=page, stretch_clip=stretch_clip,
-                            stretch_curve=stretch_curve, stretch_softening=stretch_softening)
+                            stretch_curve=stretch_curve, stretch_softening=stretch_softening,
+                            stretch_range=stretch_range)
     p = check_input_path(path, "path")
     nodata = check_nodata(nodata)
     intent = check_intent(intent)
@@ -625,7 +649,7 @@ def load_image(path: str | os.PathLike[str] | BinaryIO, *,
     if page is not None:
         page = check_int(page, "page", minimum=1)
     reading = _stretch_reading(stretch, stretch_clip, dark_advice, stretch_curve,
-                               stretch_softening)
+                               stretch_softening, stretch_range)
     with _opened(p, limit) as im:
         return _loaded(im, p, shrink_to, reading, nodata, intent, page)
 
@@ -754,11 +778,12 @@ def _loaded(im: Image.Image, p: Path, shrink_to: int | None = None,
                       if kept is None else None)
     stretch_range = None
     if reading.stretch:
-        extent = _shown_extent(rgb, alpha, 255.0, _eight_bit_clip(reading))
+        extent = _eight_bit_extent(rgb, alpha, reading)
         stretch_range = _stretch_range(extent, reading)
         values = _stretch_values(rgb, stretch_range, reading, orientation, decoded)
         rgb = _stretched(rgb, extent, _eight_bit_reading(reading))
-        _warn_outliers_set_stretch(rgb, alpha, p.name, reading.clip)
+        if reading.fixed is None:  # a range given is no outliers' doing
+            _warn_outliers_set_stretch(rgb, alpha, p.name, reading.clip)
     else:
         values = None
     return LoadedImage(rgb, alpha, p, im.mode, im.format, n_frames,
@@ -849,6 +874,19 @@ def _nodata_used(decoded: Image.Image, key: Any,
                     f"{'is' if nan == 1 else 'are'} read as no data (fully transparent), as a "
                     "float image's NaN pixels are by default", NoDataWarning)
     return None if math.isnan(key) and not nan else key
+
+
+def _eight_bit_extent(rgb: np.ndarray, alpha: np.ndarray | None, reading: _Reading
+                      ) -> tuple[Any, Any] | None:
+    """The 8-bit levels of ``rgb`` that a stretch read as ``reading`` maps onto 0..255:
+    of a fixed range, the range itself (an 8-bit image's range is in its levels), or None
+    when the values of more than 8 bits were stretched by it already (their levels may
+    not fill 0..255, and are kept); else the levels of the pixels that show
+    (:func:`_shown_extent`)."""
+    if reading.fixed is not None:
+        done = reading.stretched is not None and reading.stretched.low is not None
+        return None if done else reading.fixed
+    return _shown_extent(rgb, alpha, 255.0, _eight_bit_clip(reading))
 
 
 def _stretch_range(extent: tuple[Any, Any] | None, reading: _Reading
@@ -1508,6 +1546,9 @@ def _wide_rgb_scale(high: Image.Image, low: Image.Image, grey_alpha: bool,
         if reading.stretch and reading.clip:
             shown.append(_shown_values(colours, hiding).reshape(-1))
     low_value = min(low_value, top)  # (0, 0) when no pixel shows
+    if reading.fixed is not None:  # the range given, whatever the image's own
+        _record_stretch(reading, *reading.fixed)
+        return reading.fixed
     if shown and top > low_value:  # of a stretch from percentiles
         low_value, top = _extent_of(np.concatenate(shown), reading.clip)
     if reading.stretch and top > low_value:
@@ -2302,9 +2343,12 @@ class OpenInput:
 
     def load(self, *, stretch: bool = False, dark_advice: str | None = None,
              nodata: NoData = None, intent: Intent = DEFAULT_INTENT,
-             stretch_clip: float = 0.0, keep_gray_profile: bool = False) -> LoadedImage:
+             stretch_clip: float = 0.0, keep_gray_profile: bool = False,
+             stretch_curve: StretchCurve = "linear", stretch_softening: float | None = None,
+             stretch_range: tuple[float, float] | None = None) -> LoadedImage:
         """The pixels, as :func:`load_image` reads them (within the limit checked already),
-        with its ``stretch``, ``dark_advice``, ``nodata``, ``intent`` and ``stretch_clip``;
+        with its ``stretch``, ``dark_advice``, ``nodata``, ``intent``, ``stretch_clip``,
+        ``stretch_curve``, ``stretch_softening`` and ``stretch_range``;
         with ``keep_gray_profile``, a grey file's grey ICC profile (:func:`_gray_profile_of`)
         is not applied: its levels are read as they are and the profile is kept
         (:attr:`LoadedImage.gray_profile`), for an output written grey.
@@ -2319,7 +2363,8 @@ class OpenInput:
         nodata, intent = check_nodata(nodata), check_intent(intent)
         with read_errors(self.path):
             return _loaded(self._image, self.path, None,
-                           _stretch_reading(stretch, stretch_clip, dark_advice), nodata,
+                           _stretch_reading(stretch, stretch_clip, dark_advice, stretch_curve,
+                                            stretch_softening, stretch_range), nodata,
                            intent, keep_gray_profile=check_bool(keep_gray_profile,
                                                                 "keep_gray_profile"))
 
@@ -3704,6 +3749,9 @@ def _wide_gray_scale(im: Image.Image, page: int | None = None,
     pixel comes out below 64 is said to come out dark (:func:`_warn_dark_values`).
     """
     low, top = _wide_gray_extent(im, page, im.info.get("transparency"), reading.stretch)
+    if reading.fixed is not None:  # the range given, whatever the image's own
+        _record_stretch(reading, *reading.fixed)
+        return reading.fixed
     if reading.stretch and reading.clip and top > low:
         low, top = _wide_gray_percentiles(im, im.info.get("transparency"), reading.clip)
     if reading.stretch and top > low:
@@ -3718,7 +3766,7 @@ def _wide_gray_scale(im: Image.Image, page: int | None = None,
         full = max(65535.0, top)
     if 0 < top and full > 1 and round(top * 255.0 / full) < DARK_TOP:
         eight_bit = top <= 255 and (im.mode == "I" or (im.mode != "F" and im.format is None))
-        kind = {"I": "32-bit integer", "F": "float"}.get(im.mode, "16-bit")
+        kind = _gray_kind(im)
         _warn_dark_values(f"{_on_page(page)}{kind}", (low, top), full, reading,
                           _EIGHT_BIT_PIL_ADVICE if eight_bit else None)
     return 0.0, full
@@ -3817,6 +3865,25 @@ def _gray_bands(im: Image.Image) -> Iterator[tuple[slice, np.ndarray]]:
     unsigned = _unsigned_32(im)
     for rows, band in _row_bands(im):
         yield rows, _gray_values(band, unsigned)
+
+
+def _gray_kind(im: Image.Image) -> str:
+    """How warnings name the values of ``im``, a wide grayscale image: a TIFF of 16-bit
+    signed samples (SampleFormat 2), which Pillow holds as 32-bit integers (mode "I"),
+    as such; else by its mode.
+
+    >>> _gray_kind(Image.new("I;16", (1, 1))), _gray_kind(Image.new("F", (1, 1)))
+    ('16-bit', 'float')
+    >>> _gray_kind(Image.new("I", (1, 1)))
+    '32-bit integer'
+    """
+    if im.mode != "I":
+        return "float" if im.mode == "F" else "16-bit"
+    tags = getattr(im, "tag_v2", None) if im.format == "TIFF" else None
+    if (tags is not None and tags.get(_BITS_PER_SAMPLE) == (16,)
+            and tags.get(_SAMPLE_FORMAT, (1,)) == (2,)):
+        return "16-bit signed"
+    return "32-bit integer"
 
 
 def _unsigned_32(im: Image.Image) -> bool:
@@ -4224,10 +4291,11 @@ def as_rgba_ranged(image: Any, name: str = "image", *, every_frame: str | None =
     rgb, alpha = _rgba_of(image, name, every_frame, limit, reading)
     if not reading.stretch:
         return rgb, alpha, None
-    extent = _shown_extent(rgb, alpha, 255.0, _eight_bit_clip(reading))
+    extent = _eight_bit_extent(rgb, alpha, reading)
     stretch_range = _stretch_range(extent, reading)
     rgb = _stretched(rgb, extent, _eight_bit_reading(reading))
-    _warn_outliers_set_stretch(rgb, alpha, name, reading.clip)
+    if reading.fixed is None:  # a range given is no outliers' doing
+        _warn_outliers_set_stretch(rgb, alpha, name, reading.clip)
     return rgb, alpha, stretch_range
 
 
