@@ -177,7 +177,8 @@ def test_the_json_keys_the_manual_and_the_help_list_are_those_written(command, t
     with --smooth and --working-size only (with -k only), ``min_region_share`` with a
     --min-region percentage only, ``strip`` and ``keep_gps`` with --strip and
     --keep-gps only, ``classes_in`` with --classes-in only, ``stretch_clip`` with
-    --stretch-clip only and ``pixel_size_um`` of a TIFF that states its pixels' size."""
+    --stretch-clip only, ``stretch_fixed`` with --stretch-range only and ``pixel_size_um``
+    of a TIFF that states its pixels' size."""
     from quantize.segment import fit_classes
 
     monkeypatch.chdir(tmp_path)
@@ -188,7 +189,8 @@ def test_the_json_keys_the_manual_and_the_help_list_are_those_written(command, t
                 "--keep-gps"],
                ["a.png", "-k", "2", "--smooth", "5", "--working-size", "full", "--force"],
                ["a.png", "--classes-in", "classes.json", "--force"],
-               ["a.tif", "--stretch-clip", "0.1", "--force"]]
+               ["a.tif", "--stretch-clip", "0.1", "--force"],
+               ["a.tif", "--stretch-range", "0,255", "--force"]]
               if command == "segment" else [["a.png"]])
     written: list[str] = []
     for extra in extras:

@@ -3,13 +3,20 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 import tifffile
 from PIL import Image
+from typer.testing import CliRunner
 
+from quantize.cli import app
 from quantize.io import PixelRangeWarning, load_image
 from quantize.io.stretch import check_stretch_range, clipped_share, range_record
+from quantize.reduce import reduce_file
+
+runner = CliRunner()
 
 # A 4 x 4 16-bit image of 1000, 1100, ..., 2500: its own range, 1000..2500, makes level
 # rint((v - 1000) * 255 / 1500) = 17 i of the i-th value; the range 500..3050 makes
@@ -114,3 +121,124 @@ def test_a_fixed_range_beside_a_clip_is_refused():
         load_image("unread.png", stretch_range=(0, 1), stretch_clip=0.5)
     assert check_stretch_range(None) is None
     assert range_record((0.0, 4095.0)) == {"stretch_fixed": [0.0, 4095.0]}
+
+
+# ---------------------------------------------------------------------------
+# reduce: the command and reduce_file
+# ---------------------------------------------------------------------------
+
+def _reduced_levels(path):
+    with Image.open(path) as image:
+        return np.asarray(image.convert("L")).reshape(-1).tolist()
+
+
+def test_reduce_of_a_merged_8_bit_reading_says_what_it_measures_not_lossless(
+        wide_png, tmp_path):
+    """16 values of 1000..2500 read as counts of 65535 came out as 7 levels, 4..10: the
+    line said "7 colours, lossless" and --json "psnr": null, of the 8-bit reading."""
+    out = tmp_path / "r.png"
+    result = runner.invoke(app, ["reduce", str(wide_png), "-k", "16", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "lossless" not in result.stdout
+    assert ": 7 colours, against the 8-bit reading (16 values read as 7 levels): every level " \
+        "kept, mean ΔE2000 0.00" in result.stdout
+    assert (f"quantize: warning: {wide_png}: its 8-bit reading merged its 16 values into 7 "
+            "levels: the PSNR and ΔE2000 are measured against that reading, not the file's "
+            "values; a stretch maps its own range, or a fixed one, onto 0..255 first"
+            ) in result.stderr.splitlines()
+    result = runner.invoke(app, ["reduce", str(wide_png), "-k", "16", "-o", str(out),
+                                 "--force", "--json"])
+    record = json.loads(result.stdout)
+    assert record["psnr"] is None
+    assert (record["measured_against"], record["merged"]) == ("the 8-bit reading", [16, 7])
+
+
+@pytest.mark.parametrize("flags, levels, said", [
+    (["--stretch"], _OWN, "stretched 1000..2500, "),
+    (["--stretch-range", "500,3050"], _WIDE, "stretched 500..3050 (0% clipped), "),
+    (["--stretch-range", "1500,2000"], _CLIPPED, "stretched 1500..2000 (62.5% clipped), "),
+])
+def test_reduce_stretches_a_16_bit_image_before_the_fit(wide_png, tmp_path, flags, levels,
+                                                        said):
+    out = tmp_path / "r.png"
+    result = runner.invoke(app, ["reduce", str(wide_png), "-k", "16", "-o", str(out),
+                                 *flags])
+    assert result.exit_code == 0, result.output
+    assert _reduced_levels(out) == levels.tolist()
+    assert said in result.stdout and "against" not in result.stdout
+    assert "warning" not in result.stderr
+
+
+def test_reduce_file_records_the_stretch_and_the_share_a_fixed_range_clipped(wide_png,
+                                                                             tmp_path):
+    record = reduce_file(wide_png, tmp_path / "r.png", n_colors=4,
+                         stretch_range=(1500, 2000))
+    assert record["stretch"] is True and record["stretch_fixed"] == [1500.0, 2000.0]
+    assert record["stretch_range"] == [1500.0, 2000.0]
+    assert record["stretch_clipped"] == 0.625
+    assert "measured_against" not in record
+    curved = reduce_file(wide_png, tmp_path / "c.png", n_colors=4, stretch_curve="sqrt",
+                         stretch_clip=1)
+    assert curved["stretch_curve"] == "sqrt" and curved["stretch_clip"] == 1.0
+    assert curved["stretch_range"] == [1100.0, 2400.0]  # the values beyond 1% at each end
+
+
+def test_reduce_stretches_a_signed_ct_slice_from_below_0(tmp_path):
+    path, out = tmp_path / "ct.tif", tmp_path / "r.png"
+    tifffile.imwrite(path, _HOUNSFIELD)
+    result = runner.invoke(app, ["reduce", str(path), "-k", "16", "-o", str(out),
+                                 "--stretch-range", "-1024,1976"])
+    assert result.exit_code == 0, result.output
+    assert _reduced_levels(out) == _OWN.tolist()
+    assert "stretched -1024..1976 (0% clipped), " in result.stdout
+
+
+@pytest.mark.parametrize("flags, line", [
+    (["--stretch-range", "3000,1000"], "quantize: error: --stretch-range=3000,1000 should be "
+     "two finite numbers LOW, HIGH with LOW below HIGH (the input's values read as black and "
+     "white)"),
+    (["--stretch-range", "3000"], "quantize: error: --stretch-range is '3000'; expected two "
+     "numbers LOW,HIGH, in the input's own values (-1024,1976)"),
+    (["--stretch-range", "0,1", "--stretch-clip", "1"], "quantize: error: --stretch-clip=1 "
+     "finds a range from percentiles; expected none beside --stretch-range=0,1, which fixes "
+     "it"),
+])
+def test_reduce_refuses_a_bad_stretch_range_in_one_line_writing_nothing(wide_png, tmp_path,
+                                                                        flags, line):
+    out = tmp_path / "r.png"
+    result = runner.invoke(app, ["reduce", str(wide_png), "-k", "4", "-o", str(out), *flags])
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines()[-1] == line
+    assert "Traceback" not in result.output and not out.exists()
+
+
+def test_reduce_refuses_a_stretch_of_an_animation(tmp_path):
+    path, out = tmp_path / "stack.tif", tmp_path / "r.tif"
+    Image.fromarray(_COUNTS).save(path, save_all=True,
+                                  append_images=[Image.fromarray(_COUNTS + 500)])
+    result = runner.invoke(app, ["reduce", str(path), "-k", "4", "-o", str(out), "--stretch"])
+    assert result.exit_code != 0
+    assert result.stderr.strip() == (
+        f"quantize: error: {path}: --stretch: the input is an animation (or a TIFF of several "
+        "pages), and a stretch is of a still image; expected a still (a TIFF's page: quantize "
+        "segment --page, or one page saved apart), or no stretch")
+    assert not out.exists()
+
+
+def test_segment_reads_every_page_of_a_stack_on_the_fixed_range_and_records_it(tmp_path):
+    """Each page was stretched from its own range: page 2, 500 counts brighter, came out
+    alike, and its mean_input was measured on another scale."""
+    from quantize.segment_file import segment_file
+
+    path = tmp_path / "stack.tif"
+    Image.fromarray(_COUNTS).save(path, save_all=True,
+                                  append_images=[Image.fromarray(_COUNTS + 500)])
+    record = segment_file(path, tmp_path / "out", n_clusters=2, stretch_range=(500, 3050),
+                          seed=0)
+    assert record["stretch_fixed"] == [500.0, 3050.0]
+    for page in ("page-001", "page-002"):
+        saved = json.loads((tmp_path / "out" / page / "segments.json").read_text())
+        assert saved["stretch_fixed"] == saved["stretch_range"] == [500.0, 3050.0]
+    with pytest.raises(ValueError, match="^stretch_clip=0.5 finds a range"):
+        segment_file(path, tmp_path / "bad", stretch_range=(0, 1), stretch_clip=0.5)
+    assert not (tmp_path / "bad").exists()

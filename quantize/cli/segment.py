@@ -53,6 +53,7 @@ from .common import (
     nodata_given,
     note,
     number,
+    number_pair,
     offering,
     path,
     printable_line,
@@ -312,6 +313,16 @@ def segment_command(
         "fainter values. Refused with linear and sqrt. Recorded in segments.json "
         "(stretch_softening).",
         show_default=False)] = None,
+    stretch_range: Annotated[Any, typer.Option(
+        "--stretch-range", metavar="LOW,HIGH", parser=number_pair,
+        help="Stretch (as --stretch does, which it implies) from a fixed range in the "
+        "input's own values: LOW reads as 0 and HIGH as 255 whatever the image holds, "
+        "values beyond clipped, so that every page of a stack (each stretched from its own "
+        "range without it) and scans of other ranges share one scale. Not with "
+        "--stretch-clip. Recorded in segments.json (stretch_fixed; stretch_range is then "
+        "this range). Example, a CT stack in Hounsfield units: quantize segment ct.tif -k 4 "
+        "--stretch-range -1024,1976.",
+        show_default=False)] = None,
     nodata: NoDataOption = None,
     intent: IntentOption = None,
     output_name: Annotated[str | None, typer.Option(
@@ -355,7 +366,8 @@ def segment_command(
         "percentage, with one only), weights, space, seed, outputs, "
         "stretch (true, with --stretch, --stretch-clip or --stretch-curve only), stretch_clip "
         "(with --stretch-clip only), stretch_curve and stretch_softening (with "
-        "--stretch-curve other than linear only), stretch_range (the input's values read "
+        "--stretch-curve other than linear only), stretch_fixed (with --stretch-range "
+        "only), stretch_range (the input's values read "
         "as 0 and 255, with any of them only), pixel_size_um ([x, y] micrometres, of a "
         "TIFF that states its pixels' size), superpixels (with --superpixels only), "
         "smooth (with --smooth only), working_size (with --working-size only), strip (true, "
@@ -478,7 +490,8 @@ def segment_command(
                            "intent": chosen, "page": page,
                            "stretch_clip": stretch_clip or 0.0,
                            "stretch_curve": stretch_curve or "linear",
-                           "stretch_softening": stretch_softening}
+                           "stretch_softening": stretch_softening,
+                           "stretch_range": stretch_range}
                 record = recorded_call(segment_file, (source, target), options,
                                        format_advice=True, noted=(ProfileConvertedWarning,))
             with interrupts_held():

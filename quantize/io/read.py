@@ -171,6 +171,16 @@ class _StretchRange:
         self.values: np.ndarray | None = None
 
 
+class _ValueCount:
+    """How many distinct values a grey image of more than 8 bits read without a stretch
+    holds (``values``) and how many 8-bit levels they came out as (``levels``), recorded
+    by :func:`_pil_to_rgba` for :attr:`LoadedImage.merged`; None until counted."""
+
+    def __init__(self) -> None:
+        self.values: int | None = None
+        self.levels: int | None = None
+
+
 class StretchAdvice(str):
     """A ``dark_advice`` (:func:`load_image`, :func:`as_rgba`) that offers a stretch of the
     image's own range, which an image of one value cannot use: its warning then says that
@@ -214,6 +224,7 @@ class _Reading(NamedTuple):
     curve: str = "linear"
     softening: float = DEFAULT_SOFTENING
     fixed: tuple[float, float] | None = None
+    counted: _ValueCount | None = None
 
 
 def _stretch_reading(stretch: Any, stretch_clip: Any, dark_advice: str | None,
@@ -383,6 +394,12 @@ class LoadedImage:
         image (H, W), else its colour channels. The regions' ``mean_input`` is their
         mean (:meth:`~quantize.segment.SegmentResult.region_stats`), exact whatever the
         curve. None when not stretched.
+    merged : (int, int) or None
+        Read without a stretch, of a grey image of more than 8 bits (16-bit, 32-bit or
+        float), whose values came out as fewer 8-bit levels than it holds: how many
+        distinct values it holds (of the pixels that show) and how many levels they came
+        out as. Measures of ``rgb`` (a reduction's PSNR) are then of this 8-bit reading,
+        not of the file's values. None otherwise.
 
     Raises
     ------
@@ -415,6 +432,7 @@ class LoadedImage:
     gray_profile: bytes | None = None
     text: tuple[tuple[bytes, bytes], ...] = ()
     stretch_values: np.ndarray | None = field(default=None, repr=False)
+    merged: tuple[int, int] | None = None
 
     def on_matte(self, matte: tuple[int, int, int] | None) -> LoadedImage:
         """This image with its translucent pixels composited onto the opaque colour
@@ -755,8 +773,8 @@ def _loaded(im: Image.Image, p: Path, shrink_to: int | None = None,
         drafted = im.draft(im.mode, (shrink_to, shrink_to))
         if drafted is not None:  # the same page in fewer pixels (box: the scaled size)
             dpi = scaled_dpi(dpi, drafted[1][2] / width)
-    if reading.stretch:
-        reading = reading._replace(stretched=_StretchRange())
+    reading = reading._replace(stretched=_StretchRange()) if reading.stretch else (
+        reading._replace(counted=_ValueCount()))
     key = nodata_key(im, nodata)
     decoded_key = keyed_when_decoded(im)  # of alpha or a palette: matched in its colours
     if key is not None and not decoded_key:  # matched as a transparent colour is, before
@@ -794,7 +812,49 @@ def _loaded(im: Image.Image, p: Path, shrink_to: int | None = None,
                        stretch_range, source_profile,
                        upright_dpi(pixel_size, orientation if turned is None else turned),
                        None if key is None else tuple(np.atleast_1d(key).tolist()), kept, text,
-                       values)
+                       values, _merged(reading.counted))
+
+
+def _merged(counted: _ValueCount | None) -> tuple[int, int] | None:
+    """:attr:`LoadedImage.merged` of what ``counted`` recorded: its distinct values and
+    the levels they came out as, when fewer; None when none were counted or none merged.
+
+    >>> counted = _ValueCount(); counted.values, counted.levels = 2208, 9
+    >>> _merged(counted), _merged(None)
+    ((2208, 9), None)
+    """
+    if counted is None or counted.values is None or counted.levels is None:
+        return None
+    return (counted.values, counted.levels) if counted.levels < counted.values else None
+
+
+def _count_values(counted: _ValueCount, bands: list[np.ndarray], levels: np.ndarray,
+                  alpha: np.ndarray | None) -> None:
+    """Record in ``counted`` how many distinct values the ``bands`` of rows of a grey
+    image of more than 8 bits hold and how many distinct 8-bit ``levels`` ``(H, W)``
+    they came out as, of the pixels that show (``alpha`` ``(H, W)`` above 0; all when
+    None), NaN and infinite values left out.
+
+    >>> counted = _ValueCount()
+    >>> _count_values(counted, [np.array([[900, 901]], np.uint16), np.array([[1000, 5]],
+    ...               np.uint16)], np.array([[4, 4], [4, 0]], np.uint8), np.array(
+    ...               [[255, 255], [255, 0]], np.uint8))
+    >>> counted.values, counted.levels
+    (3, 1)
+    """
+    flat = np.concatenate([band.reshape(-1) for band in bands])
+    levels = levels.reshape(-1)
+    if alpha is not None:
+        shown = alpha.reshape(-1) > 0
+        flat, levels = flat[shown], levels[shown]
+    if flat.dtype.kind == "f":
+        flat = flat[np.isfinite(flat)]
+    if flat.dtype == np.uint16:
+        distinct = int(np.count_nonzero(np.bincount(flat, minlength=1)))
+    else:
+        distinct = int(np.unique(flat).size)
+    counted.values = distinct
+    counted.levels = int(np.count_nonzero(np.bincount(levels, minlength=256)))
 
 
 def _stretch_values(rgb: np.ndarray, stretch_range: tuple[float, float] | None,
@@ -3697,15 +3757,19 @@ def _pil_to_rgba(im: Image.Image, page: int | None = None, reading: _Reading = _
     alpha = np.empty((h, w), dtype=np.uint8) if has_alpha else None
     if wide_gray:
         curve = _curve_reading(reading)
-        kept = [] if reading.stretched is not None and reading.stretched.low is not None else None
+        stretched = reading.stretched is not None and reading.stretched.low is not None
+        counted = None if reading is None else reading.counted
+        kept = [] if stretched or counted is not None else None
         for dest, values in _gray_bands(im):
             rgb[dest] = _scale_wide_gray(values, full, black, curve)[:, :, None]
             if kept is not None:
                 kept.append(values)
             if alpha is not None:
                 alpha[dest] = np.where(no_data_mask(values, key), 0, 255)
-        if kept:
+        if kept and stretched:
             _record_values(reading, np.concatenate(kept))
+        elif kept:
+            _count_values(counted, kept, rgb[:, :, 0], alpha)
     else:
         for dest, band in _row_bands(im):
             if band.mode != target:
