@@ -855,7 +855,8 @@ def check_segment_options(*, n_clusters: int | None = None, regions: int | None 
                           classes_in: str | os.PathLike[str] | None = None,
                           intent: Intent = DEFAULT_INTENT,
                           stretch_clip: float = 0.0, stretch_curve: StretchCurve = "linear",
-                          stretch_softening: float | None = None) -> dict[str, Any]:
+                          stretch_softening: float | None = None,
+                          stretch_range: tuple[float, float] | None = None) -> dict[str, Any]:
     """Validate the keyword options of :func:`segment_file` and fill in their defaults.
 
     For drivers (batch runs) that check options once, before any file is read,
@@ -867,7 +868,8 @@ def check_segment_options(*, n_clusters: int | None = None, regions: int | None 
     ``strip`` and ``keep_gps``, only when True, ``stretch_clip``, only when above 0 (with
     ``stretch``, which it implies), ``stretch_curve``, only when not ``"linear"``, and
     ``stretch_softening``, only of ``"asinh"`` and ``"log"`` (with ``stretch``, which any
-    curve but ``"linear"`` implies), ``nodata``, only when not ``"tag"``
+    curve but ``"linear"`` implies), ``stretch_range``, only when given (a list),
+    ``nodata``, only when not ``"tag"``
     (:func:`_nodata_given`), and ``intent``, only when not the default. ``classes`` is
     returned always (False left out of a batch's
     settings as earlier versions lack it: :mod:`quantize.batch.manifest`).
@@ -905,10 +907,13 @@ def check_segment_options(*, n_clusters: int | None = None, regions: int | None 
     drawn = {} if color == OVERLAY_COLOR else {"overlay_color": color}
     clip = check_stretch_clip(stretch_clip)
     curve = check_stretch_curve(stretch_curve, stretch_softening)
-    given = check_bool(stretch, "stretch") or clip or curve[0] != "linear"
+    fixed = check_stretch_range(stretch_range, clip=clip)
+    given = (check_bool(stretch, "stretch") or clip or curve[0] != "linear"
+             or fixed is not None)
     stretched = {"stretch": True} if given else {}
     stretched.update({"stretch_clip": clip} if clip else {})
     stretched.update(curve_record(*curve))
+    stretched.update({} if fixed is None else {"stretch_range": list(fixed)})
     switches = _switches(check_bool(strip, "strip"), check_bool(keep_gps, "keep_gps"))
     intent = check_intent(intent)
     shared = {**shared, **({} if intent == DEFAULT_INTENT else {"intent": intent})}

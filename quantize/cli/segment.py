@@ -409,7 +409,7 @@ def segment_command(
                ("--classes", classes), ("--classes-in", classes_in), ("--page", page),
                ("--stretch", stretch), ("--stretch-clip", stretch_clip),
                ("--stretch-curve", stretch_curve), ("--stretch-softening", stretch_softening),
-               ("--nodata", nodata),
+               ("--stretch-range", stretch_range), ("--nodata", nodata),
                ("--intent", intent),
                ("--space", None if space == "lab" else space),
                *(("-w", w) for w in weights or ()), ("--min-region", min_region),
@@ -438,7 +438,8 @@ def segment_command(
                                   keep_gps=keep_gps, nodata=missing, classes_in=classes_in,
                                   intent=chosen, stretch_clip=stretch_clip or 0.0,
                                   stretch_curve=stretch_curve or "linear",
-                                  stretch_softening=stretch_softening)
+                                  stretch_softening=stretch_softening,
+                                  stretch_range=stretch_range)
         fail(f"{printable_line(str(input))}: is a directory, expected an image file{hint}",
              ExitCode.FAILED)
     refuse_closed_stdout("quiet" if quiet else "json" if as_json else "lines")
