@@ -242,3 +242,44 @@ def test_segment_reads_every_page_of_a_stack_on_the_fixed_range_and_records_it(t
     with pytest.raises(ValueError, match="^stretch_clip=0.5 finds a range"):
         segment_file(path, tmp_path / "bad", stretch_range=(0, 1), stretch_clip=0.5)
     assert not (tmp_path / "bad").exists()
+
+
+def test_batch_reduces_a_folder_on_one_fixed_range_and_records_it(tmp_path):
+    """--stretch and its options were segment mode's only: a folder of 16-bit scans came
+    out black in reduce mode."""
+    (tmp_path / "in").mkdir()
+    Image.fromarray(_COUNTS).save(tmp_path / "in" / "a.png")
+    Image.fromarray(_COUNTS + 500).save(tmp_path / "in" / "b.png")
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["batch", str(tmp_path / "in"), "-o", str(out), "-k", "16",
+                                 "--stretch-range", "500,3050", "--json"])
+    assert result.exit_code == 0, result.output
+    assert _reduced_levels(out / "a.png") == _WIDE.tolist()
+    assert _reduced_levels(out / "b.png") == (_WIDE + 50).tolist()  # one scale for both
+    records = [json.loads(line) for line in result.stdout.splitlines()[:2]]
+    assert [r["stretch_fixed"] for r in records] == [[500.0, 3050.0]] * 2
+    again = runner.invoke(app, ["batch", str(tmp_path / "in"), "-o", str(out), "-k", "16",
+                                "--stretch"])
+    assert again.exit_code == 15  # other options than the folder was made with
+    assert "--stretch-range" in again.stderr
+    shared = runner.invoke(app, ["batch", str(tmp_path / "in"), "-o", str(tmp_path / "s"),
+                                 "-k", "4", "--stretch", "--shared-palette"])
+    assert shared.exit_code == 2
+    assert shared.stderr.strip() == (
+        "quantize: error: --shared-palette and a stretch both given; expected one of them "
+        "(the shared palette is fitted to the files as read unstretched)")
+
+
+@pytest.mark.parametrize("dtype", ["uint16", "int32", "float32"])
+def test_reduce_colors_stretches_an_array_on_a_fixed_range_or_its_own(dtype):
+    """reduce_colors took no stretch: a uint16 array of counts came out as a few dark
+    levels; the array path now reads it as load_image reads a file."""
+    from quantize import reduce_colors
+
+    counts = _COUNTS.astype(dtype)
+    original = counts.copy()
+    fixed = reduce_colors(counts, 16, stretch_range=(500, 3050), seed=0)
+    assert sorted(fixed.palette[:, 0].tolist()) == _WIDE.tolist()
+    own = reduce_colors(counts, 16, stretch=True, seed=0)
+    assert sorted(own.palette[:, 0].tolist()) == _OWN.tolist()
+    np.testing.assert_array_equal(counts, original)  # the caller's array is left alone

@@ -4209,7 +4209,9 @@ leaves them out
 
 def as_rgba(image: Any, name: str = "image", *, every_frame: str | None = None,
             max_pixels: int | None = DEFAULT_MAX_PIXELS, stretch: bool = False,
-            dark_advice: str | None = None, stretch_clip: float = 0.0
+            dark_advice: str | None = None, stretch_clip: float = 0.0,
+            stretch_curve: StretchCurve = "linear", stretch_softening: float | None = None,
+            stretch_range: tuple[float, float] | None = None
             ) -> tuple[np.ndarray, np.ndarray | None]:
     """Normalise an in-memory image to ``(rgb uint8 (H, W, 3), alpha uint8 (H, W) or None)``.
 
@@ -4328,16 +4330,23 @@ def as_rgba(image: Any, name: str = "image", *, every_frame: str | None = None,
     """
     rgb, alpha, _ = as_rgba_ranged(image, name, every_frame=every_frame,
                                    max_pixels=max_pixels, stretch=stretch,
-                                   dark_advice=dark_advice, stretch_clip=stretch_clip)
+                                   dark_advice=dark_advice, stretch_clip=stretch_clip,
+                                   stretch_curve=stretch_curve,
+                                   stretch_softening=stretch_softening,
+                                   stretch_range=stretch_range)
     return rgb, alpha
 
 
 def as_rgba_ranged(image: Any, name: str = "image", *, every_frame: str | None = None,
                    max_pixels: int | None = DEFAULT_MAX_PIXELS, stretch: bool = False,
-                   dark_advice: str | None = None, stretch_clip: float = 0.0
+                   dark_advice: str | None = None, stretch_clip: float = 0.0,
+                   stretch_curve: StretchCurve = "linear",
+                   stretch_softening: float | None = None,
+                   stretch_range: tuple[float, float] | None = None
                    ) -> tuple[np.ndarray, np.ndarray | None, tuple[float, float] | None]:
-    """:func:`as_rgba` (stretched from percentiles with ``stretch_clip``, as
-    :func:`load_image` stretches), and with ``stretch`` the values read as 0 and 255, as
+    """:func:`as_rgba` (stretched from percentiles with ``stretch_clip``, through
+    ``stretch_curve``, or from the fixed ``stretch_range``, as :func:`load_image`
+    stretches), and with ``stretch`` the values read as 0 and 255, as
     :attr:`LoadedImage.stretch_range` gives them for a file (None without ``stretch``,
     and for an image of one value, which no stretch spreads, or none of whose pixels
     shows): those of a uint16, float or other integer array, or of a 16-bit, 32-bit or
@@ -4347,9 +4356,13 @@ def as_rgba_ranged(image: Any, name: str = "image", *, every_frame: str | None =
     (227.0, 1968.0)
     >>> as_rgba_ranged(np.array([[0.25, 0.5]]))[2] is None
     True
+    >>> rgb, _, fixed = as_rgba_ranged(np.array([[500, 1775]], np.uint16), stretch_range=(0, 2550))
+    >>> rgb[0, :, 0].tolist(), fixed
+    ([50, 178], (0.0, 2550.0))
     """
     limit = check_max_pixels(max_pixels)
-    reading = _stretch_reading(stretch, stretch_clip, dark_advice)
+    reading = _stretch_reading(stretch, stretch_clip, dark_advice, stretch_curve,
+                               stretch_softening, stretch_range)
     if reading.stretch:
         reading = reading._replace(stretched=_StretchRange())
     rgb, alpha = _rgba_of(image, name, every_frame, limit, reading)
@@ -5503,7 +5516,8 @@ def _own_range_to_uint8(arr: np.ndarray, full: float, reading: _Reading = _AS_CO
     """
     n = 3 if arr.shape[2] >= 3 else 1
     alpha = arr[:, :, -1] if arr.shape[2] in (2, 4) else None
-    extent = _shown_extent(arr[:, :, :n], alpha, full, reading.clip)
+    extent = (reading.fixed if reading.fixed is not None
+              else _shown_extent(arr[:, :, :n], alpha, full, reading.clip))
     if extent is None or extent[1] <= extent[0]:
         return None
     low, top = extent
