@@ -283,3 +283,30 @@ def test_reduce_colors_stretches_an_array_on_a_fixed_range_or_its_own(dtype):
     own = reduce_colors(counts, 16, stretch=True, seed=0)
     assert sorted(own.palette[:, 0].tolist()) == _OWN.tolist()
     np.testing.assert_array_equal(counts, original)  # the caller's array is left alone
+
+
+
+def test_shared_classes_are_fitted_on_the_fixed_range_each_file_is_assigned_by(tmp_path):
+    """The classes' sample was read on each file's own range, the files themselves on the
+    fixed one: the classes' colours were those of another stretch than the regions'."""
+    from quantize import batch
+
+    red, blue = (200, 30, 0), (0, 30, 200)  # 16 * level + 1: 1..3201 of a 12-bit 1..4081
+    scenes, levels = tmp_path / "scenes", tmp_path / "levels"
+    scenes.mkdir(), levels.mkdir()
+    for name, rows in (("a", slice(0, 10)), ("b", slice(10, 40))):
+        img = np.empty((40, 40, 3), np.uint8)
+        img[:] = blue
+        img[rows] = red
+        tifffile.imwrite(scenes / f"{name}.tif", img.astype(np.uint16) * 16 + 1,
+                         photometric="rgb")
+        Image.fromarray(img).save(levels / f"{name}.png")
+    fitted = {}
+    for src, more in ((scenes, ("--stretch-range", "1,4081")), (levels, ())):
+        out = tmp_path / f"out-{src.name}"
+        result = runner.invoke(app, ["batch", str(src), "-o", str(out), "--mode", "segment",
+                                     "-k", "2", "--shared-classes", "-w", "texture=0", *more])
+        assert result.exit_code == 0, result.output
+        fitted[src.name] = json.loads((out / batch.SHARED_CLASSES_NAME).read_text())["colors"]
+    assert fitted["scenes"] == fitted["levels"]
+    assert sorted(fitted["levels"]) == ["#001ec8", "#c81e00"]
