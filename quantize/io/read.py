@@ -174,11 +174,46 @@ class _StretchRange:
 class _ValueCount:
     """How many distinct values a grey image of more than 8 bits read without a stretch
     holds (``values``) and how many 8-bit levels they came out as (``levels``), recorded
-    by :func:`_pil_to_rgba` for :attr:`LoadedImage.merged`; None until counted."""
+    by :func:`_pil_to_rgba` for :attr:`LoadedImage.merged` a band of rows at a time
+    (:meth:`_ValueCount.add`, then :meth:`_ValueCount.finish`); None until counted.
+
+    >>> counted = _ValueCount()
+    >>> counted.add(np.array([[900, 901]], np.uint16), None)
+    >>> counted.add(np.array([[1000, 5]], np.uint16), np.array([[True, False]]))
+    >>> counted.finish(lambda v: np.rint(v / 257.0).astype(np.uint8))
+    >>> counted.values, counted.levels
+    (3, 1)
+    """
 
     def __init__(self) -> None:
         self.values: int | None = None
         self.levels: int | None = None
+        self._present: np.ndarray | None = None  # of 16-bit counts: which occur
+        self._distinct: list[np.ndarray] = []  # of others: each band's distinct values
+
+    def add(self, band: np.ndarray, shown: np.ndarray | None) -> None:
+        """Count the values of ``band``, of the pixels ``shown`` (all when None), NaN
+        and infinite ones left out."""
+        if shown is not None:
+            band = band[shown]
+        if band.dtype == np.uint16:
+            if self._present is None:
+                self._present = np.zeros(65536, bool)
+            self._present[band] = True
+            return
+        if band.dtype.kind == "f":
+            band = band[np.isfinite(band)]
+        self._distinct.append(np.unique(band))
+
+    def finish(self, levels_of: Callable[[np.ndarray], np.ndarray]) -> None:
+        """Record how many distinct values were counted and how many levels
+        ``levels_of`` (the scaling that read them) makes of them."""
+        if self._present is not None:
+            distinct = np.flatnonzero(self._present).astype(np.uint16)
+        else:
+            distinct = np.unique(np.concatenate(self._distinct or [np.zeros(0)]))
+        self.values = int(distinct.size)
+        self.levels = int(np.unique(levels_of(distinct)).size) if distinct.size else 0
 
 
 class StretchAdvice(str):
@@ -826,35 +861,6 @@ def _merged(counted: _ValueCount | None) -> tuple[int, int] | None:
     if counted is None or counted.values is None or counted.levels is None:
         return None
     return (counted.values, counted.levels) if counted.levels < counted.values else None
-
-
-def _count_values(counted: _ValueCount, bands: list[np.ndarray], levels: np.ndarray,
-                  alpha: np.ndarray | None) -> None:
-    """Record in ``counted`` how many distinct values the ``bands`` of rows of a grey
-    image of more than 8 bits hold and how many distinct 8-bit ``levels`` ``(H, W)``
-    they came out as, of the pixels that show (``alpha`` ``(H, W)`` above 0; all when
-    None), NaN and infinite values left out.
-
-    >>> counted = _ValueCount()
-    >>> _count_values(counted, [np.array([[900, 901]], np.uint16), np.array([[1000, 5]],
-    ...               np.uint16)], np.array([[4, 4], [4, 0]], np.uint8), np.array(
-    ...               [[255, 255], [255, 0]], np.uint8))
-    >>> counted.values, counted.levels
-    (3, 1)
-    """
-    flat = np.concatenate([band.reshape(-1) for band in bands])
-    levels = levels.reshape(-1)
-    if alpha is not None:
-        shown = alpha.reshape(-1) > 0
-        flat, levels = flat[shown], levels[shown]
-    if flat.dtype.kind == "f":
-        flat = flat[np.isfinite(flat)]
-    if flat.dtype == np.uint16:
-        distinct = int(np.count_nonzero(np.bincount(flat, minlength=1)))
-    else:
-        distinct = int(np.unique(flat).size)
-    counted.values = distinct
-    counted.levels = int(np.count_nonzero(np.bincount(levels, minlength=256)))
 
 
 def _stretch_values(rgb: np.ndarray, stretch_range: tuple[float, float] | None,
@@ -3758,18 +3764,20 @@ def _pil_to_rgba(im: Image.Image, page: int | None = None, reading: _Reading = _
     if wide_gray:
         curve = _curve_reading(reading)
         stretched = reading.stretched is not None and reading.stretched.low is not None
-        counted = None if reading is None else reading.counted
-        kept = [] if stretched or counted is not None else None
+        counted = None if stretched else reading.counted
+        kept: list[np.ndarray] | None = [] if stretched else None
         for dest, values in _gray_bands(im):
             rgb[dest] = _scale_wide_gray(values, full, black, curve)[:, :, None]
             if kept is not None:
                 kept.append(values)
             if alpha is not None:
                 alpha[dest] = np.where(no_data_mask(values, key), 0, 255)
-        if kept and stretched:
+            if counted is not None:
+                counted.add(values, None if alpha is None else alpha[dest] > 0)
+        if kept:
             _record_values(reading, np.concatenate(kept))
-        elif kept:
-            _count_values(counted, kept, rgb[:, :, 0], alpha)
+        if counted is not None:
+            counted.finish(lambda distinct: _scale_wide_gray(distinct, full, black, curve))
     else:
         for dest, band in _row_bands(im):
             if band.mode != target:
