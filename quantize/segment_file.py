@@ -78,7 +78,9 @@ from .io.stretch import (
     DEFAULT_SOFTENING,
     StretchCurve,
     check_stretch_curve,
+    check_stretch_range,
     curve_record,
+    range_record,
     softening_of,
 )
 from .names import printable, printable_data, quoted, same_file
@@ -171,6 +173,7 @@ def segment_file(
     stretch_clip: float = 0.0,
     stretch_curve: StretchCurve = "linear",
     stretch_softening: float | None = None,
+    stretch_range: tuple[float, float] | None = None,
     class_order: ClassOrder = "kmeans",
 ) -> dict[str, Any]:
     """Segment an image file and write the results into ``outdir``.
@@ -275,6 +278,13 @@ def segment_file(
     stretch_softening : float, optional
         The knee of ``"asinh"`` and ``"log"`` as a fraction of the range, above 0
         (default 0.1); refused with the other curves.
+    stretch_range : (float, float), optional
+        As for :func:`quantize.io.load_image`: a fixed range to stretch (``stretch``
+        implied), ``(low, high)`` in the input's own values, read as 0 and 255 whatever
+        the image holds, values beyond clipped; every page of a stack then shares one
+        scale, where each was stretched from its own range. Recorded (``"stretch_fixed"``)
+        after ``stretch_curve``; ``stretch_range`` is then this range. Refused beside
+        ``stretch_clip``.
     nodata : float, sequence of 3 floats, "tag" or None, default "tag"
         The value that marks missing data, as :func:`quantize.io.load_image` takes it: its
         pixels are read as fully transparent and so segmented as transparent pixels are
@@ -392,7 +402,9 @@ def segment_file(
     classes = check_bool(classes, "classes")
     stretch_clip = check_stretch_clip(stretch_clip)
     curve = check_stretch_curve(stretch_curve, stretch_softening)
-    stretch = check_bool(stretch, "stretch") or stretch_clip > 0 or curve[0] != "linear"
+    fixed = check_stretch_range(stretch_range, clip=stretch_clip)
+    stretch = (check_bool(stretch, "stretch") or stretch_clip > 0 or curve[0] != "linear"
+               or fixed is not None)
     strip, keep_gps = check_bool(strip, "strip"), check_bool(keep_gps, "keep_gps")
     overlay_color = check_color(overlay_color, "overlay_color")
     nodata, intent = check_nodata(nodata), check_intent(intent)
@@ -416,7 +428,7 @@ def segment_file(
     probe_image(input, max_pixels=max_pixels)  # a bad input is named before any folder is made
     job = _Job(params, names, force, max_pixels, stretch, nodata, shared, overlay_color,
                strip, keep_gps, edges, classes, classes_in, seed, input_name, intent,
-               stretch_clip, curve, order)
+               stretch_clip, curve, order, fixed)
     pages = 1 if page is not None else stack_pages(input)
     if pages > 1:
         record = _segment_stack(job, input, outdir, folder, pages)
@@ -448,6 +460,7 @@ class _Job(NamedTuple):
     stretch_clip: float
     curve: tuple[str, float] = ("linear", DEFAULT_SOFTENING)
     class_order: str = "kmeans"
+    fixed: tuple[float, float] | None = None
 
 
 def _segment_page(job: _Job, input: str | os.PathLike[str], outdir: str | os.PathLike[str],
@@ -468,7 +481,8 @@ def _segment_page(job: _Job, input: str | os.PathLike[str], outdir: str | os.Pat
         loaded = load_image(input, max_pixels=job.max_pixels, stretch=job.stretch,
                             dark_advice=DARK_ADVICE, nodata=job.nodata, intent=job.intent,
                             page=page, stretch_clip=job.stretch_clip,
-                            stretch_curve=job.curve[0], stretch_softening=softening_of(*job.curve))
+                            stretch_curve=job.curve[0], stretch_softening=softening_of(*job.curve),
+                            stretch_range=job.fixed)
         if (job.nodata == "tag" and loaded.format == "TIFF" and loaded.nodata is None
                 and loaded.alpha is None):  # a TIFF that a GDAL_NODATA tag could name it in
             _warn_if_zero_border(input, loaded.rgb, job, page)
@@ -487,7 +501,7 @@ def _segment_page(job: _Job, input: str | os.PathLike[str], outdir: str | os.Pat
         nodata = nodata_record(loaded.nodata)  # the value used
         shown = _regions.shown_alpha(loaded.alpha)
         stretched = _stretch_record(job.stretch, loaded.stretch_range, job.stretch_clip,
-                                    job.curve)
+                                    job.curve, job.fixed)
         of_page = {} if page is None else {"page": page, "input_pages": loaded.n_frames}
         del loaded  # the result holds a copy of the pixels: one is enough from here on
         # before the edge map: their distance map, 12 bytes a pixel, is let go first
@@ -664,17 +678,19 @@ _DATA_BESIDE = 16
 
 
 def _stretch_record(stretch: bool, stretch_range: tuple[float, float] | None,
-                    clip: float = 0.0, curve: tuple[str, float] = ("linear", DEFAULT_SOFTENING)
-                    ) -> dict[str, Any]:
+                    clip: float = 0.0, curve: tuple[str, float] = ("linear", DEFAULT_SOFTENING),
+                    fixed: tuple[float, float] | None = None) -> dict[str, Any]:
     """The record's ``stretch`` (true, with ``stretch`` only), ``stretch_clip`` (above 0
     only), ``stretch_curve`` and ``stretch_softening``
-    (:func:`~quantize.io.stretch.curve_record`) and ``stretch_range``, the input's values
+    (:func:`~quantize.io.stretch.curve_record`), ``stretch_fixed``, a fixed range given
+    (:func:`~quantize.io.stretch.range_record`), and ``stretch_range``, the input's values
     read as 0 and 255
     (:attr:`~quantize.io.LoadedImage.stretch_range`; null for an image of one value,
     which no stretch spreads)."""
     if not stretch:
         return {}
     return {"stretch": True, **({"stretch_clip": clip} if clip else {}), **curve_record(*curve),
+            **range_record(fixed),
             "stretch_range": None if stretch_range is None else list(stretch_range)}
 
 
@@ -883,6 +899,7 @@ def check_segment_options(*, n_clusters: int | None = None, regions: int | None 
                           intent: Intent = DEFAULT_INTENT,
                           stretch_clip: float = 0.0, stretch_curve: StretchCurve = "linear",
                           stretch_softening: float | None = None,
+                          stretch_range: tuple[float, float] | None = None,
                           class_order: ClassOrder = "kmeans") -> dict[str, Any]:
     """Validate the keyword options of :func:`segment_file` and fill in their defaults.
 
@@ -895,9 +912,9 @@ def check_segment_options(*, n_clusters: int | None = None, regions: int | None 
     ``strip`` and ``keep_gps``, only when True, ``stretch_clip``, only when above 0 (with
     ``stretch``, which it implies), ``stretch_curve``, only when not ``"linear"``, and
     ``stretch_softening``, only of ``"asinh"`` and ``"log"`` (with ``stretch``, which any
-    curve but ``"linear"`` implies), ``nodata``, only when not ``"tag"``
-    (:func:`_nodata_given`), ``intent`` and ``class_order``, only when not the default.
-    ``classes`` is
+    curve but ``"linear"`` implies), ``stretch_range``, only when given (a list),
+    ``nodata``, only when not ``"tag"`` (:func:`_nodata_given`), ``intent`` and
+    ``class_order``, only when not the default. ``classes`` is
     returned always (False left out of a batch's
     settings as earlier versions lack it: :mod:`quantize.batch.manifest`).
     ``classes_in`` is read once here (a file that is not a classes file is named before any
@@ -938,10 +955,13 @@ def check_segment_options(*, n_clusters: int | None = None, regions: int | None 
     drawn = {} if color == OVERLAY_COLOR else {"overlay_color": color}
     clip = check_stretch_clip(stretch_clip)
     curve = check_stretch_curve(stretch_curve, stretch_softening)
-    given = check_bool(stretch, "stretch") or clip or curve[0] != "linear"
+    fixed = check_stretch_range(stretch_range, clip=clip)
+    given = (check_bool(stretch, "stretch") or clip or curve[0] != "linear"
+             or fixed is not None)
     stretched = {"stretch": True} if given else {}
     stretched.update({"stretch_clip": clip} if clip else {})
     stretched.update(curve_record(*curve))
+    stretched.update({} if fixed is None else {"stretch_range": list(fixed)})
     switches = _switches(check_bool(strip, "strip"), check_bool(keep_gps, "keep_gps"))
     intent = check_intent(intent)
     shared = {**shared, **({} if intent == DEFAULT_INTENT else {"intent": intent})}

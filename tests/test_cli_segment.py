@@ -1958,10 +1958,11 @@ def test_reduce_and_batch_of_a_dark_16_bit_tiff_say_so_in_their_words(tmp_path, 
     assert result.stderr.splitlines()[-1] == (
         "quantize: error: out: 1 output was made with --stretch, while this run asks for no "
         "--stretch; add --force to redo it, or choose another -o folder")
-    result = runner.invoke(app, ["batch", "in", "-o", "out2", "--stretch"])
-    assert (result.exit_code, result.stderr.splitlines()) == (2, [
-        "quantize: error: --stretch does not apply to --mode reduce; expected it only with "
-        "--mode segment"])
+    # reduce mode refused --stretch (segment's only); it now stretches each file alike
+    result = runner.invoke(app, ["batch", "in", "-o", "out2", "-k", "2", "--stretch", "-q"])
+    assert (result.exit_code, result.stderr) == (0, "")
+    with Image.open("out2/sq.png") as reduced:
+        assert sorted(np.unique(np.asarray(reduced.convert("L"))).tolist()) == [0, 255]
 
 
 @pytest.mark.parametrize(("value", "match"), [

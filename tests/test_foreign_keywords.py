@@ -295,7 +295,8 @@ def test_file_options_name_quantize_name_for_a_foreign_one(tmp_path):
             "n_colors, quality, quality_limit, space, dither, exact_colors, palette_in, "
             "palette_fitted, palette_out, seed, force, max_pixels, max_frames, skip_if_larger, "
             "optimize, palette, max_bytes, matte, strip, keep_gps, masks, nodata, fixed_colors, "
-            "intent, nearest, transparent_color")
+            "intent, nearest, transparent_color, stretch, stretch_clip, stretch_curve, "
+            "stretch_softening, stretch_range")
     with pytest.raises(TypeError) as caught:
         check_reduce_options(random_state=0)
     assert str(caught.value) == line

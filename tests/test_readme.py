@@ -177,8 +177,9 @@ def test_the_json_keys_the_manual_and_the_help_list_are_those_written(command, t
     with --smooth and --working-size only (with -k only), ``min_region_share`` with a
     --min-region percentage only, ``strip`` and ``keep_gps`` with --strip and
     --keep-gps only, ``classes_in`` with --classes-in only, ``class_order`` with
-    --class-order lightness only, ``stretch_clip`` with
-    --stretch-clip only and ``pixel_size_um`` of a TIFF that states its pixels' size."""
+    --class-order lightness only, ``stretch_clip`` with --stretch-clip only,
+    ``stretch_fixed`` with --stretch-range only and ``pixel_size_um`` of a TIFF that states
+    its pixels' size."""
     from quantize.segment import fit_classes
 
     monkeypatch.chdir(tmp_path)
@@ -190,7 +191,8 @@ def test_the_json_keys_the_manual_and_the_help_list_are_those_written(command, t
                ["a.png", "-k", "2", "--smooth", "5", "--working-size", "full", "--force",
                 "--class-order", "lightness"],
                ["a.png", "--classes-in", "classes.json", "--force"],
-               ["a.tif", "--stretch-clip", "0.1", "--force"]]
+               ["a.tif", "--stretch-clip", "0.1", "--force"],
+               ["a.tif", "--stretch-range", "0,255", "--force"]]
               if command == "segment" else [["a.png"]])
     written: list[str] = []
     for extra in extras:

@@ -245,7 +245,8 @@ def _readable(inputs: Sequence[Path], opts: Mapping[str, Any],
     """Each input read in turn (one in memory at a time) as its job reads it, with the
     plan's options ``opts`` (:func:`~quantize.io.load_image`): its ``nodata`` pixels
     transparent, which says so (the tag's warning is held here), and stretched with
-    ``stretch`` and ``stretch_clip``, so that the classes are fitted on the levels each
+    ``stretch``, ``stretch_clip``, ``stretch_curve``, ``stretch_softening`` and
+    ``stretch_range``, so that the classes are fitted on the levels each
     image is assigned by; one that cannot be read is left out, with why; none read at
     all raises :class:`ImageReadError`."""
     from ..io import load_image
@@ -258,6 +259,9 @@ def _readable(inputs: Sequence[Path], opts: Mapping[str, Any],
                                    nodata=opts.get("nodata", "tag"),
                                    stretch=opts.get("stretch", False),
                                    stretch_clip=opts.get("stretch_clip", 0.0),
+                                   stretch_curve=opts.get("stretch_curve", "linear"),
+                                   stretch_softening=opts.get("stretch_softening"),
+                                   stretch_range=opts.get("stretch_range"),
                                    intent=opts.get("intent", DEFAULT_INTENT))
         except (QuantizeError, OSError) as exc:  # worded as its failure's reason, no path
             left_out[path] = exc.reason if isinstance(exc, QuantizeError) else str(exc)

@@ -124,7 +124,8 @@ _NOT_SHAPING = frozenset({"force", "max_pixels", "max_frames", "skip_if_larger",
 #: ``stretch_softening``: the stretch of before curves were added), reduce's ``nearest``
 #: (False: an animation's pixels may take a neighbour's or the previous frame's entry, as
 #: before it was added) and
-#: ``transparent_color`` (None: the entry of transparent pixels black, as before it was added).
+#: ``transparent_color`` (None: the entry of transparent pixels black, as before it was added),
+#: and ``stretch_range`` (None: no fixed range, as before it was added).
 _LEFT_OUT_UNLESS_GIVEN: dict[str, Any] = {"quality_limit": None, "palette_fitted": False,
                                           "max_bytes": None, "matte": None, "strip": False,
                                           "keep_gps": False, "superpixels": None,
@@ -134,7 +135,7 @@ _LEFT_OUT_UNLESS_GIVEN: dict[str, Any] = {"quality_limit": None, "palette_fitted
                                           "classes_in": None, "shared_classes": False,
                                           "fixed_colors": None, "stretch_clip": 0.0,
                                           "stretch_curve": "linear",
-                                          "stretch_softening": None,
+                                          "stretch_softening": None, "stretch_range": None,
                                           "nearest": False, "transparent_color": None}
 #: Options that shape animations only (the palette of each frame, how pixels are mapped onto
 #: one): a still is made alike.

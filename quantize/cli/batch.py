@@ -114,6 +114,7 @@ from .common import (
     note_idle_options,
     note_jobs_capped,
     number,
+    number_pair,
     offering,
     palette_file,
     path,
@@ -164,9 +165,8 @@ _REDUCE_ONLY = ("--quality", "--quality-limit", "--max-bytes", "--dither", "--ex
                 "--skip-if-larger", "--copy-if-larger", "--ext", "--matte", "--fixed-color",
                 "--transparent-color", "--palette-out", "--max-frames", "--nearest")
 _SEGMENT_ONLY = ("--regions", "--superpixels", "--smooth", "--working-size", "--edges",
-                 "--classes", "--shared-classes", "--classes-in", "--stretch", "--stretch-clip",
-                 "--stretch-curve", "--stretch-softening", "-w/--weight", "--min-region",
-                 "--overlay-color", "--class-order")
+                 "--classes", "--shared-classes", "--classes-in", "-w/--weight",
+                 "--min-region", "--overlay-color", "--class-order")
 #: Added to the error of a batch that found no input, with --remove-orphans and outputs on
 #: record: why they are not removed, and how to remove them.
 _NO_INPUT_NO_REMOVAL = ("; --remove-orphans removes nothing when no input is found (a folder "
@@ -307,18 +307,18 @@ def batch(
         "--classes", help="segment: also write classes.png, the cluster of each pixel (a "
         "class map), 8-bit grayscale up to 256 clusters, else 16-bit.")] = False,
     stretch: Annotated[bool, typer.Option(
-        "--stretch", help="segment: map each image's own range onto 0..255 before "
-        "segmenting (16-bit, 32-bit or float images whose values come out dark), as "
-        "segment --stretch does.")] = False,
+        "--stretch", help="Map each image's own range onto 0..255 before reducing or "
+        "segmenting (16-bit, signed, 32-bit or float images whose values come out dark), as "
+        "reduce --stretch and segment --stretch do; not with --shared-palette.")] = False,
     stretch_clip: Annotated[float | None, typer.Option(
         "--stretch-clip", metavar="P", parser=number,
-        help="segment: stretch (as --stretch, which it implies) from the P-th to the "
+        help="Stretch (as --stretch, which it implies) from the P-th to the "
         "(100 - P)-th percentile of each image's values, P from 0 to below 50, as segment "
         "--stretch-clip does: a few hot or dead pixels then set no range.",
         show_default=False)] = None,
     stretch_curve: Annotated[str | None, typer.Option(
         "--stretch-curve", metavar="linear|asinh|log|sqrt", parser=choice_word(stretch_curves),
-        help="segment: stretch (as --stretch, which it implies) through this curve, as "
+        help="Stretch (as --stretch, which it implies) through this curve, as "
         "segment --stretch-curve does: asinh, log or sqrt lift the faint sources of survey "
         "images; linear (the default) keeps the values as they are. Example: quantize batch "
         "fields/ -o out --mode segment -k 3 --stretch-clip 0.01 --stretch-curve log "
@@ -326,8 +326,15 @@ def batch(
         show_default=False, autocompletion=offering(stretch_curves))] = None,
     stretch_softening: Annotated[float | None, typer.Option(
         "--stretch-softening", metavar="S", parser=number,
-        help="segment: the knee of --stretch-curve asinh or log, S above 0, as a fraction "
+        help="The knee of --stretch-curve asinh or log, S above 0, as a fraction "
         "of the range (default 0.1), as segment --stretch-softening takes it.",
+        show_default=False)] = None,
+    stretch_range: Annotated[Any, typer.Option(
+        "--stretch-range", metavar="LOW,HIGH", parser=number_pair,
+        help="Stretch (as --stretch, which it implies) every image from one fixed range of "
+        "its own values, LOW read as 0 and HIGH as 255, values beyond clipped, so that "
+        "scans and slices of other ranges share one scale, as reduce --stretch-range does. "
+        "Example: quantize batch ct/ -o out -k 8 --stretch-range -1024,1976.",
         show_default=False)] = None,
     quality: Annotated[float | None, typer.Option(
         "--quality", metavar="Q", parser=number,
@@ -612,6 +619,7 @@ def batch(
                  "--stretch-clip": stretch_clip is not None,
                  "--stretch-curve": stretch_curve is not None,
                  "--stretch-softening": stretch_softening is not None,
+                 "--stretch-range": stretch_range is not None,
                  "--shared-classes": shared_classes, "--classes-in": classes_in is not None,
                  "--class-order": class_order is not None,
                  "-w/--weight": bool(weights),
@@ -645,9 +653,14 @@ def batch(
                        if mode == "reduce" else
                        _segment_options(colors, regions, edges, space, weights or [], min_region,
                                         overlay_color, seed, stretch, superpixels, smooth,
-                                        working_size, classes, shared_classes, stretch_clip,
-                                        classes_in, stretch_curve, stretch_softening,
+                                        working_size, classes, shared_classes, classes_in,
                                         class_order))
+            options.update(_stretch_options(stretch, stretch_clip, stretch_curve,
+                                            stretch_softening, stretch_range))
+            if shared_palette and options.get("stretch"):
+                raise ValueError("--shared-palette and a stretch both given; expected one of "
+                                 "them (the shared palette is fitted to the files as read "
+                                 "unstretched)")
             options["max_pixels"] = check_max_pixels(max_pixels, "--max-pixels")
             if mode == "reduce":  # segment reads a file's first frame only
                 options["max_frames"] = check_max_frames(max_frames, "--max-frames")
@@ -1757,6 +1770,38 @@ def _check_palette_size(palette: Any, palette_in: Path) -> None:
                          f"{as_flags(choose_fewer_advice(True))}; or use fewer colours")
 
 
+def _stretch_options(stretch: bool, stretch_clip: float | None, stretch_curve: str | None,
+                     stretch_softening: float | None, stretch_range: Any) -> dict[str, Any]:
+    """The stretch options of either mode, checked as reduce and segment check them
+    (:func:`~quantize.io.stretch.check_stretch_range` and the others), each only when
+    given, so that the settings recorded before they were added match a run without
+    them: ``stretch`` true, ``stretch_clip`` above 0, ``stretch_curve`` and
+    ``stretch_softening`` (:func:`~quantize.io.stretch.curve_record`) and
+    ``stretch_range``, the fixed range as a list.
+
+    >>> _stretch_options(False, None, None, None, None)
+    {}
+    >>> _stretch_options(False, None, "sqrt", None, (0, 4095))
+    {'stretch': True, 'stretch_curve': 'sqrt', 'stretch_range': [0.0, 4095.0]}
+    """
+    from .._validation import check_stretch_clip
+    from ..io.stretch import check_stretch_curve, check_stretch_range, curve_record
+
+    clip = 0.0 if stretch_clip is None else check_stretch_clip(stretch_clip, "--stretch-clip")
+    curve, softening = check_stretch_curve(stretch_curve or "linear", stretch_softening,
+                                           names=("--stretch-curve", "--stretch-softening"))
+    fixed = check_stretch_range(stretch_range, "--stretch-range", clip, "--stretch-clip")
+    options: dict[str, Any] = {}
+    if stretch or clip or curve != "linear" or fixed is not None:
+        options["stretch"] = True
+    if clip:
+        options["stretch_clip"] = clip
+    options.update(curve_record(curve, softening))  # none of linear
+    if fixed is not None:
+        options["stretch_range"] = list(fixed)
+    return options
+
+
 def _segment_options(colors: int | None, regions: int | None, edges: bool, space: str | None,
                      weights: list[str], min_region: int | str | None,
                      overlay_color: str | None,
@@ -1764,14 +1809,10 @@ def _segment_options(colors: int | None, regions: int | None, edges: bool, space
                      superpixels: int | None = None,
                      smooth: int | None = None, working_size: int | str | None = None,
                      classes: bool = False, shared_classes: bool = False,
-                     stretch_clip: float | None = None,
-                     classes_in: Path | None = None, stretch_curve: str | None = None,
-                     stretch_softening: float | None = None,
+                     classes_in: Path | None = None,
                      class_order: str | None = None) -> dict[str, Any]:
-    from .._validation import check_stretch_clip
     from ..classes import check_shared_weights, classes_by_lightness, read_classes
     from ..features import check_weights
-    from ..io.stretch import check_stretch_curve, curve_record
     from ..segment import (
         check_class_order,
         check_cut,
@@ -1803,14 +1844,6 @@ def _segment_options(colors: int | None, regions: int | None, edges: bool, space
         options["min_region"] = check_min_region(min_region, "--min-region")
     if overlay_color is not None:
         options["overlay_color"] = parse_color(overlay_color)
-    clip = 0.0 if stretch_clip is None else check_stretch_clip(stretch_clip, "--stretch-clip")
-    curve, softening = check_stretch_curve(stretch_curve or "linear", stretch_softening,
-                                           names=("--stretch-curve", "--stretch-softening"))
-    if stretch or clip or curve != "linear":  # only when given: the settings recorded
-        options["stretch"] = True  # before it match a run without it
-    if clip:  # so too
-        options["stretch_clip"] = clip
-    options.update(curve_record(curve, softening))  # so too: none of linear
     if superpixels is not None:  # so too
         options["superpixels"] = check_superpixels(superpixels, n_clusters)
     if smooth is not None:  # so too

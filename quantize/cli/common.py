@@ -512,6 +512,45 @@ def number(text: str) -> float:
     return TypedNumber(_read(text), text.strip())
 
 
+class NumberPair(tuple):  # type: ignore[type-arg]
+    """Two numbers typed as ``LOW,HIGH`` (:func:`number_pair`), which messages quote as
+    typed (``--stretch-range=3000,1000``), not as a tuple of floats."""
+
+    text: str
+
+    def __new__(cls, values: tuple[float, float], text: str) -> "NumberPair":
+        pair = super().__new__(cls, values)
+        pair.text = text
+        return pair
+
+    def __repr__(self) -> str:
+        return self.text
+
+    def __reduce__(self) -> tuple[Any, ...]:  # a worker's messages quote it as typed too
+        return (NumberPair, (tuple(self), self.text))
+
+
+def number_pair(text: str) -> "NumberPair":
+    """Parse an option of two numbers ``LOW,HIGH`` (``--stretch-range -1024,1976``), each
+    as :func:`number` reads one; their order is the option's own check's.
+
+    >>> pair = number_pair("-1024,1976")
+    >>> tuple(pair), f"stretch_range={pair!r}"
+    ((-1024.0, 1976.0), 'stretch_range=-1024,1976')
+
+    Raises
+    ------
+    click.BadParameter
+        If ``text`` is not two plain decimal numbers separated by a comma.
+    """
+    parts = text.split(",")
+    if len(parts) != 2 or not all(plain_number(part) for part in parts):
+        raise click_errors.BadParameter(
+            f"is {text!r}; expected two numbers LOW,HIGH, in the input's own values "
+            "(-1024,1976)")
+    return NumberPair((_read(parts[0]), _read(parts[1])), text.strip())
+
+
 def frame_rate(text: str) -> float:
     """Parse ``--fps``: a number (:func:`number`), or a fraction ``N/D`` of two, as ffprobe
     gives a video's ``r_frame_rate`` (NTSC's 30000/1001), kept as typed for the messages.
@@ -2023,6 +2062,7 @@ FLAGS = {"n_colors": "-k/--colors", "n_clusters": "-k/--clusters", "regions": "-
          "keep_gps": "--keep-gps", "nearest": "--nearest",
          "smooth": "--smooth", "stretch_clip": "--stretch-clip",
          "stretch_curve": "--stretch-curve", "stretch_softening": "--stretch-softening",
+         "stretch_range": "--stretch-range",
          "superpixels": "--superpixels", "masks": "--masks",
          "working_size": "--working-size", "nodata": "--nodata", "intent": "--intent",
          "fps": "--fps", "loop": "--loop",

@@ -116,6 +116,7 @@ from .common import (
     note_idle_options,
     note_jobs_capped,
     number,
+    number_pair,
     offering,
     output_as_input,
     palette_file,
@@ -130,6 +131,7 @@ from .common import (
     stage_stdin,
     stage_stdin_images,
     stage_stream,
+    stretch_curves,
     tmpdir_advice,
     typed_before_dashes,
     user_errors,
@@ -335,6 +337,40 @@ def reduce_command(
     keep_gps: KeepGpsOption = False,
     nodata: NoDataOption = None,
     intent: IntentOption = None,
+    stretch: Annotated[bool, typer.Option(
+        "--stretch", help="Map a 16-bit, signed, 32-bit or float grey image's own range "
+        "(darkest to brightest value, negative ones too, as a CT slice's Hounsfield units) "
+        "onto 0..255 before the fit, as segment --stretch does. Without it such an image is "
+        "read as counts of 65535: a scan of 901..3116 comes out as levels 4..12, and a "
+        "warning says how many values that reading merged, which the PSNR and ΔE2000 are "
+        "then measured against. The summary says the range (stretched 901..3116); --json "
+        "adds stretch and stretch_range. Example: quantize reduce scan.png -k 16 --stretch. "
+        "A still only.")] = False,
+    stretch_clip: Annotated[float | None, typer.Option(
+        "--stretch-clip", metavar="P", parser=number,
+        help="Stretch as --stretch does (which it implies) but from the P-th to the "
+        "(100-P)-th percentile, the values beyond clipped, as segment --stretch-clip does: "
+        "a few hot or dead pixels then set no range.", show_default=False)] = None,
+    stretch_curve: Annotated[str | None, typer.Option(
+        "--stretch-curve", metavar="linear|asinh|log|sqrt", parser=choice_word(stretch_curves),
+        help="Stretch (as --stretch does, which it implies) through this curve, as segment "
+        "--stretch-curve does: asinh, log or sqrt lift the faint values near the bottom of "
+        "the range. Default linear.",
+        show_default=False, autocompletion=offering(stretch_curves))] = None,
+    stretch_softening: Annotated[float | None, typer.Option(
+        "--stretch-softening", metavar="S", parser=number,
+        help="The knee of --stretch-curve asinh or log, S above 0, as a fraction of the "
+        "range (default 0.1), as segment --stretch-softening takes it.",
+        show_default=False)] = None,
+    stretch_range: Annotated[Any, typer.Option(
+        "--stretch-range", metavar="LOW,HIGH", parser=number_pair,
+        help="Stretch (as --stretch does, which it implies) from a fixed range in the "
+        "input's own values: LOW reads as 0 and HIGH as 255 whatever the image holds, so "
+        "that the slices of a stack, or scans of other ranges, share one scale; values "
+        "beyond are clipped, and the summary says their share (--json: stretch_fixed, "
+        "stretch_range and stretch_clipped). Not with --stretch-clip. Example, CT slices in "
+        "Hounsfield units: quantize reduce ct/*.tif -k 8 --stretch-range -1024,1976.",
+        show_default=False)] = None,
     seed: SeedOption = 0,
     jobs: Annotated[int | None, typer.Option(
         "-j", "--jobs", parser=integer, metavar="N",
@@ -417,7 +453,9 @@ def reduce_command(
              "strip": strip, "keep_gps": keep_gps, "masks": masks,
              "copy_if_larger": copy_if_larger, "nodata": nodata,
              "fixed_colors": fixed_color or None, "intent": intent, "nearest": nearest,
-             "transparent_color": transparent_color}
+             "transparent_color": transparent_color, "stretch": stretch,
+             "stretch_clip": stretch_clip, "stretch_curve": stretch_curve,
+             "stretch_softening": stretch_softening, "stretch_range": stretch_range}
     with user_errors():
         given["fixed_colors"] = fixed_colors_given(fixed_color)  # a list, a palette file
         check_palette_fitted_given(palette_fitted, palette_in)
@@ -498,7 +536,11 @@ def _batch_options(given: dict[str, Any], jobs: int | None, show: str, ext: str 
                ("--transparent-color", given["transparent_color"]),
                ("--strip", given["strip"]),
                ("--keep-gps", given["keep_gps"]), ("--nodata", given["nodata"]),
-               ("--intent", given["intent"]), ("--seed", given["seed"] or None),
+               ("--intent", given["intent"]), ("--stretch", given["stretch"]),
+               ("--stretch-clip", given["stretch_clip"]),
+               ("--stretch-curve", given["stretch_curve"]),
+               ("--stretch-softening", given["stretch_softening"]),
+               ("--stretch-range", given["stretch_range"]), ("--seed", given["seed"] or None),
                ("--optimize", given["optimize"]),
                ("--skip-if-larger", given["skip_if_larger"]),
                ("--copy-if-larger", given["copy_if_larger"]), ("--force", given["force"]),
@@ -2009,8 +2051,27 @@ def _summary(record: dict[str, Any], quality: float | None) -> str:
     >>> print(_summary({"input": "a.png", "output": "b.png", "k": 8, "colours_used": 7,
     ...                 "dither": 0.0, "psnr": 28.83, "delta_e": 1.74, "seconds": 0.5}, None))
     a.png -> b.png: 8 entries, 7 used, PSNR 28.83 dB, mean ΔE2000 1.74, 0.50 s
+
+    Stretched, the range read as 0..255 (and the share a fixed one clipped); unstretched,
+    of a file whose 8-bit reading merged its values, what the figures are measured
+    against, and no "lossless" (:func:`_reading`):
+
+    >>> print(_summary({"input": "ct.tif", "output": "b.png", "k": 4, "dither": 0.0,
+    ...                 "psnr": 26.3, "delta_e": 2.7, "seconds": 0.1,
+    ...                 "stretch_range": [-1024.0, 1976.0], "stretch_clipped": 0.0123}, None))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    ct.tif -> b.png: 4 colours, stretched -1024..1976 (1.23% clipped), PSNR 26.30 dB,
+    mean ΔE2000 2.70, 0.10 s
+    >>> print(_summary({"input": "a.png", "output": "b.png", "k": 9, "dither": 0.0,
+    ...                 "psnr": None, "delta_e": 0.0, "seconds": 0.1,
+    ...                 "measured_against": "the 8-bit reading", "merged": [2208, 9]}, None))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    a.png -> b.png: 9 colours, against the 8-bit reading (2,208 values read as 9 levels):
+    every level kept, mean ΔE2000 0.00, 0.10 s
     """
     psnr = "lossless" if record["psnr"] is None else f"PSNR {record['psnr']:.2f} dB"
+    if "merged" in record:  # of the 8-bit reading, not of the file: no lossless result
+        psnr = "every level kept" if record["psnr"] is None else psnr
     if record["psnr"] is not None and "psnr_on_black" in record:
         psnr = "PSNR " + ", ".join(_db_on(record[f"psnr_on_{over}"], over)
                                    for over in ("black", "white"))
@@ -2039,5 +2100,29 @@ def _summary(record: dict[str, Any], quality: float | None) -> str:
         colours = f"{entries}, {record['colours_used']} used"
     if record.get("palette_mode") == "per-frame" and record.get("frames", 1) > 1:
         colours = f"up to {colours} a frame"  # k is the largest frame palette's
-    return (f"{record['input']} -> {record['output']}: {chose}{colours}, {psnr}, "
-            f"mean ΔE2000 {record['delta_e']:.2f}, {record['seconds']:.2f} s")
+    return (f"{record['input']} -> {record['output']}: {chose}{colours}, {_reading(record)}"
+            f"{psnr}, mean ΔE2000 {record['delta_e']:.2f}, {record['seconds']:.2f} s")
+
+
+def _reading(record: dict[str, Any]) -> str:
+    """What the summary says, before the figures, of how the input was read
+    (:func:`~quantize.reduce.records.reading_record`): the range stretched, or the 8-bit
+    reading the figures are measured against; nothing else.
+
+    >>> _reading({"stretch_range": [901.0, 3116.0]}), _reading({"stretch_range": None})
+    ('stretched 901..3116, ', 'not stretched (one value), ')
+    >>> _reading({})
+    ''
+    """
+    if "stretch_range" in record:
+        shown = record["stretch_range"]
+        if shown is None:
+            return "not stretched (one value), "
+        clipped = record.get("stretch_clipped")
+        share = "" if clipped is None else f" ({clipped * 100:.3g}% clipped)"
+        return f"stretched {shown_number(shown[0])}..{shown_number(shown[1])}{share}, "
+    if "merged" in record:
+        values, levels = record["merged"]
+        return (f"against {record['measured_against']} ({values:,} values read as {levels} "
+                "levels): ")
+    return ""

@@ -61,6 +61,7 @@ from .common import (
     nodata_given,
     note,
     number,
+    number_pair,
     offering,
     path,
     printable_line,
@@ -341,6 +342,16 @@ def segment_command(
         "fainter values. Refused with linear and sqrt. Recorded in segments.json "
         "(stretch_softening).",
         show_default=False)] = None,
+    stretch_range: Annotated[Any, typer.Option(
+        "--stretch-range", metavar="LOW,HIGH", parser=number_pair,
+        help="Stretch (as --stretch does, which it implies) from a fixed range in the "
+        "input's own values: LOW reads as 0 and HIGH as 255 whatever the image holds, "
+        "values beyond clipped, so that every page of a stack (each stretched from its own "
+        "range without it) and scans of other ranges share one scale. Not with "
+        "--stretch-clip. Recorded in segments.json (stretch_fixed; stretch_range is then "
+        "this range). Example, a CT stack in Hounsfield units: quantize segment ct.tif -k 4 "
+        "--stretch-range -1024,1976.",
+        show_default=False)] = None,
     nodata: NoDataOption = None,
     intent: IntentOption = None,
     output_name: Annotated[str | None, typer.Option(
@@ -384,7 +395,8 @@ def segment_command(
         "percentage, with one only), weights, space, seed, outputs, "
         "stretch (true, with --stretch, --stretch-clip or --stretch-curve only), stretch_clip "
         "(with --stretch-clip only), stretch_curve and stretch_softening (with "
-        "--stretch-curve other than linear only), stretch_range (the input's values read "
+        "--stretch-curve other than linear only), stretch_fixed (with --stretch-range "
+        "only), stretch_range (the input's values read "
         "as 0 and 255, with any of them only), pixel_size_um ([x, y] micrometres, of a "
         "TIFF that states its pixels' size), superpixels (with --superpixels only), "
         "smooth (with --smooth only), working_size (with --working-size only), strip (true, "
@@ -427,7 +439,7 @@ def segment_command(
                ("--class-order", class_order), ("--page", page),
                ("--stretch", stretch), ("--stretch-clip", stretch_clip),
                ("--stretch-curve", stretch_curve), ("--stretch-softening", stretch_softening),
-               ("--nodata", nodata),
+               ("--stretch-range", stretch_range), ("--nodata", nodata),
                ("--intent", intent),
                ("--space", None if space == "lab" else space),
                *(("-w", w) for w in weights or ()), ("--min-region", min_region),
@@ -457,6 +469,7 @@ def segment_command(
                                   intent=chosen, stretch_clip=stretch_clip or 0.0,
                                   stretch_curve=stretch_curve or "linear",
                                   stretch_softening=stretch_softening,
+                                  stretch_range=stretch_range,
                                   class_order=class_order or "kmeans")
         fail(f"{printable_line(str(input))}: is a directory, expected an image file{hint}",
              ExitCode.FAILED)
@@ -510,6 +523,7 @@ def segment_command(
                            "stretch_clip": stretch_clip or 0.0,
                            "stretch_curve": stretch_curve or "linear",
                            "stretch_softening": stretch_softening,
+                           "stretch_range": stretch_range,
                            "class_order": class_order or "kmeans"}
                 record = recorded_call(segment_file, (source, target), options,
                                        format_advice=True,

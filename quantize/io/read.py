@@ -88,7 +88,13 @@ from .profiles import (
     converted_profile,
 )
 from .resolution import scaled_dpi, stated_dpi, stated_pixel_size, upright_dpi
-from .stretch import DEFAULT_SOFTENING, StretchCurve, check_stretch_curve, curve_levels
+from .stretch import (
+    DEFAULT_SOFTENING,
+    StretchCurve,
+    check_stretch_curve,
+    check_stretch_range,
+    curve_levels,
+)
 
 __all__ = ["DEFAULT_MAX_FRAMES", "DEFAULT_MAX_PIXELS", "EXIF_PICTURE_TAGS", "GEOTIFF_TAGS",
            "ColorProfileWarning",
@@ -170,6 +176,51 @@ class _StretchRange:
         self.values: np.ndarray | None = None
 
 
+class _ValueCount:
+    """How many distinct values a grey image of more than 8 bits read without a stretch
+    holds (``values``) and how many 8-bit levels they came out as (``levels``), recorded
+    by :func:`_pil_to_rgba` for :attr:`LoadedImage.merged` a band of rows at a time
+    (:meth:`_ValueCount.add`, then :meth:`_ValueCount.finish`); None until counted.
+
+    >>> counted = _ValueCount()
+    >>> counted.add(np.array([[900, 901]], np.uint16), None)
+    >>> counted.add(np.array([[1000, 5]], np.uint16), np.array([[True, False]]))
+    >>> counted.finish(lambda v: np.rint(v / 257.0).astype(np.uint8))
+    >>> counted.values, counted.levels
+    (3, 1)
+    """
+
+    def __init__(self) -> None:
+        self.values: int | None = None
+        self.levels: int | None = None
+        self._present: np.ndarray | None = None  # of 16-bit counts: which occur
+        self._distinct: list[np.ndarray] = []  # of others: each band's distinct values
+
+    def add(self, band: np.ndarray, shown: np.ndarray | None) -> None:
+        """Count the values of ``band``, of the pixels ``shown`` (all when None), NaN
+        and infinite ones left out."""
+        if shown is not None:
+            band = band[shown]
+        if band.dtype == np.uint16:
+            if self._present is None:
+                self._present = np.zeros(65536, bool)
+            self._present[band] = True
+            return
+        if band.dtype.kind == "f":
+            band = band[np.isfinite(band)]
+        self._distinct.append(np.unique(band))
+
+    def finish(self, levels_of: Callable[[np.ndarray], np.ndarray]) -> None:
+        """Record how many distinct values were counted and how many levels
+        ``levels_of`` (the scaling that read them) makes of them."""
+        if self._present is not None:
+            distinct = np.flatnonzero(self._present).astype(np.uint16)
+        else:
+            distinct = np.unique(np.concatenate(self._distinct or [np.zeros(0)]))
+        self.values = int(distinct.size)
+        self.levels = int(np.unique(levels_of(distinct)).size) if distinct.size else 0
+
+
 class StretchAdvice(str):
     """A ``dark_advice`` (:func:`load_image`, :func:`as_rgba`) that offers a stretch of the
     image's own range, which an image of one value cannot use: its warning then says that
@@ -201,7 +252,9 @@ class _Reading(NamedTuple):
     with ``stretch``) stretches from the ``clip``-th to the ``100 - clip``-th percentile of
     the values instead of their darkest and brightest (:func:`_extent_of`). ``curve``
     and ``softening`` (:mod:`quantize.io.stretch`) make levels of the values scaled to
-    0..1 by that range (:func:`_curved`)."""
+    0..1 by that range (:func:`_curved`). ``fixed`` (with ``stretch``) is the range
+    itself, the values read as black and white whatever the image holds (values beyond
+    it clipped): pages and files of other ranges are then read on one scale."""
 
     stretch: bool = False
     dark_advice: str | None = None
@@ -210,26 +263,33 @@ class _Reading(NamedTuple):
     clip: float = 0.0
     curve: str = "linear"
     softening: float = DEFAULT_SOFTENING
+    fixed: tuple[float, float] | None = None
+    counted: _ValueCount | None = None
 
 
 def _stretch_reading(stretch: Any, stretch_clip: Any, dark_advice: str | None,
-                     stretch_curve: Any = "linear", stretch_softening: Any = None) -> _Reading:
+                     stretch_curve: Any = "linear", stretch_softening: Any = None,
+                     stretch_range: Any = None) -> _Reading:
     """The :class:`_Reading` of :func:`load_image`'s ``stretch``, ``stretch_clip``,
-    ``stretch_curve`` and ``stretch_softening``, checked
+    ``stretch_curve``, ``stretch_softening`` and ``stretch_range``, checked
     (:func:`~quantize._validation.check_stretch_clip`,
-    :func:`~quantize.io.stretch.check_stretch_curve`): a stretch when ``stretch`` is
-    given, ``stretch_clip`` above 0 or a curve other than ``"linear"``.
+    :func:`~quantize.io.stretch.check_stretch_curve`,
+    :func:`~quantize.io.stretch.check_stretch_range`): a stretch when ``stretch`` is
+    given, ``stretch_clip`` above 0, a curve other than ``"linear"`` or a fixed range.
 
     >>> _stretch_reading(False, 0.5, None)[:2], _stretch_reading(False, 0.5, None).clip
     ((True, None), 0.5)
     >>> _stretch_reading(False, 0, None, "log")[0], _stretch_reading(False, 0, None, "log").curve
     (True, 'log')
+    >>> _stretch_reading(False, 0, None, stretch_range=(0, 4095)).fixed
+    (0.0, 4095.0)
     """
     stretch = check_bool(stretch, "stretch")
     clip = check_stretch_clip(stretch_clip)
     curve, softening = check_stretch_curve(stretch_curve, stretch_softening)
-    return _Reading(stretch or clip > 0 or curve != "linear", dark_advice, clip=clip,
-                    curve=curve, softening=softening)
+    fixed = check_stretch_range(stretch_range, clip=clip)
+    return _Reading(stretch or clip > 0 or curve != "linear" or fixed is not None,
+                    dark_advice, clip=clip, curve=curve, softening=softening, fixed=fixed)
 
 
 def _curved(unit: np.ndarray, reading: _Reading) -> np.ndarray:
@@ -380,6 +440,12 @@ class LoadedImage:
         (:func:`tiff_geo_tags`). A .tif output of the same pixels (``reduce``'s) keeps them
         byte for byte; other outputs say in a note that they leave them out. None of any
         other file, and of a page its orientation tag turns.
+    merged : (int, int) or None
+        Read without a stretch, of a grey image of more than 8 bits (16-bit, 32-bit or
+        float), whose values came out as fewer 8-bit levels than it holds: how many
+        distinct values it holds (of the pixels that show) and how many levels they came
+        out as. Measures of ``rgb`` (a reduction's PSNR) are then of this 8-bit reading,
+        not of the file's values. None otherwise.
 
     Raises
     ------
@@ -414,6 +480,7 @@ class LoadedImage:
     text: tuple[tuple[bytes, bytes], ...] = ()
     stretch_values: np.ndarray | None = field(default=None, repr=False)
     geo_tags: bytes | None = field(default=None, repr=False)
+    merged: tuple[int, int] | None = None
 
     def on_matte(self, matte: tuple[int, int, int] | None) -> LoadedImage:
         """This image with its translucent pixels composited onto the opaque colour
@@ -495,7 +562,8 @@ def load_image(path: str | os.PathLike[str] | BinaryIO, *,
                intent: Intent = DEFAULT_INTENT,
                page: int | None = None,
                stretch_clip: float = 0.0, stretch_curve: StretchCurve = "linear",
-               stretch_softening: float | None = None) -> LoadedImage:
+               stretch_softening: float | None = None,
+               stretch_range: tuple[float, float] | None = None) -> LoadedImage:
     """Read an image file into upright 8-bit sRGB pixels and optional alpha.
 
     Parameters
@@ -542,6 +610,14 @@ def load_image(path: str | os.PathLike[str] | BinaryIO, *,
     stretch_softening : float or None
         The knee of ``"asinh"`` and ``"log"`` as a fraction of the range, above 0 (None:
         0.1): smaller lifts fainter values more. Refused with the other curves.
+    stretch_range : (float, float) or None
+        A fixed range to stretch (``stretch`` implied), ``(low, high)`` in the image's own
+        values (of a signed image, below 0 too; of an 8-bit one, its levels): ``low`` is
+        read as 0 and ``high`` as 255 whatever the image holds, values beyond them
+        clipped (:func:`~quantize.io.stretch.clipped_share` counts them), so that the
+        pages of a z-stack, or scans of other ranges, are read on one scale. Refused
+        beside ``stretch_clip``, which finds a range. :attr:`LoadedImage.stretch_range` is
+        this range.
     dark_advice : str or None
         What a :class:`PixelRangeWarning` of values of more than 8 bits that come out
         dark (its brightest pixel below 64 of 255) ends with: the caller's own way out
@@ -628,7 +704,8 @@ def load_image(path: str | os.PathLike[str] | BinaryIO, *,
         return _load_stream(path, max_pixels=max_pixels, shrink_to=shrink_to,
                             stretch=stretch, dark_advice=dark_advice, nodata=nodata,
                             intent=intent, page=page, stretch_clip=stretch_clip,
-                            stretch_curve=stretch_curve, stretch_softening=stretch_softening)
+                            stretch_curve=stretch_curve, stretch_softening=stretch_softening,
+                            stretch_range=stretch_range)
     p = check_input_path(path, "path")
     nodata = check_nodata(nodata)
     intent = check_intent(intent)
@@ -638,7 +715,7 @@ def load_image(path: str | os.PathLike[str] | BinaryIO, *,
     if page is not None:
         page = check_int(page, "page", minimum=1)
     reading = _stretch_reading(stretch, stretch_clip, dark_advice, stretch_curve,
-                               stretch_softening)
+                               stretch_softening, stretch_range)
     with _opened(p, limit) as im:
         return _loaded(im, p, shrink_to, reading, nodata, intent, page)
 
@@ -745,8 +822,8 @@ def _loaded(im: Image.Image, p: Path, shrink_to: int | None = None,
         drafted = im.draft(im.mode, (shrink_to, shrink_to))
         if drafted is not None:  # the same page in fewer pixels (box: the scaled size)
             dpi = scaled_dpi(dpi, drafted[1][2] / width)
-    if reading.stretch:
-        reading = reading._replace(stretched=_StretchRange())
+    reading = reading._replace(stretched=_StretchRange()) if reading.stretch else (
+        reading._replace(counted=_ValueCount()))
     key = nodata_key(im, nodata)
     decoded_key = keyed_when_decoded(im)  # of alpha or a palette: matched in its colours
     if key is not None and not decoded_key:  # matched as a transparent colour is, before
@@ -768,11 +845,12 @@ def _loaded(im: Image.Image, p: Path, shrink_to: int | None = None,
                       if kept is None else None)
     stretch_range = None
     if reading.stretch:
-        extent = _shown_extent(rgb, alpha, 255.0, _eight_bit_clip(reading))
+        extent = _eight_bit_extent(rgb, alpha, reading)
         stretch_range = _stretch_range(extent, reading)
         values = _stretch_values(rgb, stretch_range, reading, orientation, decoded)
         rgb = _stretched(rgb, extent, _eight_bit_reading(reading))
-        _warn_outliers_set_stretch(rgb, alpha, p.name, reading.clip)
+        if reading.fixed is None:  # a range given is no outliers' doing
+            _warn_outliers_set_stretch(rgb, alpha, p.name, reading.clip)
     else:
         values = None
     return LoadedImage(rgb, alpha, p, im.mode, im.format, n_frames,
@@ -783,7 +861,20 @@ def _loaded(im: Image.Image, p: Path, shrink_to: int | None = None,
                        stretch_range, source_profile,
                        upright_dpi(pixel_size, orientation if turned is None else turned),
                        None if key is None else tuple(np.atleast_1d(key).tolist()), kept, text,
-                       values, geo_tags)
+                       values, geo_tags, _merged(reading.counted))
+
+
+def _merged(counted: _ValueCount | None) -> tuple[int, int] | None:
+    """:attr:`LoadedImage.merged` of what ``counted`` recorded: its distinct values and
+    the levels they came out as, when fewer; None when none were counted or none merged.
+
+    >>> counted = _ValueCount(); counted.values, counted.levels = 2208, 9
+    >>> _merged(counted), _merged(None)
+    ((2208, 9), None)
+    """
+    if counted is None or counted.values is None or counted.levels is None:
+        return None
+    return (counted.values, counted.levels) if counted.levels < counted.values else None
 
 
 def _stretch_values(rgb: np.ndarray, stretch_range: tuple[float, float] | None,
@@ -863,6 +954,19 @@ def _nodata_used(decoded: Image.Image, key: Any,
                     f"{'is' if nan == 1 else 'are'} read as no data (fully transparent), as a "
                     "float image's NaN pixels are by default", NoDataWarning)
     return None if math.isnan(key) and not nan else key
+
+
+def _eight_bit_extent(rgb: np.ndarray, alpha: np.ndarray | None, reading: _Reading
+                      ) -> tuple[Any, Any] | None:
+    """The 8-bit levels of ``rgb`` that a stretch read as ``reading`` maps onto 0..255:
+    of a fixed range, the range itself (an 8-bit image's range is in its levels), or None
+    when the values of more than 8 bits were stretched by it already (their levels may
+    not fill 0..255, and are kept); else the levels of the pixels that show
+    (:func:`_shown_extent`)."""
+    if reading.fixed is not None:
+        done = reading.stretched is not None and reading.stretched.low is not None
+        return None if done else reading.fixed
+    return _shown_extent(rgb, alpha, 255.0, _eight_bit_clip(reading))
 
 
 def _stretch_range(extent: tuple[Any, Any] | None, reading: _Reading
@@ -1522,6 +1626,9 @@ def _wide_rgb_scale(high: Image.Image, low: Image.Image, grey_alpha: bool,
         if reading.stretch and reading.clip:
             shown.append(_shown_values(colours, hiding).reshape(-1))
     low_value = min(low_value, top)  # (0, 0) when no pixel shows
+    if reading.fixed is not None:  # the range given, whatever the image's own
+        _record_stretch(reading, *reading.fixed)
+        return reading.fixed
     if shown and top > low_value:  # of a stretch from percentiles
         low_value, top = _extent_of(np.concatenate(shown), reading.clip)
     if reading.stretch and top > low_value:
@@ -2316,9 +2423,12 @@ class OpenInput:
 
     def load(self, *, stretch: bool = False, dark_advice: str | None = None,
              nodata: NoData = None, intent: Intent = DEFAULT_INTENT,
-             stretch_clip: float = 0.0, keep_gray_profile: bool = False) -> LoadedImage:
+             stretch_clip: float = 0.0, keep_gray_profile: bool = False,
+             stretch_curve: StretchCurve = "linear", stretch_softening: float | None = None,
+             stretch_range: tuple[float, float] | None = None) -> LoadedImage:
         """The pixels, as :func:`load_image` reads them (within the limit checked already),
-        with its ``stretch``, ``dark_advice``, ``nodata``, ``intent`` and ``stretch_clip``;
+        with its ``stretch``, ``dark_advice``, ``nodata``, ``intent``, ``stretch_clip``,
+        ``stretch_curve``, ``stretch_softening`` and ``stretch_range``;
         with ``keep_gray_profile``, a grey file's grey ICC profile (:func:`_gray_profile_of`)
         is not applied: its levels are read as they are and the profile is kept
         (:attr:`LoadedImage.gray_profile`), for an output written grey.
@@ -2333,7 +2443,8 @@ class OpenInput:
         nodata, intent = check_nodata(nodata), check_intent(intent)
         with read_errors(self.path):
             return _loaded(self._image, self.path, None,
-                           _stretch_reading(stretch, stretch_clip, dark_advice), nodata,
+                           _stretch_reading(stretch, stretch_clip, dark_advice, stretch_curve,
+                                            stretch_softening, stretch_range), nodata,
                            intent, keep_gray_profile=check_bool(keep_gray_profile,
                                                                 "keep_gray_profile"))
 
@@ -3699,15 +3810,21 @@ def _pil_to_rgba(im: Image.Image, page: int | None = None, reading: _Reading = _
     alpha = np.empty((h, w), dtype=np.uint8) if has_alpha else None
     if wide_gray:
         curve = _curve_reading(reading)
-        kept = [] if reading.stretched is not None and reading.stretched.low is not None else None
+        stretched = reading.stretched is not None and reading.stretched.low is not None
+        counted = None if stretched else reading.counted
+        kept: list[np.ndarray] | None = [] if stretched else None
         for dest, values in _gray_bands(im):
             rgb[dest] = _scale_wide_gray(values, full, black, curve)[:, :, None]
             if kept is not None:
                 kept.append(values)
             if alpha is not None:
                 alpha[dest] = np.where(no_data_mask(values, key), 0, 255)
+            if counted is not None:
+                counted.add(values, None if alpha is None else alpha[dest] > 0)
         if kept:
             _record_values(reading, np.concatenate(kept))
+        if counted is not None:
+            counted.finish(lambda distinct: _scale_wide_gray(distinct, full, black, curve))
     else:
         for dest, band in _row_bands(im):
             if band.mode != target:
@@ -3751,6 +3868,9 @@ def _wide_gray_scale(im: Image.Image, page: int | None = None,
     pixel comes out below 64 is said to come out dark (:func:`_warn_dark_values`).
     """
     low, top = _wide_gray_extent(im, page, im.info.get("transparency"), reading.stretch)
+    if reading.fixed is not None:  # the range given, whatever the image's own
+        _record_stretch(reading, *reading.fixed)
+        return reading.fixed
     if reading.stretch and reading.clip and top > low:
         low, top = _wide_gray_percentiles(im, im.info.get("transparency"), reading.clip)
     if reading.stretch and top > low:
@@ -3765,7 +3885,7 @@ def _wide_gray_scale(im: Image.Image, page: int | None = None,
         full = max(65535.0, top)
     if 0 < top and full > 1 and round(top * 255.0 / full) < DARK_TOP:
         eight_bit = top <= 255 and (im.mode == "I" or (im.mode != "F" and im.format is None))
-        kind = {"I": "32-bit integer", "F": "float"}.get(im.mode, "16-bit")
+        kind = _gray_kind(im)
         _warn_dark_values(f"{_on_page(page)}{kind}", (low, top), full, reading,
                           _EIGHT_BIT_PIL_ADVICE if eight_bit else None)
     return 0.0, full
@@ -3864,6 +3984,25 @@ def _gray_bands(im: Image.Image) -> Iterator[tuple[slice, np.ndarray]]:
     unsigned = _unsigned_32(im)
     for rows, band in _row_bands(im):
         yield rows, _gray_values(band, unsigned)
+
+
+def _gray_kind(im: Image.Image) -> str:
+    """How warnings name the values of ``im``, a wide grayscale image: a TIFF of 16-bit
+    signed samples (SampleFormat 2), which Pillow holds as 32-bit integers (mode "I"),
+    as such; else by its mode.
+
+    >>> _gray_kind(Image.new("I;16", (1, 1))), _gray_kind(Image.new("F", (1, 1)))
+    ('16-bit', 'float')
+    >>> _gray_kind(Image.new("I", (1, 1)))
+    '32-bit integer'
+    """
+    if im.mode != "I":
+        return "float" if im.mode == "F" else "16-bit"
+    tags = getattr(im, "tag_v2", None) if im.format == "TIFF" else None
+    if (tags is not None and tags.get(_BITS_PER_SAMPLE) == (16,)
+            and tags.get(_SAMPLE_FORMAT, (1,)) == (2,)):
+        return "16-bit signed"
+    return "32-bit integer"
 
 
 def _unsigned_32(im: Image.Image) -> bool:
@@ -4126,6 +4265,8 @@ leaves them out
 def as_rgba(image: Any, name: str = "image", *, every_frame: str | None = None,
             max_pixels: int | None = DEFAULT_MAX_PIXELS, stretch: bool = False,
             dark_advice: str | None = None, stretch_clip: float = 0.0,
+            stretch_curve: StretchCurve = "linear", stretch_softening: float | None = None,
+            stretch_range: tuple[float, float] | None = None,
             fourth_channel: FourthChannel | None = None
             ) -> tuple[np.ndarray, np.ndarray | None]:
     """Normalise an in-memory image to ``(rgb uint8 (H, W, 3), alpha uint8 (H, W) or None)``.
@@ -4254,6 +4395,9 @@ def as_rgba(image: Any, name: str = "image", *, every_frame: str | None = None,
     rgb, alpha, _ = as_rgba_ranged(image, name, every_frame=every_frame,
                                    max_pixels=max_pixels, stretch=stretch,
                                    dark_advice=dark_advice, stretch_clip=stretch_clip,
+                                   stretch_curve=stretch_curve,
+                                   stretch_softening=stretch_softening,
+                                   stretch_range=stretch_range,
                                    fourth_channel=fourth_channel)
     return rgb, alpha
 
@@ -4261,10 +4405,14 @@ def as_rgba(image: Any, name: str = "image", *, every_frame: str | None = None,
 def as_rgba_ranged(image: Any, name: str = "image", *, every_frame: str | None = None,
                    max_pixels: int | None = DEFAULT_MAX_PIXELS, stretch: bool = False,
                    dark_advice: str | None = None, stretch_clip: float = 0.0,
+                   stretch_curve: StretchCurve = "linear",
+                   stretch_softening: float | None = None,
+                   stretch_range: tuple[float, float] | None = None,
                    fourth_channel: FourthChannel | None = None
                    ) -> tuple[np.ndarray, np.ndarray | None, tuple[float, float] | None]:
-    """:func:`as_rgba` (stretched from percentiles with ``stretch_clip``, as
-    :func:`load_image` stretches), and with ``stretch`` the values read as 0 and 255, as
+    """:func:`as_rgba` (stretched from percentiles with ``stretch_clip``, through
+    ``stretch_curve``, or from the fixed ``stretch_range``, as :func:`load_image`
+    stretches), and with ``stretch`` the values read as 0 and 255, as
     :attr:`LoadedImage.stretch_range` gives them for a file (None without ``stretch``,
     and for an image of one value, which no stretch spreads, or none of whose pixels
     shows): those of a uint16, float or other integer array, or of a 16-bit, 32-bit or
@@ -4274,20 +4422,25 @@ def as_rgba_ranged(image: Any, name: str = "image", *, every_frame: str | None =
     (227.0, 1968.0)
     >>> as_rgba_ranged(np.array([[0.25, 0.5]]))[2] is None
     True
+    >>> rgb, _, fixed = as_rgba_ranged(np.array([[500, 1775]], np.uint16), stretch_range=(0, 2550))
+    >>> rgb[0, :, 0].tolist(), fixed
+    ([50, 178], (0.0, 2550.0))
     """
     limit = check_max_pixels(max_pixels)
     if fourth_channel is not None:
         check_choice(fourth_channel, "fourth_channel", FOURTH_CHANNELS)
-    reading = _stretch_reading(stretch, stretch_clip, dark_advice)
+    reading = _stretch_reading(stretch, stretch_clip, dark_advice, stretch_curve,
+                               stretch_softening, stretch_range)
     if reading.stretch:
         reading = reading._replace(stretched=_StretchRange())
     rgb, alpha = _rgba_of(image, name, every_frame, limit, reading, fourth_channel)
     if not reading.stretch:
         return rgb, alpha, None
-    extent = _shown_extent(rgb, alpha, 255.0, _eight_bit_clip(reading))
+    extent = _eight_bit_extent(rgb, alpha, reading)
     stretch_range = _stretch_range(extent, reading)
     rgb = _stretched(rgb, extent, _eight_bit_reading(reading))
-    _warn_outliers_set_stretch(rgb, alpha, name, reading.clip)
+    if reading.fixed is None:  # a range given is no outliers' doing
+        _warn_outliers_set_stretch(rgb, alpha, name, reading.clip)
     return rgb, alpha, stretch_range
 
 
@@ -5480,7 +5633,8 @@ def _own_range_to_uint8(arr: np.ndarray, full: float, reading: _Reading = _AS_CO
     """
     n = 3 if arr.shape[2] >= 3 else 1
     alpha = arr[:, :, -1] if arr.shape[2] in (2, 4) else None
-    extent = _shown_extent(arr[:, :, :n], alpha, full, reading.clip)
+    extent = (reading.fixed if reading.fixed is not None
+              else _shown_extent(arr[:, :, :n], alpha, full, reading.clip))
     if extent is None or extent[1] <= extent[0]:
         return None
     low, top = extent

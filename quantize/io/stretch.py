@@ -11,6 +11,7 @@ logarithmic above.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any, Literal
 
@@ -19,7 +20,8 @@ import numpy as np
 from .._validation import check_float
 
 __all__ = ["DEFAULT_SOFTENING", "STRETCH_CURVES", "StretchCurve", "check_stretch_curve",
-           "curve_levels", "curve_record", "softening_of"]
+           "check_stretch_range", "clipped_share", "curve_levels", "curve_record",
+           "range_record", "softening_of"]
 
 StretchCurve = Literal["linear", "asinh", "log", "sqrt"]
 
@@ -123,3 +125,72 @@ def curve_levels(unit: np.ndarray, curve: str, softening: float) -> np.ndarray:
     [0.0, 8.491, 255.0]
     """
     return _CURVES[curve](np.asarray(unit, dtype=np.float64), softening) * 255.0
+
+
+def check_stretch_range(value: Any, name: str = "stretch_range",
+                        clip: float = 0.0, clip_name: str = "stretch_clip"
+                        ) -> tuple[float, float] | None:
+    """``value``, a fixed range to stretch (the values read as black and white, in the
+    input's own units), checked: None, or two finite numbers, the first the smaller,
+    as a tuple of floats. A fixed range finds no percentiles, so a ``clip`` above 0
+    (``clip_name``) beside one is refused. ``name`` and ``clip_name`` are the
+    parameters the errors name (the command line's flags).
+
+    >>> check_stretch_range((-1024, 1976)), check_stretch_range(None)
+    ((-1024.0, 1976.0), None)
+    >>> check_stretch_range((3000, 1000))
+    Traceback (most recent call last):
+    ...
+    ValueError: stretch_range=(3000, 1000) should be two finite numbers LOW, HIGH with LOW \
+below HIGH (the input's values read as black and white)
+    >>> check_stretch_range((0, 1), clip=0.5)
+    Traceback (most recent call last):
+    ...
+    ValueError: stretch_clip=0.5 finds a range from percentiles; expected none beside \
+stretch_range=(0, 1), which fixes it
+    """
+    if value is None:
+        return None
+    expected = (f"{name}={value!r} should be two finite numbers LOW, HIGH with LOW below "
+                "HIGH (the input's values read as black and white)")
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) != 2:
+        raise ValueError(expected)
+    if any(isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating))
+           for v in value):
+        raise TypeError(expected)
+    low, high = (float(v) for v in value)
+    if not (math.isfinite(low) and math.isfinite(high)) or low >= high:
+        raise ValueError(expected)
+    if clip:
+        raise ValueError(f"{clip_name}={clip:g} finds a range from percentiles; expected "
+                         f"none beside {name}={value!r}, which fixes it")
+    return low, high
+
+
+def range_record(fixed: tuple[float, float] | None) -> dict[str, Any]:
+    """A record's ``stretch_fixed`` of a checked fixed range (:func:`check_stretch_range`):
+    none without one, which the records of runs from before there were fixed ranges lack
+    too; beside it, ``stretch_range`` is that range.
+
+    >>> range_record((-1024.0, 1976.0)), range_record(None)
+    ({'stretch_fixed': [-1024.0, 1976.0]}, {})
+    """
+    return {} if fixed is None else {"stretch_fixed": [fixed[0], fixed[1]]}
+
+
+def clipped_share(values: np.ndarray, fixed: tuple[float, float],
+                  alpha: np.ndarray | None = None) -> float:
+    """The share (0..1) of ``values``, ``(H, W)`` or ``(H, W, 3)``, of the pixels that show
+    (``alpha`` ``(H, W)`` above 0; all when None), that lie outside the range ``fixed``
+    and so were clipped to its ends; a colour pixel counts once when any channel does.
+    0 when no pixel shows.
+
+    >>> clipped_share(np.array([[-2000, 0], [100, 3000]]), (-1024.0, 1976.0))
+    0.5
+    """
+    outside = (values < fixed[0]) | (values > fixed[1])
+    if outside.ndim == 3:
+        outside = outside.any(axis=2)
+    if alpha is not None:
+        outside = outside[alpha > 0]
+    return float(outside.mean()) if outside.size else 0.0

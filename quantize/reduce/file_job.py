@@ -46,8 +46,10 @@ from ..io import (
     DEFAULT_MAX_FRAMES,
     DEFAULT_MAX_PIXELS,
     STREAM_NAME,
+    LoadedImage,
     NoData,
     OpenInput,
+    PixelRangeWarning,
     check_output_path,
     check_output_size,
     copy_stream,
@@ -65,6 +67,7 @@ from ..io import (
     write_together,
 )
 from ..io.profiles import DEFAULT_INTENT, Intent, note_profile_converted, note_profile_kept
+from ..io.stretch import StretchCurve, clipped_share
 from ..names import extension_words, output_stem, quoted, reduced_name
 from ..palette_files import PaletteNames, entry_hex, palette_file_bytes
 from ..reconstruct.palette import indexed_image
@@ -92,6 +95,7 @@ from .options import (
     read_palette_in_named,
     refuse_animation_masks,
     refuse_animation_nodata,
+    refuse_animation_stretch,
     refuse_animation_subset,
     refuse_animation_transparent_color,
     too_many_colors,
@@ -124,6 +128,7 @@ from .records import (
     output_said,
     palette_entries,
     palette_out_said,
+    reading_record,
     recorded_options,
     too_large,
 )
@@ -224,7 +229,10 @@ def reduce_file(input: str | os.PathLike[str] | BinaryIO,
                 shown_as: ShownOutput | None = None, nodata: NoData = "tag",
                 fixed_colors: Any = None, intent: Intent = DEFAULT_INTENT,
                 nearest: bool = False, transparent_color: Any = None,
-                on_frame: OnFrame | None = None, format: str | None = None) -> dict[str, Any]:
+                on_frame: OnFrame | None = None, format: str | None = None,
+                stretch: bool = False, stretch_clip: float = 0.0,
+                stretch_curve: StretchCurve = "linear", stretch_softening: float | None = None,
+                stretch_range: tuple[float, float] | None = None) -> dict[str, Any]:
     """Reduce the colours of an image file and write the result; the job behind ``quantize reduce``.
 
     Parameters
@@ -390,6 +398,18 @@ def reduce_file(input: str | os.PathLike[str] | BinaryIO,
         path, in any case, without the dot: ``"png"``, ``"apng"``, ``"gif"``, ``"bmp"``,
         ``"jpg"``, ``"jpeg"``, ``"webp"``, ``"tif"`` or ``"tiff"``; needed for one, and given
         for no other ``output`` (a path's extension picks its format).
+    stretch, stretch_clip, stretch_curve, stretch_softening, stretch_range
+        Read the input stretched, as :func:`quantize.io.load_image` takes them, before the
+        fit: a 16-bit, signed, 32-bit or float grey image (a scan, a CT slice in Hounsfield
+        units, negative values too) from its own range (``stretch``), its percentiles
+        (``stretch_clip``) or a fixed range (``stretch_range=(low, high)``, the same scale
+        for every file, values beyond clipped), through ``stretch_curve``. Without them
+        such an image is read as counts of 65535 (a file of 901..3116 as levels 4..12),
+        and a :class:`~quantize.io.PixelRangeWarning` says when that merged its values.
+        Recorded when given (``stretch``, ``stretch_clip``, ``stretch_curve``,
+        ``stretch_softening``, ``stretch_fixed``: the range given), with
+        ``stretch_range`` (the values read as 0 and 255) and, of a fixed range,
+        ``stretch_clipped`` (the share of the pixels beyond it) at the end. A still only.
 
     Returns
     -------
@@ -419,7 +439,12 @@ def reduce_file(input: str | os.PathLike[str] | BinaryIO,
         animation, of each frame as shown, pooled over all the frames' pixels; None when
         lossless); of a still whose ICC profile was converted to sRGB (not an sRGB one),
         also ``source_colour_space`` ("CMYK", "RGB" or "GRAY") and ``profile`` (its
-        description) at the end.
+        description) at the end; stretched, ``stretch_range`` (and ``stretch_clipped``)
+        last; unstretched, of a grey file whose values came out as fewer 8-bit levels
+        (:attr:`~quantize.io.LoadedImage.merged`), ``measured_against``
+        ("the 8-bit reading": ``psnr`` and ``delta_e`` are of that reading, not of the
+        file's values, and ``psnr`` None is no lossless result) and ``merged`` (its
+        values and the levels they became) last.
 
     Raises
     ------
@@ -492,7 +517,10 @@ def reduce_file(input: str | os.PathLike[str] | BinaryIO,
                                 palette=palette, max_bytes=max_bytes, matte=matte,
                                 strip=strip, keep_gps=keep_gps, masks=masks, nodata=nodata,
                                 fixed_colors=fixed_colors, intent=intent, nearest=nearest,
-                                transparent_color=transparent_color)
+                                transparent_color=transparent_color, stretch=stretch,
+                                stretch_clip=stretch_clip, stretch_curve=stretch_curve,
+                                stretch_softening=stretch_softening,
+                                stretch_range=stretch_range)
     src = require_regular_file(input, frames="either")  # a still, or every frame
     if output is not None:
         check_path(output, "output")
@@ -510,11 +538,16 @@ def reduce_file(input: str | os.PathLike[str] | BinaryIO,
             bytes_in = input_size(src)
             read = source.load(dark_advice=DARK_OUTPUT, nodata=opts["nodata"],
                                intent=opts["intent"],
-                               keep_gray_profile=_keeps_gray_profile(job.output, opts))
+                               keep_gray_profile=_keeps_gray_profile(job.output, opts),
+                               **_stretch_of(opts))
+            _warn_merged(read)
             loaded = read.on_matte(opts["matte"])  # itself when it blends no pixel
             matted = None if opts["matte"] is None else loaded is not read
     if animation is not None:  # every frame, written as an animation
         from ..animation.job import reduce_open_animation
+
+        refuse_animation_stretch(opts)
+        opts = {name: value for name, value in opts.items() if name not in _STRETCH_OPTIONS}
         with animation:
             return reduce_open_animation(animation, output, shown_as=shown,
                                          palette_in_read=job.palette, on_frame=on_frame,
@@ -615,7 +648,44 @@ def reduce_file(input: str | os.PathLike[str] | BinaryIO,
                       quality_bound=set_by,
                       colours_used=None if job.palette is None
                       else int(np.count_nonzero(result.shares)),
-                      source_profile=loaded.source_profile, nodata=loaded.nodata)
+                      source_profile=loaded.source_profile, nodata=loaded.nodata,
+                      reading=_reading_of(loaded, opts))
+
+
+#: The options of a stretch (:func:`~quantize.reduce.options.check_stretch_options`).
+_STRETCH_OPTIONS = ("stretch", "stretch_clip", "stretch_curve", "stretch_softening",
+                    "stretch_range")
+
+
+def _stretch_of(opts: dict[str, Any]) -> dict[str, Any]:
+    """The stretch options of checked ``opts``, as :meth:`~quantize.io.OpenInput.load`
+    takes them."""
+    return {name: opts[name] for name in _STRETCH_OPTIONS}
+
+
+def _reading_of(loaded: LoadedImage, opts: dict[str, Any]) -> dict[str, Any]:
+    """:func:`~quantize.reduce.records.reading_record` of ``loaded``, read with the
+    stretch of ``opts``: the range stretched, the share clipped by a fixed one
+    (:func:`~quantize.io.stretch.clipped_share`), or the values its 8-bit reading
+    merged."""
+    fixed = opts["stretch_range"]
+    clipped = None
+    if fixed is not None and loaded.stretch_values is not None:
+        clipped = clipped_share(loaded.stretch_values, fixed, loaded.alpha)
+    return reading_record(opts["stretch"], loaded.stretch_range, clipped, loaded.merged)
+
+
+def _warn_merged(loaded: LoadedImage) -> None:
+    """Say (a :class:`~quantize.io.PixelRangeWarning`) that the 8-bit reading of
+    ``loaded`` merged its values (:attr:`~quantize.io.LoadedImage.merged`): the output
+    and its measures are of that reading, not of the file's values."""
+    if loaded.merged is None:
+        return
+    values, levels = loaded.merged
+    warn_caller(PixelRangeWarning(
+        f"its 8-bit reading merged its {values:,} values into {levels} levels: the PSNR and "
+        "ΔE2000 are measured against that reading, not the file's values; a stretch maps "
+        "its own range, or a fixed one, onto 0..255 first"))
 
 
 def _reduce_file_objects(input: Any, output: Any, format: Any,

@@ -35,6 +35,7 @@ from .._validation import Seed, check_palette, check_seed, foreign_keywords
 from ..colors import code_histogram, nearest_ciede2000, shown_features, srgb_to_lab
 from ..errors import QualityReached
 from ..io import DEFAULT_MAX_PIXELS, FourthChannel, as_rgba
+from ..io.stretch import StretchCurve
 from ..reconstruct.grid import Grid, grid_nearest, grid_of, grid_ordered
 from ..reconstruct.ordered import ordered_indices
 from ..reconstruct.palette import ShownEntries, dither_indices, palette_order
@@ -81,6 +82,9 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
                   exact_colors: bool = False, palette: Any = None, seed: Seed = None,
                   max_pixels: int | None = DEFAULT_MAX_PIXELS,
                   fixed_colors: Any = None, max_bytes: int | str | None = None,
+                  stretch: bool = False, stretch_clip: float = 0.0,
+                  stretch_curve: StretchCurve = "linear", stretch_softening: float | None = None,
+                  stretch_range: tuple[float, float] | None = None,
                   fourth_channel: FourthChannel | None = None) -> ReduceResult:
     """Reduce an image to a palette of k colours by weighted k-means on its distinct colours.
 
@@ -249,6 +253,14 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
         the alpha of a uint8 or bool array, and of one of another dtype that hides no
         pixel; of a uint16 or float array that would hide some, a band, with a
         :class:`~quantize.io.FourthChannelWarning` (:func:`quantize.io.as_rgba`).
+    stretch, stretch_clip, stretch_curve, stretch_softening, stretch_range
+        Read ``image`` stretched before the fit, as :func:`quantize.io.as_rgba` takes
+        them (:func:`quantize.io.load_image`'s stretch): a uint16, other integer or float
+        array (or a 16-bit, 32-bit or float PIL image) from its own range, its
+        percentiles or a fixed ``(low, high)`` in its own values, values beyond clipped.
+        Without them a uint16 array of 901..3116 is read as counts of 65535, levels 4..12.
+        The range itself is :func:`quantize.io.as_rgba_ranged`'s to give; the result's
+        ``psnr`` and ``delta_e`` are of the stretched 8-bit image.
 
     Returns
     -------
@@ -325,7 +337,10 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
     """
     rgb, alpha = as_rgba(image, every_frame="quantize.animation.reduce_animation_file "
                          "reduces every frame of a file", max_pixels=max_pixels,
-                         dark_advice=DARK_OUTPUT, fourth_channel=fourth_channel)
+                         dark_advice=DARK_OUTPUT, stretch=stretch, stretch_clip=stretch_clip,
+                         stretch_curve=stretch_curve, stretch_softening=stretch_softening,
+                         stretch_range=stretch_range,
+                         fourth_channel=fourth_channel)
     budget = check_budget_alone(max_bytes, quality, palette, "palette")
     if budget is not None and n_colors is None:
         n_colors = MAX_PALETTE  # the search's most, as with quality

@@ -30,6 +30,7 @@ from .._validation import (
     check_option_names,
     check_palette,
     check_seed_value,
+    check_stretch_clip,
     shown_number,
 )
 from ..errors import (
@@ -52,6 +53,7 @@ from ..io import (
     nodata_setting,
 )
 from ..io.profiles import DEFAULT_INTENT, check_intent
+from ..io.stretch import check_stretch_curve, check_stretch_range, softening_of
 from ..names import quoted, same_file
 from ..palette_files import (
     PALETTE_ALPHA_HINT,
@@ -82,7 +84,8 @@ from .result import MAX_PALETTE
 __all__ = ["PALETTE_FILE_ALPHA_ADVICE", "PALETTE_MODES", "PER_FRAME_EXTENSIONS", "PER_FRAME_NEEDS",
            "AlphaLossWarning", "Options",
            "ORDERED", "PATTERN", "POSITIONAL", "check_budget_alone", "check_dither",
-           "refuse_animation_nodata", "refuse_animation_transparent_color", "EDGE",
+           "refuse_animation_nodata", "refuse_animation_stretch",
+           "refuse_animation_transparent_color", "EDGE", "check_stretch_options",
            "check_transparent_color",
            "check_file_name", "positional_meant",
            "diffusion_strength", "spread_strength",
@@ -931,6 +934,8 @@ _FILE_DEFAULTS: dict[str, Any] = {
     "optimize": False, "palette": "global", "max_bytes": None, "matte": None, "strip": False,
     "keep_gps": False, "masks": None, "nodata": "tag", "fixed_colors": None,
     "intent": DEFAULT_INTENT, "nearest": False, "transparent_color": None,
+    "stretch": False, "stretch_clip": 0.0, "stretch_curve": "linear",
+    "stretch_softening": None, "stretch_range": None,
 }
 
 #: How an animation's frames get their colours: one palette for all, or one per frame (GIF,
@@ -962,6 +967,24 @@ def check_palette_mode(palette: Any) -> str:
     raise ValueError(f"{given} is not valid; expected one of {valid} (how an "
                      "animation's frames get their colours); colours to map onto, or a "
                      "palette file, go in palette_in=...")
+
+
+def refuse_animation_stretch(opts: dict[str, Any]) -> None:
+    """Refuse a stretch (``opts`` checked by :func:`check_stretch_options`) for an
+    animation, or a TIFF of several pages: a still image is stretched.
+
+    >>> refuse_animation_stretch({"stretch": False})
+    >>> refuse_animation_stretch({"stretch": True})
+    Traceback (most recent call last):
+    ValueError: stretch=True: the input is an animation (or a TIFF of several pages), and \
+a stretch is of a still image; expected a still (a TIFF's page: quantize segment --page, or \
+one page saved apart), or no stretch
+    """
+    if opts["stretch"]:
+        raise ValueError("stretch=True: the input is an animation (or a TIFF of several "
+                         "pages), and a stretch is of a still image; expected a still (a "
+                         "TIFF's page: quantize segment --page, or one page saved apart), or "
+                         "no stretch")
 
 
 def refuse_animation_masks(masks: Any) -> None:
@@ -1059,7 +1082,8 @@ def check_reduce_options(**options: Any) -> dict[str, Any]:
         ``force``, ``max_pixels``, ``max_frames``, ``skip_if_larger``, ``optimize``,
         ``palette``,
         ``max_bytes``, ``matte``, ``strip``, ``keep_gps``, ``masks``, ``nodata``,
-        ``fixed_colors``, ``intent``, ``nearest``, ``transparent_color``.
+        ``fixed_colors``, ``intent``, ``nearest``, ``transparent_color``, ``stretch``,
+        ``stretch_clip``, ``stretch_curve``, ``stretch_softening``, ``stretch_range``.
 
     Returns
     -------
@@ -1071,8 +1095,9 @@ def check_reduce_options(**options: Any) -> dict[str, Any]:
         None), ``nodata`` as a list of numbers, "tag" or None
         (:func:`~quantize.io.nodata_setting`), ``fixed_colors`` as a list of ``#rrggbb``
         (or None; :func:`check_fixed_colors`), ``transparent_color`` as ``(r, g, b)``,
-        ``"edge"`` or None (:func:`check_transparent_color`). Palette files are not read
-        here.
+        ``"edge"`` or None (:func:`check_transparent_color`), ``stretch`` true when any
+        of the stretch options asks for one (:func:`check_stretch_options`). Palette files
+        are not read here.
 
     Raises
     ------
@@ -1124,6 +1149,7 @@ def check_reduce_options(**options: Any) -> dict[str, Any]:
     opts["transparent_color"] = _check_transparent_alone(opts["transparent_color"], pal_in)
     opts["nodata"] = nodata_setting(opts["nodata"])
     opts["intent"] = check_intent(opts["intent"])
+    opts.update(check_stretch_options(opts))
     if opts["masks"] is not None:  # the folder the masks go in, made when missing
         check_output_folder(opts["masks"], "masks")
     if checked.n_colors is None and checked.quality is None and pal_in is None:
@@ -1131,6 +1157,27 @@ def check_reduce_options(**options: Any) -> dict[str, Any]:
         opts["n_colors"] = DEFAULT_COLORS if opts["max_bytes"] is None else MAX_PALETTE
     opts["dither"] = checked.dither
     return opts
+
+
+def check_stretch_options(opts: dict[str, Any]) -> dict[str, Any]:
+    """The stretch options of ``opts`` (``stretch``, ``stretch_clip``, ``stretch_curve``,
+    ``stretch_softening``, ``stretch_range``) checked as :func:`quantize.io.load_image`
+    checks them, ``stretch`` made true when any of the others asks for a stretch, and
+    ``stretch_softening`` None of a curve that takes none, as ``load_image`` is given it.
+
+    >>> check_stretch_options({"stretch": False, "stretch_clip": 0, "stretch_curve": "linear",
+    ...                        "stretch_softening": None, "stretch_range": [0, 4095]})
+    ... # doctest: +NORMALIZE_WHITESPACE
+    {'stretch': True, 'stretch_clip': 0.0, 'stretch_curve': 'linear',
+     'stretch_softening': None, 'stretch_range': (0.0, 4095.0)}
+    """
+    clip = check_stretch_clip(opts["stretch_clip"])
+    curve, softening = check_stretch_curve(opts["stretch_curve"], opts["stretch_softening"])
+    fixed = check_stretch_range(opts["stretch_range"], clip=clip)
+    stretch = check_bool(opts["stretch"], "stretch") or clip > 0 or curve != "linear"
+    return {"stretch": stretch or fixed is not None, "stretch_clip": clip,
+            "stretch_curve": curve, "stretch_softening": softening_of(curve, softening),
+            "stretch_range": fixed}
 
 
 def _check_transparent_alone(color: Any, palette_in: Any) -> tuple[int, int, int] | str | None:

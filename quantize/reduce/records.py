@@ -39,6 +39,7 @@ from ..errors import (
 )
 from ..io import check_output_folder_writable, check_output_path, nodata_record
 from ..io.profiles import DEFAULT_INTENT, SourceProfile, profile_fields
+from ..io.stretch import DEFAULT_SOFTENING, curve_record, range_record
 from ..names import quoted, reduced_name
 from .fit import DEFAULT_COLORS
 from .options import POSITIONAL, check_palette, visible_entries
@@ -49,7 +50,8 @@ __all__ = ["EXIF_KEPT", "EXISTING_KEPT", "GEO_TAGS_KEPT", "MATTE_ADVICE", "PSNR_
            "job_record", "name_colors", "note_exif_left_out", "note_geo_tags_left_out",
            "note_gif_table",
            "note_lossy_colors", "note_text_left_out", "output_named",
-           "output_said", "palette_entries", "palette_out_said", "recorded_options", "too_large"]
+           "output_said", "palette_entries", "palette_out_said", "reading_record",
+           "recorded_options", "too_large"]
 
 #: What the warnings that a GIF made translucent pixels transparent or opaque advise, a
 #: still's and an animation's: the option that blends them onto the GIF's background.
@@ -283,7 +285,8 @@ def job_record(src: Path, out: Path, *, k: int, space: str, options: dict[str, A
                max_bytes_bound: str | None = None,
                quality_bound: str | None = None,
                source_profile: SourceProfile | None = None,
-               nodata: tuple[float, ...] | None = None) -> dict[str, Any]:
+               nodata: tuple[float, ...] | None = None,
+               reading: dict[str, Any] | None = None) -> dict[str, Any]:
     """The record of a job, a still's or an animation's: what the CLI prints and batch
     reports (see :func:`~quantize.reduce.reduce_file`). ``options`` are the job's, as
     :func:`recorded_options` gives them; ``psnr`` is inf when lossless (recorded None),
@@ -309,8 +312,9 @@ def job_record(src: Path, out: Path, *, k: int, space: str, options: dict[str, A
     input's colours were converted to sRGB from (:func:`profile_fields`; None: an sRGB or
     untagged input, then not recorded), ``nodata`` the no-data value whose pixels were
     left out, as transparent ones are (:attr:`~quantize.io.LoadedImage.nodata`, given or a
-    TIFF's GDAL_NODATA tag; None: none, then not recorded), recorded last, a list
-    (``"nan"`` for NaN: :func:`~quantize.io.nodata.nodata_record`)."""
+    TIFF's GDAL_NODATA tag; None: none, then not recorded), a list
+    (``"nan"`` for NaN: :func:`~quantize.io.nodata.nodata_record`), and ``reading`` what
+    the measures are of, recorded last (:func:`reading_record`; None: nothing to say)."""
     record = {
         "input": str(src), "output": str(out), "k": k,
         **({} if colours_used is None else {"colours_used": colours_used}),
@@ -338,7 +342,38 @@ def job_record(src: Path, out: Path, *, k: int, space: str, options: dict[str, A
     if quality_bound is not None:
         record["quality_bound"] = quality_bound
     return {**record, **profile_fields(source_profile),
-            **({} if nodata is None else {"nodata": nodata_record(nodata)})}
+            **({} if nodata is None else {"nodata": nodata_record(nodata)}),
+            **(reading or {})}
+
+
+#: What the measures of a reduction are of when the input's 8-bit reading merged its
+#: values (:func:`reading_record`): not the file's values.
+EIGHT_BIT_READING = "the 8-bit reading"
+
+
+def reading_record(stretched: bool, stretch_range: tuple[float, float] | None,
+                   clipped: float | None, merged: tuple[int, int] | None) -> dict[str, Any]:
+    """What a job's record says of how its input was read, which its PSNR and ΔE2000 are
+    measured against: of a stretch (``stretched``), ``stretch_range``, the input's values
+    read as 0 and 255 (null of an image of one value, which no stretch spreads), and
+    ``stretch_clipped`` of a fixed range, the share of the pixels beyond it (``clipped``,
+    None without one); else, of a file whose values came out as fewer 8-bit levels
+    (``merged``: :attr:`~quantize.io.LoadedImage.merged`), ``measured_against``
+    :data:`EIGHT_BIT_READING` and ``merged``, its values and the levels they became.
+
+    >>> reading_record(True, (901.0, 3116.0), None, None)
+    {'stretch_range': [901.0, 3116.0]}
+    >>> reading_record(False, None, None, (2208, 9))
+    {'measured_against': 'the 8-bit reading', 'merged': [2208, 9]}
+    >>> reading_record(False, None, None, None)
+    {}
+    """
+    if stretched:
+        return {"stretch_range": None if stretch_range is None else list(stretch_range),
+                **({} if clipped is None else {"stretch_clipped": round(clipped, 6)})}
+    if merged is None:
+        return {}
+    return {"measured_against": EIGHT_BIT_READING, "merged": list(merged)}
 
 
 def recorded_options(opts: dict[str, Any]) -> dict[str, Any]:
@@ -396,7 +431,31 @@ def recorded_options(opts: dict[str, Any]) -> dict[str, Any]:
             **({"keep_gps": True} if opts.get("keep_gps") else {}),
             **({"nearest": True} if opts.get("nearest") else {}),
             **({"intent": opts["intent"]} if opts.get("intent", DEFAULT_INTENT)
-               != DEFAULT_INTENT else {})}
+               != DEFAULT_INTENT else {}),
+            **_recorded_stretch(opts)}
+
+
+def _recorded_stretch(opts: dict[str, Any]) -> dict[str, Any]:
+    """A job's stretch as its record holds it, only when it was stretched (as
+    ``segments.json`` holds segment's): ``stretch`` true, ``stretch_clip`` above 0,
+    ``stretch_curve`` and ``stretch_softening``
+    (:func:`~quantize.io.stretch.curve_record`) and ``stretch_fixed``, the range given
+    (:func:`~quantize.io.stretch.range_record`).
+
+    >>> _recorded_stretch({"stretch": True, "stretch_clip": 0.0, "stretch_curve": "linear",
+    ...                    "stretch_softening": None, "stretch_range": (0.0, 4095.0)})
+    {'stretch': True, 'stretch_fixed': [0.0, 4095.0]}
+    >>> _recorded_stretch({})
+    {}
+    """
+    if not opts.get("stretch"):
+        return {}
+    clip = opts["stretch_clip"]
+    softening = opts["stretch_softening"]
+    return {"stretch": True, **({"stretch_clip": clip} if clip else {}),
+            **curve_record(opts["stretch_curve"],
+                           DEFAULT_SOFTENING if softening is None else softening),
+            **range_record(opts["stretch_range"])}
 
 
 def _recorded_transparent_color(color: tuple[int, int, int] | str | None) -> dict[str, str]:
