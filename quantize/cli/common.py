@@ -277,13 +277,12 @@ commas ('#1f77b4,#ff7f0e'), or a palette file
 
 def _palette_file_colors(path: str) -> list[str]:
     """The colours of the palette file ``path`` as ``#rrggbb`` (``#rrggbbaa`` when not
-    opaque), in its order; its reader's error when it cannot be read."""
-    from ..reduce.options import read_palette_in_once
+    opaque), in its order, with the names the file gives them, which the palette files
+    written keep (:func:`~quantize.reduce.options.read_fixed_colors`); its reader's error
+    when it cannot be read."""
+    from ..reduce.options import read_fixed_colors
 
-    palette = read_palette_in_once(path)
-    return ["#" + bytes(int(v) for v in row[:3]).hex()
-            + ("" if row.shape[0] == 3 or row[3] == 255 else f"{int(row[3]):02x}")
-            for row in palette]
+    return read_fixed_colors(path)
 
 
 # reduce's and batch's, whose outputs are images; palette's lists colours
