@@ -417,3 +417,96 @@ def test_an_animation_refuses_fixed_colours_with_a_palette_per_frame(tmp_path):
     assert done.stderr.endswith("--fixed-color=#ff00ff goes with one palette for all the "
                                 "frames, not with --palette='per-frame'; expected "
                                 "--palette='global'\n")
+
+
+# -- the names a palette file of fixed colours gives ---------------------------------------
+
+BRAND = "GIMP Palette\nName: brand\n#\n211  47  47\tError red\n237 108   2\tWarning orange\n"
+BRAND_NAMES = ["Error red", "Warning orange"]
+
+
+def _brand(tmp_path):
+    (tmp_path / "brand.gpl").write_text(BRAND)
+    return tmp_path / "brand.gpl"
+
+
+def _names(path):
+    from quantize.palette_files import read_palette_names
+
+    return list(read_palette_names(path).entries)
+
+
+@pytest.mark.parametrize("suffix", [".gpl", ".json", ".css", ".ase"])
+def test_reduce_keeps_the_names_of_fixed_colours_read_from_a_palette_file(tmp_path, suffix):
+    src = tmp_path / "a.png"
+    Image.fromarray(_four_colours()).save(src)
+    named = tmp_path / f"brand{suffix}"
+    from quantize.palette_files import write_palette
+
+    write_palette(named, np.array([[211, 47, 47], [237, 108, 2]], np.uint8),
+                  names=BRAND_NAMES)
+    done = run_in_process(["reduce", src, "-k", "4", "--fixed-color", named, "-o",
+                           tmp_path / "o.png", "--palette-out", tmp_path / "p.gpl", "--json"])
+    assert done.returncode == 0, done.stderr
+    given = _names(named)  # a .css file's names are its properties': error-red
+    assert given[0] in ("Error red", "error-red")
+    assert _names(tmp_path / "p.gpl") == [*given, None, None]
+    record = json.loads(done.stdout)
+    assert [e.get("name") for e in record["palette"]] == [*given, None, None]
+
+
+def test_reduce_file_keeps_the_names_of_a_fixed_colours_file(tmp_path):
+    from quantize.reduce import reduce_file
+
+    src = tmp_path / "a.png"
+    Image.fromarray(_four_colours()).save(src)
+    record = reduce_file(src, tmp_path / "o.png", n_colors=3, fixed_colors=str(_brand(tmp_path)),
+                         palette_out=tmp_path / "p.json")
+    assert record["fixed_colors"] == ["#d32f2f", "#ed6c02"]
+    assert _names(tmp_path / "p.json") == [*BRAND_NAMES, None]
+
+
+def test_an_animation_keeps_the_names_of_fixed_colours(tmp_path):
+    src = _animation(tmp_path)
+    done = run_in_process(["reduce", src, "-k", "5", "--fixed-color", _brand(tmp_path), "-o",
+                           tmp_path / "o.gif", "--palette-out", tmp_path / "o.gpl", "-q"])
+    assert done.returncode == 0, done.stderr
+    assert _names(tmp_path / "o.gpl") == [*BRAND_NAMES, None, None, None]
+
+
+def test_the_palette_command_keeps_the_names_of_fixed_colours(tmp_path):
+    src = tmp_path / "a.png"
+    Image.fromarray(_four_colours()).save(src)
+    done = run_in_process(["palette", src, "-k", "4", "--fixed-color", _brand(tmp_path), "-o",
+                           tmp_path / "p.css", "--json"])
+    assert done.returncode == 0, done.stderr
+    assert _names(tmp_path / "p.css") == [*(n.lower().replace(" ", "-") for n in BRAND_NAMES),
+                                          None, None]
+    assert [e.get("name") for e in json.loads(done.stdout)["palette"]] == [*BRAND_NAMES,
+                                                                          None, None]
+
+
+def test_batch_keeps_the_names_of_fixed_colours_in_the_shared_palette_file(tmp_path):
+    folder, out = _folder(tmp_path), tmp_path / "out"
+    done = run_in_process(["batch", folder, "-o", out, "--mode", "reduce", "-k", "8",
+                           "--shared-palette", "--fixed-color", _brand(tmp_path),
+                           "--palette-out", "shared.gpl", "-q"])
+    assert done.returncode == 0, done.stderr
+    # the fixed colours, then the entry of transparent pixels, then the fitted ones
+    assert _names(out / "shared.gpl")[:2] == BRAND_NAMES
+    assert read_palette(out / "shared.gpl")[:2, :3].tolist() == [[211, 47, 47], [237, 108, 2]]
+
+
+def test_far_palette_advice_fits_fixed_colours_already_given(tmp_path):
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    Image.fromarray(_four_colours()).save(folder / "a.png")
+    (tmp_path / "tokens.css").write_text(":root {\n  --ink: #000000;\n  --sun: #ffff00;\n}\n")
+    done = run_in_process(["batch", folder, "-o", tmp_path / "out", "--mode", "reduce",
+                           "--palette-in", tmp_path / "tokens.css", "-k", "2",
+                           "--fixed-color", "000000", "-q"])
+    assert done.returncode == 0, done.stderr
+    assert "is far from the image's colours" in done.stderr
+    assert ("to keep --fixed-color=#000000 exactly and fit the others, give them without "
+            "--palette-in=") in done.stderr
+    assert "give those as --fixed-color=COLOUR instead" not in done.stderr

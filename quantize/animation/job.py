@@ -89,7 +89,13 @@ from ..palette_files import palette_file_bytes
 from ..png import warn_png_end
 from ..reconstruct.palette import last_entry_rank
 from ..reduce.budget import budget_bound, most_fitting
-from ..reduce.fit import DEFAULT_COLORS, distinct_rows, fitted_order, warn_few_colors
+from ..reduce.fit import (
+    DEFAULT_COLORS,
+    distinct_rows,
+    fitted_order,
+    fixed_entry_names,
+    warn_few_colors,
+)
 from ..reduce.image import DARK_OUTPUT
 from ..reduce.options import (
     check_palette_out_holds,
@@ -605,7 +611,7 @@ def _files(out: Path, src: Path, opts: AnimationOptions, stats: FrameStats,
         palette, shares = drawn()
         yield opts.palette_out, _palette_out_bytes(opts.palette_out, palette, shares, stats,
                                                    output_stem(src), clear_at,
-                                                   opts.clear_color)
+                                                   opts.clear_color, opts.fixed_named)
     for work in worked_out:
         work()
 
@@ -981,9 +987,12 @@ def _listed_clear(plan: Any, opts: AnimationOptions) -> int | None:
 
 def _palette_out_bytes(path: Path, palette: np.ndarray, shares: np.ndarray,
                        stats: FrameStats, name: str, clear_at: int | None = None,
-                       clear_color: tuple[int, int, int] | None = None) -> bytes:
+                       clear_color: tuple[int, int, int] | None = None,
+                       fixed: list[str] | None = None) -> bytes:
     """The palette file's bytes; a fully transparent animation's holds its transparent
-    entry alone, as a still's does (not the placeholder colour of the table).
+    entry alone, as a still's does (not the placeholder colour of the table). The
+    ``fixed`` colours (checked ``fixed_colors``) keep the names a palette file gave them
+    (:func:`~quantize.reduce.fit.fixed_entry_names`).
 
     With ``clear_at`` (:func:`_listed_clear`), the entry of transparent pixels is written
     at that index, of alpha 0 and a share of 0, black, or a given palette's own entry's
@@ -1003,7 +1012,8 @@ def _palette_out_bytes(path: Path, palette: np.ndarray, shares: np.ndarray,
         rgba = np.column_stack([palette[:, :3], alpha]).astype(np.uint8)
         palette = np.insert(rgba, clear_at, (*(clear_color or (0, 0, 0)), 0), axis=0)
         shares = np.insert(shares, clear_at, 0.0)
-    return palette_file_bytes(path, palette, shares, name=name, gpl_alpha=True)
+    return palette_file_bytes(path, palette, shares, name=name, gpl_alpha=True,
+                              names=fixed_entry_names(palette, fixed))
 
 
 def _record_palette(palette: np.ndarray, shares: np.ndarray) -> list[dict[str, Any]]:

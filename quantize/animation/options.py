@@ -103,6 +103,9 @@ class AnimationOptions:
     #: Map every pixel of every frame onto its nearest entry (``nearest``): undithered, no
     #: pixel takes its left neighbour's or the previous frame's entry for a smaller file
     nearest: bool = False
+    #: ``fixed_colors`` as ``#rrggbb``, with the names a palette file gave them
+    #: (:class:`~quantize.reduce.fit.NamedColor`), which ``palette_out`` keeps; or None
+    fixed_named: list[str] | None = None
 
 
 def check_animation_options(src: Path, output: Any, *, palette: Any = "global",
@@ -164,7 +167,8 @@ def check_animation_options(src: Path, output: Any, *, palette: Any = "global",
                             per_frame, palette_in_name(o["palette_in"]),
                             _palette_said(o["palette_in"]), clear_at, o["palette_fitted"],
                             o["quality_limit"], o["max_bytes"], o["matte"], o["strip"],
-                            o["keep_gps"], clear_color, fixed, o["nearest"])
+                            o["keep_gps"], clear_color, fixed, o["nearest"],
+                            o["fixed_colors"])
 
 
 def _fixed_colors(fixed_colors: list[str] | None, k: int | None, per_frame: bool

@@ -275,15 +275,19 @@ def _with_clear_entry(palette: np.ndarray, transparent: bool, at: int = 0,
 
 def _write_palette_out(plan: BatchPlan, palette: np.ndarray, name: str | None) -> None:
     """The shared ``palette`` written as ``OUT_DIR/name`` in the format its extension names
-    (nothing without ``name``)."""
+    (nothing without ``name``), its fixed colours named as a palette file named them
+    (:func:`~quantize.reduce.fit.fixed_entry_names`)."""
     from ..io import write_together
     from ..palette_files import palette_file_bytes
+    from ..reduce.fit import fixed_entry_names
 
     if name is None:
         return
     out = plan.output_dir / name
+    names = fixed_entry_names(palette, plan.options.get("fixed_colors"))
     write_together([(out, palette_file_bytes(out, palette, gpl_alpha=True,
-                                             name="shared palette"))], replace=True)
+                                             name="shared palette", names=names))],
+                   replace=True)
 
 
 def fitted_by_run(plan: BatchPlan, path: Path) -> bool:

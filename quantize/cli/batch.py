@@ -1607,7 +1607,7 @@ def _reduce_options(colors: int | None, quality: float | None, space: str | None
                              "alone: give the fixed colours as the palette's own entries")
         most = colors if colors is not None else None if quality is not None else DEFAULT_COLORS
         options["fixed_colors"] = fixed_hex(check_fixed_colors(fixed_color, most,
-                                                               "--fixed-color"))
+                                                               "--fixed-color"), fixed_color)
     if max_bytes is not None:  # so too; in bytes, as the settings hold it
         options["max_bytes"] = check_budget_alone(max_bytes, options.get("quality"),
                                                   palette_in)

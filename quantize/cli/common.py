@@ -239,8 +239,9 @@ def _fixed_color_option(first: str, counted: str, after: str, alone: str) -> Any
         "as an entry of its own, whether a pixel takes it or not (a colour key such as "
         "#ff00ff, black, white, a brand's colours); repeat it for more, list several with "
         "commas ('#1f77b4,#ff7f0e'), or give a palette file for all of its colours (.hex, "
-        ".gpl, .json, .act, .pal, .txt, .css, .ase, or a .png, .gif or .bmp of swatches). "
-        "The fixed "
+        ".gpl, .json, .act, .pal, .txt, .css, .ase, or a .png, .gif or .bmp of swatches; the "
+        "names a .gpl, .json, .css or .ase file gives them name their entries in the palette "
+        "files written, as a brand.gpl's 'Error red'). The fixed "
         f"colours are the first entries, in the order given ({first}), the fitted ones follow; "
         f"they count in -k{counted}. Opaque: a colour with alpha is refused{after}. A "
         f"colour name, #rrggbb, #rgb, rrggbb (as Figma copies it), rgb(r,g,b), rgb(r g b) or "
@@ -285,13 +286,12 @@ commas ('#1f77b4,#ff7f0e'), or a palette file
 
 def _palette_file_colors(path: str) -> list[str]:
     """The colours of the palette file ``path`` as ``#rrggbb`` (``#rrggbbaa`` when not
-    opaque), in its order; its reader's error when it cannot be read."""
-    from ..reduce.options import read_palette_in_once
+    opaque), in its order, with the names the file gives them, which the palette files
+    written keep (:func:`~quantize.reduce.options.read_fixed_colors`); its reader's error
+    when it cannot be read."""
+    from ..reduce.options import read_fixed_colors
 
-    palette = read_palette_in_once(path)
-    return ["#" + bytes(int(v) for v in row[:3]).hex()
-            + ("" if row.shape[0] == 3 or row[3] == 255 else f"{int(row[3]):02x}")
-            for row in palette]
+    return read_fixed_colors(path)
 
 
 # reduce's and batch's, whose outputs are images; palette's lists colours

@@ -72,7 +72,7 @@ from ..names import extension_words, output_stem, quoted, reduced_name
 from ..palette_files import PaletteNames, entry_hex, palette_file_bytes
 from ..reconstruct.palette import indexed_image
 from .budget import budget_bound, most_fitting
-from .fit import DEFAULT_COLORS, Space, check_n_colors
+from .fit import DEFAULT_COLORS, Space, check_n_colors, fixed_names
 from .image import DARK_OUTPUT, palette_subset, pinned_rows, reduce_within_limit
 from .options import (
     EDGE,
@@ -619,7 +619,7 @@ def reduce_file(input: str | os.PathLike[str] | BinaryIO,
         if palette_out is not None:  # both or neither: no new image beside an old palette
             files.append((palette_out,
                           _palette_out_bytes(palette_out, result, output_stem(src),
-                                             given, job.palette_names, numbered)))
+                                             *_naming(given, job, opts), numbered)))
         if masks is not None:
             separations = _mask_files(result, numbered, Path(masks), out.stem, loaded.dpi)
             # named by their colours: checked once they are known (a folder not made yet
@@ -635,8 +635,8 @@ def reduce_file(input: str | os.PathLike[str] | BinaryIO,
         # as they still take then (usually nothing: they run beside the encoding).
         value, error, blurred, shown_psnr = metrics.result()
         if job.palette is not None and not opts["palette_fitted"]:
-            warn_palette_far(error, job.palette_name)
-    listed = _reported_entries(result, numbered, given, job.palette_names)
+            warn_palette_far(error, job.palette_name, opts["fixed_colors"])
+    listed = _reported_entries(result, numbered, *_naming(given, job, opts))
     return job_record(src, out, k=len(listed), space=result.space,
                       options=recorded_options(opts), psnr=value, delta_e=error, start=start,
                       bytes_in=bytes_in, bytes_out=len(data), frames=1, palette=listed,
@@ -1146,6 +1146,19 @@ def _palette_out_bytes(path: str | os.PathLike[str], result: ReduceResult, name:
                               names=_entry_names(listed, given, names, numbered is not None),
                               columns=8 if names is None or names.columns is None
                               else names.columns)
+
+
+def _naming(given: np.ndarray | None, job: FileJob, opts: dict[str, Any]
+            ) -> tuple[np.ndarray | None, PaletteNames | None]:
+    """The table whose entries name the output's (:func:`_entry_names`) and their names:
+    the given palette's (``given``: :func:`_given_table`) as its file names them, else, for
+    a fitted palette, its fixed colours (``opts["fixed_colors"]``, checked), as the palette
+    file they were read from named them (:func:`~quantize.reduce.fit.fixed_names`)."""
+    fixed = opts["fixed_colors"]
+    if given is not None or not fixed_names(fixed):
+        return given, job.palette_names
+    table = np.array([[*bytes.fromhex(c[1:]), 255] for c in fixed], np.uint8)
+    return table, PaletteNames(None, fixed_names(fixed))
 
 
 def _entry_names(entries: np.ndarray, table: np.ndarray | None, names: PaletteNames | None,

@@ -79,8 +79,9 @@ from ..kmeans_run import seedings_per_run, summary_runs, swap_search
 from ..reconstruct.palette import palette_order
 
 __all__ = ["DEFAULT_COLORS", "FEATURES", "MAX_COLORS", "ColorCountWarning",
-           "FewerColorsWarning", "Histogram", "cell_summary", "check_fixed_colors",
-           "check_n_colors", "fitted_order", "fixed_shown", "with_channels",
+           "FewerColorsWarning", "Histogram", "NamedColor", "cell_summary",
+           "check_fixed_colors", "check_n_colors", "fixed_entry_names", "fixed_names",
+           "fitted_order", "fixed_shown", "with_channels",
            "entry_weights", "features_of", "fit", "fit_palette", "lab_of", "premultiply",
            "spread_for_dither", "to_colors", "to_srgb", "warn_few_colors"]
 
@@ -486,6 +487,61 @@ def check_fixed_colors(fixed_colors: Any, n_colors: int | None,
         raise ValueError(f"{fixed_shown(name, fixed_colors)} holds {len(rows)} colours, "
                          f"more than n_colors={k}; expected at most {k}")
     return np.array(rows, dtype=np.uint8)
+
+
+class NamedColor(str):
+    """A colour as text (``#d32f2f``) that a palette file names (``label``, ``Error red``):
+    a fixed colour read from a named palette (.gpl, .json, .css, .ase) keeps its name
+    through the options, to every palette file written with it (:func:`fixed_entry_names`).
+    As a str it is the colour alone.
+
+    >>> color = NamedColor("#d32f2f", "Error red")
+    >>> color == "#d32f2f", color.label
+    (True, 'Error red')
+    """
+
+    label: str | None
+
+    def __new__(cls, color: str, label: str | None = None) -> NamedColor:
+        self = super().__new__(cls, color)
+        self.label = label
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:  # kept through a process pool, a dask worker
+        return NamedColor, (str(self), self.label)
+
+
+def fixed_names(fixed_colors: Any) -> tuple[str | None, ...]:
+    """The name of each of ``fixed_colors`` as given (:class:`NamedColor`'s ``label``,
+    else None), in their order, or ``()`` when none has one.
+
+    >>> fixed_names([NamedColor("#d32f2f", "Error red"), "black"]), fixed_names(["red"])
+    (('Error red', None), ())
+    """
+    if fixed_colors is None or isinstance(fixed_colors, str):
+        fixed_colors = [fixed_colors]
+    names = tuple(getattr(color, "label", None) for color in fixed_colors)
+    return names if any(names) else ()
+
+
+def fixed_entry_names(palette: np.ndarray, fixed_colors: Any) -> list[str | None] | None:
+    """The name of each entry of the ``(k, 3)`` or ``(k, 4)`` ``palette`` that is one of
+    the ``fixed_colors`` (``#rrggbb``, checked) a palette file named
+    (:func:`fixed_names`): opaque and of that colour; None for the others, and None when
+    no fixed colour has a name. For the ``names`` of a palette file written
+    (:func:`~quantize.palette_files.palette_file_bytes`).
+
+    >>> pal = np.array([[211, 47, 47], [1, 2, 3]], np.uint8)
+    >>> fixed_entry_names(pal, [NamedColor("#d32f2f", "Error red")])
+    ['Error red', None]
+    """
+    names = fixed_names(fixed_colors)
+    if not names:
+        return None
+    by_color = {bytes.fromhex(str(c)[1:7]): n for c, n in zip(fixed_colors, names, strict=True)}
+    opaque = np.ones(len(palette), bool) if palette.shape[1] == 3 else palette[:, 3] == 255
+    return [by_color.get(bytes(int(v) for v in row[:3])) if shown else None
+            for row, shown in zip(palette, opaque, strict=True)]
 
 
 def fixed_shown(name: str, fixed_colors: Any) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import numbers
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -74,9 +75,11 @@ from ..reconstruct.grid import grid_of
 from .fit import (
     DEFAULT_COLORS,
     FEATURES,
+    NamedColor,
     check_fixed_colors,
     check_n_colors,
     first_rows,
+    fixed_names,
     fixed_shown,
 )
 from .result import MAX_PALETTE
@@ -89,7 +92,8 @@ __all__ = ["PALETTE_FILE_ALPHA_ADVICE", "PALETTE_MODES", "PER_FRAME_EXTENSIONS",
            "check_transparent_color",
            "check_file_name", "positional_meant",
            "diffusion_strength", "spread_strength",
-           "check_options", "fixed_hex", "check_output_names", "check_quality_limit",
+           "check_options", "fixed_colors_read", "fixed_hex", "read_fixed_colors",
+           "check_output_names", "check_quality_limit",
            "check_palette", "check_palette_alone",
            "check_palette_draws", "check_subset_size", "choose_fewer_advice",
            "clear_entry_at",
@@ -295,16 +299,22 @@ def check_options(n_colors: Any, quality: Any, space: Any, dither: Any,
                    fixed_colors=fixed)
 
 
-def fixed_hex(fixed: np.ndarray | None) -> list[str] | None:
+def fixed_hex(fixed: np.ndarray | None, given: Any = None) -> list[str] | None:
     """Checked fixed colours (:func:`check_fixed_colors`) as ``#rrggbb`` strings, as records
-    and settings hold them, or None.
+    and settings hold them, or None; each keeps the name of the colour ``given`` for it
+    (the value checked, whose :class:`~quantize.reduce.fit.NamedColor` items a palette
+    file named: :func:`~quantize.reduce.fit.fixed_names`).
 
     >>> fixed_hex(np.array([[255, 0, 255]], np.uint8))
     ['#ff00ff']
+    >>> fixed_hex(np.array([[255, 0, 255]], np.uint8), [NamedColor("magenta", "Key")])[0].label
+    'Key'
     """
     if fixed is None:
         return None
-    return ["#" + bytes(int(v) for v in row).hex() for row in fixed]
+    hexes = ["#" + bytes(int(v) for v in row).hex() for row in fixed]
+    names = fixed_names(given)
+    return [NamedColor(h, n) for h, n in zip(hexes, names, strict=True)] if names else hexes
 
 
 def check_quality_limit(quality_limit: Any, quality: float | None) -> float | None:
@@ -524,6 +534,47 @@ def read_palette_in_once(path: str | os.PathLike[str]) -> np.ndarray:
     require_regular_file(path, "palette_in")
     with warnings_held((PaletteFormatWarning,)):  # dropped
         return read_palette(path)
+
+
+def read_fixed_colors(path: str | os.PathLike[str]) -> list[str]:
+    """The colours of the palette file ``path`` given as ``fixed_colors``, in its order, as
+    ``#rrggbb`` (``#rrggbbaa`` when not opaque, which :func:`check_fixed_colors` refuses),
+    each a :class:`~quantize.reduce.fit.NamedColor` holding the name the file gives it
+    (.gpl, .json, .css, .ase), which the palette files written keep; read once, as
+    :func:`read_palette_in_once` reads a ``palette_in``."""
+    from ..io import require_regular_file
+
+    require_regular_file(path, "fixed_colors")
+    with warnings_held((PaletteFormatWarning,)):  # dropped
+        palette, names = read_named_palette(path)
+    labels = names.entries or (None,) * len(palette)
+    return [NamedColor("#" + bytes(int(v) for v in row[:3]).hex()
+                       + ("" if row.shape[0] == 3 or row[3] == 255 else f"{int(row[3]):02x}"),
+                       labels[i] if i < len(labels) else None)
+            for i, row in enumerate(palette)]
+
+
+def fixed_colors_read(fixed_colors: Any) -> Any:
+    """``fixed_colors`` with each palette file given among them (a str or path whose name
+    ends as a palette file's or a palette image's) replaced by its colours
+    (:func:`read_fixed_colors`); as given when it names none.
+
+    >>> fixed_colors_read(["red", (0, 0, 255)])
+    ['red', (0, 0, 255)]
+    """
+    from ..palette_files import PALETTE_FORMATS, PALETTE_IMAGE_FORMATS
+
+    endings = (*PALETTE_FORMATS, *PALETTE_IMAGE_FORMATS)
+    items = [fixed_colors] if isinstance(fixed_colors, str | os.PathLike) else fixed_colors
+    if fixed_colors is None or isinstance(fixed_colors, np.ndarray) or not any(
+            isinstance(item, str | os.PathLike) and os.fspath(item).lower().endswith(endings)
+            for item in items):
+        return fixed_colors
+    out: list[Any] = []
+    for item in items:
+        named = isinstance(item, str | os.PathLike) and os.fspath(item).lower().endswith(endings)
+        out += read_fixed_colors(item) if named else [item]
+    return out
 
 
 def read_palette_in_noted(path: str | os.PathLike[str]) -> np.ndarray | None:
@@ -883,9 +934,12 @@ def warn_palette_without_alpha(palette: np.ndarray, image_alpha: np.ndarray | No
 FAR_DELTA_E = 20.0
 
 
-def warn_palette_far(delta_e: float, name: str) -> None:
+def warn_palette_far(delta_e: float, name: str, fixed: Sequence[str] | None = None) -> None:
     """Warn (:class:`~quantize.errors.FarPaletteWarning`) when an image's mapping onto the
-    given palette ``name`` has a mean CIEDE2000 ``delta_e`` over :data:`FAR_DELTA_E`.
+    given palette ``name`` has a mean CIEDE2000 ``delta_e`` over :data:`FAR_DELTA_E`. The
+    advice is to give the colours to keep as fixed colours and fit the others; when
+    ``fixed`` colours (``#rrggbb``, checked ``fixed_colors``) were given, pinned among the
+    palette's entries, to give them without the palette.
 
     >>> import warnings
     >>> with warnings.catch_warnings(record=True) as said:
@@ -894,11 +948,21 @@ def warn_palette_far(delta_e: float, name: str) -> None:
     >>> print(said[0].message)
     palette_in='cat8.hex' is far from the image's colours: mean CIEDE2000 34.3 (over 20); \
 to keep some colours exactly and fit the others, give those as fixed_colors=COLOUR instead
+    >>> with warnings.catch_warnings(record=True) as said:
+    ...     warnings.simplefilter("always")
+    ...     warn_palette_far(34.3, "palette_in='cat8.hex'", ["#000000"])
+    >>> print(said[0].message)
+    palette_in='cat8.hex' is far from the image's colours: mean CIEDE2000 34.3 (over 20); \
+to keep fixed_colors=#000000 exactly and fit the others, give them without palette_in='cat8.hex'
     """
-    if delta_e > FAR_DELTA_E:
-        warn_caller(f"{name} is far from the image's colours: mean CIEDE2000 {delta_e:.1f} "
-                    f"(over {FAR_DELTA_E:g}); to keep some colours exactly and fit the "
-                    "others, give those as fixed_colors=COLOUR instead", FarPaletteWarning)
+    if delta_e <= FAR_DELTA_E:
+        return
+    advice = ("give those as fixed_colors=COLOUR instead" if not fixed else
+              f"give them without {name}")
+    kept = "some colours" if not fixed else f"fixed_colors={','.join(fixed)}"
+    warn_caller(f"{name} is far from the image's colours: mean CIEDE2000 {delta_e:.1f} "
+                f"(over {FAR_DELTA_E:g}); to keep {kept} exactly and fit the others, {advice}",
+                FarPaletteWarning)
 
 
 def warn_fixed_fill(fixed: np.ndarray | None, k: int | None) -> None:
@@ -1097,7 +1161,8 @@ def check_reduce_options(**options: Any) -> dict[str, Any]:
         (or None; :func:`check_fixed_colors`), ``transparent_color`` as ``(r, g, b)``,
         ``"edge"`` or None (:func:`check_transparent_color`), ``stretch`` true when any
         of the stretch options asks for one (:func:`check_stretch_options`). Palette files
-        are not read here.
+        are not read here, but for ``fixed_colors`` given as one (:func:`fixed_colors_read`),
+        whose colours keep its names (:class:`~quantize.reduce.fit.NamedColor`).
 
     Raises
     ------
@@ -1114,6 +1179,7 @@ def check_reduce_options(**options: Any) -> dict[str, Any]:
     """
     check_option_names(options, _FILE_DEFAULTS, "reduce")
     opts = {**_FILE_DEFAULTS, **options}
+    opts["fixed_colors"] = fixed_colors_read(opts["fixed_colors"])  # a palette file's colours
     pal_in = opts["palette_in"]
     palette = None
     if isinstance(pal_in, str | os.PathLike):
@@ -1130,7 +1196,7 @@ def check_reduce_options(**options: Any) -> dict[str, Any]:
     checked = check_options(opts["n_colors"], opts["quality"], opts["space"], opts["dither"],
                             opts["exact_colors"], palette, opts["quality_limit"],
                             "palette_in", opts["fixed_colors"])
-    opts["fixed_colors"] = fixed_hex(checked.fixed_colors)
+    opts["fixed_colors"] = fixed_hex(checked.fixed_colors, opts["fixed_colors"])
     if opts["palette_out"] is not None:
         refuse_stream_output(opts["palette_out"])
         check_palette_path(opts["palette_out"], "palette_out")

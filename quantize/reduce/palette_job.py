@@ -40,7 +40,7 @@ from ..palette_files import (
     swatch_png_bytes,
 )
 from .file_job import FileJob, check_indexed_colors, fit_options
-from .fit import Space, check_n_colors
+from .fit import Space, check_n_colors, fixed_entry_names
 from .image import DARK_OUTPUT, reduce_within_limit
 from .options import check_reduce_options
 from .records import palette_entries
@@ -219,8 +219,9 @@ def extract_palette(input: str | os.PathLike[str], output: str | os.PathLike[str
                                      clear_entry=job.room_for_clear_entry())
     fixed = opts["fixed_colors"]
     entries, shares = _by_share(result, 0 if fixed is None else len(fixed))
+    names = fixed_entry_names(entries, fixed)  # as the palette file of fixed colours named them
     if out is not None:
-        write_together([(out, _output_bytes(out, entries, shares, src))],
+        write_together([(out, _output_bytes(out, entries, shares, src, names))],
                        replace=opts["force"])
     return {"input": str(src), "output": None if out is None else str(out), "k": result.k,
             "space": result.space, "n_colors": k, "exact_colors": opts["exact_colors"],
@@ -229,7 +230,7 @@ def extract_palette(input: str | os.PathLike[str], output: str | os.PathLike[str
             else "#{:02x}{:02x}{:02x}".format(*opts["matte"]),
             **({} if fixed is None else {"fixed_colors": fixed}),
             **({} if opts["intent"] == DEFAULT_INTENT else {"intent": opts["intent"]}),
-            "palette": palette_entries(entries[:, :3], shares, entries[:, 3]),
+            "palette": palette_entries(entries[:, :3], shares, entries[:, 3], names),
             "seconds": round(time.perf_counter() - start, 3),
             **profile_fields(loaded.source_profile)}
 
@@ -244,12 +245,15 @@ def _by_share(result: ReduceResult, n_fixed: int = 0) -> tuple[np.ndarray, np.nd
     return result.full_palette(alpha=True)[:result.k][order], result.shares[order]
 
 
-def _output_bytes(out: Path, entries: np.ndarray, shares: np.ndarray, src: Path) -> bytes:
+def _output_bytes(out: Path, entries: np.ndarray, shares: np.ndarray, src: Path,
+                  names: list[str | None] | None = None) -> bytes:
     """The bytes of the palette output ``out``: a swatch image for .png, else the palette file
-    named after the input ``src``; refused for an image of no visible pixel."""
+    named after the input ``src``, its entries named by ``names`` (None: unnamed); refused
+    for an image of no visible pixel."""
     if entries.shape[0] == 0:
         raise InputParameterError("has no visible pixel (every pixel is fully transparent): "
                                   f"no colour to write to {out}", path=src)
     if out.suffix.lower() == SWATCH_EXTENSION:
         return swatch_png_bytes(entries)
-    return palette_file_bytes(out, entries, shares, gpl_alpha=True, name=output_stem(src))
+    return palette_file_bytes(out, entries, shares, gpl_alpha=True, name=output_stem(src),
+                              names=names)
