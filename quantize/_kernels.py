@@ -1428,8 +1428,8 @@ def srgb_lightness(colors: np.ndarray) -> np.ndarray:
     integers (mean colours), with the white point and constants of :func:`srgb_to_lab`,
     which it agrees with on integer levels.
 
-    >>> srgb_lightness(np.array([[255.0, 255.0, 255.0], [255.0, 0.0, 0.0], [0.5, 0.5, 0.5]]))\
-    ...     .round(3).tolist()
+    >>> colors = np.array([[255.0, 255.0, 255.0], [255.0, 0.0, 0.0], [0.5, 0.5, 0.5]])
+    >>> srgb_lightness(colors).round(3).tolist()
     [100.0, 53.241, 0.137]
     """
     level = np.asarray(colors, dtype=np.float64) / 255.0
