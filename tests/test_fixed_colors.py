@@ -184,6 +184,31 @@ def test_fit_palette_keeps_fixed_colours_first():
     assert palette.tolist() == [[255, 255, 255], [250, 0, 0], [0, 0, 1]]  # 250 holds 3 of 4
 
 
+TWO = np.array([[10, 200, 30], [240, 240, 10]], np.uint8)  # a green held, a yellow
+
+
+def test_fewer_colours_than_entries_beside_fixed_ones_are_fitted_not_refused():
+    # k = 3 and two fixed colours leave one entry for the two colours: k-means took its
+    # 3 centres for more than the 2 rows there are
+    fixed = ["#d32f2f", "#ed6c02"]
+    palette = fit_palette(TWO, [5, 3], 3, fixed_colors=fixed, seed=0)
+    assert palette.tolist() == [[211, 47, 47], [237, 108, 2], [10, 200, 30]]
+    image = Image.fromarray(np.repeat(TWO[None], 2, axis=0))
+    result = reduce_colors(image, 3, fixed_colors=fixed, seed=0)
+    assert result.palette[:2].tolist() == [[211, 47, 47], [237, 108, 2]]
+    assert result.palette.shape[0] == 3
+
+
+def test_a_shared_palette_keeps_the_images_few_colours_beside_the_fixed_ones():
+    from quantize.reduce.shared import fit_shared_palette
+
+    options = {"n_colors": 4, "fixed_colors": ["#d32f2f", "#ed6c02"]}
+    palette = fit_shared_palette(TWO, np.array([5, 3]), options)
+    assert palette.tolist() == [[211, 47, 47], [237, 108, 2], [10, 200, 30], [240, 240, 10]]
+    three = fit_shared_palette(TWO, np.array([5, 3]), {**options, "n_colors": 3})
+    assert three.tolist() == [[211, 47, 47], [237, 108, 2], [10, 200, 30]]
+
+
 @pytest.mark.parametrize(("fixed", "match"), [
     (["red", "#f00"], r"fixed_colors='#f00' repeats #ff0000, given before it"),
     (["red", "lime", "blue", "black"], r"fixed_colors=red,lime,blue,black holds 4 colours, "

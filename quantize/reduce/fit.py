@@ -756,7 +756,8 @@ def fit_with_fixed(colors: np.ndarray, counts: np.ndarray, features: np.ndarray,
     fixed_features = features_of(fixed, space).astype(np.float64)
     passes = max(1, min(EXACT_PASSES, EXACT_WORK // colors.shape[0]))
     refine = 0 if passes == EXACT_PASSES else SUMMARY_REFINE
-    centers = _fit_centers(colors, counts, features, k, refine, rng, False, fixed_features)
+    centers = _fit_centers(*_with_fixed_rows(colors, counts, features, fixed, k, space), k,
+                           refine, rng, False, fixed_features)
     with_alpha = colors.shape[1] == 4
     centers, labels, _ = lloyd(features, counts, centers, passes, max_changed=EXACT_SETTLED,
                                empty="keep", labels_needed=True,
@@ -783,6 +784,31 @@ def fit_with_fixed(colors: np.ndarray, counts: np.ndarray, features: np.ndarray,
     if not used.all():
         palette, labels = palette[used], (np.cumsum(used) - 1)[labels]
     return palette, labels
+
+
+def _with_fixed_rows(colors: np.ndarray, counts: np.ndarray, features: np.ndarray,
+                     fixed: np.ndarray, k: int, space: str
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``colors``, ``counts`` and ``features`` as :func:`fit_with_fixed`'s k-means takes
+    them: with fewer colours than its ``k`` centres, which k-means refuses, the fixed
+    colours not among them joined as rows of a weight that moves nothing (each lies on
+    its own centre, which never moves). Two colours and two fixed ones at ``k = 3`` stopped
+    with "n_clusters=3 should be <= the number of rows" where the one entry beside the
+    fixed ones serves both colours.
+
+    >>> cols = np.array([[10, 200, 30], [240, 240, 10]], np.uint8)
+    >>> fixed = np.array([[211, 47, 47], [240, 240, 10]], np.uint8)
+    >>> rows, weights, _ = _with_fixed_rows(cols, np.array([5.0, 3.0]), cols * 1.0, fixed, 3,
+    ...                                     "rgb")
+    >>> rows.tolist(), weights[:2].tolist()
+    ([[10, 200, 30], [240, 240, 10], [211, 47, 47]], [5.0, 3.0])
+    """
+    if colors.shape[0] >= k:
+        return colors, counts, features
+    extra = fixed[~np.isin(_row_codes(fixed), _row_codes(colors))]
+    weight = np.full(extra.shape[0], counts.min() * 1e-9)  # float: counts may be ints
+    return (np.concatenate([colors, extra]), np.concatenate([counts, weight]),
+            np.concatenate([features, features_of(extra, space).astype(features.dtype)]))
 
 
 # A cluster of mostly opaque pixels and a few translucent ones (a sprite's soft edge) has

@@ -346,7 +346,8 @@ def fit_shared_palette(colors: np.ndarray, counts: np.ndarray,
     the colours asked and adds the entry after them.) Fewer distinct colours
     than asked are all kept, with a :class:`~quantize.reduce.ColorCountWarning`
     naming the ``n_colors`` asked (``n_colors=16 but the images together have only 3
-    distinct colours; returning those 3``).
+    distinct colours; returning those 3``); beside ``fixed_colors``, which the palette
+    keeps first, all of them too, without a warning (as :func:`fit_palette`).
 
     Returns
     -------
@@ -368,10 +369,13 @@ def fit_shared_palette(colors: np.ndarray, counts: np.ndarray,
     transparent = check_bool(transparent, "transparent")  # "no" would take a colour away
     n_colors = DEFAULT_COLORS if opts["n_colors"] is None else opts["n_colors"]
     visible = _visible_colors(colors, counts)
-    if 0 < visible < n_colors:  # all kept (the same palette as fit_palette gives), said
-        # of the images pooled, naming the n_colors asked, not the cap below
-        warn_few_colors(visible, n_colors, "the images together have")
-        n_colors = max(visible, len(opts["fixed_colors"] or ()))
+    fixed = len(opts["fixed_colors"] or ())
+    if 0 < visible < n_colors - fixed:  # all kept beside the fixed colours (the same
+        # palette as fit_palette gives), said as fit_palette says it, of the images pooled,
+        # naming the n_colors asked, not the cap below
+        if not fixed:
+            warn_few_colors(visible, n_colors, "the images together have")
+        n_colors = visible + fixed
     if transparent and n_colors > MAX_PALETTE - 1 and visible >= MAX_PALETTE - 1:
         n_colors = MAX_PALETTE - 1
     palette = fit_palette(colors, counts, n_colors, space=opts["space"],
