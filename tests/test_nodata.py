@@ -485,13 +485,19 @@ def test_a_class_gives_its_share_of_the_valid_pixels_beside_that_of_all(tmp_path
     assert list(stats[0])[3:5] == ["fraction", "valid_fraction"]
 
 
-def test_the_class_table_gives_each_class_its_share_of_the_valid_pixels(tmp_path):
+def _shared_classes_of_two_tagged_tiles(tmp_path):
+    """The output folder of ``batch --shared-classes -k 2`` over :func:`_two_tagged_tiles`."""
     folder = _two_tagged_tiles(tmp_path)
     out = tmp_path / "out"
     result = runner.invoke(app, ["batch", str(folder), "-o", str(out), "--mode", "segment",
                                  "-k", "2", "--shared-classes", "--min-region", "0",
                                  "--smooth", "0", "-q", "-j", "1"])
     assert result.exit_code == 0, result.output
+    return out
+
+
+def test_the_class_table_gives_each_class_its_share_of_the_valid_pixels(tmp_path):
+    out = _shared_classes_of_two_tagged_tiles(tmp_path)
     with open(out / "classes.csv", newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     assert sorted((r["file"][-5:], r["class"], r["fraction"], r["valid_fraction"])
@@ -504,12 +510,7 @@ def test_the_class_table_gives_each_class_its_share_of_the_valid_pixels(tmp_path
 def test_the_class_legend_gives_each_class_its_share_of_the_valid_pixels(tmp_path):
     """class-legend.csv had no valid_fraction, though classes.csv and segments.json did:
     a class's share of the land over the folder was left to a script."""
-    folder = _two_tagged_tiles(tmp_path)
-    out = tmp_path / "out"
-    result = runner.invoke(app, ["batch", str(folder), "-o", str(out), "--mode", "segment",
-                                 "-k", "2", "--shared-classes", "--min-region", "0",
-                                 "--smooth", "0", "-q", "-j", "1"])
-    assert result.exit_code == 0, result.output
+    out = _shared_classes_of_two_tagged_tiles(tmp_path)
     with open(out / "class-legend.csv", newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     assert [(r["class"], r["pixels"], r["fraction"], r["valid_fraction"]) for r in rows] == [
