@@ -118,7 +118,7 @@ from .io import (
     LoadedImage,
     StretchAdvice,
     as_rgba,
-    as_rgba_ranged,
+    as_rgba_stretched,
 )
 from .pixel_kmeans import (
     PIECE_PIXELS,
@@ -773,8 +773,9 @@ class SegmentResult(ReadOnlyArrays, ArrayResult):
     # The regions' pixel counts and sums (_regions.RegionSums), made once, on first use
     # (or by the hierarchy, which has them), for mean_color_image() and region_stats().
     _sums: _regions.RegionSums | None = field(default=None, init=False, repr=False)
-    # The input's values before a stretch (LoadedImage.stretch_values), whose regions' means
-    # are mean_input; None when not stretched, or not known (an array given to segment).
+    # The input's values before a stretch (LoadedImage.stretch_values, or those
+    # quantize.io.as_rgba_stretched keeps of an array), whose regions' means are mean_input;
+    # None when not stretched, or not known (segment_pixels given none).
     _stretch_values: np.ndarray | None = field(default=None, init=False, repr=False)
     # The regions' statistics of those values (_regions.InputStats), made once, on first
     # use, for region_stats() and cluster_stats() alike.
@@ -938,14 +939,16 @@ weights=(color=1, intensity=0, xy=0.3, texture=1))
         writes them; with ``exact=True``, ``centroid`` and ``mean_color`` are
         unrounded (the mean colours of ``mean_colors(exact=True)``), the features to
         compute with. Of a stretched image (``stretch_range``), ``mean_input`` after
-        ``mean_color``: that mean in the input's own values, ``low + mean * (high - low) /
-        255``, to 6 significant digits (unrounded with ``exact=True``), as
-        ``segments.json`` gives it; then ``std_input``, ``min_input`` and ``max_input``,
-        the standard deviation (``ddof=0``), smallest and largest of the region's visible
-        values mapped back alike (the standard deviation times ``(high - low) / 255``), a
-        list of one value when the image's three channels are alike (a grey input), else
-        ``[r, g, b]`` (of a file, :func:`~quantize.segment_file.segment_file` gives those of
-        the input's own values). With ``pixel_size``, the size (x, y) of a pixel in
+        ``mean_color``: that mean in the input's own values, of the values kept beside the
+        stretch (of a file, :attr:`~quantize.io.LoadedImage.stretch_values`; of an array or
+        a PIL image given to :func:`segment`, its own), to 6 significant digits (unrounded
+        with ``exact=True``), as ``segments.json`` gives it; then ``std_input``,
+        ``min_input`` and ``max_input``, the standard deviation (``ddof=0``), smallest and
+        largest of the region's visible values, a list of one value for a grey input, else
+        ``[r, g, b]``. Of a result whose input's values are not known
+        (:func:`~quantize.segment.segment_pixels` given none), they are its 8-bit levels
+        mapped back, ``low + mean * (high - low) / 255`` (the standard deviation times
+        ``(high - low) / 255``). With ``pixel_size``, the size (x, y) of a pixel in
         micrometres (:attr:`~quantize.io.LoadedImage.pixel_size` of a TIFF that states
         one), ``area_um2`` and ``perimeter_um`` after ``segmented_color``: the area times a
         pixel's, and the perimeter's count of pixels times a pixel's side, to 6 significant
@@ -1202,7 +1205,12 @@ def segment(
         their own values, any other image from its 8-bit
         values (see
         :func:`quantize.io.load_image`). The result (``image``, ``segmented``,
-        :meth:`SegmentResult.region_stats`' mean colours) is then of the stretched image.
+        :meth:`SegmentResult.region_stats`' mean colours) is then of the stretched image;
+        its statistics' ``mean_input``, ``std_input``, ``min_input`` and ``max_input`` are
+        of the input's own values, exactly, as of a file: those values are kept beside the
+        stretch (:func:`quantize.io.as_rgba_stretched`, the copy made as they are
+        stretched, as long as the result lives), so that counts 1000, 2000 and 3000 give
+        2000.0, not the 8-bit level 128 mapped back (2003.92).
         See ``stretch_clip`` for an image with a few hot or dead pixels.
     superpixels : int, optional
         About how many superpixels the region hierarchy starts from, on the working copy
@@ -1360,10 +1368,9 @@ def segment(
     >>> segment(img, regions=2).labels[0, 13:17].tolist()
     [1, 1, 2, 2]
     """
-    rgb, alpha, stretch_range = as_rgba_ranged(image, max_pixels=max_pixels, stretch=stretch,
-                                               dark_advice=DARK_ADVICE,
-                                               stretch_clip=stretch_clip,
-                                               fourth_channel=fourth_channel)
+    rgb, alpha, stretch_range, values = as_rgba_stretched(
+        image, max_pixels=max_pixels, stretch=stretch, dark_advice=DARK_ADVICE,
+        stretch_clip=stretch_clip, fourth_channel=fourth_channel)
     if isinstance(image, LoadedImage) and rgb is image.rgb:  # the result keeps a copy
         rgb = rgb.copy()
     return segment_pixels(rgb, alpha, n_clusters, regions=regions, weights=weights,
@@ -1371,7 +1378,7 @@ def segment(
                           seed=seed, advice=alpha_advice(image, _ALPHA_ADVICE),
                           superpixels=superpixels, smooth=smooth, working_size=working_size,
                           stretch_range=stretch_range, classes_in=classes_in,
-                          class_order=class_order)
+                          stretch_values=values, class_order=class_order)
 
 
 @foreign_keywords

@@ -37,6 +37,7 @@ from quantize.io import (
     TransparentColorWarning,
     as_rgba,
     as_rgba_ranged,
+    as_rgba_stretched,
     atomic_write,
     check_output_folder,
     check_output_path,
@@ -4831,6 +4832,33 @@ def test_a_stretch_clip_of_0_is_the_plain_stretch_and_others_are_refused():
                        (True, TypeError)):
         with pytest.raises(error, match="^stretch_clip="):
             load_image(io.BytesIO(b"unread"), stretch_clip=bad)
+
+
+def test_the_values_kept_beside_a_stretch_are_the_inputs_as_a_file_keeps_them(tmp_path):
+    """as_rgba_stretched keeps the input's values beside its range, as load_image keeps a
+    file's (stretch_values): an array's own, a 16-bit RGB PNG opened with Pillow turned
+    upright by its EXIF orientation, as its file is (they were read as stored), and an
+    8-bit image's levels before the stretch; none without a stretch."""
+    counts = np.array([[1000, 2000, 3000]], np.uint16)
+    _, _, extent, values = as_rgba_stretched(counts, stretch=True)
+    assert (extent, values.tolist(), values.dtype) == ((1000.0, 3000.0), counts.tolist(),
+                                                       np.uint16)
+    assert values is not counts
+    samples = np.array([[[1000] * 3, [2000, 2000, 3000], [3000, 1000, 1000]],
+                        [[4000] * 3, [5000] * 3, [6000] * 3]])
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    path = _wide_png(tmp_path / "turned.png", samples, (b"eXIf", exif.tobytes()[6:]))
+    with Image.open(path) as opened:
+        rgb, _, extent, values = as_rgba_stretched(opened, stretch=True)
+    loaded = load_image(path, stretch=True)
+    assert (extent, rgb.shape) == (loaded.stretch_range, (3, 2, 3))
+    assert values.tolist() == loaded.stretch_values.tolist() == np.rot90(samples, -1).tolist()
+    levels = np.array([[[10, 20, 30], [50, 60, 70]]], np.uint8)
+    rgb, _, extent, values = as_rgba_stretched(levels, stretch=True)
+    assert (extent, values.tolist(), rgb[0, 0].tolist()) == ((10.0, 70.0), levels.tolist(),
+                                                             [0, 42, 85])
+    assert as_rgba_stretched(levels)[2:] == (None, None)
 
 
 def test_a_stretch_clip_too_small_for_the_outliers_says_to_give_a_larger_one(recwarn):

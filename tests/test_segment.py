@@ -3004,22 +3004,21 @@ def _counts_in_two_colours() -> np.ndarray:
 def test_stats_of_a_stretched_image_give_the_means_in_its_own_values():
     """region_stats and cluster_stats gave the stretched 0..255 means only: the counts could
     not be had back from Python (segments.json's regions had mean_input, its clusters not).
-    2000 comes out 127.5 of 255, stored as 128, so 2003.92 back."""
+    2000 comes out 127.5 of 255, stored as 128: its levels mapped back gave 2003.92, where
+    the array's own values give 2000, as a file's do."""
     result = segment(_counts_in_two_colours(), 2, stretch=True, min_region=0, seed=0,
                      weights={"xy": 0, "texture": 0})
     assert result.stretch_range == (1000.0, 3000.0)
-    expected = [[1000.0] * 3, [3000.0, 3000.0, 2003.92]]
+    expected = [[1000.0] * 3, [3000.0, 3000.0, 2000.0]]
     assert [s["mean_input"] for s in result.region_stats()] == expected
     assert [s["mean_input"] for s in result.cluster_stats()] == expected
     assert list(result.cluster_stats()[0]) == ["cluster", "regions", "area", "fraction",
                                                "mean_color", "mean_input", "std_input",
                                                "min_input", "max_input"]
-    # of an array, whose values are not kept: its levels mapped back, one value a channel
     assert [(s["std_input"], s["min_input"], s["max_input"]) for s in result.cluster_stats()] \
         == [([0.0] * 3, [1000.0] * 3, [1000.0] * 3),
-            ([0.0] * 3, [3000.0, 3000.0, 2003.92], [3000.0, 3000.0, 2003.92])]
-    exact = result.cluster_stats(exact=True)[1]["mean_input"]
-    assert exact == [3000.0, 3000.0, 1000.0 + 128.0 * 2000.0 / 255.0]
+            ([0.0] * 3, [3000.0, 3000.0, 2000.0], [3000.0, 3000.0, 2000.0])]
+    assert result.cluster_stats(exact=True)[1]["mean_input"] == [3000.0, 3000.0, 2000.0]
     with warnings.catch_warnings():  # read as counts, dark: said, and one cluster
         warnings.simplefilter("ignore")
         plain = segment(_counts_in_two_colours(), 2, min_region=0, seed=0,
@@ -3027,6 +3026,44 @@ def test_stats_of_a_stretched_image_give_the_means_in_its_own_values():
     assert plain.stretch_range is None
     assert "mean_input" not in plain.cluster_stats()[0]
     assert "mean_input" not in plain.region_stats()[0]
+
+
+_ONE_LEVEL_APART = {"min_region": 0, "smooth": 0, "weights": {"xy": 0, "texture": 0}}
+
+
+@pytest.mark.parametrize("as_pil", [False, True])
+def test_stats_of_a_stretched_array_are_its_own_values_exactly(as_pil):
+    """Counts 1000, 2000, 3000: 2000 comes out level 128, which mapped back gave
+    mean_input, min_input and max_input 2003.92; the array's values (and a 16-bit PIL
+    image's) are kept beside the stretch, as a file's are, and give 2000 exactly. The
+    caller's array is left as it was."""
+    counts = np.array([[1000, 2000, 3000]], np.uint16)
+    image = Image.fromarray(counts) if as_pil else counts
+    stats = segment(image, 3, stretch=True, **_ONE_LEVEL_APART).region_stats(exact=True)
+    assert [(s["mean_input"], s["std_input"], s["min_input"], s["max_input"])
+            for s in stats] == [([v] * 3, [0.0], [v], [v]) for v in (1000.0, 2000.0, 3000.0)]
+    assert counts.tolist() == [[1000, 2000, 3000]]
+
+
+def test_stats_of_a_float_array_stretched_are_its_own_values_from_any_range():
+    """A float array of 0.5 and 1.3: from its own range, or from a fixed stretch_range
+    (0, 2), whose levels 64 and 166 mapped back gave 0.501961 and 1.30196, its regions'
+    clusters' statistics are of its own values, 0.5 and 1.3, as a file's are."""
+    from quantize.io import as_rgba_stretched
+    from quantize.segment import segment_pixels
+
+    values = np.array([[0.5, 0.5, 1.3, 1.3, 0.5, 1.3]])
+    result = segment(values, 2, stretch=True, **_ONE_LEVEL_APART)
+    assert result.stretch_range == (0.5, 1.3)
+    stats = [(s["mean_input"], s["min_input"], s["max_input"]) for s in result.cluster_stats()]
+    assert sorted(stats) == [([0.5] * 3, [0.5], [0.5]), ([1.3] * 3, [1.3], [1.3])]
+    rgb, alpha, fixed, kept = as_rgba_stretched(values, stretch_range=(0.0, 2.0))
+    assert (fixed, rgb[0, :2, 0].tolist()) == ((0.0, 2.0), [64, 64])
+    result = segment_pixels(rgb, alpha, 2, stretch_range=fixed, stretch_values=kept,
+                            **_ONE_LEVEL_APART)
+    stats = [(s["mean_input"], s["std_input"]) for s in result.cluster_stats()]
+    assert sorted(stats) == [([0.5] * 3, [0.0]), ([1.3] * 3, [0.0])]
+    assert values.tolist() == [[0.5, 0.5, 1.3, 1.3, 0.5, 1.3]]
 
 
 def test_region_stats_give_each_quadrant_its_outline_as_perimeter(rng):

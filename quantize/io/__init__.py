@@ -203,6 +203,7 @@ from .read import (  # noqa: F401
     UnterminatedGifWarning,
     as_rgba,
     as_rgba_ranged,
+    as_rgba_stretched,
     bulk_levels,
     check_frame_limit,
     check_frame_pixels,

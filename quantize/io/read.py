@@ -4426,6 +4426,38 @@ def as_rgba_ranged(image: Any, name: str = "image", *, every_frame: str | None =
     >>> rgb[0, :, 0].tolist(), fixed
     ([50, 178], (0.0, 2550.0))
     """
+    rgb, alpha, stretch_range, _ = as_rgba_stretched(
+        image, name, every_frame=every_frame, max_pixels=max_pixels, stretch=stretch,
+        dark_advice=dark_advice, stretch_clip=stretch_clip, stretch_curve=stretch_curve,
+        stretch_softening=stretch_softening, stretch_range=stretch_range,
+        fourth_channel=fourth_channel)
+    return rgb, alpha, stretch_range
+
+
+def as_rgba_stretched(image: Any, name: str = "image", *, every_frame: str | None = None,
+                      max_pixels: int | None = DEFAULT_MAX_PIXELS, stretch: bool = False,
+                      dark_advice: str | None = None, stretch_clip: float = 0.0,
+                      stretch_curve: StretchCurve = "linear",
+                      stretch_softening: float | None = None,
+                      stretch_range: tuple[float, float] | None = None,
+                      fourth_channel: FourthChannel | None = None
+                      ) -> tuple[np.ndarray, np.ndarray | None, tuple[float, float] | None,
+                                 np.ndarray | None]:
+    """:func:`as_rgba_ranged`, and the input's values so stretched, as
+    :attr:`LoadedImage.stretch_values` gives them for a file (None when the range is):
+    those of a uint16, float or other integer array (a copy, in its own dtype) or of a
+    16-bit, 32-bit or float grayscale PIL image, ``(H, W)`` of one channel, else
+    ``(H, W, 3)``;
+    else the 8-bit levels before the stretch, one channel when the three are alike.
+    Those values are read once: the copy made as they are stretched is the one kept.
+
+    >>> rgb, _, extent, values = as_rgba_stretched(np.array([[1000, 3000]], np.uint16),
+    ...                                            stretch=True)
+    >>> rgb[0, :, 0].tolist(), extent, values.tolist()
+    ([0, 255], (1000.0, 3000.0), [[1000, 3000]])
+    >>> as_rgba_stretched(np.array([[1000, 3000]], np.uint16))[3] is None
+    True
+    """
     limit = check_max_pixels(max_pixels)
     if fourth_channel is not None:
         check_choice(fourth_channel, "fourth_channel", FOURTH_CHANNELS)
@@ -4435,13 +4467,34 @@ def as_rgba_ranged(image: Any, name: str = "image", *, every_frame: str | None =
         reading = reading._replace(stretched=_StretchRange())
     rgb, alpha = _rgba_of(image, name, every_frame, limit, reading, fourth_channel)
     if not reading.stretch:
-        return rgb, alpha, None
+        return rgb, alpha, None, None
     extent = _eight_bit_extent(rgb, alpha, reading)
     stretch_range = _stretch_range(extent, reading)
+    values = _values_stretched(rgb, stretch_range, reading)
     rgb = _stretched(rgb, extent, _eight_bit_reading(reading))
     if reading.fixed is None:  # a range given is no outliers' doing
         _warn_outliers_set_stretch(rgb, alpha, name, reading.clip)
-    return rgb, alpha, stretch_range
+    return rgb, alpha, stretch_range, values
+
+
+def _values_stretched(rgb: np.ndarray, stretch_range: tuple[float, float] | None,
+                      reading: _Reading) -> np.ndarray | None:
+    """:func:`as_rgba_stretched`'s values of an image read with ``reading.stretch``, whose
+    8-bit levels are ``rgb`` before :func:`_stretched`: its values of more than 8 bits as
+    recorded (upright), or else a copy of those levels, one channel when the three are
+    alike; None when not stretched (``stretch_range`` None).
+
+    >>> reading = _Reading(stretch=True, stretched=_StretchRange())
+    >>> _values_stretched(np.full((1, 2, 3), 7, np.uint8), (7.0, 7.0), reading).tolist()
+    [[7, 7]]
+    """
+    if stretch_range is None:
+        return None
+    recorded = reading.stretched.values if reading.stretched is not None else None
+    if recorded is not None:
+        return recorded
+    grey = np.array_equal(rgb[..., 0], rgb[..., 1]) and np.array_equal(rgb[..., 0], rgb[..., 2])
+    return rgb[:, :, 0].copy() if grey else rgb.copy()
 
 
 def _rgba_of(image: Any, name: str, every_frame: str | None, limit: int | None,
@@ -4900,8 +4953,13 @@ def _pil_image_rgba(image: Image.Image, name: str, every_frame: str | None,
         _warn_one_frame(image, name, every_frame)
         decoded, unread = _decoded(image, name, undecoded, where, wide)
     orientation = exif_orientation(decoded)  # as load_image reads it, once decoded
-    return _pil_to_rgba(_upright_srgb(_high_byte_key(decoded, name, unread), orientation),
+    rgba = _pil_to_rgba(_upright_srgb(_high_byte_key(decoded, name, unread), orientation),
                         reading=wide)
+    recorded = wide.stretched
+    if (recorded is not None and recorded.values is not None and orientation != 1
+            and decoded.mode not in (*_SIXTEEN_BIT_MODES, "F")):  # a 16-bit RGB's, as stored
+        recorded.values = _oriented(recorded.values, orientation)
+    return rgba
 
 
 def _decoded(image: Image.Image, name: str, undecoded: bool, where: str | os.PathLike[str],
