@@ -327,6 +327,28 @@ def make_photo_tree(root: Path) -> Path:
     return root
 
 
+def scenes_and_levels(tmp_path: Path, top: tuple[int, int, int],
+                      rest: tuple[int, int, int]) -> tuple[Path, Path]:
+    """Two folders of the same two 40 x 40 images, ``top`` over rows 0..9 of ``a`` and
+    0..29 of ``b``, ``rest`` below: ``scenes``, 16-bit RGB TIFFs of 12-bit values
+    (16 * level + 1, 1..4081 for levels 0..255), and ``levels``, the 8-bit levels as
+    PNGs, which a shared fit of the scenes stretched should match."""
+    import numpy as np
+    import pytest
+
+    tifffile = pytest.importorskip("tifffile")
+    scenes, levels = tmp_path / "scenes", tmp_path / "levels"
+    scenes.mkdir(), levels.mkdir()
+    for name, rows in (("a", slice(0, 10)), ("b", slice(10, 40))):
+        img = np.empty((40, 40, 3), np.uint8)
+        img[:] = rest
+        img[rows] = top
+        tifffile.imwrite(scenes / f"{name}.tif", img.astype(np.uint16) * 16 + 1,
+                         photometric="rgb")
+        Image.fromarray(img).save(levels / f"{name}.png")
+    return scenes, levels
+
+
 def rel(results, root: Path, status: str) -> set[str]:
     """Inputs (relative to ``root``) of the results with ``status``."""
     return {r.input.relative_to(root).as_posix() for r in results if r.status == status}

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from quantize import batch
 from quantize.cli import app
+from tests.batch_support import scenes_and_levels
 
 RED, BLUE = (200, 30, 30), (30, 30, 200)
 
@@ -328,17 +329,7 @@ def test_class_table_rows_are_by_file_then_class_and_every_class_has_one(tmp_pat
 def test_stretched_16_bit_scenes_share_the_classes_of_their_levels_stretched(tmp_path):
     # 12-bit values (16 * level + 1, 1..4081) in 16-bit TIFFs: the shared fit must see each
     # scene stretched, as its segmentation does, not near black.
-    tifffile = pytest.importorskip("tifffile")
-    full_red, full_blue = (255, 30, 0), (0, 30, 255)
-    scenes, levels = tmp_path / "scenes", tmp_path / "levels"
-    scenes.mkdir(), levels.mkdir()
-    for name, rows in (("a", slice(0, 10)), ("b", slice(10, 40))):
-        img = np.empty((40, 40, 3), np.uint8)
-        img[:] = full_blue
-        img[rows] = full_red
-        tifffile.imwrite(scenes / f"{name}.tif", img.astype(np.uint16) * 16 + 1,
-                         photometric="rgb")
-        Image.fromarray(img).save(levels / f"{name}.png")
+    scenes, levels = scenes_and_levels(tmp_path, (255, 30, 0), (0, 30, 255))
     fitted = {}
     for src, more in ((scenes, ("--stretch",)), (levels, ())):
         out = tmp_path / f"out-{src.name}"

@@ -15,6 +15,7 @@ from quantize.cli import app
 from quantize.io import PixelRangeWarning, load_image
 from quantize.io.stretch import check_stretch_range, clipped_share, range_record
 from quantize.reduce import reduce_file
+from tests.batch_support import scenes_and_levels
 
 runner = CliRunner()
 
@@ -291,16 +292,8 @@ def test_shared_classes_are_fitted_on_the_fixed_range_each_file_is_assigned_by(t
     fixed one: the classes' colours were those of another stretch than the regions'."""
     from quantize import batch
 
-    red, blue = (200, 30, 0), (0, 30, 200)  # 16 * level + 1: 1..3201 of a 12-bit 1..4081
-    scenes, levels = tmp_path / "scenes", tmp_path / "levels"
-    scenes.mkdir(), levels.mkdir()
-    for name, rows in (("a", slice(0, 10)), ("b", slice(10, 40))):
-        img = np.empty((40, 40, 3), np.uint8)
-        img[:] = blue
-        img[rows] = red
-        tifffile.imwrite(scenes / f"{name}.tif", img.astype(np.uint16) * 16 + 1,
-                         photometric="rgb")
-        Image.fromarray(img).save(levels / f"{name}.png")
+    # 16 * level + 1: 1..3201 of a 12-bit 1..4081
+    scenes, levels = scenes_and_levels(tmp_path, (200, 30, 0), (0, 30, 200))
     fitted = {}
     for src, more in ((scenes, ("--stretch-range", "1,4081")), (levels, ())):
         out = tmp_path / f"out-{src.name}"
