@@ -30,7 +30,6 @@ from ._validation import (
     check_optional_int,
     check_path,
     check_seed,
-    check_stretch_clip,
     foreign_keywords,
     recorded_seed,
 )
@@ -77,11 +76,11 @@ from .io.profiles import (
 from .io.stretch import (
     DEFAULT_SOFTENING,
     StretchCurve,
-    check_stretch_curve,
-    check_stretch_range,
+    check_stretch,
     curve_record,
     range_record,
     softening_of,
+    stretch_given,
 )
 from .names import printable, printable_data, quoted, same_file
 from .reconstruct import regions as _regions
@@ -400,11 +399,10 @@ def segment_file(
     start = time.perf_counter()
     force, edges = check_bool(force, "force"), check_bool(edges, "edges")
     classes = check_bool(classes, "classes")
-    stretch_clip = check_stretch_clip(stretch_clip)
-    curve = check_stretch_curve(stretch_curve, stretch_softening)
-    fixed = check_stretch_range(stretch_range, clip=stretch_clip)
-    stretch = (check_bool(stretch, "stretch") or stretch_clip > 0 or curve[0] != "linear"
-               or fixed is not None)
+    asked = check_stretch(stretch, stretch_clip, stretch_curve, stretch_softening,
+                          stretch_range)
+    stretch, stretch_clip, curve = asked.stretch, asked.clip, (asked.curve, asked.softening)
+    fixed = asked.fixed
     strip, keep_gps = check_bool(strip, "strip"), check_bool(keep_gps, "keep_gps")
     overlay_color = check_color(overlay_color, "overlay_color")
     nodata, intent = check_nodata(nodata), check_intent(intent)
@@ -953,15 +951,8 @@ def check_segment_options(*, n_clusters: int | None = None, regions: int | None 
                                superpixels, smooth, working_size)
     max_pixels = check_max_pixels(max_pixels)
     drawn = {} if color == OVERLAY_COLOR else {"overlay_color": color}
-    clip = check_stretch_clip(stretch_clip)
-    curve = check_stretch_curve(stretch_curve, stretch_softening)
-    fixed = check_stretch_range(stretch_range, clip=clip)
-    given = (check_bool(stretch, "stretch") or clip or curve[0] != "linear"
-             or fixed is not None)
-    stretched = {"stretch": True} if given else {}
-    stretched.update({"stretch_clip": clip} if clip else {})
-    stretched.update(curve_record(*curve))
-    stretched.update({} if fixed is None else {"stretch_range": list(fixed)})
+    stretched = stretch_given(check_stretch(stretch, stretch_clip, stretch_curve,
+                                            stretch_softening, stretch_range))
     switches = _switches(check_bool(strip, "strip"), check_bool(keep_gps, "keep_gps"))
     intent = check_intent(intent)
     shared = {**shared, **({} if intent == DEFAULT_INTENT else {"intent": intent})}

@@ -1784,22 +1784,13 @@ def _stretch_options(stretch: bool, stretch_clip: float | None, stretch_curve: s
     >>> _stretch_options(False, None, "sqrt", None, (0, 4095))
     {'stretch': True, 'stretch_curve': 'sqrt', 'stretch_range': [0.0, 4095.0]}
     """
-    from .._validation import check_stretch_clip
-    from ..io.stretch import check_stretch_curve, check_stretch_range, curve_record
+    from ..io.stretch import check_stretch, stretch_given
 
-    clip = 0.0 if stretch_clip is None else check_stretch_clip(stretch_clip, "--stretch-clip")
-    curve, softening = check_stretch_curve(stretch_curve or "linear", stretch_softening,
-                                           names=("--stretch-curve", "--stretch-softening"))
-    fixed = check_stretch_range(stretch_range, "--stretch-range", clip, "--stretch-clip")
-    options: dict[str, Any] = {}
-    if stretch or clip or curve != "linear" or fixed is not None:
-        options["stretch"] = True
-    if clip:
-        options["stretch_clip"] = clip
-    options.update(curve_record(curve, softening))  # none of linear
-    if fixed is not None:
-        options["stretch_range"] = list(fixed)
-    return options
+    return stretch_given(check_stretch(
+        stretch, 0.0 if stretch_clip is None else stretch_clip, stretch_curve or "linear",
+        stretch_softening, stretch_range, names=("--stretch", "--stretch-clip",
+                                                 "--stretch-curve", "--stretch-softening",
+                                                 "--stretch-range")))
 
 
 def _segment_options(colors: int | None, regions: int | None, edges: bool, space: str | None,

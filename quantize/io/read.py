@@ -40,7 +40,6 @@ from .._validation import (
     check_max_pixels,
     check_optional_int,
     check_path,
-    check_stretch_clip,
     refuse_masked,
     shown_number,
     unit_floats,
@@ -91,8 +90,7 @@ from .resolution import scaled_dpi, stated_dpi, stated_pixel_size, upright_dpi
 from .stretch import (
     DEFAULT_SOFTENING,
     StretchCurve,
-    check_stretch_curve,
-    check_stretch_range,
+    check_stretch,
     curve_levels,
 )
 
@@ -284,12 +282,10 @@ def _stretch_reading(stretch: Any, stretch_clip: Any, dark_advice: str | None,
     >>> _stretch_reading(False, 0, None, stretch_range=(0, 4095)).fixed
     (0.0, 4095.0)
     """
-    stretch = check_bool(stretch, "stretch")
-    clip = check_stretch_clip(stretch_clip)
-    curve, softening = check_stretch_curve(stretch_curve, stretch_softening)
-    fixed = check_stretch_range(stretch_range, clip=clip)
-    return _Reading(stretch or clip > 0 or curve != "linear" or fixed is not None,
-                    dark_advice, clip=clip, curve=curve, softening=softening, fixed=fixed)
+    asked = check_stretch(stretch, stretch_clip, stretch_curve, stretch_softening,
+                          stretch_range)
+    return _Reading(asked.stretch, dark_advice, clip=asked.clip, curve=asked.curve,
+                    softening=asked.softening, fixed=asked.fixed)
 
 
 def _curved(unit: np.ndarray, reading: _Reading) -> np.ndarray:

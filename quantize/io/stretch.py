@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 
-from .._validation import check_float
+from .._validation import check_bool, check_float, check_stretch_clip
 
 __all__ = ["DEFAULT_SOFTENING", "STRETCH_CURVES", "StretchCurve", "check_stretch_curve",
            "check_stretch_range", "clipped_share", "curve_levels", "curve_record",
@@ -165,6 +165,65 @@ stretch_range=(0, 1), which fixes it
         raise ValueError(f"{clip_name}={clip:g} finds a range from percentiles; expected "
                          f"none beside {name}={value!r}, which fixes it")
     return low, high
+
+
+class StretchAsked(NamedTuple):
+    """The stretch options as checked (:func:`check_stretch`): whether a stretch is asked
+    (``stretch``, or any other option that implies one), the percentage clipped at each
+    end, the curve and its softening, and the fixed range (None: the image's own)."""
+
+    stretch: bool
+    clip: float
+    curve: str
+    softening: float
+    fixed: tuple[float, float] | None
+
+
+#: The parameters :func:`check_stretch`'s errors name by default, the library's keywords:
+#: stretch, clip, curve, softening, fixed range.
+STRETCH_NAMES = ("stretch", "stretch_clip", "stretch_curve", "stretch_softening",
+                 "stretch_range")
+
+
+def check_stretch(stretch: Any = False, clip: Any = 0.0, curve: Any = "linear",
+                  softening: Any = None, fixed: Any = None, *,
+                  names: tuple[str, str, str, str, str] = STRETCH_NAMES) -> StretchAsked:
+    """The stretch options checked together, as every reader and command takes them:
+    ``clip`` (:func:`~quantize._validation.check_stretch_clip`), ``curve`` and
+    ``softening`` (:func:`check_stretch_curve`), ``fixed`` (:func:`check_stretch_range`,
+    refused beside a clip), and a stretch asked when ``stretch`` is true or any of the
+    others asks for one. ``names`` are the parameters the errors name, in that order (the
+    command line's flags).
+
+    >>> check_stretch(curve="sqrt")
+    StretchAsked(stretch=True, clip=0.0, curve='sqrt', softening=0.1, fixed=None)
+    >>> check_stretch().stretch, check_stretch(fixed=(0, 4095)).fixed
+    (False, (0.0, 4095.0))
+    """
+    clip = check_stretch_clip(clip, names[1])
+    curve, softening = check_stretch_curve(curve, softening, names=(names[2], names[3]))
+    fixed = check_stretch_range(fixed, names[4], clip, names[1])
+    asked = check_bool(stretch, names[0]) or clip > 0 or curve != "linear" or fixed is not None
+    return StretchAsked(asked, clip, curve, softening, fixed)
+
+
+def stretch_given(asked: StretchAsked) -> dict[str, Any]:
+    """The settings a run records of the stretch options ``asked``, each only when it asks
+    for something, so that the settings of runs from before an option was added match a
+    run without it: ``stretch`` true, ``stretch_clip`` above 0, ``stretch_curve`` and
+    ``stretch_softening`` (:func:`curve_record`), ``stretch_range``, a fixed range as a
+    list.
+
+    >>> stretch_given(check_stretch()), stretch_given(check_stretch(curve="sqrt", fixed=(0, 9)))
+    ({}, {'stretch': True, 'stretch_curve': 'sqrt', 'stretch_range': [0.0, 9.0]})
+    """
+    given: dict[str, Any] = {"stretch": True} if asked.stretch else {}
+    if asked.clip:
+        given["stretch_clip"] = asked.clip
+    given.update(curve_record(asked.curve, asked.softening))  # none of linear
+    if asked.fixed is not None:
+        given["stretch_range"] = list(asked.fixed)
+    return given
 
 
 def range_record(fixed: tuple[float, float] | None) -> dict[str, Any]:

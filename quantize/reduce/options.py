@@ -31,7 +31,6 @@ from .._validation import (
     check_option_names,
     check_palette,
     check_seed_value,
-    check_stretch_clip,
     shown_number,
 )
 from ..errors import (
@@ -54,7 +53,7 @@ from ..io import (
     nodata_setting,
 )
 from ..io.profiles import DEFAULT_INTENT, check_intent
-from ..io.stretch import check_stretch_curve, check_stretch_range, softening_of
+from ..io.stretch import check_stretch, softening_of
 from ..names import quoted, same_file
 from ..palette_files import (
     PALETTE_ALPHA_HINT,
@@ -1237,13 +1236,12 @@ def check_stretch_options(opts: dict[str, Any]) -> dict[str, Any]:
     {'stretch': True, 'stretch_clip': 0.0, 'stretch_curve': 'linear',
      'stretch_softening': None, 'stretch_range': (0.0, 4095.0)}
     """
-    clip = check_stretch_clip(opts["stretch_clip"])
-    curve, softening = check_stretch_curve(opts["stretch_curve"], opts["stretch_softening"])
-    fixed = check_stretch_range(opts["stretch_range"], clip=clip)
-    stretch = check_bool(opts["stretch"], "stretch") or clip > 0 or curve != "linear"
-    return {"stretch": stretch or fixed is not None, "stretch_clip": clip,
-            "stretch_curve": curve, "stretch_softening": softening_of(curve, softening),
-            "stretch_range": fixed}
+    asked = check_stretch(opts["stretch"], opts["stretch_clip"], opts["stretch_curve"],
+                          opts["stretch_softening"], opts["stretch_range"])
+    return {"stretch": asked.stretch, "stretch_clip": asked.clip,
+            "stretch_curve": asked.curve,
+            "stretch_softening": softening_of(asked.curve, asked.softening),
+            "stretch_range": asked.fixed}
 
 
 def _check_transparent_alone(color: Any, palette_in: Any) -> tuple[int, int, int] | str | None:
